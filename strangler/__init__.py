@@ -1,0 +1,1 @@
+"""strangler: move a legacy Flask monolith to Nameko services, one endpoint at a time."""

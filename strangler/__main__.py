@@ -1,0 +1,5 @@
+"""`python -m strangler` runs the CLI."""
+
+from strangler.cli import main
+
+main()

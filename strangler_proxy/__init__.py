@@ -1,0 +1,1 @@
+"""strangler_proxy package."""

@@ -1,0 +1,88 @@
+"""Shared fixtures for the real servers the tests talk to.
+
+RabbitMQ and PostgreSQL are real. Outside CI a missing server skips the tests
+that need it (with the reason); in CI (CI=true) it fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import closing
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+AMQP_URI = os.environ.get("STRANGLER_TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+POSTGRES_URL = os.environ.get(
+    "STRANGLER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _answers(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with closing(socket.create_connection((parts.hostname, parts.port or default_port), 2)):
+            return True
+    except OSError:
+        return False
+
+
+def require(server: str, url: str, default_port: int) -> None:
+    """Fail (CI) or skip (elsewhere) when a real server the test needs is absent."""
+    if _answers(url, default_port):
+        return
+    message = f"{server} is not answering at {url}; run `make test`, which starts it"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{message} (CI=true: tests needing {server} must run)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri() -> Iterator[str]:
+    """An AMQP URI on a throw-away vhost (deleted with all its queues afterwards).
+
+    Without rabbitmqctl (not root, remote broker) the default vhost is used and
+    each test deletes the queues it made.
+    """
+    require("RabbitMQ", AMQP_URI, 5672)
+    ctl = shutil.which("rabbitmqctl")
+    if ctl is None or os.geteuid() != 0:
+        yield AMQP_URI
+        return
+    vhost = f"strangler-test-{uuid.uuid4().hex[:8]}"
+    user = urlsplit(AMQP_URI).username or "guest"
+    subprocess.run([ctl, "-q", "add_vhost", vhost], check=True, capture_output=True)
+    subprocess.run(
+        [ctl, "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+    )
+    parts = urlsplit(AMQP_URI)
+    try:
+        yield urlunsplit((parts.scheme, parts.netloc, "/" + vhost, "", ""))
+    finally:
+        subprocess.run([ctl, "-q", "delete_vhost", vhost], check=False, capture_output=True)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    require("PostgreSQL", POSTGRES_URL, 5432)
+    import sqlalchemy
+
+    name = f"strangler_test_{uuid.uuid4().hex[:10]}"
+    admin = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    parts = urlsplit(POSTGRES_URL)
+    try:
+        yield urlunsplit((parts.scheme, parts.netloc, "/" + name, "", ""))
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,71 @@
+"""ProcessGroup really stops what it starts, grandchildren included."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from strangler.processes import ProcessFailed, ProcessGroup, free_port, http_ok
+
+SPAWNS_GRANDCHILD = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0); read its state
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def _wait_for_line(path: Path, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = path.read_text().strip()
+        if text:
+            return text
+        time.sleep(0.05)
+    raise AssertionError(f"nothing written to {path}")
+
+
+def test_stop_all_kills_children_and_grandchildren(tmp_path: Path) -> None:
+    with ProcessGroup(tmp_path) as group:
+        parent = group.start("spawner", [sys.executable, "-c", SPAWNS_GRANDCHILD])
+        grandchild_pid = int(_wait_for_line(parent.log_path))
+        assert _alive(parent.pid) and _alive(grandchild_pid)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(grandchild_pid):
+        time.sleep(0.05)
+    assert not _alive(parent.pid)
+    assert not _alive(grandchild_pid)
+
+
+def test_wait_ready_reports_early_exit_with_its_output(tmp_path: Path) -> None:
+    with ProcessGroup(tmp_path) as group:
+        process = group.start(
+            "crasher", [sys.executable, "-c", "print('boom: missing config'); raise SystemExit(3)"]
+        )
+        with pytest.raises(ProcessFailed, match=r"exited with code 3(.|\n)*boom: missing config"):
+            process.wait_ready(lambda: False, timeout=10)
+
+
+def test_wait_ready_times_out_with_a_clear_message(tmp_path: Path) -> None:
+    with ProcessGroup(tmp_path) as group:
+        process = group.start("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"])
+        with pytest.raises(ProcessFailed, match="sleeper was not ready after 1s"):
+            process.wait_ready(lambda: False, timeout=1)
+
+
+def test_http_ok_is_false_when_nothing_listens() -> None:
+    assert http_ok(f"http://127.0.0.1:{free_port()}/")() is False
