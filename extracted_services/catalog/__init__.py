@@ -1,0 +1,1 @@
+"""The catalog service: products and categories, read-only, over its own database."""

@@ -1,0 +1,61 @@
+"""Start an extracted service with nameko's own runner, replacing this process.
+
+`nameko run` monkey-patches eventlet before importing the service, so the
+service must run in a fresh interpreter that nameko owns: we exec it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from extracted_services.registry import ServiceSpec
+from extracted_services.shared.database import parse_database_url
+from strangler.errors import UsageError
+
+AMQP_SCHEMES = ("amqp", "amqps", "pyamqp")
+
+
+@dataclass(frozen=True)
+class NamekoCommand:
+    """The argv and the extra environment of a `nameko run` process."""
+
+    argv: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+def nameko_command(
+    spec: ServiceSpec,
+    *,
+    amqp_uri: str | None = None,
+    database_url: str | None = None,
+    python: str = sys.executable,
+) -> NamekoCommand:
+    """The command running `spec` with its config.yml; given URLs override the environment."""
+    config = spec.config_path
+    if not config.is_file():
+        raise UsageError(f"the {spec.name} service's config file {config} is missing")
+    env: dict[str, str] = {}
+    if amqp_uri is not None:
+        if urlsplit(amqp_uri).scheme not in AMQP_SCHEMES:
+            raise UsageError(
+                f"--amqp-uri {amqp_uri!r} is not an AMQP URI",
+                hint="use e.g. amqp://guest:guest@127.0.0.1:5672/",
+            )
+        env["AMQP_URI"] = amqp_uri
+    if database_url is not None:
+        parse_database_url(database_url, role=f"{spec.name} service database")
+        env[spec.database_env] = database_url
+    argv = (python, "-m", "nameko", "run", spec.service_module, "--config", str(config))
+    return NamekoCommand(argv=argv, env=env)
+
+
+def exec_command(command: NamekoCommand) -> NoReturn:
+    """Replace this process with `command` (it never returns)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execvpe(command.argv[0], list(command.argv), {**os.environ, **command.env})

@@ -1,0 +1,1 @@
+"""Helpers every extracted service shares: wire error classes and database set-up."""

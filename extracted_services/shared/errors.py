@@ -1,0 +1,29 @@
+"""Errors a service raises to give the HTTP caller a 4xx answer.
+
+Nameko serializes a raised exception with `exc_type` = the class name and
+`value` = str(exc). The strangler proxy maps these exact class names to HTTP
+statuses in one table (NotFound -> 404, BadRequest -> 400, Conflict -> 409,
+Forbidden -> 403) and uses the message as `error.message`; so never rename
+them, and subclass them only under the same name. Any other exception becomes
+a 500 "internal server error".
+"""
+
+
+class ServiceError(Exception):
+    """A failure the caller caused; its message is shown to the HTTP client."""
+
+
+class NotFound(ServiceError):
+    """The addressed thing does not exist (HTTP 404)."""
+
+
+class BadRequest(ServiceError):
+    """The request's parameters are invalid (HTTP 400)."""
+
+
+class Conflict(ServiceError):
+    """The request clashes with the current state (HTTP 409)."""
+
+
+class Forbidden(ServiceError):
+    """The caller may not do this (HTTP 403)."""

@@ -1,0 +1,81 @@
+"""`strangler service` commands and the `nameko run` command they build (no process started)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from extracted_services import commands
+from extracted_services.commands import service
+from extracted_services.launcher import NamekoCommand, nameko_command
+from extracted_services.registry import SERVICES, UnknownService, find_service
+from extracted_services.shared.database import DatabaseUrlError
+from strangler.errors import UsageError
+
+CATALOG = find_service("catalog")
+
+
+def test_list_shows_every_service() -> None:
+    result = CliRunner().invoke(service, ["list"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].startswith("catalog\t")
+    assert len(result.output.splitlines()) == len(SERVICES)
+
+
+@pytest.mark.parametrize("subcommand", ["run", "backfill"])
+def test_unknown_service_names_the_known_ones(subcommand: str) -> None:
+    result = CliRunner().invoke(service, [subcommand, "orders"])
+    assert isinstance(result.exception, UnknownService)
+    assert "no extracted service named 'orders'; known services: catalog" in str(result.exception)
+
+
+def test_config_yml_reads_the_environment_with_the_registry_defaults() -> None:
+    config = yaml.safe_load(CATALOG.config_path.read_text())
+    assert config["AMQP_URI"] == "${AMQP_URI:amqp://guest:guest@127.0.0.1:5672/}"
+    assert config["DATABASE_URL"] == (f"${{{CATALOG.database_env}:{CATALOG.default_database_url}}}")
+    assert CATALOG.default_database_url == "sqlite:///var/catalog_service.sqlite3"
+
+
+def test_database_url_prefers_the_environment() -> None:
+    assert CATALOG.database_url({}) == CATALOG.default_database_url
+    assert CATALOG.database_url({"CATALOG_DATABASE_URL": "sqlite:///x"}) == "sqlite:///x"
+
+
+def test_nameko_command_runs_the_service_module_with_its_config() -> None:
+    command = nameko_command(
+        CATALOG, amqp_uri="amqp://u:p@host:5672/vh", database_url="sqlite:////tmp/c.sqlite3"
+    )
+    config = str(CATALOG.config_path)
+    assert command.argv == (
+        sys.executable,
+        "-m",
+        "nameko",
+        "run",
+        "extracted_services.catalog.service",
+        "--config",
+        config,
+    )
+    assert CATALOG.config_path.is_absolute() and CATALOG.config_path.is_file()
+    assert command.env == {
+        "AMQP_URI": "amqp://u:p@host:5672/vh",
+        "CATALOG_DATABASE_URL": "sqlite:////tmp/c.sqlite3",
+    }
+    assert nameko_command(CATALOG).env == {}
+
+
+def test_nameko_command_refuses_bad_urls() -> None:
+    with pytest.raises(UsageError, match="is not an AMQP URI"):
+        nameko_command(CATALOG, amqp_uri="http://127.0.0.1:15672")
+    with pytest.raises(DatabaseUrlError, match="'not a url' is not a database URL"):
+        nameko_command(CATALOG, database_url="not a url")
+
+
+def test_run_execs_the_nameko_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    executed: list[NamekoCommand] = []
+    monkeypatch.setattr(commands, "exec_command", executed.append)
+    result = CliRunner().invoke(service, ["run", "catalog", "--amqp-uri", "amqp://h/"])
+    assert result.exit_code == 0, result.output
+    assert executed == [nameko_command(CATALOG, amqp_uri="amqp://h/")]
