@@ -1,0 +1,84 @@
+"""`strangler compare`: replay requests against the monolith and the proxy, report parity.
+
+Each request goes to the monolith directly and to the proxy; an answer the
+proxy did not get from the service (X-Strangler-Backend other than `service`)
+proves nothing and counts as "not served by the service".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+import urllib3
+from urllib3.exceptions import HTTPError
+
+from strangler.errors import UsageError
+from strangler_proxy.parity import IgnoreRules, compare_answers, parse_body
+from strangler_proxy.parity_report import ParityReport, ReportBuilder, format_report
+from strangler_proxy.requests_file import PlannedRequest
+
+__all__ = ["CompareTargetUnreachable", "format_report", "run_comparison"]
+
+
+class CompareTargetUnreachable(UsageError):
+    """The monolith or the proxy did not answer at the URL given."""
+
+
+def _send(
+    pool: urllib3.PoolManager, side: str, base_url: str, planned: PlannedRequest, timeout: float
+) -> urllib3.BaseHTTPResponse:
+    headers = dict(planned.headers)
+    body = None
+    if planned.has_body:
+        body = json.dumps(planned.body).encode()
+        headers.setdefault("Content-Type", "application/json")
+    try:
+        return pool.request(
+            planned.method,
+            base_url.rstrip("/") + planned.path,
+            body=body,
+            headers=headers,
+            redirect=False,
+            retries=False,
+            timeout=timeout,
+        )
+    except HTTPError as exc:
+        raise CompareTargetUnreachable(
+            f"cannot reach the {side} at {base_url} ({planned.label}): {exc}",
+            hint=f"check that the {side} is running and the URL is right",
+        ) from exc
+
+
+def run_comparison(
+    monolith_url: str,
+    proxy_url: str,
+    requests: Sequence[PlannedRequest],
+    *,
+    ignore: Iterable[str] = (),
+    timeout: float = 30.0,
+) -> ParityReport:
+    """Send every request to both sides and build the parity report."""
+    rules = IgnoreRules(ignore)
+    builder = ReportBuilder(monolith_url, proxy_url)
+    pool = urllib3.PoolManager(retries=False)
+    try:
+        for planned in requests:
+            direct = _send(pool, "monolith", monolith_url, planned, timeout)
+            proxied = _send(pool, "proxy", proxy_url, planned, timeout)
+            endpoint = proxied.headers.get("X-Strangler-Route") or planned.path.split("?", 1)[0]
+            backend = proxied.headers.get("X-Strangler-Backend", "(no X-Strangler-Backend)")
+            if backend != "service":
+                builder.not_served(endpoint, f"{planned.label} -> {backend}")
+                continue
+            comparison = compare_answers(
+                direct.status,
+                parse_body(direct.data),
+                proxied.status,
+                parse_body(proxied.data),
+                rules,
+            )
+            builder.compared(endpoint, planned.label, comparison)
+    finally:
+        pool.clear()
+    return builder.build()

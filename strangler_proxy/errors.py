@@ -1,0 +1,117 @@
+"""The proxy's own error classes and THE table mapping them to HTTP answers.
+
+Foreign errors (pika, urllib3, nameko replies) are translated into these
+classes at the boundary; `http_error_for` is the one place that decides the
+status code and the JSON error code a client sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from strangler.errors import StranglerError
+
+
+class RoutesFileError(StranglerError):
+    """The routes file cannot be used; says where and why."""
+
+    exit_code = 2
+
+    def __init__(self, source: str, line: int | None, reason: str) -> None:
+        where = source if line is None else f"{source}:{line}"
+        super().__init__(
+            f"{where}: {reason}",
+            hint="fix the routes file; its format is in `strangler proxy --help`",
+        )
+        self.source = source
+        self.line = line
+        self.reason = reason
+
+
+class ProxyError(StranglerError):
+    """A backend could not give the answer the proxy asked for."""
+
+
+class ServiceUnavailable(ProxyError):
+    """The request never reached the service (so it surely did not act)."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"service {service!r} is unavailable: {reason}")
+        self.service = service
+        self.reason = reason
+
+
+class ServiceTimeout(ProxyError):
+    """The request was sent but no answer came in time (the service may have acted)."""
+
+    def __init__(self, service: str, detail: str) -> None:
+        super().__init__(f"service {service!r} did not answer: {detail}")
+        self.service = service
+        self.reason = "timeout"
+
+
+class RemoteError(ProxyError):
+    """The service answered with an exception (nameko's `exc_type` and `value`)."""
+
+    def __init__(self, exc_type: str, value: str) -> None:
+        super().__init__(f"{exc_type}: {value}")
+        self.exc_type = exc_type
+        self.value = value
+        self.reason = f"remote error {exc_type}"
+
+
+class MalformedRequest(ProxyError):
+    """The client's request cannot be turned into a service call (e.g. bad JSON body)."""
+
+
+class MonolithUnavailable(ProxyError):
+    """The monolith could not be reached or did not answer in time."""
+
+    def __init__(self, detail: str, *, timed_out: bool) -> None:
+        super().__init__(f"the monolith did not answer: {detail}")
+        self.timed_out = timed_out
+
+
+@dataclass(frozen=True)
+class HttpError:
+    """What the client sees for an error: status, JSON error code and message."""
+
+    status: int
+    code: str
+    message: str
+
+
+INTERNAL_ERROR = HttpError(500, "internal_error", "internal server error")
+
+# Remote exception class names (nameko `exc_type`) the services may raise on purpose.
+REMOTE_ERROR_STATUS: dict[str, tuple[int, str]] = {
+    "NotFound": (404, "not_found"),
+    "BadRequest": (400, "bad_request"),
+    "Conflict": (409, "conflict"),
+    "Forbidden": (403, "forbidden"),
+}
+
+
+def is_expected_remote_error(error: RemoteError) -> bool:
+    """True for the exceptions a service raises on purpose (they are real answers)."""
+    return error.exc_type in REMOTE_ERROR_STATUS
+
+
+def http_error_for(error: ProxyError) -> HttpError:
+    """THE mapping from a proxy error to the HTTP error the client gets."""
+    if isinstance(error, RemoteError):
+        mapped = REMOTE_ERROR_STATUS.get(error.exc_type)
+        if mapped is None:
+            return INTERNAL_ERROR
+        return HttpError(mapped[0], mapped[1], error.value)
+    if isinstance(error, MalformedRequest):
+        return HttpError(400, "bad_request", error.message)
+    if isinstance(error, ServiceTimeout):
+        return HttpError(504, "gateway_timeout", error.message)
+    if isinstance(error, MonolithUnavailable):
+        if error.timed_out:
+            return HttpError(504, "gateway_timeout", error.message)
+        return HttpError(503, "service_unavailable", error.message)
+    if isinstance(error, ServiceUnavailable):
+        return HttpError(503, "service_unavailable", error.message)
+    return INTERNAL_ERROR

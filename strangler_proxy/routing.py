@@ -1,0 +1,97 @@
+"""Pure routing: which backend answers a request, and when a failed service call may fall back.
+
+No sockets and no clock: the caller passes the random draw, so every decision
+is reproducible in tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+from strangler_proxy.errors import (
+    ProxyError,
+    RemoteError,
+    ServiceTimeout,
+    ServiceUnavailable,
+    is_expected_remote_error,
+)
+from strangler_proxy.http_types import Request, RouteMatch
+from strangler_proxy.route_table import Route, StickyKey
+from strangler_proxy.rules import RouteMatcher
+
+Backend = Literal["monolith", "service"]
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where a request goes: the backend, the matched route (if any), and whether to shadow it."""
+
+    backend: Backend
+    route: Route | None = None
+    match: RouteMatch | None = None
+    shadow: bool = False
+
+
+def sticky_identity(sticky: StickyKey, request: Request) -> str | None:
+    """The client's identity under a sticky key, or None when the request lacks it."""
+    if sticky.source == "cookie":
+        return request.cookie(sticky.name) or None
+    if sticky.source == "header":
+        return request.header(sticky.name) or None
+    return request.remote_addr or None
+
+
+def canary_bucket(route: Route, identity: str) -> int:
+    """A stable bucket 0-99 for a client on a route (the same in every process)."""
+    key = f"{route.path}|{','.join(route.methods)}|{identity}".encode()
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % 100
+
+
+def _canary_takes_service(route: Route, request: Request, draw: float) -> bool:
+    identity = sticky_identity(route.sticky, request) if route.sticky else None
+    if identity is None:
+        return draw * 100 < route.percent
+    return canary_bucket(route, identity) < route.percent
+
+
+def decide(matcher: RouteMatcher, request: Request, draw: float) -> Decision:
+    """Choose the backend for `request`; `draw` is a uniform random number in [0, 1)."""
+    matched = matcher.match(request.method, request.path)
+    if matched is None:
+        return Decision("monolith")
+    route = matched.route
+    match = RouteMatch(route.path, route.service, route.method, matched.params)
+    if route.mode == "service":
+        return Decision("service", route, match)
+    if route.mode == "canary" and _canary_takes_service(route, request, draw):
+        return Decision("service", route, match)
+    shadow = route.mode == "shadow" and request.method in SAFE_METHODS
+    return Decision("monolith", route, match, shadow=shadow)
+
+
+def may_fall_back(method: str, error: ProxyError) -> bool:
+    """Whether the monolith may answer instead: only when the service surely did not act.
+
+    GET/HEAD fall back on any service failure; other methods only when the
+    request was never delivered. A service's deliberate errors (NotFound...)
+    are answers, never a reason to fall back.
+    """
+    if isinstance(error, RemoteError) and is_expected_remote_error(error):
+        return False
+    if method in SAFE_METHODS:
+        return isinstance(error, ServiceUnavailable | ServiceTimeout | RemoteError)
+    return isinstance(error, ServiceUnavailable)
+
+
+def fallback_reason(error: ProxyError) -> str:
+    """The short reason shown in `X-Strangler-Backend: monolith; fallback=<reason>`."""
+    if isinstance(error, ServiceUnavailable):
+        return error.reason.replace(" ", "-")
+    if isinstance(error, ServiceTimeout):
+        return "timeout"
+    if isinstance(error, RemoteError):
+        return "remote-error"
+    return "error"

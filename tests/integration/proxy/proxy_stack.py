@@ -1,0 +1,73 @@
+"""Start the real pieces the proxy's integration tests need, as managed child processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pika
+
+from strangler.processes import ManagedProcess, ProcessGroup, free_port, http_ok, rpc_consumer_ready
+
+HERE = Path(__file__).resolve().parent
+SLOW_SECONDS = 1.5  # how long the echo service's slow_write sleeps
+
+
+def start_service(
+    group: ProcessGroup, amqp_uri: str, class_name: str, service: str
+) -> ManagedProcess:
+    process = group.start(
+        service,
+        [
+            sys.executable,
+            "-m",
+            "nameko",
+            "run",
+            "--broker",
+            amqp_uri,
+            f"proxy_echo_service:{class_name}",
+        ],
+        env={"PYTHONPATH": str(HERE), "PROXY_ECHO_SLOW_SECONDS": str(SLOW_SECONDS)},
+    )
+    process.wait_ready(rpc_consumer_ready(amqp_uri, service), timeout=60)
+    return process
+
+
+def start_monolith(group: ProcessGroup) -> str:
+    port = free_port()
+    process = group.start(
+        "monolith", [sys.executable, str(HERE / "proxy_test_monolith.py"), str(port)]
+    )
+    url = f"http://127.0.0.1:{port}"
+    process.wait_ready(http_ok(url + "/api/items/1"), timeout=30)
+    return url
+
+
+def delete_queues(amqp_uri: str, *names: str) -> None:
+    """Remove the durable queues a test made (the vhost may be the shared default one)."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        channel = connection.channel()
+        for name in names:
+            channel.queue_delete(name)  # deleting a missing queue is not an error
+    finally:
+        connection.close()
+
+
+def close_connection_from_broker(connection_name: str) -> None:
+    """Make RabbitMQ itself close the connection with that name (needs rabbitmqctl)."""
+    listing = subprocess.run(
+        ["rabbitmqctl", "-q", "list_connections", "--no-table-headers", "pid", "client_properties"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    marker = f'{{"connection_name","{connection_name}"}}'
+    pids = [line.split("\t", 1)[0] for line in listing.splitlines() if marker in line]
+    assert len(pids) == 1, listing
+    subprocess.run(
+        ["rabbitmqctl", "-q", "close_connection", pids[0], "closed by a strangler test"],
+        check=True,
+        capture_output=True,
+    )

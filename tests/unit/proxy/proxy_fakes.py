@@ -1,0 +1,73 @@
+"""In-memory backends for the proxy's unit tests (no sockets)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from strangler_proxy.app import Backends, ProxyApp
+from strangler_proxy.backends.nameko_rpc import NamekoBackend
+from strangler_proxy.http_types import Request, Response
+from strangler_proxy.reload import LiveRoutes
+from strangler_proxy.route_table import Settings
+from strangler_proxy.routes_file import load_routes
+
+MONOLITH_HEADERS = (
+    ("Content-Type", "application/json"),
+    ("Set-Cookie", "a=1; Path=/"),
+    ("Set-Cookie", "b=2; Path=/"),
+)
+
+
+class MemoryMonolith:
+    """Answers every request with a fixed JSON body and remembers what it got."""
+
+    def __init__(self, body: bytes = b'{"source": "monolith"}', status: int = 200) -> None:
+        self.body = body
+        self.status = status
+        self.requests: list[Request] = []
+
+    def handle(self, request: Request) -> Response:
+        self.requests.append(request)
+        return Response(self.status, MONOLITH_HEADERS, self.body)
+
+
+class MemoryRpc:
+    """An RPC caller that returns a result or raises, and records each call."""
+
+    def __init__(self, outcome: Any = None) -> None:
+        self.outcome = outcome
+        self.calls: list[tuple[str, str, dict[str, Any], str]] = []
+
+    def call(self, service: str, method: str, kwargs: dict[str, Any], *, call_id: str) -> Any:
+        self.calls.append((service, method, kwargs, call_id))
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def write_routes(directory: Path, routes: str, name: str = "routes.toml") -> Path:
+    path = directory / name
+    path.write_text('monolith = "http://monolith.invalid"\n' + routes)
+    return path
+
+
+def memory_app(
+    routes_path: Path,
+    monolith: MemoryMonolith,
+    rpc: MemoryRpc,
+    *,
+    draw: Callable[[], float] = lambda: 0.5,
+    interval: float = 1.0,
+    clock: Callable[[], float] | None = None,
+) -> ProxyApp:
+    def factory(settings: Settings) -> Backends:
+        return Backends(monolith, NamekoBackend(rpc), lambda: True, lambda: False)
+
+    live = (
+        LiveRoutes(routes_path, load_routes(routes_path), interval=interval, clock=clock)
+        if clock is not None
+        else LiveRoutes(routes_path, load_routes(routes_path), interval=interval)
+    )
+    return ProxyApp(live, factory, draw=draw)

@@ -1,0 +1,277 @@
+"""The WSGI app with in-memory backends: routing, fallback rules, shadowing, headers, admin."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from proxy_fakes import MemoryMonolith, MemoryRpc, memory_app, write_routes
+from werkzeug.test import Client
+
+from strangler_proxy.app import ProxyApp
+from strangler_proxy.errors import RemoteError, ServiceTimeout, ServiceUnavailable
+from strangler_proxy.http_types import Request, Response
+
+ROUTES = """
+[[route]]
+path = "/items/<int:item_id>"
+methods = ["GET", "POST"]
+target = "shop.item"
+mode = "service"
+
+[[route]]
+path = "/shadowed"
+methods = ["GET", "POST"]
+target = "shop.shadowed"
+mode = "shadow"
+
+[[route]]
+path = "/canary"
+target = "shop.canary"
+mode = "canary"
+percent = 50
+"""
+
+
+@pytest.fixture
+def monolith() -> MemoryMonolith:
+    return MemoryMonolith()
+
+
+def client_for(
+    tmp_path: Path, monolith: MemoryMonolith, rpc: MemoryRpc, **kwargs: object
+) -> Client:
+    app = memory_app(write_routes(tmp_path, ROUTES), monolith, rpc, **kwargs)  # type: ignore[arg-type]
+    return Client(app)
+
+
+def test_a_service_route_calls_the_service_with_the_rpc_convention(
+    tmp_path: Path, monolith: MemoryMonolith
+) -> None:
+    rpc = MemoryRpc({"id": 7, "name": "lamp"})
+    response = client_for(tmp_path, monolith, rpc).get(
+        "/items/7?color=red&color=blue", headers={"X-Request-Id": "req-1"}
+    )
+    assert response.status_code == 200
+    assert response.get_json() == {"id": 7, "name": "lamp"}
+    assert response.headers["X-Strangler-Backend"] == "service"
+    assert response.headers["X-Strangler-Route"] == "/items/<int:item_id>"
+    assert response.headers["X-Request-Id"] == "req-1"
+    assert rpc.calls == [("shop", "item", {"item_id": 7, "query": {"color": "red"}}, "req-1")]
+    assert monolith.requests == []
+
+
+def test_a_write_passes_the_json_body(tmp_path: Path, monolith: MemoryMonolith) -> None:
+    rpc = MemoryRpc({"ok": True})
+    response = client_for(tmp_path, monolith, rpc).post("/items/3", json={"qty": 2})
+    assert response.status_code == 200
+    assert rpc.calls[0][2] == {"item_id": 3, "query": {}, "body": {"qty": 2}}
+
+
+def test_a_bad_json_body_is_a_400_without_calling_anyone(
+    tmp_path: Path, monolith: MemoryMonolith
+) -> None:
+    rpc = MemoryRpc({})
+    response = client_for(tmp_path, monolith, rpc).post(
+        "/items/3", data=b"{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+    assert rpc.calls == [] and monolith.requests == []
+
+
+def test_unmatched_paths_go_to_the_monolith_untouched(
+    tmp_path: Path, monolith: MemoryMonolith
+) -> None:
+    response = client_for(tmp_path, monolith, MemoryRpc()).get("/orders?x=1")
+    assert response.status_code == 200
+    assert response.headers["X-Strangler-Backend"] == "monolith"
+    assert "X-Strangler-Route" not in response.headers
+    assert response.headers.getlist("Set-Cookie") == ["a=1; Path=/", "b=2; Path=/"]
+    assert len(response.headers["X-Request-Id"]) == 32
+    assert monolith.requests[0].target == "/orders?x=1"
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (ServiceUnavailable("shop", "no consumers"), "no-consumers"),
+        (ServiceUnavailable("shop", "broker down"), "broker-down"),
+        (ServiceTimeout("shop", "no reply"), "timeout"),
+        (RemoteError("KeyError", "x"), "remote-error"),
+    ],
+)
+def test_reads_fall_back_to_the_monolith_on_any_service_failure(
+    tmp_path: Path, monolith: MemoryMonolith, error: Exception, reason: str
+) -> None:
+    app = memory_app(write_routes(tmp_path, ROUTES), monolith, MemoryRpc(error))
+    response = Client(app).get("/items/1")
+    assert response.status_code == 200
+    assert response.get_json() == {"source": "monolith"}
+    assert response.headers["X-Strangler-Backend"] == f"monolith; fallback={reason}"
+    stats = app.stats.snapshot()["routes"]["/items/<int:item_id>"]
+    assert stats["fallbacks"] == {reason: 1}
+    assert stats["backends"] == {"monolith": 1}
+
+
+def test_a_write_falls_back_when_the_call_was_never_delivered(
+    tmp_path: Path, monolith: MemoryMonolith
+) -> None:
+    rpc = MemoryRpc(ServiceUnavailable("shop", "unroutable"))
+    response = client_for(tmp_path, monolith, rpc).post("/items/1", json={})
+    assert response.headers["X-Strangler-Backend"] == "monolith; fallback=unroutable"
+    assert [r.method for r in monolith.requests] == ["POST"]
+
+
+def test_a_write_that_timed_out_is_a_504_and_never_reaches_the_monolith(
+    tmp_path: Path, monolith: MemoryMonolith
+) -> None:
+    rpc = MemoryRpc(ServiceTimeout("shop", "no reply within 1s"))
+    response = client_for(tmp_path, monolith, rpc).post("/items/1", json={"qty": 1})
+    assert response.status_code == 504
+    assert response.get_json()["error"]["code"] == "gateway_timeout"
+    assert response.headers["X-Strangler-Backend"] == "service"
+    assert monolith.requests == []
+    assert len(rpc.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("exc_type", "status", "code", "message"),
+    [
+        ("NotFound", 404, "not_found", "item 9 not found"),
+        ("BadRequest", 400, "bad_request", "item 9 not found"),
+        ("Conflict", 409, "conflict", "item 9 not found"),
+        ("Forbidden", 403, "forbidden", "item 9 not found"),
+        ("ValueError", 500, "internal_error", "internal server error"),
+    ],
+)
+def test_remote_errors_map_through_the_one_table(
+    tmp_path: Path, monolith: MemoryMonolith, exc_type: str, status: int, code: str, message: str
+) -> None:
+    rpc = MemoryRpc(RemoteError(exc_type, "item 9 not found"))
+    response = client_for(tmp_path, monolith, rpc).post("/items/9", json={})
+    assert response.status_code == status
+    assert response.get_json() == {"error": {"code": code, "message": message}}
+    assert monolith.requests == []
+
+
+def test_an_expected_remote_error_on_a_read_is_an_answer_not_a_fallback(
+    tmp_path: Path, monolith: MemoryMonolith
+) -> None:
+    rpc = MemoryRpc(RemoteError("NotFound", "item 9 not found"))
+    response = client_for(tmp_path, monolith, rpc).get("/items/9")
+    assert response.status_code == 404
+    assert response.headers["X-Strangler-Backend"] == "service"
+    assert monolith.requests == []
+
+
+def wait_for_shadow(app: ProxyApp, rule: str, outcome: str) -> None:
+    deadline = time.monotonic() + 5
+    while app.stats.shadow_count(rule, outcome) == 0:
+        assert time.monotonic() < deadline, app.stats.snapshot()
+        time.sleep(0.01)
+
+
+def test_shadow_answers_from_the_monolith_and_compares_reads(
+    tmp_path: Path, monolith: MemoryMonolith
+) -> None:
+    rpc = MemoryRpc({"source": "service"})
+    app = memory_app(write_routes(tmp_path, ROUTES), monolith, rpc)
+    response = Client(app).get("/shadowed")
+    assert response.get_json() == {"source": "monolith"}
+    assert response.headers["X-Strangler-Backend"] == "monolith"
+    wait_for_shadow(app, "/shadowed", "different")
+    stats = app.stats.snapshot()["routes"]["/shadowed"]
+    assert stats["shadow_differing_fields"] == {"source": 1}
+    rpc.outcome = {"source": "monolith"}
+    Client(app).get("/shadowed")
+    wait_for_shadow(app, "/shadowed", "equal")
+
+
+def test_shadow_never_shadows_a_write(tmp_path: Path, monolith: MemoryMonolith) -> None:
+    rpc = MemoryRpc({"source": "monolith"})
+    app = memory_app(write_routes(tmp_path, ROUTES), monolith, rpc)
+    response = Client(app).post("/shadowed", json={"a": 1})
+    assert response.headers["X-Strangler-Backend"] == "monolith"
+    time.sleep(0.2)
+    assert rpc.calls == []
+    assert app.stats.snapshot()["routes"]["/shadowed"]["shadow"] == {}
+
+
+def test_canary_uses_the_draw(tmp_path: Path, monolith: MemoryMonolith) -> None:
+    rpc = MemoryRpc({"source": "service"})
+    low = client_for(tmp_path, monolith, rpc, draw=lambda: 0.1).get("/canary")
+    high = client_for(tmp_path, monolith, rpc, draw=lambda: 0.9).get("/canary")
+    assert low.headers["X-Strangler-Backend"] == "service"
+    assert high.headers["X-Strangler-Backend"] == "monolith"
+
+
+def test_head_on_a_service_route_has_length_but_no_body(
+    tmp_path: Path, monolith: MemoryMonolith
+) -> None:
+    response = client_for(tmp_path, monolith, MemoryRpc({"id": 1})).head("/items/1")
+    assert response.status_code == 200
+    assert response.data == b""
+    assert int(response.headers["Content-Length"]) == len(b'{"id":1}\n')
+
+
+def test_admin_endpoints_show_health_routes_and_stats(
+    tmp_path: Path, monolith: MemoryMonolith
+) -> None:
+    client = client_for(tmp_path, monolith, MemoryRpc({"x": 1}))
+    client.get("/items/1")
+    health = client.get("/_strangler/health")
+    assert health.status_code == 200
+    assert health.get_json()["broker"]["reachable"] is False
+    assert health.get_json()["monolith"]["reachable"] is True
+    assert health.get_json()["status"] == "degraded"
+    routes = client.get("/_strangler/routes").get_json()
+    assert [(r["path"], r["mode"], r["percent"]) for r in routes["routes"]] == [
+        ("/items/<int:item_id>", "service", None),
+        ("/shadowed", "shadow", None),
+        ("/canary", "canary", 50),
+    ]
+    stats = client.get("/_strangler/stats").get_json()
+    assert stats["routes"]["/items/<int:item_id>"]["backends"] == {"service": 1}
+    assert client.get("/_strangler/nope").status_code == 404
+    assert client.post("/_strangler/stats").status_code == 405
+
+
+def test_an_unexpected_crash_is_a_json_500_not_a_traceback(tmp_path: Path) -> None:
+    class Exploding(MemoryMonolith):
+        def handle(self, request: Request) -> Response:
+            raise RuntimeError("bug")
+
+    response = client_for(tmp_path, Exploding(), MemoryRpc()).get("/orders")
+    assert response.status_code == 500
+    assert json.loads(response.data) == {
+        "error": {"code": "internal_error", "message": "internal server error"}
+    }
+
+
+def test_a_running_proxy_reloads_a_changed_file_and_keeps_the_last_good_table(
+    tmp_path: Path, monolith: MemoryMonolith
+) -> None:
+    now = [0.0]
+    path = write_routes(tmp_path, ROUTES)
+    app = memory_app(path, monolith, MemoryRpc({"x": 1}), clock=lambda: now[0])
+    client = Client(app)
+    assert client.get("/items/1").headers["X-Strangler-Backend"] == "service"
+
+    path.write_text(path.read_text().replace('mode = "service"', 'mode = "monolith"'))
+    assert client.get("/items/1").headers["X-Strangler-Backend"] == "service"  # not yet checked
+    now[0] = 1.5
+    assert client.get("/items/1").headers["X-Strangler-Backend"] == "monolith"
+
+    path.write_text(path.read_text() + "\n[[route]]\npath = 3\n")
+    now[0] = 3.0
+    assert client.get("/items/1").headers["X-Strangler-Backend"] == "monolith"
+    error = client.get("/_strangler/routes").get_json()["last_reload_error"]
+    assert "'path' must be a string" in error
+
+    write_routes(tmp_path, ROUTES)
+    app.routes.request_reload()
+    assert client.get("/items/1").headers["X-Strangler-Backend"] == "service"
+    assert client.get("/_strangler/routes").get_json()["last_reload_error"] is None

@@ -1,0 +1,155 @@
+"""The routes file: a good file becomes a table; every bad file names the line and the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from strangler_proxy.errors import RoutesFileError
+from strangler_proxy.route_table import DEFAULT_AMQP_URI, StickyKey
+from strangler_proxy.routes_file import load_routes, parse_routes
+
+GOOD = """\
+monolith = "http://127.0.0.1:8000/"
+rpc_timeout = 2.5
+
+[[route]]
+path = "/api/catalog/products/<int:product_id>"
+target = "catalog.get_product"
+mode = "canary"
+percent = 25
+sticky = "cookie:session"
+
+[[route]]
+path = "/api/catalog/products"
+methods = ["get", "POST"]
+target = "catalog.list_products"
+mode = "service"
+
+[[route]]
+path = "/api/orders"
+mode = "monolith"
+"""
+
+
+def test_a_good_file_becomes_a_route_table() -> None:
+    table = parse_routes(GOOD)
+    assert table.settings.monolith == "http://127.0.0.1:8000"
+    assert table.settings.amqp_uri == DEFAULT_AMQP_URI
+    assert table.settings.rpc_timeout == 2.5
+    first, second, third = table.routes
+    assert (first.service, first.method, first.mode, first.percent) == (
+        "catalog",
+        "get_product",
+        "canary",
+        25,
+    )
+    assert first.sticky == StickyKey("cookie", "session")
+    assert first.methods == ("GET",)
+    assert first.line == 4
+    assert second.methods == ("GET", "POST")
+    assert (third.target, third.mode) == ("", "monolith")
+
+
+def error_for(text: str) -> RoutesFileError:
+    with pytest.raises(RoutesFileError) as caught:
+        parse_routes(text, source="routes.toml")
+    return caught.value
+
+
+def route(body: str) -> str:
+    return 'monolith = "http://m"\n\n[[route]]\npath = "/a"\ntarget = "s.m"\n' + body
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ('monolith = "http://m"\n\n[[route]\npath = "/a"\n', 3, "TOML syntax error"),
+        (route('mode = "service"\nmetods = ["GET"]\n'), 7, "did you mean 'methods'?"),
+        ('monlith = "http://m"\n', 1, "did you mean 'monolith'?"),
+        (route('mode = "fast"\n'), 6, "unknown mode 'fast'"),
+        (route('mode = "service"\nmethods = "GET"\n'), 7, "'methods' must be a non-empty list"),
+        (route('mode = "service"\nmethods = ["FETCH"]\n'), 7, "unknown HTTP method 'FETCH'"),
+        (route('mode = "canary"\npercent = 101\n'), 7, "between 0 and 100"),
+        (route('mode = "canary"\npercent = "10"\n'), 7, "'percent' must be an integer"),
+        (route('mode = "canary"\n'), 3, "missing key 'percent'"),
+        (route('mode = "service"\npercent = 10\n'), 7, "only for canary routes"),
+        (route('mode = "canary"\npercent = 5\nsticky = "session"\n'), 8, "bad sticky key"),
+        (route('mode = "shadow"\nsticky = "ip"\n'), 7, "only for canary routes"),
+        (route("mode = 3\n"), 6, "'mode' must be a string, got an integer"),
+        (route(""), 3, "missing key 'mode'"),
+        (
+            'monolith = "http://m"\n[[route]]\npath = "/a"\nmode = "service"\n',
+            2,
+            "missing key 'target'",
+        ),
+        (
+            'monolith = "http://m"\n[[route]]\npath = "/a"\ntarget = "catalog"\nmode = "service"\n',
+            4,
+            "bad target 'catalog'",
+        ),
+        (
+            'monolith = "http://m"\n[[route]]\npath = "/a/<int:x"\n',
+            3,
+            "bad path rule",
+        ),
+        (
+            'monolith = "http://m"\n[[route]]\npath = "/a/<nope:x>"\n',
+            3,
+            "converter 'nope' does not exist",
+        ),
+        ('monolith = "ftp://m"\n', 1, "must be an http:// or https:// URL"),
+        ("rpc_timeout = 1.0\n", None, "missing key 'monolith'"),
+        ('monolith = "http://m"\nrpc_timeout = -1\n', 2, "positive number of seconds"),
+        ('monolith = "http://m"\n[route]\npath = "/a"\n', None, "[[route]] tables"),
+    ],
+)
+def test_each_bad_file_names_the_line_and_the_reason(
+    text: str, line: int | None, reason: str
+) -> None:
+    error = error_for(text)
+    assert error.line == line
+    assert reason in error.reason
+    where = "routes.toml" if line is None else f"routes.toml:{line}"
+    assert str(error).startswith(f"{where}: ")
+    assert error.exit_code == 2
+
+
+def test_a_duplicate_route_points_at_the_second_entry_and_names_the_first() -> None:
+    text = (
+        'monolith = "http://m"\n'
+        '[[route]]\npath = "/p/<int:id>"\nmethods = ["GET", "POST"]\n'
+        'target = "s.a"\nmode = "service"\n'
+        '[[route]]\npath = "/p/<int:pk>"\nmethods = ["POST"]\ntarget = "s.b"\nmode = "shadow"\n'
+    )
+    error = error_for(text)
+    assert error.line == 8
+    assert "duplicate route: POST /p/<int:pk>" in error.reason
+    assert "line 2" in error.reason
+    assert "route #2" in error.reason
+
+
+def test_the_same_rule_with_other_methods_is_not_a_duplicate() -> None:
+    text = (
+        'monolith = "http://m"\n'
+        '[[route]]\npath = "/p"\ntarget = "s.a"\nmode = "service"\n'
+        '[[route]]\npath = "/p"\nmethods = ["POST"]\nmode = "monolith"\n'
+    )
+    assert len(parse_routes(text).routes) == 2
+
+
+def test_a_path_parameter_named_like_an_rpc_kwarg_is_refused() -> None:
+    error = error_for(route('mode = "service"\n').replace('"/a"', '"/a/<query>"'))
+    assert "clashes" in error.reason
+
+
+def test_load_routes_reports_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(RoutesFileError, match="cannot read the routes file"):
+        load_routes(tmp_path / "absent.toml")
+
+
+def test_load_routes_reads_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "routes.toml"
+    path.write_text(GOOD)
+    assert len(load_routes(path).routes) == 3

@@ -1,0 +1,151 @@
+"""Pure routing decisions: modes, canary percentages and stickiness, fallback policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from strangler_proxy.errors import RemoteError, ServiceTimeout, ServiceUnavailable
+from strangler_proxy.http_types import Request
+from strangler_proxy.route_table import Mode, Route, StickyKey
+from strangler_proxy.routing import canary_bucket, decide, may_fall_back, sticky_identity
+from strangler_proxy.rules import RouteMatcher
+
+
+def make_route(
+    mode: Mode,
+    *,
+    path: str = "/items/<int:item_id>",
+    methods: tuple[str, ...] = ("GET",),
+    percent: int = 0,
+    sticky: StickyKey | None = None,
+) -> Route:
+    return Route(path, methods, "shop", "get_item", mode, percent, sticky)
+
+
+def get(path: str = "/items/7", **fields: object) -> Request:
+    return Request("GET", path, **fields)  # type: ignore[arg-type]
+
+
+def test_no_matching_rule_goes_to_the_monolith_without_a_route() -> None:
+    decision = decide(RouteMatcher([make_route("service")]), get("/orders/1"), 0.0)
+    assert decision.backend == "monolith"
+    assert decision.route is None
+
+
+def test_service_mode_sends_to_the_service_with_converted_params() -> None:
+    decision = decide(RouteMatcher([make_route("service")]), get("/items/42"), 0.99)
+    assert decision.backend == "service"
+    assert decision.match is not None
+    assert decision.match.params == {"item_id": 42}
+    assert (decision.match.service, decision.match.method) == ("shop", "get_item")
+
+
+def test_converters_work_like_flask() -> None:
+    matcher = RouteMatcher([make_route("service", path="/f/<float:x>/<path:rest>")])
+    decision = decide(matcher, get("/f/1.5/a/b"), 0.0)
+    assert decision.match is not None
+    assert decision.match.params == {"x": 1.5, "rest": "a/b"}
+    assert decide(matcher, get("/f/abc/a"), 0.0).route is None
+
+
+def test_a_method_the_route_does_not_list_goes_to_the_monolith() -> None:
+    decision = decide(RouteMatcher([make_route("service")]), Request("DELETE", "/items/7"), 0.0)
+    assert decision.backend == "monolith"
+    assert decision.route is None
+
+
+def test_head_follows_its_get_route() -> None:
+    decision = decide(RouteMatcher([make_route("service")]), Request("HEAD", "/items/7"), 0.0)
+    assert decision.backend == "service"
+
+
+def test_monolith_mode_keeps_the_route_for_reporting() -> None:
+    decision = decide(RouteMatcher([make_route("monolith")]), get(), 0.0)
+    assert decision.backend == "monolith"
+    assert decision.route is not None
+    assert not decision.shadow
+
+
+def test_shadow_mode_shadows_reads_but_never_writes() -> None:
+    matcher = RouteMatcher([make_route("shadow", methods=("GET", "POST"))])
+    read = decide(matcher, get(), 0.0)
+    write = decide(matcher, Request("POST", "/items/7"), 0.0)
+    assert (read.backend, read.shadow) == ("monolith", True)
+    assert (write.backend, write.shadow) == ("monolith", False)
+
+
+@pytest.mark.parametrize(
+    ("percent", "draw", "backend"),
+    [(0, 0.0, "monolith"), (100, 0.999, "service"), (30, 0.29, "service"), (30, 0.30, "monolith")],
+)
+def test_canary_without_a_sticky_key_uses_the_draw(percent: int, draw: float, backend: str) -> None:
+    matcher = RouteMatcher([make_route("canary", percent=percent)])
+    assert decide(matcher, get(), draw).backend == backend
+
+
+def test_canary_with_a_sticky_cookie_ignores_the_draw_and_stays_stable() -> None:
+    route = make_route("canary", percent=50, sticky=StickyKey("cookie", "sid"))
+    matcher = RouteMatcher([route])
+    for client in ("alice", "bob", "carol", "dave"):
+        request = get(headers=(("Cookie", f"sid={client}; other=1"),))
+        expected = "service" if canary_bucket(route, client) < 50 else "monolith"
+        backends = {decide(matcher, request, draw).backend for draw in (0.0, 0.5, 0.99)}
+        assert backends == {expected}
+
+
+def test_canary_falls_back_to_the_draw_when_the_sticky_key_is_absent() -> None:
+    matcher = RouteMatcher([make_route("canary", percent=50, sticky=StickyKey("header", "X-User"))])
+    assert decide(matcher, get(), 0.1).backend == "service"
+    assert decide(matcher, get(), 0.9).backend == "monolith"
+
+
+def test_sticky_buckets_are_roughly_proportional_over_many_clients() -> None:
+    route = make_route("canary", percent=20, sticky=StickyKey("ip"))
+    matcher = RouteMatcher([route])
+    served = sum(
+        decide(matcher, get(remote_addr=f"10.0.{n // 256}.{n % 256}"), 0.99).backend == "service"
+        for n in range(10_000)
+    )
+    assert 1_800 <= served <= 2_200
+
+
+def test_sticky_identity_reads_cookie_header_or_ip() -> None:
+    request = get(headers=(("Cookie", "sid=abc"), ("X-User", "u1")), remote_addr="1.2.3.4")
+    assert sticky_identity(StickyKey("cookie", "sid"), request) == "abc"
+    assert sticky_identity(StickyKey("header", "x-user"), request) == "u1"
+    assert sticky_identity(StickyKey("ip"), request) == "1.2.3.4"
+    assert sticky_identity(StickyKey("cookie", "missing"), request) is None
+
+
+def test_the_bucket_depends_on_the_route_too() -> None:
+    one = make_route("canary", path="/a", percent=50)
+    two = make_route("canary", path="/b", percent=50)
+    buckets = [(canary_bucket(one, f"c{n}"), canary_bucket(two, f"c{n}")) for n in range(50)]
+    assert any(a != b for a, b in buckets)
+
+
+UNROUTABLE = ServiceUnavailable("shop", "unroutable")
+TIMEOUT = ServiceTimeout("shop", "no reply")
+CRASH = RemoteError("ValueError", "boom")
+NOT_FOUND = RemoteError("NotFound", "item 7 not found")
+
+
+@pytest.mark.parametrize(
+    ("method", "error", "allowed"),
+    [
+        ("GET", UNROUTABLE, True),
+        ("GET", TIMEOUT, True),
+        ("GET", CRASH, True),
+        ("HEAD", TIMEOUT, True),
+        ("GET", NOT_FOUND, False),
+        ("POST", UNROUTABLE, True),
+        ("POST", ServiceUnavailable("shop", "broker down"), True),
+        ("POST", TIMEOUT, False),
+        ("PUT", CRASH, False),
+        ("DELETE", NOT_FOUND, False),
+    ],
+)
+def test_fallback_only_when_the_service_surely_did_not_act(
+    method: str, error: Exception, allowed: bool
+) -> None:
+    assert may_fall_back(method, error) is allowed  # type: ignore[arg-type]
