@@ -10,7 +10,7 @@ from gunicorn.app.base import BaseApplication
 WsgiApp = Callable[..., Any]
 
 
-class _GunicornApp(BaseApplication):  # type: ignore[misc]
+class _GunicornApp(BaseApplication):
     def __init__(self, load_app: Callable[[], WsgiApp], options: dict[str, Any]) -> None:
         self._load_app = load_app
         self._options = options

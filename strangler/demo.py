@@ -1,0 +1,184 @@
+"""`strangler demo`: the whole migration story on the embedded defaults.
+
+Seed the monolith, backfill the catalog service, start monolith + catalog
+service + proxy as real processes, send a sample of traffic through the
+proxy, show where each request went, prove parity, stop everything.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import click
+import urllib3
+
+from strangler.catalog_requests import parity_request_lines, read_snapshot
+from strangler.processes import ProcessGroup
+from strangler.stack import RunningStack, StackDatabases, sqlite_databases, start_stack
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+
+SAMPLE_TRAFFIC: tuple[tuple[str, str], ...] = (
+    ("GET", "/api/catalog/categories"),
+    ("GET", "/api/catalog/products?per_page=3&sort=-price"),
+    ("GET", "/api/catalog/products/1"),
+    ("GET", "/api/catalog/products/999999"),
+    ("GET", "/api/catalog/products?per_page=500"),
+    ("GET", "/"),
+    ("GET", "/products/1"),
+    ("GET", "/login"),
+    ("GET", "/api/inventory/stock/1"),
+    ("GET", "/api/reviews/product/1"),
+    ("GET", "/api/shipping/rates"),
+    ("GET", "/api/accounts/me"),
+    ("GET", "/no/such/page"),
+)
+
+
+@dataclass(frozen=True)
+class TrafficResult:
+    method: str
+    path: str
+    status: int
+    backend: str
+    route: str
+
+
+def send_sample_traffic(proxy_url: str) -> list[TrafficResult]:
+    """Send SAMPLE_TRAFFIC through the proxy; record status and where it went."""
+    pool = urllib3.PoolManager(retries=False)
+    results = []
+    for method, path in SAMPLE_TRAFFIC:
+        response = pool.request(method, proxy_url + path, redirect=False, timeout=30)
+        results.append(
+            TrafficResult(
+                method=method,
+                path=path,
+                status=response.status,
+                backend=response.headers.get("X-Strangler-Backend", "?"),
+                route=response.headers.get("X-Strangler-Route", "(forwarded)"),
+            )
+        )
+    pool.clear()
+    return results
+
+
+def format_traffic(results: list[TrafficResult]) -> str:
+    width = max(len(f"{r.method} {r.path}") for r in results)
+    lines = [f"{'request':<{width}}  status  backend    route"]
+    for r in results:
+        request = f"{r.method} {r.path}"
+        lines.append(f"{request:<{width}}  {r.status:>6}  {r.backend:<9}  {r.route}")
+    return "\n".join(lines)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C so the process group is stopped either way."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _step(message: str) -> None:
+    click.secho(f"==> {message}", fg="cyan", err=True)
+
+
+def _prepare(workdir: Path, products: int, users: int, orders: int) -> StackDatabases:
+    from extracted_services.catalog.backfill import backfill_catalog
+    from legacy_monolith.seed import seed_database
+
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    databases = sqlite_databases(workdir)
+    _step(f"seeding the monolith ({products} products, {users} users, {orders} orders)")
+    seeded = seed_database(databases.monolith_url, products=products, users=users, orders=orders)
+    click.echo(f"    {seeded}")
+    _step("backfilling the catalog service's own database from the monolith")
+    summary = backfill_catalog(databases.monolith_url, databases.catalog_url)
+    click.echo(
+        f"    {summary.categories} categories, {summary.products} products"
+        f" ({summary.active_products} active)"
+    )
+    return databases
+
+
+def _show_parity(stack: RunningStack, monolith_db_url: str, parity_products: int) -> bool:
+    from strangler_proxy.compare import format_report, run_comparison
+    from strangler_proxy.requests_file import parse_requests
+
+    snapshot = read_snapshot(monolith_db_url).spread_sample(parity_products)
+    lines = parity_request_lines(snapshot)
+    _step(f"comparing {len(lines)} catalog requests: monolith directly vs proxy -> catalog service")
+    report = run_comparison(
+        stack.monolith_url, stack.proxy_url, parse_requests("\n".join(lines), "demo")
+    )
+    click.echo(format_report(report))
+    return report.ok
+
+
+def _wait_forever(stack: RunningStack, workdir: Path) -> None:
+    click.echo(
+        f"\nThe stack is up (Ctrl-C stops it):\n"
+        f"  proxy     {stack.proxy_url}   (try {stack.proxy_url}/_strangler/routes)\n"
+        f"  monolith  {stack.monolith_url}\n"
+        f"  broker    {stack.amqp_uri}\n"
+        f"  routes    {stack.routes_path}\n"
+        f"  logs      {workdir / 'logs'}"
+    )
+    while True:
+        time.sleep(3600)
+
+
+@click.command()
+@click.option("--keep-running", is_flag=True, help="Leave the stack up and print its URLs.")
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path),
+    default=Path("var/demo"),
+    show_default=True,
+    help="Where databases, the routes file and logs go (wiped first).",
+)
+@click.option("--products", type=click.IntRange(min=1), default=3000, show_default=True)
+@click.option("--users", type=click.IntRange(min=1), default=300, show_default=True)
+@click.option("--orders", type=click.IntRange(min=0), default=500, show_default=True)
+@click.option(
+    "--parity-products",
+    type=click.IntRange(min=1),
+    default=400,
+    show_default=True,
+    help="How many products (evenly spread) the parity check requests one by one.",
+)
+def demo(
+    keep_running: bool, workdir: Path, products: int, users: int, orders: int, parity_products: int
+) -> None:
+    """Strangle the sample monolith's catalog and prove it still answers the same."""
+    amqp_uri = os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+    workdir = workdir.resolve()
+    databases = _prepare(workdir, products, users, orders)
+    with _sigterm_as_interrupt(), ProcessGroup(workdir / "logs") as group:
+        _step("starting monolith (gunicorn), catalog service (nameko run) and proxy (gunicorn)")
+        stack = start_stack(group, databases, amqp_uri=amqp_uri, workdir=workdir)
+        _step("sample traffic through the proxy")
+        click.echo(format_traffic(send_sample_traffic(stack.proxy_url)))
+        parity_ok = _show_parity(stack, databases.monolith_url, parity_products)
+        if keep_running:
+            _wait_forever(stack, workdir)
+        _step("stopping every process")
+    if not parity_ok:
+        raise click.ClickException("parity check failed: see the report above")
+    _step("done: the catalog is served by its own Nameko service, with parity")

@@ -1,0 +1,111 @@
+"""The worked migration as running processes: monolith, catalog service and proxy.
+
+Used by `strangler demo` and by the end-to-end tests, so both exercise the same
+real stack: gunicorn-served monolith, `nameko run` catalog service on RabbitMQ,
+gunicorn-served proxy in front, all on free ports, all stopped by the group.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from strangler.processes import (
+    ProcessGroup,
+    free_port,
+    http_ok,
+    rpc_consumer_ready,
+    strangler_argv,
+)
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+CATALOG_ROUTES_TEMPLATE = REPOSITORY / "extracted_services" / "catalog" / "routes.toml"
+START_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class StackDatabases:
+    monolith_url: str
+    catalog_url: str
+
+
+@dataclass(frozen=True)
+class RunningStack:
+    monolith_url: str
+    proxy_url: str
+    routes_path: Path
+    amqp_uri: str
+
+
+def sqlite_databases(workdir: Path) -> StackDatabases:
+    """Default embedded databases: one SQLite file each under `workdir`."""
+    return StackDatabases(
+        monolith_url=f"sqlite:///{workdir / 'monolith.sqlite3'}",
+        catalog_url=f"sqlite:///{workdir / 'catalog_service.sqlite3'}",
+    )
+
+
+def write_routes_file(path: Path, *, monolith_url: str, amqp_uri: str) -> Path:
+    """The catalog routes file, pointed at this stack's monolith and broker."""
+    text = CATALOG_ROUTES_TEMPLATE.read_text()
+    text = re.sub(r'(?m)^monolith = ".*"$', f'monolith = "{monolith_url}"', text)
+    text = re.sub(r'(?m)^amqp_uri = ".*"$', f'amqp_uri = "{amqp_uri}"', text)
+    path.write_text(text)
+    return path
+
+
+def start_stack(
+    group: ProcessGroup, databases: StackDatabases, *, amqp_uri: str, workdir: Path
+) -> RunningStack:
+    """Start monolith, catalog service and proxy; return once all three answer."""
+    monolith_port, proxy_port = free_port(), free_port()
+    monolith_url = f"http://127.0.0.1:{monolith_port}"
+    monolith = group.start(
+        "monolith",
+        strangler_argv(
+            "monolith",
+            "serve",
+            "--port",
+            str(monolith_port),
+            "--database-url",
+            databases.monolith_url,
+            "--workers",
+            "1",
+        ),
+    )
+    catalog = group.start(
+        "catalog-service",
+        strangler_argv(
+            "service",
+            "run",
+            "catalog",
+            "--amqp-uri",
+            amqp_uri,
+            "--database-url",
+            databases.catalog_url,
+        ),
+    )
+    monolith.wait_ready(http_ok(f"{monolith_url}/healthz"), START_TIMEOUT)
+    catalog.wait_ready(rpc_consumer_ready(amqp_uri, "catalog"), START_TIMEOUT)
+
+    routes_path = write_routes_file(
+        workdir / "routes.toml", monolith_url=monolith_url, amqp_uri=amqp_uri
+    )
+    proxy_url = f"http://127.0.0.1:{proxy_port}"
+    proxy = group.start(
+        "proxy",
+        strangler_argv(
+            "proxy",
+            "--routes",
+            str(routes_path),
+            "--port",
+            str(proxy_port),
+            "--workers",
+            "1",
+        ),
+    )
+    proxy.wait_ready(http_ok(f"{proxy_url}/_strangler/health"), START_TIMEOUT)
+    return RunningStack(
+        monolith_url=monolith_url, proxy_url=proxy_url, routes_path=routes_path, amqp_uri=amqp_uri
+    )
