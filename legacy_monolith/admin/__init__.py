@@ -1,0 +1,1 @@
+"""Admin and reporting: dashboard, product editing, cross-area reports."""

@@ -1,0 +1,1 @@
+"""Cart: a shopping cart per browser, keyed by a cookie."""

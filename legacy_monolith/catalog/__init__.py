@@ -1,0 +1,1 @@
+"""Catalog: categories and products (the first area extracted to a service)."""

@@ -1,0 +1,1 @@
+"""Notifications: messages to users, written by many areas."""

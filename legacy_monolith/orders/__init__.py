@@ -1,0 +1,1 @@
+"""Orders: checkout, order history, cancellation and status changes."""

@@ -1,0 +1,1 @@
+"""Payments: card captures and refunds."""

@@ -1,0 +1,1 @@
+"""Promotions: promo codes and their category restrictions (Flask-SQLAlchemy ORM)."""

@@ -1,0 +1,1 @@
+"""Reviews: product ratings (Flask-SQLAlchemy ORM)."""

@@ -1,0 +1,1 @@
+"""Shipping: methods, rates and shipments."""

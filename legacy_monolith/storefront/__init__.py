@@ -1,0 +1,1 @@
+"""Storefront: the server-rendered shop pages customers browse."""
