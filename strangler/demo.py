@@ -107,7 +107,7 @@ def _prepare(workdir: Path, products: int, users: int, orders: int) -> StackData
     databases = sqlite_databases(workdir)
     _step(f"seeding the monolith ({products} products, {users} users, {orders} orders)")
     seeded = seed_database(databases.monolith_url, products=products, users=users, orders=orders)
-    click.echo(f"    {seeded}")
+    click.echo(f"    {seeded.line()}")
     _step("backfilling the catalog service's own database from the monolith")
     summary = backfill_catalog(databases.monolith_url, databases.catalog_url)
     click.echo(
