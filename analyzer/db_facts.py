@@ -24,6 +24,9 @@ class TableAccess:
     confidence: Confidence = "high"  # "low": SQL built with f-strings/concatenation, or best effort
     via: Literal["sql", "orm"] = "sql"
     indirect: bool = False  # reached only through an ORM relationship
+    ddl: bool = (
+        False  # the write is a schema change (CREATE/DROP/ALTER/TRUNCATE), not a data change
+    )
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,21 @@ class ModelUse:
     mode: AccessMode
     line: int
     confidence: Confidence = "high"
+
+
+@dataclass(frozen=True)
+class RelationshipUse:
+    """`obj.attr` on an instance of a model (or `Model.attr` in join/eager-load options).
+
+    Resolved later: when `attr` is a relationship of the model, its target's table (and any
+    secondary table) is accessed indirectly; other attributes (plain columns) are dropped.
+    mode "write": the collection is changed (`obj.items.append(...)`, `.remove`, `.extend`).
+    """
+
+    model_ref: str
+    attribute: str
+    mode: AccessMode
+    line: int
 
 
 @dataclass(frozen=True)
@@ -55,7 +73,9 @@ class ForeignKey:
 class Relationship:
     attribute: str
     target_ref: str  # model name as written in relationship("Target") or relationship(Target)
-    secondary_table: str | None = None
+    secondary_table: str | None = None  # a table name (literal, or a Table defined in this module)
+    secondary_ref: str | None = None  # secondary=<name> not defined here: the name as written
+    backref: str | None = None  # backref="x": the target model gets a relationship "x" back
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,12 @@ class ModelFact:
     base_refs: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     relationships: tuple[Relationship, ...] = ()
+    # False: a base is defined in another module; keep this class only if a base_ref resolves to
+    # a model or a model base. If that base is a model with a table and has_primary_key is False,
+    # this class shares the base's table (single-table inheritance); otherwise `table` stands.
+    resolved: bool = True
+    has_primary_key: bool = False  # declares a primary-key column (itself or via local mixins)
+    abstract: bool = False  # __abstract__ = True: no table, subclasses get their own
 
 
 @dataclass(frozen=True)
@@ -77,6 +103,7 @@ class TableDefinition:
     name: str
     line: int
     foreign_keys: tuple[ForeignKey, ...] = ()
+    variable: str | None = None  # module-level name bound to the Table object, if any
 
 
 @dataclass(frozen=True)
@@ -93,6 +120,7 @@ class FunctionDbFacts:
     accesses: tuple[TableAccess, ...] = ()
     model_uses: tuple[ModelUse, ...] = ()
     sql_name_uses: tuple[SqlNameUse, ...] = ()
+    relationship_uses: tuple[RelationshipUse, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,3 +133,6 @@ class ModuleDbFacts:
     # module-level names bound to SQL strings, with what that SQL touches (line = where used later)
     sql_constants: dict[str, tuple[TableAccess, ...]] = field(default_factory=dict)
     diagnostics: tuple[DbDiagnostic, ...] = ()
+    # names usable as a model base class: "Base" (declarative_base()/DeclarativeBase subclass),
+    # "db.Model" (db = SQLAlchemy()), "Model" (Model = db.Model)
+    model_bases: tuple[str, ...] = ()

@@ -1,0 +1,158 @@
+"""extract_db_facts on small modules, compared with the facts written by hand beside each one.
+
+Each `tests/fixtures/analyzer_db/modules/<name>.py` has `<name>.expected.json`:
+- "functions": qualname -> {"accesses": ["table read|write [low] [ddl] [indirect]"],
+  "models": ["Model read|write [low]"], "sql_names": [...], "relationships": ["Model.attr mode"]};
+  every function with facts must be listed, and only those.
+- "models": class -> {"table", "bases", and optionally "resolved" (default true), "pk",
+  "abstract" (default false), "fks" ["col -> table.col"], "relationships"
+  ["attr -> Target [secondary=t] [secondary_ref=n] [backref=b]"]}; only models, all of them.
+- "tables": name -> {"line", "variable", "fks"}; "sql_constants": name -> accesses;
+- "diagnostics": [[line, "message start"]]; "model_bases": [...]. Missing sections mean empty.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analyzer.db_extract import extract_db_facts
+from analyzer.db_facts import ForeignKey, ModuleDbFacts, TableAccess
+
+MODULES = Path(__file__).parents[2] / "fixtures" / "analyzer_db" / "modules"
+FIXTURES = sorted(MODULES.glob("*.py"))
+
+
+def _access(access: TableAccess) -> str:
+    flags = [f for f, on in (("low", access.confidence == "low"), ("ddl", access.ddl)) if on]
+    if access.indirect:
+        flags.append("indirect")
+    return " ".join([access.table, access.mode, *flags])
+
+
+def _fk(fk: ForeignKey) -> str:
+    column = f".{fk.references_column}" if fk.references_column else ""
+    return f"{fk.column} -> {fk.references_table}{column}"
+
+
+def normalise(facts: ModuleDbFacts) -> dict[str, Any]:
+    functions: dict[str, dict[str, list[str]]] = {}
+    for function in facts.functions:
+        entry = {
+            "accesses": sorted({_access(a) for a in function.accesses}),
+            "models": sorted(
+                {
+                    f"{u.model_ref} {u.mode}{' low' if u.confidence == 'low' else ''}"
+                    for u in function.model_uses
+                }
+            ),
+            "sql_names": sorted({u.name_ref for u in function.sql_name_uses}),
+            "relationships": sorted(
+                {f"{u.model_ref}.{u.attribute} {u.mode}" for u in function.relationship_uses}
+            ),
+        }
+        functions[function.qualname] = {k: v for k, v in entry.items() if v}
+    models = {}
+    for model in facts.models:
+        relationships = []
+        for rel in model.relationships:
+            text = f"{rel.attribute} -> {rel.target_ref}"
+            for key in ("secondary_table", "secondary_ref", "backref"):
+                if getattr(rel, key):
+                    text += f" {key.replace('_table', '')}={getattr(rel, key)}"
+            relationships.append(text)
+        models[model.class_name] = {
+            "table": model.table,
+            "bases": list(model.base_refs),
+            "resolved": model.resolved,
+            "pk": model.has_primary_key,
+            "abstract": model.abstract,
+            "fks": sorted(_fk(fk) for fk in model.foreign_keys),
+            "relationships": sorted(relationships),
+        }
+    return {
+        "functions": functions,
+        "models": models,
+        "tables": {
+            t.name: {
+                "line": t.line,
+                "variable": t.variable,
+                "fks": sorted(_fk(f) for f in t.foreign_keys),
+            }
+            for t in facts.tables
+        },
+        "sql_constants": {
+            name: sorted({_access(a) for a in accesses})
+            for name, accesses in facts.sql_constants.items()
+        },
+        "diagnostics": sorted([d.line, d.message] for d in facts.diagnostics),
+        "model_bases": sorted(facts.model_bases),
+    }
+
+
+def expected_form(expected: dict[str, Any]) -> dict[str, Any]:
+    functions = {
+        name: {k: sorted(set(v)) for k, v in entry.items() if v}
+        for name, entry in expected.get("functions", {}).items()
+    }
+    models = {
+        name: {
+            "table": entry["table"],
+            "bases": entry["bases"],
+            "resolved": entry.get("resolved", True),
+            "pk": entry["pk"],
+            "abstract": entry.get("abstract", False),
+            "fks": sorted(entry.get("fks", [])),
+            "relationships": sorted(entry.get("relationships", [])),
+        }
+        for name, entry in expected.get("models", {}).items()
+    }
+    tables = {
+        name: {
+            "line": entry["line"],
+            "variable": entry.get("variable"),
+            "fks": sorted(entry.get("fks", [])),
+        }
+        for name, entry in expected.get("tables", {}).items()
+    }
+    return {
+        "functions": functions,
+        "models": models,
+        "tables": tables,
+        "sql_constants": {k: sorted(set(v)) for k, v in expected.get("sql_constants", {}).items()},
+        "diagnostics": sorted(expected.get("diagnostics", [])),
+        "model_bases": sorted(expected.get("model_bases", [])),
+    }
+
+
+def _diagnostics_match(found: list[list[Any]], expected: list[list[Any]]) -> bool:
+    return len(found) == len(expected) and all(
+        f[0] == e[0] and str(f[1]).startswith(e[1]) for f, e in zip(found, expected, strict=True)
+    )
+
+
+@pytest.mark.parametrize("source", FIXTURES, ids=[p.stem for p in FIXTURES])
+def test_module_facts_match_the_hand_written_expectation(source: Path) -> None:
+    expected = expected_form(json.loads(source.with_suffix(".expected.json").read_text()))
+    facts = extract_db_facts(ast.parse(source.read_text()), module=source.stem)
+    found = normalise(facts)
+    assert _diagnostics_match(found.pop("diagnostics"), expected.pop("diagnostics")), normalise(
+        facts
+    )["diagnostics"]
+    assert found == expected
+
+
+def test_there_are_fixture_modules_with_expectations() -> None:
+    assert len(FIXTURES) >= 6
+    assert all(p.with_suffix(".expected.json").exists() for p in FIXTURES)
+
+
+@pytest.mark.parametrize("source", FIXTURES[:2], ids=[p.stem for p in FIXTURES[:2]])
+def test_facts_survive_pickling(source: Path) -> None:
+    facts = extract_db_facts(ast.parse(source.read_text()), module=source.stem)
+    assert pickle.loads(pickle.dumps(facts)) == facts
