@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 demo: $(STAMP) services
 	$(BIN)/strangler demo $(DEMO_ARGS)
 
-test: $(STAMP) services
+test: $(STAMP) services lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) services

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import sqlalchemy
@@ -48,7 +49,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, amqp_uri: str) -> Iterator[S
     assert still_running == [], f"processes outlived the test: {still_running}"
 
 
-def _get(url: str) -> tuple[int, str, dict[str, object]]:
+def _get(url: str) -> tuple[int, str, dict[str, Any]]:
     response = urllib3.request("GET", url, redirect=False, retries=False, timeout=30)
     backend = response.headers.get("X-Strangler-Backend", "")
     return response.status, backend, json.loads(response.data)

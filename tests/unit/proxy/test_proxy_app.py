@@ -43,7 +43,7 @@ def monolith() -> MemoryMonolith:
 def client_for(
     tmp_path: Path, monolith: MemoryMonolith, rpc: MemoryRpc, **kwargs: object
 ) -> Client:
-    app = memory_app(write_routes(tmp_path, ROUTES), monolith, rpc, **kwargs)  # type: ignore[arg-type]
+    app = memory_app(write_routes(tmp_path, ROUTES), monolith, rpc, **kwargs)
     return Client(app)
 
 
