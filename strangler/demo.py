@@ -12,7 +12,7 @@ import shutil
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -177,7 +177,8 @@ def demo(
         click.echo(format_traffic(send_sample_traffic(stack.proxy_url)))
         parity_ok = _show_parity(stack, databases.monolith_url, parity_products)
         if keep_running:
-            _wait_forever(stack, workdir)
+            with suppress(KeyboardInterrupt):
+                _wait_forever(stack, workdir)
         _step("stopping every process")
     if not parity_ok:
         raise click.ClickException("parity check failed: see the report above")

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from strangler.errors import StranglerError
 from strangler.processes import (
     ProcessGroup,
     free_port,
@@ -22,6 +23,10 @@ from strangler.processes import (
 REPOSITORY = Path(__file__).resolve().parents[1]
 CATALOG_ROUTES_TEMPLATE = REPOSITORY / "extracted_services" / "catalog" / "routes.toml"
 START_TIMEOUT = 60.0
+
+
+class StackConflict(StranglerError):
+    """Another catalog service already answers on this broker."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,13 @@ def start_stack(
     group: ProcessGroup, databases: StackDatabases, *, amqp_uri: str, workdir: Path
 ) -> RunningStack:
     """Start monolith, catalog service and proxy; return once all three answer."""
+    if rpc_consumer_ready(amqp_uri, "catalog")():
+        raise StackConflict(
+            f"a catalog service is already consuming queue rpc-catalog on {amqp_uri};"
+            " two services over different databases would take turns answering",
+            hint="stop the other one (another `strangler demo --keep-running`?)"
+            " or set AMQP_URI to another vhost",
+        )
     monolith_port, proxy_port = free_port(), free_port()
     monolith_url = f"http://127.0.0.1:{monolith_port}"
     monolith = group.start(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,13 @@ from extracted_services.catalog.backfill import backfill_catalog
 from legacy_monolith.seed import seed_database
 from strangler.catalog_requests import parity_request_lines, read_snapshot
 from strangler.processes import ManagedProcess, ProcessGroup
-from strangler.stack import RunningStack, StackDatabases, sqlite_databases, start_stack
+from strangler.stack import (
+    RunningStack,
+    StackConflict,
+    StackDatabases,
+    sqlite_databases,
+    start_stack,
+)
 from strangler_proxy.compare import format_report, run_comparison
 from strangler_proxy.requests_file import parse_requests
 
@@ -106,6 +113,13 @@ def test_the_service_path_gives_the_statuses_a_client_expects(stack: Stack) -> N
 def test_routes_not_extracted_still_reach_the_monolith(stack: Stack) -> None:
     status, backend, body = _get(f"{stack.running.proxy_url}/healthz")
     assert (status, backend, body) == (200, "monolith", {"status": "ok"})
+
+
+def test_a_second_stack_on_the_same_broker_is_refused(stack: Stack, tmp_path: Path) -> None:
+    with ProcessGroup(tmp_path) as group:
+        with pytest.raises(StackConflict, match="already consuming queue rpc-catalog"):
+            start_stack(group, stack.databases, amqp_uri=stack.running.amqp_uri, workdir=tmp_path)
+        assert group.processes == []
 
 
 def test_a_stopped_service_falls_back_to_the_monolith_for_reads(stack: Stack) -> None:
