@@ -14,6 +14,12 @@ from strangler_proxy.errors import HttpError
 Headers = tuple[tuple[str, str], ...]
 
 
+def first_header(headers: Headers, name: str) -> str | None:
+    """The first value of header `name` (case-insensitive), or None."""
+    wanted = name.lower()
+    return next((value for key, value in headers if key.lower() == wanted), None)
+
+
 @dataclass(frozen=True)
 class RouteMatch:
     """A request matched to a route: the rule, the RPC target and the converted path params."""
@@ -44,11 +50,7 @@ class Request:
 
     def header(self, name: str) -> str | None:
         """The first value of a header (case-insensitive), or None."""
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        return first_header(self.headers, name)
 
     def cookie(self, name: str) -> str | None:
         """A cookie sent by the client, or None."""
@@ -87,11 +89,7 @@ class Response:
 
     def header(self, name: str) -> str | None:
         """The first value of a header (case-insensitive), or None."""
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        return first_header(self.headers, name)
 
 
 def json_response(status: int, payload: Any) -> Response:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from table_dump import dump_tables
 
 from legacy_monolith import create_app
 from legacy_monolith.db import db
-from legacy_monolith.schema import TABLES_IN_ORDER
 from legacy_monolith.seed import seed_database
 
 pytestmark = pytest.mark.postgres
@@ -32,23 +31,6 @@ CATALOG_URLS = [
 ]
 
 
-def dump(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return {
-                table.name: [
-                    tuple(row)
-                    for row in connection.execute(
-                        sa.select(table).order_by(*table.primary_key.columns)
-                    )
-                ]
-                for table in TABLES_IN_ORDER
-            }
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def both(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Flask, Flask, str]]:
     """(sqlite app, postgres app, postgres url), both seeded with the same arguments."""
@@ -66,7 +48,7 @@ def test_seed_rows_are_identical_on_both_databases(
     both: tuple[Flask, Flask, str],
 ) -> None:
     sqlite_app, _, postgres_url = both
-    assert dump(sqlite_app.config["DATABASE_URL"]) == dump(postgres_url)
+    assert dump_tables(sqlite_app.config["DATABASE_URL"]) == dump_tables(postgres_url)
 
 
 def test_catalog_answers_byte_for_byte_the_same(both: tuple[Flask, Flask, str]) -> None:

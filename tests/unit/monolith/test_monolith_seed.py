@@ -3,40 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
+from table_dump import dump_tables
 from werkzeug.security import check_password_hash
 
-from legacy_monolith.schema import TABLES_IN_ORDER
 from legacy_monolith.seed import ADMIN_EMAIL, ADMIN_PASSWORD, build_rows, seed_database
 
 SMALL = {"products": 120, "users": 12, "orders": 15}
-
-
-def dump(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return {
-                table.name: [
-                    tuple(row)
-                    for row in connection.execute(
-                        sa.select(table).order_by(*table.primary_key.columns)
-                    )
-                ]
-                for table in TABLES_IN_ORDER
-            }
-    finally:
-        engine.dispose()
 
 
 def test_same_arguments_write_identical_rows(tmp_path: Path) -> None:
     first, second = f"sqlite:///{tmp_path}/a.sqlite3", f"sqlite:///{tmp_path}/b.sqlite3"
     summary = seed_database(first, **SMALL, seed=3)
     seed_database(second, **SMALL, seed=3)
-    assert dump(first) == dump(second)
+    assert dump_tables(first) == dump_tables(second)
     assert summary.rows["products"] == 120
     assert summary.rows["users"] == 13
     assert summary.line().startswith(f"seeded {first}: 120 products (")
@@ -48,7 +29,7 @@ def test_reseeding_replaces_the_data(tmp_path: Path) -> None:
     seed_database(url, **SMALL, seed=2)
     other = f"sqlite:///{tmp_path}/fresh.sqlite3"
     seed_database(other, **SMALL, seed=2)
-    assert dump(url) == dump(other)
+    assert dump_tables(url) == dump_tables(other)
 
 
 def test_different_seeds_differ() -> None:
