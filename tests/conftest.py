@@ -7,15 +7,15 @@ that need it (with the reason); in CI (CI=true) it fails them.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
-import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from strangler.broker import temporary_vhost
 
 AMQP_URI = os.environ.get("STRANGLER_TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_URL = os.environ.get(
@@ -50,23 +50,8 @@ def amqp_uri() -> Iterator[str]:
     each test deletes the queues it made.
     """
     require("RabbitMQ", AMQP_URI, 5672)
-    ctl = shutil.which("rabbitmqctl")
-    if ctl is None or os.geteuid() != 0:
-        yield AMQP_URI
-        return
-    vhost = f"strangler-test-{uuid.uuid4().hex[:8]}"
-    user = urlsplit(AMQP_URI).username or "guest"
-    subprocess.run([ctl, "-q", "add_vhost", vhost], check=True, capture_output=True)
-    subprocess.run(
-        [ctl, "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"],
-        check=True,
-        capture_output=True,
-    )
-    parts = urlsplit(AMQP_URI)
-    try:
-        yield urlunsplit((parts.scheme, parts.netloc, "/" + vhost, "", ""))
-    finally:
-        subprocess.run([ctl, "-q", "delete_vhost", vhost], check=False, capture_output=True)
+    with temporary_vhost(AMQP_URI, "strangler-test") as uri:
+        yield uri
 
 
 @pytest.fixture
