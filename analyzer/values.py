@@ -1,0 +1,161 @@
+"""Symbolic values: what an expression in the analyzed source denotes, before names are resolved.
+
+The per-file extractor turns expressions into these (never evaluating anything); the
+resolution stage later maps names through imports to project definitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LiteralValue = str | int | float | bool | None
+
+
+@dataclass(frozen=True)
+class Lit:
+    """A literal constant."""
+
+    value: LiteralValue
+
+
+@dataclass(frozen=True)
+class Seq:
+    """A list, tuple or set display."""
+
+    items: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """A dict display."""
+
+    items: tuple[tuple[Value, Value], ...]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A name or dotted attribute chain as written (`bp`, `views.bp`), looked up in place."""
+
+    dotted: str
+
+
+@dataclass(frozen=True)
+class Attr:
+    """An attribute of a computed value (`Service().create`)."""
+
+    base: Value
+    name: str
+
+
+@dataclass(frozen=True)
+class CallOf:
+    """The result of a call; `line` tells apart objects built at different places."""
+
+    func: Value
+    args: tuple[Value, ...] = ()
+    kwargs: tuple[tuple[str, Value], ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of the enclosing function, bound only when a call site is known."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Local:
+    """A function or class defined in the same module, by qualified name (`create_app.index`)."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class SelfOf:
+    """`self` inside a method: an instance of the class."""
+
+    class_qualname: str
+
+
+@dataclass(frozen=True)
+class SuperOf:
+    """`super` inside a method of the class: calls go to the bases."""
+
+    class_qualname: str
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A name bound by `import a.b` / `import a.b as c` (absolute module name)."""
+
+    module: str
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A name bound by `from module import name` (module already absolute)."""
+
+    module: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Joined:
+    """An f-string or string concatenation; parts that are not literals stay symbolic."""
+
+    parts: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Something the extractor does not model (a subscript, an arithmetic result...)."""
+
+
+UNKNOWN = Unknown()
+
+Value = (
+    (
+        Lit
+        | Seq
+        | Pairs
+        | Ref
+        | Attr
+        | CallOf
+        | Param
+        | Local
+        | SelfOf
+        | SuperOf
+        | ModuleRef
+        | Imported
+    )
+    | Joined
+    | Unknown
+)
+
+
+def attribute_of(base: Value, name: str) -> Value:
+    """`base.name`, keeping plain dotted chains as one `Ref`."""
+    if isinstance(base, Ref):
+        return Ref(f"{base.dotted}.{name}")
+    return Attr(base, name)
+
+
+def mentions_param(value: Value) -> bool:
+    """Whether the value depends on a parameter of the enclosing function."""
+    match value:
+        case Param():
+            return True
+        case Seq(items) | Joined(items):
+            return any(mentions_param(item) for item in items)
+        case Pairs(items):
+            return any(mentions_param(k) or mentions_param(v) for k, v in items)
+        case Attr(base, _):
+            return mentions_param(base)
+        case CallOf(func, args, kwargs, _):
+            return (
+                mentions_param(func)
+                or any(mentions_param(a) for a in args)
+                or any(mentions_param(v) for _, v in kwargs)
+            )
+    return False

@@ -1,0 +1,85 @@
+"""Each sample app under tests/fixtures/analyzer_apps/ against the facts written beside it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analyzer.report_json import analysis_to_dict
+from analyzer.usecases import AnalyzeOptions, analyze_project
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer_apps"
+APPS = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").is_file())
+ROUTE_KEYS = ("app", "rule", "endpoint", "methods", "file", "line")
+ACCESS_KEYS = ("reads", "writes", "indirect")
+
+
+def analyze(name: str) -> dict[str, Any]:
+    options = AnalyzeOptions(use_cache=False, show_progress=False, workers=1)
+    return analysis_to_dict(analyze_project(FIXTURES / name, options))
+
+
+def expected(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / name / "expected.json").read_text())
+    return data
+
+
+def route_key(route: dict[str, Any]) -> tuple[Any, ...]:
+    values = {**route, "app": route["app"] or "", "methods": tuple(route["methods"])}
+    return tuple(values[k] for k in ROUTE_KEYS)
+
+
+@pytest.fixture(scope="module", params=APPS)
+def app_case(request: pytest.FixtureRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    return analyze(request.param), expected(request.param)
+
+
+def test_routes_are_exactly_the_expected_ones(app_case: tuple[dict, dict]) -> None:
+    found, wanted = app_case
+    assert sorted(map(route_key, found["routes"])) == sorted(map(route_key, wanted["routes"]))
+
+
+def test_reads_writes_and_indirect_tables_per_route(app_case: tuple[dict, dict]) -> None:
+    found, wanted = app_case
+    by_key = {route_key(r): r for r in found["routes"]}
+    for route in wanted["routes"]:
+        got = by_key[route_key(route)]
+        for key in ACCESS_KEYS:
+            assert got[key] == route.get(key, []), (route["endpoint"], key)
+
+
+def test_apps_are_listed(app_case: tuple[dict, dict]) -> None:
+    found, wanted = app_case
+    assert [a["name"] for a in found["apps"]] == wanted["apps"]
+
+
+def test_hooks_are_reported_on_every_request(app_case: tuple[dict, dict]) -> None:
+    found, wanted = app_case
+    got = [
+        {k: h[k] for k in ("kind", "function", "applies_to", "reads", "writes")}
+        for h in found["hooks"]
+    ]
+    assert got == wanted.get("hooks", [])
+    assert all(h["on_every_request"] for h in found["hooks"])
+
+
+def test_import_cycles(app_case: tuple[dict, dict]) -> None:
+    found, wanted = app_case
+    assert found["import_cycles"] == wanted.get("import_cycles", [])
+
+
+def test_tables_defined_in_the_app(app_case: tuple[dict, dict]) -> None:
+    found, wanted = app_case
+    got = {
+        t["name"]: {"model": t["model"], "foreign_keys": t["foreign_keys"]} for t in found["tables"]
+    }
+    assert got == wanted["tables"]
+
+
+def test_diagnostics(app_case: tuple[dict, dict]) -> None:
+    found, wanted = app_case
+    got = [{k: d[k] for k in ("file", "line", "kind")} for d in found["diagnostics"]]
+    assert got == wanted["diagnostics"]
