@@ -20,12 +20,7 @@ from analyzer.db_facts import (
 from analyzer.db_scope import ModuleScopes, collect_scopes
 from analyzer.orm_access import OrmAccessFinder
 from analyzer.orm_models import extract_models
-from analyzer.sql_calls import (
-    SqlFindings,
-    add_text_findings,
-    find_forwarders,
-    sql_in_scope,
-)
+from analyzer.sql_calls import SqlFindings, add_text_findings, sql_in_scope
 from analyzer.sql_strings import SqlTextResolver
 
 _T = TypeVar("_T")
@@ -41,13 +36,12 @@ def extract_db_facts(tree: ast.Module, *, module: str, dialect: str | None = Non
     scopes = collect_scopes(tree)
     definitions = extract_models(tree, scopes.imported)
     resolver = SqlTextResolver(scopes)
-    forwarders = find_forwarders(scopes)
     orm = OrmAccessFinder(scopes, definitions)
     functions: list[FunctionDbFacts] = []
     diagnostics: list[DbDiagnostic] = []
     tables = list(definitions.tables)
     for scope in scopes.all_scopes():
-        sql = sql_in_scope(scope, resolver, forwarders, dialect)
+        sql = sql_in_scope(scope, resolver, dialect)
         found = orm.find(scope)
         diagnostics.extend(sql.diagnostics)
         tables.extend(sql.definitions)
@@ -57,8 +51,12 @@ def extract_db_facts(tree: ast.Module, *, module: str, dialect: str | None = Non
             model_uses=_unique(found.model_uses),
             sql_name_uses=_unique(sql.name_uses),
             relationship_uses=_unique(found.relationship_uses),
+            sql_params=_unique(sql.sql_params),
+            sql_arguments=_unique(sql.arguments),
+            method_calls=_unique(found.method_calls),
+            returns_model=found.returns_model,
         )
-        if facts.accesses or facts.model_uses or facts.sql_name_uses or facts.relationship_uses:
+        if facts != FunctionDbFacts(scope.qualname):
             functions.append(facts)
     constants = _sql_constants(scopes, resolver, dialect, diagnostics)
     return ModuleDbFacts(

@@ -55,10 +55,45 @@ class RelationshipUse:
 
 
 @dataclass(frozen=True)
+class DbDiagnostic:
+    line: int
+    message: str  # e.g. "SQL could not be parsed: ...", "dynamic SQL: table names unknown"
+
+
+@dataclass(frozen=True)
 class SqlNameUse:
     """An execute()/text() argument that is a name not bound in this module (e.g. imported)."""
 
     name_ref: str  # dotted name as written: "QUERY", "queries.GET_PRODUCT"
+    line: int
+
+
+@dataclass(frozen=True)
+class SqlArgument:
+    """An argument of a call that is not itself a SQL call, which may carry SQL: it matters
+    when the callee, a project function, runs that parameter as SQL (resolved later).
+
+    `slot` is the argument's position, or its keyword. `accesses` come from the SQL texts it
+    may hold (line: the call's), `name_refs` from constant-like names (`GET_USER`,
+    `queries.LIST_ORDERS`) imported from elsewhere. `diagnostics` are reported only if the
+    callee turns out to run it.
+    """
+
+    callee: str  # the last part of the called name as written: "insert_returning_id"
+    line: int
+    slot: int | str
+    accesses: tuple[TableAccess, ...] = ()
+    name_refs: tuple[str, ...] = ()
+    diagnostics: tuple[DbDiagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelMethodCall:
+    """`obj.method(...)` where obj holds an instance known to come from a model (a query
+    result, a row of one, or `M(...)`): resolved later to the model class's method."""
+
+    model_ref: str
+    method: str
     line: int
 
 
@@ -107,12 +142,6 @@ class TableDefinition:
 
 
 @dataclass(frozen=True)
-class DbDiagnostic:
-    line: int
-    message: str  # e.g. "SQL could not be parsed: ...", "dynamic SQL: table names unknown"
-
-
-@dataclass(frozen=True)
 class FunctionDbFacts:
     """What one function (qualified name within the module: "f", "Cls.method") touches directly."""
 
@@ -121,6 +150,10 @@ class FunctionDbFacts:
     model_uses: tuple[ModelUse, ...] = ()
     sql_name_uses: tuple[SqlNameUse, ...] = ()
     relationship_uses: tuple[RelationshipUse, ...] = ()
+    sql_params: tuple[str, ...] = ()  # parameters the SQL this function runs is built from
+    sql_arguments: tuple[SqlArgument, ...] = ()
+    method_calls: tuple[ModelMethodCall, ...] = ()
+    returns_model: str | None = None  # the model whose instance(s) it returns, as written
 
 
 @dataclass(frozen=True)

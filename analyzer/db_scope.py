@@ -36,6 +36,7 @@ class Scope:
     calls: list[ast.Call] = field(default_factory=list)
     attribute_stores: list[ast.Attribute] = field(default_factory=list)
     attribute_loads: list[ast.Attribute] = field(default_factory=list)
+    returns: list[ast.expr] = field(default_factory=list)  # values of `return` statements
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -152,6 +153,8 @@ class _Collector:
                 _bind_target(scope, target, node.value, node.lineno)
         elif isinstance(node, ast.AnnAssign):
             _bind_target(scope, node.target, node.value, node.lineno)
+        elif isinstance(node, ast.Return) and node.value is not None:
+            scope.returns.append(node.value)
         elif isinstance(node, ast.AugAssign):
             if isinstance(node.target, ast.Name):
                 value = node.value if isinstance(node.op, ast.Add) else None

@@ -20,6 +20,7 @@ from analyzer.facts import (
     Diagnostic,
     FunctionFact,
     ImportFact,
+    LoopFact,
     ParamFact,
     RegistrationFact,
     RegistrationKind,
@@ -33,6 +34,7 @@ from analyzer.values import (
     Joined,
     Lit,
     Local,
+    LoopVar,
     ModuleRef,
     Pairs,
     Param,
@@ -54,6 +56,9 @@ CALL_REGISTRATIONS: dict[str, RegistrationKind] = {
     "add_resource": "add_resource",
     "add_namespace": "add_namespace",
     "init_app": "init_app",
+    "add_view": "add_view",
+    "add_view_no_menu": "add_view",
+    "add_api": "add_view",
 }
 HOOK_NAMES = frozenset(
     {
@@ -122,6 +127,7 @@ class _Scope:
     calls: dict[CallFact, None] = field(default_factory=dict)
     returns: Value | None = None
     nested: list[str] = field(default_factory=list)
+    loops: list[LoopFact] = field(default_factory=list)  # enclosing loops kept symbolic
 
     @property
     def is_module(self) -> bool:
@@ -178,12 +184,12 @@ class _Extractor:
             case ast.ImportFrom():
                 self.walk_import_from(node, scope)
             case ast.Assign(targets=targets, value=value):
-                self.collect_calls(value, scope)
+                self.collect_calls(value, scope, statement=True)
                 bound = self.value(value, scope.env)
                 for target in targets:
                     self.bind(target, bound, scope)
             case ast.AnnAssign(target=target, value=value) if value is not None:
-                self.collect_calls(value, scope)
+                self.collect_calls(value, scope, statement=True)
                 self.bind(target, self.value(value, scope.env), scope)
             case ast.AugAssign(target=target, value=value):
                 self.collect_calls(value, scope)
@@ -191,9 +197,9 @@ class _Extractor:
             case ast.Expr(value=value):
                 self.collect_calls(value, scope, statement=True)
             case ast.Return(value=value) if value is not None:
-                self.collect_calls(value, scope)
+                self.collect_calls(value, scope, statement=True)
                 returned = self.value(value, scope.env)
-                if scope.returns is None and not isinstance(returned, Lit | Unknown):
+                if scope.returns is None and not isinstance(returned, Lit | Unknown | LoopVar):
                     scope.returns = returned
             case ast.For() | ast.AsyncFor():
                 self.walk_for(node, scope)
@@ -212,10 +218,14 @@ class _Extractor:
                 self.walk_body(node.body, scope)
             case ast.Try() | ast.TryStar():
                 self.walk_body(node.body, scope)
+                tried = dict(scope.env)
                 for handler in node.handlers:
                     if handler.name:
                         scope.env[handler.name] = UNKNOWN
                     self.walk_body(handler.body, scope)
+                for name, kept in tried.items():  # `except ImportError: bp = None` is a fallback
+                    if _informative(kept) and isinstance(scope.env.get(name), Lit | Unknown):
+                        scope.env[name] = kept
                 self.walk_body(node.orelse, scope)
                 self.walk_body(node.finalbody, scope)
             case ast.Match(subject=subject, cases=cases):
@@ -230,15 +240,25 @@ class _Extractor:
                 self.collect_calls(test, scope)
 
     def walk_for(self, node: ast.For | ast.AsyncFor, scope: _Scope) -> None:
+        """Unroll a loop over items written out here; otherwise walk the body once with the
+        loop variables symbolic, so registrations in it are unrolled once resolved."""
         self.collect_calls(node.iter, scope)
         items = self.literal_items(node.iter, scope.env)
-        if items is None or len(items) > MAX_UNROLL:
-            self.bind(node.target, UNKNOWN, scope)
-            self.walk_body(node.body, scope)
-        else:
+        if items is not None and len(items) <= MAX_UNROLL:
             for item in items:
                 self.bind(node.target, item, scope)
                 self.walk_body(node.body, scope)
+        else:
+            iterable = self.value(node.iter, scope.env)
+            target = _loop_target(node.target)
+            if isinstance(iterable, Unknown) or isinstance(target, Unknown):
+                self.bind(node.target, UNKNOWN, scope)
+                self.walk_body(node.body, scope)
+            else:
+                self.bind(node.target, target, scope)
+                scope.loops.append(LoopFact(target, iterable))
+                self.walk_body(node.body, scope)
+                scope.loops.pop()
         self.walk_body(node.orelse, scope)
 
     def literal_items(self, iterable: ast.expr, env: dict[str, Value]) -> tuple[Value, ...] | None:
@@ -497,6 +517,7 @@ class _Extractor:
             args,
             kwargs,
             view,
+            tuple(scope.loops),
         )
 
     # ---- calls --------------------------------------------------------------------------
@@ -558,6 +579,7 @@ class _Extractor:
                 args,
                 kwargs,
                 self.value(node.args[0], env),
+                tuple(scope.loops),
             )
         )
 
@@ -581,6 +603,7 @@ class _Extractor:
                 args,
                 kwargs,
                 view,
+                tuple(scope.loops),
             )
         )
 
@@ -654,6 +677,8 @@ class _Extractor:
                 return Joined(tuple(self.formatted_part(part, env) for part in parts))
             case ast.BinOp(left=left, op=ast.Add(), right=right):
                 return _concatenate(self.value(left, env), self.value(right, env))
+            case ast.IfExp(body=body, orelse=orelse):
+                return _either(self.value(body, env), self.value(orelse, env))
         return UNKNOWN
 
     def formatted_part(self, part: ast.expr, env: dict[str, Value]) -> Value:
@@ -726,7 +751,25 @@ def _unknown_root(value: Value) -> bool:
     """Whether the value is, or is an attribute of, something the extractor does not model."""
     while isinstance(value, Attr):
         value = value.base
-    return isinstance(value, Unknown)
+    return isinstance(value, Unknown | LoopVar)
+
+
+def _loop_target(target: ast.expr) -> Value:
+    """A `for` target as a pattern of `LoopVar`s (`UNKNOWN` for starred or attribute targets)."""
+    match target:
+        case ast.Name(id=name):
+            return LoopVar(name)
+        case ast.Tuple(elts=elements) | ast.List(elts=elements):
+            parts = tuple(_loop_target(element) for element in elements)
+            return UNKNOWN if any(isinstance(p, Unknown) for p in parts) else Seq(parts)
+    return UNKNOWN
+
+
+def _either(first: Value, second: Value) -> Value:
+    """`a if c else b`: the value, when both arms agree or one of them is just None."""
+    if first == second or second == Lit(None):
+        return first
+    return second if first == Lit(None) else UNKNOWN
 
 
 def _stringish(value: Value) -> bool:
@@ -734,7 +777,7 @@ def _stringish(value: Value) -> bool:
 
 
 def _informative(value: Value | None) -> bool:
-    return value is not None and not isinstance(value, Unknown | Lit)
+    return value is not None and not isinstance(value, Unknown | Lit | LoopVar)
 
 
 def _dotted_ref(text: str) -> Value:

@@ -46,7 +46,8 @@ class ParamFact:
 
 @dataclass(frozen=True)
 class CallFact:
-    """A call made by a function. Arguments are kept only for statement-level calls."""
+    """A call made by a function. Arguments are kept only for the outermost call of a statement
+    (`f(a)`, `x = f(a)`, `return f(a)`)."""
 
     func: Value
     line: int
@@ -86,9 +87,19 @@ RegistrationKind = Literal[
     "resource",  # @api.resource(...) (Flask-RESTful) on a class
     "add_namespace",
     "init_app",
+    "add_view",  # Flask-AppBuilder add_view/add_view_no_menu/add_api, Flask-Admin add_view
     "endpoint",  # @target.endpoint("name")
     "hook",  # before_request, user_loader, ... (decorator or call form)
 ]
+
+
+@dataclass(frozen=True)
+class LoopFact:
+    """An enclosing `for` loop whose items are known only after resolution: `target` is the
+    loop variable pattern (`LoopVar`s, `Seq`s of them for tuple unpacking)."""
+
+    target: Value
+    iterable: Value
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,7 @@ class RegistrationFact:
     args: tuple[Value, ...] = ()
     kwargs: tuple[tuple[str, Value], ...] = ()
     view: Value | None = None  # the decorated function/class, or the registered callable
+    loops: tuple[LoopFact, ...] = ()  # enclosing loops to unroll when resolving, outermost first
 
 
 FileKind = Literal["python", "sql"]

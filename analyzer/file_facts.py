@@ -14,7 +14,7 @@ from analyzer.facts import Diagnostic, FileFacts, FileKind
 from analyzer.parse import parse_source
 from analyzer.schema_sql import parse_schema_sql
 
-FACTS_VERSION = "1"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "3"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 
 
 @dataclass(frozen=True, slots=True)

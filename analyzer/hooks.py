@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from analyzer.facts import Diagnostic
 from analyzer.registrations import Registration
-from analyzer.resolve import FlaskObject, FunctionEntity
+from analyzer.resolve import ClassEntity, ConstEntity, FlaskObject, FunctionEntity, SeqEntity
 from analyzer.results import Hook
 
 # hooks that a blueprint registers for the whole app
@@ -38,8 +38,10 @@ def collect_hooks(
     app_names: Mapping[FlaskObject, str],
     blueprint_names: Mapping[FlaskObject, str],
 ) -> tuple[tuple[Hook, ...], tuple[Diagnostic, ...]]:
-    """Hooks and user loaders with what they apply to."""
-    hooks: dict[Hook, None] = {}
+    """Hooks and user loaders with what they apply to; one per (kind, what it applies to,
+    function), at its first registration in file order (a registration inside a helper such as
+    `create_app` is found once per call of the helper)."""
+    hooks: dict[tuple[str, str, tuple[str, str]], Hook] = {}
     diagnostics: list[Diagnostic] = []
     for reg in registrations:
         if reg.fact.kind != "hook":
@@ -48,6 +50,8 @@ def collect_hooks(
         target = reg.target
         if attr in FLASK_HOOKS and not isinstance(target, FlaskObject):
             continue  # e.g. a test client or an unrelated object with the same method name
+        if isinstance(target, ClassEntity) or isinstance(reg.view, ConstEntity | SeqEntity):
+            continue  # a project class's own method (`Project.verify_token(token)`), not a hook
         if not isinstance(reg.view, FunctionEntity):
             diagnostics.append(
                 Diagnostic(
@@ -55,16 +59,17 @@ def collect_hooks(
                 )
             )
             continue
-        hooks[
-            Hook(
-                kind=attr,
-                applies_to=_applies_to(attr, target, app_names, blueprint_names),
-                handler=(reg.view.module, reg.view.qualname),
-                file=reg.file,
-                line=reg.line,
-            )
-        ] = None
-    return tuple(sorted(hooks, key=lambda h: (h.file, h.line))), tuple(diagnostics)
+        hook = Hook(
+            kind=attr,
+            applies_to=_applies_to(attr, target, app_names, blueprint_names),
+            handler=(reg.view.module, reg.view.qualname),
+            file=reg.file,
+            line=reg.line,
+        )
+        key = (hook.kind, hook.applies_to, hook.handler)
+        if key not in hooks or (hook.file, hook.line) < (hooks[key].file, hooks[key].line):
+            hooks[key] = hook
+    return tuple(sorted(hooks.values(), key=lambda h: (h.file, h.line))), tuple(diagnostics)
 
 
 def _applies_to(

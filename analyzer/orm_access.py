@@ -12,6 +12,11 @@ calls `commit()`/`flush()`, and a new `M(...)` appended to a collection.
 Relationships: `obj.attr` on an instance known to come from M, `.join(M.attr)` and loader options
 (`joinedload(M.attr)`, ...) become RelationshipUse entries; the resolver keeps those naming a
 relationship and turns them into indirect table accesses.
+Methods: `obj.method(...)` on an instance loaded from M becomes a ModelMethodCall (the call
+graph follows it into the model's method), and a function returning such an instance (`return
+M.query.get(id)`, `found = session.execute(select(M)...).scalar_one(); return found`) names M as
+what it returns, so its callers' `x = f(); x.method()` are followed too.
+In a classmethod, `cls` names the class itself (`select(cls)`, `cls.query`).
 
 A model is recorded as written (ModelUse.model_ref): class-like names ("User", "models.User"),
 and, where only a table fits (`select(x)`, `insert(x)`, `x.insert()`), lower-case imported
@@ -23,7 +28,14 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from analyzer.db_facts import AccessMode, Confidence, ModelUse, RelationshipUse, TableAccess
+from analyzer.db_facts import (
+    AccessMode,
+    Confidence,
+    ModelMethodCall,
+    ModelUse,
+    RelationshipUse,
+    TableAccess,
+)
 from analyzer.db_scope import ModuleScopes, Scope, callee_name, dotted_name, is_camel
 from analyzer.orm_models import OrmDefinitions
 
@@ -47,6 +59,8 @@ class OrmFindings:
     accesses: list[TableAccess] = field(default_factory=list)
     model_uses: list[ModelUse] = field(default_factory=list)
     relationship_uses: list[RelationshipUse] = field(default_factory=list)
+    method_calls: list[ModelMethodCall] = field(default_factory=list)
+    returns_model: str | None = None
 
 
 class OrmAccessFinder:
@@ -70,6 +84,8 @@ class OrmAccessFinder:
         if dotted is None:
             return None
         parts = dotted.split(".")
+        if parts[0] == "cls" and _class_of_classmethod(scope) in self.local_models:
+            parts[0] = str(scope.class_qualname)
         root = parts[0]
         if _is_local(root, scope):
             return None
@@ -98,6 +114,13 @@ class OrmAccessFinder:
             return None
         found = self.entity(node.func, scope)
         return found[1] if found and found[0] == "model" else None
+
+
+def _class_of_classmethod(scope: Scope) -> str | None:
+    """The module-level class whose method this is, when its first parameter is `cls`."""
+    if scope.params[:1] == ["cls"] and scope.class_qualname and "." not in scope.class_qualname:
+        return scope.class_qualname
+    return None
 
 
 def _is_local(name: str, scope: Scope) -> bool:
@@ -136,6 +159,7 @@ class _FunctionPass:
         for call in self.scope.calls:
             self._instance_call(call)
         self._instance_changes()
+        self.out.returns_model = self._returned_model()
         return self.out
 
     # -- recording
@@ -297,10 +321,28 @@ class _FunctionPass:
         built = self.finder.constructed(node, self.scope)
         return [built] if built else []
 
+    def _returned_model(self) -> str | None:
+        """The one model this function returns instances of: a typed variable, or a query
+        method chain reading one model (`M.query.get(id)`, `session.scalars(select(M))`)."""
+        found: set[str] = set()
+        for value in self.scope.returns:
+            if isinstance(value, ast.Name) and value.id in self.types:
+                found.add(self.types[value.id][0])
+            elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+                found.update(self._reads_in(value))
+        model = found.pop() if len(found) == 1 else None
+        return model if model and is_camel(model.rsplit(".", 1)[-1]) else None
+
     def _instance_call(self, call: ast.Call) -> None:
         name = callee_name(call)
         func = call.func
-        if not isinstance(func, ast.Attribute) or not call.args:
+        if not isinstance(func, ast.Attribute):
+            return
+        receiver = func.value
+        if isinstance(receiver, ast.Name) and self.types.get(receiver.id, ("", False))[1]:
+            model = self.types[receiver.id][0]  # loaded: `M(...)` instances the call graph knows
+            self.out.method_calls.append(ModelMethodCall(model, func.attr, call.lineno))
+        if not call.args:
             return
         if name in _ADDS:
             for model in self._instances(call.args[0]):

@@ -1,17 +1,30 @@
 """Resolve every registration call/decorator, following project helpers that receive the
 app/blueprint (or rules, views) as arguments: `register_api(bp, UserAPI, "users", "/users/")`,
-`init_app(app)`. A helper's registrations are instantiated once per call site.
+`init_app(app)`. A helper's registrations are instantiated once per call site, and once per
+item of the loops around them (`for rule, view in routes:`) when those items are known.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from analyzer.facts import MODULE_SCOPE, CallFact, FunctionFact, RegistrationFact
-from analyzer.resolve import Ctx, FunctionEntity, Opaque, Resolved, Resolver
+from analyzer.facts import MODULE_SCOPE, CallFact, FunctionFact, LoopFact, RegistrationFact
+from analyzer.resolve import (
+    ClassEntity,
+    Ctx,
+    ExternalEntity,
+    FunctionEntity,
+    Opaque,
+    Resolved,
+    Resolver,
+    SeqEntity,
+    ViewEntity,
+)
+from analyzer.values import CallOf, LoopVar, Seq, Value
 
 MAX_HELPER_DEPTH = 6
+MAX_LOOP_ITEMS = 1024  # registrations made by one statement inside loops, all items together
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,13 +151,23 @@ class _Expander:
             bound = self.resolver.bind_arguments(
                 callee_fact, call.args, call.kwargs, ctx, callee_module=callee.module
             )
+            positional = [p.name for p in callee_fact.params if p.kind == "positional"]
+            for name, value in [*zip(positional, call.args, strict=False), *call.kwargs]:
+                if isinstance(value, CallOf) and name in bound:  # a wrapped view passed on
+                    bound[name] = self.resolve_argument(value, ctx)
             self.expand(callee, bound, site or (file, call.line), depth + 1)
 
     def resolve_one(
         self, fact: RegistrationFact, ctx: Ctx, file: str, site: tuple[str, int]
     ) -> None:
-        resolve = self.resolver.resolve
-        target = resolve(fact.target, ctx)
+        for env in _loop_envs(self.resolver, fact.loops, ctx):
+            self.resolve_in(fact, Ctx(ctx.module, ctx.scope, env), file, site)
+
+    def resolve_in(
+        self, fact: RegistrationFact, ctx: Ctx, file: str, site: tuple[str, int]
+    ) -> None:
+        resolve = self.resolve_argument
+        target = self.resolver.resolve(fact.target, ctx)
         key = (ctx.module, fact.line, fact.attr)
         if isinstance(target, Opaque):
             if key not in self.failures:
@@ -163,3 +186,65 @@ class _Expander:
                 view=None if fact.view is None else resolve(fact.view, ctx),
             )
         )
+
+    def resolve_argument(self, value: Value, ctx: Ctx) -> Resolved:
+        """A registration argument; a view wrapped by a decorator the analyzer cannot follow
+        (`login_required(index)`), or by one of the project's that uses `functools.wraps`,
+        stands for the view itself: Flask names the endpoint after it."""
+        found = self.resolver.resolve(value, ctx)
+        if (
+            isinstance(value, CallOf)
+            and value.args
+            and (
+                not isinstance(found, FunctionEntity | ClassEntity | ViewEntity)
+                or (isinstance(found, FunctionEntity) and self.wraps(found))
+            )
+        ):
+            wrapped = self.resolve_argument(value.args[0], ctx)
+            if isinstance(wrapped, FunctionEntity | ViewEntity):
+                return wrapped
+        return found
+
+    def wraps(self, entity: FunctionEntity) -> bool:
+        """Whether a function is decorated with `functools.wraps(...)` (so it keeps the wrapped
+        view's name, which Flask uses as the endpoint)."""
+        fact = self.function(entity)
+        ctx = Ctx(entity.module)
+        return fact is not None and any(
+            isinstance(decorator, CallOf)
+            and self.resolver.resolve(decorator.func, ctx) == ExternalEntity("functools.wraps")
+            for decorator in fact.decorators
+        )
+
+
+def _loop_envs(
+    resolver: Resolver, loops: tuple[LoopFact, ...], ctx: Ctx
+) -> Iterator[Mapping[str, Resolved]]:
+    """The caller's bindings extended with each combination of loop items (once, unextended,
+    when a loop's items are not known: the registration then reports what is missing)."""
+    envs: list[Mapping[str, Resolved]] = [ctx.env]
+    for loop in loops:
+        extended: list[Mapping[str, Resolved]] = []
+        for env in envs:
+            items = resolver.resolve(loop.iterable, Ctx(ctx.module, ctx.scope, env))
+            if not isinstance(items, SeqEntity):
+                extended.append(env)
+                continue
+            for item in items.items:
+                bound = dict(env)
+                _bind(loop.target, item, bound)
+                extended.append(bound)
+        envs = extended[:MAX_LOOP_ITEMS]
+    yield from envs
+
+
+def _bind(target: Value, item: Resolved, env: dict[str, Resolved]) -> None:
+    match target:
+        case LoopVar(name):
+            env[name] = item
+        case Seq(parts):
+            items = item.items if isinstance(item, SeqEntity) else ()
+            if len(items) != len(parts):
+                items = (Opaque("an item that does not unpack like the loop target"),) * len(parts)
+            for part, sub in zip(parts, items, strict=True):
+                _bind(part, sub, env)

@@ -2,8 +2,10 @@
 
 Follows imports (absolute, relative, `from x import y as z`, star imports), module-level
 bindings, classes and their bases, instances built by calling a class, attributes set on
-`self`, and what simple factory functions return. Flask, Blueprint, Flask-RESTful/RESTX and
-flask-smorest objects become `FlaskObject`s. Nothing here reads files.
+`self`, parameters annotated with a project class, and what simple factory functions return
+(or, failing that, the ORM model whose instances the database facts say they return). Flask,
+Blueprint, Flask-RESTful/RESTX and flask-smorest objects become `FlaskObject`s. Nothing here
+reads files.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from analyzer.values import (
     Lit,
     LiteralValue,
     Local,
+    LoopVar,
     ModuleRef,
     Pairs,
     Param,
@@ -50,6 +53,10 @@ FLASK_CONSTRUCTORS: dict[str, tuple[str, str]] = {
     "flask_restplus.Api": ("restx_api", "flask_restplus"),
     "flask_restx.Namespace": ("restx_namespace", "flask_restx"),
     "flask_restplus.Namespace": ("restx_namespace", "flask_restplus"),
+    "flask_appbuilder.AppBuilder": ("appbuilder", "flask_appbuilder"),
+    "flask_appbuilder.base.AppBuilder": ("appbuilder", "flask_appbuilder"),
+    "flask_admin.Admin": ("admin", "flask_admin"),
+    "flask_admin.base.Admin": ("admin", "flask_admin"),
 }
 # bare names trusted even when the import that bound them cannot be followed
 FALLBACK_CONSTRUCTORS = {"Flask": "flask.Flask", "Blueprint": "flask.Blueprint"}
@@ -114,7 +121,8 @@ class ViewEntity:
 class FlaskObject:
     """A Flask app, blueprint, API or namespace, identified by where it is constructed."""
 
-    kind: str  # "app", "blueprint", "restful_api", "restx_api", "restx_namespace", "smorest_api"
+    kind: str  # "app", "blueprint", "restful_api", "restx_api", "restx_namespace", "smorest_api",
+    # "appbuilder" (Flask-AppBuilder), "admin" (Flask-Admin)
     lib: str
     module: str
     line: int
@@ -182,6 +190,13 @@ class Resolver:
                 self.functions[(name, function.qualname)] = function
             for cls in facts.classes:
                 self.classes[(name, cls.qualname)] = cls
+        self.returned_models: dict[tuple[str, str], str] = {
+            (name, function.qualname): function.returns_model
+            for name, facts in self.files.items()
+            if facts.db is not None
+            for function in facts.db.functions
+            if function.returns_model is not None
+        }
         self._globals: dict[tuple[str, str], Resolved] = {}
         self._refs: dict[
             tuple[str, str], Resolved
@@ -249,7 +264,9 @@ class Resolver:
             case CallOf():
                 return self.call(value, ctx)
             case Param(name):
-                return ctx.env.get(name, Opaque(f"parameter '{name}' of {ctx.scope}"))
+                return ctx.env[name] if name in ctx.env else self.parameter(name, ctx)
+            case LoopVar(name):
+                return ctx.env.get(name, Opaque(f"loop variable '{name}' in {ctx.scope}"))
             case Local(qualname):
                 return self.local(self.canonical(ctx.module), qualname)
             case SelfOf(class_qualname):
@@ -280,6 +297,16 @@ class Resolver:
         if not ctx.env and entity is not _CYCLE:
             self._refs[key] = entity
         return entity
+
+    def parameter(self, name: str, ctx: Ctx) -> Resolved:
+        """A parameter no caller binds: an instance of the project class it is annotated with."""
+        fact = self.functions.get((self.canonical(ctx.module), ctx.scope))
+        for param in fact.params if fact else ():
+            if param.name == name and param.annotation is not None:
+                cls = self.resolve(param.annotation, Ctx(ctx.module))
+                if isinstance(cls, ClassEntity):
+                    return InstanceEntity(cls, exact=False)
+        return Opaque(f"parameter '{name}' of {ctx.scope}")
 
     def joined(self, parts: tuple[Value, ...], ctx: Ctx) -> Resolved:
         pieces: list[str] = []
@@ -349,6 +376,10 @@ class Resolver:
 
     def member(self, entity: Resolved, attr: str) -> Resolved:
         match entity:
+            case FunctionEntity(qualname=qualname) | ClassEntity(qualname=qualname) if (
+                attr == "__name__"
+            ):
+                return ConstEntity(qualname.rsplit(".", 1)[-1])
             case ModuleEntity(name):
                 return self.imported(name, attr)
             case ClassEntity():
@@ -371,6 +402,8 @@ class Resolver:
                 given = self.argument(entity.ctor, index, attr, Ctx(entity.module, entity.scope))
                 return ConstEntity(None) if given is None else given
             case FlaskObject():
+                return BoundMethod(entity, attr)
+            case ConstEntity(value=str()) if attr == "format":
                 return BoundMethod(entity, attr)
             case Opaque():
                 return entity
@@ -437,6 +470,11 @@ class Resolver:
                 if isinstance(text, ConstEntity):
                     return ConstEntity(str(text.value))
                 return InstanceEntity(func)
+            case ExternalEntity("importlib.import_module") if len(value.args) == 1:
+                name = self.resolve(value.args[0], ctx)
+                if isinstance(name, ConstEntity) and isinstance(name.value, str):
+                    return self.module(name.value)
+                return InstanceEntity(func)
             case ExternalEntity(dotted):
                 known = FLASK_CONSTRUCTORS.get(dotted)
                 if known is not None:
@@ -474,16 +512,42 @@ class Resolver:
                 return self.returned(func, value, ctx)
             case SuperEntity():
                 return func
+            case BoundMethod(owner=ConstEntity(value=str() as template), name="format"):
+                return self.formatted(template, value, ctx)
         return Opaque(
             "the result of a call the analyzer does not follow", external=_is_external(func)
         )
 
+    def formatted(self, template: str, value: CallOf, ctx: Ctx) -> Resolved:
+        """`"/{}/x".format(...)` with arguments known statically."""
+        args = [self.resolve(a, ctx) for a in value.args]
+        kwargs = {k: self.resolve(v, ctx) for k, v in value.kwargs}
+        if not all(isinstance(a, ConstEntity) for a in [*args, *kwargs.values()]):
+            return Opaque("a string formatted with values known only at run time")
+        try:
+            return ConstEntity(
+                template.format(
+                    *[constant(a) for a in args], **{k: constant(v) for k, v in kwargs.items()}
+                )
+            )
+        except (IndexError, KeyError, ValueError, AttributeError):
+            return Opaque("a str.format() call that would fail")
+
     def returned(self, func: FunctionEntity, value: CallOf, ctx: Ctx) -> Resolved:
-        fact = self.functions.get((func.module, func.qualname))
-        if fact is None or fact.returns is None:
-            return Opaque(f"what {func.qualname}() returns")
-        env = self.bind_arguments(fact, value.args, value.kwargs, ctx, callee_module=func.module)
-        return self.resolve(fact.returns, Ctx(func.module, func.qualname, env))
+        key = (func.module, func.qualname)
+        fact = self.functions.get(key)
+        result: Resolved = Opaque(f"what {func.qualname}() returns")
+        if fact is not None and fact.returns is not None:
+            env = self.bind_arguments(
+                fact, value.args, value.kwargs, ctx, callee_module=func.module
+            )
+            result = self.resolve(fact.returns, Ctx(func.module, func.qualname, env))
+        model = self.returned_models.get(key)
+        if isinstance(result, Opaque) and model is not None:
+            cls = self.ref(model, Ctx(func.module))
+            if isinstance(cls, ClassEntity):
+                return InstanceEntity(cls, exact=False)
+        return result
 
     def bind_arguments(
         self,

@@ -1,6 +1,7 @@
 """Flask's routing rules applied to the resolved registrations: apps, blueprints (prefixes from
 the constructor or `register_blueprint`, nesting, renaming), class-based views, Flask-RESTful
-and Flask-RESTX resources, flask-smorest -> `Route`s exactly as `app.url_map` would hold them.
+and Flask-RESTX resources, flask-smorest, Flask-AppBuilder and Flask-Admin views -> `Route`s
+exactly as `app.url_map` would hold them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from analyzer.exposed_views import ExposedBlueprint, admin_index_blueprint, exposed_blueprint
 from analyzer.facts import MODULE_SCOPE, Diagnostic
 from analyzer.registrations import Registration, Unresolved
 from analyzer.resolve import (
@@ -29,7 +31,7 @@ from analyzer.resolve import (
     constant_strings,
 )
 from analyzer.results import App, FunctionKey, Route
-from analyzer.values import CallOf
+from analyzer.values import CallOf, Lit, Ref
 
 HTTP_METHOD_FUNCS = ("get", "post", "head", "options", "delete", "put", "trace", "patch")
 AUTOMATIC_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -89,6 +91,7 @@ class _Model:
         default_factory=lambda: defaultdict(list)
     )
     endpoint_views: dict[tuple[FlaskObject, str], Resolved] = field(default_factory=dict)
+    views: dict[FlaskObject, list[Registration]] = field(default_factory=lambda: defaultdict(list))
     objects: dict[FlaskObject, None] = field(default_factory=dict)
 
 
@@ -112,6 +115,7 @@ def build_route_map(
                 f"({failure.reason}); its routes are not reported",
             )
     builder.attach_apis()
+    builder.attach_exposed_views()
     return builder.build()
 
 
@@ -141,8 +145,21 @@ class _RouteBuilder:
                     if isinstance(found, FlaskObject):
                         self.model.objects[found] = None
 
+    def app_instance(self, entity: Resolved | None) -> Resolved | None:
+        """An instance of a project subclass of `Flask` (a parameter annotated with it, an
+        attribute holding it) stands for the one app the project builds from that class."""
+        if not (isinstance(entity, InstanceEntity) and isinstance(entity.cls, ClassEntity)):
+            return entity
+        built = [
+            o
+            for o in self.model.objects
+            if o.kind == "app"
+            and self.resolver.resolve(o.ctor.func, Ctx(o.module, o.scope)) == entity.cls
+        ]
+        return built[0] if len(built) == 1 else entity
+
     def add(self, reg: Registration) -> None:
-        target = reg.target
+        target = self.app_instance(reg.target)
         kind = reg.fact.kind
         if not isinstance(target, FlaskObject):
             if kind in ROUTE_KINDS:
@@ -157,7 +174,9 @@ class _RouteBuilder:
         self.model.objects[target] = None
         if target.kind in ("app", "blueprint"):
             self.add_to_app_or_blueprint(target, reg)
-        elif target.kind in ("restful_api", "restx_api", "restx_namespace", "smorest_api"):
+        elif target.kind in ("appbuilder", "admin") and kind == "add_view":
+            self.model.views[target].append(reg)
+        elif target.kind != "blueprint":
             self.add_to_api(target, reg)
 
     def add_to_app_or_blueprint(self, target: FlaskObject, reg: Registration) -> None:
@@ -184,7 +203,7 @@ class _RouteBuilder:
         if kind == "register_blueprint" and target.kind == "smorest_api":
             self.use_blueprint(target, reg)
         elif kind == "init_app":
-            host = reg.argument(0, "app")
+            host = self.app_instance(reg.argument(0, "app"))
             if isinstance(host, FlaskObject):
                 self.model.hosts[target].append(host)
         elif kind == "add_namespace":
@@ -329,6 +348,84 @@ class _RouteBuilder:
             decls = list(self.api_decls(api, prefix))
             for app in hosts:
                 self.model.decls[app].extend(decls)
+
+    def attach_exposed_views(self) -> None:
+        """Flask-AppBuilder / Flask-Admin views -> one blueprint each on the registry's app."""
+        registries = [o for o in self.model.objects if o.kind in ("appbuilder", "admin")]
+        for registry in registries:
+            registrations = self.model.views.get(registry, [])
+            ctx = Ctx(registry.module, registry.scope)
+            hosts = list(self.model.hosts.get(registry, ()))
+            host = self.resolver.argument(registry.ctor, 0, "app", ctx)
+            if isinstance(host, FlaskObject):
+                hosts.insert(0, host)
+            if registry.kind == "admin":
+                index = admin_index_blueprint(self.resolver, registry)
+                if index is not None:
+                    self.exposed(index, registry.module, registry.line, registry.lib, hosts)
+            else:
+                self.note(
+                    self.resolver.files[registry.module].path,
+                    registry.line,
+                    "inherited-routes",
+                    "Flask-AppBuilder also serves its own views (index, security, static files) "
+                    "on its app; they are not reported",
+                )
+            for reg in registrations:
+                found = exposed_blueprint(self.resolver, registry, reg)
+                if isinstance(found, str):
+                    self.note(reg.file, reg.line, "unresolved-view", f"{found}; skipped")
+                    continue
+                if found.inherited_from:
+                    self.note(
+                        reg.file,
+                        reg.line,
+                        "inherited-routes",
+                        f"{found.label} also serves the routes it inherits from "
+                        f"{', '.join(found.inherited_from)}; only its own @expose methods are "
+                        "reported",
+                    )
+                self.exposed(found, reg.module, reg.fact.line, registry.lib, hosts)
+
+    def exposed(
+        self,
+        found: ExposedBlueprint,
+        module: str,
+        line: int,
+        lib: str,
+        hosts: list[FlaskObject],
+    ) -> None:
+        """Declare a view's blueprint (identified by where it is registered) on its apps."""
+        blueprint = FlaskObject(
+            "blueprint",
+            lib,
+            module,
+            line,
+            CallOf(
+                Ref("flask.Blueprint"),
+                (Lit(found.name), Lit(module)),
+                (
+                    ("url_prefix", Lit(found.url_prefix)),
+                    ("static_folder", Lit(found.static_folder)),
+                ),
+                line,
+            ),
+        )
+        self.model.objects[blueprint] = None
+        self.model.decls[blueprint].extend(
+            _Decl(
+                r.rule,
+                r.endpoint,
+                r.view,
+                r.methods,
+                r.file,
+                r.line,
+                "view" if r.view is not None else "generated",
+            )
+            for r in found.rules
+        )
+        for app in hosts:
+            self.model.children[app].append(_BlueprintUse(blueprint, None, None))
 
     def api_decls(self, api: FlaskObject, prefix: str) -> Iterable[_Decl]:
         restx = api.kind == "restx_api"

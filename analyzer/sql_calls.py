@@ -2,23 +2,35 @@
 
 A call carries SQL when it is named like a SQL entry point (`execute`, `executemany`,
 `executescript`, `exec_driver_sql`, `text`, `read_sql`, `read_sql_query`, `raw`, `SQL`,
-asyncpg's `fetch`/`fetchrow`/`fetchval`), when its name says so (contains "sql", "query" or
-"exec": `query_db`, `run_query`, `execute_sql`), or when it is a function of this module that
-passes one of its parameters on to such a call. Its first argument (or `sql=`/`statement=`/
+asyncpg's `fetch`/`fetchrow`/`fetchval`), or when its name says so (contains "sql", "query" or
+"exec": `query_db`, `run_query`, `execute_sql`). Its first argument (or `sql=`/`statement=`/
 `query=`/`operation=`) only counts when it really is SQL: it must start like a statement and
 sqlglot must parse it into statements. `read_sql_table("t", ...)` reads table t.
+
+A parameter of the function that becomes part of such SQL is a "SQL parameter"; an argument of
+any other call that may carry SQL is kept as a `SqlArgument`, for the resolution stage to credit
+to callers of project functions that run that parameter as SQL
+(`helpers.insert_returning_id("INSERT INTO users ...")`).
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from dataclasses import dataclass, field
 
-from analyzer.db_facts import Confidence, DbDiagnostic, SqlNameUse, TableAccess, TableDefinition
-from analyzer.db_scope import ModuleScopes, Scope, callee_name, is_camel
+from analyzer.db_facts import (
+    Confidence,
+    DbDiagnostic,
+    SqlArgument,
+    SqlNameUse,
+    TableAccess,
+    TableDefinition,
+)
+from analyzer.db_scope import Scope, callee_name, is_camel
 from analyzer.schema_sql import parse_schema_sql
-from analyzer.sql_strings import WRAPPERS, SqlText, SqlTextResolver
+from analyzer.sql_strings import WRAPPERS, Resolved, SqlText, SqlTextResolver
 from analyzer.sql_tables import SqlTables, is_sql_candidate, looks_like_sql, tables_in_sql
 
 SQL_CALLS = frozenset(
@@ -27,11 +39,12 @@ SQL_CALLS = frozenset(
 )
 _SQL_KEYWORDS = ("sql", "statement", "query", "operation", "stmt", "sql_script")
 _SQL_NAME_HINT = re.compile(r"sql|query|exec", re.I)
+_BUILTINS = frozenset(dir(builtins))
 _SQL_WORDS = re.compile(r"\b(?:from|into|update|join)\b", re.I)
 DYNAMIC_TABLE = "dynamic SQL: table name built at run time"
 DYNAMIC_STATEMENT = "dynamic SQL: statement built at run time, tables unknown"
-
-Forwarders = dict[str, tuple[int, str]]  # function name -> (argument index, parameter name)
+_BUILT_TEXT = (ast.JoinedStr, ast.BinOp, ast.IfExp, ast.Subscript)
+_TEXT_METHODS = frozenset({"format", "join"})
 
 
 @dataclass
@@ -40,32 +53,15 @@ class SqlFindings:
     name_uses: list[SqlNameUse] = field(default_factory=list)
     diagnostics: list[DbDiagnostic] = field(default_factory=list)
     definitions: list[TableDefinition] = field(default_factory=list)
+    sql_params: list[str] = field(default_factory=list)
+    arguments: list[SqlArgument] = field(default_factory=list)
 
 
-def find_forwarders(scopes: ModuleScopes) -> Forwarders:
-    """Functions of this module passing a parameter straight on as SQL (`def query_db(q)`)."""
-    forwarders: Forwarders = {}
-    for scope in scopes.functions:
-        for call in scope.calls:
-            argument = sql_argument(call, {})
-            if isinstance(argument, ast.Name) and argument.id in scope.params:
-                position = scope.params.index(argument.id)
-                if scope.params[:1] in (["self"], ["cls"]):
-                    position -= 1
-                forwarders[scope.qualname.rsplit(".", 1)[-1]] = (position, argument.id)
-    return forwarders
-
-
-def sql_argument(call: ast.Call, forwarders: Forwarders) -> ast.expr | None:
+def sql_argument(call: ast.Call) -> ast.expr | None:
     """The expression a call receives as SQL, if the call is a SQL entry point."""
     name = callee_name(call)
     if name is None:
         return None
-    if name in forwarders:
-        position, parameter = forwarders[name]
-        if 0 <= position < len(call.args):
-            return _plain(call.args[position])
-        return next((k.value for k in call.keywords if k.arg == parameter), None)
     if name not in SQL_CALLS and not _SQL_NAME_HINT.search(name):
         return None
     if call.args:
@@ -77,34 +73,112 @@ def _plain(argument: ast.expr) -> ast.expr | None:
     return None if isinstance(argument, ast.Starred) else argument
 
 
-def sql_in_scope(
-    scope: Scope,
-    resolver: SqlTextResolver,
-    forwarders: Forwarders,
-    dialect: str | None,
-) -> SqlFindings:
-    """Tables touched by the raw SQL of every SQL call written directly in `scope`."""
+def sql_in_scope(scope: Scope, resolver: SqlTextResolver, dialect: str | None) -> SqlFindings:
+    """Tables touched by the raw SQL of every SQL call written directly in `scope`, the
+    parameters that SQL is built from, and what the other calls' arguments may carry."""
     findings = SqlFindings()
     module_level = scope.enclosing is None
     for call in scope.calls:
-        if module_level and callee_name(call) in WRAPPERS:
+        name = callee_name(call)
+        if module_level and name in WRAPPERS:
             continue  # `QUERY = text("...")` defines a constant; its uses are the accesses
-        if callee_name(call) == "read_sql_table" and call.args:
+        if name == "read_sql_table" and call.args:
             table = resolver.static_text(call.args[0], scope, call.lineno, 0)
             if table:
                 findings.accesses.append(TableAccess(table, "read", call.lineno))
             continue
-        argument = sql_argument(call, forwarders)
+        argument = sql_argument(call)
         if argument is None:
+            if name is not None and not _builtin_call(call, scope):
+                _call_arguments(call, name, scope, resolver, dialect, findings)
             continue
         resolved = resolver.resolve(argument, scope)
-        explicit = callee_name(call) in SQL_CALLS or callee_name(call) in forwarders
         for text in resolved.texts:
-            add_text_findings(text, call.lineno, dialect, findings, explicit=explicit)
-        for name_ref in resolved.name_refs:
-            if not is_camel(name_ref.rsplit(".", 1)[-1]):
-                findings.name_uses.append(SqlNameUse(name_ref, call.lineno))
+            add_text_findings(text, call.lineno, dialect, findings, explicit=name in SQL_CALLS)
+        findings.name_uses.extend(SqlNameUse(ref, call.lineno) for ref in _sql_name_refs(resolved))
+        findings.sql_params.extend(p for p in resolved.params if p in _own_params(scope))
     return findings
+
+
+def _call_arguments(
+    call: ast.Call,
+    callee: str,
+    scope: Scope,
+    resolver: SqlTextResolver,
+    dialect: str | None,
+    findings: SqlFindings,
+) -> None:
+    """Keep each argument of a non-SQL call that may carry SQL."""
+    slots: list[tuple[int | str, ast.expr]] = list(enumerate(call.args))
+    slots.extend((k.arg, k.value) for k in call.keywords if k.arg is not None)
+    for slot, node in slots:
+        if not _may_be_sql_text(node, scope):
+            continue
+        resolved = resolver.resolve(node, scope)
+        carried = SqlFindings()
+        for text in resolved.texts:
+            add_text_findings(text, call.lineno, dialect, carried, explicit=True)
+        name_refs = tuple(dict.fromkeys(r for r in resolved.name_refs if _constant_like(r)))
+        if carried.accesses or name_refs:
+            findings.arguments.append(
+                SqlArgument(
+                    callee,
+                    call.lineno,
+                    slot,
+                    tuple(dict.fromkeys(carried.accesses)),
+                    name_refs,
+                    tuple(dict.fromkeys(carried.diagnostics)),
+                )
+            )
+
+
+def _may_be_sql_text(node: ast.expr, scope: Scope) -> bool:
+    """A cheap look before resolving an argument: a literal that starts like SQL, a string
+    built in place, a local or constant-like name, a `.format()`/`.join()` call."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and is_sql_candidate(node.value)
+    if isinstance(node, ast.Name):
+        return node.id not in scope.params or node.id in scope.bindings
+    if isinstance(node, ast.Attribute):
+        return node.attr.isupper()
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Attribute) and node.func.attr in _TEXT_METHODS
+    return isinstance(node, _BUILT_TEXT)
+
+
+def _builtin_call(call: ast.Call, scope: Scope) -> bool:
+    """`sorted(x)`, `len(x)`: a builtin the module does not rebind."""
+    func = call.func
+    return (
+        isinstance(func, ast.Name)
+        and func.id in _BUILTINS
+        and not any(func.id in s.bindings for s in _scope_chain(scope))
+    )
+
+
+def _scope_chain(scope: Scope) -> list[Scope]:
+    chain = [scope]
+    while (outer := chain[-1].enclosing) is not None:
+        chain.append(outer)
+    return chain
+
+
+def _own_params(scope: Scope) -> frozenset[str]:
+    """The parameters a caller passes (a method's `self`/`cls` left out)."""
+    params = scope.params
+    if scope.class_qualname is not None and params[:1] in (["self"], ["cls"]):
+        params = params[1:]
+    return frozenset(params)
+
+
+def _constant_like(name_ref: str) -> bool:
+    """`GET_USER`, `queries.LIST_ORDERS`: how a name holding SQL is spelled (not `request.args`)."""
+    return name_ref.rsplit(".", 1)[-1].isupper()
+
+
+def _sql_name_refs(resolved: Resolved) -> list[str]:
+    """Unresolved names that may hold SQL (class-like names are models or classes, not SQL)."""
+    return [ref for ref in resolved.name_refs if not is_camel(ref.rsplit(".", 1)[-1])]
 
 
 def add_text_findings(

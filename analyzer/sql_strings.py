@@ -52,10 +52,12 @@ class SqlText:
 
 @dataclass
 class Resolved:
-    """What an expression may evaluate to: texts, and unresolved imported names."""
+    """What an expression may evaluate to: texts, unresolved imported names, and the
+    parameters of the function whose values become part of the text."""
 
     texts: list[SqlText] = field(default_factory=list)
     name_refs: list[str] = field(default_factory=list)
+    params: list[str] = field(default_factory=list)
 
 
 class SqlTextResolver:
@@ -88,7 +90,7 @@ class SqlTextResolver:
         if isinstance(node, ast.Constant):
             return [SqlText((node.value,))] if isinstance(node.value, str) else []
         if isinstance(node, ast.JoinedStr):
-            return [SqlText(tuple(self._fstring_parts(node, scope, line, depth)))]
+            return [SqlText(tuple(self._fstring_parts(node, scope, line, out, depth)))]
         if isinstance(node, ast.BinOp):
             return self._binop(node, scope, line, out, depth)
         if isinstance(node, ast.IfExp):
@@ -105,7 +107,7 @@ class SqlTextResolver:
         return []
 
     def _fstring_parts(
-        self, node: ast.JoinedStr, scope: Scope, line: int, depth: int
+        self, node: ast.JoinedStr, scope: Scope, line: int, out: Resolved, depth: int
     ) -> list[Part]:
         parts: list[Part] = []
         for value in node.values:
@@ -114,7 +116,9 @@ class SqlTextResolver:
             elif isinstance(value, ast.FormattedValue):
                 inner: list[SqlText] = []
                 if value.format_spec is None and value.conversion == -1:
-                    inner = self._texts(value.value, scope, line, Resolved(), depth + 1)
+                    hole = Resolved()  # names inside a hole are values, not SQL to look up
+                    inner = self._texts(value.value, scope, line, hole, depth + 1)
+                    out.params.extend(hole.params)
                 parts.extend(inner[0].parts if len(inner) == 1 else (None,))
         return parts
 
@@ -207,10 +211,14 @@ class SqlTextResolver:
                         return []
                     return self._versions(bindings, current, out, depth)
                 break
-            if bindings:
-                before = [b for b in bindings if b.line < line] if current is scope else bindings
+            before = bindings or []
+            if current is scope:
+                before = [b for b in before if b.line < line]
+            if before or (bindings and name not in current.params):
                 return self._versions(before, current, out, depth)
             if name in current.params:
+                if current is scope:
+                    out.params.append(name)
                 return []
             current = current.enclosing
         if name not in _BUILTINS:

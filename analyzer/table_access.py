@@ -1,6 +1,7 @@
 """Database facts resolved across modules: model references -> tables (single-table
 inheritance, backrefs), imported SQL constants -> their tables, relationship traversals ->
-indirect tables. Gives each function's direct table uses and the project's table list.
+indirect tables, SQL handed to project functions that run it -> the caller's tables.
+Gives each function's direct table uses and the project's table list.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from analyzer.db_facts import ModelFact, ModuleDbFacts, Relationship, TableAcces
 from analyzer.facts import Diagnostic, FileFacts
 from analyzer.resolve import Ctx, Opaque, Resolver
 from analyzer.results import FunctionKey, Table, TableUse
+from analyzer.sql_sinks import sql_sink_uses
 from analyzer.values import Ref
 
 Site = tuple[str, str]  # (module, name there)
@@ -94,6 +96,10 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                     )
             if found:
                 uses[key] = tuple(dict.fromkeys(found))
+    handed_over = sql_sink_uses(resolver, index.sql_constant)
+    for key, found_at_calls in handed_over.uses.items():
+        uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_at_calls)))
+    diagnostics.extend(handed_over.diagnostics)
     return TableFacts(uses, index.tables(sql_files), tuple(diagnostics))
 
 

@@ -65,6 +65,14 @@ class Param:
 
 
 @dataclass(frozen=True)
+class LoopVar:
+    """The variable of a `for` loop over something not written out in place (a parameter, an
+    imported list); bound to each item when the registration using it is resolved."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Local:
     """A function or class defined in the same module, by qualified name (`create_app.index`)."""
 
@@ -123,6 +131,7 @@ Value = (
         | Attr
         | CallOf
         | Param
+        | LoopVar
         | Local
         | SelfOf
         | SuperOf

@@ -112,7 +112,9 @@ def test_dynamic_table_names_give_a_diagnostic_with_the_line() -> None:
             conn.execute(f"DELETE FROM {table}")
         """
     )
-    assert facts.functions == ()
+    assert [(f.qualname, f.accesses, f.sql_params) for f in facts.functions] == [
+        ("purge", (), ("table",))
+    ]
     assert facts.diagnostics == (DbDiagnostic(3, "dynamic SQL: table name built at run time"),)
 
 

@@ -2,8 +2,11 @@
 
 Each `tests/fixtures/analyzer_db/modules/<name>.py` has `<name>.expected.json`:
 - "functions": qualname -> {"accesses": ["table read|write [low] [ddl] [indirect]"],
-  "models": ["Model read|write [low]"], "sql_names": [...], "relationships": ["Model.attr mode"]};
-  every function with facts must be listed, and only those.
+  "models": ["Model read|write [low]"], "sql_names": [...], "relationships": ["Model.attr mode"],
+  "sql_params": [parameters the SQL run is built from], "sql_arguments": ["callee(slot):
+  <table access> | ref NAME"] (what a call's argument may carry as SQL), "method_calls":
+  ["Model.method"], "returns": ["Model"]}; every function with facts must be listed, and only
+  those.
 - "models": class -> {"table", "bases", and optionally "resolved" (default true), "pk",
   "abstract" (default false), "fks" ["col -> table.col"], "relationships"
   ["attr -> Target [secondary=t] [secondary_ref=n] [backref=b]"]}; only models, all of them.
@@ -22,7 +25,7 @@ from typing import Any
 import pytest
 
 from analyzer.db_extract import extract_db_facts
-from analyzer.db_facts import ForeignKey, ModuleDbFacts, TableAccess
+from analyzer.db_facts import ForeignKey, ModuleDbFacts, SqlArgument, TableAccess
 
 MODULES = Path(__file__).parents[2] / "fixtures" / "analyzer_db" / "modules"
 FIXTURES = sorted(MODULES.glob("*.py"))
@@ -33,6 +36,14 @@ def _access(access: TableAccess) -> str:
     if access.indirect:
         flags.append("indirect")
     return " ".join([access.table, access.mode, *flags])
+
+
+def _carried(argument: SqlArgument) -> list[str]:
+    where = f"{argument.callee}({argument.slot})"
+    return [
+        *(f"{where}: {_access(a)}" for a in argument.accesses),
+        *(f"{where}: ref {ref}" for ref in argument.name_refs),
+    ]
 
 
 def _fk(fk: ForeignKey) -> str:
@@ -55,6 +66,12 @@ def normalise(facts: ModuleDbFacts) -> dict[str, Any]:
             "relationships": sorted(
                 {f"{u.model_ref}.{u.attribute} {u.mode}" for u in function.relationship_uses}
             ),
+            "sql_params": sorted(function.sql_params),
+            "sql_arguments": sorted(
+                {item for argument in function.sql_arguments for item in _carried(argument)}
+            ),
+            "method_calls": sorted({f"{c.model_ref}.{c.method}" for c in function.method_calls}),
+            "returns": [function.returns_model] if function.returns_model else [],
         }
         functions[function.qualname] = {k: v for k, v in entry.items() if v}
     models = {}
