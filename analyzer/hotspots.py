@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from analyzer.results import Analysis, Route
+from analyzer.results import Analysis, FunctionKey, Route
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class SharedWrite:
 class CrossAreaQuery:
     file: str
     line: int
-    function: str
+    function: FunctionKey
     tables: tuple[str, ...]
     areas: tuple[str, ...]
 
@@ -60,11 +60,11 @@ def find_hotspots(analysis: Analysis) -> Hotspots:
         for table, counts in sorted(writes.items())
         if len(counts) > 1
     )
-    by_statement: dict[tuple[str, int, str], set[str]] = defaultdict(set)
-    for (module, qualname), uses in analysis.function_uses.items():
+    by_statement: dict[tuple[str, int, FunctionKey], set[str]] = defaultdict(set)
+    for function, uses in analysis.function_uses.items():
         for use in uses:
             if not use.indirect:
-                by_statement[(use.file, use.line, f"{module}.{qualname}")].add(use.table)
+                by_statement[(use.file, use.line, function)].add(use.table)
     queries = []
     for (file, line, function), tables in sorted(by_statement.items()):
         areas = {owners[t] for t in tables if t in owners}

@@ -1,11 +1,12 @@
 """The Analyzer JSON contract (DESIGN.md): routes with reads/writes, tables, modules,
-diagnostics, plus apps, hooks, import cycles and statistics."""
+diagnostics, plus apps, hooks, import cycles, hotspots and statistics."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from analyzer.hotspots import Hotspots, find_hotspots
 from analyzer.results import Access, Analysis, FunctionKey, TableUse
 
 SCHEMA_VERSION = 1
@@ -77,6 +78,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             for m in analysis.modules
         ],
         "import_cycles": [list(cycle) for cycle in analysis.import_cycles],
+        "hotspots": _hotspots(find_hotspots(analysis)),
         "diagnostics": [
             {"file": d.file, "line": d.line, "kind": d.kind, "message": d.message}
             for d in analysis.diagnostics
@@ -88,6 +90,25 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
 def render_json(analysis: Analysis) -> str:
     """Compact JSON (the C encoder; indenting would make big reports several times slower)."""
     return json.dumps(analysis_to_dict(analysis), separators=(",", ":")) + "\n"
+
+
+def _hotspots(hotspots: Hotspots) -> dict[str, Any]:
+    return {
+        "owners": dict(sorted(hotspots.owners.items())),
+        "shared_writes": [
+            {"table": s.table, "areas": list(s.areas)} for s in hotspots.shared_writes
+        ],
+        "cross_area_queries": [
+            {
+                "file": q.file,
+                "line": q.line,
+                "function": _function(q.function),
+                "tables": list(q.tables),
+                "areas": list(q.areas),
+            }
+            for q in hotspots.cross_area_queries
+        ],
+    }
 
 
 def _access(access: Access) -> dict[str, Any]:

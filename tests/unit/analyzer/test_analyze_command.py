@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.commands import analyze
+from analyzer.usecases import AnalyzeOptions, analyze_project
 from strangler.cli import cli
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer_apps"
@@ -44,6 +47,7 @@ def test_markdown_report_has_every_section() -> None:
     code, output = run(BLUEPRINTS, "--format", "markdown")
     assert code == 0
     for heading in (
+        "## Summary",
         "## Routes x tables",
         "## Tables: who reads, who writes",
         "## On every request",
@@ -52,7 +56,7 @@ def test_markdown_report_has_every_section() -> None:
         "## Diagnostics",
     ):
         assert heading in output
-    assert "| POST `/api/orders/` orders.create_order (shop:create_app()) | R |" in output
+    assert "| POST | `/api/orders/` | `orders.create_order` | R |" in output
     assert "shop.catalog -> shop.catalog.views -> shop.catalog" in output
 
 
@@ -112,3 +116,21 @@ def test_cache_dir_in_the_tree_by_default(tmp_path: Path) -> None:
     result = CliRunner().invoke(analyze, [str(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 0
     assert (tmp_path / ".strangler-cache" / ".gitignore").read_text() == "*\n"
+
+
+def test_stderr_stays_quiet_when_it_is_not_a_terminal() -> None:
+    result = CliRunner().invoke(analyze, [BLUEPRINTS, "--no-cache"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stderr == ""
+
+
+def test_progress_bar_is_drawn_when_stderr_is_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    analysis = analyze_project(Path(BLUEPRINTS), AnalyzeOptions(use_cache=False, workers=1))
+    files = analysis.stats["files"]
+    assert f"analyzing [{'#' * 30}] {files}/{files}" in terminal.getvalue()

@@ -13,8 +13,11 @@ from analyzer.usecases import AnalyzeOptions, analyze_project
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer_apps"
 APPS = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").is_file())
+APPS_WITH_HOTSPOTS = [
+    a for a in APPS if "hotspots" in json.loads((FIXTURES / a / "expected.json").read_text())
+]
 ROUTE_KEYS = ("app", "rule", "endpoint", "methods", "file", "line")
-ACCESS_KEYS = ("reads", "writes", "indirect")
+ACCESS_KEYS = ("reads", "writes", "indirect", "low_confidence")
 
 
 def analyze(name: str) -> dict[str, Any]:
@@ -83,3 +86,8 @@ def test_diagnostics(app_case: tuple[dict, dict]) -> None:
     found, wanted = app_case
     got = [{k: d[k] for k in ("file", "line", "kind")} for d in found["diagnostics"]]
     assert got == wanted["diagnostics"]
+
+
+@pytest.mark.parametrize("name", APPS_WITH_HOTSPOTS)
+def test_hotspots(name: str) -> None:
+    assert analyze(name)["hotspots"] == expected(name)["hotspots"]
