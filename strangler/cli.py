@@ -45,9 +45,12 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console-script entry point: user mistakes print a message, never a traceback."""
+    """Console-script entry point: user mistakes print a message, never a traceback.
+
+    Without standalone mode click returns, not raises, a command's `ctx.exit(code)`.
+    """
     try:
-        cli.main(standalone_mode=False)
+        exit_code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
@@ -59,3 +62,4 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    sys.exit(exit_code if isinstance(exit_code, int) else 0)
