@@ -52,8 +52,9 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int) 
     """Serve the shop with gunicorn (creates missing tables first; never the dev server)."""
     from legacy_monolith.app import create_app
     from legacy_monolith.schema import create_schema
-    from strangler.wsgi_server import serve
+    from strangler.wsgi_server import check_address, serve
 
+    check_address(host, port)
     url = resolve_database_url(database_url or database_url_from_env())
     engine = open_engine(url)
     try:

@@ -45,11 +45,12 @@ Routes file (TOML):
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
 def proxy(routes_path: Path, host: str, port: int, workers: int, threads: int) -> None:
-    from strangler.wsgi_server import serve
+    from strangler.wsgi_server import check_address, serve
     from strangler_proxy.app import create_app
     from strangler_proxy.routes_file import load_routes
 
     table = load_routes(routes_path)
+    check_address(host, port)
     routes_path = routes_path.resolve()
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
