@@ -6,7 +6,7 @@ import os
 
 import click
 
-from extracted_services.launcher import exec_command, nameko_command
+from extracted_services.launcher import broker_uri, check_broker, exec_command, nameko_command
 from extracted_services.registry import (
     MONOLITH_DATABASE_ENV,
     MONOLITH_DEFAULT_DATABASE_URL,
@@ -64,4 +64,6 @@ def backfill(name: str, source_url: str, target_url: str | None) -> None:
 def run(name: str, amqp_uri: str | None, database_url: str | None) -> None:
     """Run service NAME with `nameko run` (this process becomes the service)."""
     spec = find_service(name)
-    exec_command(nameko_command(spec, amqp_uri=amqp_uri, database_url=database_url))
+    command = nameko_command(spec, amqp_uri=amqp_uri, database_url=database_url)
+    check_broker(broker_uri(command, os.environ))
+    exec_command(command)

@@ -15,9 +15,15 @@ from urllib.parse import urlsplit
 
 from extracted_services.registry import ServiceSpec
 from extracted_services.shared.database import parse_database_url
-from strangler.errors import UsageError
+from strangler.errors import StranglerError, UsageError
 
 AMQP_SCHEMES = ("amqp", "amqps", "pyamqp")
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"  # config.yml's default
+BROKER_CONNECT_TIMEOUT = 5.0
+
+
+class BrokerUnavailable(StranglerError):
+    """The broker a service is to run on cannot be reached or refuses us."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,30 @@ def nameko_command(
         env[spec.database_env] = database_url
     argv = (python, "-m", "nameko", "run", spec.service_module, "--config", str(config))
     return NamekoCommand(argv=argv, env=env)
+
+
+def broker_uri(command: NamekoCommand, environ: Mapping[str, str]) -> str:
+    """The AMQP URI the service will connect to, as its config.yml resolves it."""
+    return command.env.get("AMQP_URI") or environ.get("AMQP_URI") or DEFAULT_AMQP_URI
+
+
+def check_broker(amqp_uri: str) -> None:
+    """Connect once, so a wrong URI is a message now, not nameko retrying forever."""
+    from amqp.exceptions import AMQPError
+    from kombu import Connection
+
+    connection = Connection(amqp_uri, connect_timeout=BROKER_CONNECT_TIMEOUT)
+    try:
+        connection.connect()
+    except (OSError, AMQPError) as exc:
+        reason = getattr(exc, "reply_text", None) or getattr(exc, "strerror", None) or str(exc)
+        raise BrokerUnavailable(
+            f"cannot connect to RabbitMQ at {connection.as_uri()}: {reason}",
+            hint="start RabbitMQ (`scripts/ensure_services.sh rabbitmq`) or fix --amqp-uri"
+            " / AMQP_URI (user, password, host, port and vhost)",
+        ) from None
+    finally:
+        connection.release()
 
 
 def exec_command(command: NamekoCommand) -> NoReturn:

@@ -10,10 +10,16 @@ from click.testing import CliRunner
 
 from extracted_services import commands
 from extracted_services.commands import service
-from extracted_services.launcher import NamekoCommand, nameko_command
+from extracted_services.launcher import (
+    BrokerUnavailable,
+    NamekoCommand,
+    broker_uri,
+    nameko_command,
+)
 from extracted_services.registry import SERVICES, UnknownService, find_service
 from extracted_services.shared.database import DatabaseUrlError
 from strangler.errors import UsageError
+from strangler.processes import free_port
 
 CATALOG = find_service("catalog")
 
@@ -73,9 +79,35 @@ def test_nameko_command_refuses_bad_urls() -> None:
         nameko_command(CATALOG, database_url="not a url")
 
 
-def test_run_execs_the_nameko_command(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_execs_the_nameko_command(monkeypatch: pytest.MonkeyPatch, amqp_uri: str) -> None:
     executed: list[NamekoCommand] = []
     monkeypatch.setattr(commands, "exec_command", executed.append)
-    result = CliRunner().invoke(service, ["run", "catalog", "--amqp-uri", "amqp://h/"])
+    result = CliRunner().invoke(service, ["run", "catalog", "--amqp-uri", amqp_uri])
     assert result.exit_code == 0, result.output
-    assert executed == [nameko_command(CATALOG, amqp_uri="amqp://h/")]
+    assert executed == [nameko_command(CATALOG, amqp_uri=amqp_uri)]
+
+
+def test_run_refuses_an_unreachable_broker_instead_of_retrying_forever(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    executed: list[NamekoCommand] = []
+    monkeypatch.setattr(commands, "exec_command", executed.append)
+    port = free_port()
+    result = CliRunner().invoke(
+        service, ["run", "catalog", "--amqp-uri", f"amqp://guest:guest@127.0.0.1:{port}/"]
+    )
+    assert isinstance(result.exception, BrokerUnavailable)
+    assert result.exception.exit_code == 1
+    assert f"cannot connect to RabbitMQ at amqp://guest:**@127.0.0.1:{port}/" in str(
+        result.exception
+    )
+    assert "Connection refused" in str(result.exception)
+    assert executed == []
+
+
+def test_broker_uri_follows_the_config_yml_resolution() -> None:
+    command = nameko_command(CATALOG)
+    assert broker_uri(command, {}) == "amqp://guest:guest@127.0.0.1:5672/"
+    assert broker_uri(command, {"AMQP_URI": "amqp://env/"}) == "amqp://env/"
+    flagged = nameko_command(CATALOG, amqp_uri="amqp://flag/")
+    assert broker_uri(flagged, {"AMQP_URI": "amqp://env/"}) == "amqp://flag/"
