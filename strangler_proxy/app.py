@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request as WerkzeugRequest
 
 from strangler_proxy.backends import Backend
@@ -29,6 +30,7 @@ from strangler_proxy.errors import (
     INTERNAL_ERROR,
     HttpError,
     MalformedRequest,
+    PayloadTooLarge,
     ProxyError,
     RoutesFileError,
     http_error_for,
@@ -45,6 +47,7 @@ from strangler_proxy.stats import ProxyStats
 log = logging.getLogger(__name__)
 
 ADMIN_PREFIX = "/_strangler/"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # the whole body is read into memory before routing
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 StartResponse = Callable[..., Any]
 
@@ -69,9 +72,16 @@ class _Answer:
     rule: str | None
 
 
-def read_request(environ: dict[str, Any]) -> Request:
-    """Read a WSGI request fully into the proxy's Request."""
+def read_request(environ: dict[str, Any], max_body: int = MAX_BODY_BYTES) -> Request:
+    """Read a WSGI request fully into the proxy's Request; a body over `max_body` is refused."""
     incoming = WerkzeugRequest(environ)
+    incoming.max_content_length = max_body + 1  # a chunked body is cut there, not refused
+    try:
+        body = incoming.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise PayloadTooLarge(max_body) from None
+    if len(body) > max_body:
+        raise PayloadTooLarge(max_body)
     request_id = incoming.headers.get("X-Request-Id", "")
     raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
     return Request(
@@ -80,7 +90,7 @@ def read_request(environ: dict[str, Any]) -> Request:
         query_string=environ.get("QUERY_STRING", ""),
         raw_path=raw_uri.split("?", 1)[0] if raw_uri.startswith("/") else "",
         headers=tuple(incoming.headers.items()),
-        body=incoming.get_data(cache=False),
+        body=body,
         remote_addr=incoming.remote_addr or "",
         scheme=incoming.scheme,
         request_id=request_id if _REQUEST_ID.match(request_id) else uuid.uuid4().hex,
@@ -105,8 +115,10 @@ class ProxyApp:
         *,
         draw: Callable[[], float] = random.random,
         shadow_workers: int = 4,
+        max_body: int = MAX_BODY_BYTES,
     ) -> None:
         self.routes = routes
+        self.max_body = max_body
         self.stats = ProxyStats()
         self._backend_factory = backend_factory
         self._draw = draw
@@ -127,7 +139,10 @@ class ProxyApp:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
-            request = read_request(environ)
+            request = read_request(environ, self.max_body)
+        except PayloadTooLarge as exc:
+            log.warning("%s %s: %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), exc)
+            return self._send(error_response(http_error_for(exc)), (), "GET", start_response)
         except Exception:
             log.exception("could not read the request")
             return self._send(error_response(INTERNAL_ERROR), (), "GET", start_response)

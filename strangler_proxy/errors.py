@@ -64,6 +64,13 @@ class MalformedRequest(ProxyError):
     """The client's request cannot be turned into a service call (e.g. bad JSON body)."""
 
 
+class PayloadTooLarge(ProxyError):
+    """The client's request body is larger than the proxy accepts."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body is too large; the limit is {limit} bytes")
+
+
 class MonolithUnavailable(ProxyError):
     """The monolith could not be reached or did not answer in time."""
 
@@ -106,6 +113,8 @@ def http_error_for(error: ProxyError) -> HttpError:
         return HttpError(mapped[0], mapped[1], error.value)
     if isinstance(error, MalformedRequest):
         return HttpError(400, "bad_request", error.message)
+    if isinstance(error, PayloadTooLarge):
+        return HttpError(413, "payload_too_large", error.message)
     if isinstance(error, ServiceTimeout):
         return HttpError(504, "gateway_timeout", error.message)
     if isinstance(error, MonolithUnavailable):

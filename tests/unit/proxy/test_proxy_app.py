@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from pathlib import Path
@@ -10,8 +11,13 @@ import pytest
 from proxy_fakes import MemoryMonolith, MemoryRpc, memory_app, write_routes
 from werkzeug.test import Client
 
-from strangler_proxy.app import ProxyApp
-from strangler_proxy.errors import RemoteError, ServiceTimeout, ServiceUnavailable
+from strangler_proxy.app import MAX_BODY_BYTES, ProxyApp, read_request
+from strangler_proxy.errors import (
+    PayloadTooLarge,
+    RemoteError,
+    ServiceTimeout,
+    ServiceUnavailable,
+)
 from strangler_proxy.http_types import Request, Response
 
 ROUTES = """
@@ -80,6 +86,40 @@ def test_a_bad_json_body_is_a_400_without_calling_anyone(
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
     assert rpc.calls == [] and monolith.requests == []
+
+
+@pytest.mark.parametrize("path", ["/items/3", "/orders"])
+def test_a_body_over_the_limit_is_a_413_without_calling_anyone(
+    tmp_path: Path, monolith: MemoryMonolith, path: str
+) -> None:
+    rpc = MemoryRpc({})
+    response = client_for(tmp_path, monolith, rpc).post(
+        path, data=b"x" * (MAX_BODY_BYTES + 1), content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response.get_json() == {
+        "error": {
+            "code": "payload_too_large",
+            "message": f"request body is too large; the limit is {MAX_BODY_BYTES} bytes",
+        }
+    }
+    assert rpc.calls == [] and monolith.requests == []
+
+
+def test_a_chunked_body_over_the_limit_is_refused_not_cut() -> None:
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/orders",
+        "SERVER_NAME": "proxy",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b"x" * 11),
+        "wsgi.input_terminated": True,  # what gunicorn sets for Transfer-Encoding: chunked
+    }
+    with pytest.raises(PayloadTooLarge, match="the limit is 10 bytes"):
+        read_request(environ, max_body=10)
+    environ["wsgi.input"] = io.BytesIO(b"x" * 10)
+    assert read_request(environ, max_body=10).body == b"x" * 10
 
 
 def test_unmatched_paths_go_to_the_monolith_untouched(
