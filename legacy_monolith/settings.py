@@ -28,14 +28,14 @@ def database_url_from_env(env: Mapping[str, str] | None = None) -> str:
     return source.get("DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
+URL_HINT = "use e.g. sqlite:///var/monolith.sqlite3 or postgresql://user@host/dbname"
+
+
 def _parse(database_url: str) -> URL:
     try:
         return make_url(database_url)
     except ArgumentError as exc:
-        raise UsageError(
-            f"invalid database URL {database_url!r}: {exc}",
-            hint="use e.g. sqlite:///var/monolith.sqlite3 or postgresql://user@host/dbname",
-        ) from exc
+        raise UsageError(f"invalid database URL {database_url!r}: {exc}", hint=URL_HINT) from exc
 
 
 def _sqlite_file(url: URL) -> Path | None:
@@ -82,7 +82,9 @@ def open_engine(database_url: str) -> sa.Engine:
     try:
         engine = sa.create_engine(resolved, **engine_options(resolved))
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        raise UsageError(f"cannot use database URL {display_url(resolved)}: {exc}") from exc
+        raise UsageError(
+            f"cannot use database URL {display_url(resolved)}: {exc}", hint=URL_HINT
+        ) from exc
     try:
         with engine.connect():
             pass

@@ -63,3 +63,12 @@ def test_seed_command_refuses_bad_input(tmp_path: Path) -> None:
     bad_url = runner.invoke(cli, ["monolith", "seed", "--database-url", "nonsense"])
     assert isinstance(bad_url.exception, UsageError)
     assert "invalid database URL 'nonsense'" in str(bad_url.exception)
+
+
+def test_seed_command_says_which_database_urls_work() -> None:
+    result = CliRunner().invoke(
+        cli, ["monolith", "seed", "--database-url", "postgres://postgres@127.0.0.1/shop"]
+    )
+    assert isinstance(result.exception, UsageError)
+    assert "cannot use database URL postgres://postgres@127.0.0.1/shop" in str(result.exception)
+    assert result.exception.hint is not None and "postgresql://" in result.exception.hint
