@@ -14,6 +14,7 @@ from contextlib import closing
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from ci_rules import missing
 
 from strangler.broker import temporary_vhost
 
@@ -34,12 +35,8 @@ def _answers(url: str, default_port: int) -> bool:
 
 def require(server: str, url: str, default_port: int) -> None:
     """Fail (CI) or skip (elsewhere) when a real server the test needs is absent."""
-    if _answers(url, default_port):
-        return
-    message = f"{server} is not answering at {url}; run `make test`, which starts it"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{message} (CI=true: tests needing {server} must run)")
-    pytest.skip(message)
+    if not _answers(url, default_port):
+        missing(f"{server} is not answering at {url}; run `make test`, which starts it")
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pika
 import pytest
+from ci_rules import require_command
 from proxy_stack import SLOW_SECONDS, close_connection_from_broker, delete_queues, start_service
 
 from strangler.processes import ProcessGroup, free_port
@@ -109,10 +109,10 @@ def test_a_timed_out_call_was_delivered_once_and_is_not_sent_again(
     impatient.close()
 
 
-@pytest.mark.skipif(shutil.which("rabbitmqctl") is None, reason="needs rabbitmqctl")
 def test_the_client_reconnects_after_the_broker_closed_its_connection(
     echo_service: str, client: RpcClient
 ) -> None:
+    require_command("rabbitmqctl", "it closes the client's connection from the broker side")
     assert client.call(echo_service, "call_count", {"key": "x"}, call_id="r12") == 0
     close_connection_from_broker(client.connection_name())
     time.sleep(0.2)
