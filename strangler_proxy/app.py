@@ -274,14 +274,15 @@ def create_app(
     backend_factory: BackendFactory = real_backends,
 ) -> ProxyApp:
     """Build the proxy for a routes file; a bad file falls back to `fallback_table` if given."""
+    startup_error = None
     try:
         table = load_routes(routes_path)
     except RoutesFileError as exc:
         if fallback_table is None:
             raise
         log.error("routes file is bad, using the table the proxy started with: %s", exc)
-        table = fallback_table
-    routes = LiveRoutes(routes_path, table)
+        table, startup_error = fallback_table, exc.message
+    routes = LiveRoutes(routes_path, table, initial_error=startup_error)
     if watch_sighup and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGHUP, lambda signum, frame: routes.request_reload())
     return ProxyApp(routes, backend_factory)

@@ -48,9 +48,10 @@ class LiveRoutes:
         *,
         interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        initial_error: str | None = None,
     ) -> None:
         self.path = path
-        self.last_error: str | None = None
+        self.last_error = initial_error
         self._active = ActiveTable(initial, RouteMatcher(initial.routes))
         self._seen = _signature(path)
         self._interval = interval
@@ -87,7 +88,7 @@ class LiveRoutes:
         try:
             table = load_routes(self.path)
         except RoutesFileError as exc:
-            self.last_error = str(exc)
+            self.last_error = exc.message
             log.error("routes file not reloaded, keeping the last good table: %s", exc)
             return
         self._active = ActiveTable(table, RouteMatcher(table.routes))

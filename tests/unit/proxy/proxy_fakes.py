@@ -53,6 +53,14 @@ def write_routes(directory: Path, routes: str, name: str = "routes.toml") -> Pat
     return path
 
 
+def memory_backends(
+    monolith: MemoryMonolith, rpc: MemoryRpc | None = None
+) -> Callable[[Settings], Backends]:
+    """A backend factory over in-memory monolith and RPC doubles."""
+    service = NamekoBackend(rpc or MemoryRpc({"x": 1}))
+    return lambda settings: Backends(monolith, service, lambda: True, lambda: False)
+
+
 def memory_app(
     routes_path: Path,
     monolith: MemoryMonolith,
@@ -62,12 +70,9 @@ def memory_app(
     interval: float = 1.0,
     clock: Callable[[], float] | None = None,
 ) -> ProxyApp:
-    def factory(settings: Settings) -> Backends:
-        return Backends(monolith, NamekoBackend(rpc), lambda: True, lambda: False)
-
     live = (
         LiveRoutes(routes_path, load_routes(routes_path), interval=interval, clock=clock)
         if clock is not None
         else LiveRoutes(routes_path, load_routes(routes_path), interval=interval)
     )
-    return ProxyApp(live, factory, draw=draw)
+    return ProxyApp(live, memory_backends(monolith, rpc), draw=draw)

@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from proxy_fakes import MemoryMonolith, MemoryRpc, memory_app, write_routes
+from proxy_fakes import MemoryMonolith, MemoryRpc, memory_app, memory_backends, write_routes
 from werkzeug.test import Client
 
-from strangler_proxy.app import MAX_BODY_BYTES, ProxyApp, read_request
+from strangler_proxy.app import MAX_BODY_BYTES, ProxyApp, create_app, read_request
 from strangler_proxy.errors import (
     PayloadTooLarge,
     RemoteError,
@@ -19,6 +19,7 @@ from strangler_proxy.errors import (
     ServiceUnavailable,
 )
 from strangler_proxy.http_types import Request, Response
+from strangler_proxy.routes_file import load_routes
 
 ROUTES = """
 [[route]]
@@ -315,3 +316,19 @@ def test_a_running_proxy_reloads_a_changed_file_and_keeps_the_last_good_table(
     app.routes.request_reload()
     assert client.get("/items/1").headers["X-Strangler-Backend"] == "service"
     assert client.get("/_strangler/routes").get_json()["last_reload_error"] is None
+
+
+def test_a_worker_started_on_a_bad_file_serves_the_fallback_table_and_says_why(
+    tmp_path: Path, monolith: MemoryMonolith
+) -> None:
+    path = write_routes(tmp_path, ROUTES)
+    good_table = load_routes(path)
+    path.write_text(path.read_text().replace('mode = "service"', 'mdoe = "service"', 1))
+
+    app = create_app(path, fallback_table=good_table, backend_factory=memory_backends(monolith))
+    client = Client(app)
+
+    assert client.get("/items/1").headers["X-Strangler-Backend"] == "service"
+    error = client.get("/_strangler/routes").get_json()["last_reload_error"]
+    assert "unknown key 'mdoe'" in error
+    assert "hint:" not in error
