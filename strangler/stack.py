@@ -7,6 +7,7 @@ gunicorn-served proxy in front, all on free ports, all stopped by the group.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,27 @@ def write_routes_file(path: Path, *, monolith_url: str, amqp_uri: str) -> Path:
     text = re.sub(r'(?m)^amqp_uri = ".*"$', f'amqp_uri = "{amqp_uri}"', text)
     path.write_text(text)
     return path
+
+
+def set_routes_mode(
+    path: Path, mode: str, *, percent: int | None = None, sticky: str | None = None
+) -> None:
+    """Put every route of a routes file in `mode`; a canary also gets `percent` and `sticky`.
+
+    The new file replaces the old one in one rename, so a proxy watching it
+    never reads half a file.
+    """
+    text = re.sub(r"(?m)^(?:percent|sticky) = .*\n?", "", path.read_text())
+    lines = [f'mode = "{mode}"']
+    if percent is not None:
+        lines.append(f"percent = {percent}")
+    if sticky is not None:
+        lines.append(f'sticky = "{sticky}"')
+    block = "\n".join(lines)
+    text = re.sub(r'(?m)^mode = ".*"$', lambda _: block, text)
+    staged = path.with_name(path.name + ".new")
+    staged.write_text(text)
+    os.replace(staged, path)
 
 
 def start_stack(
