@@ -51,6 +51,12 @@ def backfill(name: str, source_url: str, target_url: str | None) -> None:
         f"backfilled {spec.name}: {summary.describe()}\n"
         f"  from {summary.source}\n  into {summary.target}"
     )
+    if summary.is_empty():
+        click.echo(
+            "warning: the source holds nothing to serve; is it the monolith's database, and is"
+            " it seeded (`strangler monolith seed`)?",
+            err=True,
+        )
 
 
 @service.command("run")

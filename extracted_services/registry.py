@@ -26,6 +26,10 @@ class BackfillSummary(Protocol):
 
     def describe(self) -> str: ...
 
+    def is_empty(self) -> bool:
+        """True when nothing the service serves was copied (a wrong or unseeded source)."""
+        ...
+
 
 class UnknownService(UsageError):
     """A service name that is not in the registry."""

@@ -87,6 +87,9 @@ class BackfillSummary:
     products: int
     active_products: int
 
+    def is_empty(self) -> bool:
+        return self.products == 0
+
     def describe(self) -> str:
         return (
             f"{self.categories} categories, {self.products} products"

@@ -336,3 +336,20 @@ def test_cli_backfill_uses_the_environment_and_prints_counts(tmp_path: Path) -> 
         f"backfilled catalog: 6 categories, 40 products ({active} active)\n"
         f"  from {source}\n  into {target}\n"
     )
+
+
+def test_cli_backfill_from_a_source_without_products_warns(tmp_path: Path) -> None:
+    source, target = sqlite_url(tmp_path / "monolith.sqlite3"), sqlite_url(tmp_path / "svc.db")
+    build_source(source)
+    engine = create_engine(source)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM products"))
+    engine.dispose()
+
+    result = CliRunner().invoke(
+        service_command, ["backfill", "catalog", "--from-url", source, "--to-url", target]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "0 products" in result.stdout
+    assert "warning: the source holds nothing to serve" in result.stderr
