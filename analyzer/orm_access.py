@@ -269,7 +269,7 @@ class _FunctionPass:
             elif isinstance(node, ast.Call):
                 stack.extend(reversed([*node.args, *(k.value for k in node.keywords)]))
             elif isinstance(node, ast.BinOp | ast.Compare | ast.BoolOp | ast.UnaryOp):
-                stack.extend(ast.iter_child_nodes(node))  # type: ignore[arg-type]
+                stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
         return found
 
     def _reads_in(self, node: ast.expr) -> set[str]:

@@ -73,15 +73,21 @@ class SqlTables:
     dynamic_table: bool = False  # a table name contains a part built at run time
 
 
+def _statement_start(sql: str) -> int:
+    """Where the statement begins, past blanks, comments and opening parentheses."""
+    noise = _LEADING_NOISE.match(sql)
+    return noise.end() if noise else 0
+
+
 def leading_keyword(sql: str) -> str | None:
     """The first word of the statement, skipping comments and "(", lower-cased."""
-    match = _FIRST_WORD.match(sql, _LEADING_NOISE.match(sql).end())  # type: ignore[union-attr]
+    match = _FIRST_WORD.match(sql, _statement_start(sql))
     return match.group(0).lower() if match else None
 
 
 def is_sql_candidate(sql: str) -> bool:
     """Cheap gate before parsing: the text starts like a SQL statement and is not prose."""
-    match = _FIRST_WORD.match(sql, _LEADING_NOISE.match(sql).end())  # type: ignore[union-attr]
+    match = _FIRST_WORD.match(sql, _statement_start(sql))
     if match is None or match.group(0).lower() not in _STATEMENT_KEYWORDS:
         return False
     word = match.group(0)
@@ -92,7 +98,7 @@ def is_sql_candidate(sql: str) -> bool:
 
 def looks_like_sql(sql: str) -> bool:
     """Stricter: the text has a statement's shape (SELECT ... FROM, INSERT ... INTO, ...)."""
-    return is_sql_candidate(sql) and _SHAPE.match(sql, _LEADING_NOISE.match(sql).end()) is not None  # type: ignore[union-attr]
+    return is_sql_candidate(sql) and _SHAPE.match(sql, _statement_start(sql)) is not None
 
 
 def tables_in_sql(sql: str, *, dialect: str | None = None) -> SqlTables:
