@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from flask import Flask, Response, jsonify, redirect, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 
 def create_app() -> Flask:
@@ -30,8 +31,8 @@ def create_app() -> Flask:
         return jsonify({"id": item_id, "source": "monolith"})
 
     @app.get("/redirect")
-    def go_elsewhere() -> Response:
-        return redirect("/api/items/1", 302)  # type: ignore[return-value]
+    def go_elsewhere() -> WerkzeugResponse:
+        return redirect("/api/items/1", 302)
 
     @app.get("/headers")
     def headers() -> Response:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import urllib3
@@ -105,8 +106,8 @@ def stack(amqp_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 http = urllib3.PoolManager(retries=False)
 
 
-def call(url: str, method: str = "GET", **kwargs: object) -> urllib3.BaseHTTPResponse:
-    return http.request(method, url, redirect=False, timeout=10.0, **kwargs)  # type: ignore[arg-type]
+def call(url: str, method: str = "GET", **kwargs: Any) -> urllib3.BaseHTTPResponse:
+    return http.request(method, url, redirect=False, timeout=10.0, **kwargs)
 
 
 def test_a_service_route_is_answered_by_the_service(stack: Stack) -> None:
