@@ -33,12 +33,11 @@ import sqlalchemy
 
 from extracted_services.catalog.backfill import backfill_catalog
 from legacy_monolith.seed import seed_database
-from strangler.broker import temporary_vhost
+from strangler.broker import DEFAULT_AMQP_URI, temporary_vhost
 from strangler.errors import StranglerError
 from strangler.processes import ProcessGroup
-from strangler.stack import RunningStack, sqlite_databases, start_stack
+from strangler_demo.stack import RunningStack, sqlite_databases, start_stack
 
-DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 CATALOG_QUEUE = "rpc-catalog"
 SEED = {"products": 1000, "users": 100, "orders": 100}
 ROUNDS = 4

@@ -14,11 +14,11 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 from extracted_services.registry import ServiceSpec
-from extracted_services.shared.database import parse_database_url
+from strangler.broker import amqp_uri_from_env
+from strangler.database import parse_database_url
 from strangler.errors import StranglerError, UsageError
 
 AMQP_SCHEMES = ("amqp", "amqps", "pyamqp")
-DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"  # config.yml's default
 BROKER_CONNECT_TIMEOUT = 5.0
 
 
@@ -62,7 +62,7 @@ def nameko_command(
 
 def broker_uri(command: NamekoCommand, environ: Mapping[str, str]) -> str:
     """The AMQP URI the service will connect to, as its config.yml resolves it."""
-    return command.env.get("AMQP_URI") or environ.get("AMQP_URI") or DEFAULT_AMQP_URI
+    return command.env.get("AMQP_URI") or amqp_uri_from_env(environ)
 
 
 def check_broker(amqp_uri: str) -> None:

@@ -25,12 +25,10 @@ from legacy_monolith.settings import (
     DEFAULT_DATABASE_URL,
     DEFAULT_MAX_CONTENT_LENGTH,
     DEFAULT_SECRET_KEY,
-    engine_options,
-    ensure_sqlite_directory,
-    resolve_database_url,
 )
 from legacy_monolith.shipping.views import bp as shipping_bp
 from legacy_monolith.storefront.views import bp as storefront_bp
+from strangler.database import engine_options, ensure_sqlite_folder, resolve_database_url
 
 BLUEPRINTS = (
     accounts_bp,
@@ -57,7 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         **(config or {}),
     }
     database_url = resolve_database_url(str(settings["DATABASE_URL"]))
-    ensure_sqlite_directory(database_url)
+    ensure_sqlite_folder(database_url)
 
     app = Flask("legacy_monolith")
     app.config.update(settings)

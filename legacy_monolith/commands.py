@@ -5,13 +5,8 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from legacy_monolith.settings import (
-    DEFAULT_DATABASE_URL,
-    database_url_from_env,
-    display_url,
-    open_engine,
-    resolve_database_url,
-)
+from legacy_monolith.settings import DEFAULT_DATABASE_URL, database_url_from_env
+from strangler.database import display_url, open_engine, resolve_database_url
 
 DATABASE_URL_HELP = f"database to use [default: $DATABASE_URL, else {DEFAULT_DATABASE_URL}]"
 
@@ -56,7 +51,7 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int) 
 
     check_address(host, port)
     url = resolve_database_url(database_url or database_url_from_env())
-    engine = open_engine(url)
+    engine = open_engine(url, role="monolith database", connect=True)
     try:
         create_schema(engine)
     finally:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from legacy_monolith.schema import TABLES_IN_ORDER, reset_schema
-from legacy_monolith.settings import display_url, open_engine
+from strangler.database import display_url, open_engine
 
 Row = dict[str, Any]
 
@@ -453,7 +453,7 @@ def seed_database(
     if products < 1 or users < 1 or orders < 0:
         raise ValueError("seed needs products >= 1, users >= 1 and orders >= 0")
     rows = build_rows(products=products, users=users, orders=orders, seed=seed)
-    engine = open_engine(database_url)
+    engine = open_engine(database_url, role="monolith database", connect=True)
     try:
         reset_schema(engine)
         with engine.begin() as connection:
@@ -461,7 +461,7 @@ def seed_database(
                 if rows[table.name]:
                     connection.execute(table.insert(), rows[table.name])
             _advance_sequences(connection)
-        url = display_url(engine.url.render_as_string(hide_password=False))
+        url = display_url(engine.url)
     finally:
         engine.dispose()
     return SeedSummary(

@@ -1,4 +1,4 @@
-"""A RabbitMQ vhost of one's own, for tests and benchmarks that must not share queues."""
+"""The broker every part talks to by default, and a vhost of one's own for tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -6,11 +6,19 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 from strangler.errors import StranglerError
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def amqp_uri_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """AMQP_URI from the environment, else the local broker's default."""
+    source = os.environ if environ is None else environ
+    return source.get("AMQP_URI") or DEFAULT_AMQP_URI
 
 
 class BrokerSetupFailed(StranglerError):

@@ -92,7 +92,12 @@ class ManagedProcess:
         )
 
     def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM the whole process group, then SIGKILL what is left after `grace`."""
+        """SIGTERM the whole process group, then SIGKILL what is left after `grace`.
+
+        Only once: a later call must not signal a group id the system may have reused.
+        """
+        if self._log.closed:
+            return
         if self.running():
             self._signal_group(signal.SIGTERM)
             try:
@@ -174,8 +179,3 @@ def rpc_consumer_ready(amqp_uri: str, service: str) -> Callable[[], bool]:
                 connection.close()
 
     return check
-
-
-def strangler_argv(*args: str) -> list[str]:
-    """Run the `strangler` CLI of this interpreter as a child process."""
-    return [sys.executable, "-m", "strangler", *args]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from strangler.broker import DEFAULT_AMQP_URI
+
 Mode = Literal["monolith", "shadow", "canary", "service"]
 MODES: tuple[Mode, ...] = ("monolith", "shadow", "canary", "service")
 StickySource = Literal["cookie", "header", "ip"]
 
-DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_RPC_TIMEOUT = 5.0
 DEFAULT_MONOLITH_TIMEOUT = 30.0
 

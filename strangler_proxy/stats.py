@@ -33,10 +33,6 @@ class ProxyStats:
             self._shadow[rule][outcome] += 1
             self._shadow_fields[rule].update(fields)
 
-    def shadow_count(self, rule: str, outcome: str) -> int:
-        with self._lock:
-            return self._shadow[rule][outcome]
-
     def snapshot(self) -> dict[str, Any]:
         """A JSON-ready copy of every counter, by route."""
         with self._lock:

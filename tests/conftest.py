@@ -16,9 +16,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from ci_rules import missing
 
-from strangler.broker import temporary_vhost
+from strangler.broker import DEFAULT_AMQP_URI, temporary_vhost
 
-AMQP_URI = os.environ.get("STRANGLER_TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+AMQP_URI = os.environ.get("STRANGLER_TEST_AMQP_URI", DEFAULT_AMQP_URI)
 POSTGRES_URL = os.environ.get(
     "STRANGLER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )

@@ -31,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from extracted_services.catalog.storage import create_schema
 from extracted_services.catalog.tables import categories, products
-from extracted_services.shared.database import (
+from strangler.database import (
     DatabaseUnavailable,
     display_url,
     failure_reason,

@@ -8,7 +8,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import Engine
 
 from extracted_services.catalog.storage import CatalogStore, create_schema
-from extracted_services.shared.database import open_engine
+from strangler.database import open_engine
 
 DATABASE_URL_KEY = "DATABASE_URL"
 
@@ -20,7 +20,7 @@ class CatalogStorage(DependencyProvider):
 
     def setup(self) -> None:
         url = self.container.config[DATABASE_URL_KEY]
-        self.engine = open_engine(url, role="catalog service database")
+        self.engine = open_engine(url, role="catalog service database", green=True)
         create_schema(self.engine)
 
     def stop(self) -> None:

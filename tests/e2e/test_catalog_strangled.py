@@ -20,9 +20,9 @@ import urllib3
 
 from extracted_services.catalog.backfill import backfill_catalog
 from legacy_monolith.seed import seed_database
-from strangler.catalog_requests import parity_request_lines, read_snapshot
 from strangler.processes import ManagedProcess, ProcessGroup
-from strangler.stack import (
+from strangler_demo.catalog_requests import parity_request_lines, read_snapshot
+from strangler_demo.stack import (
     RunningStack,
     StackConflict,
     StackDatabases,

@@ -2,9 +2,9 @@
 
 The same processes as test_catalog_strangled.py (gunicorn monolith, `nameko
 run` catalog service, gunicorn proxy with one worker so /_strangler/stats sees
-every request). Each test rewrites the running proxy's routes file and waits
-until /_strangler/routes shows the change; the last test leaves every route in
-mode "service" with no reload error.
+every request). Each test first rewrites the running proxy's routes file to the
+modes it needs and waits until /_strangler/routes shows the change, so the tests
+run in any order.
 """
 
 from __future__ import annotations
@@ -18,13 +18,16 @@ from typing import Any, TypeVar
 
 import pytest
 import urllib3
+from routes_modes import set_routes_mode
 
 from extracted_services.catalog.backfill import backfill_catalog
 from legacy_monolith.seed import seed_database
 from strangler.processes import ManagedProcess, ProcessGroup
-from strangler.stack import RunningStack, set_routes_mode, sqlite_databases, start_stack
+from strangler_demo.stack import RunningStack, sqlite_databases, start_stack
 from strangler_proxy.routes_file import load_routes
 from strangler_proxy.routing import canary_bucket
+
+pytestmark = pytest.mark.rabbitmq
 
 PRODUCT_RULE = "/api/catalog/products/<int:product_id>"
 RELOAD_TIMEOUT = 10.0  # the proxy checks the file's mtime at most once a second

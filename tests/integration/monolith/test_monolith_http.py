@@ -12,7 +12,8 @@ from urllib.request import urlopen
 import pytest
 
 from legacy_monolith.seed import seed_database
-from strangler.processes import ProcessGroup, free_port, http_ok, strangler_argv
+from strangler.processes import ProcessGroup, free_port, http_ok
+from strangler_demo.stack import strangler_argv
 
 
 def port_open(port: int) -> bool:

@@ -17,8 +17,9 @@ import urllib3
 from click.testing import CliRunner
 from proxy_stack import SLOW_SECONDS, delete_queues, start_monolith, start_service
 
-from strangler.cli import cli
-from strangler.processes import ProcessGroup, free_port, http_ok, strangler_argv
+from strangler.processes import ProcessGroup, free_port, http_ok
+from strangler_cli import cli
+from strangler_demo.stack import strangler_argv
 from strangler_proxy.compare import run_comparison
 from strangler_proxy.requests_file import parse_requests
 

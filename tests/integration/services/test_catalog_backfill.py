@@ -29,7 +29,7 @@ from extracted_services.catalog.exceptions import BadRequest, NotFound
 from extracted_services.catalog.service import CatalogService
 from extracted_services.catalog.storage import CatalogStore
 from extracted_services.commands import service as service_command
-from extracted_services.shared.database import DatabaseUnavailable
+from strangler.database import DatabaseUnavailable
 
 CONTRACT_DDL = [
     """CREATE TABLE categories (

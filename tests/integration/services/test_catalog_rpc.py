@@ -14,7 +14,8 @@ from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from extracted_services.catalog.backfill import backfill_catalog
-from strangler.processes import ProcessGroup, rpc_consumer_ready, strangler_argv
+from strangler.processes import ProcessGroup, rpc_consumer_ready
+from strangler_demo.stack import strangler_argv
 
 pytestmark = pytest.mark.rabbitmq
 

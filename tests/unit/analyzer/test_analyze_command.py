@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from analyzer.commands import analyze
 from analyzer.usecases import AnalyzeOptions, analyze_project
-from strangler.cli import cli
+from strangler_cli import cli
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer_apps"
 BLUEPRINTS = str(FIXTURES / "blueprints")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from strangler.cli import SUBCOMMANDS, cli
+from strangler_cli import SUBCOMMANDS, cli
 
 
 def test_every_registered_subcommand_imports_and_has_help() -> None:
@@ -23,7 +23,10 @@ def test_every_registered_subcommand_imports_and_has_help() -> None:
 
 def test_unknown_subcommand_is_a_usage_error_without_traceback() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "strangler", "analyse"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "strangler_cli", "analyse"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert completed.returncode == 2
     assert "No such command 'analyse'" in completed.stderr
@@ -58,7 +61,7 @@ def test_a_command_exit_code_reaches_the_shell(tmp_path: Path) -> None:
             [
                 sys.executable,
                 "-m",
-                "strangler",
+                "strangler_cli",
                 "compare",
                 "--monolith",
                 url,

@@ -51,6 +51,26 @@ def test_stop_all_kills_children_and_grandchildren(tmp_path: Path) -> None:
     assert not _alive(grandchild_pid)
 
 
+def test_a_stopped_process_is_never_signalled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its process group id may belong to someone else by the time of a second stop."""
+    signalled: list[tuple[int, int]] = []
+    real_killpg = os.killpg
+
+    def recording_killpg(pgid: int, signum: int) -> None:
+        signalled.append((pgid, signum))
+        real_killpg(pgid, signum)
+
+    monkeypatch.setattr(os, "killpg", recording_killpg)
+    with ProcessGroup(tmp_path) as group:
+        sleeper = group.start("sleeper", [sys.executable, "-c", "import time; time.sleep(600)"])
+        sleeper.stop()
+        assert signalled and {pgid for pgid, _ in signalled} == {sleeper.pid}
+        signalled.clear()
+    assert signalled == []
+
+
 def test_wait_ready_reports_early_exit_with_its_output(tmp_path: Path) -> None:
     with ProcessGroup(tmp_path) as group:
         process = group.start(

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from strangler.processes import free_port, strangler_argv
+from strangler.processes import free_port
 from strangler.wsgi_server import AddressUnavailable, check_address
+from strangler_demo.stack import strangler_argv
 
 
 @pytest.fixture
@@ -22,8 +23,14 @@ def busy_port() -> Iterator[int]:
         yield int(listener.getsockname()[1])
 
 
-def test_a_free_port_passes() -> None:
-    check_address("127.0.0.1", free_port())
+def test_a_free_port_passes_until_something_listens_on_it() -> None:
+    port = free_port()
+    check_address("127.0.0.1", port)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind(("127.0.0.1", port))  # the probe let go of the port
+        server.listen()
+        with pytest.raises(AddressUnavailable, match=f"port {port} on 127.0.0.1 is already in use"):
+            check_address("127.0.0.1", port)
 
 
 def test_a_port_in_use_names_the_port_and_what_to_do(busy_port: int) -> None:

@@ -14,7 +14,7 @@ from legacy_monolith.db import db
 from legacy_monolith.promotions.models import PromoCode
 from legacy_monolith.reviews.models import Review
 from legacy_monolith.schema import TABLES_IN_ORDER, metadata
-from legacy_monolith.settings import resolve_database_url
+from strangler.database import resolve_database_url
 from strangler.errors import UsageError
 
 AREAS = {
@@ -56,7 +56,7 @@ def test_relative_sqlite_paths_resolve_and_others_pass_through(tmp_path: Path) -
     assert resolve_database_url("sqlite://") == "sqlite://"
     pg = "postgresql://u:p@h:5432/db"
     assert resolve_database_url(pg) == pg
-    with pytest.raises(UsageError, match="invalid database URL"):
+    with pytest.raises(UsageError, match="is not a database URL"):
         resolve_database_url("not a url")
 
 

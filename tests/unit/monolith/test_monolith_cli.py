@@ -8,8 +8,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from strangler.cli import cli
 from strangler.errors import UsageError
+from strangler_cli import cli
 
 
 def test_seed_command_prints_a_summary(tmp_path: Path) -> None:
@@ -62,7 +62,7 @@ def test_seed_command_refuses_bad_input(tmp_path: Path) -> None:
     assert "--products" in negative.output
     bad_url = runner.invoke(cli, ["monolith", "seed", "--database-url", "nonsense"])
     assert isinstance(bad_url.exception, UsageError)
-    assert "invalid database URL 'nonsense'" in str(bad_url.exception)
+    assert "database URL 'nonsense' is not a database URL" in str(bad_url.exception)
 
 
 def test_seed_command_says_which_database_urls_work() -> None:
@@ -70,5 +70,8 @@ def test_seed_command_says_which_database_urls_work() -> None:
         cli, ["monolith", "seed", "--database-url", "postgres://postgres@127.0.0.1/shop"]
     )
     assert isinstance(result.exception, UsageError)
-    assert "cannot use database URL postgres://postgres@127.0.0.1/shop" in str(result.exception)
+    assert "cannot use monolith database URL 'postgres://postgres@127.0.0.1/shop'" in str(
+        result.exception
+    )
+    assert "no database kind is called 'postgres'" in str(result.exception)
     assert result.exception.hint is not None and "postgresql://" in result.exception.hint

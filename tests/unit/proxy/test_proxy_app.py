@@ -210,7 +210,7 @@ def test_an_expected_remote_error_on_a_read_is_an_answer_not_a_fallback(
 
 def wait_for_shadow(app: ProxyApp, rule: str, outcome: str) -> None:
     deadline = time.monotonic() + 5
-    while app.stats.shadow_count(rule, outcome) == 0:
+    while app.stats.snapshot()["routes"].get(rule, {}).get("shadow", {}).get(outcome, 0) == 0:
         assert time.monotonic() < deadline, app.stats.snapshot()
         time.sleep(0.01)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from strangler.cli import cli
+from strangler_cli import cli
 from strangler_proxy.errors import RoutesFileError
 from strangler_proxy.requests_file import RequestsFileError
 

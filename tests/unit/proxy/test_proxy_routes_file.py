@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from strangler_proxy.errors import RoutesFileError
-from strangler_proxy.route_table import DEFAULT_AMQP_URI, StickyKey
+from strangler_proxy.route_table import StickyKey
 from strangler_proxy.routes_file import load_routes, parse_routes
 
 GOOD = """\
@@ -36,7 +36,7 @@ mode = "monolith"
 def test_a_good_file_becomes_a_route_table() -> None:
     table = parse_routes(GOOD)
     assert table.settings.monolith == "http://127.0.0.1:8000"
-    assert table.settings.amqp_uri == DEFAULT_AMQP_URI
+    assert table.settings.amqp_uri == "amqp://guest:guest@127.0.0.1:5672/"
     assert table.settings.rpc_timeout == 2.5
     first, second, third = table.routes
     assert (first.service, first.method, first.mode, first.percent) == (

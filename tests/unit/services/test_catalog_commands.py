@@ -17,7 +17,7 @@ from extracted_services.launcher import (
     nameko_command,
 )
 from extracted_services.registry import SERVICES, UnknownService, find_service
-from extracted_services.shared.database import DatabaseUrlError
+from strangler.database import DatabaseUrlError
 from strangler.errors import UsageError
 from strangler.processes import free_port
 

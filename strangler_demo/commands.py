@@ -7,7 +7,6 @@ proxy, show where each request went, prove parity, stop everything.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import time
@@ -20,11 +19,10 @@ from types import FrameType
 import click
 import urllib3
 
-from strangler.catalog_requests import parity_request_lines, read_snapshot
+from strangler.broker import amqp_uri_from_env
 from strangler.processes import ProcessGroup
-from strangler.stack import RunningStack, StackDatabases, sqlite_databases, start_stack
-
-DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+from strangler_demo.catalog_requests import parity_request_lines, read_snapshot
+from strangler_demo.stack import RunningStack, StackDatabases, sqlite_databases, start_stack
 
 SAMPLE_TRAFFIC: tuple[tuple[str, str], ...] = (
     ("GET", "/api/catalog/categories"),
@@ -167,7 +165,7 @@ def demo(
     keep_running: bool, workdir: Path, products: int, users: int, orders: int, parity_products: int
 ) -> None:
     """Strangle the sample monolith's catalog and prove it still answers the same."""
-    amqp_uri = os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+    amqp_uri = amqp_uri_from_env()
     workdir = workdir.resolve()
     databases = _prepare(workdir, products, users, orders)
     with _sigterm_as_interrupt(), ProcessGroup(workdir / "logs") as group:

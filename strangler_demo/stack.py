@@ -7,23 +7,22 @@ gunicorn-served proxy in front, all on free ports, all stopped by the group.
 
 from __future__ import annotations
 
-import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from strangler.errors import StranglerError
-from strangler.processes import (
-    ProcessGroup,
-    free_port,
-    http_ok,
-    rpc_consumer_ready,
-    strangler_argv,
-)
+from strangler.processes import ProcessGroup, free_port, http_ok, rpc_consumer_ready
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CATALOG_ROUTES_TEMPLATE = REPOSITORY / "extracted_services" / "catalog" / "routes.toml"
 START_TIMEOUT = 60.0
+
+
+def strangler_argv(*args: str) -> list[str]:
+    """Run the `strangler` CLI of this interpreter as a child process."""
+    return [sys.executable, "-m", "strangler_cli", *args]
 
 
 class StackConflict(StranglerError):
@@ -59,27 +58,6 @@ def write_routes_file(path: Path, *, monolith_url: str, amqp_uri: str) -> Path:
     text = re.sub(r'(?m)^amqp_uri = ".*"$', f'amqp_uri = "{amqp_uri}"', text)
     path.write_text(text)
     return path
-
-
-def set_routes_mode(
-    path: Path, mode: str, *, percent: int | None = None, sticky: str | None = None
-) -> None:
-    """Put every route of a routes file in `mode`; a canary also gets `percent` and `sticky`.
-
-    The new file replaces the old one in one rename, so a proxy watching it
-    never reads half a file.
-    """
-    text = re.sub(r"(?m)^(?:percent|sticky) = .*\n?", "", path.read_text())
-    lines = [f'mode = "{mode}"']
-    if percent is not None:
-        lines.append(f"percent = {percent}")
-    if sticky is not None:
-        lines.append(f'sticky = "{sticky}"')
-    block = "\n".join(lines)
-    text = re.sub(r'(?m)^mode = ".*"$', lambda _: block, text)
-    staged = path.with_name(path.name + ".new")
-    staged.write_text(text)
-    os.replace(staged, path)
 
 
 def start_stack(

@@ -1,5 +1,7 @@
 """The `strangler` command: parses arguments and hands off to each part's commands.
 
+The top of the layering: it may name every package, and none imports it.
+
 Subcommands live next to the code they drive and are imported only when used,
 so `strangler analyze` never pays for nameko or Flask start-up.
 """
@@ -19,7 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "service": "extracted_services.commands:service",
     "proxy": "strangler_proxy.commands:proxy",
     "compare": "strangler_proxy.commands:compare",
-    "demo": "strangler.demo:demo",
+    "demo": "strangler_demo.commands:demo",
 }
 
 

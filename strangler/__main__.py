@@ -1,5 +1,0 @@
-"""`python -m strangler` runs the CLI."""
-
-from strangler.cli import main
-
-main()
