@@ -1,13 +1,18 @@
-# Each target does its own set-up: a virtualenv in .venv/, the project installed
-# into it, and the servers it needs answering (scripts/ensure_services.sh).
+# Each target does its own set-up: a virtualenv in .venv/, the locked dependencies
+# and the project installed into it, and the servers it needs answering
+# (scripts/ensure_services.sh).
+#
+# requirements.lock pins every package with hashes (CPython 3.11 and 3.12 on Linux
+# x86_64 and aarch64); `make lock` refreshes it from pyproject.toml's ranges.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint services clean
+.PHONY: demo test bench lint lock services clean
 
 demo: $(STAMP) services
 	$(BIN)/strangler demo $(DEMO_ARGS)
@@ -22,16 +27,21 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports --no-cache
 
 services:
 	@scripts/ensure_services.sh rabbitmq postgresql
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "strangler needs Python 3.11+, found " + sys.version.split()[0]'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --quiet --custom-compile-command "make lock" -o $(LOCK)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .pytest_cache .mypy_cache .ruff_cache
