@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/check_test_asserts.py
 
 services:
 	@scripts/ensure_services.sh rabbitmq postgresql

@@ -2,6 +2,10 @@
 
 RabbitMQ and PostgreSQL are real. Outside CI a missing server skips the tests
 that need it (with the reason); in CI (CI=true) it fails them.
+
+A test that reaches a real server through these fixtures, directly or through
+other fixtures, must carry its marker (`rabbitmq`, `postgres`), or it fails
+before any fixture runs; the run ends with how many marked tests ran.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import closing
 from urllib.parse import urlsplit, urlunsplit
@@ -24,6 +29,16 @@ POSTGRES_URL = os.environ.get(
 )
 
 
+# fixture giving access to a real server -> (marker its tests must carry, the server)
+REAL_SERVER_FIXTURES = {
+    "amqp_uri": ("rabbitmq", "RabbitMQ"),
+    "postgres_url": ("postgres", "PostgreSQL"),
+}
+SERVER_MARKERS = tuple(marker for marker, _ in REAL_SERVER_FIXTURES.values())
+_markers: dict[str, tuple[str, ...]] = {}  # test id -> its server markers, set at setup
+_ran: defaultdict[str, set[str]] = defaultdict(set)  # marker -> ids of the tests that ran
+
+
 def _answers(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
@@ -37,6 +52,36 @@ def require(server: str, url: str, default_port: int) -> None:
     """Fail (CI) or skip (elsewhere) when a real server the test needs is absent."""
     if not _answers(url, default_port):
         missing(f"{server} is not answering at {url}; run `make test`, which starts it")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Fail a test that reaches a real server without its marker, before any fixture runs.
+
+    `fixturenames` is the test's whole fixture closure, so a module-scoped stack built on
+    `amqp_uri` counts too.
+    """
+    _markers[item.nodeid] = tuple(m for m in SERVER_MARKERS if item.get_closest_marker(m))
+    for fixture, (marker, server) in REAL_SERVER_FIXTURES.items():
+        if fixture in getattr(item, "fixturenames", ()) and marker not in _markers[item.nodeid]:
+            pytest.fail(
+                f"{item.nodeid} uses the real {server} (fixture `{fixture}`) but is not marked"
+                f" @pytest.mark.{marker}; mark the test or its module",
+                pytrace=False,
+            )
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count a marked test as run when its body ran or its setup failed (not when skipped)."""
+    ran = report.when == "call" and not report.skipped
+    if ran or (report.when == "setup" and report.failed):
+        for marker in _markers.get(report.nodeid, ()):
+            _ran[marker].add(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    counts = ", ".join(f"{marker} {len(_ran[marker])} tests" for marker in SERVER_MARKERS)
+    terminalreporter.write_line(f"real services: {counts}")
 
 
 @pytest.fixture(scope="session")

@@ -20,9 +20,10 @@ import urllib3
 
 from extracted_services.catalog.backfill import backfill_catalog
 from legacy_monolith.seed import seed_database
-from strangler.processes import ManagedProcess, ProcessGroup
+from strangler.processes import ManagedProcess, ProcessGroup, rpc_consumer_ready
 from strangler_demo.catalog_requests import parity_request_lines, read_snapshot
 from strangler_demo.stack import (
+    START_TIMEOUT,
     RunningStack,
     StackConflict,
     StackDatabases,
@@ -32,6 +33,8 @@ from strangler_demo.stack import (
 from strangler_proxy.compare import format_report, run_comparison
 from strangler_proxy.requests_file import parse_requests
 
+pytestmark = pytest.mark.rabbitmq
+
 SEEDED_PRODUCTS = 400
 
 
@@ -39,6 +42,7 @@ SEEDED_PRODUCTS = 400
 class Stack:
     running: RunningStack
     databases: StackDatabases
+    group: ProcessGroup
     processes: dict[str, ManagedProcess]
 
 
@@ -51,9 +55,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory, amqp_uri: str) -> Iterator[S
     with ProcessGroup(workdir / "logs") as group:
         running = start_stack(group, databases, amqp_uri=amqp_uri, workdir=workdir)
         processes = {process.name: process for process in group.processes}
-        yield Stack(running, databases, processes)
+        yield Stack(running, databases, group, processes)
     still_running = [name for name, process in processes.items() if process.running()]
     assert still_running == [], f"processes outlived the test: {still_running}"
+
+
+@pytest.fixture
+def catalog_service(stack: Stack) -> Iterator[ManagedProcess]:
+    """The shared stack's catalog service, started again afterwards if the test stopped it."""
+    service = stack.processes["catalog-service"]
+    yield service
+    if not service.running():
+        restarted = stack.group.start(service.name, service.argv)
+        restarted.wait_ready(rpc_consumer_ready(stack.running.amqp_uri, "catalog"), START_TIMEOUT)
+        stack.processes[service.name] = restarted
 
 
 def _get(url: str) -> tuple[int, str, dict[str, Any]]:
@@ -122,11 +137,13 @@ def test_a_second_stack_on_the_same_broker_is_refused(stack: Stack, tmp_path: Pa
         assert group.processes == []
 
 
-def test_a_stopped_service_falls_back_to_the_monolith_for_reads(stack: Stack) -> None:
+def test_a_stopped_service_falls_back_to_the_monolith_for_reads(
+    stack: Stack, catalog_service: ManagedProcess
+) -> None:
     product_id = _product_ids(stack.databases.monolith_url, active=True)[0]
     _, _, direct = _get(f"{stack.running.monolith_url}/api/catalog/products/{product_id}")
 
-    stack.processes["catalog-service"].stop()
+    catalog_service.stop()
     status, backend, body = _get(f"{stack.running.proxy_url}/api/catalog/products/{product_id}")
 
     assert status == 200

@@ -17,6 +17,7 @@ from strangler_cli import cli
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer_apps"
 BLUEPRINTS = str(FIXTURES / "blueprints")
+TSQL_APP = FIXTURES / "tsql_dialect"
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -95,6 +96,30 @@ def test_unknown_dialect_is_a_usage_error() -> None:
 def test_known_dialect_is_accepted() -> None:
     code, _ = run(BLUEPRINTS, "--dialect", "postgres")
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("dialect", "reads"),
+    [(["--dialect", "tsql"], ["order items"]), ([], []), (["--dialect", "mysql"], [])],
+)
+def test_the_dialect_reaches_the_sql_parser(dialect: list[str], reads: list[str]) -> None:
+    """`SELECT TOP 10 * FROM [order items]` in the fixture is T-SQL: only tsql finds the table."""
+    source = (TSQL_APP / "app.py").read_text().splitlines()
+    sql_line = next(n for n, text in enumerate(source, 1) if "SELECT TOP 10" in text)
+    result = CliRunner().invoke(
+        cli,
+        ["analyze", str(TSQL_APP), "--format", "json", "--no-cache", *dialect],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    [route] = [r for r in data["routes"] if r["endpoint"] == "latest_order_items"]
+    assert (route["rule"], route["reads"], route["writes"]) == ("/orders/latest", reads, [])
+    assert [t["name"] for t in data["tables"]] == reads
+    unparsed = [
+        d["line"] for d in data["diagnostics"] if (d["file"], d["kind"]) == ("app.py", "sql")
+    ]
+    assert unparsed == ([] if reads else [sql_line])
 
 
 @pytest.mark.parametrize("args", [["/no/such/dir"], [BLUEPRINTS, "--format", "yaml"]])

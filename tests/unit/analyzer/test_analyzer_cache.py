@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from analyzer import pipeline
+from analyzer.discover import discover
+from analyzer.facts import FileFacts
+from analyzer.file_facts import FileSpec
+from analyzer.pipeline import PARALLEL_MIN_BYTES, collect_facts
 from analyzer.results import Analysis
 from analyzer.usecases import AnalyzeOptions, analyze_project
 
@@ -59,15 +70,64 @@ def test_damaged_cache_entries_are_misses(tmp_path: Path) -> None:
     assert endpoints(again) == endpoints(cold)
 
 
-def test_parallel_extraction_gives_the_same_facts(tmp_path: Path) -> None:
-    serial = run(FIXTURES / "orm", None, workers=1)
-    project = tmp_path / "orm"
-    shutil.copytree(FIXTURES / "orm", project)
-    # pad files so the work is big enough for worker processes
-    (project / "padding.py").write_text("X = 1\n" * 60_000)
-    parallel = run(project, None, workers=2)
-    assert endpoints(parallel) == endpoints(serial)
-    assert parallel.route_access == serial.route_access
+def _module_source(number: int, padding: int) -> str:
+    """A view module with real facts (a route, raw SQL), padded with comments past `padding`."""
+    code = (
+        "from flask import Blueprint\n\n"
+        f"bp = Blueprint('part{number}', __name__)\n\n\n"
+        f"@bp.get('/part{number}')\n"
+        f"def view_{number}(db):\n"
+        f"    return db.execute('SELECT * FROM table_{number}').fetchall()\n"
+    )
+    comment = "# " + "x" * 77 + "\n"
+    return code + comment * (padding // len(comment) + 1)
+
+
+def _recording_extract(log: Path) -> Callable[[bytes, FileSpec, str | None], FileFacts]:
+    """`extract_file` that appends the pid of the process running it to `log` first."""
+    real = pipeline.extract_file
+
+    def extract(source: bytes, spec: FileSpec, dialect: str | None) -> FileFacts:
+        with log.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        time.sleep(0.05)  # keep one worker busy long enough for the other to take a chunk
+        return real(source, spec, dialect)
+
+    return extract
+
+
+def test_enough_source_is_extracted_in_worker_processes_with_the_same_facts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the recording extract_file reaches the workers only when they are forked")
+    files_count = 12
+    (tmp_path / "app").mkdir()
+    for number in range(files_count):
+        source = _module_source(number, PARALLEL_MIN_BYTES // files_count + 1)
+        (tmp_path / "app" / f"part{number}.py").write_text(source)
+    files = discover(tmp_path / "app").files
+    assert len(files) == files_count
+    assert sum(file.size for file in files) >= PARALLEL_MIN_BYTES
+    serial = collect_facts(files, cache=None, dialect=None, workers=1)
+
+    log = tmp_path / "pids.txt"
+    monkeypatch.setattr(pipeline, "extract_file", _recording_extract(log))
+    parallel = collect_facts(files, cache=None, dialect=None, workers=2)
+
+    pids = [int(line) for line in log.read_text().split()]
+    assert len(pids) == files_count  # each file extracted once
+    assert os.getpid() not in pids
+    assert len(set(pids)) == 2
+    assert parallel.facts == serial.facts
+    assert (parallel.from_cache, parallel.extracted) == (0, files_count)
+    tables = {
+        access.table
+        for facts in parallel.facts
+        for function in (facts.db.functions if facts.db else ())
+        for access in function.accesses
+    }
+    assert tables == {f"table_{number}" for number in range(files_count)}
 
 
 def test_unwritable_cache_is_a_diagnostic(tmp_path: Path) -> None:
