@@ -1,4 +1,4 @@
-"""The Analyzer JSON contract (DESIGN.md): routes with reads/writes, tables, modules,
+"""The Analyzer JSON contract (docs/contracts.md): routes with reads/writes, tables, modules,
 diagnostics, plus apps, hooks, import cycles, hotspots and statistics."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Answer a request by calling the route's Nameko method over RPC.
 
-The convention (contracts.md): kwargs are the converted path parameters,
+The convention (docs/contracts.md): kwargs are the converted path parameters,
 `query` (first value per query key, always passed) and `body` (the parsed JSON
 body, for methods other than GET/HEAD/DELETE when there is one). The result is
 the 200 JSON body; failures are raised as ProxyErrors for the app to map.

@@ -1,4 +1,4 @@
-"""The catalog endpoints against contracts.md, with the seed rows as the oracle."""
+"""The catalog endpoints against docs/contracts.md, with the seed rows as the oracle."""
 
 from __future__ import annotations
 
