@@ -37,7 +37,7 @@ RENDERERS: dict[str, Callable[[Analysis], str]] = {
     "--output",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here, not stdout.",
+    help="Write here, not stdout (missing folders are created).",
 )
 @click.option(
     "--dialect",
@@ -70,6 +70,7 @@ def analyze(
         sys.stdout.write(text)
         return
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise StranglerError(
