@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from analyzer.graph import to_dot, to_graphml
-from analyzer.report_json import render_json
-from analyzer.report_markdown import render_markdown
-from analyzer.results import Analysis
+from analyzer.reports.as_json import render_json
+from analyzer.reports.as_markdown import render_markdown
+from analyzer.resolution.graph import to_dot, to_graphml
+from analyzer.resolution.results import Analysis
 from analyzer.usecases import AnalyzeOptions, analyze_project
 from strangler.errors import StranglerError
 

@@ -12,19 +12,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.cache import FactCache
-from analyzer.calls import build_call_graph
-from analyzer.discover import CACHE_DIR_NAME, Discovery, discover
-from analyzer.facts import Diagnostic, FileFacts
-from analyzer.graph import fold_access, import_cycles
-from analyzer.hooks import collect_hooks
-from analyzer.pipeline import collect_facts
-from analyzer.progress import Progress
-from analyzer.registrations import collect_registrations
-from analyzer.resolve import Resolver
-from analyzer.results import Analysis, ModuleInfo
-from analyzer.routes import build_route_map
-from analyzer.table_access import resolve_table_access
+from analyzer.collect.cache import FactCache
+from analyzer.collect.pipeline import collect_facts
+from analyzer.collect.progress import Progress
+from analyzer.facts.python import Diagnostic, FileFacts
+from analyzer.resolution.calls import build_call_graph
+from analyzer.resolution.graph import fold_access, import_cycles
+from analyzer.resolution.hooks import collect_hooks
+from analyzer.resolution.registrations import collect_registrations
+from analyzer.resolution.resolve import Resolver
+from analyzer.resolution.results import Analysis, ModuleInfo
+from analyzer.resolution.routes import build_route_map
+from analyzer.resolution.table_access import resolve_table_access
+from analyzer.source.discover import CACHE_DIR_NAME, Discovery, discover
 
 
 @dataclass(frozen=True, slots=True)

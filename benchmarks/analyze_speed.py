@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from analyzer.report_json import render_json
+from analyzer.reports.as_json import render_json
 from analyzer.usecases import AnalyzeOptions, analyze_project
 
 AREAS = 40

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import discover as discover_module
-from analyzer.results import Analysis
+from analyzer.resolution.results import Analysis
+from analyzer.source import discover as discover_module
 from analyzer.usecases import AnalyzeOptions, analyze_project
 
 GOOD_APP = """\

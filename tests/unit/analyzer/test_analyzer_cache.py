@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import pipeline
-from analyzer.discover import discover
-from analyzer.facts import FileFacts
-from analyzer.file_facts import FileSpec
-from analyzer.pipeline import PARALLEL_MIN_BYTES, collect_facts
-from analyzer.results import Analysis
+from analyzer.collect import pipeline
+from analyzer.collect.file_facts import FileSpec
+from analyzer.collect.pipeline import PARALLEL_MIN_BYTES, collect_facts
+from analyzer.facts.python import FileFacts
+from analyzer.resolution.results import Analysis
+from analyzer.source.discover import discover
 from analyzer.usecases import AnalyzeOptions, analyze_project
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer_apps"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from analyzer.report_json import analysis_to_dict
+from analyzer.reports.as_json import analysis_to_dict
 from analyzer.usecases import AnalyzeOptions, analyze_project
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer_apps"

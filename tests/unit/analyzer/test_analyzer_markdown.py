@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.report_markdown import code, render_markdown, row
+from analyzer.reports.as_markdown import code, render_markdown, row
 from analyzer.usecases import AnalyzeOptions, analyze_project
 
 REPO = Path(__file__).resolve().parents[3]

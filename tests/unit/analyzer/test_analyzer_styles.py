@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from analyzer.results import Analysis
+from analyzer.resolution.results import Analysis
 from analyzer.usecases import AnalyzeOptions, analyze_project
 
 

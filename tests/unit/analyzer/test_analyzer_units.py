@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.graph import fold_access, import_cycles
-from analyzer.modules import absolute_import, module_name_for, path_module_name
-from analyzer.progress import Progress
-from analyzer.results import ModuleInfo, TableUse
+from analyzer.collect.progress import Progress
+from analyzer.resolution.graph import fold_access, import_cycles
+from analyzer.resolution.results import ModuleInfo, TableUse
+from analyzer.source.modules import absolute_import, module_name_for, path_module_name
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 import textwrap
 
-from analyzer.db_extract import extract_db_facts
-from analyzer.db_facts import DbDiagnostic, ModuleDbFacts, TableAccess
-from analyzer.sql_tables import _parse_statements
+from analyzer.database.extract import extract_db_facts
+from analyzer.database.sql_tables import _parse_statements
+from analyzer.facts.database import DbDiagnostic, ModuleDbFacts, TableAccess
 
 
 def facts_of(source: str) -> ModuleDbFacts:

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from analyzer.db_extract import extract_db_facts
-from analyzer.db_facts import ForeignKey, ModuleDbFacts, SqlArgument, TableAccess
+from analyzer.database.extract import extract_db_facts
+from analyzer.facts.database import ForeignKey, ModuleDbFacts, SqlArgument, TableAccess
 
 MODULES = Path(__file__).parents[2] / "fixtures" / "analyzer_db" / "modules"
 FIXTURES = sorted(MODULES.glob("*.py"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.schema_sql import parse_schema_sql
+from analyzer.database.schema_sql import parse_schema_sql
 
 SCHEMAS = sorted((Path(__file__).parents[2] / "fixtures" / "analyzer_db" / "schemas").glob("*.sql"))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.sql_tables import tables_in_sql
+from analyzer.database.sql_tables import tables_in_sql
 
 CASES_FILE = Path(__file__).parents[2] / "fixtures" / "analyzer_db" / "sql_cases.txt"
 

@@ -1,0 +1,100 @@
+"""One file's bytes -> its `FileFacts` (structure, database access, schema tables).
+
+Pure apart from what it is given; a bug triggered by strange code becomes a diagnostic for
+that file instead of stopping the whole analysis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analyzer.database.extract import extract_db_facts
+from analyzer.database.schema_sql import parse_schema_sql
+from analyzer.facts.python import Diagnostic, FileFacts, FileKind
+from analyzer.source.extract import extract_structure
+from analyzer.source.parse import parse_source
+
+FACTS_VERSION = "3"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpec:
+    """What extraction needs to know about a file besides its bytes."""
+
+    rel: str
+    kind: FileKind
+    module: str
+    is_package: bool
+
+
+def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFacts:
+    lines = source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1)
+    if spec.kind == "sql":
+        return _sql_facts(source, spec, dialect, lines)
+    parsed = parse_source(source, spec.rel)
+    base = FileFacts(spec.rel, spec.module, spec.is_package, "python", lines)
+    if parsed.tree is None:
+        return _with(base, diagnostics=parsed.diagnostics)
+    diagnostics = list(parsed.diagnostics)
+    try:
+        structure = extract_structure(
+            parsed.tree, path=spec.rel, module=spec.module, is_package=spec.is_package
+        )
+    except RecursionError:
+        return _with(base, diagnostics=(*diagnostics, _too_deep(spec.rel)))
+    diagnostics.extend(structure.diagnostics)
+    try:
+        db = extract_db_facts(parsed.tree, module=spec.module, dialect=dialect)
+    except RecursionError:
+        db = None
+        diagnostics.append(_too_deep(spec.rel))
+    except Exception as exc:
+        db = None
+        diagnostics.append(
+            Diagnostic(
+                spec.rel, 1, "internal", f"database extraction failed: {type(exc).__name__}: {exc}"
+            )
+        )
+    return FileFacts(
+        path=spec.rel,
+        module=spec.module,
+        is_package=spec.is_package,
+        kind="python",
+        lines=lines,
+        bindings=structure.bindings,
+        star_imports=structure.star_imports,
+        imports=structure.imports,
+        functions=structure.functions,
+        classes=structure.classes,
+        registrations=structure.registrations,
+        db=db,
+        diagnostics=tuple(diagnostics),
+    )
+
+
+def _sql_facts(source: bytes, spec: FileSpec, dialect: str | None, lines: int) -> FileFacts:
+    text = source.decode("utf-8-sig", errors="replace")
+    schema = parse_schema_sql(text, dialect=dialect)
+    return FileFacts(
+        path=spec.rel,
+        module="",
+        is_package=False,
+        kind="sql",
+        lines=lines,
+        schema_tables=schema.tables,
+        diagnostics=tuple(
+            Diagnostic(spec.rel, d.line, "sql", d.message) for d in schema.diagnostics
+        ),
+    )
+
+
+def _with(base: FileFacts, *, diagnostics: tuple[Diagnostic, ...]) -> FileFacts:
+    return FileFacts(
+        base.path, base.module, base.is_package, base.kind, base.lines, diagnostics=diagnostics
+    )
+
+
+def _too_deep(path: str) -> Diagnostic:
+    return Diagnostic(
+        path, 1, "unparsable", "expressions nested too deeply to analyze; file skipped"
+    )

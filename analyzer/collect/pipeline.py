@@ -1,0 +1,131 @@
+"""The facts stage: every discovered file -> `FileFacts`, from the cache when its bytes are
+unchanged, otherwise extracted, in worker processes when there is enough work for them.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+from analyzer.collect.cache import FactCache, cache_key
+from analyzer.collect.file_facts import FileSpec, extract_file
+from analyzer.collect.progress import Progress
+from analyzer.facts.python import Diagnostic, FileFacts
+from analyzer.source.discover import SourceFile
+
+PARALLEL_MIN_BYTES = 256 * 1024  # below this, starting workers costs more than it saves
+CHUNKS_PER_WORKER = 4
+
+
+@dataclass(frozen=True, slots=True)
+class FactsRun:
+    facts: tuple[FileFacts, ...]
+    from_cache: int
+    extracted: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    source: bytes
+    spec: FileSpec
+    key: str
+
+
+def collect_facts(
+    files: tuple[SourceFile, ...],
+    *,
+    cache: FactCache | None,
+    dialect: str | None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> FactsRun:
+    """Facts for `files`, in the same order."""
+    results: dict[str, FileFacts] = {}
+    jobs: list[_Job] = []
+    for file in files:
+        spec = FileSpec(file.rel, file.kind, file.module, file.is_package)
+        try:
+            source = file.path.read_bytes()
+        except OSError as exc:
+            results[file.rel] = FileFacts(
+                file.rel,
+                file.module,
+                file.is_package,
+                file.kind,
+                0,
+                diagnostics=(
+                    Diagnostic(file.rel, 0, "unreadable", f"cannot read: {exc.strerror}"),
+                ),
+            )
+            continue
+        key = cache_key(source, spec, dialect)
+        cached = cache.load(key) if cache is not None else None
+        if cached is not None:
+            results[file.rel] = cached
+            if progress is not None:
+                progress.advance()
+        else:
+            jobs.append(_Job(source, spec, key))
+    from_cache = len(results)
+    for facts in _extract_all(jobs, dialect, cache, workers or os.cpu_count() or 1, progress):
+        results[facts.path] = facts
+    return FactsRun(tuple(results[f.rel] for f in files), from_cache, len(jobs))
+
+
+def _extract_all(
+    jobs: list[_Job],
+    dialect: str | None,
+    cache: FactCache | None,
+    workers: int,
+    progress: Progress | None,
+) -> list[FileFacts]:
+    """Extract (and cache) facts; in worker processes, which also write the cache entries,
+    when there is enough source to pay for starting them."""
+    total_bytes = sum(len(job.source) for job in jobs)
+    if workers < 2 or len(jobs) < 2 or total_bytes < PARALLEL_MIN_BYTES:
+        extracted = []
+        for job in jobs:
+            facts = extract_file(job.source, job.spec, dialect)
+            if cache is not None:
+                cache.store(job.key, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
+            extracted.append(facts)
+            if progress is not None:
+                progress.advance()
+        return extracted
+    chunks = _balanced_chunks(jobs, workers * CHUNKS_PER_WORKER)
+    extracted = []
+    # the cycle collector only slows workers down: they build acyclic facts and exit
+    with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
+        futures = {
+            pool.submit(_pickled_facts, chunk, dialect, cache): len(chunk) for chunk in chunks
+        }
+        for future in as_completed(futures):
+            extracted.extend(pickle.loads(data) for data in future.result())
+            if progress is not None:
+                progress.advance(futures[future])
+    return extracted
+
+
+def _pickled_facts(jobs: list[_Job], dialect: str | None, cache: FactCache | None) -> list[bytes]:
+    """In a worker: facts for each job, pickled once for both the cache and the parent."""
+    pickled = []
+    for job in jobs:
+        data = pickle.dumps(extract_file(job.source, job.spec, dialect), pickle.HIGHEST_PROTOCOL)
+        if cache is not None:
+            cache.store(job.key, data)
+        pickled.append(data)
+    return pickled
+
+
+def _balanced_chunks(jobs: list[_Job], count: int) -> list[list[_Job]]:
+    """Split jobs into `count` chunks of similar total size (largest first, greedy)."""
+    chunks: list[list[_Job]] = [[] for _ in range(min(count, len(jobs)))]
+    sizes = [0] * len(chunks)
+    for job in sorted(jobs, key=lambda j: len(j.source), reverse=True):
+        smallest = sizes.index(min(sizes))
+        chunks[smallest].append(job)
+        sizes[smallest] += len(job.source)
+    return chunks

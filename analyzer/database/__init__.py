@@ -1,0 +1,1 @@
+"""Database facts of one module: raw SQL (sqlglot), SQLAlchemy models and ORM access."""

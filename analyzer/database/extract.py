@@ -1,0 +1,95 @@
+"""Database facts of one module: raw SQL, ORM models and uses, table definitions.
+
+Entry point of the database-access extraction. Pure: an ast in, frozen picklable facts out.
+Functions are named like Python's `__qualname__` ("f", "Cls.method", "f.<locals>.g"); code
+outside any function is "<module>". Functions that touch nothing are left out.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from typing import TypeVar
+
+from analyzer.database.orm_access import OrmAccessFinder
+from analyzer.database.orm_models import extract_models
+from analyzer.database.scope import ModuleScopes, collect_scopes
+from analyzer.database.sql_calls import SqlFindings, add_text_findings, sql_in_scope
+from analyzer.database.sql_strings import SqlTextResolver
+from analyzer.facts.database import (
+    DbDiagnostic,
+    FunctionDbFacts,
+    ModuleDbFacts,
+    TableAccess,
+)
+
+_T = TypeVar("_T")
+
+
+def extract_db_facts(tree: ast.Module, *, module: str, dialect: str | None = None) -> ModuleDbFacts:
+    """Everything database-related in `tree`, the parsed source of module `module`.
+
+    `module` (the dotted module name) is accepted so every extractor has the same call shape;
+    the facts themselves hold names as written, for the caller to resolve.
+    """
+    del module
+    scopes = collect_scopes(tree)
+    definitions = extract_models(tree, scopes.imported)
+    resolver = SqlTextResolver(scopes)
+    orm = OrmAccessFinder(scopes, definitions)
+    functions: list[FunctionDbFacts] = []
+    diagnostics: list[DbDiagnostic] = []
+    tables = list(definitions.tables)
+    for scope in scopes.all_scopes():
+        sql = sql_in_scope(scope, resolver, dialect)
+        found = orm.find(scope)
+        diagnostics.extend(sql.diagnostics)
+        tables.extend(sql.definitions)
+        facts = FunctionDbFacts(
+            qualname=scope.qualname,
+            accesses=_unique([*sql.accesses, *found.accesses]),
+            model_uses=_unique(found.model_uses),
+            sql_name_uses=_unique(sql.name_uses),
+            relationship_uses=_unique(found.relationship_uses),
+            sql_params=_unique(sql.sql_params),
+            sql_arguments=_unique(sql.arguments),
+            method_calls=_unique(found.method_calls),
+            returns_model=found.returns_model,
+        )
+        if facts != FunctionDbFacts(scope.qualname):
+            functions.append(facts)
+    constants = _sql_constants(scopes, resolver, dialect, diagnostics)
+    return ModuleDbFacts(
+        functions=tuple(functions),
+        models=definitions.models,
+        tables=tuple(tables),
+        sql_constants=constants,
+        diagnostics=_unique(diagnostics),
+        model_bases=definitions.model_bases,
+    )
+
+
+def _sql_constants(
+    scopes: ModuleScopes,
+    resolver: SqlTextResolver,
+    dialect: str | None,
+    diagnostics: list[DbDiagnostic],
+) -> dict[str, tuple[TableAccess, ...]]:
+    """Module-level names bound to SQL, with what it touches (line: the binding's line)."""
+    constants: dict[str, tuple[TableAccess, ...]] = {}
+    module = scopes.module
+    for name, bindings in module.bindings.items():
+        if name in scopes.imported or all(b.value is None for b in bindings):
+            continue
+        findings = SqlFindings()
+        line = bindings[0].line
+        for text in resolver.resolve_name(name, module):
+            add_text_findings(text, line, dialect, findings, explicit=False)
+        diagnostics.extend(findings.diagnostics)
+        if findings.accesses:
+            constants[name] = _unique(findings.accesses)
+    return constants
+
+
+def _unique(items: Iterable[_T]) -> tuple[_T, ...]:
+    return tuple(dict.fromkeys(items))

@@ -1,0 +1,383 @@
+"""ORM uses of models and Table objects in one function, by the names written there.
+
+Reads: `M.query...` (get, filter_by, all, first, paginate, get_or_404, count, ...),
+`session.query(M, ...)`, `select(M)` (also `select(M.id, func.count(N.id))`), `.join(N)`,
+`.select_from(N)`, `session.get(M, ...)`, `db.get_or_404(M, ...)`, `table.select()`.
+Writes: `session.add(M(...))`, `obj = M(...); session.add(obj)`, `add_all([...])`, `merge`,
+`bulk_save_objects`, `bulk_insert_mappings(M, ...)`, `session.delete(obj)` where obj was loaded
+from M, `insert/update/delete(M)` and `table.insert/update/delete()`,
+`M.query.filter(...).update/delete(...)` and `session.query(M)...update/delete()` (writes, not
+reads), and, marked "low", attribute assignment on an instance loaded from M in a function that
+calls `commit()`/`flush()`, and a new `M(...)` appended to a collection.
+Relationships: `obj.attr` on an instance known to come from M, `.join(M.attr)` and loader options
+(`joinedload(M.attr)`, ...) become RelationshipUse entries; the resolver keeps those naming a
+relationship and turns them into indirect table accesses.
+Methods: `obj.method(...)` on an instance loaded from M becomes a ModelMethodCall (the call
+graph follows it into the model's method), and a function returning such an instance (`return
+M.query.get(id)`, `found = session.execute(select(M)...).scalar_one(); return found`) names M as
+what it returns, so its callers' `x = f(); x.method()` are followed too.
+In a classmethod, `cls` names the class itself (`select(cls)`, `cls.query`).
+
+A model is recorded as written (ModelUse.model_ref): class-like names ("User", "models.User"),
+and, where only a table fits (`select(x)`, `insert(x)`, `x.insert()`), lower-case imported
+names. Names bound to a Table in this module become TableAccess entries directly.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from analyzer.database.orm_models import OrmDefinitions
+from analyzer.database.scope import ModuleScopes, Scope, callee_name, dotted_name, is_camel
+from analyzer.facts.database import (
+    AccessMode,
+    Confidence,
+    ModelMethodCall,
+    ModelUse,
+    RelationshipUse,
+    TableAccess,
+)
+
+_SA_MODULES = frozenset({"sa", "sqlalchemy", "db", "sql", "expression", "sqlalchemy.sql"})
+_JOINS = frozenset({"join", "outerjoin", "select_from", "join_from"})
+_GETS = frozenset({"get", "get_one", "get_or_404"})
+_ADDS = frozenset({"add", "add_all", "merge", "bulk_save_objects"})
+_BULK_MAPPINGS = frozenset({"bulk_insert_mappings", "bulk_update_mappings"})
+_LOADER_OPTIONS = frozenset(
+    {"joinedload", "selectinload", "subqueryload", "lazyload", "contains_eager", "defaultload"}
+    | {"immediateload", "raiseload", "noload"}
+)
+_COLLECTION_CHANGES = frozenset({"append", "extend", "remove", "insert", "clear", "pop", "add"})
+_COMMITS = frozenset({"commit", "flush"})
+
+Entity = tuple[str, str]  # ("model", ref as written) or ("table", table name)
+
+
+@dataclass
+class OrmFindings:
+    accesses: list[TableAccess] = field(default_factory=list)
+    model_uses: list[ModelUse] = field(default_factory=list)
+    relationship_uses: list[RelationshipUse] = field(default_factory=list)
+    method_calls: list[ModelMethodCall] = field(default_factory=list)
+    returns_model: str | None = None
+
+
+class OrmAccessFinder:
+    """Finds ORM accesses in the scopes of one module."""
+
+    def __init__(self, scopes: ModuleScopes, definitions: OrmDefinitions) -> None:
+        self.scopes = scopes
+        self.table_variables = definitions.table_variables
+        self.local_models = {model.class_name for model in definitions.models}
+
+    def find(self, scope: Scope) -> OrmFindings:
+        return _FunctionPass(self, scope).run()
+
+    def entity(
+        self, node: ast.expr, scope: Scope, *, table_position: bool = False
+    ) -> Entity | None:
+        """What model or table `node` names, if any (`User`, `models.User`, `User.id`, `users`)."""
+        if isinstance(node, ast.Call) and callee_name(node) == "aliased" and node.args:
+            node = node.args[0]
+        dotted = dotted_name(node)
+        if dotted is None:
+            return None
+        parts = dotted.split(".")
+        if parts[0] == "cls" and _class_of_classmethod(scope) in self.local_models:
+            parts[0] = str(scope.class_qualname)
+        root = parts[0]
+        if _is_local(root, scope):
+            return None
+        if root in self.table_variables:
+            return ("table", self.table_variables[root])
+        camel = [i for i, part in enumerate(parts) if is_camel(part)]
+        if not camel:
+            imported = root in self.scopes.imported or root not in self.scopes.module.bindings
+            if table_position and imported and (len(parts) == 1 or parts[1] == "c"):
+                return ("model", root)
+            return None
+        ref = ".".join(parts[: camel[-1] + 1])
+        if root in self.scopes.classes and root not in self.local_models:
+            return None
+        module_variable = root in self.scopes.module.bindings and root not in self.scopes.classes
+        if module_variable and root not in self.scopes.imported:
+            return None
+        return ("model", ref)
+
+    def constructed(self, node: ast.expr, scope: Scope) -> str | None:
+        """The model of `M(...)`: a call of a class-like name, not of a method on it."""
+        if not isinstance(node, ast.Call):
+            return None
+        dotted = dotted_name(node.func)
+        if dotted is None or not is_camel(dotted.rsplit(".", 1)[-1]):
+            return None
+        found = self.entity(node.func, scope)
+        return found[1] if found and found[0] == "model" else None
+
+
+def _class_of_classmethod(scope: Scope) -> str | None:
+    """The module-level class whose method this is, when its first parameter is `cls`."""
+    if scope.params[:1] == ["cls"] and scope.class_qualname and "." not in scope.class_qualname:
+        return scope.class_qualname
+    return None
+
+
+def _is_local(name: str, scope: Scope) -> bool:
+    current: Scope | None = scope
+    while current is not None and current.enclosing is not None:
+        if name in current.bindings or name in current.params:
+            return True
+        current = current.enclosing
+    return False
+
+
+def _sa_callee(func: ast.expr) -> bool:
+    if isinstance(func, ast.Name):
+        return True
+    return isinstance(func, ast.Attribute) and dotted_name(func.value) in _SA_MODULES
+
+
+class _FunctionPass:
+    def __init__(self, finder: OrmAccessFinder, scope: Scope) -> None:
+        self.finder = finder
+        self.scope = scope
+        self.out = OrmFindings()
+        self.reads_at: dict[int, tuple[ast.expr, list[str]]] = {}  # id(node) -> (node, models)
+        self.consumed: set[int] = set()  # `.query` nodes that belong to a bulk update/delete
+        self.types: dict[str, tuple[str, bool]] = {}  # variable -> (model, loaded from the db)
+
+    def run(self) -> OrmFindings:
+        for call in self.scope.calls:
+            self._bulk_write(call)
+        for node in self.scope.attribute_loads:
+            if node.attr == "query" and id(node) not in self.consumed:
+                self._read_entity(node, self.finder.entity(node.value, self.scope))
+        for call in self.scope.calls:
+            self._call(call)
+        self._type_variables()
+        for call in self.scope.calls:
+            self._instance_call(call)
+        self._instance_changes()
+        self.out.returns_model = self._returned_model()
+        return self.out
+
+    # -- recording
+
+    def _use(self, entity: Entity | None, mode: AccessMode, line: int, low: bool = False) -> None:
+        if entity is None:
+            return
+        confidence: Confidence = "low" if low else "high"
+        kind, name = entity
+        if kind == "table":
+            self.out.accesses.append(TableAccess(name, mode, line, confidence, via="orm"))
+        else:
+            self.out.model_uses.append(ModelUse(name, mode, line, confidence))
+
+    def _read_entity(self, node: ast.expr, entity: Entity | None) -> None:
+        if entity is None:
+            return
+        self._use(entity, "read", node.lineno)
+        if entity[0] == "model":
+            self.reads_at.setdefault(id(node), (node, []))[1].append(entity[1])
+
+    def _relationship(self, node: ast.expr, mode: AccessMode = "read") -> None:
+        if not isinstance(node, ast.Attribute) or not node.attr[:1].islower():
+            return
+        found = self.finder.entity(node.value, self.scope)
+        if found and found[0] == "model" and dotted_name(node.value) == found[1]:
+            self.out.relationship_uses.append(
+                RelationshipUse(found[1], node.attr, mode, node.lineno)
+            )
+
+    # -- passes
+
+    def _bulk_write(self, call: ast.Call) -> None:
+        """`M.query.filter(...).delete()` / `session.query(M)...update({...})`: a write, no read."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr in ("update", "delete")):
+            return
+        node: ast.expr = func.value
+        while isinstance(node, ast.Call | ast.Attribute):
+            if isinstance(node, ast.Attribute) and node.attr == "query":
+                found = self.finder.entity(node.value, self.scope)
+                if found is not None:
+                    self.consumed.add(id(node))
+                    self._use(found, "write", call.lineno)
+                    return
+            if isinstance(node, ast.Call) and callee_name(node) == "query":
+                self.consumed.add(id(node))
+                for entity in self._entities(node.args):
+                    self._use(entity, "write", call.lineno)
+                return
+            node = node.func if isinstance(node, ast.Call) else node.value
+
+    def _call(self, call: ast.Call) -> None:
+        name = callee_name(call)
+        func = call.func
+        if id(call) in self.consumed or name is None:
+            return
+        if name == "select" and _sa_callee(func):
+            for entity in self._entities(call.args):
+                self._read_entity(call, entity)
+        elif name in ("insert", "update", "delete") and _sa_callee(func) and call.args:
+            target = self.finder.entity(call.args[0], self.scope, table_position=True)
+            self._use(target, "write", call.lineno)
+        elif name in _LOADER_OPTIONS:
+            for arg in call.args:
+                self._relationship(arg)
+        elif isinstance(func, ast.Attribute):
+            self._method_call(call, name, func)
+
+    def _method_call(self, call: ast.Call, name: str, func: ast.Attribute) -> None:
+        receiver = self.finder.entity(func.value, self.scope, table_position=True)
+        table_like = receiver is not None and (
+            receiver[0] == "table"
+            or (dotted_name(func.value) or "").endswith("__table__")
+            or not is_camel(receiver[1].rsplit(".", 1)[-1])
+        )
+        if name == "query":
+            for entity in self._entities(call.args):
+                self._read_entity(call, entity)
+        elif name in _JOINS:
+            for arg in call.args[:1]:
+                self._read_entity(call, self.finder.entity(arg, self.scope))
+                self._relationship(arg)
+        elif name in _GETS and call.args:
+            owner = dotted_name(func.value) or ""
+            if name == "get_or_404" or "session" in owner or owner == "db":
+                model = self.finder.entity(call.args[0], self.scope)
+                if model is not None and is_camel(model[1].rsplit(".", 1)[-1]):
+                    self._read_entity(call, model)
+        elif name in _BULK_MAPPINGS and call.args:
+            self._use(self.finder.entity(call.args[0], self.scope), "write", call.lineno)
+        elif table_like and not call.args and name in ("insert", "update", "delete"):
+            self._use(receiver, "write", call.lineno)
+        elif table_like and name == "select":
+            self._read_entity(call, receiver)
+
+    def _entities(self, args: list[ast.expr]) -> list[Entity]:
+        """Models and tables named in `args`, looking inside `func.count(M.id)` and the like."""
+        found: list[Entity] = []
+        stack = list(reversed(args))
+        while stack:
+            node = stack.pop()
+            entity = self.finder.entity(node, self.scope, table_position=True)
+            if entity is not None:
+                if entity not in found:
+                    found.append(entity)
+            elif isinstance(node, ast.Call):
+                stack.extend(reversed([*node.args, *(k.value for k in node.keywords)]))
+            elif isinstance(node, ast.BinOp | ast.Compare | ast.BoolOp | ast.UnaryOp):
+                stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
+        return found
+
+    def _reads_in(self, node: ast.expr) -> set[str]:
+        """Models read by the read-nodes lying inside `node` (compared by source position)."""
+        start = (node.lineno, node.col_offset)
+        end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        return {
+            model
+            for inner, models in self.reads_at.values()
+            if start <= (inner.lineno, inner.col_offset)
+            and (inner.end_lineno or inner.lineno, inner.end_col_offset or 0) <= end
+            for model in models
+        }
+
+    def _type_variables(self) -> None:
+        for name, bindings in self.scope.bindings.items():
+            for binding in bindings:
+                if binding.value is None:
+                    continue
+                model = self.finder.constructed(binding.value, self.scope)
+                if model is not None:
+                    self.types[name] = (model, False)
+                    continue
+                reads = self._reads_in(binding.value)
+                if len(reads) == 1:
+                    self.types[name] = (reads.pop(), True)
+        for target, iterable in self.scope.loops:
+            if not isinstance(target, ast.Name):
+                continue
+            if isinstance(iterable, ast.Name) and iterable.id in self.types:
+                self.types[target.id] = self.types[iterable.id]
+            elif len(reads := self._reads_in(iterable)) == 1:
+                self.types[target.id] = (reads.pop(), True)
+
+    def _instances(self, node: ast.expr, *, loaded_only: bool = False) -> list[str]:
+        """Models of the instances `node` stands for: `M(...)`, a typed variable, a list of them."""
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            return [m for e in node.elts for m in self._instances(e, loaded_only=loaded_only)]
+        if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp):
+            return self._instances(node.elt, loaded_only=loaded_only)
+        if isinstance(node, ast.Starred):
+            return self._instances(node.value, loaded_only=loaded_only)
+        if isinstance(node, ast.Name) and node.id in self.types:
+            model, loaded = self.types[node.id]
+            return [model] if loaded or not loaded_only else []
+        if loaded_only:
+            reads = self._reads_in(node)
+            return list(reads) if len(reads) == 1 else []
+        built = self.finder.constructed(node, self.scope)
+        return [built] if built else []
+
+    def _returned_model(self) -> str | None:
+        """The one model this function returns instances of: a typed variable, or a query
+        method chain reading one model (`M.query.get(id)`, `session.scalars(select(M))`)."""
+        found: set[str] = set()
+        for value in self.scope.returns:
+            if isinstance(value, ast.Name) and value.id in self.types:
+                found.add(self.types[value.id][0])
+            elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+                found.update(self._reads_in(value))
+        model = found.pop() if len(found) == 1 else None
+        return model if model and is_camel(model.rsplit(".", 1)[-1]) else None
+
+    def _instance_call(self, call: ast.Call) -> None:
+        name = callee_name(call)
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return
+        receiver = func.value
+        if isinstance(receiver, ast.Name) and self.types.get(receiver.id, ("", False))[1]:
+            model = self.types[receiver.id][0]  # loaded: `M(...)` instances the call graph knows
+            self.out.method_calls.append(ModelMethodCall(model, func.attr, call.lineno))
+        if not call.args:
+            return
+        if name in _ADDS:
+            for model in self._instances(call.args[0]):
+                self._use(("model", model), "write", call.lineno)
+        elif name == "delete" and not _sa_callee(func):
+            for model in self._instances(call.args[0], loaded_only=True):
+                self._use(("model", model), "write", call.lineno)
+        elif name in _COLLECTION_CHANGES and isinstance(func.value, ast.Attribute):
+            self._typed_relationship(func.value, "write")
+            for arg in call.args:
+                added = self.finder.constructed(arg, self.scope)
+                if added is not None:
+                    self._use(("model", added), "write", call.lineno, low=True)
+
+    def _typed_relationship(self, node: ast.Attribute, mode: AccessMode) -> None:
+        """`obj.attr` on a loaded instance; on a new one (`Blueprint(...)` looks the same) only
+        when a collection is changed."""
+        owner = node.value
+        if isinstance(owner, ast.Name) and owner.id in self.types and node.attr[:1].islower():
+            model, loaded = self.types[owner.id]
+            if loaded or mode == "write":
+                use = RelationshipUse(model, node.attr, mode, node.lineno)
+                self.out.relationship_uses.append(use)
+
+    def _instance_changes(self) -> None:
+        commits = any(callee_name(call) in _COMMITS for call in self.scope.calls)
+        changed: set[str] = set()
+        for node in self.scope.attribute_stores:
+            owner = node.value
+            if commits and isinstance(owner, ast.Name) and owner.id in self.types:
+                model, loaded = self.types[owner.id]
+                if loaded and model not in changed:
+                    changed.add(model)
+                    self._use(("model", model), "write", node.lineno, low=True)
+        called = {id(call.func) for call in self.scope.calls}
+        for node in self.scope.attribute_loads:
+            if id(node) not in called:
+                self._typed_relationship(node, "read")

@@ -1,0 +1,482 @@
+"""SQLAlchemy / Flask-SQLAlchemy model classes, Table objects and model bases in one module.
+
+Table names follow Flask-SQLAlchemy 3 (flask_sqlalchemy/model.py): `__tablename__` (plain or
+annotated), `__table__ = Table("x", ...)`, a trivial `declared_attr` (a literal, or
+`cls.__name__.lower()`, also inherited from a local mixin or `declarative_base(cls=...)`), else
+`camel_to_snake_case(ClassName)`. A subclass of a mapped model that declares no primary-key column
+shares its parent's table (single-table inheritance); with one (joined inheritance) it gets its own.
+`__table_args__ = {"schema": "s"}` qualifies the name as "s.name".
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from analyzer.database.scope import callee_name, dotted_name
+from analyzer.facts.database import ForeignKey, ModelFact, Relationship, TableDefinition
+
+_BASE_FACTORIES = frozenset({"declarative_base", "generate_base", "as_declarative_base"})
+_BASE_CLASSES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta", "AsyncAttrs"})
+_MAPPING_DECORATORS = frozenset({"mapped", "mapped_as_dataclass"})
+_COLUMN_CALLS = frozenset({"Column", "mapped_column", "column"})
+_RELATIONSHIP_CALLS = frozenset({"relationship", "relation", "dynamic_loader"})
+_MODEL_MARKERS = frozenset(
+    {"__tablename__", "__table__", "__table_args__", "__mapper_args__", "__abstract__"}
+    | {"__bind_key__"}
+)
+_MODEL_CALLS = _COLUMN_CALLS | _RELATIONSHIP_CALLS | {"column_property", "synonym"}
+_LOWER_NAMING = "lower"
+_SNAKE_NAMING = "snake"
+
+
+def camel_to_snake_case(name: str) -> str:
+    """Flask-SQLAlchemy 3's table name for a model class named `name`."""
+    name = re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name)
+    return name.lower().lstrip("_")
+
+
+@dataclass(frozen=True)
+class OrmDefinitions:
+    """What a module declares: models, standalone tables, and the names usable as model bases."""
+
+    models: tuple[ModelFact, ...] = ()
+    tables: tuple[TableDefinition, ...] = ()
+    model_bases: tuple[str, ...] = ()
+    table_variables: dict[str, str] = field(default_factory=dict)  # module name -> table name
+
+
+@dataclass
+class _ClassInfo:
+    node: ast.ClassDef
+    base_refs: tuple[str, ...]
+    tablename: str | None = None
+    naming: str | None = None  # declared_attr rule inherited by subclasses
+    abstract: bool = False
+    primary_key: bool = False
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    relationships: list[Relationship] = field(default_factory=list)
+    schema: str | None = None
+    looks_mapped: bool = False
+    decorated: bool = False  # @registry.mapped: a model without a base class
+
+
+def extract_models(tree: ast.Module, imported: set[str]) -> OrmDefinitions:
+    """Models, `Table(...)` definitions and model bases declared at the top level of `tree`."""
+    bases: dict[str, str | None] = {}  # base name -> naming rule inherited from cls=
+    tables: list[TableDefinition] = []
+    classes: dict[str, _ClassInfo] = {}
+    statements = list(_top_level(tree.body))
+    table_variables: dict[str, str] = {}
+    for statement in statements:
+        if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
+            table = _table_definition(statement.value, None)
+            names = _target_names(statement)
+            for name in names:
+                if table is not None:
+                    table_variables[name] = table.name
+                    tables.append(_with_variable(table, name))
+            if table is not None and not names:
+                tables.append(table)
+    for statement in statements:
+        if isinstance(statement, ast.ClassDef):
+            classes[statement.name] = _class_info(statement, table_variables)
+            if _is_declarative_base(statement):
+                bases[statement.name] = classes[statement.name].naming
+    for statement in statements:
+        if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
+            for name in _target_names(statement):
+                _note_base(name, statement.value, bases, classes)
+    resolver = _Resolver(classes, bases, imported)
+    models = tuple(
+        fact for name in classes if (fact := resolver.model_fact(name, table_variables)) is not None
+    )
+    return OrmDefinitions(
+        models=models,
+        tables=tuple(tables),
+        model_bases=tuple(sorted(bases)),
+        table_variables=table_variables,
+    )
+
+
+def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Module statements, including those inside top-level if/try blocks."""
+    found: list[ast.stmt] = []
+    for statement in body:
+        if isinstance(statement, ast.If | ast.Try):
+            for block in (statement.body, statement.orelse, getattr(statement, "finalbody", [])):
+                found.extend(_top_level(block))
+            for handler in getattr(statement, "handlers", []):
+                found.extend(_top_level(handler.body))
+        else:
+            found.append(statement)
+    return found
+
+
+def _target_names(statement: ast.Assign | ast.AnnAssign) -> list[str]:
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    return [target.id for target in targets if isinstance(target, ast.Name)]
+
+
+def _note_base(
+    name: str, value: ast.expr, bases: dict[str, str | None], classes: dict[str, _ClassInfo]
+) -> None:
+    if isinstance(value, ast.Call):
+        called = callee_name(value)
+        if called in _BASE_FACTORIES:
+            mixin = next((k.value for k in value.keywords if k.arg == "cls"), None)
+            mixin_info = classes.get(dotted_name(mixin) or "") if mixin is not None else None
+            bases[name] = mixin_info.naming if mixin_info else None
+        elif called == "SQLAlchemy":
+            bases[f"{name}.Model"] = None
+    elif (dotted := dotted_name(value)) is not None and dotted.endswith(".Model"):
+        bases[name] = None
+
+
+def _is_declarative_base(node: ast.ClassDef) -> bool:
+    for base in node.bases:
+        if (dotted := dotted_name(base)) and dotted.rsplit(".", 1)[-1] in _BASE_CLASSES:
+            return True
+    return any(
+        isinstance(d, ast.Call) and callee_name(d) == "as_declarative" for d in node.decorator_list
+    )
+
+
+def _class_info(node: ast.ClassDef, table_variables: dict[str, str]) -> _ClassInfo:
+    info = _ClassInfo(node, tuple(d for b in node.bases if (d := dotted_name(b)) is not None))
+    info.decorated = any(
+        (dotted_name(d) or "").rsplit(".", 1)[-1] in _MAPPING_DECORATORS
+        for d in node.decorator_list
+    )
+    for statement in node.body:
+        if isinstance(statement, ast.FunctionDef) and statement.name == "__tablename__":
+            info.tablename, info.naming = _declared_tablename(statement)
+            info.looks_mapped = True
+            continue
+        target, value, annotation = _assignment(statement)
+        if target is None:
+            continue
+        if target in _MODEL_MARKERS:
+            info.looks_mapped = True
+        if target == "__tablename__" and isinstance(value, ast.Constant):
+            info.tablename = str(value.value)
+        elif target == "__abstract__":
+            info.abstract = isinstance(value, ast.Constant) and value.value is True
+        elif target == "__table_args__" and value is not None:
+            _read_table_args(value, info)
+        elif target == "__table__" and value is not None:
+            table = _table_definition(value, None)
+            if table is not None:
+                info.tablename = table.name
+                info.foreign_keys.extend(table.foreign_keys)
+                info.primary_key = info.primary_key or _has_primary_key(value)
+        elif isinstance(value, ast.Call):
+            _read_attribute(target, value, annotation, info, table_variables)
+        elif annotation is not None and _mapped_annotation(annotation):
+            info.looks_mapped = True  # `name: Mapped[str]` without a mapped_column()
+    return info
+
+
+def _assignment(statement: ast.stmt) -> tuple[str | None, ast.expr | None, ast.expr | None]:
+    if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
+        return statement.targets[0].id, statement.value, None
+    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+        return statement.target.id, statement.value, statement.annotation
+    return None, None, None
+
+
+def _declared_tablename(function: ast.FunctionDef) -> tuple[str | None, str | None]:
+    for statement in ast.walk(function):
+        if isinstance(statement, ast.Return) and statement.value is not None:
+            value = statement.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return value.value, None
+            if (
+                isinstance(value, ast.Call)
+                and callee_name(value) == "lower"
+                and isinstance(value.func, ast.Attribute)
+                and dotted_name(value.func.value) == "cls.__name__"
+            ):
+                return None, _LOWER_NAMING
+    return None, None
+
+
+def _read_table_args(value: ast.expr, info: _ClassInfo) -> None:
+    items = value.elts if isinstance(value, ast.Tuple | ast.List) else [value]
+    for item in items:
+        if isinstance(item, ast.Dict):
+            for key, entry in zip(item.keys, item.values, strict=True):
+                named_schema = isinstance(key, ast.Constant) and key.value == "schema"
+                if named_schema and isinstance(entry, ast.Constant):
+                    info.schema = str(entry.value)
+        elif isinstance(item, ast.Call):
+            if callee_name(item) == "PrimaryKeyConstraint":
+                info.primary_key = True
+            info.foreign_keys.extend(_constraint_foreign_keys(item))
+
+
+def _read_attribute(
+    name: str,
+    value: ast.Call,
+    annotation: ast.expr | None,
+    info: _ClassInfo,
+    table_variables: dict[str, str],
+) -> None:
+    called = callee_name(value)
+    if called in _MODEL_CALLS:
+        info.looks_mapped = True
+    if called in _COLUMN_CALLS:
+        column = name
+        if value.args and isinstance(value.args[0], ast.Constant):
+            column = str(value.args[0].value)
+        info.primary_key = info.primary_key or _keyword_true(value, "primary_key")
+        info.foreign_keys.extend(_column_foreign_keys(column, value))
+    elif called in _RELATIONSHIP_CALLS:
+        relationship = _relationship(name, value, annotation, table_variables)
+        if relationship is not None:
+            info.relationships.append(relationship)
+
+
+def _relationship(
+    name: str, call: ast.Call, annotation: ast.expr | None, table_variables: dict[str, str]
+) -> Relationship | None:
+    target: str | None = None
+    if call.args:
+        target = _model_ref(call.args[0])
+    if target is None and annotation is not None:
+        target = _annotation_target(annotation)
+    if target is None:
+        return None
+    secondary_table = secondary_ref = backref = None
+    for keyword in call.keywords:
+        if keyword.arg == "secondary":
+            if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
+                secondary_table = keyword.value.value
+            elif (ref := dotted_name(keyword.value)) is not None:
+                if ref in table_variables:
+                    secondary_table = table_variables[ref]
+                else:
+                    secondary_ref = ref
+        elif keyword.arg == "backref":
+            backref_value = keyword.value
+            if isinstance(backref_value, ast.Call) and backref_value.args:
+                backref_value = backref_value.args[0]
+            if isinstance(backref_value, ast.Constant) and isinstance(backref_value.value, str):
+                backref = backref_value.value
+    return Relationship(name, target, secondary_table, secondary_ref, backref)
+
+
+def _model_ref(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Lambda):
+        node = node.body
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return dotted_name(node)
+
+
+def _annotation_target(annotation: ast.expr) -> str | None:
+    """ "Order" from Mapped["Order"], Mapped[list["Order"]], Mapped[Optional[Order]], ..."""
+    node: ast.expr = annotation
+    while True:
+        if isinstance(node, ast.Subscript):
+            node = node.slice
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            none_right = isinstance(node.right, ast.Constant) and node.right.value is None
+            node = node.left if none_right else node.right
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return None
+        else:
+            return dotted_name(node)
+
+
+def _mapped_annotation(annotation: ast.expr) -> bool:
+    return isinstance(annotation, ast.Subscript) and (dotted_name(annotation.value) or "").endswith(
+        "Mapped"
+    )
+
+
+def _keyword_true(call: ast.Call, name: str) -> bool:
+    return any(
+        k.arg == name and isinstance(k.value, ast.Constant) and bool(k.value.value)
+        for k in call.keywords
+    )
+
+
+def _foreign_key_target(call: ast.Call) -> tuple[str, str | None] | None:
+    """("schema.table", "col") from ForeignKey("schema.table.col")."""
+    if callee_name(call) != "ForeignKey" or not call.args:
+        return None
+    target = call.args[0]
+    if not (isinstance(target, ast.Constant) and isinstance(target.value, str)):
+        return None
+    table, _, column = target.value.rpartition(".")
+    return (table, column) if table else (column, None)
+
+
+def _column_foreign_keys(column: str, call: ast.Call) -> list[ForeignKey]:
+    found: list[ForeignKey] = []
+    for arg in call.args:
+        if isinstance(arg, ast.Call) and (target := _foreign_key_target(arg)) is not None:
+            found.append(ForeignKey(column, target[0], target[1]))
+    return found
+
+
+def _constraint_foreign_keys(call: ast.Call) -> list[ForeignKey]:
+    if callee_name(call) != "ForeignKeyConstraint" or len(call.args) < 2:
+        return []
+    columns, targets = call.args[0], call.args[1]
+    if not (
+        isinstance(columns, ast.List | ast.Tuple) and isinstance(targets, ast.List | ast.Tuple)
+    ):
+        return []
+    found: list[ForeignKey] = []
+    for column, target in zip(columns.elts, targets.elts, strict=False):
+        if isinstance(column, ast.Constant) and isinstance(target, ast.Constant):
+            table, _, referenced = str(target.value).rpartition(".")
+            found.append(
+                ForeignKey(str(column.value), table or referenced, referenced if table else None)
+            )
+    return found
+
+
+def _table_definition(value: ast.expr, variable: str | None) -> TableDefinition | None:
+    """`Table("name", metadata, Column(...), ...)` / `db.Table(...)`, with its foreign keys."""
+    if not isinstance(value, ast.Call) or callee_name(value) != "Table" or not value.args:
+        return None
+    name_node = value.args[0]
+    if not (isinstance(name_node, ast.Constant) and isinstance(name_node.value, str)):
+        return None
+    name = name_node.value
+    for keyword in value.keywords:
+        schema = keyword.value
+        if keyword.arg == "schema" and isinstance(schema, ast.Constant):
+            name = f"{schema.value!s}.{name}"
+    foreign_keys: list[ForeignKey] = []
+    for arg in value.args[1:]:
+        if not isinstance(arg, ast.Call):
+            continue
+        if callee_name(arg) in _COLUMN_CALLS and arg.args and isinstance(arg.args[0], ast.Constant):
+            foreign_keys.extend(_column_foreign_keys(str(arg.args[0].value), arg))
+        foreign_keys.extend(_constraint_foreign_keys(arg))
+    return TableDefinition(name, value.lineno, tuple(foreign_keys), variable)
+
+
+def _with_variable(table: TableDefinition, variable: str) -> TableDefinition:
+    return TableDefinition(table.name, table.line, table.foreign_keys, variable)
+
+
+def _has_primary_key(table_call: ast.expr) -> bool:
+    return any(
+        isinstance(arg, ast.Call) and _keyword_true(arg, "primary_key")
+        for arg in getattr(table_call, "args", [])
+    )
+
+
+class _Resolver:
+    """Decides which classes are models and which table each maps to."""
+
+    def __init__(
+        self, classes: dict[str, _ClassInfo], bases: dict[str, str | None], imported: set[str]
+    ) -> None:
+        self.classes = classes
+        self.bases = bases
+        self.imported = imported
+        self._kind: dict[str, str] = {}
+
+    def kind(self, ref: str, seen: frozenset[str] = frozenset()) -> str:
+        """ "base", "model", "plain" (mixin, unrelated class) or "unknown" (defined elsewhere)."""
+        if ref in self.bases or ref.endswith(".Model"):
+            return "base"
+        info = self.classes.get(ref)
+        if info is None:
+            plain = ref in ("object", "Generic") or ref.startswith("typing.")
+            return "plain" if plain else "unknown"
+        if ref in seen:
+            return "plain"
+        if ref not in self._kind:
+            kinds = {self.kind(base, seen | {ref}) for base in info.base_refs}
+            if info.decorated or kinds & {"base", "model"}:
+                self._kind[ref] = "model"
+            else:
+                self._kind[ref] = "unknown" if "unknown" in kinds else "plain"
+        return self._kind[ref]
+
+    def model_fact(self, name: str, table_variables: dict[str, str]) -> ModelFact | None:
+        info = self.classes[name]
+        kind = self.kind(name)
+        if kind == "unknown" and not info.looks_mapped:
+            return None
+        if kind not in ("model", "unknown"):
+            return None
+        primary_key = info.primary_key or any(
+            self.classes[m].primary_key for m in self._ancestors(name) if self._copies_columns(m)
+        )
+        foreign_keys = list(info.foreign_keys)
+        for ancestor in self._ancestors(name):
+            if self._copies_columns(ancestor):
+                foreign_keys.extend(self.classes[ancestor].foreign_keys)
+        return ModelFact(
+            class_name=name,
+            table=None if info.abstract else self._table(name, primary_key),
+            line=info.node.lineno,
+            base_refs=info.base_refs,
+            foreign_keys=tuple(dict.fromkeys(foreign_keys)),
+            relationships=tuple(info.relationships),
+            resolved=kind == "model",
+            has_primary_key=primary_key,
+            abstract=info.abstract,
+        )
+
+    def _ancestors(self, name: str) -> list[str]:
+        """Local ancestor classes of `name`, nearest first (breadth first, no repeats)."""
+        order: list[str] = []
+        queue = list(self.classes[name].base_refs)
+        while queue:
+            ref = queue.pop(0)
+            if ref in self.classes and ref not in order and ref != name:
+                order.append(ref)
+                queue.extend(self.classes[ref].base_refs)
+        return order
+
+    def _copies_columns(self, ancestor: str) -> bool:
+        """Mixins and abstract models lend their columns to each subclass's own table."""
+        return self.kind(ancestor) == "plain" or self.classes[ancestor].abstract
+
+    def _mapped_parent_table(self, name: str) -> str | None:
+        for ancestor in self._ancestors(name):
+            info = self.classes[ancestor]
+            candidate = self.kind(ancestor) == "unknown" and info.looks_mapped
+            if (self.kind(ancestor) == "model" or candidate) and not info.abstract:
+                return self._table(ancestor, self._own_primary_key(ancestor))
+        return None
+
+    def _own_primary_key(self, name: str) -> bool:
+        return self.classes[name].primary_key or any(
+            self.classes[m].primary_key for m in self._ancestors(name) if self._copies_columns(m)
+        )
+
+    def _table(self, name: str, primary_key: bool) -> str | None:
+        info = self.classes[name]
+        parent_table = self._mapped_parent_table(name)
+        if parent_table is not None and not primary_key:
+            return parent_table
+        table = info.tablename
+        if table is None:
+            table = (
+                name.lower() if self._naming(name) == _LOWER_NAMING else camel_to_snake_case(name)
+            )
+        return f"{info.schema}.{table}" if info.schema else table
+
+    def _naming(self, name: str) -> str:
+        for cls in (name, *self._ancestors(name)):
+            info = self.classes[cls]
+            if info.naming:
+                return info.naming
+            for ref in info.base_refs:
+                if self.bases.get(ref):
+                    return self.bases[ref] or _SNAKE_NAMING
+        return _SNAKE_NAMING

@@ -1,0 +1,1 @@
+"""The analyzer's data: symbolic values and the frozen facts each file yields."""

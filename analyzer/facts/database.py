@@ -1,0 +1,171 @@
+"""Facts about database access found in one module, before names are resolved across modules.
+
+Produced per file by `analyzer.database.extract.extract_db_facts` (pure: ast in, facts out)
+and consumed by the cross-module resolution stage, which maps model references
+through imports to tables and folds accesses along calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+AccessMode = Literal["read", "write"]
+Confidence = Literal["high", "low"]
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """A table read or written at one place in the source."""
+
+    table: str  # as named in the SQL/model, lower-cased when unquoted; "schema.table" kept
+    mode: AccessMode
+    line: int
+    confidence: Confidence = "high"  # "low": SQL built with f-strings/concatenation, or best effort
+    via: Literal["sql", "orm"] = "sql"
+    indirect: bool = False  # reached only through an ORM relationship
+    ddl: bool = (
+        False  # the write is a schema change (CREATE/DROP/ALTER/TRUNCATE), not a data change
+    )
+
+
+@dataclass(frozen=True)
+class ModelUse:
+    """A use of an ORM model in a function, by the name written there (resolved later)."""
+
+    model_ref: str  # dotted name as written: "Product", "models.Product", "db_models.Order"
+    mode: AccessMode
+    line: int
+    confidence: Confidence = "high"
+
+
+@dataclass(frozen=True)
+class RelationshipUse:
+    """`obj.attr` on an instance of a model (or `Model.attr` in join/eager-load options).
+
+    Resolved later: when `attr` is a relationship of the model, its target's table (and any
+    secondary table) is accessed indirectly; other attributes (plain columns) are dropped.
+    mode "write": the collection is changed (`obj.items.append(...)`, `.remove`, `.extend`).
+    """
+
+    model_ref: str
+    attribute: str
+    mode: AccessMode
+    line: int
+
+
+@dataclass(frozen=True)
+class DbDiagnostic:
+    line: int
+    message: str  # e.g. "SQL could not be parsed: ...", "dynamic SQL: table names unknown"
+
+
+@dataclass(frozen=True)
+class SqlNameUse:
+    """An execute()/text() argument that is a name not bound in this module (e.g. imported)."""
+
+    name_ref: str  # dotted name as written: "QUERY", "queries.GET_PRODUCT"
+    line: int
+
+
+@dataclass(frozen=True)
+class SqlArgument:
+    """An argument of a call that is not itself a SQL call, which may carry SQL: it matters
+    when the callee, a project function, runs that parameter as SQL (resolved later).
+
+    `slot` is the argument's position, or its keyword. `accesses` come from the SQL texts it
+    may hold (line: the call's), `name_refs` from constant-like names (`GET_USER`,
+    `queries.LIST_ORDERS`) imported from elsewhere. `diagnostics` are reported only if the
+    callee turns out to run it.
+    """
+
+    callee: str  # the last part of the called name as written: "insert_returning_id"
+    line: int
+    slot: int | str
+    accesses: tuple[TableAccess, ...] = ()
+    name_refs: tuple[str, ...] = ()
+    diagnostics: tuple[DbDiagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelMethodCall:
+    """`obj.method(...)` where obj holds an instance known to come from a model (a query
+    result, a row of one, or `M(...)`): resolved later to the model class's method."""
+
+    model_ref: str
+    method: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    column: str
+    references_table: str
+    references_column: str | None = None
+
+
+@dataclass(frozen=True)
+class Relationship:
+    attribute: str
+    target_ref: str  # model name as written in relationship("Target") or relationship(Target)
+    secondary_table: str | None = None  # a table name (literal, or a Table defined in this module)
+    secondary_ref: str | None = None  # secondary=<name> not defined here: the name as written
+    backref: str | None = None  # backref="x": the target model gets a relationship "x" back
+
+
+@dataclass(frozen=True)
+class ModelFact:
+    """An ORM model class (SQLAlchemy / Flask-SQLAlchemy) defined in the module."""
+
+    class_name: str
+    table: str | None  # None for abstract/mixin classes; single-table subclasses share the parent's
+    line: int
+    base_refs: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    relationships: tuple[Relationship, ...] = ()
+    # False: a base is defined in another module; keep this class only if a base_ref resolves to
+    # a model or a model base. If that base is a model with a table and has_primary_key is False,
+    # this class shares the base's table (single-table inheritance); otherwise `table` stands.
+    resolved: bool = True
+    has_primary_key: bool = False  # declares a primary-key column (itself or via local mixins)
+    abstract: bool = False  # __abstract__ = True: no table, subclasses get their own
+
+
+@dataclass(frozen=True)
+class TableDefinition:
+    """A table declared outright: `db.Table(...)`/`Table(...)` or CREATE TABLE in a .sql file."""
+
+    name: str
+    line: int
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    variable: str | None = None  # module-level name bound to the Table object, if any
+
+
+@dataclass(frozen=True)
+class FunctionDbFacts:
+    """What one function (qualified name within the module: "f", "Cls.method") touches directly."""
+
+    qualname: str
+    accesses: tuple[TableAccess, ...] = ()
+    model_uses: tuple[ModelUse, ...] = ()
+    sql_name_uses: tuple[SqlNameUse, ...] = ()
+    relationship_uses: tuple[RelationshipUse, ...] = ()
+    sql_params: tuple[str, ...] = ()  # parameters the SQL this function runs is built from
+    sql_arguments: tuple[SqlArgument, ...] = ()
+    method_calls: tuple[ModelMethodCall, ...] = ()
+    returns_model: str | None = None  # the model whose instance(s) it returns, as written
+
+
+@dataclass(frozen=True)
+class ModuleDbFacts:
+    """Everything database-related found in one module."""
+
+    functions: tuple[FunctionDbFacts, ...] = ()
+    models: tuple[ModelFact, ...] = ()
+    tables: tuple[TableDefinition, ...] = ()
+    # module-level names bound to SQL strings, with what that SQL touches (line = where used later)
+    sql_constants: dict[str, tuple[TableAccess, ...]] = field(default_factory=dict)
+    diagnostics: tuple[DbDiagnostic, ...] = ()
+    # names usable as a model base class: "Base" (declarative_base()/DeclarativeBase subclass),
+    # "db.Model" (db = SQLAlchemy()), "Model" (Model = db.Model)
+    model_bases: tuple[str, ...] = ()

@@ -1,0 +1,140 @@
+"""Per-file facts: everything later stages need from one source file (picklable, cacheable).
+
+Names are kept as written (`Value`s); the resolution stage maps them across modules.
+Later stages never re-read source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from analyzer.facts.database import ModuleDbFacts, TableDefinition
+from analyzer.facts.values import Value
+
+MODULE_SCOPE = "<module>"
+
+ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """Something the analyzer could not read or resolve, with where it happened."""
+
+    file: str
+    line: int
+    kind: str  # "unparsable", "encoding", "unresolved-call", "dynamic-route", ...
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportFact:
+    """One imported module (absolute), for the module graph."""
+
+    target: str
+    line: int
+    names: tuple[str, ...] = ()  # for `from target import a, b`: the imported names
+
+
+@dataclass(frozen=True)
+class ParamFact:
+    name: str
+    kind: ParamKind = "positional"
+    default: Value | None = None
+    annotation: Value | None = None
+
+
+@dataclass(frozen=True)
+class CallFact:
+    """A call made by a function. Arguments are kept only for the outermost call of a statement
+    (`f(a)`, `x = f(a)`, `return f(a)`)."""
+
+    func: Value
+    line: int
+    args: tuple[Value, ...] = ()
+    kwargs: tuple[tuple[str, Value], ...] = ()
+
+
+@dataclass(frozen=True)
+class FunctionFact:
+    """A function or method (or `<module>` for module-level code)."""
+
+    qualname: str  # "f", "Cls.method", "create_app.index"; MODULE_SCOPE for module code
+    line: int
+    class_qualname: str | None = None
+    params: tuple[ParamFact, ...] = ()
+    calls: tuple[CallFact, ...] = ()
+    returns: Value | None = None
+    decorators: tuple[Value, ...] = ()
+    nested: tuple[str, ...] = ()  # qualnames of functions defined directly inside
+
+
+@dataclass(frozen=True)
+class ClassFact:
+    qualname: str
+    line: int
+    bases: tuple[Value, ...] = ()
+    methods: tuple[str, ...] = ()
+    class_attrs: tuple[tuple[str, Value], ...] = ()
+    instance_attrs: tuple[tuple[str, Value], ...] = ()  # `self.x = ...` in any method
+
+
+RegistrationKind = Literal[
+    "route",  # @target.route(...) / @target.get(...) ... on a function or class
+    "add_url_rule",
+    "register_blueprint",
+    "add_resource",  # Api.add_resource / Namespace.add_resource
+    "resource",  # @api.resource(...) (Flask-RESTful) on a class
+    "add_namespace",
+    "init_app",
+    "add_view",  # Flask-AppBuilder add_view/add_view_no_menu/add_api, Flask-Admin add_view
+    "endpoint",  # @target.endpoint("name")
+    "hook",  # before_request, user_loader, ... (decorator or call form)
+]
+
+
+@dataclass(frozen=True)
+class LoopFact:
+    """An enclosing `for` loop whose items are known only after resolution: `target` is the
+    loop variable pattern (`LoopVar`s, `Seq`s of them for tuple unpacking)."""
+
+    target: Value
+    iterable: Value
+
+
+@dataclass(frozen=True)
+class RegistrationFact:
+    """A call or decorator that may register a route, blueprint, resource or hook."""
+
+    kind: RegistrationKind
+    attr: str  # the attribute used: "route", "get", "before_app_request", ...
+    scope: str  # qualname of the enclosing function, or MODULE_SCOPE
+    target: Value  # the object the attribute belongs to (`bp` in `bp.route`)
+    line: int
+    args: tuple[Value, ...] = ()
+    kwargs: tuple[tuple[str, Value], ...] = ()
+    view: Value | None = None  # the decorated function/class, or the registered callable
+    loops: tuple[LoopFact, ...] = ()  # enclosing loops to unroll when resolving, outermost first
+
+
+FileKind = Literal["python", "sql"]
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What one file contributes. `module` is its dotted module name ('' for .sql files)."""
+
+    path: str  # relative to the analyzed root, '/'-separated
+    module: str
+    is_package: bool
+    kind: FileKind
+    lines: int
+    bindings: tuple[tuple[str, Value], ...] = ()  # module-level names at the end of the module
+    star_imports: tuple[str, ...] = ()
+    imports: tuple[ImportFact, ...] = ()
+    functions: tuple[FunctionFact, ...] = ()
+    classes: tuple[ClassFact, ...] = ()
+    registrations: tuple[RegistrationFact, ...] = ()
+    db: ModuleDbFacts | None = None
+    schema_tables: tuple[TableDefinition, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()

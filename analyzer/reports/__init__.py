@@ -1,0 +1,1 @@
+"""Reports from an `Analysis`: JSON, Markdown, and the hotspots both show."""

@@ -1,0 +1,1 @@
+"""Across modules: names to definitions, routes, hooks, calls, and table access per route."""

@@ -1,0 +1,138 @@
+"""The project graph: folding table access along calls, import cycles, and exports.
+
+networkx is used here only, and imported only when a cycle search or export needs it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from analyzer.resolution.results import Access, Analysis, FunctionKey, ModuleInfo, TableUse
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+def fold_access(
+    roots: Iterable[FunctionKey],
+    calls: Mapping[FunctionKey, tuple[FunctionKey, ...]],
+    uses: Mapping[FunctionKey, tuple[TableUse, ...]],
+) -> Access:
+    """Tables touched by `roots` and every project function they reach."""
+    stack = list(dict.fromkeys(roots))
+    seen = set(stack)
+    evidence: list[TableUse] = []
+    while stack:
+        function = stack.pop()
+        evidence.extend(uses.get(function, ()))
+        for callee in calls.get(function, ()):
+            if callee not in seen:
+                seen.add(callee)
+                stack.append(callee)
+    direct = [use for use in evidence if not use.indirect]
+    reads = {use.table for use in direct if use.mode == "read"}
+    writes = {use.table for use in direct if use.mode == "write"}
+    indirect = {use.table for use in evidence if use.indirect} - reads - writes
+    sure = {use.table for use in direct if use.confidence == "high"}
+    return Access(
+        reads=tuple(sorted(reads)),
+        writes=tuple(sorted(writes)),
+        indirect=tuple(sorted(indirect)),
+        low_confidence=tuple(sorted((reads | writes) - sure)),
+        evidence=tuple(sorted(set(evidence), key=lambda u: (u.file, u.line, u.table, u.mode))),
+    )
+
+
+def import_cycles(modules: Iterable[ModuleInfo]) -> tuple[tuple[str, ...], ...]:
+    """One example cycle per group of modules that import each other (directly or not)."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    for module in modules:
+        graph.add_node(module.name)
+        graph.add_edges_from(
+            (module.name, target) for target in module.imports if target != module.name
+        )
+    cycles: list[tuple[str, ...]] = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) < 2:
+            continue
+        start = min(component)
+        edges = nx.find_cycle(graph.subgraph(component), source=start)
+        cycles.append(tuple(edge[0] for edge in edges))
+    return tuple(sorted(cycles))
+
+
+def _export_graph(analysis: Analysis) -> nx.MultiDiGraph:
+    import networkx as nx
+
+    graph = nx.MultiDiGraph()
+    for module in analysis.modules:
+        graph.add_node(f"module:{module.name}", kind="module", label=module.name, file=module.file)
+    for module in analysis.modules:
+        for target in module.imports:
+            graph.add_edge(f"module:{module.name}", f"module:{target}", kind="imports")
+    for caller, callees in analysis.calls.items():
+        for callee in callees:
+            graph.add_edge(_function_node(caller), _function_node(callee), kind="calls")
+    for function, uses in analysis.function_uses.items():
+        for use in {(u.table, u.mode, u.indirect) for u in uses}:
+            kind = "indirect" if use[2] else use[1] + "s"
+            graph.add_edge(_function_node(function), f"table:{use[0]}", kind=kind)
+    for table in analysis.tables:
+        graph.add_node(f"table:{table.name}", kind="table", label=table.name)
+        for target in table.foreign_keys:
+            graph.add_edge(f"table:{table.name}", f"table:{target}", kind="references")
+    for route in analysis.routes:
+        node = f"route:{route.app or '-'} {route.rule} {route.endpoint}"
+        graph.add_node(
+            node,
+            kind="route",
+            label=f"{' '.join(route.methods)} {route.rule}",
+            endpoint=route.endpoint,
+            file=route.file,
+            line=route.line,
+        )
+        for handler in route.handlers:
+            graph.add_edge(node, _function_node(handler), kind="handled_by")
+    for node, data in graph.nodes(data=True):
+        if "kind" not in data:
+            kind, _, label = node.partition(":")
+            data.update(kind=kind, label=label)
+    return graph
+
+
+def _function_node(key: FunctionKey) -> str:
+    return f"function:{key[0]}.{key[1]}"
+
+
+def to_graphml(analysis: Analysis) -> str:
+    import networkx as nx
+
+    buffer = io.BytesIO()
+    nx.write_graphml(_export_graph(analysis), buffer)
+    return buffer.getvalue().decode("utf-8")
+
+
+_DOT_SHAPES = {"module": "folder", "function": "ellipse", "route": "box", "table": "cylinder"}
+
+
+def to_dot(analysis: Analysis) -> str:
+    """Graphviz DOT text (no pydot/pygraphviz needed)."""
+    graph = _export_graph(analysis)
+    lines = ["digraph strangler {", "  rankdir=LR;"]
+    for node, data in sorted(graph.nodes(data=True)):
+        shape = _DOT_SHAPES.get(data["kind"], "ellipse")
+        lines.append(f"  {_quote(node)} [label={_quote(data['label'])}, shape={shape}];")
+    for source, target, data in sorted(
+        graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["kind"])
+    ):
+        lines.append(f"  {_quote(source)} -> {_quote(target)} [label={_quote(data['kind'])}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

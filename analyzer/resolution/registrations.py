@@ -1,0 +1,250 @@
+"""Resolve every registration call/decorator, following project helpers that receive the
+app/blueprint (or rules, views) as arguments: `register_api(bp, UserAPI, "users", "/users/")`,
+`init_app(app)`. A helper's registrations are instantiated once per call site, and once per
+item of the loops around them (`for rule, view in routes:`) when those items are known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from analyzer.facts.python import MODULE_SCOPE, CallFact, FunctionFact, LoopFact, RegistrationFact
+from analyzer.facts.values import CallOf, LoopVar, Seq, Value
+from analyzer.resolution.resolve import (
+    ClassEntity,
+    Ctx,
+    ExternalEntity,
+    FunctionEntity,
+    Opaque,
+    Resolved,
+    Resolver,
+    SeqEntity,
+    ViewEntity,
+)
+
+MAX_HELPER_DEPTH = 6
+MAX_LOOP_ITEMS = 1024  # registrations made by one statement inside loops, all items together
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A registration with its target, arguments and view resolved."""
+
+    fact: RegistrationFact
+    module: str
+    file: str  # where it is declared: the outermost call of a helper, else the registration
+    line: int
+    target: Resolved
+    args: tuple[Resolved, ...]
+    kwargs: tuple[tuple[str, Resolved], ...]
+    view: Resolved | None
+
+    def keyword(self, name: str) -> Resolved | None:
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        return None
+
+    def argument(self, index: int, name: str) -> Resolved | None:
+        found = self.keyword(name)
+        if found is not None:
+            return found
+        return self.args[index] if len(self.args) > index else None
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """A registration whose target could not be resolved in any context."""
+
+    fact: RegistrationFact
+    file: str
+    reason: str
+
+
+def collect_registrations(resolver: Resolver) -> tuple[list[Registration], list[Unresolved]]:
+    """All registrations in the project, helpers expanded at their call sites."""
+    expander = _Expander(resolver)
+    for module, facts in list(resolver.files.items()):
+        if module != facts.module:
+            continue  # an alias
+        scopes = {r.scope for r in facts.registrations}
+        for scope in [MODULE_SCOPE, *sorted(scopes - {MODULE_SCOPE})]:
+            expander.expand(FunctionEntity(module, scope), {}, None)
+        for function in facts.functions:
+            if function.qualname not in scopes and expander.calls_helpers(
+                FunctionEntity(module, function.qualname)
+            ):
+                expander.expand(FunctionEntity(module, function.qualname), {}, None)
+    unresolved = [
+        Unresolved(fact, file, reason)
+        for key, (fact, file, reason) in expander.failures.items()
+        if key not in expander.succeeded
+    ]
+    return list(dict.fromkeys(expander.found)), unresolved
+
+
+class _Expander:
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.found: list[Registration] = []
+        self.failures: dict[tuple[str, int, str], tuple[RegistrationFact, str, str]] = {}
+        self.succeeded: set[tuple[str, int, str]] = set()
+        self._by_scope: dict[tuple[str, str], list[RegistrationFact]] = {}
+        for module, facts in resolver.files.items():
+            for fact in facts.registrations:
+                self._by_scope.setdefault((module, fact.scope), []).append(fact)
+        self._helper: dict[FunctionEntity, bool] = {}
+        self._seen: set[tuple[FunctionEntity, tuple[tuple[str, Resolved], ...]]] = set()
+
+    def function(self, entity: FunctionEntity) -> FunctionFact | None:
+        return self.resolver.functions.get((entity.module, entity.qualname))
+
+    def is_helper(self, entity: FunctionEntity) -> bool:
+        """Whether calling `entity` registers something (directly or through other helpers)."""
+        known = self._helper.get(entity)
+        if known is not None:
+            return known
+        self._helper[entity] = False
+        result = bool(self._by_scope.get((entity.module, entity.qualname))) or self.calls_helpers(
+            entity
+        )
+        self._helper[entity] = result
+        return result
+
+    def calls_helpers(self, entity: FunctionEntity) -> bool:
+        return any(
+            callee is not None for _, callee in self._helper_calls(entity, Ctx(entity.module))
+        )
+
+    def _helper_calls(
+        self, entity: FunctionEntity, ctx: Ctx
+    ) -> Iterator[tuple[CallFact, FunctionEntity]]:
+        fact = self.function(entity)
+        for call in fact.calls if fact else ():
+            if not (call.args or call.kwargs):
+                continue
+            callee = self.resolver.resolve(call.func, ctx)
+            if isinstance(callee, FunctionEntity) and callee != entity and self.is_helper(callee):
+                yield call, callee
+
+    def expand(
+        self,
+        entity: FunctionEntity,
+        env: dict[str, Resolved],
+        site: tuple[str, int] | None,
+        depth: int = 0,
+    ) -> None:
+        """Resolve a function's registrations with `env` bound; `site` is the outermost call."""
+        key = (entity, tuple(sorted(env.items(), key=lambda item: item[0])))
+        if key in self._seen or depth > MAX_HELPER_DEPTH:
+            return
+        self._seen.add(key)
+        ctx = Ctx(entity.module, entity.qualname, env)
+        file = self.resolver.files[entity.module].path
+        for fact in self._by_scope.get((entity.module, entity.qualname), ()):
+            self.resolve_one(fact, ctx, file, site or (file, fact.line))
+        for call, callee in self._helper_calls(entity, ctx):
+            callee_fact = self.function(callee)
+            if callee_fact is None:
+                continue
+            bound = self.resolver.bind_arguments(
+                callee_fact, call.args, call.kwargs, ctx, callee_module=callee.module
+            )
+            positional = [p.name for p in callee_fact.params if p.kind == "positional"]
+            for name, value in [*zip(positional, call.args, strict=False), *call.kwargs]:
+                if isinstance(value, CallOf) and name in bound:  # a wrapped view passed on
+                    bound[name] = self.resolve_argument(value, ctx)
+            self.expand(callee, bound, site or (file, call.line), depth + 1)
+
+    def resolve_one(
+        self, fact: RegistrationFact, ctx: Ctx, file: str, site: tuple[str, int]
+    ) -> None:
+        for env in _loop_envs(self.resolver, fact.loops, ctx):
+            self.resolve_in(fact, Ctx(ctx.module, ctx.scope, env), file, site)
+
+    def resolve_in(
+        self, fact: RegistrationFact, ctx: Ctx, file: str, site: tuple[str, int]
+    ) -> None:
+        resolve = self.resolve_argument
+        target = self.resolver.resolve(fact.target, ctx)
+        key = (ctx.module, fact.line, fact.attr)
+        if isinstance(target, Opaque):
+            if key not in self.failures:
+                self.failures[key] = (fact, file, target.reason)
+            return
+        self.succeeded.add(key)
+        self.found.append(
+            Registration(
+                fact=fact,
+                module=ctx.module,
+                file=site[0],
+                line=site[1],
+                target=target,
+                args=tuple(resolve(a, ctx) for a in fact.args),
+                kwargs=tuple((k, resolve(v, ctx)) for k, v in fact.kwargs),
+                view=None if fact.view is None else resolve(fact.view, ctx),
+            )
+        )
+
+    def resolve_argument(self, value: Value, ctx: Ctx) -> Resolved:
+        """A registration argument; a view wrapped by a decorator the analyzer cannot follow
+        (`login_required(index)`), or by one of the project's that uses `functools.wraps`,
+        stands for the view itself: Flask names the endpoint after it."""
+        found = self.resolver.resolve(value, ctx)
+        if (
+            isinstance(value, CallOf)
+            and value.args
+            and (
+                not isinstance(found, FunctionEntity | ClassEntity | ViewEntity)
+                or (isinstance(found, FunctionEntity) and self.wraps(found))
+            )
+        ):
+            wrapped = self.resolve_argument(value.args[0], ctx)
+            if isinstance(wrapped, FunctionEntity | ViewEntity):
+                return wrapped
+        return found
+
+    def wraps(self, entity: FunctionEntity) -> bool:
+        """Whether a function is decorated with `functools.wraps(...)` (so it keeps the wrapped
+        view's name, which Flask uses as the endpoint)."""
+        fact = self.function(entity)
+        ctx = Ctx(entity.module)
+        return fact is not None and any(
+            isinstance(decorator, CallOf)
+            and self.resolver.resolve(decorator.func, ctx) == ExternalEntity("functools.wraps")
+            for decorator in fact.decorators
+        )
+
+
+def _loop_envs(
+    resolver: Resolver, loops: tuple[LoopFact, ...], ctx: Ctx
+) -> Iterator[Mapping[str, Resolved]]:
+    """The caller's bindings extended with each combination of loop items (once, unextended,
+    when a loop's items are not known: the registration then reports what is missing)."""
+    envs: list[Mapping[str, Resolved]] = [ctx.env]
+    for loop in loops:
+        extended: list[Mapping[str, Resolved]] = []
+        for env in envs:
+            items = resolver.resolve(loop.iterable, Ctx(ctx.module, ctx.scope, env))
+            if not isinstance(items, SeqEntity):
+                extended.append(env)
+                continue
+            for item in items.items:
+                bound = dict(env)
+                _bind(loop.target, item, bound)
+                extended.append(bound)
+        envs = extended[:MAX_LOOP_ITEMS]
+    yield from envs
+
+
+def _bind(target: Value, item: Resolved, env: dict[str, Resolved]) -> None:
+    match target:
+        case LoopVar(name):
+            env[name] = item
+        case Seq(parts):
+            items = item.items if isinstance(item, SeqEntity) else ()
+            if len(items) != len(parts):
+                items = (Opaque("an item that does not unpack like the loop target"),) * len(parts)
+            for part, sub in zip(parts, items, strict=True):
+                _bind(part, sub, env)

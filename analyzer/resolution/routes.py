@@ -1,0 +1,774 @@
+"""Flask's routing rules applied to the resolved registrations: apps, blueprints (prefixes from
+the constructor or `register_blueprint`, nesting, renaming), class-based views, Flask-RESTful
+and Flask-RESTX resources, flask-smorest, Flask-AppBuilder and Flask-Admin views -> `Route`s
+exactly as `app.url_map` would hold them.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from analyzer.facts.python import MODULE_SCOPE, Diagnostic
+from analyzer.facts.values import CallOf, Lit, Ref
+from analyzer.resolution.exposed_views import (
+    ExposedBlueprint,
+    admin_index_blueprint,
+    exposed_blueprint,
+)
+from analyzer.resolution.registrations import Registration, Unresolved
+from analyzer.resolution.resolve import (
+    ClassEntity,
+    ConstEntity,
+    Ctx,
+    ExternalEntity,
+    FlaskObject,
+    FunctionEntity,
+    InstanceEntity,
+    Opaque,
+    Resolved,
+    Resolver,
+    ViewEntity,
+    constant,
+    constant_strings,
+)
+from analyzer.resolution.results import App, FunctionKey, Route
+
+HTTP_METHOD_FUNCS = ("get", "post", "head", "options", "delete", "put", "trace", "patch")
+AUTOMATIC_METHODS = frozenset({"HEAD", "OPTIONS"})
+ROUTE_KINDS = frozenset({"route", "add_url_rule", "add_resource", "resource", "register_blueprint"})
+_FIRST_CAP = re.compile(r"(.)([A-Z][a-z]+)")
+_ALL_CAP = re.compile(r"([a-z0-9])([A-Z])")
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMap:
+    apps: tuple[App, ...]
+    routes: tuple[Route, ...]
+    blueprint_names: dict[FlaskObject, str]  # every blueprint with the name it was built with
+    app_names: dict[FlaskObject, str]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Decl:
+    """A rule declared on an app or blueprint (before prefixes and blueprint names)."""
+
+    rule: str
+    endpoint: str | None
+    view: Resolved | None
+    methods: tuple[str, ...] | None
+    file: str
+    line: int
+    kind: str = "view"
+
+
+@dataclass(frozen=True, slots=True)
+class _BlueprintUse:
+    child: FlaskObject
+    url_prefix: str | None
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Resource:
+    view: Resolved
+    urls: tuple[str, ...]
+    endpoint: str | None
+    methods: tuple[str, ...] | None
+    file: str
+    line: int
+
+
+@dataclass
+class _Model:
+    decls: dict[FlaskObject, list[_Decl]] = field(default_factory=lambda: defaultdict(list))
+    children: dict[FlaskObject, list[_BlueprintUse]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    hosts: dict[FlaskObject, list[FlaskObject]] = field(default_factory=lambda: defaultdict(list))
+    resources: dict[FlaskObject, list[_Resource]] = field(default_factory=lambda: defaultdict(list))
+    namespaces: dict[FlaskObject, list[tuple[FlaskObject, str | None]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    endpoint_views: dict[tuple[FlaskObject, str], Resolved] = field(default_factory=dict)
+    views: dict[FlaskObject, list[Registration]] = field(default_factory=lambda: defaultdict(list))
+    objects: dict[FlaskObject, None] = field(default_factory=dict)
+
+
+def build_route_map(
+    resolver: Resolver,
+    registrations: Iterable[Registration],
+    unresolved: Iterable[Unresolved],
+) -> RouteMap:
+    """Every app's routes, plus routes of blueprints that no app registers statically."""
+    builder = _RouteBuilder(resolver)
+    builder.find_objects()
+    for registration in registrations:
+        builder.add(registration)
+    for failure in unresolved:
+        if failure.fact.kind in ROUTE_KINDS:
+            builder.note(
+                failure.file,
+                failure.fact.line,
+                "unresolved-route",
+                f".{failure.fact.attr}() on an object the analyzer cannot identify "
+                f"({failure.reason}); its routes are not reported",
+            )
+    builder.attach_apis()
+    builder.attach_exposed_views()
+    return builder.build()
+
+
+class _RouteBuilder:
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.model = _Model()
+        self.diagnostics: list[Diagnostic] = []
+        self.routes: dict[tuple[str | None, str, str], Route] = {}
+
+    # ---- collecting -------------------------------------------------------------------
+
+    def find_objects(self) -> None:
+        """Flask objects bound at module level or returned by factories, even without routes."""
+        for module, facts in self.resolver.files.items():
+            if module != facts.module:
+                continue
+            for name, value in facts.bindings:
+                if not isinstance(value, CallOf):
+                    continue
+                found = self.resolver.global_name(module, name)
+                if isinstance(found, FlaskObject) and found.module == module:
+                    self.model.objects[found] = None
+            for function in facts.functions:
+                if isinstance(function.returns, CallOf) and function.qualname != MODULE_SCOPE:
+                    found = self.resolver.resolve(function.returns, Ctx(module, function.qualname))
+                    if isinstance(found, FlaskObject):
+                        self.model.objects[found] = None
+
+    def app_instance(self, entity: Resolved | None) -> Resolved | None:
+        """An instance of a project subclass of `Flask` (a parameter annotated with it, an
+        attribute holding it) stands for the one app the project builds from that class."""
+        if not (isinstance(entity, InstanceEntity) and isinstance(entity.cls, ClassEntity)):
+            return entity
+        built = [
+            o
+            for o in self.model.objects
+            if o.kind == "app"
+            and self.resolver.resolve(o.ctor.func, Ctx(o.module, o.scope)) == entity.cls
+        ]
+        return built[0] if len(built) == 1 else entity
+
+    def add(self, reg: Registration) -> None:
+        target = self.app_instance(reg.target)
+        kind = reg.fact.kind
+        if not isinstance(target, FlaskObject):
+            if kind in ROUTE_KINDS:
+                self.note(
+                    reg.file,
+                    reg.line,
+                    "unresolved-route",
+                    f".{reg.fact.attr}() on {_describe(target)}, not a Flask app, blueprint or "
+                    "API; skipped",
+                )
+            return
+        self.model.objects[target] = None
+        if target.kind in ("app", "blueprint"):
+            self.add_to_app_or_blueprint(target, reg)
+        elif target.kind in ("appbuilder", "admin") and kind == "add_view":
+            self.model.views[target].append(reg)
+        elif target.kind != "blueprint":
+            self.add_to_api(target, reg)
+
+    def add_to_app_or_blueprint(self, target: FlaskObject, reg: Registration) -> None:
+        kind = reg.fact.kind
+        if kind == "route":
+            methods = None if reg.fact.attr == "route" else (reg.fact.attr.upper(),)
+            self.declare(
+                target, reg, reg.argument(0, "rule"), reg.keyword("endpoint"), reg.view, methods
+            )
+        elif kind == "add_url_rule":
+            view = reg.argument(2, "view_func")
+            self.declare(
+                target, reg, reg.argument(0, "rule"), reg.argument(1, "endpoint"), view, None
+            )
+        elif kind == "register_blueprint":
+            self.use_blueprint(target, reg)
+        elif kind == "endpoint" and reg.view is not None:
+            name = constant(reg.argument(0, "endpoint"))
+            if isinstance(name, str):
+                self.model.endpoint_views[(target, name)] = reg.view
+
+    def add_to_api(self, target: FlaskObject, reg: Registration) -> None:
+        kind = reg.fact.kind
+        if kind == "register_blueprint" and target.kind == "smorest_api":
+            self.use_blueprint(target, reg)
+        elif kind == "init_app":
+            host = self.app_instance(reg.argument(0, "app"))
+            if isinstance(host, FlaskObject):
+                self.model.hosts[target].append(host)
+        elif kind == "add_namespace":
+            namespace = reg.argument(0, "ns")
+            if isinstance(namespace, FlaskObject):
+                path = constant(reg.argument(1, "path"))
+                self.model.namespaces[target].append(
+                    (namespace, path if isinstance(path, str) else None)
+                )
+        elif kind == "add_resource":
+            urls = reg.args[1:]
+            self.resource(target, reg, reg.argument(0, "resource"), urls)
+        elif kind in ("resource", "route") and reg.view is not None:
+            self.resource(target, reg, reg.view, reg.args)
+
+    def declare(
+        self,
+        target: FlaskObject,
+        reg: Registration,
+        rule_value: Resolved | None,
+        endpoint_value: Resolved | None,
+        view: Resolved | None,
+        methods: tuple[str, ...] | None,
+    ) -> None:
+        rule = constant(rule_value)
+        if not isinstance(rule, str):
+            self.note(
+                reg.file,
+                reg.line,
+                "dynamic-route",
+                f"route rule not known statically ({_describe(rule_value)}); skipped",
+            )
+            return
+        endpoint = constant(endpoint_value)
+        if methods is None:
+            methods = self.methods(reg)
+        kind = "view"
+        if isinstance(view, ClassEntity):  # flask-smorest style: a MethodView class decorated
+            view = ViewEntity(view, ConstEntity(endpoint or view.qualname.rsplit(".", 1)[-1]))
+        if isinstance(view, ViewEntity):
+            kind = "class-view"
+        self.model.decls[target].append(
+            _Decl(
+                rule,
+                endpoint if isinstance(endpoint, str) else None,
+                view,
+                methods,
+                reg.file,
+                reg.line,
+                kind,
+            )
+        )
+
+    def methods(self, reg: Registration) -> tuple[str, ...] | None:
+        given = reg.keyword("methods")
+        if given is None or given == ConstEntity(None):
+            return None
+        # a single string is a TypeError in Flask, so only sequences count
+        names = None if isinstance(given, ConstEntity) else constant_strings(given)
+        if names is None:
+            self.note(
+                reg.file,
+                reg.line,
+                "dynamic-route",
+                "methods= not known statically; assumed the view's own methods (or GET)",
+            )
+            return None
+        return names
+
+    def use_blueprint(self, parent: FlaskObject, reg: Registration) -> None:
+        child = reg.argument(0, "blueprint")
+        if not isinstance(child, FlaskObject) or child.kind != "blueprint":
+            self.note(
+                reg.file,
+                reg.line,
+                "unresolved-route",
+                f"register_blueprint() of {_describe(child)}: not a blueprint the analyzer can "
+                "follow; its routes are not reported",
+            )
+            return
+        self.model.objects[child] = None
+        given_prefix = reg.keyword("url_prefix")
+        prefix = constant(given_prefix)
+        if given_prefix is not None and not isinstance(prefix, str) and prefix is not None:
+            prefix = None
+        if given_prefix is not None and not isinstance(given_prefix, ConstEntity):
+            self.note(
+                reg.file,
+                reg.line,
+                "dynamic-route",
+                f"url_prefix= not known statically ({_describe(given_prefix)}); routes of "
+                f"blueprint '{self.blueprint_name(child)}' are reported with its own prefix",
+            )
+        name = constant(reg.keyword("name"))
+        self.model.children[parent].append(
+            _BlueprintUse(
+                child,
+                prefix if isinstance(prefix, str) else None,
+                name if isinstance(name, str) else None,
+            )
+        )
+
+    def resource(
+        self, api: FlaskObject, reg: Registration, view: Resolved | None, urls: Iterable[Resolved]
+    ) -> None:
+        rules = [constant(u) for u in urls]
+        if view is None or not rules or not all(isinstance(r, str) for r in rules):
+            self.note(
+                reg.file,
+                reg.line,
+                "dynamic-route",
+                "resource URLs or class not known statically; skipped",
+            )
+            return
+        endpoint = constant(reg.keyword("endpoint"))
+        self.model.resources[api].append(
+            _Resource(
+                view,
+                tuple(str(r) for r in rules),
+                endpoint if isinstance(endpoint, str) else None,
+                self.methods(reg),
+                reg.file,
+                reg.line,
+            )
+        )
+
+    def attach_apis(self) -> None:
+        """Turn API resources into rules declared on the app or blueprint hosting the API."""
+        for api in list(self.model.objects):
+            if api.kind not in ("restful_api", "restx_api", "smorest_api"):
+                continue
+            host = self.resolver.argument(api.ctor, 0, "app", Ctx(api.module, api.scope))
+            hosts = list(self.model.hosts.get(api, ()))
+            if isinstance(host, FlaskObject):
+                hosts.insert(0, host)
+            if api.kind == "smorest_api":
+                for app in hosts:
+                    self.model.children[app].extend(self.model.children.get(api, ()))
+                continue
+            prefix = constant(self.resolver.keyword(api.ctor, "prefix", Ctx(api.module, api.scope)))
+            prefix = prefix if isinstance(prefix, str) else ""
+            decls = list(self.api_decls(api, prefix))
+            for app in hosts:
+                self.model.decls[app].extend(decls)
+
+    def attach_exposed_views(self) -> None:
+        """Flask-AppBuilder / Flask-Admin views -> one blueprint each on the registry's app."""
+        registries = [o for o in self.model.objects if o.kind in ("appbuilder", "admin")]
+        for registry in registries:
+            registrations = self.model.views.get(registry, [])
+            ctx = Ctx(registry.module, registry.scope)
+            hosts = list(self.model.hosts.get(registry, ()))
+            host = self.resolver.argument(registry.ctor, 0, "app", ctx)
+            if isinstance(host, FlaskObject):
+                hosts.insert(0, host)
+            if registry.kind == "admin":
+                index = admin_index_blueprint(self.resolver, registry)
+                if index is not None:
+                    self.exposed(index, registry.module, registry.line, registry.lib, hosts)
+            else:
+                self.note(
+                    self.resolver.files[registry.module].path,
+                    registry.line,
+                    "inherited-routes",
+                    "Flask-AppBuilder also serves its own views (index, security, static files) "
+                    "on its app; they are not reported",
+                )
+            for reg in registrations:
+                found = exposed_blueprint(self.resolver, registry, reg)
+                if isinstance(found, str):
+                    self.note(reg.file, reg.line, "unresolved-view", f"{found}; skipped")
+                    continue
+                if found.inherited_from:
+                    self.note(
+                        reg.file,
+                        reg.line,
+                        "inherited-routes",
+                        f"{found.label} also serves the routes it inherits from "
+                        f"{', '.join(found.inherited_from)}; only its own @expose methods are "
+                        "reported",
+                    )
+                self.exposed(found, reg.module, reg.fact.line, registry.lib, hosts)
+
+    def exposed(
+        self,
+        found: ExposedBlueprint,
+        module: str,
+        line: int,
+        lib: str,
+        hosts: list[FlaskObject],
+    ) -> None:
+        """Declare a view's blueprint (identified by where it is registered) on its apps."""
+        blueprint = FlaskObject(
+            "blueprint",
+            lib,
+            module,
+            line,
+            CallOf(
+                Ref("flask.Blueprint"),
+                (Lit(found.name), Lit(module)),
+                (
+                    ("url_prefix", Lit(found.url_prefix)),
+                    ("static_folder", Lit(found.static_folder)),
+                ),
+                line,
+            ),
+        )
+        self.model.objects[blueprint] = None
+        self.model.decls[blueprint].extend(
+            _Decl(
+                r.rule,
+                r.endpoint,
+                r.view,
+                r.methods,
+                r.file,
+                r.line,
+                "view" if r.view is not None else "generated",
+            )
+            for r in found.rules
+        )
+        for app in hosts:
+            self.model.children[app].append(_BlueprintUse(blueprint, None, None))
+
+    def api_decls(self, api: FlaskObject, prefix: str) -> Iterable[_Decl]:
+        restx = api.kind == "restx_api"
+        for resource in self.model.resources.get(api, ()):
+            yield from self.resource_decls(resource, prefix, "", None, restx)
+        if not restx:
+            return
+        yield from self.restx_generated_decls(api, prefix)
+        attached = list(self.model.namespaces.get(api, ()))
+        for namespace in self.model.objects:
+            if namespace.kind == "restx_namespace" and namespace.parent == api:
+                attached.append((namespace, None))
+        for namespace, path in attached:
+            ctx = Ctx(namespace.module, namespace.scope)
+            name = constant(self.resolver.argument(namespace.ctor, 0, "name", ctx))
+            name = name if isinstance(name, str) else ""
+            if path is None:
+                own = constant(self.resolver.argument(namespace.ctor, 2, "path", ctx))
+                path = (own if isinstance(own, str) and own else "/" + name).rstrip("/")
+            for resource in self.model.resources.get(namespace, ()):
+                yield from self.resource_decls(resource, prefix, path, name, restx)
+
+    def restx_generated_decls(self, api: FlaskObject, prefix: str) -> Iterable[_Decl]:
+        """The routes Flask-RESTX adds itself: the spec, the Swagger UI page and the root."""
+        file = self.resolver.files[api.module].path
+        doc = self.resolver.argument(api.ctor, -1, "doc", Ctx(api.module, api.scope))
+        doc_path = "/" if doc is None else constant(doc)
+        generated = [(prefix + "/swagger.json", "specs"), (prefix or "/", "root")]
+        if isinstance(doc_path, str) and doc_path:
+            generated.insert(1, (doc_path, "doc"))
+        for rule, endpoint in generated:
+            yield _Decl(rule, endpoint, None, ("GET",), file, api.line, "generated")
+
+    def resource_decls(
+        self, resource: _Resource, prefix: str, path: str, namespace: str | None, restx: bool
+    ) -> Iterable[_Decl]:
+        class_name = _view_name(resource.view) or "?"
+        endpoint = resource.endpoint
+        if endpoint is None:
+            if restx:
+                endpoint = _camel_to_dash(class_name)
+                if namespace is not None:
+                    endpoint = f"{namespace}_{endpoint}"
+            else:
+                endpoint = class_name.lower()
+        view = resource.view
+        if isinstance(view, ClassEntity | ExternalEntity):
+            view = ViewEntity(view, ConstEntity(endpoint))
+        for url in resource.urls:
+            yield _Decl(
+                prefix + path + url,
+                endpoint,
+                view,
+                resource.methods,
+                resource.file,
+                resource.line,
+                "resource",
+            )
+
+    # ---- building ---------------------------------------------------------------------
+
+    def build(self) -> RouteMap:
+        apps = [o for o in self.model.objects if o.kind == "app"]
+        blueprints = [o for o in self.model.objects if o.kind == "blueprint"]
+        registered = {use.child for uses in self.model.children.values() for use in uses}
+        app_records = []
+        app_names: dict[FlaskObject, str] = {}
+        for app in sorted(apps, key=lambda a: (a.module, a.line)):
+            name = self.app_name(app)
+            app_names[app] = name
+            app_records.append(App(name, app.lib, self.resolver.files[app.module].path, app.line))
+            self.add_app(app, name)
+        for blueprint in sorted(blueprints, key=lambda b: (b.module, b.line)):
+            if blueprint in registered:
+                continue
+            self.note(
+                self.resolver.files[blueprint.module].path,
+                blueprint.line,
+                "unregistered-blueprint",
+                f"blueprint '{self.blueprint_name(blueprint)}' is not registered on any app the "
+                "analyzer can see; its routes are reported with app null and its own url_prefix",
+            )
+            self.add_blueprint(None, blueprint, _BlueprintUse(blueprint, None, None), None, "", ())
+        if not apps and not blueprints:
+            self.note("", 0, "no-flask", "no Flask application or blueprint found")
+        return RouteMap(
+            apps=tuple(app_records),
+            routes=tuple(sorted(self.routes.values(), key=_route_order)),
+            blueprint_names={b: self.blueprint_name(b) for b in blueprints},
+            app_names=app_names,
+            diagnostics=tuple(self.diagnostics),
+        )
+
+    def add_app(self, app: FlaskObject, name: str) -> None:
+        for decl in self.model.decls.get(app, ()):
+            self.emit(name, app, decl, decl.rule, "", None)
+        self.add_static(name, app, None, "", None)
+        for use in self.model.children.get(app, ()):
+            self.add_blueprint(name, use.child, use, None, "", ())
+
+    def add_blueprint(
+        self,
+        app_name: str | None,
+        blueprint: FlaskObject,
+        use: _BlueprintUse,
+        parent_prefix: str | None,
+        name_prefix: str,
+        seen: tuple[FlaskObject, ...],
+    ) -> None:
+        if blueprint in seen:
+            return
+        prefix = use.url_prefix if use.url_prefix is not None else self.own_prefix(blueprint)
+        if seen:  # nested: Flask joins the parent's prefix and the child's
+            if parent_prefix is not None and prefix is not None:
+                prefix = parent_prefix.rstrip("/") + "/" + prefix.lstrip("/")
+            elif prefix is None:
+                prefix = parent_prefix
+        name = f"{name_prefix}.{use.name or self.blueprint_name(blueprint)}".lstrip(".")
+        for decl in self.model.decls.get(blueprint, ()):
+            rule = decl.rule
+            if prefix is not None:
+                rule = "/".join((prefix.rstrip("/"), rule.lstrip("/"))) if rule else prefix
+            self.emit(app_name, blueprint, decl, rule, name, name)
+        self.add_static(app_name, blueprint, prefix, name, name)
+        for child_use in self.model.children.get(blueprint, ()):
+            self.add_blueprint(
+                app_name, child_use.child, child_use, prefix, name, (*seen, blueprint)
+            )
+
+    def emit(
+        self,
+        app_name: str | None,
+        owner: FlaskObject,
+        decl: _Decl,
+        rule: str,
+        name: str,
+        blueprint: str | None,
+    ) -> None:
+        view = decl.view
+        endpoint = decl.endpoint
+        if view is None and endpoint is not None:
+            view = self.model.endpoint_views.get((owner, endpoint))
+            if view is None:
+                view = next(
+                    (
+                        d.view
+                        for d in self.model.decls.get(owner, ())
+                        if d.endpoint == endpoint and d.view
+                    ),
+                    None,
+                )
+        if endpoint is None:
+            endpoint = _view_name(view)
+        if endpoint is None:
+            self.note(
+                decl.file, decl.line, "unresolved-view", f"view of {rule} not resolved; skipped"
+            )
+            return
+        full_endpoint = f"{name}.{endpoint}" if name else endpoint
+        if decl.kind == "generated" and endpoint == "specs":
+            swagger_ui = "/swaggerui/<path:filename>"
+            self.routes[(app_name, swagger_ui, "restx_doc.static")] = Route(
+                app_name,
+                swagger_ui,
+                "restx_doc.static",
+                ("GET",),
+                decl.file,
+                decl.line,
+                (),
+                "restx_doc",
+                "static",
+            )
+        methods = decl.methods or self.view_methods(view) or ("GET",)
+        visible = tuple(sorted({m.upper() for m in methods} - AUTOMATIC_METHODS))
+        handlers = self.handlers(view, visible, decl)
+        key = (app_name, rule, full_endpoint)
+        known = self.routes.get(key)
+        if known is not None:  # same rule and endpoint declared twice: Flask serves both
+            visible = tuple(sorted(set(known.methods) | set(visible)))
+            handlers = tuple(dict.fromkeys((*known.handlers, *handlers)))
+            decl = _Decl(rule, endpoint, view, visible, known.file, known.line, known.kind)
+        self.routes[key] = Route(
+            app=app_name,
+            rule=rule,
+            endpoint=full_endpoint,
+            methods=visible,
+            file=decl.file,
+            line=decl.line,
+            handlers=handlers,
+            blueprint=blueprint,
+            kind=decl.kind,
+        )
+
+    def handlers(
+        self, view: Resolved | None, methods: tuple[str, ...], decl: _Decl
+    ) -> tuple[FunctionKey, ...]:
+        if isinstance(view, FunctionEntity):
+            return ((view.module, view.qualname),)
+        if isinstance(view, ViewEntity) and isinstance(view.cls, ClassEntity):
+            found: list[FunctionKey] = []
+            wanted = [m.lower() for m in methods] + ["dispatch_request", "__init__"]
+            if "head" not in wanted and "GET" in methods:
+                wanted.append("head")
+            for attr in wanted:
+                member = self.resolver.class_member(view.cls, attr, instance=True)
+                if isinstance(member, FunctionEntity):
+                    found.append((member.module, member.qualname))
+            return tuple(dict.fromkeys(found))
+        if decl.kind not in ("static", "generated"):
+            self.note(
+                decl.file,
+                decl.line,
+                "unresolved-view",
+                f"view for {decl.rule} not resolved ({_describe(view)}); its tables are unknown",
+            )
+        return ()
+
+    def view_methods(self, view: Resolved | None) -> tuple[str, ...] | None:
+        """`view_func.methods`: a class-based view's `methods`, or the handlers it defines."""
+        if not isinstance(view, ViewEntity) or not isinstance(view.cls, ClassEntity):
+            return None
+        defined: set[str] = set()
+        for klass in self.resolver.mro(view.cls):
+            if isinstance(klass, ExternalEntity):
+                continue
+            fact = self.resolver.classes[(klass.module, klass.qualname)]
+            for name, value in fact.class_attrs:
+                if name == "methods":
+                    listed = constant_strings(self.resolver.resolve(value, Ctx(klass.module)))
+                    if listed is not None and not defined:
+                        return listed
+            defined.update(m.upper() for m in fact.methods if m in HTTP_METHOD_FUNCS)
+        return tuple(sorted(defined)) or None
+
+    def add_static(
+        self,
+        app_name: str | None,
+        owner: FlaskObject,
+        prefix: str | None,
+        name: str,
+        blueprint: str | None,
+    ) -> None:
+        ctx = Ctx(owner.module, owner.scope)
+        argument = self.resolver.argument
+        is_app = owner.kind == "app"
+        folder_value = argument(owner.ctor, 2, "static_folder", ctx)
+        if folder_value is None:
+            folder: object = "static" if is_app else None
+        else:
+            folder = constant(folder_value)
+        if not isinstance(folder, str) or not folder:
+            return
+        url_path = constant(argument(owner.ctor, 1 if is_app else 3, "static_url_path", ctx))
+        if not isinstance(url_path, str):
+            url_path = ("/" + posixpath.basename(folder)).rstrip("/")
+        rule = f"{url_path}/<path:filename>"
+        if prefix is not None:
+            rule = "/".join((prefix.rstrip("/"), rule.lstrip("/")))
+        endpoint = f"{name}.static" if name else "static"
+        path = self.resolver.files[owner.module].path
+        self.routes[(app_name, rule, endpoint)] = Route(
+            app_name, rule, endpoint, ("GET",), path, owner.line, (), blueprint, "static"
+        )
+
+    # ---- names ------------------------------------------------------------------------
+
+    def own_prefix(self, blueprint: FlaskObject) -> str | None:
+        found = constant(
+            self.resolver.keyword(
+                blueprint.ctor, "url_prefix", Ctx(blueprint.module, blueprint.scope)
+            )
+        )
+        return found if isinstance(found, str) else None
+
+    def blueprint_name(self, blueprint: FlaskObject) -> str:
+        found = constant(
+            self.resolver.argument(
+                blueprint.ctor, 0, "name", Ctx(blueprint.module, blueprint.scope)
+            )
+        )
+        if isinstance(found, str):
+            return found
+        self.note(
+            self.resolver.files[blueprint.module].path,
+            blueprint.line,
+            "dynamic-route",
+            "blueprint name not known statically; shown as '?'",
+        )
+        return "?"
+
+    def app_name(self, app: FlaskObject) -> str:
+        facts = self.resolver.files[app.module]
+        for name, _ in facts.bindings:
+            if self.resolver.global_name(app.module, name) == app:
+                return f"{app.module}:{name}"
+        if app.scope != MODULE_SCOPE:
+            return f"{app.module}:{app.scope}()"
+        return f"{app.module}:{app.line}"
+
+    def note(self, file: str, line: int, kind: str, message: str) -> None:
+        self.diagnostics.append(Diagnostic(file, line, kind, message))
+
+
+def _view_name(view: Resolved | None) -> str | None:
+    """`view_func.__name__`, which Flask uses as the default endpoint."""
+    match view:
+        case FunctionEntity(qualname=qualname) | ClassEntity(qualname=qualname):
+            return qualname.rsplit(".", 1)[-1]
+        case ViewEntity(endpoint=ConstEntity(value=str() as name)):
+            return name
+        case ExternalEntity(dotted=dotted):
+            return dotted.rsplit(".", 1)[-1]
+    return None
+
+
+def _camel_to_dash(name: str) -> str:
+    """Flask-RESTX's default endpoint from a resource class name (`TodoList` -> `todo_list`)."""
+    return _ALL_CAP.sub(r"\1_\2", _FIRST_CAP.sub(r"\1_\2", name)).lower()
+
+
+def _describe(entity: Resolved | None) -> str:
+    match entity:
+        case None:
+            return "nothing"
+        case Opaque(reason=reason):
+            return reason
+        case ExternalEntity(dotted=dotted):
+            return dotted
+        case InstanceEntity(cls=ExternalEntity(dotted=dotted)):
+            return f"the result of {dotted}()"
+        case InstanceEntity(cls=cls):
+            return f"a {_describe(cls)} object"
+        case (
+            FunctionEntity(module=module, qualname=qualname)
+            | ClassEntity(module=module, qualname=qualname)
+        ):
+            return f"{module}.{qualname}"
+    return type(entity).__name__
+
+
+def _route_order(route: Route) -> tuple[str, str, str]:
+    return (route.app or "", route.rule, route.endpoint)

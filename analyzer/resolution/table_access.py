@@ -1,0 +1,280 @@
+"""Database facts resolved across modules: model references -> tables (single-table
+inheritance, backrefs), imported SQL constants -> their tables, relationship traversals ->
+indirect tables, SQL handed to project functions that run it -> the caller's tables.
+Gives each function's direct table uses and the project's table list.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from analyzer.facts.database import (
+    ModelFact,
+    ModuleDbFacts,
+    Relationship,
+    TableAccess,
+    TableDefinition,
+)
+from analyzer.facts.python import Diagnostic, FileFacts
+from analyzer.facts.values import Ref
+from analyzer.resolution.resolve import Ctx, Opaque, Resolver
+from analyzer.resolution.results import FunctionKey, Table, TableUse
+from analyzer.resolution.sql_sinks import sql_sink_uses
+
+Site = tuple[str, str]  # (module, name there)
+
+
+@dataclass(frozen=True, slots=True)
+class TableFacts:
+    uses: dict[FunctionKey, tuple[TableUse, ...]]
+    tables: tuple[Table, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> TableFacts:
+    """Every function's direct table uses, and every table the project defines."""
+    index = _ModelIndex(resolver)
+    sql_files = [f for f in files if f.kind == "sql"]
+    uses: dict[FunctionKey, tuple[TableUse, ...]] = {}
+    diagnostics: list[Diagnostic] = []
+    for module, facts in resolver.files.items():
+        if module != facts.module or facts.db is None:
+            continue
+        for line, message in ((d.line, d.message) for d in facts.db.diagnostics):
+            kind = "dynamic-sql" if "dynamic" in message.lower() else "sql"
+            diagnostics.append(Diagnostic(facts.path, line, kind, message))
+        for function in facts.db.functions:
+            key = (module, function.qualname)
+            found: list[TableUse] = [_use(a, key, facts.path) for a in function.accesses]
+            for model_use in function.model_uses:
+                site = index.model_site(module, model_use.model_ref)
+                table = index.table_of(site) or index.table_variables.get(site)
+                if table is None:
+                    if not index.is_missing(module, model_use.model_ref):
+                        continue  # a plain class or a library's: not a model, nothing to report
+                    diagnostics.append(
+                        Diagnostic(
+                            facts.path,
+                            model_use.line,
+                            "unresolved-model",
+                            f"'{model_use.model_ref}' is used like an ORM model or table but "
+                            "no model or Table() was found for it",
+                        )
+                    )
+                    continue
+                found.append(
+                    TableUse(
+                        table,
+                        model_use.mode,
+                        key,
+                        facts.path,
+                        model_use.line,
+                        model_use.confidence,
+                        "orm",
+                    )
+                )
+            for name_use in function.sql_name_uses:
+                constant = index.sql_constant(module, name_use.name_ref)
+                if constant is None:
+                    diagnostics.append(
+                        Diagnostic(
+                            facts.path,
+                            name_use.line,
+                            "dynamic-sql",
+                            f"SQL in '{name_use.name_ref}' could not be found in the project",
+                        )
+                    )
+                    continue
+                found.extend(
+                    TableUse(a.table, a.mode, key, facts.path, name_use.line, a.confidence, a.via)
+                    for a in constant
+                )
+            for rel_use in function.relationship_uses:
+                for table in index.relationship_tables(
+                    module, rel_use.model_ref, rel_use.attribute
+                ):
+                    found.append(
+                        TableUse(
+                            table, rel_use.mode, key, facts.path, rel_use.line, "high", "orm", True
+                        )
+                    )
+            if found:
+                uses[key] = tuple(dict.fromkeys(found))
+    handed_over = sql_sink_uses(resolver, index.sql_constant)
+    for key, found_at_calls in handed_over.uses.items():
+        uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_at_calls)))
+    diagnostics.extend(handed_over.diagnostics)
+    return TableFacts(uses, index.tables(sql_files), tuple(diagnostics))
+
+
+def _use(access: TableAccess, key: FunctionKey, path: str) -> TableUse:
+    return TableUse(
+        access.table,
+        access.mode,
+        key,
+        path,
+        access.line,
+        access.confidence,
+        access.via,
+        access.indirect,
+    )
+
+
+class _ModelIndex:
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.models: dict[Site, ModelFact] = {}
+        self.by_class_name: dict[str, list[Site]] = defaultdict(list)
+        self.table_variables: dict[Site, str] = {}
+        self.model_bases: set[Site] = set()
+        self.db: dict[str, ModuleDbFacts] = {}
+        for module, facts in resolver.files.items():
+            if module != facts.module or facts.db is None:
+                continue
+            self.db[module] = facts.db
+            for model in facts.db.models:
+                self.models[(module, model.class_name)] = model
+                self.by_class_name[model.class_name].append((module, model.class_name))
+            for table in facts.db.tables:
+                if table.variable:
+                    self.table_variables[(module, table.variable)] = table.name
+            self.model_bases.update((module, base) for base in facts.db.model_bases)
+        self._tables: dict[Site, str | None] = {}
+        self._backrefs: dict[tuple[Site, str], tuple[Site, Relationship]] | None = None
+
+    def is_missing(self, module: str, ref: str) -> bool:
+        """Whether `ref` names nothing the project defines or imports (worth a diagnostic)."""
+        found = self.resolver.resolve(Ref(ref), Ctx(module))
+        return isinstance(found, Opaque) and found.missing
+
+    def model_site(self, module: str, ref: str) -> Site:
+        return self.resolver.locate(module, ref)
+
+    def is_model_base(self, site: Site) -> bool:
+        name = site[1]
+        return site in self.model_bases or name.endswith(".Model") or name == "Model"
+
+    def table_of(self, site: Site, depth: int = 0) -> str | None:
+        """The table a model class maps to, following bases defined in other modules."""
+        if site in self._tables:
+            return self._tables[site]
+        model = self.models.get(site)
+        result: str | None = None
+        if model is not None and depth < 16:
+            self._tables[site] = None
+            result = model.table
+            if not model.resolved:
+                result = self._inherited_table(site, model, depth)
+        self._tables[site] = result
+        return result
+
+    def _inherited_table(self, site: Site, model: ModelFact, depth: int) -> str | None:
+        module = site[0]
+        for base_ref in model.base_refs:
+            base = self.resolver.locate(module, base_ref)
+            if base in self.models:
+                parent = self.models[base]
+                base_table = self.table_of(base, depth + 1)
+                if base_table and not model.has_primary_key and not parent.abstract:
+                    return base_table
+                return model.table
+            if self.is_model_base(base):
+                return model.table
+        return None  # not a model after all: no base leads to one
+
+    def sql_constant(self, module: str, ref: str) -> tuple[TableAccess, ...] | None:
+        where, name = self.resolver.locate(module, ref)
+        db = self.db.get(where)
+        if db is None or name not in db.sql_constants:
+            return None
+        return db.sql_constants[name]
+
+    def relationship_tables(self, module: str, model_ref: str, attribute: str) -> tuple[str, ...]:
+        """Tables reached through `Model.attribute` when it is a relationship (or backref)."""
+        site = self.model_site(module, model_ref)
+        for klass in self._lineage(site):
+            model = self.models[klass]
+            for rel in model.relationships:
+                if rel.attribute == attribute:
+                    return self._relationship_targets(klass, rel, rel.target_ref)
+        backref = self.backrefs().get((site, attribute))
+        if backref is not None:
+            owner, rel = backref
+            return self._relationship_targets(owner, rel, owner[1])
+        return ()
+
+    def _relationship_targets(
+        self, owner: Site, rel: Relationship, target_ref: str
+    ) -> tuple[str, ...]:
+        tables: list[str] = []
+        target = self.find_model(owner[0], target_ref)
+        if target is not None:
+            table = self.table_of(target)
+            if table:
+                tables.append(table)
+        if rel.secondary_table:
+            tables.append(rel.secondary_table)
+        elif rel.secondary_ref:
+            secondary = self.table_variables.get(self.resolver.locate(owner[0], rel.secondary_ref))
+            if secondary:
+                tables.append(secondary)
+        return tuple(tables)
+
+    def find_model(self, module: str, ref: str) -> Site | None:
+        """A model named in relationship(): an importable name, else SQLAlchemy's registry
+        lookup by class name (the last part of a dotted string)."""
+        site = self.resolver.locate(module, ref)
+        if site in self.models:
+            return site
+        candidates = self.by_class_name.get(ref.rsplit(".", 1)[-1], [])
+        return candidates[0] if candidates else None
+
+    def _lineage(self, site: Site) -> list[Site]:
+        found: list[Site] = []
+        while site in self.models and site not in found and len(found) < 16:
+            found.append(site)
+            bases = [self.resolver.locate(site[0], b) for b in self.models[site].base_refs]
+            site = next((b for b in bases if b in self.models), ("", ""))
+        return found
+
+    def backrefs(self) -> dict[tuple[Site, str], tuple[Site, Relationship]]:
+        if self._backrefs is None:
+            self._backrefs = {}
+            for owner, model in self.models.items():
+                for rel in model.relationships:
+                    if rel.backref:
+                        target = self.find_model(owner[0], rel.target_ref)
+                        if target is not None:
+                            self._backrefs[(target, rel.backref)] = (owner, rel)
+        return self._backrefs
+
+    def tables(self, sql_files: Iterable[FileFacts]) -> tuple[Table, ...]:
+        found: dict[str, Table] = {}
+        for (module, class_name), model in self.models.items():
+            table = self.table_of((module, class_name))
+            if table and table not in found:
+                found[table] = Table(
+                    table,
+                    self.resolver.files[module].path,
+                    model.line,
+                    f"{module}.{class_name}",
+                    tuple(dict.fromkeys(fk.references_table for fk in model.foreign_keys)),
+                )
+        for module, db in self.db.items():
+            for definition in db.tables:
+                self._add_definition(found, definition, self.resolver.files[module].path)
+        for sql in sql_files:
+            for definition in sql.schema_tables:
+                self._add_definition(found, definition, sql.path)
+        return tuple(sorted(found.values(), key=lambda t: t.name))
+
+    @staticmethod
+    def _add_definition(found: dict[str, Table], definition: TableDefinition, path: str) -> None:
+        keys = tuple(dict.fromkeys(fk.references_table for fk in definition.foreign_keys))
+        known = found.get(definition.name)
+        if known is None:
+            found[definition.name] = Table(definition.name, path, definition.line, None, keys)
+        elif keys and not known.foreign_keys:
+            found[definition.name] = Table(known.name, known.file, known.line, known.model, keys)

@@ -1,0 +1,1 @@
+"""Reading a project: which files, their module names, and the Python facts of each."""

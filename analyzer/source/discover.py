@@ -1,0 +1,188 @@
+"""Find the files to analyze under a root: Python sources and .sql schema files.
+
+Skips virtualenvs, VCS and tool caches, tests (unless asked), and files too big to be
+hand-written; symlink loops and unreadable entries become diagnostics.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from analyzer.facts.python import Diagnostic, FileKind
+from analyzer.source.modules import module_name_for, path_module_name
+
+HUGE_FILE_BYTES = 5 * 1024 * 1024
+CACHE_DIR_NAME = ".strangler-cache"
+SKIPPED_DIRS = frozenset(
+    {
+        "__pycache__",
+        "node_modules",
+        "site-packages",
+        "venv",
+        "env",
+        "build",
+        "dist",
+        "htmlcov",
+        CACHE_DIR_NAME,
+    }
+)
+TEST_DIRS = frozenset({"tests", "test"})
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: Path  # absolute
+    rel: str  # relative to the root, '/'-separated
+    kind: FileKind
+    module: str  # '' for .sql files
+    alias: str | None  # module name from the path under the root, when different
+    is_package: bool
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    root: Path
+    files: tuple[SourceFile, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    skipped_tests: int
+
+
+def discover(root: Path, *, include_tests: bool = False) -> Discovery:
+    """Walk `root` (a directory or a single file)."""
+    walker = _Walker(root.resolve() if root.is_dir() else root.parent.resolve(), include_tests)
+    if root.is_dir():
+        walker.walk()
+    else:
+        walker.add_file(root.resolve(), root.stat().st_size)
+    if not walker.files:
+        walker.diagnostics.append(
+            Diagnostic("", 0, "no-python", f"no Python files found under {root}")
+        )
+    return Discovery(
+        root=walker.root,
+        files=tuple(sorted(walker.files, key=lambda f: f.rel)),
+        diagnostics=tuple(walker.diagnostics),
+        skipped_tests=walker.skipped_tests,
+    )
+
+
+class _Walker:
+    def __init__(self, root: Path, include_tests: bool) -> None:
+        self.root = root
+        self.include_tests = include_tests
+        self.files: list[SourceFile] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.skipped_tests = 0
+        self._init_cache: dict[Path, bool] = {}
+
+    def walk(self) -> None:
+        visited: set[str] = {os.path.realpath(self.root)}
+        stack = [self.root]
+        while stack:
+            directory = stack.pop()
+            try:
+                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            except OSError as exc:
+                self._note(directory, "unreadable", f"cannot list directory: {exc.strerror}")
+                continue
+            for entry in entries:
+                kind = self._entry_kind(entry)
+                if kind == "dir":
+                    target = os.path.realpath(entry.path)
+                    if target in visited:
+                        self._note(
+                            Path(entry.path),
+                            "symlink-loop",
+                            f"symlink to a directory already walked ({target}); not followed",
+                        )
+                    elif self._wanted_dir(entry):
+                        visited.add(target)
+                        stack.append(Path(entry.path))
+                elif kind == "file":
+                    self._consider_file(entry)
+
+    def _entry_kind(self, entry: os.DirEntry[str]) -> Literal["dir", "file", "other"]:
+        try:
+            if entry.is_dir():
+                return "dir"
+            if entry.is_file():
+                return "file"
+        except OSError as exc:
+            self._note(Path(entry.path), "symlink-loop", f"cannot follow: {exc.strerror}")
+            return "other"
+        if entry.is_symlink():
+            self._note(Path(entry.path), "symlink-loop", "broken or looping symlink; skipped")
+        return "other"
+
+    def _wanted_dir(self, entry: os.DirEntry[str]) -> bool:
+        name = entry.name
+        if name.startswith(".") or name in SKIPPED_DIRS or name.endswith(".egg-info"):
+            return False
+        if os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+            return False
+        if name in TEST_DIRS and not self.include_tests:
+            self.skipped_tests += 1
+            return False
+        return True
+
+    def _consider_file(self, entry: os.DirEntry[str]) -> None:
+        name = entry.name
+        if not name.endswith((".py", ".sql")):
+            return
+        if name.endswith(".py") and not self.include_tests and _is_test_file(name):
+            self.skipped_tests += 1
+            return
+        try:
+            size = entry.stat().st_size
+        except OSError as exc:
+            self._note(Path(entry.path), "unreadable", f"cannot stat: {exc.strerror}")
+            return
+        self.add_file(Path(entry.path), size)
+
+    def add_file(self, path: Path, size: int) -> None:
+        if size > HUGE_FILE_BYTES:
+            self._note(
+                path,
+                "huge-file",
+                f"{size // 1024} KiB is over the {HUGE_FILE_BYTES // 1024} KiB limit "
+                "(generated code?); skipped",
+            )
+            return
+        rel = self._rel(path)
+        if path.suffix == ".sql":
+            self.files.append(SourceFile(path, rel, "sql", "", None, False, size))
+            return
+        module, is_package = module_name_for(path, has_init=self._has_init)
+        # a second name only for namespace packages (`app/views.py` without app/__init__.py
+        # is imported as `app.views`); never a shorter name that could shadow the stdlib
+        alias = path_module_name(Path(rel))
+        if alias is not None and not alias.endswith("." + module):
+            alias = None
+        self.files.append(
+            SourceFile(
+                path, rel, "python", module, alias if alias != module else None, is_package, size
+            )
+        )
+
+    def _has_init(self, directory: Path) -> bool:
+        cached = self._init_cache.get(directory)
+        if cached is None:
+            cached = self._init_cache[directory] = (directory / "__init__.py").is_file()
+        return cached
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def _note(self, path: Path, kind: str, message: str) -> None:
+        self.diagnostics.append(Diagnostic(self._rel(path), 0, kind, message))
+
+
+def _is_test_file(name: str) -> bool:
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"

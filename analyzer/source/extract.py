@@ -1,0 +1,796 @@
+"""One module's ast -> its structural facts: bindings, imports, functions, classes, calls, and
+the calls/decorators that may register Flask routes, blueprints, resources and hooks.
+
+Pure and syntactic: names stay as written (`Value`s) and are resolved across modules later.
+Statements are followed in order, so a local bound before a registration is substituted
+into it; `for` loops over literal lists are unrolled.
+Qualified names follow Python's `__qualname__` ("f", "Cls.m", "f.<locals>.g").
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass, field
+
+from analyzer.facts.python import (
+    MODULE_SCOPE,
+    CallFact,
+    ClassFact,
+    Diagnostic,
+    FunctionFact,
+    ImportFact,
+    LoopFact,
+    ParamFact,
+    RegistrationFact,
+    RegistrationKind,
+)
+from analyzer.facts.values import (
+    UNKNOWN,
+    Attr,
+    CallOf,
+    Imported,
+    Joined,
+    Lit,
+    Local,
+    LoopVar,
+    ModuleRef,
+    Pairs,
+    Param,
+    Ref,
+    SelfOf,
+    Seq,
+    SuperOf,
+    Unknown,
+    Value,
+    attribute_of,
+)
+from analyzer.source.modules import absolute_import
+
+ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete"})
+# `x.get(...)(...)` is mostly a dict lookup, so only these count when applied by hand
+DECORATORS_CALLED_BY_HAND = frozenset({"route", "resource"})
+CALL_REGISTRATIONS: dict[str, RegistrationKind] = {
+    "add_url_rule": "add_url_rule",
+    "register_blueprint": "register_blueprint",
+    "add_resource": "add_resource",
+    "add_namespace": "add_namespace",
+    "init_app": "init_app",
+    "add_view": "add_view",
+    "add_view_no_menu": "add_view",
+    "add_api": "add_view",
+}
+HOOK_NAMES = frozenset(
+    {
+        "before_request",
+        "before_app_request",
+        "before_first_request",
+        "before_app_first_request",
+        "after_request",
+        "after_app_request",
+        "teardown_request",
+        "teardown_app_request",
+        "teardown_appcontext",
+        "url_value_preprocessor",
+        "user_loader",
+        "request_loader",
+        "header_loader",
+        "token_loader",
+        "user_lookup_loader",
+        "token_in_blocklist_loader",
+        "verify_password",
+        "verify_token",
+        "get_password",
+    }
+)
+MAX_UNROLL = 64
+MAX_SEQ_ITEMS = 256
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleStructure:
+    bindings: tuple[tuple[str, Value], ...]
+    star_imports: tuple[str, ...]
+    imports: tuple[ImportFact, ...]
+    functions: tuple[FunctionFact, ...]
+    classes: tuple[ClassFact, ...]
+    registrations: tuple[RegistrationFact, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def extract_structure(
+    tree: ast.Module, *, path: str, module: str, is_package: bool
+) -> ModuleStructure:
+    """Walk a parsed module once and return its structural facts."""
+    extractor = _Extractor(path, module, is_package)
+    top = _Scope(MODULE_SCOPE, prefix="", env=extractor.module_env)
+    extractor.walk_body(tree.body, top)
+    extractor.finish_function(top, line=1, params=(), decorators=())
+    return ModuleStructure(
+        bindings=tuple(top.env.items()),
+        star_imports=tuple(dict.fromkeys(extractor.star_imports)),
+        imports=tuple(extractor.imports),
+        functions=tuple(extractor.functions.values()),
+        classes=tuple(c.freeze() for c in extractor.classes.values()),
+        registrations=tuple(dict.fromkeys(extractor.registrations)),
+        diagnostics=tuple(extractor.diagnostics),
+    )
+
+
+@dataclass
+class _Scope:
+    qualname: str
+    prefix: str  # what children's qualnames start with
+    env: dict[str, Value]
+    class_qualname: str | None = None
+    calls: dict[CallFact, None] = field(default_factory=dict)
+    returns: Value | None = None
+    nested: list[str] = field(default_factory=list)
+    loops: list[LoopFact] = field(default_factory=list)  # enclosing loops kept symbolic
+
+    @property
+    def is_module(self) -> bool:
+        return self.qualname == MODULE_SCOPE
+
+
+@dataclass
+class _ClassBuilder:
+    qualname: str
+    line: int
+    bases: tuple[Value, ...]
+    methods: list[str] = field(default_factory=list)
+    class_attrs: dict[str, Value] = field(default_factory=dict)
+    instance_attrs: dict[str, Value] = field(default_factory=dict)
+
+    def freeze(self) -> ClassFact:
+        return ClassFact(
+            qualname=self.qualname,
+            line=self.line,
+            bases=self.bases,
+            methods=tuple(self.methods),
+            class_attrs=tuple(self.class_attrs.items()),
+            instance_attrs=tuple(self.instance_attrs.items()),
+        )
+
+
+class _Extractor:
+    def __init__(self, path: str, module: str, is_package: bool) -> None:
+        self.path = path
+        self.module = module
+        self.is_package = is_package
+        self.imports: list[ImportFact] = []
+        self.star_imports: list[str] = []
+        self.functions: dict[str, FunctionFact] = {}
+        self.classes: dict[str, _ClassBuilder] = {}
+        self.registrations: list[RegistrationFact] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.module_env: dict[str, Value] = {}
+
+    # ---- statements ---------------------------------------------------------------------
+
+    def walk_body(self, body: list[ast.stmt], scope: _Scope) -> None:
+        for statement in body:
+            self.walk_statement(statement, scope)
+
+    def walk_statement(self, node: ast.stmt, scope: _Scope) -> None:
+        match node:
+            case ast.FunctionDef() | ast.AsyncFunctionDef():
+                self.walk_function(node, scope)
+            case ast.ClassDef():
+                self.walk_class(node, scope)
+            case ast.Import():
+                self.walk_import(node, scope)
+            case ast.ImportFrom():
+                self.walk_import_from(node, scope)
+            case ast.Assign(targets=targets, value=value):
+                self.collect_calls(value, scope, statement=True)
+                bound = self.value(value, scope.env)
+                for target in targets:
+                    self.bind(target, bound, scope)
+            case ast.AnnAssign(target=target, value=value) if value is not None:
+                self.collect_calls(value, scope, statement=True)
+                self.bind(target, self.value(value, scope.env), scope)
+            case ast.AugAssign(target=target, value=value):
+                self.collect_calls(value, scope)
+                self.bind(target, UNKNOWN, scope)
+            case ast.Expr(value=value):
+                self.collect_calls(value, scope, statement=True)
+            case ast.Return(value=value) if value is not None:
+                self.collect_calls(value, scope, statement=True)
+                returned = self.value(value, scope.env)
+                if scope.returns is None and not isinstance(returned, Lit | Unknown | LoopVar):
+                    scope.returns = returned
+            case ast.For() | ast.AsyncFor():
+                self.walk_for(node, scope)
+            case (
+                ast.While(test=test, body=body, orelse=orelse)
+                | ast.If(test=test, body=body, orelse=orelse)
+            ):
+                self.collect_calls(test, scope)
+                self.walk_body(body, scope)
+                self.walk_body(orelse, scope)
+            case ast.With() | ast.AsyncWith():
+                for item in node.items:
+                    self.collect_calls(item.context_expr, scope)
+                    if item.optional_vars is not None:
+                        self.bind(item.optional_vars, UNKNOWN, scope)
+                self.walk_body(node.body, scope)
+            case ast.Try() | ast.TryStar():
+                self.walk_body(node.body, scope)
+                tried = dict(scope.env)
+                for handler in node.handlers:
+                    if handler.name:
+                        scope.env[handler.name] = UNKNOWN
+                    self.walk_body(handler.body, scope)
+                for name, kept in tried.items():  # `except ImportError: bp = None` is a fallback
+                    if _informative(kept) and isinstance(scope.env.get(name), Lit | Unknown):
+                        scope.env[name] = kept
+                self.walk_body(node.orelse, scope)
+                self.walk_body(node.finalbody, scope)
+            case ast.Match(subject=subject, cases=cases):
+                self.collect_calls(subject, scope)
+                for case in cases:
+                    for name in _pattern_names(case.pattern):
+                        scope.env[name] = UNKNOWN
+                    self.walk_body(case.body, scope)
+            case ast.Raise(exc=exc) if exc is not None:
+                self.collect_calls(exc, scope)
+            case ast.Assert(test=test):
+                self.collect_calls(test, scope)
+
+    def walk_for(self, node: ast.For | ast.AsyncFor, scope: _Scope) -> None:
+        """Unroll a loop over items written out here; otherwise walk the body once with the
+        loop variables symbolic, so registrations in it are unrolled once resolved."""
+        self.collect_calls(node.iter, scope)
+        items = self.literal_items(node.iter, scope.env)
+        if items is not None and len(items) <= MAX_UNROLL:
+            for item in items:
+                self.bind(node.target, item, scope)
+                self.walk_body(node.body, scope)
+        else:
+            iterable = self.value(node.iter, scope.env)
+            target = _loop_target(node.target)
+            if isinstance(iterable, Unknown) or isinstance(target, Unknown):
+                self.bind(node.target, UNKNOWN, scope)
+                self.walk_body(node.body, scope)
+            else:
+                self.bind(node.target, target, scope)
+                scope.loops.append(LoopFact(target, iterable))
+                self.walk_body(node.body, scope)
+                scope.loops.pop()
+        self.walk_body(node.orelse, scope)
+
+    def literal_items(self, iterable: ast.expr, env: dict[str, Value]) -> tuple[Value, ...] | None:
+        """The elements a `for` iterates over, when they are written out in the source."""
+        if (
+            isinstance(iterable, ast.Call)
+            and isinstance(iterable.func, ast.Attribute)
+            and iterable.func.attr == "items"
+            and not iterable.args
+        ):
+            mapping = self.value(iterable.func.value, env)
+            if isinstance(mapping, Pairs):
+                return tuple(Seq((k, v)) for k, v in mapping.items)
+            return None
+        value = self.value(iterable, env)
+        if isinstance(value, Ref) and value.dotted in self.module_env:
+            value = self.module_env[value.dotted]
+        if isinstance(value, Seq):
+            return value.items
+        if isinstance(value, Pairs):
+            return tuple(k for k, _ in value.items)
+        return None
+
+    def bind(self, target: ast.expr, value: Value, scope: _Scope) -> None:
+        match target:
+            case ast.Name(id=name):
+                scope.env[name] = value
+            case ast.Tuple(elts=elements) | ast.List(elts=elements):
+                if isinstance(value, Seq) and len(value.items) == len(elements):
+                    for element, item in zip(elements, value.items, strict=True):
+                        self.bind(element, item, scope)
+                else:
+                    for element in elements:
+                        self.bind(element, UNKNOWN, scope)
+            case ast.Starred(value=inner):
+                self.bind(inner, UNKNOWN, scope)
+            case ast.Attribute(value=ast.Name(id=owner), attr=attr):
+                holder = scope.env.get(owner)
+                if isinstance(holder, SelfOf) and holder.class_qualname in self.classes:
+                    known = self.classes[holder.class_qualname].instance_attrs
+                    if not _informative(known.get(attr)):
+                        known[attr] = value
+
+    def walk_import(self, node: ast.Import, scope: _Scope) -> None:
+        for alias in node.names:
+            self.imports.append(ImportFact(alias.name, node.lineno))
+            if alias.asname:
+                scope.env[alias.asname] = ModuleRef(alias.name)
+            else:
+                head = alias.name.split(".")[0]
+                scope.env[head] = ModuleRef(head)
+
+    def walk_import_from(self, node: ast.ImportFrom, scope: _Scope) -> None:
+        source = absolute_import(self.module, self.is_package, node.level, node.module)
+        if source is None:
+            self.diagnostics.append(
+                Diagnostic(
+                    self.path,
+                    node.lineno,
+                    "unresolved-import",
+                    f"relative import {'.' * node.level}{node.module or ''} climbs above the "
+                    f"top-level package of {self.module}",
+                )
+            )
+            for alias in node.names:
+                scope.env[alias.asname or alias.name] = UNKNOWN
+            return
+        names = tuple(alias.name for alias in node.names)
+        self.imports.append(ImportFact(source, node.lineno, names))
+        for alias in node.names:
+            if alias.name == "*":
+                self.star_imports.append(source)
+            else:
+                scope.env[alias.asname or alias.name] = Imported(source, alias.name)
+
+    # ---- definitions --------------------------------------------------------------------
+
+    def walk_function(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        scope: _Scope,
+        method_of: str | None = None,
+    ) -> None:
+        qualname = scope.prefix + node.name
+        for default in [*node.args.defaults, *node.args.kw_defaults]:
+            if default is not None:
+                self.collect_calls(default, scope)
+        decorators = self.decorators(node, scope, Local(qualname))
+        if method_of is None:
+            scope.env[node.name] = Local(qualname)
+            if not scope.is_module:
+                scope.nested.append(qualname)
+        env = {} if scope.is_module else dict(scope.env)
+        inner = _Scope(qualname, prefix=f"{qualname}.<locals>.", env=env, class_qualname=method_of)
+        params = self.params(node, scope, inner, method_of)
+        self.walk_body(node.body, inner)
+        self.finish_function(inner, node.lineno, params, decorators)
+
+    def finish_function(
+        self,
+        scope: _Scope,
+        line: int,
+        params: tuple[ParamFact, ...],
+        decorators: tuple[Value, ...],
+    ) -> None:
+        if scope.qualname in self.functions:
+            return  # a def unrolled by a loop: keep the first
+        self.functions[scope.qualname] = FunctionFact(
+            qualname=scope.qualname,
+            line=line,
+            class_qualname=scope.class_qualname,
+            params=params,
+            calls=tuple(scope.calls),
+            returns=scope.returns,
+            decorators=decorators,
+            nested=tuple(scope.nested),
+        )
+
+    def params(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        outer: _Scope,
+        inner: _Scope,
+        method_of: str | None,
+    ) -> tuple[ParamFact, ...]:
+        arguments = node.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
+        defaults += arguments.defaults
+        facts: list[ParamFact] = []
+        if method_of is not None:
+            inner.env["super"] = SuperOf(method_of)
+        for index, (arg, default) in enumerate(zip(positional, defaults, strict=True)):
+            if index == 0 and method_of is not None and not _is_static(node):
+                inner.env[arg.arg] = (
+                    Local(method_of) if _is_classmethod(node) else SelfOf(method_of)
+                )
+                continue
+            facts.append(self.param_fact(arg, "positional", default, outer))
+            inner.env[arg.arg] = Param(arg.arg)
+        for arg, kw_default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
+            facts.append(self.param_fact(arg, "keyword", kw_default, outer))
+            inner.env[arg.arg] = Param(arg.arg)
+        if arguments.vararg is not None:
+            facts.append(ParamFact(arguments.vararg.arg, "varargs"))
+            inner.env[arguments.vararg.arg] = Param(arguments.vararg.arg)
+        if arguments.kwarg is not None:
+            facts.append(ParamFact(arguments.kwarg.arg, "varkw"))
+            inner.env[arguments.kwarg.arg] = Param(arguments.kwarg.arg)
+        return tuple(facts)
+
+    def param_fact(
+        self, arg: ast.arg, kind: str, default: ast.expr | None, outer: _Scope
+    ) -> ParamFact:
+        annotation = None
+        if arg.annotation is not None:
+            annotation = self.value(arg.annotation, outer.env)
+            if isinstance(annotation, Lit) and isinstance(annotation.value, str):
+                annotation = _dotted_ref(annotation.value)
+        return ParamFact(
+            arg.arg,
+            "keyword" if kind == "keyword" else "positional",
+            None if default is None else self.value(default, outer.env),
+            annotation if isinstance(annotation, Ref | Imported | Local) else None,
+        )
+
+    def walk_class(self, node: ast.ClassDef, scope: _Scope) -> None:
+        qualname = scope.prefix + node.name
+        for base in node.bases:
+            self.collect_calls(base, scope)
+        builder = _ClassBuilder(
+            qualname, node.lineno, tuple(self.value(base, scope.env) for base in node.bases)
+        )
+        self.classes.setdefault(qualname, builder)
+        builder = self.classes[qualname]
+        self.decorators(node, scope, Local(qualname))
+        scope.env[node.name] = Local(qualname)
+        body_scope = _Scope(  # class-level names are visible in the class body only
+            scope.qualname,
+            prefix=f"{qualname}.",
+            env=dict(scope.env),
+            calls=scope.calls,
+        )
+        for statement in node.body:
+            match statement:
+                case ast.FunctionDef() | ast.AsyncFunctionDef():
+                    builder.methods.append(statement.name)
+                    self.walk_function(statement, body_scope, method_of=qualname)
+                case ast.ClassDef():
+                    self.walk_class(statement, body_scope)
+                case ast.Assign(targets=targets, value=value):
+                    self.collect_calls(value, body_scope)
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            bound = self.value(value, body_scope.env)
+                            builder.class_attrs[target.id] = body_scope.env[target.id] = bound
+                case ast.AnnAssign(target=ast.Name(id=name), value=value):
+                    if value is None:  # a declared field (dataclass, ORM): exists, value unknown
+                        builder.class_attrs.setdefault(name, UNKNOWN)
+                    else:
+                        self.collect_calls(value, body_scope)
+                        bound = self.value(value, body_scope.env)
+                        builder.class_attrs[name] = body_scope.env[name] = bound
+        scope.env[node.name] = Local(qualname)
+
+    def decorators(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+        scope: _Scope,
+        view: Value,
+    ) -> tuple[Value, ...]:
+        """Record registrations made by decorators; return the other decorators."""
+        others: list[Value] = []
+        for decorator in node.decorator_list:
+            self.collect_calls(decorator, scope, skip_top=True)
+            registration = self.decorator_registration(decorator, scope, view)
+            if registration is not None:
+                self.registrations.append(registration)
+            else:
+                others.append(self.value(decorator, scope.env))
+        return tuple(others)
+
+    def decorator_registration(
+        self, decorator: ast.expr, scope: _Scope, view: Value
+    ) -> RegistrationFact | None:
+        if isinstance(decorator, ast.Attribute) and decorator.attr in HOOK_NAMES:
+            return RegistrationFact(
+                "hook",
+                decorator.attr,
+                scope.qualname,
+                self.value(decorator.value, scope.env),
+                decorator.lineno,
+                view=view,
+            )
+        if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
+            return None
+        attr = decorator.func.attr
+        kind: RegistrationKind
+        if attr in ROUTE_DECORATORS:
+            kind = "route"
+        elif attr == "resource":
+            kind = "resource"
+        elif attr == "endpoint":
+            kind = "endpoint"
+        elif attr in HOOK_NAMES:
+            kind = "hook"
+        else:
+            return None
+        args, kwargs = self.arguments(decorator, scope.env)
+        return RegistrationFact(
+            kind,
+            attr,
+            scope.qualname,
+            self.value(decorator.func.value, scope.env),
+            decorator.lineno,
+            args,
+            kwargs,
+            view,
+            tuple(scope.loops),
+        )
+
+    # ---- calls --------------------------------------------------------------------------
+
+    def collect_calls(
+        self, expr: ast.expr, scope: _Scope, *, statement: bool = False, skip_top: bool = False
+    ) -> None:
+        calls, inner_names, walrus_names = _calls_in(expr)
+        for name in walrus_names:  # `:=` binds in the enclosing function
+            scope.env[name] = UNKNOWN
+        env = scope.env
+        if inner_names:  # comprehension and lambda names: not the enclosing scope's
+            env = {**scope.env, **dict.fromkeys(inner_names, UNKNOWN)}
+        for node in calls:
+            if skip_top and node is expr:
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                kind = CALL_REGISTRATIONS.get(func.attr)
+                if kind is None and func.attr in HOOK_NAMES and len(node.args) == 1:
+                    kind = "hook"
+                if kind is not None:
+                    self.registration_call(node, func, kind, scope, env)
+            elif isinstance(func, ast.Name) and func.id in _BUILTIN_NAMES and func.id not in env:
+                continue
+            elif (
+                isinstance(func, ast.Call)
+                and isinstance(func.func, ast.Attribute)
+                and func.func.attr in DECORATORS_CALLED_BY_HAND
+                and node.args
+            ):  # app.route("/x")(view)
+                self.route_call(node, func, func.func, scope, env)
+            callee = self.value(func, env)
+            if _unknown_root(callee):
+                continue
+            if statement and node is expr:
+                args, kwargs = self.arguments(node, env)
+                scope.calls[CallFact(callee, node.lineno, args, kwargs)] = None
+            else:
+                scope.calls[CallFact(callee, node.lineno)] = None
+
+    def route_call(
+        self,
+        node: ast.Call,
+        decorator: ast.Call,
+        method: ast.Attribute,
+        scope: _Scope,
+        env: dict[str, Value],
+    ) -> None:
+        """`target.route(rule, ...)(view)`: a decorator applied by hand."""
+        args, kwargs = self.arguments(decorator, env)
+        self.registrations.append(
+            RegistrationFact(
+                "resource" if method.attr == "resource" else "route",
+                method.attr,
+                scope.qualname,
+                self.value(method.value, env),
+                node.lineno,
+                args,
+                kwargs,
+                self.value(node.args[0], env),
+                tuple(scope.loops),
+            )
+        )
+
+    def registration_call(
+        self,
+        node: ast.Call,
+        func: ast.Attribute,
+        kind: RegistrationKind,
+        scope: _Scope,
+        env: dict[str, Value],
+    ) -> None:
+        args, kwargs = self.arguments(node, env)
+        view = args[0] if kind == "hook" else None
+        self.registrations.append(
+            RegistrationFact(
+                kind,
+                func.attr,
+                scope.qualname,
+                self.value(func.value, env),
+                node.lineno,
+                args,
+                kwargs,
+                view,
+                tuple(scope.loops),
+            )
+        )
+
+    def arguments(
+        self, node: ast.Call, env: dict[str, Value]
+    ) -> tuple[tuple[Value, ...], tuple[tuple[str, Value], ...]]:
+        args: list[Value] = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                spread = self.value(arg.value, env)
+                if not isinstance(spread, Seq):
+                    args.append(UNKNOWN)
+                    break
+                args.extend(spread.items)
+            else:
+                args.append(self.value(arg, env))
+        kwargs: list[tuple[str, Value]] = []
+        for keyword in node.keywords:
+            if keyword.arg is not None:
+                kwargs.append((keyword.arg, self.value(keyword.value, env)))
+            else:
+                spread = self.value(keyword.value, env)
+                if isinstance(spread, Pairs):
+                    kwargs.extend(
+                        (key.value, item)
+                        for key, item in spread.items
+                        if isinstance(key, Lit) and isinstance(key.value, str)
+                    )
+        return tuple(args), tuple(kwargs)
+
+    # ---- expressions --------------------------------------------------------------------
+
+    def value(self, expr: ast.expr, env: dict[str, Value]) -> Value:
+        """What `expr` denotes, with locals known at this point substituted."""
+        match expr:
+            case ast.Constant(value=constant):
+                if constant is None or isinstance(constant, str | int | float | bool):
+                    return Lit(constant)
+                return UNKNOWN
+            case ast.Name(id=name):
+                return env.get(name, Ref(name))
+            case ast.Attribute(value=base, attr=attr):
+                return attribute_of(self.value(base, env), attr)
+            case ast.Call(func=func):
+                args, kwargs = self.arguments(expr, env)
+                return CallOf(self.value(func, env), args, kwargs, expr.lineno)
+            case ast.List(elts=elements) | ast.Tuple(elts=elements) | ast.Set(elts=elements):
+                if len(elements) > MAX_SEQ_ITEMS:
+                    return UNKNOWN
+                items: list[Value] = []
+                for element in elements:
+                    if isinstance(element, ast.Starred):
+                        spread = self.value(element.value, env)
+                        if not isinstance(spread, Seq):
+                            return UNKNOWN
+                        items.extend(spread.items)
+                    else:
+                        items.append(self.value(element, env))
+                return Seq(tuple(items))
+            case ast.Dict(keys=keys, values=values):
+                if len(keys) > MAX_SEQ_ITEMS or any(key is None for key in keys):
+                    return UNKNOWN
+                return Pairs(
+                    tuple(
+                        (self.value(key, env), self.value(item, env))
+                        for key, item in zip(keys, values, strict=True)
+                        if key is not None
+                    )
+                )
+            case ast.JoinedStr(values=parts):
+                return Joined(tuple(self.formatted_part(part, env) for part in parts))
+            case ast.BinOp(left=left, op=ast.Add(), right=right):
+                return _concatenate(self.value(left, env), self.value(right, env))
+            case ast.IfExp(body=body, orelse=orelse):
+                return _either(self.value(body, env), self.value(orelse, env))
+        return UNKNOWN
+
+    def formatted_part(self, part: ast.expr, env: dict[str, Value]) -> Value:
+        if isinstance(part, ast.FormattedValue):
+            if part.format_spec is not None or part.conversion not in (-1, ord("s")):
+                return UNKNOWN
+            return self.value(part.value, env)
+        return self.value(part, env)
+
+
+_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop)
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _calls_in(expr: ast.expr) -> tuple[list[ast.Call], list[str], list[str]]:
+    """Every call inside `expr` (outermost first), the names bound inside it by comprehensions
+    and lambdas, and those bound by `:=` (a leaner `ast.walk`: this runs on every expression)."""
+    calls: list[ast.Call] = []
+    bound: list[str] = []
+    walrus: list[str] = []
+    stack: list[ast.AST] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _LEAVES):
+            continue
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            walrus.append(node.target.id)
+        elif isinstance(node, ast.comprehension):
+            bound.extend(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.arguments):
+            bound.extend(a.arg for a in (*node.posonlyargs, *node.args, *node.kwonlyargs))
+            bound.extend(a.arg for a in (node.vararg, node.kwarg) if a is not None)
+        kind = type(node)
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
+        for name in fields:
+            child = getattr(node, name, None)
+            if isinstance(child, list):
+                stack.extend(item for item in child if isinstance(item, ast.AST))
+            elif isinstance(child, ast.AST):
+                stack.append(child)
+    return calls, bound, walrus
+
+
+def _concatenate(left: Value, right: Value) -> Value:
+    if isinstance(left, Seq) and isinstance(right, Seq):
+        return Seq(left.items + right.items)
+    if _stringish(left) or _stringish(right):
+        left_parts = left.parts if isinstance(left, Joined) else (left,)
+        right_parts = right.parts if isinstance(right, Joined) else (right,)
+        return Joined(left_parts + right_parts)
+    return UNKNOWN
+
+
+def _pattern_names(pattern: ast.pattern) -> list[str]:
+    """Names a `case` pattern captures."""
+    names = []
+    for node in ast.walk(pattern):
+        if isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            names.append(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.append(node.rest)
+    return names
+
+
+def _unknown_root(value: Value) -> bool:
+    """Whether the value is, or is an attribute of, something the extractor does not model."""
+    while isinstance(value, Attr):
+        value = value.base
+    return isinstance(value, Unknown | LoopVar)
+
+
+def _loop_target(target: ast.expr) -> Value:
+    """A `for` target as a pattern of `LoopVar`s (`UNKNOWN` for starred or attribute targets)."""
+    match target:
+        case ast.Name(id=name):
+            return LoopVar(name)
+        case ast.Tuple(elts=elements) | ast.List(elts=elements):
+            parts = tuple(_loop_target(element) for element in elements)
+            return UNKNOWN if any(isinstance(p, Unknown) for p in parts) else Seq(parts)
+    return UNKNOWN
+
+
+def _either(first: Value, second: Value) -> Value:
+    """`a if c else b`: the value, when both arms agree or one of them is just None."""
+    if first == second or second == Lit(None):
+        return first
+    return second if first == Lit(None) else UNKNOWN
+
+
+def _stringish(value: Value) -> bool:
+    return isinstance(value, Joined) or (isinstance(value, Lit) and isinstance(value.value, str))
+
+
+def _informative(value: Value | None) -> bool:
+    return value is not None and not isinstance(value, Unknown | Lit | LoopVar)
+
+
+def _dotted_ref(text: str) -> Value:
+    return Ref(text) if all(part.isidentifier() for part in text.split(".")) else UNKNOWN
+
+
+def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    return {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+
+
+def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return "staticmethod" in _decorator_names(node)
+
+
+def _is_classmethod(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return "classmethod" in _decorator_names(node)
