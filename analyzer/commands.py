@@ -12,7 +12,7 @@ from analyzer.reports.as_json import render_json
 from analyzer.reports.as_markdown import render_markdown
 from analyzer.resolution.graph import to_dot, to_graphml
 from analyzer.resolution.results import Analysis
-from analyzer.usecases import AnalyzeOptions, analyze_project
+from analyzer.usecases import AnalyzeOptions, report_project
 from strangler.errors import StranglerError
 
 RENDERERS: dict[str, Callable[[Analysis], str]] = {
@@ -48,7 +48,7 @@ RENDERERS: dict[str, Callable[[Analysis], str]] = {
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Cache directory (default: .strangler-cache/ in PATH).",
+    help="Cache folder, outside PATH (default: $XDG_CACHE_HOME/strangler or ~/.cache/strangler).",
 )
 @click.option("--include-tests", is_flag=True, help="Also analyze tests/ and test_*.py files.")
 def analyze(
@@ -64,20 +64,21 @@ def analyze(
     options = AnalyzeOptions(
         dialect=dialect, use_cache=not no_cache, cache_dir=cache_dir, include_tests=include_tests
     )
-    analysis = analyze_project(path, options)
-    text = RENDERERS[output_format](analysis)
+    run = report_project(path, options, output_format, RENDERERS[output_format])
+    report = run.report
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(report.text)
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        output.write_text(report.text, encoding="utf-8")
     except OSError as exc:
         raise StranglerError(
             f"cannot write {output}: {exc.strerror}", hint="choose a writable --output path"
         ) from exc
+    reused = " (nothing changed since the last run: its report was reused)" if run.reused else ""
     click.echo(
-        f"wrote {output}: {len(analysis.routes)} routes, {len(analysis.diagnostics)} diagnostics",
+        f"wrote {output}: {report.routes} routes, {report.diagnostics} diagnostics{reused}",
         err=True,
     )
 

@@ -1,20 +1,23 @@
 """The analyze use case: discover -> facts -> resolve -> graph -> `Analysis`.
 
-`analyze_project` does the I/O (walking, reading, caching); `build_analysis` is pure and
-works from facts alone.
+`analyze_project` and `report_project` do the I/O (walking, reading, caching);
+`build_analysis` is pure and works from facts alone. The cache lives outside the
+analyzed tree (`analyzer.collect.cache`); an unchanged tree gets the report of the
+run before it without loading the fact extractors at all.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.collect.cache import FactCache
-from analyzer.collect.pipeline import collect_facts
+from analyzer.collect.cache import FactCache, default_cache_root, project_cache_dir
+from analyzer.collect.fingerprint import toolkit_fingerprint
 from analyzer.collect.progress import Progress
+from analyzer.collect.reuse import Report, ReportCache, run_start
 from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.resolution.calls import build_call_graph
 from analyzer.resolution.graph import fold_access, import_cycles
@@ -24,23 +27,67 @@ from analyzer.resolution.resolve import Resolver
 from analyzer.resolution.results import Analysis, ModuleInfo
 from analyzer.resolution.routes import build_route_map
 from analyzer.resolution.table_access import resolve_table_access
-from analyzer.source.discover import CACHE_DIR_NAME, Discovery, discover
+from analyzer.source.discover import Discovery, discover
+from strangler.errors import UsageError
 
 
 @dataclass(frozen=True, slots=True)
 class AnalyzeOptions:
     dialect: str | None = None
     use_cache: bool = True
-    cache_dir: Path | None = None  # default: .strangler-cache/ inside the analyzed tree
+    cache_dir: Path | None = None  # cache root; default $XDG_CACHE_HOME/strangler
     include_tests: bool = False
     workers: int | None = None
     show_progress: bool = True
 
+    def facts_shape(self) -> str:
+        """The options that change what the facts (and so the reports) are."""
+        return f"dialect={self.dialect}\0include_tests={self.include_tests}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRun:
+    report: Report
+    reused: bool  # True: an earlier run's report, the tree being unchanged since
+
+
+class CacheInsideTree(UsageError):
+    """The cache folder asked for lies inside the tree being analyzed."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Analyzed:
+    analysis: Analysis
+    digests: dict[str, str]
+
 
 def analyze_project(path: Path, options: AnalyzeOptions = AnalyzeOptions()) -> Analysis:
     """Analyze the Flask project at `path` without importing or running any of it."""
-    with _no_cyclic_gc():
-        return _analyze(path, options)
+    discovery = discover(path, include_tests=options.include_tests)
+    return _analyze(discovery, options, toolkit_fingerprint()).analysis
+
+
+def report_project(
+    path: Path, options: AnalyzeOptions, output_format: str, render: Callable[[Analysis], str]
+) -> ReportRun:
+    """`path`'s report in `output_format`, reused from the last run when nothing changed."""
+    started_ns = run_start()
+    discovery = discover(path, include_tests=options.include_tests)
+    fingerprint = toolkit_fingerprint()
+    reports = None
+    project_dir = _cache_folder(discovery, options)
+    if project_dir is not None:
+        kind = f"{fingerprint}\0{options.facts_shape()}\0{output_format}"
+        reports = ReportCache(project_dir, kind)
+        previous = reports.lookup(discovery.files)
+        if previous is not None:
+            return ReportRun(previous, reused=True)
+    analyzed = _analyze(discovery, options, fingerprint)
+    analysis = analyzed.analysis
+    report = Report(render(analysis), len(analysis.routes), len(analysis.diagnostics))
+    if reports is not None:
+        reports.store(discovery.files, analyzed.digests, report, started_ns)
+    return ReportRun(report, reused=False)
 
 
 @contextmanager
@@ -56,38 +103,67 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _analyze(path: Path, options: AnalyzeOptions) -> Analysis:
-    discovery = discover(path, include_tests=options.include_tests)
+def _cache_folder(discovery: Discovery, options: AnalyzeOptions) -> Path | None:
+    """This project's cache folder, or None when caching is off or would write into the tree.
+
+    An explicit `cache_dir` inside the tree is refused; the default one (e.g. when the
+    tree is a home directory) only turns the cache off.
+    """
+    if not options.use_cache:
+        return None
+    root = (options.cache_dir or default_cache_root()).resolve()
+    if root == discovery.root or discovery.root in root.parents:
+        if options.cache_dir is not None:
+            raise CacheInsideTree(
+                f"--cache-dir {options.cache_dir} is inside the analyzed tree {discovery.root}",
+                hint="the analyzer never writes into the code it reads: choose a folder outside it",
+            )
+        return None
+    return project_cache_dir(discovery.root, root)
+
+
+def _analyze(discovery: Discovery, options: AnalyzeOptions, fingerprint: str) -> _Analyzed:
+    # the extractors pull in sqlglot: loaded only when some file's facts must be read
+    from analyzer.collect.pipeline import collect_facts
+
     notes: list[Diagnostic] = []
     cache = _open_cache(discovery, options, notes)
     progress = Progress("analyzing", len(discovery.files)) if options.show_progress else None
     try:
-        run = collect_facts(
-            discovery.files,
-            cache=cache,
-            dialect=options.dialect,
-            progress=progress,
-            workers=options.workers,
-        )
+        with _no_cyclic_gc():
+            run = collect_facts(
+                discovery.files,
+                cache=cache,
+                dialect=options.dialect,
+                fingerprint=fingerprint,
+                progress=progress,
+                workers=options.workers,
+            )
+            analysis = build_analysis(discovery, run.facts, extra_diagnostics=notes)
     finally:
         if progress is not None:
             progress.close()
-    analysis = build_analysis(discovery, run.facts, extra_diagnostics=notes)
     analysis.stats.update(from_cache=run.from_cache, extracted=run.extracted)
-    return analysis
+    return _Analyzed(analysis, run.digests)
 
 
 def _open_cache(
     discovery: Discovery, options: AnalyzeOptions, notes: list[Diagnostic]
 ) -> FactCache | None:
-    if not options.use_cache:
+    project_dir = _cache_folder(discovery, options)
+    if project_dir is None:
+        if options.use_cache:
+            notes.append(
+                Diagnostic("", 0, "cache", "cache disabled: its folder is inside the analyzed tree")
+            )
         return None
-    directory = options.cache_dir or discovery.root / CACHE_DIR_NAME
     try:
-        return FactCache.open(directory)
+        return FactCache.open(project_dir)
     except OSError as exc:
         notes.append(
-            Diagnostic("", 0, "cache", f"cache disabled: cannot write {directory} ({exc.strerror})")
+            Diagnostic(
+                "", 0, "cache", f"cache disabled: cannot write {project_dir} ({exc.strerror})"
+            )
         )
         return None
 

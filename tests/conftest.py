@@ -16,6 +16,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import closing
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -82,6 +83,19 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     counts = ", ".join(f"{marker} {len(_ran[marker])} tests" for marker in SERVER_MARKERS)
     terminalreporter.write_line(f"real services: {counts}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test, and every process it starts, caches under a temporary XDG_CACHE_HOME."""
+    cache_home = tmp_path_factory.mktemp("xdg-cache")
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(cache_home)
+    yield cache_home
+    if previous is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,6 @@ from analyzer.facts.python import Diagnostic, FileFacts, FileKind
 from analyzer.source.extract import extract_structure
 from analyzer.source.parse import parse_source
 
-FACTS_VERSION = "3"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
-
 
 @dataclass(frozen=True, slots=True)
 class FileSpec:

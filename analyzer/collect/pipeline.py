@@ -5,8 +5,8 @@ unchanged, otherwise extracted, in worker processes when there is enough work fo
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
-import pickle
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
@@ -25,6 +25,7 @@ class FactsRun:
     facts: tuple[FileFacts, ...]
     from_cache: int
     extracted: int
+    digests: dict[str, str]  # SHA-256 of each file that could be read, by relative path
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +40,13 @@ def collect_facts(
     *,
     cache: FactCache | None,
     dialect: str | None,
+    fingerprint: str,
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> FactsRun:
-    """Facts for `files`, in the same order."""
+    """Facts for `files`, in the same order; `fingerprint` identifies the toolkit."""
     results: dict[str, FileFacts] = {}
+    digests: dict[str, str] = {}
     jobs: list[_Job] = []
     for file in files:
         spec = FileSpec(file.rel, file.kind, file.module, file.is_package)
@@ -61,7 +64,8 @@ def collect_facts(
                 ),
             )
             continue
-        key = cache_key(source, spec, dialect)
+        digests[file.rel] = hashlib.sha256(source).hexdigest()
+        key = cache_key(source, spec, dialect, fingerprint)
         cached = cache.load(key) if cache is not None else None
         if cached is not None:
             results[file.rel] = cached
@@ -72,7 +76,7 @@ def collect_facts(
     from_cache = len(results)
     for facts in _extract_all(jobs, dialect, cache, workers or os.cpu_count() or 1, progress):
         results[facts.path] = facts
-    return FactsRun(tuple(results[f.rel] for f in files), from_cache, len(jobs))
+    return FactsRun(tuple(results[f.rel] for f in files), from_cache, len(jobs), digests)
 
 
 def _extract_all(
@@ -90,7 +94,7 @@ def _extract_all(
         for job in jobs:
             facts = extract_file(job.source, job.spec, dialect)
             if cache is not None:
-                cache.store(job.key, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
+                cache.store(job.key, facts)
             extracted.append(facts)
             if progress is not None:
                 progress.advance()
@@ -99,25 +103,23 @@ def _extract_all(
     extracted = []
     # the cycle collector only slows workers down: they build acyclic facts and exit
     with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
-        futures = {
-            pool.submit(_pickled_facts, chunk, dialect, cache): len(chunk) for chunk in chunks
-        }
+        futures = {pool.submit(_chunk_facts, chunk, dialect, cache): len(chunk) for chunk in chunks}
         for future in as_completed(futures):
-            extracted.extend(pickle.loads(data) for data in future.result())
+            extracted.extend(future.result())
             if progress is not None:
                 progress.advance(futures[future])
     return extracted
 
 
-def _pickled_facts(jobs: list[_Job], dialect: str | None, cache: FactCache | None) -> list[bytes]:
-    """In a worker: facts for each job, pickled once for both the cache and the parent."""
-    pickled = []
+def _chunk_facts(jobs: list[_Job], dialect: str | None, cache: FactCache | None) -> list[FileFacts]:
+    """In a worker: facts for each job, written to the cache from here (in parallel)."""
+    chunk = []
     for job in jobs:
-        data = pickle.dumps(extract_file(job.source, job.spec, dialect), pickle.HIGHEST_PROTOCOL)
+        facts = extract_file(job.source, job.spec, dialect)
         if cache is not None:
-            cache.store(job.key, data)
-        pickled.append(data)
-    return pickled
+            cache.store(job.key, facts)
+        chunk.append(facts)
+    return chunk
 
 
 def _balanced_chunks(jobs: list[_Job], count: int) -> list[list[_Job]]:

@@ -1,4 +1,4 @@
-"""Per-file facts: everything later stages need from one source file (picklable, cacheable).
+"""Per-file facts: everything later stages need from one source file (plain data, cacheable).
 
 Names are kept as written (`Value`s); the resolution stage maps them across modules.
 Later stages never re-read source.
@@ -12,6 +12,7 @@ from typing import Literal
 from analyzer.facts.database import ModuleDbFacts, TableDefinition
 from analyzer.facts.values import Value
 
+FACTS_VERSION = "4"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]

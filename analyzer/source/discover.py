@@ -15,7 +15,6 @@ from analyzer.facts.python import Diagnostic, FileKind
 from analyzer.source.modules import module_name_for, path_module_name
 
 HUGE_FILE_BYTES = 5 * 1024 * 1024
-CACHE_DIR_NAME = ".strangler-cache"
 SKIPPED_DIRS = frozenset(
     {
         "__pycache__",
@@ -26,7 +25,6 @@ SKIPPED_DIRS = frozenset(
         "build",
         "dist",
         "htmlcov",
-        CACHE_DIR_NAME,
     }
 )
 TEST_DIRS = frozenset({"tests", "test"})
@@ -41,6 +39,7 @@ class SourceFile:
     alias: str | None  # module name from the path under the root, when different
     is_package: bool
     size: int
+    mtime_ns: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +56,7 @@ def discover(root: Path, *, include_tests: bool = False) -> Discovery:
     if root.is_dir():
         walker.walk()
     else:
-        walker.add_file(root.resolve(), root.stat().st_size)
+        walker.add_file(root.resolve(), root.stat())
     if not walker.files:
         walker.diagnostics.append(
             Diagnostic("", 0, "no-python", f"no Python files found under {root}")
@@ -137,13 +136,14 @@ class _Walker:
             self.skipped_tests += 1
             return
         try:
-            size = entry.stat().st_size
+            stat = entry.stat()
         except OSError as exc:
             self._note(Path(entry.path), "unreadable", f"cannot stat: {exc.strerror}")
             return
-        self.add_file(Path(entry.path), size)
+        self.add_file(Path(entry.path), stat)
 
-    def add_file(self, path: Path, size: int) -> None:
+    def add_file(self, path: Path, stat: os.stat_result) -> None:
+        size, mtime_ns = stat.st_size, stat.st_mtime_ns
         if size > HUGE_FILE_BYTES:
             self._note(
                 path,
@@ -154,7 +154,7 @@ class _Walker:
             return
         rel = self._rel(path)
         if path.suffix == ".sql":
-            self.files.append(SourceFile(path, rel, "sql", "", None, False, size))
+            self.files.append(SourceFile(path, rel, "sql", "", None, False, size, mtime_ns))
             return
         module, is_package = module_name_for(path, has_init=self._has_init)
         # a second name only for namespace packages (`app/views.py` without app/__init__.py
@@ -164,7 +164,14 @@ class _Walker:
             alias = None
         self.files.append(
             SourceFile(
-                path, rel, "python", module, alias if alias != module else None, is_package, size
+                path,
+                rel,
+                "python",
+                module,
+                alias if alias != module else None,
+                is_package,
+                size,
+                mtime_ns,
             )
         )
 

@@ -136,13 +136,6 @@ def test_project_full_of_problems_still_exits_zero(tmp_path: Path) -> None:
     assert kinds == {"unparsable", "no-flask"}
 
 
-def test_cache_dir_in_the_tree_by_default(tmp_path: Path) -> None:
-    (tmp_path / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
-    result = CliRunner().invoke(analyze, [str(tmp_path)], catch_exceptions=False)
-    assert result.exit_code == 0
-    assert (tmp_path / ".strangler-cache" / ".gitignore").read_text() == "*\n"
-
-
 def test_stderr_stays_quiet_when_it_is_not_a_terminal() -> None:
     result = CliRunner().invoke(analyze, [BLUEPRINTS, "--no-cache"], catch_exceptions=False)
     assert result.exit_code == 0

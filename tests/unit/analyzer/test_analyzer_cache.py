@@ -63,8 +63,11 @@ def test_damaged_cache_entries_are_misses(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "decorators", project)
     cache = tmp_path / "cache"
     cold = run(project, cache)
-    for entry in cache.rglob("*.pickle"):
-        entry.write_bytes(b"not a pickle")
+    entries = sorted(cache.rglob("facts/*/*.json"))
+    assert len(entries) == cold.stats["files"]
+    damaged = [b"", b"{not json", b'{"strangler-facts": 1, "facts": {"@": "Popen", "f": []}}']
+    for index, entry in enumerate(entries):
+        entry.write_bytes(damaged[index % len(damaged)])
     again = run(project, cache)
     assert again.stats["extracted"] == again.stats["files"]
     assert endpoints(again) == endpoints(cold)
@@ -109,11 +112,11 @@ def test_enough_source_is_extracted_in_worker_processes_with_the_same_facts(
     files = discover(tmp_path / "app").files
     assert len(files) == files_count
     assert sum(file.size for file in files) >= PARALLEL_MIN_BYTES
-    serial = collect_facts(files, cache=None, dialect=None, workers=1)
+    serial = collect_facts(files, cache=None, dialect=None, fingerprint="test", workers=1)
 
     log = tmp_path / "pids.txt"
     monkeypatch.setattr(pipeline, "extract_file", _recording_extract(log))
-    parallel = collect_facts(files, cache=None, dialect=None, workers=2)
+    parallel = collect_facts(files, cache=None, dialect=None, fingerprint="test", workers=2)
 
     pids = [int(line) for line in log.read_text().split()]
     assert len(pids) == files_count  # each file extracted once
