@@ -257,8 +257,11 @@ def timed_command(root: Path, cache_home: Path, output: Path) -> float:
     environment = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
     command = [STRANGLER, "analyze", str(root), "--format", "json", "--output", str(output)]
     started = time.perf_counter()
-    subprocess.run(command, env=environment, check=True, capture_output=True)
-    return time.perf_counter() - started
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"`{' '.join(command)}` failed ({done.returncode}):\n{done.stderr}")
+    return elapsed
 
 
 def fetch_real_app(downloads: Path) -> Path:
