@@ -43,15 +43,16 @@ _FIELD_NAMES = {
 }
 
 
-def _plain(value: Any) -> Any:
+def _fact_object(value: Any) -> dict[str, Any]:
+    """json's hook for what it cannot write itself: a fact, as tag and field values."""
     field_names = _FIELD_NAMES.get(type(value))
-    if field_names is not None:
-        return {"@": type(value).__name__, "f": [_plain(getattr(value, n)) for n in field_names]}
-    if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {"@": "dict", "i": [[key, _plain(item)] for key, item in value.items()]}
-    return value
+    if field_names is None:
+        raise TypeError(f"{type(value).__name__} is not a fact")
+    fields = [getattr(value, name) for name in field_names]
+    return {
+        "@": type(value).__name__,
+        "f": [{"@": "dict", "i": list(f.items())} if type(f) is dict else f for f in fields],
+    }
 
 
 def _frozen(value: Any) -> Any:
@@ -82,7 +83,13 @@ def _object(obj: dict[str, Any]) -> Any:
 
 def dumps(value: Any) -> str:
     """`value` (facts, or tuples/dicts of them) as compact JSON text."""
-    return json.dumps(_plain(value), separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        value,
+        default=_fact_object,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        check_circular=False,  # facts are trees
+    )
 
 
 def loads(text: str | bytes) -> Any:
