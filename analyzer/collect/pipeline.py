@@ -92,10 +92,7 @@ def _extract_all(
     if workers < 2 or len(jobs) < 2 or total_bytes < PARALLEL_MIN_BYTES:
         extracted = []
         for job in jobs:
-            facts = extract_file(job.source, job.spec, dialect)
-            if cache is not None:
-                cache.store(job.key, facts)
-            extracted.append(facts)
+            extracted.extend(_chunk_facts([job], dialect, cache))
             if progress is not None:
                 progress.advance()
         return extracted
@@ -112,7 +109,7 @@ def _extract_all(
 
 
 def _chunk_facts(jobs: list[_Job], dialect: str | None, cache: FactCache | None) -> list[FileFacts]:
-    """In a worker: facts for each job, written to the cache from here (in parallel)."""
+    """Facts for each job, each written to the cache (by the worker, when run in one)."""
     chunk = []
     for job in jobs:
         facts = extract_file(job.source, job.spec, dialect)
