@@ -1,30 +1,53 @@
-"""`strangler service ...`: list, backfill and run the extracted Nameko services."""
+"""`strangler service ...`: list, backfill and run the service packages found."""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import click
 
-from extracted_services.launcher import broker_uri, check_broker, exec_command, nameko_command
-from extracted_services.registry import (
-    MONOLITH_DATABASE_ENV,
-    MONOLITH_DEFAULT_DATABASE_URL,
-    SERVICES,
-    find_service,
+from extracted_services.backfill.generic import DEFAULT_BATCH_SIZE
+from extracted_services.backfill.progress import progress_for
+from extracted_services.backfill.run import backfill_service
+from extracted_services.discovery import find_services
+from extracted_services.launcher import (
+    broker_uri,
+    check_broker,
+    nameko_command,
+    run_instances,
+)
+from extracted_services.listing import render_services
+from extracted_services.requirements import check_requirements
+from strangler.processes import ManagedProcess
+
+MONOLITH_DATABASE_ENV = "DATABASE_URL"
+MONOLITH_DEFAULT_DATABASE_URL = "sqlite:///var/monolith.sqlite3"
+
+services_dir_option = click.option(
+    "--services-dir",
+    "services_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Also look for service packages (folders with a service.toml) in DIR. Repeatable.",
 )
 
 
 @click.group("service")
 def service() -> None:
-    """Run the extracted Nameko services and fill their databases from the monolith."""
+    """Run the service packages and fill their databases from the monolith.
+
+    A service package is a folder with a service.toml (docs/contracts.md, "Service
+    package"): those in extracted_services/ and in each --services-dir are found.
+    """
 
 
 @service.command("list")
-def list_services() -> None:
-    """Show the services this repository carries."""
-    for spec in SERVICES.values():
-        click.echo(f"{spec.name}\t{spec.description}\t(database: ${spec.database_env})")
+@services_dir_option
+def list_services(services_dirs: tuple[Path, ...]) -> None:
+    """Show every service package found: tables, owns, database and where."""
+    click.echo(render_services(find_services(services_dirs), os.environ, Path.cwd()))
 
 
 @service.command("backfill")
@@ -41,14 +64,38 @@ def list_services() -> None:
     "--to-url",
     "target_url",
     default=None,
-    help="The service's database URL (default: the service's env var, else its config default).",
+    help="The service's database URL (default: the service's env var, else its manifest default).",
 )
-def backfill(name: str, source_url: str, target_url: str | None) -> None:
-    """Copy the monolith's data for service NAME into the service's own database."""
-    spec = find_service(name)
-    summary = spec.backfill()(source_url, target_url or spec.database_url(os.environ))
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=DEFAULT_BATCH_SIZE,
+    show_default=True,
+    help="Rows per batch of the generic copy (each batch is committed).",
+)
+@services_dir_option
+def backfill(
+    name: str,
+    source_url: str,
+    target_url: str | None,
+    batch_size: int,
+    services_dirs: tuple[Path, ...],
+) -> None:
+    """Copy the monolith's data for service NAME into the service's own database.
+
+    With `backfill` in its service.toml, that function does it; otherwise the tables
+    of the manifest are copied (idempotent, resumable, checked by counts and checksums).
+    """
+    package = find_services(services_dirs).find(name)
+    summary = backfill_service(
+        package,
+        source_url,
+        target_url or package.database_url(os.environ),
+        progress=progress_for(sys.stderr),
+        batch_size=batch_size,
+    )
     click.echo(
-        f"backfilled {spec.name}: {summary.describe()}\n"
+        f"backfilled {package.name}: {summary.describe()}\n"
         f"  from {summary.source}\n  into {summary.target}"
     )
     if summary.is_empty():
@@ -61,15 +108,39 @@ def backfill(name: str, source_url: str, target_url: str | None) -> None:
 
 @service.command("run")
 @click.argument("name")
+@click.option(
+    "--instances",
+    type=click.IntRange(min=1, max=64),
+    default=1,
+    show_default=True,
+    help="How many `nameko run` processes consume the service's queues (competing consumers).",
+)
 @click.option("--amqp-uri", default=None, help="RabbitMQ URI (default: env AMQP_URI, else local).")
 @click.option(
     "--database-url",
     default=None,
     help="The service's database URL (default: the service's env var, else its config default).",
 )
-def run(name: str, amqp_uri: str | None, database_url: str | None) -> None:
-    """Run service NAME with `nameko run` (this process becomes the service)."""
-    spec = find_service(name)
-    command = nameko_command(spec, amqp_uri=amqp_uri, database_url=database_url)
+@services_dir_option
+def run(
+    name: str,
+    instances: int,
+    amqp_uri: str | None,
+    database_url: str | None,
+    services_dirs: tuple[Path, ...],
+) -> None:
+    """Run service NAME with `nameko run` until Ctrl-C or SIGTERM stops every instance."""
+    package = find_services(services_dirs).find(name)
+    check_requirements(package)
+    command = nameko_command(package, amqp_uri=amqp_uri, database_url=database_url)
     check_broker(broker_uri(command, os.environ))
-    exec_command(command)
+
+    def started(processes: list[ManagedProcess]) -> None:
+        pids = ", ".join(str(process.pid) for process in processes)
+        click.echo(
+            f"running {len(processes)} instance(s) of {package.name} (pids {pids});"
+            " Ctrl-C stops them",
+            err=True,
+        )
+
+    run_instances(package.name, command, instances, on_started=started)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
@@ -62,6 +62,31 @@ def resolve_database_url(url: str | URL, cwd: Path | None = None, *, role: str =
     return parsed.render_as_string(hide_password=False)
 
 
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433}
+
+
+def database_identity(url: str | URL, *, role: str = "database") -> tuple[object, ...]:
+    """What tells two URLs apart when they name the same database, whatever their spelling.
+
+    The driver, user and password do not count; a SQLite file counts by its real path
+    (relative to the working directory, symlinks resolved); a server by host (loopback names
+    alike), port (default filled in) and database name.
+    """
+    parsed = parse_database_url(url, role=role)
+    backend = parsed.get_backend_name()
+    path = sqlite_file(parsed)
+    if path is not None:
+        return (backend, str(path.resolve()))
+    host = (parsed.host or "localhost").lower()
+    return (
+        backend,
+        "localhost" if host in _LOOPBACK_HOSTS else host,
+        parsed.port or _DEFAULT_PORTS.get(backend),
+        parsed.database,
+    )
+
+
 def ensure_sqlite_folder(url: str | URL) -> None:
     """Create the folder of a SQLite database file (e.g. var/) if it is missing."""
     path = sqlite_file(parse_database_url(url))
@@ -79,6 +104,17 @@ def failure_reason(error: SQLAlchemyError) -> str:
     original = getattr(error, "orig", None) or error
     lines = str(original).strip().splitlines()
     return lines[0] if lines else type(original).__name__
+
+
+def read_snapshot(connection: Connection) -> Connection:
+    """`connection` reading one consistent snapshot across statements, where that is cheap.
+
+    PostgreSQL: REPEATABLE READ (set before the first statement). SQLite readers are left
+    as they are: holding a read transaction open would block the writers of a live file.
+    """
+    if connection.dialect.name == "postgresql":
+        return connection.execution_options(isolation_level="REPEATABLE READ")
+    return connection
 
 
 def engine_options(url: str | URL) -> dict[str, Any]:

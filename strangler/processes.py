@@ -2,7 +2,9 @@
 
 Every child runs in its own session, is told to die with its parent
 (PR_SET_PDEATHSIG on Linux), and is stopped group-wide on exit: no process
-outlives the `ProcessGroup` that started it, whatever happens.
+outlives the `ProcessGroup` that started it, whatever happens. Its output goes
+to a log file per process, or, for a group without a log folder, to this
+process's own stdout and stderr.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import closing, suppress
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 from urllib.error import HTTPError, URLError
 from urllib.request import urlopen
 
@@ -45,19 +47,24 @@ def _die_with_parent() -> None:
 
 
 class ManagedProcess:
-    """One child process with its output captured to a log file."""
+    """One child process with its output captured to a log file, or shared with ours."""
 
-    def __init__(self, name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path):
+    def __init__(
+        self, name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path | None
+    ):
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = log_path.open("wb")
+        self._log = None
+        if log_path is not None:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = log_path.open("wb")
+        self._stopped = False
         self._popen = subprocess.Popen(
             self.argv,
             env={**os.environ, **env},
             stdout=self._log,
-            stderr=subprocess.STDOUT,
+            stderr=None if self._log is None else subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             preexec_fn=_die_with_parent,
@@ -67,10 +74,17 @@ class ManagedProcess:
     def pid(self) -> int:
         return self._popen.pid
 
+    @property
+    def returncode(self) -> int | None:
+        """The exit status once the process has ended (negative: killed by that signal)."""
+        return self._popen.poll()
+
     def running(self) -> bool:
         return self._popen.poll() is None
 
     def log_tail(self, lines: int = 30) -> str:
+        if self._log is None or self.log_path is None:
+            return "(see the output above)"
         self._log.flush()
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
@@ -96,7 +110,7 @@ class ManagedProcess:
 
         Only once: a later call must not signal a group id the system may have reused.
         """
-        if self._log.closed:
+        if self._stopped:
             return
         if self.running():
             self._signal_group(signal.SIGTERM)
@@ -107,7 +121,9 @@ class ManagedProcess:
                 self._popen.wait(timeout=5)
         # children of the leader (e.g. gunicorn workers) may linger briefly
         self._signal_group(signal.SIGKILL)
-        self._log.close()
+        self._stopped = True
+        if self._log is not None:
+            self._log.close()
 
     def _signal_group(self, signum: int) -> None:
         with suppress(ProcessLookupError):
@@ -115,16 +131,21 @@ class ManagedProcess:
 
 
 class ProcessGroup:
-    """A set of managed processes stopped together, newest first, on exit."""
+    """A set of managed processes stopped together, newest first, on exit.
 
-    def __init__(self, log_dir: Path) -> None:
+    `log_dir`: where each process's output goes (`<name>.log`); None shares this
+    process's stdout and stderr with them.
+    """
+
+    def __init__(self, log_dir: Path | None) -> None:
         self.log_dir = log_dir
         self.processes: list[ManagedProcess] = []
 
     def start(
         self, name: str, argv: Sequence[str], env: Mapping[str, str] | None = None
     ) -> ManagedProcess:
-        process = ManagedProcess(name, argv, env or {}, self.log_dir / f"{name}.log")
+        log_path = None if self.log_dir is None else self.log_dir / f"{name}.log"
+        process = ManagedProcess(name, argv, env or {}, log_path)
         self.processes.append(process)
         return process
 
@@ -142,6 +163,20 @@ class ProcessGroup:
         tb: TracebackType | None,
     ) -> None:
         self.stop_all()
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so what a `with ProcessGroup` started is stopped either way."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def http_ok(url: str) -> Callable[[], bool]:

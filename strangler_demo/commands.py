@@ -8,19 +8,16 @@ proxy, show where each request went, prove parity, stop everything.
 from __future__ import annotations
 
 import shutil
-import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 import click
 import urllib3
 
 from strangler.broker import amqp_uri_from_env
-from strangler.processes import ProcessGroup
+from strangler.processes import ProcessGroup, sigterm_as_interrupt
 from strangler_demo.catalog_requests import parity_request_lines, read_snapshot
 from strangler_demo.stack import RunningStack, StackDatabases, sqlite_databases, start_stack
 
@@ -76,20 +73,6 @@ def format_traffic(results: list[TrafficResult]) -> str:
         request = f"{r.method} {r.path}"
         lines.append(f"{request:<{width}}  {r.status:>6}  {r.backend:<9}  {r.route}")
     return "\n".join(lines)
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C so the process group is stopped either way."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _step(message: str) -> None:
@@ -168,7 +151,7 @@ def demo(
     amqp_uri = amqp_uri_from_env()
     workdir = workdir.resolve()
     databases = _prepare(workdir, products, users, orders)
-    with _sigterm_as_interrupt(), ProcessGroup(workdir / "logs") as group:
+    with sigterm_as_interrupt(), ProcessGroup(workdir / "logs") as group:
         _step("starting monolith (gunicorn), catalog service (nameko run) and proxy (gunicorn)")
         stack = start_stack(group, databases, amqp_uri=amqp_uri, workdir=workdir)
         _step("sample traffic through the proxy")

@@ -26,12 +26,12 @@ Every error is a RoutesFileError naming the line and the reason.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from strangler.tomlfiles import kind, syntax_problem, unknown_key_reason
 from strangler_proxy.errors import RoutesFileError
 from strangler_proxy.route_table import (
     DEFAULT_AMQP_URI,
@@ -54,7 +54,6 @@ _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 _TARGET = re.compile(rf"^({_IDENTIFIER})\.({_IDENTIFIER})$")
 _STICKY = re.compile(r"^(cookie|header):([!#$%&'*+.^_`|~0-9A-Za-z-]+)$")
 _TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(#.*)?$")
-_SYNTAX_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _RULE_ARGUMENT = re.compile(r"<(?:([^:<>]+):)?[^<>]+>")
 
 
@@ -120,20 +119,8 @@ def parse_routes(text: str, source: str = "<routes>") -> RouteTable:
 
 
 def _syntax_error(exc: tomllib.TOMLDecodeError, source: str) -> RoutesFileError:
-    message = str(exc)
-    position = _SYNTAX_POSITION.search(message)
-    if position is None:
-        return RoutesFileError(source, None, f"TOML syntax error: {message}")
-    reason = message[: position.start()]
-    return RoutesFileError(
-        source, int(position.group(1)), f"TOML syntax error: {reason} (column {position.group(2)})"
-    )
-
-
-def _unknown_key_reason(key: str, allowed: tuple[str, ...], where: str) -> str:
-    close = difflib.get_close_matches(key, allowed, n=1)
-    suggestion = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown key {key!r} {where}{suggestion}; allowed keys: {', '.join(allowed)}"
+    problem = syntax_problem(exc)
+    return RoutesFileError(source, problem.line, problem.reason)
 
 
 def _rule_signature(path: str) -> str:
@@ -161,7 +148,7 @@ class _Validator:
     def table(self, data: dict[str, Any]) -> RouteTable:
         for key in data:
             if key not in TOP_LEVEL_KEYS:
-                raise self._fail(_unknown_key_reason(key, TOP_LEVEL_KEYS, "at the top level"), key)
+                raise self._fail(unknown_key_reason(key, TOP_LEVEL_KEYS, "at the top level"), key)
         raw_routes = data.get("route", [])
         if not isinstance(raw_routes, list) or not all(isinstance(r, dict) for r in raw_routes):
             raise self._fail("'route' must be written as [[route]] tables", "route")
@@ -190,7 +177,7 @@ class _Validator:
     def _string(self, data: dict[str, Any], key: str, route: int | None = None) -> str:
         value = data[key]
         if not isinstance(value, str):
-            raise self._fail(f"{key!r} must be a string, got {_kind(value)}", key, route)
+            raise self._fail(f"{key!r} must be a string, got {kind(value)}", key, route)
         return value
 
     def _seconds(self, data: dict[str, Any], key: str, default: float) -> float:
@@ -204,7 +191,7 @@ class _Validator:
     def _route(self, index: int, raw: dict[str, Any]) -> Route:
         for key in raw:
             if key not in ROUTE_KEYS:
-                raise self._fail(_unknown_key_reason(key, ROUTE_KEYS, "in [[route]]"), key, index)
+                raise self._fail(unknown_key_reason(key, ROUTE_KEYS, "in [[route]]"), key, index)
         if "path" not in raw:
             raise self._fail(
                 "missing key 'path' (a Flask rule such as \"/api/items/<int:id>\")", route=index
@@ -282,7 +269,7 @@ class _Validator:
             )
         value = raw["percent"]
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self._fail(f"'percent' must be an integer, got {_kind(value)}", "percent", index)
+            raise self._fail(f"'percent' must be an integer, got {kind(value)}", "percent", index)
         if not 0 <= value <= 100:
             raise self._fail(f"'percent' must be between 0 and 100, got {value}", "percent", index)
         return value
@@ -321,9 +308,3 @@ class _Validator:
                     )
             for method in route.methods:
                 seen[(signature, method)] = route
-
-
-def _kind(value: Any) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
-    names.update({list: "a list", dict: "a table"})
-    return names.get(type(value), type(value).__name__)

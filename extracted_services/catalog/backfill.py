@@ -36,6 +36,7 @@ from strangler.database import (
     display_url,
     failure_reason,
     open_engine,
+    read_snapshot,
 )
 
 BATCH_SIZE = 1000
@@ -130,13 +131,6 @@ def check_source_tables(engine: Engine) -> None:
                 )
 
 
-def _snapshot(connection: Connection) -> Connection:
-    """Read both source tables from one snapshot where the backend offers it cheaply."""
-    if connection.dialect.name == "postgresql":
-        return connection.execution_options(isolation_level="REPEATABLE READ")
-    return connection
-
-
 def _copy_table(source: Connection, target: Connection, origin: Table, copy: Table) -> int:
     result = source.execution_options(yield_per=BATCH_SIZE).execute(
         select(*origin.c).order_by(origin.c.id)
@@ -157,7 +151,7 @@ def _count_active(target: Connection) -> int:
 def _replace_catalog(source_engine: Engine, target_engine: Engine) -> BackfillSummary:
     try:
         with source_engine.connect() as source, target_engine.begin() as target:
-            source = _snapshot(source)
+            source = read_snapshot(source)
             for _, copy in reversed(_COPIES):
                 target.execute(copy.delete())
             counts = [_copy_table(source, target, origin, copy) for origin, copy in _COPIES]

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from strangler.database import (
     DatabaseUnavailable,
     DatabaseUrlError,
+    database_identity,
     display_url,
     green_url,
     open_engine,
@@ -63,3 +64,32 @@ def test_an_unreachable_server_is_one_line_without_the_password() -> None:
         "cannot connect to monolith database postgresql://app:***@127.0.0.1:1/shop"
     )
     assert "s3cret" not in message
+
+
+def test_one_database_spelled_two_ways_has_one_identity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "var").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "var")
+    same = [
+        "sqlite:///var/shop.db",
+        f"sqlite:///{tmp_path}/var/shop.db",
+        "sqlite:///link/../var/./shop.db",
+        "sqlite+pysqlite:///link/shop.db",
+    ]
+    assert len({database_identity(url) for url in same}) == 1
+    assert (
+        len(
+            {
+                database_identity(url)
+                for url in (
+                    "postgresql://app:x@127.0.0.1/shop",
+                    "postgresql+psycopg2://other@localhost:5432/shop",
+                )
+            }
+        )
+        == 1
+    )
+    different = ["postgresql://h/shop", "postgresql://h/shop2", "postgresql://h:5433/shop"]
+    assert len({database_identity(url) for url in different}) == 3

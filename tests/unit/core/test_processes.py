@@ -42,7 +42,7 @@ def _wait_for_line(path: Path, timeout: float = 10.0) -> str:
 def test_stop_all_kills_children_and_grandchildren(tmp_path: Path) -> None:
     with ProcessGroup(tmp_path) as group:
         parent = group.start("spawner", [sys.executable, "-c", SPAWNS_GRANDCHILD])
-        grandchild_pid = int(_wait_for_line(parent.log_path))
+        grandchild_pid = int(_wait_for_line(tmp_path / "spawner.log"))
         assert _alive(parent.pid) and _alive(grandchild_pid)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and _alive(grandchild_pid):
@@ -89,3 +89,13 @@ def test_wait_ready_times_out_with_a_clear_message(tmp_path: Path) -> None:
 
 def test_http_ok_is_false_when_nothing_listens() -> None:
     assert http_ok(f"http://127.0.0.1:{free_port()}/")() is False
+
+
+def test_a_group_without_a_log_dir_shares_our_output(capfd: pytest.CaptureFixture[str]) -> None:
+    with ProcessGroup(None) as group:
+        child = group.start("echo", [sys.executable, "-c", "print('from the child')"])
+        deadline = time.monotonic() + 10
+        while child.running() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert child.returncode == 0
+    assert "from the child" in capfd.readouterr().out

@@ -1,4 +1,5 @@
-"""`strangler service` commands and the `nameko run` command they build (no process started)."""
+"""`strangler service` for the catalog, found by its service.toml, and the `nameko run` command
+it builds (no process started)."""
 
 from __future__ import annotations
 
@@ -11,50 +12,61 @@ from click.testing import CliRunner
 
 from extracted_services import commands
 from extracted_services.commands import service
+from extracted_services.discovery import UnknownService, find_services
 from extracted_services.launcher import (
     BrokerUnavailable,
     NamekoCommand,
     broker_uri,
     nameko_command,
 )
-from extracted_services.registry import SERVICES, UnknownService, find_service
 from strangler.database import DatabaseUrlError
 from strangler.errors import UsageError
 from strangler.processes import free_port
 
-CATALOG = find_service("catalog")
+CATALOG = find_services().find("catalog")
 CONFIG = Path(__file__).resolve().parents[3] / "extracted_services" / "catalog" / "config.yml"
 RUN_CATALOG = (
     sys.executable,
     "-m",
     "nameko",
     "run",
-    "extracted_services.catalog.service",
+    "extracted_services.catalog.service:CatalogService",
     "--config",
     str(CONFIG),
 )
 
 
-def test_list_shows_every_service() -> None:
-    result = CliRunner().invoke(service, ["list"])
+def test_list_shows_the_catalog_from_its_manifest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(CONFIG.parents[2])
+    result = CliRunner().invoke(service, ["list"], env={"CATALOG_DATABASE_URL": ""})
     assert result.exit_code == 0
-    assert result.output.splitlines()[0].startswith("catalog\t")
-    assert len(result.output.splitlines()) == len(SERVICES)
+    assert result.output.splitlines() == [
+        "catalog",
+        "  tables    categories -> catalog_categories, products -> catalog_products",
+        "  owns      (none yet)",
+        "  database  sqlite:///var/catalog_service.sqlite3 (default; $CATALOG_DATABASE_URL"
+        " overrides)",
+        "  backfill  backfill:backfill_catalog (hand-written)",
+        "  found in  extracted_services/catalog",
+    ]
 
 
 @pytest.mark.parametrize("subcommand", ["run", "backfill"])
 def test_unknown_service_names_the_known_ones(subcommand: str) -> None:
-    result = CliRunner().invoke(service, [subcommand, "orders"])
+    result = CliRunner().invoke(service, [subcommand, "catalgo"])
     assert isinstance(result.exception, UnknownService)
-    assert "no extracted service named 'orders'; known services: catalog" in str(result.exception)
+    assert (
+        "no service package named 'catalgo' (did you mean 'catalog'?); known services: catalog"
+        in str(result.exception)
+    )
 
 
-def test_config_yml_reads_the_environment_with_the_registry_defaults() -> None:
+def test_config_yml_reads_the_environment_with_the_manifest_defaults() -> None:
     config = yaml.safe_load(CONFIG.read_text())
     assert config["AMQP_URI"] == "${AMQP_URI:amqp://guest:guest@127.0.0.1:5672/}"
     assert config["DATABASE_URL"] == "${CATALOG_DATABASE_URL:sqlite:///var/catalog_service.sqlite3}"
-    assert CATALOG.database_env == "CATALOG_DATABASE_URL"
-    assert CATALOG.default_database_url == "sqlite:///var/catalog_service.sqlite3"
+    assert CATALOG.manifest.database_env == "CATALOG_DATABASE_URL"
+    assert CATALOG.manifest.default_database_url == "sqlite:///var/catalog_service.sqlite3"
 
 
 def test_database_url_prefers_the_environment() -> None:
@@ -81,22 +93,34 @@ def test_nameko_command_refuses_bad_urls() -> None:
         nameko_command(CATALOG, database_url="not a url")
 
 
+def _record_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[NamekoCommand, int]]:
+    runs: list[tuple[NamekoCommand, int]] = []
+
+    def run_instances(name: str, command: NamekoCommand, instances: int, **_: object) -> None:
+        runs.append((command, instances))
+
+    monkeypatch.setattr(commands, "run_instances", run_instances)
+    return runs
+
+
 @pytest.mark.rabbitmq
-def test_run_execs_the_nameko_command(monkeypatch: pytest.MonkeyPatch, amqp_uri: str) -> None:
-    executed: list[NamekoCommand] = []
-    monkeypatch.setattr(commands, "exec_command", executed.append)
-    result = CliRunner().invoke(service, ["run", "catalog", "--amqp-uri", amqp_uri])
+def test_run_starts_the_nameko_command_n_times(
+    monkeypatch: pytest.MonkeyPatch, amqp_uri: str
+) -> None:
+    runs = _record_runs(monkeypatch)
+    result = CliRunner().invoke(
+        service, ["run", "catalog", "--amqp-uri", amqp_uri, "--instances", "3"]
+    )
     assert result.exit_code == 0, result.output
-    assert [(command.argv, dict(command.env)) for command in executed] == [
-        (RUN_CATALOG, {"AMQP_URI": amqp_uri})
+    assert [(command.argv, dict(command.env), n) for command, n in runs] == [
+        (RUN_CATALOG, {"AMQP_URI": amqp_uri}, 3)
     ]
 
 
 def test_run_refuses_an_unreachable_broker_instead_of_retrying_forever(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    executed: list[NamekoCommand] = []
-    monkeypatch.setattr(commands, "exec_command", executed.append)
+    executed = _record_runs(monkeypatch)
     port = free_port()
     result = CliRunner().invoke(
         service, ["run", "catalog", "--amqp-uri", f"amqp://guest:guest@127.0.0.1:{port}/"]
