@@ -9,7 +9,6 @@ SIGTERM (or when one of them exits).
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -108,32 +107,25 @@ def run_instances(
 ) -> None:
     """Run `instances` copies of `command` until Ctrl-C or SIGTERM, then stop them all.
 
-    Their output is this process's. Returns once they are stopped (further signals are
-    ignored meanwhile, so whoever stops us can wait for our exit); an instance that
-    exits on its own stops the others and raises InstanceExited.
+    Their output is this process's. Returns once they are stopped (the group ignores
+    further signals meanwhile, so whoever stops us can wait for our exit); an instance
+    that exits on its own stops the others and raises InstanceExited.
     """
-    previous_sigint = signal.getsignal(signal.SIGINT)
-    try:
-        with sigterm_as_interrupt(), ProcessGroup(None) as group:
-            try:
-                processes = [
-                    group.start(f"{name}#{number}", command.argv, command.env)
-                    for number in range(1, instances + 1)
-                ]
-                on_started(processes)
-                while all(process.running() for process in processes):
-                    time.sleep(WATCH_INTERVAL)
-            except KeyboardInterrupt:
-                # stopping them now: a second Ctrl-C or SIGTERM must not cut that short
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)
-                return
-            ended = next(process for process in processes if not process.running())
-            raise InstanceExited(
-                f"{ended.name} (pid {ended.pid}) exited with code {ended.returncode};"
-                f" stopped the other instances",
-                hint="its output above says why (a wrong service = module:Class in service.toml,"
-                " an import error, a database it cannot open)",
-            )
-    finally:
-        signal.signal(signal.SIGINT, previous_sigint)
+    with sigterm_as_interrupt(), ProcessGroup(None) as group:
+        try:
+            processes = [
+                group.start(f"{name}#{number}", command.argv, command.env)
+                for number in range(1, instances + 1)
+            ]
+            on_started(processes)
+            while all(process.running() for process in processes):
+                time.sleep(WATCH_INTERVAL)
+        except KeyboardInterrupt:
+            return
+        ended = next(process for process in processes if not process.running())
+        raise InstanceExited(
+            f"{ended.name} (pid {ended.pid}) exited with code {ended.returncode};"
+            f" stopped the other instances",
+            hint="its output above says why (a wrong service = module:Class in service.toml,"
+            " an import error, a database it cannot open)",
+        )

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
@@ -26,6 +27,7 @@ from urllib.request import urlopen
 from strangler.errors import StranglerError
 
 _PR_SET_PDEATHSIG = 1
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class ProcessFailed(StranglerError):
@@ -150,8 +152,10 @@ class ProcessGroup:
         return process
 
     def stop_all(self) -> None:
-        while self.processes:
-            self.processes.pop().stop()
+        """Stop every process, newest first; a second Ctrl-C or SIGTERM cannot cut it short."""
+        with _signals_ignored():
+            while self.processes:
+                self.processes.pop().stop()
 
     def __enter__(self) -> ProcessGroup:
         return self
@@ -163,6 +167,20 @@ class ProcessGroup:
         tb: TracebackType | None,
     ) -> None:
         self.stop_all()
+
+
+@contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """SIGINT and SIGTERM ignored meanwhile (only the main thread may change handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager
