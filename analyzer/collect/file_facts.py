@@ -13,6 +13,7 @@ from analyzer.database.schema_sql import parse_schema_sql
 from analyzer.facts.python import Diagnostic, FileFacts, FileKind
 from analyzer.source.extract import extract_structure
 from analyzer.source.parse import parse_source
+from analyzer.syntax.scopes import collect_scopes
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +36,15 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
         return _with(base, diagnostics=parsed.diagnostics)
     diagnostics = list(parsed.diagnostics)
     try:
+        scopes = collect_scopes(parsed.tree)
         structure = extract_structure(
-            parsed.tree, path=spec.rel, module=spec.module, is_package=spec.is_package
+            scopes, path=spec.rel, module=spec.module, is_package=spec.is_package
         )
     except RecursionError:
         return _with(base, diagnostics=(*diagnostics, _too_deep(spec.rel)))
     diagnostics.extend(structure.diagnostics)
     try:
-        db = extract_db_facts(parsed.tree, module=spec.module, dialect=dialect)
+        db = extract_db_facts(scopes, module=spec.module, dialect=dialect)
     except RecursionError:
         db = None
         diagnostics.append(_too_deep(spec.rel))

@@ -1,19 +1,18 @@
 """Database facts of one module: raw SQL, ORM models and uses, table definitions.
 
-Entry point of the database-access extraction. Pure: an ast in, frozen picklable facts out.
-Functions are named like Python's `__qualname__` ("f", "Cls.method", "f.<locals>.g"); code
-outside any function is "<module>". Functions that touch nothing are left out.
+Entry point of the database-access extraction. Pure: a module's scopes
+(`analyzer.syntax.scopes`) in, frozen picklable facts out, one entry per function scope ("f",
+"Cls.method", "f.<locals>.g"; "<module>" for code outside any function). Functions that touch
+nothing are left out.
 """
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterable
 from typing import TypeVar
 
 from analyzer.database.orm_access import OrmAccessFinder
 from analyzer.database.orm_models import extract_models
-from analyzer.database.scope import ModuleScopes, collect_scopes
 from analyzer.database.sql_calls import SqlFindings, add_text_findings, sql_in_scope
 from analyzer.database.sql_strings import SqlTextResolver
 from analyzer.facts.database import (
@@ -22,19 +21,21 @@ from analyzer.facts.database import (
     ModuleDbFacts,
     TableAccess,
 )
+from analyzer.syntax.scopes import ModuleScopes
 
 _T = TypeVar("_T")
 
 
-def extract_db_facts(tree: ast.Module, *, module: str, dialect: str | None = None) -> ModuleDbFacts:
-    """Everything database-related in `tree`, the parsed source of module `module`.
+def extract_db_facts(
+    scopes: ModuleScopes, *, module: str, dialect: str | None = None
+) -> ModuleDbFacts:
+    """Everything database-related in `scopes`, those of the parsed module `module`.
 
     `module` (the dotted module name) is accepted so every extractor has the same call shape;
     the facts themselves hold names as written, for the caller to resolve.
     """
     del module
-    scopes = collect_scopes(tree)
-    definitions = extract_models(tree, scopes.imported)
+    definitions = extract_models(scopes.tree, scopes.imported)
     resolver = SqlTextResolver(scopes)
     orm = OrmAccessFinder(scopes, definitions)
     functions: list[FunctionDbFacts] = []

@@ -28,8 +28,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from analyzer.database.names import callee_name, dotted_name, is_camel
 from analyzer.database.orm_models import OrmDefinitions
-from analyzer.database.scope import ModuleScopes, Scope, callee_name, dotted_name, is_camel
 from analyzer.facts.database import (
     AccessMode,
     Confidence,
@@ -38,6 +38,7 @@ from analyzer.facts.database import (
     RelationshipUse,
     TableAccess,
 )
+from analyzer.syntax.scopes import ModuleScopes, Scope
 
 _SA_MODULES = frozenset({"sa", "sqlalchemy", "db", "sql", "expression", "sqlalchemy.sql"})
 _JOINS = frozenset({"join", "outerjoin", "select_from", "join_from"})
@@ -117,19 +118,15 @@ class OrmAccessFinder:
 
 
 def _class_of_classmethod(scope: Scope) -> str | None:
-    """The module-level class whose method this is, when its first parameter is `cls`."""
-    if scope.params[:1] == ["cls"] and scope.class_qualname and "." not in scope.class_qualname:
+    """The module-level class whose method this is, when its receiver is `cls`."""
+    if scope.receiver == "cls" and scope.class_qualname and "." not in scope.class_qualname:
         return scope.class_qualname
     return None
 
 
 def _is_local(name: str, scope: Scope) -> bool:
-    current: Scope | None = scope
-    while current is not None and current.enclosing is not None:
-        if name in current.bindings or name in current.params:
-            return True
-        current = current.enclosing
-    return False
+    found = scope.lookup(name)
+    return found is not None and found.enclosing is not None
 
 
 def _sa_callee(func: ast.expr) -> bool:

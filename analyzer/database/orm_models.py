@@ -14,7 +14,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from analyzer.database.scope import callee_name, dotted_name
+from analyzer.database.names import callee_name, dotted_name
 from analyzer.facts.database import ForeignKey, ModelFact, Relationship, TableDefinition
 
 _BASE_FACTORIES = frozenset({"declarative_base", "generate_base", "as_declarative_base"})

@@ -20,8 +20,8 @@ import builtins
 import re
 from dataclasses import dataclass, field
 
+from analyzer.database.names import callee_name, is_camel
 from analyzer.database.schema_sql import parse_schema_sql
-from analyzer.database.scope import Scope, callee_name, is_camel
 from analyzer.database.sql_strings import WRAPPERS, Resolved, SqlText, SqlTextResolver
 from analyzer.database.sql_tables import SqlTables, is_sql_candidate, looks_like_sql, tables_in_sql
 from analyzer.facts.database import (
@@ -32,6 +32,7 @@ from analyzer.facts.database import (
     TableAccess,
     TableDefinition,
 )
+from analyzer.syntax.scopes import Scope
 
 SQL_CALLS = frozenset(
     {"execute", "executemany", "executescript", "exec_driver_sql", "text", "SQL", "raw"}
@@ -149,26 +150,12 @@ def _may_be_sql_text(node: ast.expr, scope: Scope) -> bool:
 def _builtin_call(call: ast.Call, scope: Scope) -> bool:
     """`sorted(x)`, `len(x)`: a builtin the module does not rebind."""
     func = call.func
-    return (
-        isinstance(func, ast.Name)
-        and func.id in _BUILTINS
-        and not any(func.id in s.bindings for s in _scope_chain(scope))
-    )
-
-
-def _scope_chain(scope: Scope) -> list[Scope]:
-    chain = [scope]
-    while (outer := chain[-1].enclosing) is not None:
-        chain.append(outer)
-    return chain
+    return isinstance(func, ast.Name) and func.id in _BUILTINS and scope.lookup(func.id) is None
 
 
 def _own_params(scope: Scope) -> frozenset[str]:
-    """The parameters a caller passes (a method's `self`/`cls` left out)."""
-    params = scope.params
-    if scope.class_qualname is not None and params[:1] in (["self"], ["cls"]):
-        params = params[1:]
-    return frozenset(params)
+    """The parameters a caller passes (a method's receiver left out)."""
+    return frozenset(p for p in scope.params if p != scope.receiver)
 
 
 def _constant_like(name_ref: str) -> bool:

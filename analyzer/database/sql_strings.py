@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass, field
 from itertools import product
 
-from analyzer.database.scope import Binding, ModuleScopes, Scope, callee_name, dotted_name
+from analyzer.database.names import callee_name, dotted_name
 from analyzer.database.sql_tables import DYNAMIC_MARK
+from analyzer.syntax.scopes import Binding, ModuleScopes, Scope
 
 _MAX_VARIANTS = 16
 _MAX_DEPTH = 12
@@ -263,7 +264,8 @@ class SqlTextResolver:
             module = self.scopes.module
             return self._texts(value, module, value.lineno, out, depth + 1)
         root = owner.split(".")[0]
-        if root in self.scopes.imported or not _bound_anywhere(root, scope):
+        bound = scope.lookup(root) is not None or root in _BUILTINS
+        if root in self.scopes.imported or not bound:
             out.name_refs.append(f"{owner}.{node.attr}")
         return []
 
@@ -296,12 +298,3 @@ def _fill_percent(template: SqlText) -> SqlText:
             position = match.end()
         parts.append(part[position:])
     return SqlText(tuple(parts))
-
-
-def _bound_anywhere(name: str, scope: Scope) -> bool:
-    current: Scope | None = scope
-    while current is not None:
-        if name in current.bindings or name in current.params:
-            return True
-        current = current.enclosing
-    return name in _BUILTINS

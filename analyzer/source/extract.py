@@ -4,7 +4,8 @@ the calls/decorators that may register Flask routes, blueprints, resources and h
 Pure and syntactic: names stay as written (`Value`s) and are resolved across modules later.
 Statements are followed in order, so a local bound before a registration is substituted
 into it; `for` loops over literal lists are unrolled.
-Qualified names follow Python's `__qualname__` ("f", "Cls.m", "f.<locals>.g").
+Which functions and classes there are, their qualified names, nesting, classes and receivers
+come from the module's scopes (`analyzer.syntax.scopes`); this adds what the code denotes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import builtins
 from dataclasses import dataclass, field
 
 from analyzer.facts.python import (
-    MODULE_SCOPE,
     CallFact,
     ClassFact,
     Diagnostic,
@@ -46,6 +46,7 @@ from analyzer.facts.values import (
     attribute_of,
 )
 from analyzer.source.modules import absolute_import
+from analyzer.syntax.scopes import ModuleScopes, Scope, class_statements, has_decorator
 
 ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 # `x.get(...)(...)` is mostly a dict lookup, so only these count when applied by hand
@@ -100,12 +101,12 @@ class ModuleStructure:
 
 
 def extract_structure(
-    tree: ast.Module, *, path: str, module: str, is_package: bool
+    scopes: ModuleScopes, *, path: str, module: str, is_package: bool
 ) -> ModuleStructure:
-    """Walk a parsed module once and return its structural facts."""
-    extractor = _Extractor(path, module, is_package)
-    top = _Scope(MODULE_SCOPE, prefix="", env=extractor.module_env)
-    extractor.walk_body(tree.body, top)
+    """Walk a parsed module, divided into `scopes`, once and return its structural facts."""
+    extractor = _Extractor(scopes, path, module, is_package)
+    top = _Frame(scopes.module, env=extractor.module_env)
+    extractor.walk_body(scopes.tree.body, top)
     extractor.finish_function(top, line=1, params=(), decorators=())
     return ModuleStructure(
         bindings=tuple(top.env.items()),
@@ -119,19 +120,16 @@ def extract_structure(
 
 
 @dataclass
-class _Scope:
-    qualname: str
-    prefix: str  # what children's qualnames start with
+class _Frame:
+    """The symbolic state while walking a scope's code (a class body's code is its enclosing
+    scope's): what names denote so far, the calls, the first informative return, and the
+    enclosing loops kept symbolic."""
+
+    scope: Scope
     env: dict[str, Value]
-    class_qualname: str | None = None
     calls: dict[CallFact, None] = field(default_factory=dict)
     returns: Value | None = None
-    nested: list[str] = field(default_factory=list)
-    loops: list[LoopFact] = field(default_factory=list)  # enclosing loops kept symbolic
-
-    @property
-    def is_module(self) -> bool:
-        return self.qualname == MODULE_SCOPE
+    loops: list[LoopFact] = field(default_factory=list)
 
 
 @dataclass
@@ -155,7 +153,8 @@ class _ClassBuilder:
 
 
 class _Extractor:
-    def __init__(self, path: str, module: str, is_package: bool) -> None:
+    def __init__(self, scopes: ModuleScopes, path: str, module: str, is_package: bool) -> None:
+        self.scopes = scopes
         self.path = path
         self.module = module
         self.is_package = is_package
@@ -169,97 +168,97 @@ class _Extractor:
 
     # ---- statements ---------------------------------------------------------------------
 
-    def walk_body(self, body: list[ast.stmt], scope: _Scope) -> None:
+    def walk_body(self, body: list[ast.stmt], frame: _Frame) -> None:
         for statement in body:
-            self.walk_statement(statement, scope)
+            self.walk_statement(statement, frame)
 
-    def walk_statement(self, node: ast.stmt, scope: _Scope) -> None:
+    def walk_statement(self, node: ast.stmt, frame: _Frame) -> None:
         match node:
             case ast.FunctionDef() | ast.AsyncFunctionDef():
-                self.walk_function(node, scope)
+                self.walk_function(node, frame)
             case ast.ClassDef():
-                self.walk_class(node, scope)
+                self.walk_class(node, frame)
             case ast.Import():
-                self.walk_import(node, scope)
+                self.walk_import(node, frame)
             case ast.ImportFrom():
-                self.walk_import_from(node, scope)
+                self.walk_import_from(node, frame)
             case ast.Assign(targets=targets, value=value):
-                self.collect_calls(value, scope, statement=True)
-                bound = self.value(value, scope.env)
+                self.collect_calls(value, frame, statement=True)
+                bound = self.value(value, frame.env)
                 for target in targets:
-                    self.bind(target, bound, scope)
+                    self.bind(target, bound, frame)
             case ast.AnnAssign(target=target, value=value) if value is not None:
-                self.collect_calls(value, scope, statement=True)
-                self.bind(target, self.value(value, scope.env), scope)
+                self.collect_calls(value, frame, statement=True)
+                self.bind(target, self.value(value, frame.env), frame)
             case ast.AugAssign(target=target, value=value):
-                self.collect_calls(value, scope)
-                self.bind(target, UNKNOWN, scope)
+                self.collect_calls(value, frame)
+                self.bind(target, UNKNOWN, frame)
             case ast.Expr(value=value):
-                self.collect_calls(value, scope, statement=True)
+                self.collect_calls(value, frame, statement=True)
             case ast.Return(value=value) if value is not None:
-                self.collect_calls(value, scope, statement=True)
-                returned = self.value(value, scope.env)
-                if scope.returns is None and not isinstance(returned, Lit | Unknown | LoopVar):
-                    scope.returns = returned
+                self.collect_calls(value, frame, statement=True)
+                returned = self.value(value, frame.env)
+                if frame.returns is None and not isinstance(returned, Lit | Unknown | LoopVar):
+                    frame.returns = returned
             case ast.For() | ast.AsyncFor():
-                self.walk_for(node, scope)
+                self.walk_for(node, frame)
             case (
                 ast.While(test=test, body=body, orelse=orelse)
                 | ast.If(test=test, body=body, orelse=orelse)
             ):
-                self.collect_calls(test, scope)
-                self.walk_body(body, scope)
-                self.walk_body(orelse, scope)
+                self.collect_calls(test, frame)
+                self.walk_body(body, frame)
+                self.walk_body(orelse, frame)
             case ast.With() | ast.AsyncWith():
                 for item in node.items:
-                    self.collect_calls(item.context_expr, scope)
+                    self.collect_calls(item.context_expr, frame)
                     if item.optional_vars is not None:
-                        self.bind(item.optional_vars, UNKNOWN, scope)
-                self.walk_body(node.body, scope)
+                        self.bind(item.optional_vars, UNKNOWN, frame)
+                self.walk_body(node.body, frame)
             case ast.Try() | ast.TryStar():
-                self.walk_body(node.body, scope)
-                tried = dict(scope.env)
+                self.walk_body(node.body, frame)
+                tried = dict(frame.env)
                 for handler in node.handlers:
                     if handler.name:
-                        scope.env[handler.name] = UNKNOWN
-                    self.walk_body(handler.body, scope)
+                        frame.env[handler.name] = UNKNOWN
+                    self.walk_body(handler.body, frame)
                 for name, kept in tried.items():  # `except ImportError: bp = None` is a fallback
-                    if _informative(kept) and isinstance(scope.env.get(name), Lit | Unknown):
-                        scope.env[name] = kept
-                self.walk_body(node.orelse, scope)
-                self.walk_body(node.finalbody, scope)
+                    if _informative(kept) and isinstance(frame.env.get(name), Lit | Unknown):
+                        frame.env[name] = kept
+                self.walk_body(node.orelse, frame)
+                self.walk_body(node.finalbody, frame)
             case ast.Match(subject=subject, cases=cases):
-                self.collect_calls(subject, scope)
+                self.collect_calls(subject, frame)
                 for case in cases:
                     for name in _pattern_names(case.pattern):
-                        scope.env[name] = UNKNOWN
-                    self.walk_body(case.body, scope)
+                        frame.env[name] = UNKNOWN
+                    self.walk_body(case.body, frame)
             case ast.Raise(exc=exc) if exc is not None:
-                self.collect_calls(exc, scope)
+                self.collect_calls(exc, frame)
             case ast.Assert(test=test):
-                self.collect_calls(test, scope)
+                self.collect_calls(test, frame)
 
-    def walk_for(self, node: ast.For | ast.AsyncFor, scope: _Scope) -> None:
+    def walk_for(self, node: ast.For | ast.AsyncFor, frame: _Frame) -> None:
         """Unroll a loop over items written out here; otherwise walk the body once with the
         loop variables symbolic, so registrations in it are unrolled once resolved."""
-        self.collect_calls(node.iter, scope)
-        items = self.literal_items(node.iter, scope.env)
+        self.collect_calls(node.iter, frame)
+        items = self.literal_items(node.iter, frame.env)
         if items is not None and len(items) <= MAX_UNROLL:
             for item in items:
-                self.bind(node.target, item, scope)
-                self.walk_body(node.body, scope)
+                self.bind(node.target, item, frame)
+                self.walk_body(node.body, frame)
         else:
-            iterable = self.value(node.iter, scope.env)
+            iterable = self.value(node.iter, frame.env)
             target = _loop_target(node.target)
             if isinstance(iterable, Unknown) or isinstance(target, Unknown):
-                self.bind(node.target, UNKNOWN, scope)
-                self.walk_body(node.body, scope)
+                self.bind(node.target, UNKNOWN, frame)
+                self.walk_body(node.body, frame)
             else:
-                self.bind(node.target, target, scope)
-                scope.loops.append(LoopFact(target, iterable))
-                self.walk_body(node.body, scope)
-                scope.loops.pop()
-        self.walk_body(node.orelse, scope)
+                self.bind(node.target, target, frame)
+                frame.loops.append(LoopFact(target, iterable))
+                self.walk_body(node.body, frame)
+                frame.loops.pop()
+        self.walk_body(node.orelse, frame)
 
     def literal_items(self, iterable: ast.expr, env: dict[str, Value]) -> tuple[Value, ...] | None:
         """The elements a `for` iterates over, when they are written out in the source."""
@@ -282,36 +281,36 @@ class _Extractor:
             return tuple(k for k, _ in value.items)
         return None
 
-    def bind(self, target: ast.expr, value: Value, scope: _Scope) -> None:
+    def bind(self, target: ast.expr, value: Value, frame: _Frame) -> None:
         match target:
             case ast.Name(id=name):
-                scope.env[name] = value
+                frame.env[name] = value
             case ast.Tuple(elts=elements) | ast.List(elts=elements):
                 if isinstance(value, Seq) and len(value.items) == len(elements):
                     for element, item in zip(elements, value.items, strict=True):
-                        self.bind(element, item, scope)
+                        self.bind(element, item, frame)
                 else:
                     for element in elements:
-                        self.bind(element, UNKNOWN, scope)
+                        self.bind(element, UNKNOWN, frame)
             case ast.Starred(value=inner):
-                self.bind(inner, UNKNOWN, scope)
+                self.bind(inner, UNKNOWN, frame)
             case ast.Attribute(value=ast.Name(id=owner), attr=attr):
-                holder = scope.env.get(owner)
+                holder = frame.env.get(owner)
                 if isinstance(holder, SelfOf) and holder.class_qualname in self.classes:
                     known = self.classes[holder.class_qualname].instance_attrs
                     if not _informative(known.get(attr)):
                         known[attr] = value
 
-    def walk_import(self, node: ast.Import, scope: _Scope) -> None:
+    def walk_import(self, node: ast.Import, frame: _Frame) -> None:
         for alias in node.names:
             self.imports.append(ImportFact(alias.name, node.lineno))
             if alias.asname:
-                scope.env[alias.asname] = ModuleRef(alias.name)
+                frame.env[alias.asname] = ModuleRef(alias.name)
             else:
                 head = alias.name.split(".")[0]
-                scope.env[head] = ModuleRef(head)
+                frame.env[head] = ModuleRef(head)
 
-    def walk_import_from(self, node: ast.ImportFrom, scope: _Scope) -> None:
+    def walk_import_from(self, node: ast.ImportFrom, frame: _Frame) -> None:
         source = absolute_import(self.module, self.is_package, node.level, node.module)
         if source is None:
             self.diagnostics.append(
@@ -324,7 +323,7 @@ class _Extractor:
                 )
             )
             for alias in node.names:
-                scope.env[alias.asname or alias.name] = UNKNOWN
+                frame.env[alias.asname or alias.name] = UNKNOWN
             return
         names = tuple(alias.name for alias in node.names)
         self.imports.append(ImportFact(source, node.lineno, names))
@@ -332,71 +331,62 @@ class _Extractor:
             if alias.name == "*":
                 self.star_imports.append(source)
             else:
-                scope.env[alias.asname or alias.name] = Imported(source, alias.name)
+                frame.env[alias.asname or alias.name] = Imported(source, alias.name)
 
     # ---- definitions --------------------------------------------------------------------
 
-    def walk_function(
-        self,
-        node: ast.FunctionDef | ast.AsyncFunctionDef,
-        scope: _Scope,
-        method_of: str | None = None,
-    ) -> None:
-        qualname = scope.prefix + node.name
+    def walk_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, frame: _Frame) -> None:
+        scope = self.scopes.functions[node]
         for default in [*node.args.defaults, *node.args.kw_defaults]:
             if default is not None:
-                self.collect_calls(default, scope)
-        decorators = self.decorators(node, scope, Local(qualname))
-        if method_of is None:
-            scope.env[node.name] = Local(qualname)
-            if not scope.is_module:
-                scope.nested.append(qualname)
-        env = {} if scope.is_module else dict(scope.env)
-        inner = _Scope(qualname, prefix=f"{qualname}.<locals>.", env=env, class_qualname=method_of)
-        params = self.params(node, scope, inner, method_of)
+                self.collect_calls(default, frame)
+        decorators = self.decorators(node, frame, Local(scope.qualname))
+        if scope.class_qualname is None:
+            frame.env[node.name] = Local(scope.qualname)
+        inner = _Frame(scope, env={} if frame.scope is self.scopes.module else dict(frame.env))
+        params = self.params(node, frame, inner)
         self.walk_body(node.body, inner)
         self.finish_function(inner, node.lineno, params, decorators)
 
     def finish_function(
         self,
-        scope: _Scope,
+        frame: _Frame,
         line: int,
         params: tuple[ParamFact, ...],
         decorators: tuple[Value, ...],
     ) -> None:
+        scope = frame.scope
         if scope.qualname in self.functions:
             return  # a def unrolled by a loop: keep the first
+        # nested functions that were walked (not those in a loop over no items), once each
+        nested = (f.qualname for f in scope.nested if f.qualname in self.functions)
         self.functions[scope.qualname] = FunctionFact(
             qualname=scope.qualname,
             line=line,
             class_qualname=scope.class_qualname,
             params=params,
-            calls=tuple(scope.calls),
-            returns=scope.returns,
+            calls=tuple(frame.calls),
+            returns=frame.returns,
             decorators=decorators,
-            nested=tuple(scope.nested),
+            nested=tuple(dict.fromkeys(nested)),
         )
 
     def params(
-        self,
-        node: ast.FunctionDef | ast.AsyncFunctionDef,
-        outer: _Scope,
-        inner: _Scope,
-        method_of: str | None,
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: _Frame, inner: _Frame
     ) -> tuple[ParamFact, ...]:
         arguments = node.args
         positional = [*arguments.posonlyargs, *arguments.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
         defaults += arguments.defaults
         facts: list[ParamFact] = []
+        method_of, receiver = inner.scope.class_qualname, inner.scope.receiver
         if method_of is not None:
             inner.env["super"] = SuperOf(method_of)
-        for index, (arg, default) in enumerate(zip(positional, defaults, strict=True)):
-            if index == 0 and method_of is not None and not _is_static(node):
-                inner.env[arg.arg] = (
-                    Local(method_of) if _is_classmethod(node) else SelfOf(method_of)
-                )
-                continue
+            if receiver is not None:
+                receives_class = has_decorator(node, "classmethod")
+                inner.env[receiver] = Local(method_of) if receives_class else SelfOf(method_of)
+                positional, defaults = positional[1:], defaults[1:]
+        for arg, default in zip(positional, defaults, strict=True):
             facts.append(self.param_fact(arg, "positional", default, outer))
             inner.env[arg.arg] = Param(arg.arg)
         for arg, kw_default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
@@ -411,7 +401,7 @@ class _Extractor:
         return tuple(facts)
 
     def param_fact(
-        self, arg: ast.arg, kind: str, default: ast.expr | None, outer: _Scope
+        self, arg: ast.arg, kind: str, default: ast.expr | None, outer: _Frame
     ) -> ParamFact:
         annotation = None
         if arg.annotation is not None:
@@ -425,71 +415,67 @@ class _Extractor:
             annotation if isinstance(annotation, Ref | Imported | Local) else None,
         )
 
-    def walk_class(self, node: ast.ClassDef, scope: _Scope) -> None:
-        qualname = scope.prefix + node.name
+    def walk_class(self, node: ast.ClassDef, frame: _Frame) -> None:
+        qualname = self.scopes.class_qualnames[node]
         for base in node.bases:
-            self.collect_calls(base, scope)
+            self.collect_calls(base, frame)
         builder = _ClassBuilder(
-            qualname, node.lineno, tuple(self.value(base, scope.env) for base in node.bases)
+            qualname, node.lineno, tuple(self.value(base, frame.env) for base in node.bases)
         )
         self.classes.setdefault(qualname, builder)
         builder = self.classes[qualname]
-        self.decorators(node, scope, Local(qualname))
-        scope.env[node.name] = Local(qualname)
-        body_scope = _Scope(  # class-level names are visible in the class body only
-            scope.qualname,
-            prefix=f"{qualname}.",
-            env=dict(scope.env),
-            calls=scope.calls,
-        )
-        for statement in node.body:
+        self.decorators(node, frame, Local(qualname))
+        frame.env[node.name] = Local(qualname)
+        # class-level names are visible in the class body only
+        body = _Frame(frame.scope, env=dict(frame.env), calls=frame.calls)
+        for statement in class_statements(node):
             match statement:
                 case ast.FunctionDef() | ast.AsyncFunctionDef():
                     builder.methods.append(statement.name)
-                    self.walk_function(statement, body_scope, method_of=qualname)
+                    self.walk_function(statement, body)
                 case ast.ClassDef():
-                    self.walk_class(statement, body_scope)
+                    self.walk_class(statement, body)
                 case ast.Assign(targets=targets, value=value):
-                    self.collect_calls(value, body_scope)
+                    self.collect_calls(value, body)
                     for target in targets:
                         if isinstance(target, ast.Name):
-                            bound = self.value(value, body_scope.env)
-                            builder.class_attrs[target.id] = body_scope.env[target.id] = bound
+                            bound = self.value(value, body.env)
+                            builder.class_attrs[target.id] = body.env[target.id] = bound
                 case ast.AnnAssign(target=ast.Name(id=name), value=value):
                     if value is None:  # a declared field (dataclass, ORM): exists, value unknown
                         builder.class_attrs.setdefault(name, UNKNOWN)
                     else:
-                        self.collect_calls(value, body_scope)
-                        bound = self.value(value, body_scope.env)
-                        builder.class_attrs[name] = body_scope.env[name] = bound
-        scope.env[node.name] = Local(qualname)
+                        self.collect_calls(value, body)
+                        bound = self.value(value, body.env)
+                        builder.class_attrs[name] = body.env[name] = bound
+        frame.env[node.name] = Local(qualname)
 
     def decorators(
         self,
         node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
-        scope: _Scope,
+        frame: _Frame,
         view: Value,
     ) -> tuple[Value, ...]:
         """Record registrations made by decorators; return the other decorators."""
         others: list[Value] = []
         for decorator in node.decorator_list:
-            self.collect_calls(decorator, scope, skip_top=True)
-            registration = self.decorator_registration(decorator, scope, view)
+            self.collect_calls(decorator, frame, skip_top=True)
+            registration = self.decorator_registration(decorator, frame, view)
             if registration is not None:
                 self.registrations.append(registration)
             else:
-                others.append(self.value(decorator, scope.env))
+                others.append(self.value(decorator, frame.env))
         return tuple(others)
 
     def decorator_registration(
-        self, decorator: ast.expr, scope: _Scope, view: Value
+        self, decorator: ast.expr, frame: _Frame, view: Value
     ) -> RegistrationFact | None:
         if isinstance(decorator, ast.Attribute) and decorator.attr in HOOK_NAMES:
             return RegistrationFact(
                 "hook",
                 decorator.attr,
-                scope.qualname,
-                self.value(decorator.value, scope.env),
+                frame.scope.qualname,
+                self.value(decorator.value, frame.env),
                 decorator.lineno,
                 view=view,
             )
@@ -507,30 +493,30 @@ class _Extractor:
             kind = "hook"
         else:
             return None
-        args, kwargs = self.arguments(decorator, scope.env)
+        args, kwargs = self.arguments(decorator, frame.env)
         return RegistrationFact(
             kind,
             attr,
-            scope.qualname,
-            self.value(decorator.func.value, scope.env),
+            frame.scope.qualname,
+            self.value(decorator.func.value, frame.env),
             decorator.lineno,
             args,
             kwargs,
             view,
-            tuple(scope.loops),
+            tuple(frame.loops),
         )
 
     # ---- calls --------------------------------------------------------------------------
 
     def collect_calls(
-        self, expr: ast.expr, scope: _Scope, *, statement: bool = False, skip_top: bool = False
+        self, expr: ast.expr, frame: _Frame, *, statement: bool = False, skip_top: bool = False
     ) -> None:
         calls, inner_names, walrus_names = _calls_in(expr)
         for name in walrus_names:  # `:=` binds in the enclosing function
-            scope.env[name] = UNKNOWN
-        env = scope.env
+            frame.env[name] = UNKNOWN
+        env = frame.env
         if inner_names:  # comprehension and lambda names: not the enclosing scope's
-            env = {**scope.env, **dict.fromkeys(inner_names, UNKNOWN)}
+            env = {**frame.env, **dict.fromkeys(inner_names, UNKNOWN)}
         for node in calls:
             if skip_top and node is expr:
                 continue
@@ -540,7 +526,7 @@ class _Extractor:
                 if kind is None and func.attr in HOOK_NAMES and len(node.args) == 1:
                     kind = "hook"
                 if kind is not None:
-                    self.registration_call(node, func, kind, scope, env)
+                    self.registration_call(node, func, kind, frame, env)
             elif isinstance(func, ast.Name) and func.id in _BUILTIN_NAMES and func.id not in env:
                 continue
             elif (
@@ -549,22 +535,22 @@ class _Extractor:
                 and func.func.attr in DECORATORS_CALLED_BY_HAND
                 and node.args
             ):  # app.route("/x")(view)
-                self.route_call(node, func, func.func, scope, env)
+                self.route_call(node, func, func.func, frame, env)
             callee = self.value(func, env)
             if _unknown_root(callee):
                 continue
             if statement and node is expr:
                 args, kwargs = self.arguments(node, env)
-                scope.calls[CallFact(callee, node.lineno, args, kwargs)] = None
+                frame.calls[CallFact(callee, node.lineno, args, kwargs)] = None
             else:
-                scope.calls[CallFact(callee, node.lineno)] = None
+                frame.calls[CallFact(callee, node.lineno)] = None
 
     def route_call(
         self,
         node: ast.Call,
         decorator: ast.Call,
         method: ast.Attribute,
-        scope: _Scope,
+        frame: _Frame,
         env: dict[str, Value],
     ) -> None:
         """`target.route(rule, ...)(view)`: a decorator applied by hand."""
@@ -573,13 +559,13 @@ class _Extractor:
             RegistrationFact(
                 "resource" if method.attr == "resource" else "route",
                 method.attr,
-                scope.qualname,
+                frame.scope.qualname,
                 self.value(method.value, env),
                 node.lineno,
                 args,
                 kwargs,
                 self.value(node.args[0], env),
-                tuple(scope.loops),
+                tuple(frame.loops),
             )
         )
 
@@ -588,7 +574,7 @@ class _Extractor:
         node: ast.Call,
         func: ast.Attribute,
         kind: RegistrationKind,
-        scope: _Scope,
+        frame: _Frame,
         env: dict[str, Value],
     ) -> None:
         args, kwargs = self.arguments(node, env)
@@ -597,13 +583,13 @@ class _Extractor:
             RegistrationFact(
                 kind,
                 func.attr,
-                scope.qualname,
+                frame.scope.qualname,
                 self.value(func.value, env),
                 node.lineno,
                 args,
                 kwargs,
                 view,
-                tuple(scope.loops),
+                tuple(frame.loops),
             )
         )
 
@@ -782,15 +768,3 @@ def _informative(value: Value | None) -> bool:
 
 def _dotted_ref(text: str) -> Value:
     return Ref(text) if all(part.isidentifier() for part in text.split(".")) else UNKNOWN
-
-
-def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    return {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
-
-
-def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    return "staticmethod" in _decorator_names(node)
-
-
-def _is_classmethod(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    return "classmethod" in _decorator_names(node)

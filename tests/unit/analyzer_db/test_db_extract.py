@@ -8,10 +8,11 @@ import textwrap
 from analyzer.database.extract import extract_db_facts
 from analyzer.database.sql_tables import _parse_statements
 from analyzer.facts.database import DbDiagnostic, ModuleDbFacts, TableAccess
+from analyzer.syntax.scopes import collect_scopes
 
 
 def facts_of(source: str) -> ModuleDbFacts:
-    return extract_db_facts(ast.parse(textwrap.dedent(source)), module="sample")
+    return extract_db_facts(collect_scopes(ast.parse(textwrap.dedent(source))), module="sample")
 
 
 def test_qualnames_follow_python_and_module_level_code_is_module() -> None:
@@ -123,7 +124,9 @@ def test_the_dialect_is_passed_to_the_parser() -> None:
         def view(conn):
             conn.execute("SELECT * FROM t1 WHERE x = @x")
         """
-    facts = extract_db_facts(ast.parse(textwrap.dedent(source)), module="m", dialect="mysql")
+    facts = extract_db_facts(
+        collect_scopes(ast.parse(textwrap.dedent(source))), module="m", dialect="mysql"
+    )
     assert [a.table for a in facts.functions[0].accesses] == ["t1"]
 
 
@@ -139,6 +142,6 @@ def test_a_big_module_parses_each_distinct_sql_once() -> None:
     source = "from .models import Product\n\n" + "\n".join(functions)
     assert source.count("\n") >= 2000
     _parse_statements.cache_clear()
-    facts = extract_db_facts(ast.parse(source), module="big")
+    facts = extract_db_facts(collect_scopes(ast.parse(source)), module="big")
     assert len(facts.functions) == 500
     assert _parse_statements.cache_info().misses == 11

@@ -26,6 +26,7 @@ import pytest
 
 from analyzer.database.extract import extract_db_facts
 from analyzer.facts.database import ForeignKey, ModuleDbFacts, SqlArgument, TableAccess
+from analyzer.syntax.scopes import collect_scopes
 
 MODULES = Path(__file__).parents[2] / "fixtures" / "analyzer_db" / "modules"
 FIXTURES = sorted(MODULES.glob("*.py"))
@@ -156,7 +157,7 @@ def _diagnostics_match(found: list[list[Any]], expected: list[list[Any]]) -> boo
 @pytest.mark.parametrize("source", FIXTURES, ids=[p.stem for p in FIXTURES])
 def test_module_facts_match_the_hand_written_expectation(source: Path) -> None:
     expected = expected_form(json.loads(source.with_suffix(".expected.json").read_text()))
-    facts = extract_db_facts(ast.parse(source.read_text()), module=source.stem)
+    facts = extract_db_facts(collect_scopes(ast.parse(source.read_text())), module=source.stem)
     found = normalise(facts)
     assert _diagnostics_match(found.pop("diagnostics"), expected.pop("diagnostics")), normalise(
         facts
@@ -171,5 +172,5 @@ def test_there_are_fixture_modules_with_expectations() -> None:
 
 @pytest.mark.parametrize("source", FIXTURES[:2], ids=[p.stem for p in FIXTURES[:2]])
 def test_facts_survive_pickling(source: Path) -> None:
-    facts = extract_db_facts(ast.parse(source.read_text()), module=source.stem)
+    facts = extract_db_facts(collect_scopes(ast.parse(source.read_text())), module=source.stem)
     assert pickle.loads(pickle.dumps(facts)) == facts

@@ -1,8 +1,12 @@
-"""One pass over a module's ast that groups what database extraction needs by function.
+"""How a module's code divides into scopes, found in one pass over its ast: the one model of
+scopes that both the Python-facts and the database-facts extractors build on.
 
 Qualified names follow Python's `__qualname__`: "f", "Cls.method", "f.<locals>.g",
-"f.<locals>.Cls.method"; module-level code belongs to the scope "<module>", a class body to
-the scope around the class. Lambdas and comprehensions belong to the function they are in.
+"f.<locals>.Cls.method". Module-level code belongs to the scope "<module>", a class body's code
+to the scope around the class, but the names a class body binds (its attributes and methods)
+are the class's, not that scope's. Every function defined in a class body, also inside its
+`if`/`try`/`for`/`with` blocks, is a method of that class. Lambdas and comprehensions belong to
+the function they are in.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-MODULE_QUALNAME = "<module>"
+from analyzer.facts.python import MODULE_SCOPE
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,9 @@ class Scope:
     qualname: str
     enclosing: Scope | None = None
     class_qualname: str | None = None  # the class a method belongs to (for self.X / cls.X)
-    params: list[str] = field(default_factory=list)  # in order, self/cls included
+    params: list[str] = field(default_factory=list)  # in order, the receiver included
+    receiver: str | None = None  # a method's first parameter (self, cls), unless a staticmethod
+    nested: list[Scope] = field(default_factory=list)  # the functions in its `<locals>`
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     loops: list[tuple[ast.expr, ast.expr]] = field(default_factory=list)  # (target, iterable)
     calls: list[ast.Call] = field(default_factory=list)
@@ -41,20 +49,32 @@ class Scope:
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
 
+    def lookup(self, name: str) -> Scope | None:
+        """The scope `name` resolves to from here: the innermost one that binds it (this one,
+        an enclosing function, the module), or None (a builtin, or not bound in the module)."""
+        current: Scope | None = self
+        while current is not None:
+            if name in current.bindings or name in current.params:
+                return current
+            current = current.enclosing
+        return None
+
 
 @dataclass
 class ModuleScopes:
-    """The module scope, every function scope, and the module-wide names they resolve against."""
+    """A parsed module's scopes, and the module-wide names they resolve against."""
 
+    tree: ast.Module
     module: Scope
-    functions: list[Scope]
+    functions: dict[FunctionNode, Scope]  # every function (methods, nested), in source order
+    class_qualnames: dict[ast.ClassDef, str]  # every class, nested ones too
     imported: set[str]  # names bound by import statements at module level
     classes: dict[str, ast.ClassDef]  # module-level classes by name
     class_constants: dict[str, dict[str, ast.expr]]  # class qualname -> attribute -> value
 
     def all_scopes(self) -> Iterator[Scope]:
         yield self.module
-        yield from self.functions
+        yield from self.functions.values()
 
 
 def collect_scopes(tree: ast.Module) -> ModuleScopes:
@@ -62,68 +82,112 @@ def collect_scopes(tree: ast.Module) -> ModuleScopes:
     collector = _Collector()
     collector.walk_body(tree.body, collector.module)
     return ModuleScopes(
+        tree=tree,
         module=collector.module,
         functions=collector.functions,
+        class_qualnames=collector.class_qualnames,
         imported=collector.imported,
         classes=collector.classes,
         class_constants=collector.class_constants,
     )
 
 
+def class_statements(node: ast.ClassDef) -> list[ast.stmt]:
+    """The statements run in the class namespace, in source order: the class body with the
+    blocks of its compound statements (`if`, `try`, `for`, `while`, `with`, `match`) opened."""
+    return list(_opened(node.body))
+
+
+def has_decorator(node: FunctionNode, name: str) -> bool:
+    """Whether the function is decorated with the plain name `name` (`@staticmethod`)."""
+    return any(isinstance(d, ast.Name) and d.id == name for d in node.decorator_list)
+
+
+def _opened(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    for statement in body:
+        match statement:
+            case ast.If() | ast.For() | ast.AsyncFor() | ast.While():
+                yield from _opened(statement.body)
+                yield from _opened(statement.orelse)
+            case ast.With() | ast.AsyncWith():
+                yield from _opened(statement.body)
+            case ast.Try() | ast.TryStar():
+                yield from _opened(statement.body)
+                for handler in statement.handlers:
+                    yield from _opened(handler.body)
+                yield from _opened(statement.orelse)
+                yield from _opened(statement.finalbody)
+            case ast.Match():
+                for case in statement.cases:
+                    yield from _opened(case.body)
+            case _:
+                yield statement
+
+
 class _Collector:
     def __init__(self) -> None:
-        self.module = Scope(MODULE_QUALNAME)
-        self.functions: list[Scope] = []
+        self.module = Scope(MODULE_SCOPE)
+        self.functions: dict[FunctionNode, Scope] = {}
+        self.class_qualnames: dict[ast.ClassDef, str] = {}
         self.imported: set[str] = set()
         self.classes: dict[str, ast.ClassDef] = {}
         self.class_constants: dict[str, dict[str, ast.expr]] = {}
 
     def walk_body(
-        self, body: list[ast.stmt], scope: Scope, prefix: str = "", class_q: str | None = None
+        self, body: list[ast.stmt], scope: Scope, prefix: str = "", namespace: Scope | None = None
     ) -> None:
+        """Record `body`'s nodes in `scope`; the names it binds go to `namespace` when given
+        (a class body's names are the class's, not the enclosing scope's)."""
+        names = namespace or scope
         stack: list[ast.AST] = list(reversed(body))
         while stack:
             node = stack.pop()
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._function(node, scope, prefix, class_q)
+                self._function(node, scope, prefix, namespace)
                 continue
             if isinstance(node, ast.ClassDef):
-                self._class(node, scope, prefix)
+                self._class(node, scope, prefix, namespace)
                 continue
-            self._record(node, scope)
+            self._record(node, scope, names)
             stack.extend(reversed(_children(node)))
 
     def _function(
-        self,
-        node: ast.FunctionDef | ast.AsyncFunctionDef,
-        scope: Scope,
-        prefix: str,
-        class_q: str | None,
+        self, node: FunctionNode, scope: Scope, prefix: str, namespace: Scope | None
     ) -> None:
         for outer in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults):
             if outer is not None:
-                self.walk_body([ast.Expr(outer)], scope, prefix, class_q)
-        scope.bind(node.name, Binding(node.lineno, None))
+                self.walk_body([ast.Expr(outer)], scope, prefix, namespace)
+        (namespace or scope).bind(node.name, Binding(node.lineno, None))
+        class_q = None if namespace is None else namespace.qualname
         qualname = f"{prefix}{node.name}"
         inner = Scope(qualname, enclosing=scope, class_qualname=class_q)
         arguments = node.args
-        for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+        positional = [*arguments.posonlyargs, *arguments.args]
+        for arg in (*positional, *arguments.kwonlyargs):
             inner.params.append(arg.arg)
         for extra in (arguments.vararg, arguments.kwarg):
             if extra is not None:
                 inner.params.append(extra.arg)
-        self.functions.append(inner)
+        if class_q is not None and positional and not has_decorator(node, "staticmethod"):
+            inner.receiver = positional[0].arg
+        elif class_q is None and scope is not self.module:
+            scope.nested.append(inner)
+        self.functions[node] = inner
         self.walk_body(node.body, inner, f"{qualname}.<locals>.")
 
-    def _class(self, node: ast.ClassDef, scope: Scope, prefix: str) -> None:
+    def _class(
+        self, node: ast.ClassDef, scope: Scope, prefix: str, namespace: Scope | None
+    ) -> None:
         for outer in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
-            self.walk_body([ast.Expr(outer)], scope, prefix)
-        scope.bind(node.name, Binding(node.lineno, None))
-        if scope is self.module:
+            self.walk_body([ast.Expr(outer)], scope, prefix, namespace)
+        names = namespace or scope
+        names.bind(node.name, Binding(node.lineno, None))
+        if names is self.module:
             self.classes[node.name] = node
         qualname = f"{prefix}{node.name}"
+        self.class_qualnames[node] = qualname
         constants = self.class_constants.setdefault(qualname, {})
-        for statement in node.body:
+        for statement in class_statements(node):
             if isinstance(statement, ast.Assign):
                 for target in statement.targets:
                     if isinstance(target, ast.Name):
@@ -134,13 +198,14 @@ class _Collector:
                 and isinstance(statement.target, ast.Name)
             ):
                 constants[statement.target.id] = statement.value
+        own = Scope(qualname)  # the class's namespace: takes the names its body binds
         class_body = [s for s in node.body if not isinstance(s, ast.Assign | ast.AnnAssign)]
-        self.walk_body(class_body, scope, f"{qualname}.", class_q=qualname)
+        self.walk_body(class_body, scope, f"{qualname}.", own)
         for statement in node.body:
             if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
-                self.walk_body([ast.Expr(statement.value)], scope, prefix)
+                self.walk_body([ast.Expr(statement.value)], scope, prefix, own)
 
-    def _record(self, node: ast.AST, scope: Scope) -> None:
+    def _record(self, node: ast.AST, scope: Scope, names: Scope) -> None:
         if isinstance(node, ast.Call):
             scope.calls.append(node)
         elif isinstance(node, ast.Attribute):
@@ -150,29 +215,29 @@ class _Collector:
                 scope.attribute_loads.append(node)
         elif isinstance(node, ast.Assign):
             for target in node.targets:
-                _bind_target(scope, target, node.value, node.lineno)
+                _bind_target(names, target, node.value, node.lineno)
         elif isinstance(node, ast.AnnAssign):
-            _bind_target(scope, node.target, node.value, node.lineno)
+            _bind_target(names, node.target, node.value, node.lineno)
         elif isinstance(node, ast.Return) and node.value is not None:
             scope.returns.append(node.value)
         elif isinstance(node, ast.AugAssign):
             if isinstance(node.target, ast.Name):
                 value = node.value if isinstance(node.op, ast.Add) else None
-                scope.bind(node.target.id, Binding(node.lineno, value, augmented=True))
+                names.bind(node.target.id, Binding(node.lineno, value, augmented=True))
         elif isinstance(node, ast.NamedExpr):
-            _bind_target(scope, node.target, node.value, node.lineno)
+            _bind_target(names, node.target, node.value, node.lineno)
         elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
             scope.loops.append((node.target, node.iter))
-            _bind_target(scope, node.target, None, getattr(node, "lineno", 0))
+            _bind_target(names, node.target, None, getattr(node, "lineno", 0))
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            _bind_target(scope, node.optional_vars, None, node.context_expr.lineno)
+            _bind_target(names, node.optional_vars, None, node.context_expr.lineno)
         elif isinstance(node, ast.ExceptHandler) and node.name:
-            scope.bind(node.name, Binding(node.lineno, None))
+            names.bind(node.name, Binding(node.lineno, None))
         elif isinstance(node, ast.Import | ast.ImportFrom):
             for alias in node.names:
                 name = alias.asname or alias.name.split(".")[0]
-                scope.bind(name, Binding(node.lineno, None))
-                if scope is self.module:
+                names.bind(name, Binding(node.lineno, None))
+                if names is self.module:
                     self.imported.add(name)
 
 
@@ -201,28 +266,3 @@ def _bind_target(scope: Scope, target: ast.expr, value: ast.expr | None, line: i
             _bind_target(scope, element, paired, line)
     elif isinstance(target, ast.Starred):
         _bind_target(scope, target.value, None, line)
-
-
-def dotted_name(node: ast.AST) -> str | None:
-    """ "a.b.c" for a Name/Attribute chain, else None."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
-def callee_name(call: ast.Call) -> str | None:
-    """The last segment of what is called: "execute" for `cur.execute(...)`, "text" for `text()`."""
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else None
-
-
-def is_camel(name: str) -> bool:
-    """A class-like name ("User", "OAuth2Token"), not a CONSTANT or a variable."""
-    return name[:1].isupper() and not name.isupper()

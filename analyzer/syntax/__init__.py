@@ -1,0 +1,1 @@
+"""How a parsed module divides into scopes, shared by the Python and database extractors."""
