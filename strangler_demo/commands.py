@@ -80,7 +80,8 @@ def _step(message: str) -> None:
 
 
 def _prepare(workdir: Path, products: int, users: int, orders: int) -> StackDatabases:
-    from extracted_services.catalog.backfill import backfill_catalog
+    from extracted_services.backfill.run import backfill_service
+    from extracted_services.discovery import find_services
     from legacy_monolith.seed import seed_database
 
     shutil.rmtree(workdir, ignore_errors=True)
@@ -89,12 +90,11 @@ def _prepare(workdir: Path, products: int, users: int, orders: int) -> StackData
     _step(f"seeding the monolith ({products} products, {users} users, {orders} orders)")
     seeded = seed_database(databases.monolith_url, products=products, users=users, orders=orders)
     click.echo(f"    {seeded.line()}")
-    _step("backfilling the catalog service's own database from the monolith")
-    summary = backfill_catalog(databases.monolith_url, databases.catalog_url)
-    click.echo(
-        f"    {summary.categories} categories, {summary.products} products"
-        f" ({summary.active_products} active)"
-    )
+    catalog = find_services().find("catalog")
+    tables = ", ".join(str(table) for table in catalog.manifest.tables)
+    _step(f"backfilling the catalog service's own database ({catalog.name}/service.toml: {tables})")
+    summary = backfill_service(catalog, databases.monolith_url, databases.catalog_url)
+    click.echo(f"    {summary.describe()}")
     return databases
 
 
