@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import errno
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import gunicorn.http.wsgi
 from gunicorn.app.base import BaseApplication
 
 from strangler.errors import StranglerError
@@ -47,10 +48,37 @@ def check_address(host: str, port: int) -> None:
             ) from None
 
 
+class _AppServerAndDate(gunicorn.http.wsgi.Response):
+    """gunicorn's response, sending the app's own `Server` and `Date` when it gives them.
+
+    gunicorn drops an app's two (it lists them as hop-by-hop) and writes its
+    own; a proxy passing on its backend's answer must send the backend's.
+    """
+
+    _OWN = frozenset({"server", "date"})
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._app_own: list[tuple[str, str]] = []
+
+    def process_headers(self, headers: list[tuple[str, str]]) -> None:
+        super().process_headers(headers)  # validates every header, then drops these two
+        self._app_own = [(name, value) for name, value in headers if name.lower() in self._OWN]
+
+    def default_headers(self) -> list[str]:
+        given = {name.lower() for name, _ in self._app_own}
+        lines: list[str] = super().default_headers()
+        kept = [line for line in lines if line.split(":", 1)[0].lower() not in given]
+        return kept + [f"{name}: {value.strip()}\r\n" for name, value in self._app_own]
+
+
 class _GunicornApp(BaseApplication):
-    def __init__(self, load_app: Callable[[], WsgiApp], options: dict[str, Any]) -> None:
+    def __init__(
+        self, load_app: Callable[[], WsgiApp], options: dict[str, Any], *, transparent: bool
+    ) -> None:
         self._load_app = load_app
         self._options = options
+        self._transparent = transparent
         super().__init__()
 
     def load_config(self) -> None:
@@ -58,6 +86,8 @@ class _GunicornApp(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> WsgiApp:
+        if self._transparent:  # in the worker; gthread's wsgi.create() builds this class
+            gunicorn.http.wsgi.Response = _AppServerAndDate
         return self._load_app()
 
 
@@ -70,11 +100,21 @@ def serve(
     threads: int = 8,
     name: str = "strangler",
     access_log: bool = False,
+    also_bind: Sequence[tuple[str, int]] = (),
+    transparent: bool = False,
 ) -> None:
-    """Run gunicorn until it is told to stop; `load_app` runs once in each worker."""
-    check_address(host, port)
+    """Run gunicorn until it is told to stop; `load_app` runs once in each worker.
+
+    `also_bind`: more addresses the same app listens on (it tells them apart by
+    SERVER_PORT, the listener's own port). `transparent`, for a proxy: no
+    client is trusted to set the scheme (X-Forwarded-Proto and the like), and
+    the app's `Server` and `Date` are sent instead of gunicorn's.
+    """
+    addresses = [(host, port), *also_bind]
+    for address in addresses:
+        check_address(*address)
     options: dict[str, Any] = {
-        "bind": f"{host}:{port}",
+        "bind": [f"{bind_host}:{bind_port}" for bind_host, bind_port in addresses],
         "workers": workers,
         "threads": threads,
         "worker_class": "gthread",
@@ -85,4 +125,6 @@ def serve(
         "errorlog": "-",
         "loglevel": "warning",
     }
-    _GunicornApp(load_app, options).run()
+    if transparent:
+        options["forwarded_allow_ips"] = ""
+    _GunicornApp(load_app, options, transparent=transparent).run()

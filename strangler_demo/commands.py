@@ -115,10 +115,11 @@ def _show_parity(stack: RunningStack, monolith_db_url: str, parity_products: int
 def _wait_forever(stack: RunningStack, workdir: Path) -> None:
     click.echo(
         f"\nThe stack is up (Ctrl-C stops it):\n"
-        f"  proxy     {stack.proxy_url}   (try {stack.proxy_url}/_strangler/routes)\n"
+        f"  proxy     {stack.proxy_url}\n"
+        f"  admin     {stack.admin_url}   (try {stack.admin_url}/_strangler/routes)\n"
         f"  monolith  {stack.monolith_url}\n"
         f"  broker    {stack.amqp_uri}\n"
-        f"  routes    {stack.routes_path}\n"
+        f"  routes    {stack.routes_path}   (the proxy's --monolith, --amqp-uri win over it)\n"
         f"  logs      {workdir / 'logs'}"
     )
     while True:

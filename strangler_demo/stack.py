@@ -7,7 +7,7 @@ gunicorn-served proxy in front, all on free ports, all stopped by the group.
 
 from __future__ import annotations
 
-import re
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +39,7 @@ class StackDatabases:
 class RunningStack:
     monolith_url: str
     proxy_url: str
+    admin_url: str  # the proxy's admin endpoints, on a loopback port of their own
     routes_path: Path
     amqp_uri: str
 
@@ -49,15 +50,6 @@ def sqlite_databases(workdir: Path) -> StackDatabases:
         monolith_url=f"sqlite:///{workdir / 'monolith.sqlite3'}",
         catalog_url=f"sqlite:///{workdir / 'catalog_service.sqlite3'}",
     )
-
-
-def write_routes_file(path: Path, *, monolith_url: str, amqp_uri: str) -> Path:
-    """The catalog routes file, pointed at this stack's monolith and broker."""
-    text = CATALOG_ROUTES_TEMPLATE.read_text()
-    text = re.sub(r'(?m)^monolith = ".*"$', f'monolith = "{monolith_url}"', text)
-    text = re.sub(r'(?m)^amqp_uri = ".*"$', f'amqp_uri = "{amqp_uri}"', text)
-    path.write_text(text)
-    return path
 
 
 def start_stack(
@@ -71,7 +63,7 @@ def start_stack(
             hint="stop the other one (another `strangler demo --keep-running`?)"
             " or set AMQP_URI to another vhost",
         )
-    monolith_port, proxy_port = free_port(), free_port()
+    monolith_port, proxy_port, admin_port = free_port(), free_port(), free_port()
     monolith_url = f"http://127.0.0.1:{monolith_port}"
     monolith = group.start(
         "monolith",
@@ -101,23 +93,33 @@ def start_stack(
     monolith.wait_ready(http_ok(f"{monolith_url}/healthz"), START_TIMEOUT)
     catalog.wait_ready(rpc_consumer_ready(amqp_uri, "catalog"), START_TIMEOUT)
 
-    routes_path = write_routes_file(
-        workdir / "routes.toml", monolith_url=monolith_url, amqp_uri=amqp_uri
-    )
+    # a copy the tests may rewrite; the command line points it at this stack
+    routes_path = Path(shutil.copyfile(CATALOG_ROUTES_TEMPLATE, workdir / "routes.toml"))
     proxy_url = f"http://127.0.0.1:{proxy_port}"
+    admin_url = f"http://127.0.0.1:{admin_port}"
     proxy = group.start(
         "proxy",
         strangler_argv(
             "proxy",
             "--routes",
             str(routes_path),
+            "--monolith",
+            monolith_url,
+            "--amqp-uri",
+            amqp_uri,
             "--port",
             str(proxy_port),
+            "--admin-port",
+            str(admin_port),
             "--workers",
             "1",
         ),
     )
-    proxy.wait_ready(http_ok(f"{proxy_url}/_strangler/health"), START_TIMEOUT)
+    proxy.wait_ready(http_ok(f"{admin_url}/_strangler/health"), START_TIMEOUT)
     return RunningStack(
-        monolith_url=monolith_url, proxy_url=proxy_url, routes_path=routes_path, amqp_uri=amqp_uri
+        monolith_url=monolith_url,
+        proxy_url=proxy_url,
+        admin_url=admin_url,
+        routes_path=routes_path,
+        amqp_uri=amqp_uri,
     )

@@ -6,33 +6,37 @@ import json
 import logging
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from strangler.errors import UsageError
+from strangler_proxy.routes_schema import schema_text
 
-ROUTES_HELP = """Run the strangler-fig proxy in front of the monolith.
+if TYPE_CHECKING:
+    from strangler_proxy.admin import AdminAccess
+
+PROXY_HELP = f"""Run the strangler-fig proxy in front of the monolith.
 
 Requests matching a route in the routes file go to a Nameko service (all of
 them, a canary percentage, or as a shadow copy); everything else goes to the
-monolith. The routes file is checked first and re-read when it changes.
+monolith, exactly as the client sent it. The routes file is checked first and
+re-read when it changes.
+
+Admin endpoints (/_strangler/health, /_strangler/routes, /_strangler/stats)
+are off unless asked for: --admin-port serves them on 127.0.0.1 at that port;
+--admin-token (or STRANGLER_ADMIN_TOKEN) also serves them on the public port,
+to requests with `Authorization: Bearer <token>`, and then is needed on the
+admin port too. Without a token, /_strangler/... on the public port goes to
+the monolith like any other path.
 
 \b
-Routes file (TOML):
-  monolith = "http://127.0.0.1:8000"
-  amqp_uri = "amqp://guest:guest@127.0.0.1:5672/"   # optional
-  rpc_timeout = 5.0                                # optional, seconds
-  [[route]]
-  path = "/api/catalog/products/<int:product_id>"
-  methods = ["GET"]                                # optional, default GET
-  target = "catalog.get_product"
-  mode = "canary"            # monolith | shadow | canary | service
-  percent = 25               # canary only
-  sticky = "cookie:session"  # canary only: cookie:<name> | header:<name> | ip
+Routes file (TOML), every key:
+{schema_text()}
 """
 
 
-@click.command(help=ROUTES_HELP)
+@click.command(help=PROXY_HELP)
 @click.option(
     "--routes",
     "routes_path",
@@ -44,30 +48,87 @@ Routes file (TOML):
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
-def proxy(routes_path: Path, host: str, port: int, workers: int, threads: int) -> None:
+@click.option("--monolith", "monolith", metavar="URL", help="The monolith, over the file's.")
+@click.option("--amqp-uri", "amqp_uri", metavar="URI", help="The broker, over the file's.")
+@click.option(
+    "--admin-port",
+    type=click.IntRange(1, 65535),
+    help="Serve the admin endpoints on 127.0.0.1 at this port.  [default: off]",
+)
+@click.option(
+    "--admin-token",
+    envvar="STRANGLER_ADMIN_TOKEN",
+    metavar="TOKEN",
+    help="Bearer token for the admin endpoints; also serves them on the public port"
+    " (prefer the variable: a command line is visible to other users).",
+)
+def proxy(
+    routes_path: Path,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    monolith: str | None,
+    amqp_uri: str | None,
+    admin_port: int | None,
+    admin_token: str | None,
+) -> None:
+    from strangler.broker import amqp_uri_from_env
     from strangler.wsgi_server import check_address, serve
     from strangler_proxy.app import create_app
-    from strangler_proxy.routes_file import load_routes
+    from strangler_proxy.routes_file import RoutesFile, amqp_uri_problem, monolith_problem
 
-    table = load_routes(routes_path)
-    check_address(host, port)
-    routes_path = routes_path.resolve()
+    for option, value, problem in (
+        ("--monolith", monolith, monolith_problem),
+        ("--amqp-uri", amqp_uri, amqp_uri_problem),
+    ):
+        reason = None if value is None else problem(value)
+        if reason is not None:
+            raise UsageError(f"{option} {reason}")
+    admin = _admin_access(port, admin_port, admin_token)
+    source = RoutesFile(
+        routes_path.resolve(), monolith, amqp_uri, default_amqp_uri=amqp_uri_from_env()
+    )
+    table = source.load()
+    admin_bind = () if admin_port is None else (("127.0.0.1", admin_port),)
+    for address in ((host, port), *admin_bind):
+        check_address(*address)
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    click.echo(
-        f"strangler proxy: {len(table.routes)} route(s) from {routes_path},"
-        f" monolith {table.settings.monolith}"
-    )
-    click.echo(f"listening on http://{host}:{port}/")
+    logging.getLogger("pika").setLevel(logging.CRITICAL)  # its failures reach our log as ours
+    click.echo(f"strangler proxy: {len(table.routes)} route(s), listening on http://{host}:{port}/")
+    click.echo(_admin_banner(admin))
     serve(
-        lambda: create_app(routes_path, fallback_table=table, watch_sighup=True),
+        lambda: create_app(source, fallback_table=table, admin=admin, watch_sighup=True),
         host=host,
         port=port,
         workers=workers,
         threads=threads,
         name="strangler-proxy",
+        also_bind=admin_bind,
+        transparent=True,
     )
+
+
+def _admin_access(port: int, admin_port: int | None, token: str | None) -> AdminAccess:
+    from strangler_proxy.admin import AdminAccess
+
+    if admin_port == port:
+        raise UsageError(f"--admin-port {admin_port} is the public --port; choose another")
+    if token is not None and not re.fullmatch(r"[\x21-\x7e]{16,}", token):
+        raise UsageError(
+            "--admin-token must be at least 16 printable characters, without spaces",
+            hint="e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`",
+        )
+    return AdminAccess(port=admin_port, token=token)
+
+
+def _admin_banner(admin: AdminAccess) -> str:
+    where = [f"http://127.0.0.1:{admin.port}/_strangler/"] if admin.port else []
+    if admin.token is not None:
+        where.append("the public port with the bearer token")
+    return "admin endpoints: " + (" and ".join(where) if where else "off")
 
 
 def _check_url(option: str, url: str) -> str:

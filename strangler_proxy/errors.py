@@ -1,8 +1,10 @@
 """The proxy's own error classes and THE table mapping them to HTTP answers.
 
-Foreign errors (pika, urllib3, nameko replies) are translated into these
+Foreign errors (pika, http.client, nameko replies) are translated into these
 classes at the boundary; `http_error_for` is the one place that decides the
-status code and the JSON error code a client sees.
+status code, the JSON error code and the message a client sees. An error's own
+message may carry details for the log; the client's message never names an
+address, a file or a credential.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ class RoutesFileError(StranglerError):
         self.source = source
         self.line = line
         self.reason = reason
+
+    @property
+    def without_source(self) -> str:
+        """`line N: <reason>`: the error without the file's path, fit for the admin view."""
+        return self.reason if self.line is None else f"line {self.line}: {self.reason}"
 
 
 class ProxyError(StranglerError):
@@ -72,11 +79,24 @@ class PayloadTooLarge(ProxyError):
 
 
 class MonolithUnavailable(ProxyError):
-    """The monolith could not be reached or did not answer in time."""
+    """The monolith could not be reached."""
 
-    def __init__(self, detail: str, *, timed_out: bool) -> None:
-        super().__init__(f"the monolith did not answer: {detail}")
-        self.timed_out = timed_out
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"cannot reach the monolith: {detail}")
+
+
+class MonolithTimeout(ProxyError):
+    """The monolith did not answer in time."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"the monolith did not answer in time: {detail}")
+
+
+class MonolithBadResponse(ProxyError):
+    """The monolith took the request but broke off or sent something that is not HTTP."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"the monolith sent no valid response: {detail}")
 
 
 @dataclass(frozen=True)
@@ -104,6 +124,16 @@ def is_expected_remote_error(error: RemoteError) -> bool:
     return error.exc_type in REMOTE_ERROR_STATUS
 
 
+# Errors answered the same whatever their details (those go to the log only).
+FIXED_ANSWERS: tuple[tuple[type[ProxyError], HttpError], ...] = (
+    (ServiceTimeout, HttpError(504, "gateway_timeout", "the service did not answer in time")),
+    (ServiceUnavailable, HttpError(503, "service_unavailable", "the service is unavailable")),
+    (MonolithTimeout, HttpError(504, "gateway_timeout", "the monolith did not answer in time")),
+    (MonolithUnavailable, HttpError(503, "service_unavailable", "the monolith is unavailable")),
+    (MonolithBadResponse, HttpError(502, "bad_gateway", "the monolith sent no valid response")),
+)
+
+
 def http_error_for(error: ProxyError) -> HttpError:
     """THE mapping from a proxy error to the HTTP error the client gets."""
     if isinstance(error, RemoteError):
@@ -111,16 +141,11 @@ def http_error_for(error: ProxyError) -> HttpError:
         if mapped is None:
             return INTERNAL_ERROR
         return HttpError(mapped[0], mapped[1], error.value)
+    # these two describe the client's own request, so their message is shown
     if isinstance(error, MalformedRequest):
         return HttpError(400, "bad_request", error.message)
     if isinstance(error, PayloadTooLarge):
         return HttpError(413, "payload_too_large", error.message)
-    if isinstance(error, ServiceTimeout):
-        return HttpError(504, "gateway_timeout", error.message)
-    if isinstance(error, MonolithUnavailable):
-        if error.timed_out:
-            return HttpError(504, "gateway_timeout", error.message)
-        return HttpError(503, "service_unavailable", error.message)
-    if isinstance(error, ServiceUnavailable):
-        return HttpError(503, "service_unavailable", error.message)
-    return INTERNAL_ERROR
+    return next(
+        (answer for kind, answer in FIXED_ANSWERS if isinstance(error, kind)), INTERNAL_ERROR
+    )

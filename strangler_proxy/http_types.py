@@ -7,17 +7,54 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, unquote
 
 from strangler_proxy.errors import HttpError
 
 Headers = tuple[tuple[str, str], ...]
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
 
 
 def first_header(headers: Headers, name: str) -> str | None:
     """The first value of header `name` (case-insensitive), or None."""
     wanted = name.lower()
     return next((value for key, value in headers if key.lower() == wanted), None)
+
+
+def without_headers(headers: Headers, *names: str) -> Headers:
+    """`headers` less every field named (case-insensitive)."""
+    dropped = {name.lower() for name in names}
+    return tuple((key, value) for key, value in headers if key.lower() not in dropped)
+
+
+def end_to_end_headers(headers: Headers) -> Headers:
+    """Drop hop-by-hop headers, including those the Connection header names."""
+    named = {
+        token.strip().lower()
+        for key, value in headers
+        if key.lower() == "connection"
+        for token in value.split(",")
+    }
+    return without_headers(headers, *HOP_BY_HOP, *named)
+
+
+def decode_path(raw_path: str) -> str:
+    """A raw path decoded as gunicorn and werkzeug do (`%2F` is `/`, UTF-8, bad bytes replaced)."""
+    return unquote(raw_path, errors="replace")
 
 
 @dataclass(frozen=True)
@@ -34,19 +71,33 @@ class RouteMatch:
 class Request:
     """An incoming HTTP request, read fully, as the backends need it.
 
-    `path` is decoded (for matching); `raw_path` is as the client sent it (for forwarding).
+    `target` is the one source of the path: the origin-form request target
+    (raw path, then `?` and the raw query when the client sent one) exactly as
+    the monolith gets it; `path`, the one routes are matched on, is decoded
+    from it as the monolith's server decodes it.
     """
 
     method: str
-    path: str
-    query_string: str = ""
-    raw_path: str = ""
+    target: str
     headers: Headers = ()
     body: bytes = b""
     remote_addr: str = ""
     scheme: str = "http"
     request_id: str = ""
     match: RouteMatch | None = None
+
+    @property
+    def raw_path(self) -> str:
+        return self.target.split("?", 1)[0]
+
+    @property
+    def query_string(self) -> str:
+        return self.target.partition("?")[2]
+
+    @property
+    def path(self) -> str:
+        """The decoded path, as the monolith's routing sees `target`."""
+        return decode_path(self.raw_path)
 
     def header(self, name: str) -> str | None:
         """The first value of a header (case-insensitive), or None."""
@@ -72,20 +123,19 @@ class Request:
             params.setdefault(key, value)
         return params
 
-    @property
-    def target(self) -> str:
-        """Path plus query string, as sent on the request line."""
-        path = self.raw_path or quote(self.path)
-        return f"{path}?{self.query_string}" if self.query_string else path
-
 
 @dataclass(frozen=True)
 class Response:
-    """An HTTP response, body read fully."""
+    """An HTTP response, body read fully.
+
+    `reason` is the upstream's reason phrase as sent (maybe empty); None for
+    an answer the proxy made itself, which gets the standard phrase.
+    """
 
     status: int
     headers: Headers = ()
     body: bytes = b""
+    reason: str | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of a header (case-insensitive), or None."""

@@ -2,6 +2,7 @@
 
 The file is checked at most once per interval (on requests) or on demand
 (SIGHUP); a bad new file is logged and the last good table stays in use.
+`last_error` says why, without the file's path (the admin view shows it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from strangler_proxy.errors import RoutesFileError
 from strangler_proxy.route_table import RouteTable
-from strangler_proxy.routes_file import load_routes
+from strangler_proxy.routes_file import RoutesFile
 from strangler_proxy.rules import RouteMatcher
 
 log = logging.getLogger(__name__)
@@ -43,17 +44,17 @@ class LiveRoutes:
 
     def __init__(
         self,
-        path: Path,
+        source: RoutesFile,
         initial: RouteTable,
         *,
         interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         initial_error: str | None = None,
     ) -> None:
-        self.path = path
+        self.source = source
         self.last_error = initial_error
         self._active = ActiveTable(initial, RouteMatcher(initial.routes))
-        self._seen = _signature(path)
+        self._seen = _signature(source.path)
         self._interval = interval
         self._clock = clock
         self._next_check = clock() + interval
@@ -76,7 +77,7 @@ class LiveRoutes:
         try:
             forced, self._forced = self._forced, False
             self._next_check = now + self._interval
-            signature = _signature(self.path)
+            signature = _signature(self.source.path)
             if signature == self._seen and not forced:
                 return
             self._seen = signature
@@ -86,11 +87,11 @@ class LiveRoutes:
 
     def _reload(self) -> None:
         try:
-            table = load_routes(self.path)
+            table = self.source.load()
         except RoutesFileError as exc:
-            self.last_error = exc.message
-            log.error("routes file not reloaded, keeping the last good table: %s", exc)
+            self.last_error = exc.without_source
+            log.error("routes file not reloaded, keeping the last good table: %s", self.last_error)
             return
         self._active = ActiveTable(table, RouteMatcher(table.routes))
         self.last_error = None
-        log.warning("routes file reloaded: %d routes from %s", len(table.routes), self.path)
+        log.warning("routes file reloaded: %d routes", len(table.routes))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,6 +11,7 @@ from strangler.broker import DEFAULT_AMQP_URI
 Mode = Literal["monolith", "shadow", "canary", "service"]
 MODES: tuple[Mode, ...] = ("monolith", "shadow", "canary", "service")
 StickySource = Literal["cookie", "header", "ip"]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_RPC_TIMEOUT = 5.0
 DEFAULT_MONOLITH_TIMEOUT = 30.0
@@ -57,12 +59,14 @@ class Route:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the backends are and how long to wait for them."""
+    """Where the backends are, how long to wait for them, and what the proxy adds."""
 
     monolith: str
     amqp_uri: str = DEFAULT_AMQP_URI
     rpc_timeout: float = DEFAULT_RPC_TIMEOUT
     monolith_timeout: float = DEFAULT_MONOLITH_TIMEOUT
+    trusted_proxies: tuple[Network, ...] = ()
+    backend_headers: bool = True
 
 
 @dataclass(frozen=True)

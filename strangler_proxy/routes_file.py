@@ -1,54 +1,46 @@
 """Read and validate the proxy's routes file (TOML).
 
-Format::
+Its keys are defined once, in `routes_schema.py` (shown by `strangler proxy
+--help` and in docs/contracts.md). Modes: `monolith` forwards to the monolith;
+`shadow` answers from the monolith and also asks the service (GET/HEAD only)
+to compare; `canary` sends `percent` % of clients to the service (stable per
+sticky key, else per request); `service` sends everything to the service. A
+route is a duplicate when an earlier one has the same rule (up to parameter
+names) and shares a method.
 
-    monolith = "http://127.0.0.1:8000"              # required: base URL of the monolith
-    amqp_uri = "amqp://guest:guest@127.0.0.1:5672/"  # optional (this default)
-    rpc_timeout = 5.0                                # optional: seconds to wait for a service
-    monolith_timeout = 30.0                          # optional: seconds to wait for the monolith
-
-    [[route]]
-    path = "/api/catalog/products/<int:product_id>"  # required: a Flask rule
-    methods = ["GET"]              # optional, default ["GET"] (GET implies HEAD)
-    target = "catalog.get_product" # "service.method"; optional for mode monolith
-    mode = "canary"                # required: monolith | shadow | canary | service
-    percent = 25                   # canary only, required there: 0-100
-    sticky = "cookie:session"      # canary only: cookie:<name> | header:<name> | ip
-
-Modes: `monolith` forwards to the monolith; `shadow` answers from the monolith and
-also asks the service (GET/HEAD only) to compare; `canary` sends `percent` % of
-clients to the service (stable per sticky key, else per request); `service`
-sends everything to the service. A route is a duplicate when an earlier one has
-the same rule (up to parameter names) and shares a method.
-
-Every error is a RoutesFileError naming the line and the reason.
+Every error is a RoutesFileError naming the line and the reason; a URL it
+quotes has its password hidden.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from strangler.tomlfiles import kind, syntax_problem, unknown_key_reason
 from strangler_proxy.errors import RoutesFileError
+from strangler_proxy.redaction import hide_password
 from strangler_proxy.route_table import (
     DEFAULT_AMQP_URI,
     DEFAULT_MONOLITH_TIMEOUT,
     DEFAULT_RPC_TIMEOUT,
     MODES,
     Mode,
+    Network,
     Route,
     RouteTable,
     Settings,
     StickyKey,
 )
+from strangler_proxy.routes_schema import HTTP_METHODS, ROUTE, ROUTE_TABLE, TOP_LEVEL
 from strangler_proxy.rules import rule_problem
 
-TOP_LEVEL_KEYS = ("monolith", "amqp_uri", "rpc_timeout", "monolith_timeout", "route")
-ROUTE_KEYS = ("path", "methods", "target", "mode", "percent", "sticky")
-HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+TOP_LEVEL_KEYS = tuple(key.name for key in TOP_LEVEL)
+ROUTE_KEYS = tuple(key.name for key in ROUTE)
 
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 _TARGET = re.compile(rf"^({_IDENTIFIER})\.({_IDENTIFIER})$")
@@ -96,8 +88,46 @@ class _SourceLines:
         return self.route(route_index) if route_index is not None else None
 
 
-def load_routes(path: Path) -> RouteTable:
-    """Read and validate a routes file."""
+def monolith_problem(url: str) -> str | None:
+    """Why `url` cannot be the monolith's base URL, or None (the file and --monolith share it)."""
+    if re.match(r"^https?://[^/\s]+", url):
+        return None
+    return f"must be an http:// or https:// URL, got {hide_password(url)!r}"
+
+
+def amqp_uri_problem(uri: str) -> str | None:
+    """Why `uri` cannot be the broker's URI, or None (file, --amqp-uri and AMQP_URI share it)."""
+    if re.match(r"^amqps?://", uri):
+        return None
+    return f"must be an amqp:// or amqps:// URI, got {hide_password(uri)!r}"
+
+
+@dataclass(frozen=True)
+class RoutesFile:
+    """A routes file and what the command line puts over it: the proxy's source of routes.
+
+    The broker is `--amqp-uri`, else the file's `amqp_uri`, else `default_amqp_uri`
+    (the AMQP_URI environment variable); the monolith is `--monolith`, else the file's.
+    """
+
+    path: Path
+    monolith: str | None = None
+    amqp_uri: str | None = None
+    default_amqp_uri: str = DEFAULT_AMQP_URI
+
+    def load(self) -> RouteTable:
+        # with --amqp-uri the environment's is never used, so it is not checked either
+        table = load_routes(self.path, default_amqp_uri=self.amqp_uri or self.default_amqp_uri)
+        settings = table.settings
+        if self.monolith is not None:
+            settings = replace(settings, monolith=self.monolith.rstrip("/"))
+        if self.amqp_uri is not None:
+            settings = replace(settings, amqp_uri=self.amqp_uri)
+        return replace(table, settings=settings)
+
+
+def load_routes(path: Path, *, default_amqp_uri: str = DEFAULT_AMQP_URI) -> RouteTable:
+    """Read and validate a routes file; `default_amqp_uri` is the broker when it names none."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -106,16 +136,18 @@ def load_routes(path: Path) -> RouteTable:
         ) from exc
     except UnicodeDecodeError as exc:
         raise RoutesFileError(str(path), None, "the routes file is not UTF-8 text") from exc
-    return parse_routes(text, source=str(path))
+    return parse_routes(text, source=str(path), default_amqp_uri=default_amqp_uri)
 
 
-def parse_routes(text: str, source: str = "<routes>") -> RouteTable:
+def parse_routes(
+    text: str, source: str = "<routes>", *, default_amqp_uri: str = DEFAULT_AMQP_URI
+) -> RouteTable:
     """Validate the text of a routes file into a RouteTable."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(exc, source) from exc
-    return _Validator(text, source).table(data)
+    return _Validator(text, source, default_amqp_uri).table(data)
 
 
 def _syntax_error(exc: tomllib.TOMLDecodeError, source: str) -> RoutesFileError:
@@ -129,9 +161,10 @@ def _rule_signature(path: str) -> str:
 
 
 class _Validator:
-    def __init__(self, text: str, source: str) -> None:
+    def __init__(self, text: str, source: str, default_amqp_uri: str) -> None:
         self._lines = _SourceLines(text)
         self._source = source
+        self._default_amqp_uri = default_amqp_uri
 
     def _fail(
         self, reason: str, key: str | None = None, route: int | None = None
@@ -149,9 +182,9 @@ class _Validator:
         for key in data:
             if key not in TOP_LEVEL_KEYS:
                 raise self._fail(unknown_key_reason(key, TOP_LEVEL_KEYS, "at the top level"), key)
-        raw_routes = data.get("route", [])
+        raw_routes = data.get(ROUTE_TABLE, [])
         if not isinstance(raw_routes, list) or not all(isinstance(r, dict) for r in raw_routes):
-            raise self._fail("'route' must be written as [[route]] tables", "route")
+            raise self._fail("'route' must be written as [[route]] tables", ROUTE_TABLE)
         routes = tuple(self._route(index, raw) for index, raw in enumerate(raw_routes))
         self._check_duplicates(routes)
         return RouteTable(self._settings(data), routes)
@@ -160,19 +193,48 @@ class _Validator:
         if "monolith" not in data:
             raise self._fail("missing key 'monolith' (e.g. monolith = \"http://127.0.0.1:8000\")")
         monolith = self._string(data, "monolith")
-        if not re.match(r"^https?://[^/\s]+", monolith):
-            raise self._fail(
-                f"'monolith' must be an http:// or https:// URL, got {monolith!r}", "monolith"
-            )
-        amqp_uri = self._string(data, "amqp_uri") if "amqp_uri" in data else DEFAULT_AMQP_URI
-        if not re.match(r"^amqps?://", amqp_uri):
-            raise self._fail(f"'amqp_uri' must be an amqp:// URI, got {amqp_uri!r}", "amqp_uri")
+        problem = monolith_problem(monolith)
+        if problem is not None:
+            raise self._fail(f"'monolith' {problem}", "monolith")
+        if "amqp_uri" in data:
+            amqp_uri = self._string(data, "amqp_uri")
+            problem = amqp_uri_problem(amqp_uri)
+            if problem is not None:
+                raise self._fail(f"'amqp_uri' {problem}", "amqp_uri")
+        else:
+            amqp_uri = self._default_amqp_uri
+            problem = amqp_uri_problem(amqp_uri)
+            if problem is not None:
+                raise self._fail(f"no 'amqp_uri' here, and AMQP_URI {problem}")
         return Settings(
             monolith=monolith.rstrip("/"),
             amqp_uri=amqp_uri,
             rpc_timeout=self._seconds(data, "rpc_timeout", DEFAULT_RPC_TIMEOUT),
             monolith_timeout=self._seconds(data, "monolith_timeout", DEFAULT_MONOLITH_TIMEOUT),
+            trusted_proxies=self._networks(data, "trusted_proxies"),
+            backend_headers=self._boolean(data, "backend_headers", default=True),
         )
+
+    def _networks(self, data: dict[str, Any], key: str) -> tuple[Network, ...]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self._fail(f"{key!r} must be a list of strings, got {kind(value)}", key)
+        networks = []
+        for item in value:
+            try:
+                networks.append(ipaddress.ip_network(item))
+            except ValueError:
+                raise self._fail(
+                    f'{key!r}: {item!r} is not an IP address or network (e.g. "10.0.0.0/8")',
+                    key,
+                ) from None
+        return tuple(networks)
+
+    def _boolean(self, data: dict[str, Any], key: str, *, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            raise self._fail(f"{key!r} must be true or false, got {kind(value)}", key)
+        return value
 
     def _string(self, data: dict[str, Any], key: str, route: int | None = None) -> str:
         value = data[key]

@@ -133,7 +133,8 @@ class RpcClient:
             return link
         try:
             link = _Link(self._parameters())
-        except AMQPError as exc:
+        # OSError: an unknown host (pika lets socket.gaierror through); ValueError: a bad URI
+        except (AMQPError, OSError, ValueError) as exc:
             raise ServiceUnavailable(service, "broker down") from exc
         self._local.link = link
         return link

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from strangler_proxy.http_types import Request, Response
+from strangler_proxy.route_table import Settings
 
 
 class Backend(Protocol):
     """Anything that turns a request into a response (or raises a ProxyError)."""
 
     def handle(self, request: Request) -> Response: ...
+
+
+@dataclass(frozen=True)
+class Backends:
+    """The backends for one set of settings, and how to check they are reachable."""
+
+    monolith: Backend
+    service: Backend
+    monolith_reachable: Callable[[], bool]
+    broker_reachable: Callable[[], bool]
+
+
+BackendFactory = Callable[[Settings], Backends]

@@ -78,8 +78,8 @@ def doc_script(doc: str, blocks: list[Block]) -> str:
 
 
 def ports_used(script: str) -> list[int]:
-    """The fixed ports the script's servers listen on (`--port N`)."""
-    return sorted({int(port) for port in re.findall(r"--port[ =](\d+)", script)})
+    """The fixed ports the script's servers listen on (`--port N`, `--admin-port N`)."""
+    return sorted({int(port) for port in re.findall(r"--(?:admin-)?port[ =](\d+)", script)})
 
 
 def _busy(port: int) -> bool:
@@ -252,11 +252,13 @@ def test_runnable_blocks_are_found_by_their_info_string() -> None:
 
 
 def test_script_marks_each_block_and_finds_its_ports() -> None:
-    script = doc_script("X.md", [Block(3, "serve --port 8000 &"), Block(9, "proxy --port=8081")])
+    script = doc_script(
+        "X.md", [Block(3, "serve --port 8000 &"), Block(9, "proxy --port=8081 --admin-port 9081")]
+    )
     assert script.startswith("set -euo pipefail\n")
     assert f"echo '{MARKER} X.md:3'\nserve --port 8000 &\n" in script
     assert _failing_block(f"{MARKER} X.md:3\nok\n{MARKER} X.md:9\nboom\n") == "X.md:9"
-    assert ports_used(script) == [8000, 8081]
+    assert ports_used(script) == [8000, 8081, 9081]
 
 
 @pytest.mark.rabbitmq

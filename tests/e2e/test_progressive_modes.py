@@ -77,7 +77,7 @@ def _get(url: str, headers: dict[str, str] | None = None) -> Answer:
 
 
 def _admin(stack: Stack, view: str) -> dict[str, Any]:
-    answer = _get(f"{stack.running.proxy_url}/_strangler/{view}")
+    answer = _get(f"{stack.running.admin_url}/_strangler/{view}")
     assert answer.status == 200, answer.body
     body: dict[str, Any] = answer.body
     return body
@@ -203,7 +203,7 @@ def test_a_bad_edit_keeps_the_last_good_table_and_names_the_line(stack: Stack) -
         "the proxy to report the bad routes file",
     )
 
-    assert error.startswith(f"{routes_path}:{bad_line}: route #1: unknown key 'mdoe'"), error
+    assert error.startswith(f"line {bad_line}: route #1: unknown key 'mdoe'"), error
     assert "did you mean 'mode'?" in error
     modes = {route["mode"] for route in _admin(stack, "routes")["routes"]}
     assert modes == {"shadow"}

@@ -79,17 +79,21 @@ mode = "service"
 class Stack:
     monolith: str
     proxy: str
+    admin: str
     amqp_uri: str
     logs: Path
 
 
-def start_proxy(group: ProcessGroup, routes: Path) -> str:
-    port = free_port()
-    argv = strangler_argv("proxy", "--routes", str(routes), "--port", str(port), "--threads", "4")
-    process = group.start(f"proxy-{port}", argv)
-    url = f"http://127.0.0.1:{port}"
-    process.wait_ready(http_ok(url + "/_strangler/health"), timeout=30)
-    return url
+def start_proxy(group: ProcessGroup, routes: Path) -> tuple[str, str]:
+    """The proxy's public and admin base URLs, once it answers."""
+    port, admin_port = free_port(), free_port()
+    argv = strangler_argv(
+        "proxy", "--routes", str(routes), "--port", str(port), "--admin-port", str(admin_port)
+    )
+    process = group.start(f"proxy-{port}", [*argv, "--threads", "4"])
+    admin = f"http://127.0.0.1:{admin_port}"
+    process.wait_ready(http_ok(admin + "/_strangler/health"), timeout=30)
+    return f"http://127.0.0.1:{port}", admin
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +104,8 @@ def stack(amqp_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         start_service(group, amqp_uri, "ProxyEchoService", "proxy_echo")
         routes = logs / "routes.toml"
         routes.write_text(ROUTES.format(monolith=monolith, amqp_uri=amqp_uri))
-        yield Stack(monolith, start_proxy(group, routes), amqp_uri, logs)
+        proxy, admin = start_proxy(group, routes)
+        yield Stack(monolith, proxy, admin, amqp_uri, logs)
     delete_queues(amqp_uri, "rpc-proxy_echo", "rpc-proxy_spare")
 
 
@@ -168,7 +173,7 @@ def test_the_monolith_sees_forwarding_headers_and_no_hop_by_hop_ones(stack: Stac
         headers={"X-Forwarded-For": "9.9.9.9", "Connection": "keep-alive, X-Drop", "X-Drop": "1"},
     )
     seen = response.json()
-    assert seen["x-forwarded-for"] == "9.9.9.9, 127.0.0.1"
+    assert seen["x-forwarded-for"] == "127.0.0.1"  # the client's own is not trusted
     assert seen["x-forwarded-proto"] == "http"
     assert seen["x-forwarded-host"] == stack.proxy.removeprefix("http://")
     assert seen["x-request-id"] == response.headers["X-Request-Id"]
@@ -213,15 +218,15 @@ def test_reads_and_unsent_writes_fall_back_when_the_service_stops(
 
 def test_admin_endpoints_report_health_routes_and_stats(stack: Stack) -> None:
     call(stack.proxy + "/api/items/1")
-    health = call(stack.proxy + "/_strangler/health").json()
+    health = call(stack.admin + "/_strangler/health").json()
     assert health["status"] == "ok"
     assert health["broker"]["reachable"] and health["monolith"]["reachable"]
-    routes = call(stack.proxy + "/_strangler/routes").json()
+    routes = call(stack.admin + "/_strangler/routes").json()
     assert routes["routes"][0]["target"] == "proxy_echo.get_item"
     assert "guest:***@" in routes["amqp_uri"]
     # two workers keep their own counters: ask until this worker has seen one request
     counted = [
-        call(stack.proxy + "/_strangler/stats").json()["routes"].get("/api/items/<int:item_id>")
+        call(stack.admin + "/_strangler/stats").json()["routes"].get("/api/items/<int:item_id>")
         for _ in range(10)
     ]
     assert any(entry and entry["backends"].get("service") for entry in counted)
@@ -271,7 +276,7 @@ def test_the_proxy_refuses_a_bad_routes_file_and_every_process_stops(tmp_path: P
     good = tmp_path / "good.toml"
     good.write_text('monolith = "http://127.0.0.1:1"\n')
     with ProcessGroup(tmp_path / "logs") as group:
-        proxy = start_proxy(group, good)
+        proxy, _ = start_proxy(group, good)
         assert "listening on" in group.processes[0].log_tail()
         unreachable = call(proxy + "/anything")
         assert unreachable.status == 503

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from strangler_proxy.app import Backends, ProxyApp
+from strangler_proxy.admin import AdminAccess
+from strangler_proxy.app import ProxyApp
+from strangler_proxy.backends import Backends
 from strangler_proxy.backends.nameko_rpc import NamekoBackend
 from strangler_proxy.http_types import Request, Response
 from strangler_proxy.reload import LiveRoutes
 from strangler_proxy.route_table import Settings
-from strangler_proxy.routes_file import load_routes
+from strangler_proxy.routes_file import RoutesFile
 
 MONOLITH_HEADERS = (
     ("Content-Type", "application/json"),
@@ -69,10 +71,12 @@ def memory_app(
     draw: Callable[[], float] = lambda: 0.5,
     interval: float = 1.0,
     clock: Callable[[], float] | None = None,
+    admin: AdminAccess | None = None,
 ) -> ProxyApp:
+    source = RoutesFile(routes_path)
     live = (
-        LiveRoutes(routes_path, load_routes(routes_path), interval=interval, clock=clock)
+        LiveRoutes(source, source.load(), interval=interval, clock=clock)
         if clock is not None
-        else LiveRoutes(routes_path, load_routes(routes_path), interval=interval)
+        else LiveRoutes(source, source.load(), interval=interval)
     )
-    return ProxyApp(live, memory_backends(monolith, rpc), draw=draw)
+    return ProxyApp(live, memory_backends(monolith, rpc), draw=draw, admin=admin)

@@ -1,4 +1,4 @@
-"""Backend pieces without sockets: forwarded headers, RPC kwargs, reply decoding, error table."""
+"""Backend pieces without sockets: hop-by-hop headers, RPC kwargs, reply decoding, error table."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ import json
 
 import pytest
 
-from strangler_proxy.backends.monolith_http import end_to_end_headers, forwarded_headers
 from strangler_proxy.backends.nameko_rpc import rpc_kwargs
 from strangler_proxy.errors import (
     MalformedRequest,
+    MonolithBadResponse,
+    MonolithTimeout,
     MonolithUnavailable,
     RemoteError,
     ServiceTimeout,
     ServiceUnavailable,
     http_error_for,
 )
-from strangler_proxy.http_types import Request, RouteMatch
+from strangler_proxy.http_types import Request, RouteMatch, end_to_end_headers
 from strangler_proxy.rpc_client import _result_of
 
 
@@ -32,33 +33,9 @@ def test_hop_by_hop_headers_are_dropped_including_those_connection_names() -> No
     assert end_to_end_headers(headers) == (("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"))
 
 
-def test_forwarded_headers_extend_the_chain_and_name_proto_and_host() -> None:
-    request = Request(
-        "POST",
-        "/x",
-        headers=(
-            ("Host", "shop.example"),
-            ("X-Forwarded-For", "9.9.9.9"),
-            ("Content-Length", "3"),
-            ("Cookie", "sid=1"),
-        ),
-        remote_addr="1.2.3.4",
-        scheme="https",
-        request_id="rid",
-    )
-    headers = dict(forwarded_headers(request))
-    assert headers["X-Forwarded-For"] == "9.9.9.9, 1.2.3.4"
-    assert headers["X-Forwarded-Proto"] == "https"
-    assert headers["X-Forwarded-Host"] == "shop.example"
-    assert headers["Host"] == "shop.example"
-    assert headers["Cookie"] == "sid=1"
-    assert headers["X-Request-Id"] == "rid"
-    assert "Content-Length" not in headers
-
-
 def routed(method: str, body: bytes = b"", query: str = "") -> Request:
     match = RouteMatch("/i/<int:item_id>", "shop", "item", {"item_id": 4})
-    return Request(method, "/i/4", query_string=query, body=body, match=match)
+    return Request(method, f"/i/4?{query}" if query else "/i/4", body=body, match=match)
 
 
 def test_rpc_kwargs_follow_the_convention() -> None:
@@ -92,8 +69,9 @@ def test_nameko_replies_become_results_or_remote_errors() -> None:
     [
         (ServiceUnavailable("s", "unroutable"), 503, "service_unavailable"),
         (ServiceTimeout("s", "late"), 504, "gateway_timeout"),
-        (MonolithUnavailable("refused", timed_out=False), 503, "service_unavailable"),
-        (MonolithUnavailable("slow", timed_out=True), 504, "gateway_timeout"),
+        (MonolithUnavailable("refused"), 503, "service_unavailable"),
+        (MonolithTimeout("slow"), 504, "gateway_timeout"),
+        (MonolithBadResponse("reset"), 502, "bad_gateway"),
         (MalformedRequest("bad"), 400, "bad_request"),
         (RemoteError("Conflict", "taken"), 409, "conflict"),
         (RemoteError("TypeError", "oops"), 500, "internal_error"),
@@ -102,3 +80,25 @@ def test_nameko_replies_become_results_or_remote_errors() -> None:
 def test_the_status_table(error: Exception, status: int, code: str) -> None:
     mapped = http_error_for(error)  # type: ignore[arg-type]
     assert (mapped.status, mapped.code) == (status, code)
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (ServiceUnavailable("shop", "broker down at 10.0.0.5:5672"), "the service is unavailable"),
+        (
+            ServiceTimeout("shop", "StreamLostError(10.0.0.5:5672)"),
+            "the service did not answer in time",
+        ),
+        (MonolithUnavailable("10.0.0.7:8000 refused"), "the monolith is unavailable"),
+        (MonolithTimeout("10.0.0.7:8000 is slow"), "the monolith did not answer in time"),
+        (
+            MonolithBadResponse("RemoteDisconnected(10.0.0.7:8000)"),
+            "the monolith sent no valid response",
+        ),
+    ],
+)
+def test_an_answer_never_carries_the_details_of_a_failure(error: Exception, message: str) -> None:
+    mapped = http_error_for(error)  # type: ignore[arg-type]
+    assert mapped.message == message
+    assert "10.0.0." in str(error)  # the details stay in the error, for the log

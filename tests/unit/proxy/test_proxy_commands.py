@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from strangler.errors import UsageError
 from strangler_cli import cli
 from strangler_proxy.errors import RoutesFileError
 from strangler_proxy.requests_file import RequestsFileError
@@ -36,3 +38,45 @@ def test_compare_refuses_a_url_that_is_not_http(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exception is not None
     assert "--monolith must be an http:// or https:// URL" in str(result.exception)
+
+
+def proxy_refusal(tmp_path: Path, *args: str) -> BaseException:
+    routes = tmp_path / "routes.toml"
+    routes.write_text('monolith = "http://127.0.0.1:1"\n')
+    result = CliRunner().invoke(cli, ["proxy", "--routes", str(routes), *args])
+    assert result.exception is not None, result.output
+    return result.exception
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--monolith", "htp://op:s3cret@m"],
+            "--monolith must be an http:// or https:// URL, got 'htp://op:***@m'",
+        ),
+        (
+            ["--amqp-uri", "amqq://guest:s3cret@b/"],
+            "--amqp-uri must be an amqp:// or amqps:// URI, got 'amqq://guest:***@b/'",
+        ),
+        (["--port", "9000", "--admin-port", "9000"], "--admin-port 9000 is the public --port"),
+        (["--admin-token", "short"], "--admin-token must be at least 16 printable characters"),
+        (["--admin-token", "has spaces in the token"], "--admin-token must be at least 16"),
+    ],
+)
+def test_proxy_refuses_bad_options_before_serving(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    refusal = proxy_refusal(tmp_path, *args)
+    assert isinstance(refusal, UsageError)
+    assert str(refusal).startswith(message)
+    assert "s3cret" not in str(refusal)
+
+
+def test_proxy_refuses_a_mistyped_amqp_uri_without_echoing_its_password(tmp_path: Path) -> None:
+    routes = tmp_path / "routes.toml"
+    routes.write_text('monolith = "http://m"\namqp_uri = "amqp:/guest:s3cret@b/"\n')
+    result = CliRunner().invoke(cli, ["proxy", "--routes", str(routes)])
+    assert isinstance(result.exception, RoutesFileError)
+    assert "got 'amqp:***@b/'" in str(result.exception)  # no :// to tell the user from the scheme
+    assert "s3cret" not in str(result.exception)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import pytest
 
 from strangler_proxy.errors import RoutesFileError
 from strangler_proxy.route_table import StickyKey
-from strangler_proxy.routes_file import load_routes, parse_routes
+from strangler_proxy.routes_file import RoutesFile, load_routes, parse_routes
 
 GOOD = """\
 monolith = "http://127.0.0.1:8000/"
@@ -103,6 +104,13 @@ def route(body: str) -> str:
         ("rpc_timeout = 1.0\n", None, "missing key 'monolith'"),
         ('monolith = "http://m"\nrpc_timeout = -1\n', 2, "positive number of seconds"),
         ('monolith = "http://m"\n[route]\npath = "/a"\n', None, "[[route]] tables"),
+        ('monolith = "http://m"\ntrusted_proxies = "10.0.0.0/8"\n', 2, "must be a list of strings"),
+        (
+            'monolith = "http://m"\ntrusted_proxies = ["10.0.0.1/8"]\n',
+            2,
+            "'10.0.0.1/8' is not an IP address or network",
+        ),
+        ('monolith = "http://m"\nbackend_headers = "no"\n', 2, "must be true or false"),
     ],
 )
 def test_each_bad_file_names_the_line_and_the_reason(
@@ -153,3 +161,56 @@ def test_load_routes_reads_a_file(tmp_path: Path) -> None:
     path = tmp_path / "routes.toml"
     path.write_text(GOOD)
     assert len(load_routes(path).routes) == 3
+
+
+def test_trusted_proxies_and_backend_headers_have_their_defaults_and_can_be_set() -> None:
+    defaults = parse_routes('monolith = "http://m"\n').settings
+    assert (defaults.trusted_proxies, defaults.backend_headers) == ((), True)
+    text = 'monolith = "http://m"\ntrusted_proxies = ["127.0.0.1", "10.0.0.0/8", "::1"]\n'
+    settings = parse_routes(text + "backend_headers = false\n").settings
+    assert settings.trusted_proxies == (
+        ipaddress.ip_network("127.0.0.1/32"),
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("::1/128"),
+    )
+    assert settings.backend_headers is False
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ('monolith = "http://m"\namqp_uri = "amqq://guest:s3cret@h/"\n', "'amqq://guest:***@h/'"),
+        ('monolith = "htp://user:s3cret@m"\n', "'htp://user:***@m'"),
+        ('monolith = "http://m"\namqp_uri = "amqp//guest:s3cret@h/"\n', "'amqp//guest:***@h/'"),
+    ],
+)
+def test_a_mistyped_url_is_quoted_without_its_password(text: str, shown: str) -> None:
+    error = error_for(text)
+    assert shown in str(error)
+    assert "s3cret" not in str(error)
+
+
+def test_without_amqp_uri_the_broker_is_the_default_given_and_checked() -> None:
+    text = 'monolith = "http://m"\n'
+    assert parse_routes(text, default_amqp_uri="amqp://h:5673/v").settings.amqp_uri == (
+        "amqp://h:5673/v"
+    )
+    with pytest.raises(RoutesFileError) as caught:
+        parse_routes(text, default_amqp_uri="rabbit://u:s3cret@h/")
+    assert caught.value.reason == (
+        "no 'amqp_uri' here, and AMQP_URI must be an amqp:// or amqps:// URI,"
+        " got 'rabbit://u:***@h/'"
+    )
+
+
+def test_the_command_line_wins_over_the_file_which_wins_over_the_environment(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "routes.toml"
+    path.write_text('monolith = "http://file:8000"\namqp_uri = "amqp://file/"\n')
+    env = "amqp://env/"
+    assert RoutesFile(path, default_amqp_uri=env).load().settings.amqp_uri == "amqp://file/"
+    overridden = RoutesFile(path, "http://cli:9000/", "amqp://cli/", env).load().settings
+    assert (overridden.monolith, overridden.amqp_uri) == ("http://cli:9000", "amqp://cli/")
+    path.write_text('monolith = "http://file:8000"\n')
+    assert RoutesFile(path, default_amqp_uri=env).load().settings.amqp_uri == env

@@ -1,0 +1,43 @@
+"""The routes file's keys are written once: docs/contracts.md and `--help` show the schema's."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from strangler_cli import cli
+from strangler_proxy.routes_file import parse_routes
+from strangler_proxy.routes_schema import ROUTE, TOP_LEVEL, schema_markdown, schema_text
+
+CONTRACTS = Path(__file__).resolve().parents[3] / "docs" / "contracts.md"
+GENERATED = re.compile(r"<!-- routes-schema: start -->\n(.*?)<!-- routes-schema: end -->", re.S)
+
+
+def test_the_contract_shows_the_schema_table_as_generated() -> None:
+    found = GENERATED.search(CONTRACTS.read_text(encoding="utf-8"))
+    assert found is not None, "docs/contracts.md lost its routes-schema markers"
+    assert found.group(1) == schema_markdown(), (
+        "docs/contracts.md's routes table differs from strangler_proxy/routes_schema.py;"
+        " put this between its markers:\n" + schema_markdown()
+    )
+
+
+def test_proxy_help_shows_every_key_of_the_schema() -> None:
+    result = CliRunner().invoke(cli, ["proxy", "--help"], terminal_width=100)
+    assert result.exit_code == 0
+    assert textwrap.indent(schema_text(), "  ") in result.output  # click indents help by two
+
+
+def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
+    text = (
+        'monolith = "http://m"\namqp_uri = "amqp://b/"\nrpc_timeout = 1\nmonolith_timeout = 2\n'
+        'trusted_proxies = ["10.0.0.0/8"]\nbackend_headers = false\n'
+        '[[route]]\npath = "/a"\nmethods = ["GET"]\ntarget = "s.m"\nmode = "canary"\n'
+        'percent = 5\nsticky = "ip"\n'
+    )
+    used = set(re.findall(r"^(\w+) =", text, re.M)) | {"route"}
+    assert used == {key.name for key in TOP_LEVEL} | {key.name for key in ROUTE}
+    assert len(parse_routes(text).routes) == 1
