@@ -20,6 +20,7 @@ from strangler.broker import amqp_uri_from_env
 from strangler.database import parse_database_url
 from strangler.errors import StranglerError, UsageError
 from strangler.processes import ManagedProcess, ProcessGroup, sigterm_as_interrupt
+from strangler.redaction import hide_password
 
 AMQP_SCHEMES = ("amqp", "amqps", "pyamqp")
 BROKER_CONNECT_TIMEOUT = 5.0
@@ -58,7 +59,7 @@ def nameko_command(
     if amqp_uri is not None:
         if urlsplit(amqp_uri).scheme not in AMQP_SCHEMES:
             raise UsageError(
-                f"--amqp-uri {amqp_uri!r} is not an AMQP URI",
+                f"--amqp-uri {hide_password(amqp_uri)!r} is not an AMQP URI",
                 hint="use e.g. amqp://guest:guest@127.0.0.1:5672/",
             )
         env["AMQP_URI"] = amqp_uri

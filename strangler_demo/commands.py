@@ -18,6 +18,7 @@ import urllib3
 
 from strangler.broker import amqp_uri_from_env
 from strangler.processes import ProcessGroup, sigterm_as_interrupt
+from strangler.redaction import hide_password
 from strangler_demo.catalog_requests import parity_request_lines, read_snapshot
 from strangler_demo.stack import RunningStack, StackDatabases, sqlite_databases, start_stack
 
@@ -118,7 +119,7 @@ def _wait_forever(stack: RunningStack, workdir: Path) -> None:
         f"  proxy     {stack.proxy_url}\n"
         f"  admin     {stack.admin_url}   (try {stack.admin_url}/_strangler/routes)\n"
         f"  monolith  {stack.monolith_url}\n"
-        f"  broker    {stack.amqp_uri}\n"
+        f"  broker    {hide_password(stack.amqp_uri)}\n"
         f"  routes    {stack.routes_path}   (the proxy's --monolith, --amqp-uri win over it)\n"
         f"  logs      {workdir / 'logs'}"
     )

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from strangler.redaction import hide_password
 from strangler_proxy.backends import Backends
 from strangler_proxy.errors import HttpError
 from strangler_proxy.http_types import Request, Response, error_response, json_response
-from strangler_proxy.redaction import hide_password
 from strangler_proxy.reload import LiveRoutes
 from strangler_proxy.route_table import Settings
 from strangler_proxy.stats import ProxyStats

@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from strangler.redaction import hide_password
 from strangler.tomlfiles import kind, syntax_problem, unknown_key_reason
 from strangler_proxy.errors import RoutesFileError
-from strangler_proxy.redaction import hide_password
 from strangler_proxy.route_table import (
     DEFAULT_AMQP_URI,
     DEFAULT_MONOLITH_TIMEOUT,

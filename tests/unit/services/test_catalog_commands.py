@@ -89,6 +89,10 @@ def test_nameko_command_runs_the_service_module_with_its_config() -> None:
 def test_nameko_command_refuses_bad_urls() -> None:
     with pytest.raises(UsageError, match="is not an AMQP URI"):
         nameko_command(CATALOG, amqp_uri="http://127.0.0.1:15672")
+    with pytest.raises(UsageError) as mistyped:
+        nameko_command(CATALOG, amqp_uri="amqq://guest:s3cret@broker:5672/")
+    assert str(mistyped.value).startswith("--amqp-uri 'amqq://guest:***@broker:5672/' is not")
+    assert "s3cret" not in str(mistyped.value)
     with pytest.raises(DatabaseUrlError, match="'not a url' is not a database URL"):
         nameko_command(CATALOG, database_url="not a url")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from strangler_proxy.redaction import hide_password
+from strangler.redaction import hide_password
 
 
 @pytest.mark.parametrize(
