@@ -23,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    String,
     Table,
     UniqueConstraint,
     inspect,
@@ -203,8 +204,8 @@ def _target_type(
         adapted = column.type.as_generic()
     except NotImplementedError:
         adapted = None
-    if adapted is not None and getattr(adapted, "collation", None):
-        adapted.collation = None  # type: ignore[attr-defined]  # collations do not travel
+    if isinstance(adapted, String) and adapted.collation:
+        adapted.collation = None  # collations do not travel between databases
     try:
         if adapted is None:
             raise CompileError("no generic type")
