@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from nameko.exceptions import RemoteError
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
+from waiting import wait_until
 
 from extracted_services.catalog.backfill import backfill_catalog
 from strangler.processes import ProcessGroup, rpc_consumer_ready
@@ -32,15 +32,6 @@ INSERT INTO products VALUES
     (1, 'L-1', 'Brass lamp', 'warm', 1999, 1, 1, '2024-01-01 10:00:00.000000'),
     (2, 'L-2', 'Old lamp', '', 500, 1, 0, '2024-01-02 10:00:00.000000');
 """
-
-
-def _wait_until(check: Callable[[], bool], timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _consumed(amqp_uri: str, queue: str) -> Callable[[], bool]:
@@ -101,7 +92,7 @@ def test_catalog_service_answers_over_rabbitmq(tmp_path: Path, amqp_uri: str) ->
                     "per_page must be at most 100",
                 )
 
-                assert _wait_until(_consumed(amqp_uri, EVENT_QUEUE)), process.log_tail()
+                assert wait_until(_consumed(amqp_uri, EVENT_QUEUE)), process.log_tail()
                 dispatch = event_dispatcher({"AMQP_URI": amqp_uri})
                 dispatch(
                     "monolith",
@@ -124,7 +115,7 @@ def test_catalog_service_answers_over_rabbitmq(tmp_path: Path, amqp_uri: str) ->
                     except RemoteError:
                         return False
 
-                assert _wait_until(reactivated), process.log_tail()
+                assert wait_until(reactivated), process.log_tail()
         assert not process.running()
     finally:
         _delete_queues(amqp_uri, ["rpc-catalog", EVENT_QUEUE])

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from nameko.standalone.rpc import ClusterRpcProxy
 from shop_package import CUSTOMERS, build_monolith, table_rows, write_shop_package
+from waiting import wait_until
 
 from extracted_services.commands import service as service_command
 from strangler_demo.stack import strangler_argv
@@ -27,15 +28,6 @@ STARTED = re.compile(r"running (\d+) instance\(s\) of \w+ \(pids ([\d, ]+)\)")
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
-
-
-def _wait_until(check: Callable[[], bool], timeout: float = START_TIMEOUT) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _consumers(amqp_uri: str, queue: str) -> int:
@@ -79,7 +71,9 @@ class Runner:
         return self.log.read_text(errors="replace")
 
     def instance_pids(self) -> list[int]:
-        assert _wait_until(lambda: STARTED.search(self.output()) is not None), self.output()
+        assert wait_until(lambda: STARTED.search(self.output()) is not None, START_TIMEOUT), (
+            self.output()
+        )
         found = STARTED.search(self.output())
         assert found is not None
         return [int(pid) for pid in found.group(2).split(", ")]
@@ -180,7 +174,7 @@ def test_a_package_found_in_a_services_dir_is_backfilled_and_runs_as_competing_c
     try:
         pids = run.instance_pids()
         assert len(pids) == 2
-        assert _wait_until(lambda: _consumers(amqp_uri, queue) == 2), run.output()
+        assert wait_until(lambda: _consumers(amqp_uri, queue) == 2, START_TIMEOUT), run.output()
         with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=20) as cluster:
             answer = getattr(cluster, name).customer(customer_id=7)
         # the copy answers, through the driver eventlet makes cooperative
@@ -221,7 +215,7 @@ def test_an_instance_that_dies_stops_the_others(
     )
     try:
         first, second = run.instance_pids()
-        assert _wait_until(lambda: _consumers(amqp_uri, queue) == 2), run.output()
+        assert wait_until(lambda: _consumers(amqp_uri, queue) == 2, START_TIMEOUT), run.output()
         os.kill(first, signal.SIGKILL)
         assert run.process.wait(timeout=30) == 1
         assert f"{name}#1 (pid {first}) exited with code -9; stopped the other instances" in (
