@@ -12,7 +12,7 @@ from typing import Literal
 from analyzer.facts.database import ModuleDbFacts, TableDefinition
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "5"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "7"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
@@ -54,6 +54,7 @@ class CallFact:
     line: int
     args: tuple[Value, ...] = ()
     kwargs: tuple[tuple[str, Value], ...] = ()
+    loops: tuple[LoopFact, ...] = ()  # enclosing loops to unroll when resolving, outermost first
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,9 @@ RegistrationKind = Literal[
     "endpoint",  # @target.endpoint("name")
     "hook",  # before_request, user_loader, ... (decorator or call form)
 ]
+
+
+ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 
 
 @dataclass(frozen=True)

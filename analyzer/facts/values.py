@@ -116,8 +116,43 @@ class Joined:
 
 
 @dataclass(frozen=True)
+class Item:
+    """A subscript with a key (`app.config["PREFIX"]`, `ROUTES[0]`)."""
+
+    base: Value
+    key: Value
+
+
+@dataclass(frozen=True)
+class Sum:
+    """`left + right` where neither side is written as a string (`settings.PREFIX + rule`)."""
+
+    left: Value
+    right: Value
+
+
+@dataclass(frozen=True)
+class Choice:
+    """`then if test else otherwise`, or a function returning `then` only when `test` holds."""
+
+    test: Value
+    then: Value
+    otherwise: Value
+
+
+@dataclass(frozen=True)
+class Spread:
+    """`*value` among call arguments, or `**value` (under the keyword `SPREAD_KEYWORDS`)."""
+
+    value: Value
+
+
+SPREAD_KEYWORDS = "**"
+
+
+@dataclass(frozen=True)
 class Unknown:
-    """Something the extractor does not model (a subscript, an arithmetic result...)."""
+    """Something the extractor does not model (a comparison, a slice, a comprehension...)."""
 
 
 UNKNOWN = Unknown()
@@ -139,6 +174,10 @@ Value = (
         | Imported
     )
     | Joined
+    | Item
+    | Sum
+    | Choice
+    | Spread
     | Unknown
 )
 
@@ -161,6 +200,14 @@ def mentions_param(value: Value) -> bool:
             return any(mentions_param(k) or mentions_param(v) for k, v in items)
         case Attr(base, _):
             return mentions_param(base)
+        case Item(base, key):
+            return mentions_param(base) or mentions_param(key)
+        case Spread(inner):
+            return mentions_param(inner)
+        case Sum(left, right):
+            return mentions_param(left) or mentions_param(right)
+        case Choice(test, then, otherwise):
+            return any(mentions_param(v) for v in (test, then, otherwise))
         case CallOf(func, args, kwargs, _):
             return (
                 mentions_param(func)

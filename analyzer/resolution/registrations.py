@@ -10,15 +10,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from analyzer.facts.python import MODULE_SCOPE, CallFact, FunctionFact, LoopFact, RegistrationFact
-from analyzer.facts.values import CallOf, LoopVar, Seq, Value
+from analyzer.facts.values import UNKNOWN, CallOf, Lit, LoopVar, Seq, Value, mentions_param
 from analyzer.resolution.resolve import (
     ClassEntity,
     Ctx,
+    DictEntity,
     ExternalEntity,
     FunctionEntity,
     Opaque,
     Resolved,
     Resolver,
+    RouteDecorator,
     SeqEntity,
     ViewEntity,
 )
@@ -76,12 +78,14 @@ def collect_registrations(resolver: Resolver) -> tuple[list[Registration], list[
                 FunctionEntity(module, function.qualname)
             ):
                 expander.expand(FunctionEntity(module, function.qualname), {}, None)
+            expander.decorated(module, function)
     unresolved = [
         Unresolved(fact, file, reason)
         for key, (fact, file, reason) in expander.failures.items()
         if key not in expander.succeeded
     ]
-    return list(dict.fromkeys(expander.found)), unresolved
+    unbound = [r for r in expander.unbound if _key(r) not in expander.bound]
+    return list(dict.fromkeys([*expander.found, *unbound])), unresolved
 
 
 class _Expander:
@@ -90,6 +94,10 @@ class _Expander:
         self.found: list[Registration] = []
         self.failures: dict[tuple[str, int, str], tuple[RegistrationFact, str, str]] = {}
         self.succeeded: set[tuple[str, int, str]] = set()
+        # a helper's registrations read without its parameters bound: kept only when no call
+        # of the helper binds them
+        self.unbound: list[Registration] = []
+        self.bound: set[tuple[str, int, str]] = set()
         self._by_scope: dict[tuple[str, str], list[RegistrationFact]] = {}
         for module, facts in resolver.files.items():
             for fact in facts.registrations:
@@ -148,14 +156,69 @@ class _Expander:
             callee_fact = self.function(callee)
             if callee_fact is None:
                 continue
-            bound = self.resolver.bind_arguments(
-                callee_fact, call.args, call.kwargs, ctx, callee_module=callee.module
-            )
-            positional = [p.name for p in callee_fact.params if p.kind == "positional"]
-            for name, value in [*zip(positional, call.args, strict=False), *call.kwargs]:
-                if isinstance(value, CallOf) and name in bound:  # a wrapped view passed on
-                    bound[name] = self.resolve_argument(value, ctx)
-            self.expand(callee, bound, site or (file, call.line), depth + 1)
+            for env_in_loop in _loop_envs(self.resolver, call.loops, ctx):
+                call_ctx = Ctx(ctx.module, ctx.scope, env_in_loop)
+                bound = self.bind(callee, callee_fact, call, call_ctx)
+                self.expand(callee, bound, site or (file, call.line), depth + 1)
+
+    def bind(
+        self, callee: FunctionEntity, fact: FunctionFact, call: CallFact, ctx: Ctx
+    ) -> dict[str, Resolved]:
+        """The helper's parameters bound at this call (a wrapped view stands for the view)."""
+        bound = self.resolver.bind_arguments(
+            fact, call.args, call.kwargs, ctx, callee_module=callee.module
+        )
+        positional = [p.name for p in fact.params if p.kind == "positional"]
+        for name, value in [*zip(positional, call.args, strict=False), *call.kwargs]:
+            if isinstance(value, CallOf) and name in bound:  # a wrapped view passed on
+                bound[name] = self.resolve_argument(value, ctx)
+        return bound
+
+    def decorated(self, module: str, function: FunctionFact) -> None:
+        """Apply the project's own decorators and decorator factories to the function they
+        decorate (`@expose`, `@route(bp, "/x")`)."""
+        if function.class_qualname is not None:
+            return
+        ctx = Ctx(module, _enclosing(function.qualname))
+        view = FunctionEntity(module, function.qualname)
+        path = self.resolver.files[module].path
+        for decorator in function.decorators:
+            if isinstance(decorator, CallOf):
+                self.apply(decorator, view, ctx, (path, decorator.line))
+            else:
+                found = self.resolver.resolve(decorator, ctx)
+                self.decorate(found, {}, view, (path, function.line))
+
+    def apply(
+        self, decorator: CallOf, view: FunctionEntity, ctx: Ctx, site: tuple[str, int]
+    ) -> None:
+        """`@helper(...)` on `view`: what `helper` registers, then what its result does."""
+        helper = self.resolver.resolve(decorator.func, ctx)
+        fact = self.function(helper) if isinstance(helper, FunctionEntity) else None
+        if not isinstance(helper, FunctionEntity) or fact is None or fact.returns is None:
+            return
+        call = CallFact(decorator.func, decorator.line, decorator.args, decorator.kwargs)
+        bound = self.bind(helper, fact, call, ctx)
+        self.expand(helper, bound, site)
+        returned = self.resolver.resolve(fact.returns, Ctx(helper.module, helper.qualname, bound))
+        match returned:
+            case RouteDecorator(owner, attr, args, kwargs):  # `return bp.route(rule)`
+                registration = RegistrationFact("route", attr, helper.qualname, UNKNOWN, site[1])
+                self.found.append(
+                    Registration(registration, helper.module, *site, owner, args, kwargs, view)
+                )
+            case FunctionEntity():  # a decorator defined in the factory, closing over its names
+                self.decorate(returned, bound, view, site)
+
+    def decorate(
+        self, decorator: Resolved, env: dict[str, Resolved], view: Resolved, site: tuple[str, int]
+    ) -> None:
+        """What a project function used as a decorator registers, its first parameter the view
+        (`env`: the names it closes over)."""
+        fact = self.function(decorator) if isinstance(decorator, FunctionEntity) else None
+        first = [p for p in fact.params if p.kind == "positional"] if fact else []
+        if isinstance(decorator, FunctionEntity) and first and self.is_helper(decorator):
+            self.expand(decorator, {**env, first[0].name: view}, site)
 
     def resolve_one(
         self, fact: RegistrationFact, ctx: Ctx, file: str, site: tuple[str, int]
@@ -174,15 +237,19 @@ class _Expander:
                 self.failures[key] = (fact, file, target.reason)
             return
         self.succeeded.add(key)
-        self.found.append(
+        args, kwargs = self.resolver.arguments(fact.args, fact.kwargs, ctx, resolve)
+        if ctx.env:
+            self.bound.add(key)
+        found = self.unbound if not ctx.env and _mentions_param(fact) else self.found
+        found.append(
             Registration(
                 fact=fact,
                 module=ctx.module,
                 file=site[0],
                 line=site[1],
                 target=target,
-                args=tuple(resolve(a, ctx) for a in fact.args),
-                kwargs=tuple((k, resolve(v, ctx)) for k, v in fact.kwargs),
+                args=tuple(args),
+                kwargs=tuple(kwargs),
                 view=None if fact.view is None else resolve(fact.view, ctx),
             )
         )
@@ -192,6 +259,11 @@ class _Expander:
         (`login_required(index)`), or by one of the project's that uses `functools.wraps`,
         stands for the view itself: Flask names the endpoint after it."""
         found = self.resolver.resolve(value, ctx)
+        if isinstance(found, FunctionEntity) and _enclosing(found.qualname) == ctx.scope:
+            inner = self.wrapped(found)  # `@wraps(f) def wrapper(...)` defined right here
+            wrapped_here = None if inner is None else self.resolve_argument(inner, ctx)
+            if isinstance(wrapped_here, FunctionEntity | ViewEntity):
+                return wrapped_here
         if (
             isinstance(value, CallOf)
             and value.args
@@ -208,13 +280,35 @@ class _Expander:
     def wraps(self, entity: FunctionEntity) -> bool:
         """Whether a function is decorated with `functools.wraps(...)` (so it keeps the wrapped
         view's name, which Flask uses as the endpoint)."""
+        return self.wrapped(entity) is not None
+
+    def wrapped(self, entity: FunctionEntity) -> Value | None:
+        """What `functools.wraps(...)` on the function names, as written."""
         fact = self.function(entity)
         ctx = Ctx(entity.module)
-        return fact is not None and any(
-            isinstance(decorator, CallOf)
-            and self.resolver.resolve(decorator.func, ctx) == ExternalEntity("functools.wraps")
-            for decorator in fact.decorators
-        )
+        for decorator in fact.decorators if fact else ():
+            if (
+                isinstance(decorator, CallOf)
+                and decorator.args
+                and self.resolver.resolve(decorator.func, ctx) == ExternalEntity("functools.wraps")
+            ):
+                return decorator.args[0]
+        return None
+
+
+def _key(reg: Registration) -> tuple[str, int, str]:
+    return reg.module, reg.fact.line, reg.fact.attr
+
+
+def _mentions_param(fact: RegistrationFact) -> bool:
+    values = [*fact.args, *(v for _, v in fact.kwargs), fact.view or Lit(None)]
+    return any(mentions_param(v) for v in values)
+
+
+def _enclosing(qualname: str) -> str:
+    """The function a nested function is defined in (`f.<locals>.g` -> `f`), else the module."""
+    outer, found, _ = qualname.rpartition(".<locals>.")
+    return outer if found else MODULE_SCOPE
 
 
 def _loop_envs(
@@ -227,6 +321,8 @@ def _loop_envs(
         extended: list[Mapping[str, Resolved]] = []
         for env in envs:
             items = resolver.resolve(loop.iterable, Ctx(ctx.module, ctx.scope, env))
+            if isinstance(items, DictEntity):  # iterating a dict: its keys
+                items = SeqEntity(tuple(key for key, _ in items.items))
             if not isinstance(items, SeqEntity):
                 extended.append(env)
                 continue

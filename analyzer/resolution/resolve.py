@@ -11,14 +11,24 @@ reads files.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from analyzer.facts.python import MODULE_SCOPE, ClassFact, FileFacts, FunctionFact
+from analyzer.facts.python import (
+    MODULE_SCOPE,
+    ROUTE_DECORATORS,
+    CallFact,
+    ClassFact,
+    FileFacts,
+    FunctionFact,
+)
 from analyzer.facts.values import (
+    SPREAD_KEYWORDS,
     Attr,
     CallOf,
+    Choice,
     Imported,
+    Item,
     Joined,
     Lit,
     LiteralValue,
@@ -30,6 +40,8 @@ from analyzer.facts.values import (
     Ref,
     SelfOf,
     Seq,
+    Spread,
+    Sum,
     SuperOf,
     Value,
 )
@@ -102,11 +114,29 @@ class SuperEntity:
 @dataclass(frozen=True, slots=True)
 class ConstEntity:
     value: LiteralValue
+    # where a value read from configuration or the environment comes from, when other values
+    # are possible ("" otherwise)
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigEntity:
+    """`app.config`: holds what the project's own code loads into it (`from_object`)."""
 
 
 @dataclass(frozen=True, slots=True)
 class SeqEntity:
     items: tuple[Resolved, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DictEntity:
+    """A dict display with its keys and values resolved."""
+
+    items: tuple[tuple[Resolved, Resolved], ...]
+
+    def get(self, key: Resolved) -> Resolved | None:
+        return next((v for k, v in self.items if k == key), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +168,16 @@ class BoundMethod:
 
 
 @dataclass(frozen=True, slots=True)
+class RouteDecorator:
+    """`bp.route(rule, ...)` not applied in place (a helper returns it): applied later."""
+
+    owner: FlaskObject
+    attr: str
+    args: tuple[Resolved, ...]
+    kwargs: tuple[tuple[str, Resolved], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Opaque:
     """Not resolvable statically; `external` when it is plainly outside the project."""
 
@@ -154,14 +194,18 @@ Resolved = (
     | InstanceEntity
     | SuperEntity
     | ConstEntity
+    | ConfigEntity
     | SeqEntity
+    | DictEntity
     | ViewEntity
     | FlaskObject
     | BoundMethod
+    | RouteDecorator
     | Opaque
 )
 
 _BUILTINS = frozenset(dir(builtins))
+_CONFIG_LOADERS = frozenset({"from_object", "update", "from_mapping", "__setitem__"})
 _CYCLE = Opaque("recursive definition")
 
 
@@ -202,6 +246,7 @@ class Resolver:
             tuple[str, str], Resolved
         ] = {}  # names resolved where no parameter is bound
         self._mro: dict[ClassEntity, tuple[ClassEntity | ExternalEntity, ...]] = {}
+        self._settings: dict[str, Resolved] | None = None
         self._depth = 0
 
     def add_alias(self, alias: str, module: str) -> None:
@@ -282,8 +327,16 @@ class Resolver:
                 return SeqEntity(tuple(self.resolve(item, ctx) for item in items))
             case Joined(parts):
                 return self.joined(parts, ctx)
-            case Pairs():
-                return Opaque("a dict")
+            case Pairs(items):
+                return DictEntity(
+                    tuple((self.resolve(k, ctx), self.resolve(v, ctx)) for k, v in items)
+                )
+            case Item(base, key):
+                return self.item(self.resolve(base, ctx), self.resolve(key, ctx))
+            case Sum(left, right):
+                return _sum(self.resolve(left, ctx), self.resolve(right, ctx))
+            case Choice(test, then, otherwise):
+                return self.choice(self.resolve(test, ctx), then, otherwise, ctx)
         return Opaque("an expression the analyzer does not follow")
 
     def ref(self, dotted: str, ctx: Ctx) -> Resolved:
@@ -395,13 +448,19 @@ class Resolver:
                 return self.class_member(cls, attr, instance=True, skip_own=True)
             case InstanceEntity(cls=ExternalEntity(dotted)):
                 return Opaque(f"attribute of a {dotted} object", external=True)
+            case ExternalEntity("flask.current_app") if attr == "config":
+                return ConfigEntity()
             case ExternalEntity(dotted):
                 return ExternalEntity(f"{dotted}.{attr}")
             case FlaskObject(kind="blueprint") if attr in ("name", "url_prefix"):
                 index = 0 if attr == "name" else -1
                 given = self.argument(entity.ctor, index, attr, Ctx(entity.module, entity.scope))
                 return ConstEntity(None) if given is None else given
-            case FlaskObject():
+            case FlaskObject(kind="app") if attr == "config":
+                return ConfigEntity()
+            case FlaskObject() | ConfigEntity():
+                return BoundMethod(entity, attr)
+            case DictEntity() if attr in ("get", "items", "keys", "values"):
                 return BoundMethod(entity, attr)
             case ConstEntity(value=str()) if attr == "format":
                 return BoundMethod(entity, attr)
@@ -470,11 +529,26 @@ class Resolver:
                 if isinstance(text, ConstEntity):
                     return ConstEntity(str(text.value))
                 return InstanceEntity(func)
+            case ExternalEntity("builtins.getattr") if len(value.args) in (2, 3):
+                return self.getattr_call(value, ctx)
             case ExternalEntity("importlib.import_module") if len(value.args) == 1:
                 name = self.resolve(value.args[0], ctx)
                 if isinstance(name, ConstEntity) and isinstance(name.value, str):
                     return self.module(name.value)
                 return InstanceEntity(func)
+            case ExternalEntity("os.environ.get" | "os.getenv"):
+                return self.environment(value, ctx)
+            case BoundMethod(owner=FlaskObject(kind="app" | "blueprint") as owner, name=attr) if (
+                attr in ROUTE_DECORATORS
+            ):
+                args, kwargs = self.arguments(value.args, value.kwargs, ctx, self.resolve)
+                return RouteDecorator(owner, attr, tuple(args), tuple(kwargs))
+            case BoundMethod(owner=DictEntity() as mapping, name=method):
+                return self.dict_method(mapping, method, value, ctx)
+            case BoundMethod(owner=ConfigEntity(), name="get") if value.args:
+                name = self.resolve(value.args[0], ctx)
+                default = self.argument(value, 1, "default", ctx)
+                return self.setting(name, default or ConstEntity(None))
             case ExternalEntity(dotted):
                 known = FLASK_CONSTRUCTORS.get(dotted)
                 if known is not None:
@@ -518,6 +592,16 @@ class Resolver:
             "the result of a call the analyzer does not follow", external=_is_external(func)
         )
 
+    def getattr_call(self, value: CallOf, ctx: Ctx) -> Resolved:
+        """`getattr(obj, "name")`, or its default when a project object lacks the name."""
+        name = constant(self.resolve(value.args[1], ctx))
+        if not isinstance(name, str):
+            return Opaque("getattr() of a name known only at run time")
+        found = self.member(self.resolve(value.args[0], ctx), name)
+        if len(value.args) == 3 and isinstance(found, Opaque) and found.missing:
+            return self.resolve(value.args[2], ctx)
+        return found
+
     def formatted(self, template: str, value: CallOf, ctx: Ctx) -> Resolved:
         """`"/{}/x".format(...)` with arguments known statically."""
         args = [self.resolve(a, ctx) for a in value.args]
@@ -559,23 +643,208 @@ class Resolver:
         callee_module: str,
     ) -> dict[str, Resolved]:
         """Parameters of `fact` bound to the call's arguments (resolved where the call is)."""
+        given_args, given_kwargs = self.arguments(args, kwargs, ctx, self.resolve)
         env: dict[str, Resolved] = {}
-        given = dict(kwargs)
+        given = dict(given_kwargs)
         positional = [p for p in fact.params if p.kind == "positional"]
-        for param, arg in zip(positional, args, strict=False):
-            env[param.name] = self.resolve(arg, ctx)
+        for param, arg in zip(positional, given_args, strict=False):
+            env[param.name] = arg
         for param in fact.params:
             if param.name in env:
                 continue
             if param.name in given:
-                env[param.name] = self.resolve(given[param.name], ctx)
+                env[param.name] = given[param.name]
             elif param.kind == "varargs":
-                env[param.name] = SeqEntity(
-                    tuple(self.resolve(a, ctx) for a in args[len(positional) :])
-                )
+                env[param.name] = SeqEntity(tuple(given_args[len(positional) :]))
+            elif param.kind == "varkw":
+                named = {p.name for p in fact.params}
+                extra = [(ConstEntity(k), v) for k, v in given.items() if k not in named]
+                env[param.name] = DictEntity(tuple(extra))
             elif param.default is not None:
                 env[param.name] = self.resolve(param.default, Ctx(callee_module))
         return env
+
+    def arguments(
+        self,
+        args: tuple[Value, ...],
+        kwargs: tuple[tuple[str, Value], ...],
+        ctx: Ctx,
+        resolve: Callable[[Value, Ctx], Resolved],
+    ) -> tuple[list[Resolved], list[tuple[str, Resolved]]]:
+        """A call's arguments resolved by `resolve`, `*seq` and `**mapping` spread when known."""
+        positional: list[Resolved] = []
+        for arg in args:
+            if isinstance(arg, Spread):
+                spread = self.resolve(arg.value, ctx)
+                items = spread.items if isinstance(spread, SeqEntity) else (Opaque("*args"),)
+                positional.extend(items)
+            else:
+                positional.append(resolve(arg, ctx))
+        named: list[tuple[str, Resolved]] = []
+        for key, value in kwargs:
+            if key == SPREAD_KEYWORDS and isinstance(value, Spread):
+                spread = self.resolve(value.value, ctx)
+                pairs = spread.items if isinstance(spread, DictEntity) else ()
+                named.extend((name, v) for k, v in pairs if isinstance(name := constant(k), str))
+            else:
+                named.append((key, resolve(value, ctx)))
+        return positional, named
+
+    def choice(self, test: Resolved, then: Value, otherwise: Value, ctx: Ctx) -> Resolved:
+        """The branch the test selects; when it is not known, the first informative branch (a
+        `None` branch never is)."""
+        if isinstance(test, ConstEntity):
+            return self.resolve(then if test.value else otherwise, ctx)
+        first = self.resolve(then, ctx)
+        informative = not isinstance(first, Opaque) and first != ConstEntity(None)
+        return first if informative else self.resolve(otherwise, ctx)
+
+    # ---- items, dicts and configuration ------------------------------------------------
+
+    def item(self, base: Resolved, key: Resolved) -> Resolved:
+        match base, key:
+            case ConfigEntity(), ConstEntity():
+                return self.setting(key, None)
+            case DictEntity(), _:
+                return base.get(key) or Opaque("a key the dict does not hold")
+            case SeqEntity(items), ConstEntity(value=int() as index) if (
+                -len(items) <= index < len(items)
+            ):
+                return items[index]
+        return Opaque("an item the analyzer does not follow")
+
+    def dict_method(self, mapping: DictEntity, method: str, value: CallOf, ctx: Ctx) -> Resolved:
+        if method == "get" and value.args:
+            default = self.argument(value, 1, "default", ctx) or ConstEntity(None)
+            return mapping.get(self.resolve(value.args[0], ctx)) or default
+        if method == "keys":
+            return SeqEntity(tuple(k for k, _ in mapping.items))
+        if method == "values":
+            return SeqEntity(tuple(v for _, v in mapping.items))
+        if method == "items":
+            return SeqEntity(tuple(SeqEntity(pair) for pair in mapping.items))
+        return Opaque(f"dict.{method}()")
+
+    def environment(self, value: CallOf, ctx: Ctx) -> Resolved:
+        """`os.environ.get("X", default)`: the default given in the code (X may change it)."""
+        name = constant(self.argument(value, 0, "key", ctx))
+        default = self.argument(value, 1, "default", ctx)
+        if not isinstance(default, ConstEntity) or not isinstance(name, str):
+            return Opaque(f"the environment variable {name!r}")
+        return ConstEntity(default.value, f"the environment variable {name} when it is set")
+
+    def setting(self, key: Resolved, default: Resolved | None) -> Resolved:
+        """`app.config[key]` as the project's own configuration sets it, else `default`."""
+        name = constant(key)
+        if not isinstance(name, str):
+            return Opaque("a configuration key known only at run time")
+        chosen = self.settings().get(name, default)
+        if not isinstance(chosen, ConstEntity):
+            return Opaque(f"configuration '{name}', not set by the project's code")
+        others = [
+            f"{where} ({value!r})"
+            for value, where in self.setting_definitions(name)
+            if value != chosen.value
+        ]
+        origin = f"'{name}' set elsewhere: {', '.join(others)}" if others else chosen.origin
+        return ConstEntity(chosen.value, origin)
+
+    def settings(self) -> dict[str, Resolved]:
+        """Every configuration value the project's code loads into `app.config`, in order
+        (`from_object`, `update`, `from_mapping`, `config[key] = value`), parameters taking
+        their defaults."""
+        if self._settings is None:
+            self._settings = {}
+            for facts in {id(f): f for f in self.files.values()}.values():
+                for function in facts.functions:
+                    ctx = Ctx(facts.module, function.qualname, self.defaults(function, facts))
+                    for call in function.calls:
+                        self._settings.update(self.loaded_settings(call, ctx))
+        return self._settings
+
+    def defaults(self, function: FunctionFact, facts: FileFacts) -> dict[str, Resolved]:
+        """A function's parameters bound to their defaults (how an app factory runs bare)."""
+        return {
+            p.name: self.resolve(p.default, Ctx(facts.module))
+            for p in function.params
+            if p.default is not None
+        }
+
+    def loaded_settings(self, call: CallFact, ctx: Ctx) -> dict[str, Resolved]:
+        method = self.config_method(call.func, ctx)
+        if method == "from_object" and call.args:
+            source = self.resolve(call.args[0], ctx)
+            found = self.settings_of(source)
+            if isinstance(source, ConstEntity) and source.origin:  # the path may be another
+                where = f"the settings object named by {source.origin}"
+                return {
+                    k: ConstEntity(v.value, where) if isinstance(v, ConstEntity) else v
+                    for k, v in found.items()
+                }
+            return found
+        if method == "__setitem__" and len(call.args) == 2:
+            name = constant(self.resolve(call.args[0], ctx))
+            return {name: self.resolve(call.args[1], ctx)} if isinstance(name, str) else {}
+        if method in ("update", "from_mapping"):
+            given = self.resolve(call.args[0], ctx) if call.args else DictEntity(())
+            found = {
+                key: item
+                for k, item in (given.items if isinstance(given, DictEntity) else ())
+                if isinstance(key := constant(k), str) and key.isupper()
+            }
+            return found | {k: self.resolve(v, ctx) for k, v in call.kwargs if k.isupper()}
+        return {}
+
+    def config_method(self, func: Value, ctx: Ctx) -> str | None:
+        """`from_object` for `app.config.from_object` (`app` a Flask app), else None."""
+        match func:
+            case Ref(dotted) if "." in dotted:
+                owner, _, method = dotted.rpartition(".")
+                config: Value = Ref(owner)
+            case Attr(config, method):
+                pass
+            case _:
+                return None
+        if method not in _CONFIG_LOADERS:
+            return None
+        return method if isinstance(self.resolve(config, ctx), ConfigEntity) else None
+
+    def settings_of(self, source: Resolved) -> dict[str, Resolved]:
+        """The upper-case attributes `from_object` reads from a class, module or import path."""
+        match source:
+            case ConstEntity(value=str() as path):
+                module, _, name = path.rpartition(".")
+                if path in self.files:
+                    return self.settings_of(self.module(path))
+                return self.settings_of(self.global_name(module, name)) if module else {}
+            case ModuleEntity(name):
+                names = [n for n in self.bindings.get(name, {}) if n.isupper()]
+                return {n: self.global_name(name, n) for n in names}
+            case ClassEntity():
+                found: dict[str, Resolved] = {}
+                for klass in reversed(self.mro(source)):
+                    if isinstance(klass, ClassEntity):
+                        fact = self.classes[(klass.module, klass.qualname)]
+                        found.update(
+                            (n, self.resolve(v, Ctx(klass.module)))
+                            for n, v in fact.class_attrs
+                            if n.isupper()
+                        )
+                return found
+        return {}
+
+    def setting_definitions(self, name: str) -> list[tuple[LiteralValue, str]]:
+        """Every literal the project's classes or modules give the setting `name`, with where."""
+        found: list[tuple[LiteralValue, str]] = []
+        for (module, _), fact in self.classes.items():
+            for attr, value in fact.class_attrs:
+                if attr == name and isinstance(value, Lit):
+                    found.append((value.value, f"{self.files[module].path}:{fact.line}"))
+        for module, bindings in self.bindings.items():
+            bound = bindings.get(name)
+            if isinstance(bound, Lit) and self.canonical(module) == module:
+                found.append((bound.value, self.files[module].path))
+        return found
 
     def keyword(self, value: CallOf, name: str, ctx: Ctx) -> Resolved:
         for key, item in value.kwargs:
@@ -605,6 +874,18 @@ def _names_module(value: Value, module: str) -> bool:
         case ModuleRef(name):
             return name == module
     return False
+
+
+def _sum(left: Resolved, right: Resolved) -> Resolved:
+    """`left + right` for strings, numbers and sequences known statically."""
+    match left, right:
+        case ConstEntity(value=str() as a), ConstEntity(value=str() as b):
+            return ConstEntity(a + b, left.origin or right.origin)
+        case ConstEntity(value=int() | float() as a), ConstEntity(value=int() | float() as b):
+            return ConstEntity(a + b)
+        case SeqEntity(a), SeqEntity(b):
+            return SeqEntity(a + b)
+    return Opaque("a sum of values known only at run time")
 
 
 def _is_external(entity: Resolved) -> bool:

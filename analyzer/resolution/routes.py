@@ -241,6 +241,7 @@ class _RouteBuilder:
                 f"route rule not known statically ({_describe(rule_value)}); skipped",
             )
             return
+        self.note_configured(reg, "route rule", rule_value)
         endpoint = constant(endpoint_value)
         if methods is None:
             methods = self.methods(reg)
@@ -301,6 +302,9 @@ class _RouteBuilder:
                 f"url_prefix= not known statically ({_describe(given_prefix)}); routes of "
                 f"blueprint '{self.blueprint_name(child)}' are reported with its own prefix",
             )
+        self.note_configured(
+            reg, f"url_prefix= of blueprint '{self.blueprint_name(child)}'", given_prefix
+        )
         name = constant(reg.keyword("name"))
         self.model.children[parent].append(
             _BlueprintUse(
@@ -728,6 +732,17 @@ class _RouteBuilder:
         if app.scope != MODULE_SCOPE:
             return f"{app.module}:{app.scope}()"
         return f"{app.module}:{app.line}"
+
+    def note_configured(self, reg: Registration, what: str, given: Resolved | None) -> None:
+        """A value read from configuration or the environment, where others are possible."""
+        if isinstance(given, ConstEntity) and given.origin:
+            self.note(
+                reg.file,
+                reg.line,
+                "configured-route",
+                f"{what} reported with its default {given.value!r}; other values possible: "
+                f"{given.origin}",
+            )
 
     def note(self, file: str, line: int, kind: str, message: str) -> None:
         self.diagnostics.append(Diagnostic(file, line, kind, message))

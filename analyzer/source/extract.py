@@ -15,6 +15,7 @@ import builtins
 from dataclasses import dataclass, field
 
 from analyzer.facts.python import (
+    ROUTE_DECORATORS,
     CallFact,
     ClassFact,
     Diagnostic,
@@ -26,10 +27,13 @@ from analyzer.facts.python import (
     RegistrationKind,
 )
 from analyzer.facts.values import (
+    SPREAD_KEYWORDS,
     UNKNOWN,
     Attr,
     CallOf,
+    Choice,
     Imported,
+    Item,
     Joined,
     Lit,
     Local,
@@ -40,6 +44,8 @@ from analyzer.facts.values import (
     Ref,
     SelfOf,
     Seq,
+    Spread,
+    Sum,
     SuperOf,
     Unknown,
     Value,
@@ -48,7 +54,6 @@ from analyzer.facts.values import (
 from analyzer.source.modules import absolute_import
 from analyzer.syntax.scopes import ModuleScopes, Scope, class_statements, has_decorator
 
-ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 # `x.get(...)(...)` is mostly a dict lookup, so only these count when applied by hand
 DECORATORS_CALLED_BY_HAND = frozenset({"route", "resource"})
 CALL_REGISTRATIONS: dict[str, RegistrationKind] = {
@@ -130,6 +135,8 @@ class _Frame:
     calls: dict[CallFact, None] = field(default_factory=dict)
     returns: Value | None = None
     loops: list[LoopFact] = field(default_factory=list)
+    tests: list[Value] = field(default_factory=list)  # enclosing `if` tests (UNKNOWN: else)
+    guarded: tuple[Value, Value] | None = None  # `if test: return value`, before any return
 
 
 @dataclass
@@ -190,22 +197,29 @@ class _Extractor:
             case ast.AnnAssign(target=target, value=value) if value is not None:
                 self.collect_calls(value, frame, statement=True)
                 self.bind(target, self.value(value, frame.env), frame)
+            case ast.AugAssign(target=ast.Name(id=name), op=ast.Add(), value=value):
+                self.collect_calls(value, frame)
+                grown = _grown(frame.env.get(name), self.value(value, frame.env))
+                frame.env[name] = UNKNOWN if grown is None else grown
             case ast.AugAssign(target=target, value=value):
                 self.collect_calls(value, frame)
                 self.bind(target, UNKNOWN, frame)
             case ast.Expr(value=value):
                 self.collect_calls(value, frame, statement=True)
+                self.grow_list(value, frame)
             case ast.Return(value=value) if value is not None:
                 self.collect_calls(value, frame, statement=True)
-                returned = self.value(value, frame.env)
-                if frame.returns is None and not isinstance(returned, Lit | Unknown | LoopVar):
-                    frame.returns = returned
+                self.record_return(self.value(value, frame.env), frame)
             case ast.For() | ast.AsyncFor():
                 self.walk_for(node, frame)
-            case (
-                ast.While(test=test, body=body, orelse=orelse)
-                | ast.If(test=test, body=body, orelse=orelse)
-            ):
+            case ast.If(test=test, body=body, orelse=orelse):
+                self.collect_calls(test, frame)
+                frame.tests.append(self.value(test, frame.env))
+                self.walk_body(body, frame)
+                frame.tests[-1] = UNKNOWN
+                self.walk_body(orelse, frame)
+                frame.tests.pop()
+            case ast.While(test=test, body=body, orelse=orelse):
                 self.collect_calls(test, frame)
                 self.walk_body(body, frame)
                 self.walk_body(orelse, frame)
@@ -237,6 +251,33 @@ class _Extractor:
                 self.collect_calls(exc, frame)
             case ast.Assert(test=test):
                 self.collect_calls(test, frame)
+
+    def grow_list(self, call: ast.expr, frame: _Frame) -> None:
+        """`name.append(x)` or `name.extend([...])` on a list written out here."""
+        match call:
+            case ast.Call(
+                func=ast.Attribute(value=ast.Name(id=name), attr="append" | "extend" as method),
+                args=[argument],
+                keywords=[],
+            ):
+                added = self.value(argument, frame.env)
+                grown = _grown(frame.env.get(name), Seq((added,)) if method == "append" else added)
+                if grown is not None:
+                    frame.env[name] = grown
+
+    def record_return(self, returned: Value, frame: _Frame) -> None:
+        """The first informative return; `if test: return a` then `return b` is a `Choice`."""
+        if frame.returns is not None or isinstance(returned, Unknown | LoopVar):
+            return
+        if frame.tests:
+            if frame.guarded is None and len(frame.tests) == 1:
+                frame.guarded = (frame.tests[0], returned)
+            elif not isinstance(returned, Lit):
+                frame.returns = returned
+        elif frame.guarded is not None:
+            frame.returns = Choice(frame.guarded[0], frame.guarded[1], returned)
+        elif not isinstance(returned, Lit):
+            frame.returns = returned
 
     def walk_for(self, node: ast.For | ast.AsyncFor, frame: _Frame) -> None:
         """Unroll a loop over items written out here; otherwise walk the body once with the
@@ -294,6 +335,11 @@ class _Extractor:
                         self.bind(element, UNKNOWN, frame)
             case ast.Starred(value=inner):
                 self.bind(inner, UNKNOWN, frame)
+            case ast.Subscript(value=ast.Attribute(attr="config") as config, slice=key):
+                # `app.config["X"] = value`: kept as the call it is, `__setitem__`
+                func = attribute_of(self.value(config, frame.env), "__setitem__")
+                args = (self.value(key, frame.env), value)
+                frame.calls[CallFact(func, target.lineno, args, loops=tuple(frame.loops))] = None
             case ast.Attribute(value=ast.Name(id=owner), attr=attr):
                 holder = frame.env.get(owner)
                 if isinstance(holder, SelfOf) and holder.class_qualname in self.classes:
@@ -366,7 +412,7 @@ class _Extractor:
             class_qualname=scope.class_qualname,
             params=params,
             calls=tuple(frame.calls),
-            returns=frame.returns,
+            returns=frame.returns if frame.returns is not None else _guarded_value(frame),
             decorators=decorators,
             nested=tuple(dict.fromkeys(nested)),
         )
@@ -541,7 +587,7 @@ class _Extractor:
                 continue
             if statement and node is expr:
                 args, kwargs = self.arguments(node, env)
-                frame.calls[CallFact(callee, node.lineno, args, kwargs)] = None
+                frame.calls[CallFact(callee, node.lineno, args, kwargs, tuple(frame.loops))] = None
             else:
                 frame.calls[CallFact(callee, node.lineno)] = None
 
@@ -600,10 +646,10 @@ class _Extractor:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 spread = self.value(arg.value, env)
-                if not isinstance(spread, Seq):
+                if isinstance(spread, Unknown):
                     args.append(UNKNOWN)
                     break
-                args.extend(spread.items)
+                args.extend(spread.items if isinstance(spread, Seq) else [Spread(spread)])
             else:
                 args.append(self.value(arg, env))
         kwargs: list[tuple[str, Value]] = []
@@ -618,6 +664,8 @@ class _Extractor:
                         for key, item in spread.items
                         if isinstance(key, Lit) and isinstance(key.value, str)
                     )
+                elif not isinstance(spread, Unknown):
+                    kwargs.append((SPREAD_KEYWORDS, Spread(spread)))
         return tuple(args), tuple(kwargs)
 
     # ---- expressions --------------------------------------------------------------------
@@ -665,6 +713,8 @@ class _Extractor:
                 return _concatenate(self.value(left, env), self.value(right, env))
             case ast.IfExp(body=body, orelse=orelse):
                 return _either(self.value(body, env), self.value(orelse, env))
+            case ast.Subscript(value=base, slice=key) if not isinstance(key, ast.Slice):
+                return Item(self.value(base, env), self.value(key, env))
         return UNKNOWN
 
     def formatted_part(self, part: ast.expr, env: dict[str, Value]) -> Value:
@@ -719,7 +769,23 @@ def _concatenate(left: Value, right: Value) -> Value:
         left_parts = left.parts if isinstance(left, Joined) else (left,)
         right_parts = right.parts if isinstance(right, Joined) else (right,)
         return Joined(left_parts + right_parts)
-    return UNKNOWN
+    if isinstance(left, Unknown) or isinstance(right, Unknown):
+        return UNKNOWN
+    return Sum(left, right)
+
+
+def _grown(current: Value | None, added: Value) -> Value | None:
+    """A list written out here, with more items written out."""
+    if isinstance(current, Seq) and isinstance(added, Seq):
+        return Seq(current.items + added.items)
+    return None
+
+
+def _guarded_value(frame: _Frame) -> Value | None:
+    """A function whose only informative return is under an `if`: that value."""
+    if frame.guarded is None or isinstance(frame.guarded[1], Lit):
+        return None
+    return frame.guarded[1]
 
 
 def _pattern_names(pattern: ast.pattern) -> list[str]:

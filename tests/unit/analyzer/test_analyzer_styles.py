@@ -124,3 +124,81 @@ def test_namespace_package_imports_resolve(tmp_path: Path) -> None:
     )
     assert routes(analysis) == {("/v/home", "views.home", ("GET",))}
     assert [a.name for a in analysis.apps] == ["web:application"]
+
+
+def test_settings_guarded_by_an_if_take_the_default_branch(tmp_path: Path) -> None:
+    analysis = analyze_sources(
+        tmp_path,
+        {
+            "settings.py": """
+                VERSIONED = False
+                CHECKED = some_call()
+            """,
+            "app.py": """
+                from flask import Flask
+                import settings
+
+                app = Flask(__name__)
+
+                def versioned(rule):
+                    if settings.VERSIONED:
+                        return "/v1" + rule
+                    return rule
+
+                def checked(rule):
+                    if settings.CHECKED:
+                        return "/checked" + rule
+                    return rule
+
+                app.add_url_rule(versioned("/a"), "a", lambda: "a")
+                app.add_url_rule(checked("/b"), "b", lambda: "b")
+            """,
+        },
+    )
+    # an unknown test keeps the first informative return, as for any function
+    assert routes(analysis) == {("/a", "a", ("GET",)), ("/checked/b", "b", ("GET",))}
+
+
+def test_configuration_without_a_default_is_not_guessed(tmp_path: Path) -> None:
+    analysis = analyze_sources(
+        tmp_path,
+        {
+            "app.py": """
+                import os
+                from flask import Blueprint, Flask
+
+                def view():
+                    return "x"
+
+                bp = Blueprint("bp", __name__)
+                bp.add_url_rule("/x", "x", view)
+                app = Flask(__name__)
+                app.register_blueprint(bp, url_prefix=os.environ["PREFIX"])
+                app.add_url_rule(app.config["RULE"], "y", view)
+            """
+        },
+    )
+    assert routes(analysis) == {("/x", "bp.x", ("GET",))}
+    assert {d.kind for d in analysis.diagnostics} == {"dynamic-route"}
+
+
+def test_settings_of_objects_that_are_not_an_app_config_are_ignored(tmp_path: Path) -> None:
+    analysis = analyze_sources(
+        tmp_path,
+        {
+            "app.py": """
+                from flask import Flask
+
+                class Client:
+                    def __init__(self):
+                        self.config = {}
+
+                    def setup(self):
+                        self.config.update(PREFIX="/client")
+
+                app = Flask(__name__)
+                app.add_url_rule(app.config.get("PREFIX", "/app") + "/x", "x", lambda: "x")
+            """
+        },
+    )
+    assert routes(analysis) == {("/app/x", "x", ("GET",))}
