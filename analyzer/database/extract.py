@@ -56,6 +56,8 @@ def extract_db_facts(
             sql_arguments=_unique(sql.arguments),
             method_calls=_unique(found.method_calls),
             returns_model=found.returns_model,
+            receiver_uses=_unique(found.receiver_uses),
+            built_method_calls=_unique(found.built_method_calls),
         )
         if facts != FunctionDbFacts(scope.qualname):
             functions.append(facts)

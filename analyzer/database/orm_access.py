@@ -16,7 +16,15 @@ Methods: `obj.method(...)` on an instance loaded from M becomes a ModelMethodCal
 graph follows it into the model's method), and a function returning such an instance (`return
 M.query.get(id)`, `found = session.execute(select(M)...).scalar_one(); return found`) names M as
 what it returns, so its callers' `x = f(); x.method()` are followed too.
-In a classmethod, `cls` names the class itself (`select(cls)`, `cls.query`).
+In a classmethod of a model class, `cls` names the class itself (`select(cls)`, `cls.query`);
+in a method of one, `self` is an instance loaded from it (`self.followed.append(u)`).
+Model methods called on an instance just built (`M(...).save()`) or on the class
+(`M.create(...)`) are kept apart (`built_method_calls`, M may be any class): only to find
+receiver uses. Receiver uses, in any class (a mixin's, a base model's): a method that adds or
+deletes its own instance (`session.add(self)`, as in a CRUD mixin's `save`), queries its own
+class in a classmethod (`cls.query.get(id)`, `select(cls)`, `session.get(cls, id)`), or calls
+another method on it (`self.save()`, `cls(**kw).save()`, `cls.create(...)`) records a
+ReceiverUse; the resolver turns it into a read or write of the caller's model's table.
 
 A model is recorded as written (ModelUse.model_ref): class-like names ("User", "models.User"),
 and, where only a table fits (`select(x)`, `insert(x)`, `x.insert()`), lower-case imported
@@ -35,6 +43,7 @@ from analyzer.facts.database import (
     Confidence,
     ModelMethodCall,
     ModelUse,
+    ReceiverUse,
     RelationshipUse,
     TableAccess,
 )
@@ -62,6 +71,8 @@ class OrmFindings:
     relationship_uses: list[RelationshipUse] = field(default_factory=list)
     method_calls: list[ModelMethodCall] = field(default_factory=list)
     returns_model: str | None = None
+    receiver_uses: list[ReceiverUse] = field(default_factory=list)
+    built_method_calls: list[ModelMethodCall] = field(default_factory=list)
 
 
 class OrmAccessFinder:
@@ -129,6 +140,14 @@ def _is_local(name: str, scope: Scope) -> bool:
     return found is not None and found.enclosing is not None
 
 
+def _is_name(node: ast.expr, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _calls_name(node: ast.expr | None, name: str) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+
+
 def _sa_callee(func: ast.expr) -> bool:
     if isinstance(func, ast.Name):
         return True
@@ -143,6 +162,7 @@ class _FunctionPass:
         self.reads_at: dict[int, tuple[ast.expr, list[str]]] = {}  # id(node) -> (node, models)
         self.consumed: set[int] = set()  # `.query` nodes that belong to a bulk update/delete
         self.types: dict[str, tuple[str, bool]] = {}  # variable -> (model, loaded from the db)
+        self.made: set[str] = set()  # typed from `M.method(...)` only: M may be any class
 
     def run(self) -> OrmFindings:
         for call in self.scope.calls:
@@ -155,6 +175,8 @@ class _FunctionPass:
         self._type_variables()
         for call in self.scope.calls:
             self._instance_call(call)
+            self._class_call(call)
+        self._receiver_uses()
         self._instance_changes()
         self.out.returns_model = self._returned_model()
         return self.out
@@ -282,6 +304,9 @@ class _FunctionPass:
         }
 
     def _type_variables(self) -> None:
+        owner = self.scope.class_qualname
+        if self.scope.receiver == "self" and owner in self.finder.local_models:
+            self.types["self"] = (str(owner), True)
         for name, bindings in self.scope.bindings.items():
             for binding in bindings:
                 if binding.value is None:
@@ -293,6 +318,9 @@ class _FunctionPass:
                 reads = self._reads_in(binding.value)
                 if len(reads) == 1:
                     self.types[name] = (reads.pop(), True)
+                elif (made := self._class_call_model(binding.value)) is not None:
+                    self.types[name] = (made, False)  # `M.create(...)`, `M.get_by_id(...)`
+                    self.made.add(name)
         for target, iterable in self.scope.loops:
             if not isinstance(target, ast.Name):
                 continue
@@ -323,7 +351,7 @@ class _FunctionPass:
         method chain reading one model (`M.query.get(id)`, `session.scalars(select(M))`)."""
         found: set[str] = set()
         for value in self.scope.returns:
-            if isinstance(value, ast.Name) and value.id in self.types:
+            if isinstance(value, ast.Name) and value.id in self.types and value.id not in self.made:
                 found.add(self.types[value.id][0])
             elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
                 found.update(self._reads_in(value))
@@ -336,9 +364,17 @@ class _FunctionPass:
         if not isinstance(func, ast.Attribute):
             return
         receiver = func.value
-        if isinstance(receiver, ast.Name) and self.types.get(receiver.id, ("", False))[1]:
-            model = self.types[receiver.id][0]  # loaded: `M(...)` instances the call graph knows
-            self.out.method_calls.append(ModelMethodCall(model, func.attr, call.lineno))
+        if isinstance(receiver, ast.Name) and receiver.id in self.types:
+            model, loaded = self.types[receiver.id]
+            found = ModelMethodCall(model, func.attr, call.lineno)
+            if loaded:  # `M(...)` instances the call graph knows already
+                self.out.method_calls.append(found)
+            elif self.scope.enclosing is not None:  # not module code: no route runs it
+                self.out.built_method_calls.append(found)
+        elif self.scope.enclosing is not None and (
+            built := self.finder.constructed(receiver, self.scope)
+        ):
+            self.out.built_method_calls.append(ModelMethodCall(built, func.attr, call.lineno))
         if not call.args:
             return
         if name in _ADDS:
@@ -353,6 +389,63 @@ class _FunctionPass:
                 added = self.finder.constructed(arg, self.scope)
                 if added is not None:
                     self._use(("model", added), "write", call.lineno, low=True)
+
+    def _class_call(self, call: ast.Call) -> None:
+        """`M.create(...)`: a method called on a model class itself."""
+        model = self._class_call_model(call)
+        if model is not None and self.scope.enclosing is not None:
+            assert isinstance(call.func, ast.Attribute)
+            use = ModelMethodCall(model, call.func.attr, call.lineno)
+            self.out.built_method_calls.append(use)
+
+    def _class_call_model(self, node: ast.expr) -> str | None:
+        """The class-like name M of `M.method(...)` (a factory or finder, maybe any class)."""
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            return None
+        func = node.func
+        found = self.finder.entity(func.value, self.scope)
+        if (
+            func.attr[:1].islower()
+            and found
+            and found[0] == "model"
+            and dotted_name(func.value) == found[1]
+            and is_camel(found[1].rsplit(".", 1)[-1])
+        ):
+            return found[1]
+        return None
+
+    def _receiver_uses(self) -> None:
+        """Uses of the instance or class this method runs on (see the module docstring)."""
+        receiver = self.scope.receiver
+        if receiver not in ("self", "cls") or self.scope.class_qualname is None:
+            return
+        names = {"self"} if receiver == "self" else set()
+        if receiver == "cls":
+            for name, bindings in self.scope.bindings.items():
+                if any(_calls_name(b.value, "cls") for b in bindings if b.value is not None):
+                    names.add(name)
+            for node in self.scope.attribute_loads:
+                if node.attr == "query" and _is_name(node.value, "cls"):
+                    self.out.receiver_uses.append(ReceiverUse(None, node.lineno, "read"))
+
+        def is_instance(node: ast.expr) -> bool:
+            return (isinstance(node, ast.Name) and node.id in names) or _calls_name(node, "cls")
+
+        for call in self.scope.calls:
+            func = call.func
+            first = call.args[0] if call.args else None
+            called = callee_name(call)
+            if receiver == "cls" and first is not None and _is_name(first, "cls"):
+                if called == "select" or (called in _GETS and isinstance(func, ast.Attribute)):
+                    self.out.receiver_uses.append(ReceiverUse(None, call.lineno, "read"))
+                elif called in ("insert", "update", "delete") and _sa_callee(func):
+                    self.out.receiver_uses.append(ReceiverUse(None, call.lineno, "write"))
+            if not isinstance(func, ast.Attribute):
+                continue
+            if func.attr in (*_ADDS, "delete") and first is not None and is_instance(first):
+                self.out.receiver_uses.append(ReceiverUse(None, call.lineno))
+            elif is_instance(func.value) or (receiver == "cls" and _is_name(func.value, "cls")):
+                self.out.receiver_uses.append(ReceiverUse(func.attr, call.lineno))
 
     def _typed_relationship(self, node: ast.Attribute, mode: AccessMode) -> None:
         """`obj.attr` on a loaded instance; on a new one (`Blueprint(...)` looks the same) only

@@ -98,6 +98,20 @@ class ModelMethodCall:
 
 
 @dataclass(frozen=True)
+class ReceiverUse:
+    """In a method, the instance (or, in a classmethod, the class) it runs on is used,
+    whichever model class that turns out to be: `session.add(self)` / `session.delete(self)`
+    (a write), `cls.query...` / `select(cls)` / `session.get(cls, ...)` (a read), all with
+    method None; or another method called on it (`self.save()`; in a classmethod
+    `cls(...).save()`, `obj = cls(...); obj.save()`, `cls.create(...)`), whose uses count too.
+    Resolved later on the caller's model class."""
+
+    method: str | None
+    line: int
+    mode: AccessMode = "write"
+
+
+@dataclass(frozen=True)
 class ForeignKey:
     column: str
     references_table: str
@@ -154,6 +168,10 @@ class FunctionDbFacts:
     sql_arguments: tuple[SqlArgument, ...] = ()
     method_calls: tuple[ModelMethodCall, ...] = ()
     returns_model: str | None = None  # the model whose instance(s) it returns, as written
+    receiver_uses: tuple[ReceiverUse, ...] = ()
+    # `M(...).m()`, `obj = M(...); obj.m()`, `M.m()` where M may be any class (`SQLAlchemy()`
+    # too): only to find receiver writes of M's table; the call graph follows these itself
+    built_method_calls: tuple[ModelMethodCall, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Database facts resolved across modules: model references -> tables (single-table
 inheritance, backrefs), imported SQL constants -> their tables, relationship traversals ->
-indirect tables, SQL handed to project functions that run it -> the caller's tables.
+indirect tables, SQL handed to project functions that run it -> the caller's tables, methods
+that use the instance or class they run on (a CRUD mixin's `save`, a `create` or `get_by_id`
+classmethod) -> a write or read of the calling site's model's table.
 Gives each function's direct table uses and the project's table list.
 """
 
@@ -11,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from analyzer.facts.database import (
+    AccessMode,
+    FunctionDbFacts,
     ModelFact,
     ModuleDbFacts,
     Relationship,
@@ -19,7 +23,7 @@ from analyzer.facts.database import (
 )
 from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.facts.values import Ref
-from analyzer.resolution.resolve import Ctx, Opaque, Resolver
+from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Opaque, Resolver
 from analyzer.resolution.results import FunctionKey, Table, TableUse
 from analyzer.resolution.sql_sinks import sql_sink_uses
 
@@ -36,6 +40,7 @@ class TableFacts:
 def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> TableFacts:
     """Every function's direct table uses, and every table the project defines."""
     index = _ModelIndex(resolver)
+    receivers = _ReceiverUses(resolver, index)
     sql_files = [f for f in files if f.kind == "sql"]
     uses: dict[FunctionKey, tuple[TableUse, ...]] = {}
     diagnostics: list[Diagnostic] = []
@@ -92,14 +97,23 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                     for a in constant
                 )
             for rel_use in function.relationship_uses:
-                for table in index.relationship_tables(
-                    module, rel_use.model_ref, rel_use.attribute
-                ):
+                tables = index.relationship_tables(module, rel_use.model_ref, rel_use.attribute)
+                # a changed many-to-many collection inserts/deletes association rows itself
+                links = set(tables[1:]) if rel_use.mode == "write" else set()
+                for table in filter(None, tables):
                     found.append(
                         TableUse(
-                            table, rel_use.mode, key, facts.path, rel_use.line, "high", "orm", True
+                            table,
+                            rel_use.mode,
+                            key,
+                            facts.path,
+                            rel_use.line,
+                            "high",
+                            "orm",
+                            table not in links,
                         )
                     )
+            found.extend(receivers.uses(module, function, key, facts.path))
             if found:
                 uses[key] = tuple(dict.fromkeys(found))
     handed_over = sql_sink_uses(resolver, index.sql_constant)
@@ -120,6 +134,54 @@ def _use(access: TableAccess, key: FunctionKey, path: str) -> TableUse:
         access.via,
         access.indirect,
     )
+
+
+class _ReceiverUses:
+    """`obj.save()`, `M.create(...)`, `M.get_by_id(...)`: the method (found along M's MRO, e.g.
+    in a mixin) uses the instance or class it runs on, directly or through other methods of it,
+    so M's table is read or written."""
+
+    def __init__(self, resolver: Resolver, index: _ModelIndex) -> None:
+        self.resolver = resolver
+        self.index = index
+        self.functions: dict[FunctionKey, FunctionDbFacts] = {
+            (module, function.qualname): function
+            for module, db in index.db.items()
+            for function in db.functions
+        }
+        self.memo: dict[tuple[ClassEntity, str], frozenset[AccessMode]] = {}
+
+    def uses(
+        self, module: str, function: FunctionDbFacts, key: FunctionKey, path: str
+    ) -> list[TableUse]:
+        found: list[TableUse] = []
+        for call in (*function.method_calls, *function.built_method_calls):
+            table = self.index.table_of(self.index.model_site(module, call.model_ref))
+            if table is None:
+                continue
+            klass = self.resolver.resolve(Ref(call.model_ref), Ctx(module))
+            if not isinstance(klass, ClassEntity):
+                continue
+            for mode in sorted(self.modes(klass, call.method)):
+                found.append(TableUse(table, mode, key, path, call.line, "high", "orm"))
+        return found
+
+    def modes(self, klass: ClassEntity, method: str) -> frozenset[AccessMode]:
+        """How `klass.method` uses its receiver's table (through the methods it calls on it)."""
+        if (klass, method) in self.memo:
+            return self.memo[(klass, method)]
+        self.memo[(klass, method)] = frozenset()  # a cycle of methods adds nothing
+        member = self.resolver.class_member(klass, method, instance=True)
+        facts = (
+            self.functions.get((member.module, member.qualname))
+            if isinstance(member, FunctionEntity)
+            else None
+        )
+        found: set[AccessMode] = set()
+        for use in facts.receiver_uses if facts else ():
+            found.update([use.mode] if use.method is None else self.modes(klass, use.method))
+        self.memo[(klass, method)] = frozenset(found)
+        return self.memo[(klass, method)]
 
 
 class _ModelIndex:
@@ -192,7 +254,8 @@ class _ModelIndex:
         return db.sql_constants[name]
 
     def relationship_tables(self, module: str, model_ref: str, attribute: str) -> tuple[str, ...]:
-        """Tables reached through `Model.attribute` when it is a relationship (or backref)."""
+        """Tables reached through `Model.attribute` when it is a relationship (or backref):
+        the target's ("" when unknown), then the association (secondary) table, if any."""
         site = self.model_site(module, model_ref)
         for klass in self._lineage(site):
             model = self.models[klass]
@@ -208,12 +271,10 @@ class _ModelIndex:
     def _relationship_targets(
         self, owner: Site, rel: Relationship, target_ref: str
     ) -> tuple[str, ...]:
+        """The target's table (or "" when unknown), then the secondary table, if any."""
         tables: list[str] = []
         target = self.find_model(owner[0], target_ref)
-        if target is not None:
-            table = self.table_of(target)
-            if table:
-                tables.append(table)
+        tables.append((self.table_of(target) or "") if target is not None else "")
         if rel.secondary_table:
             tables.append(rel.secondary_table)
         elif rel.secondary_ref:

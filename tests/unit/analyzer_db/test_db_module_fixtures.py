@@ -5,8 +5,10 @@ Each `tests/fixtures/analyzer_db/modules/<name>.py` has `<name>.expected.json`:
   "models": ["Model read|write [low]"], "sql_names": [...], "relationships": ["Model.attr mode"],
   "sql_params": [parameters the SQL run is built from], "sql_arguments": ["callee(slot):
   <table access> | ref NAME"] (what a call's argument may carry as SQL), "method_calls":
-  ["Model.method"], "returns": ["Model"]}; every function with facts must be listed, and only
-  those.
+  ["Model.method"], "returns": ["Model"], "built_calls": ["Class.method"] (methods called on
+  a class or on an instance just built from it, any class), "receiver_uses": ["self read|write"
+  for `session.add(self)`, `cls.query`, ..., or the name of a method called on the receiver]};
+  every function with facts must be listed, and only those.
 - "models": class -> {"table", "bases", and optionally "resolved" (default true), "pk",
   "abstract" (default false), "fks" ["col -> table.col"], "relationships"
   ["attr -> Target [secondary=t] [secondary_ref=n] [backref=b]"]}; only models, all of them.
@@ -73,6 +75,10 @@ def normalise(facts: ModuleDbFacts) -> dict[str, Any]:
             ),
             "method_calls": sorted({f"{c.model_ref}.{c.method}" for c in function.method_calls}),
             "returns": [function.returns_model] if function.returns_model else [],
+            "built_calls": sorted(
+                {f"{c.model_ref}.{c.method}" for c in function.built_method_calls}
+            ),
+            "receiver_uses": sorted({u.method or f"self {u.mode}" for u in function.receiver_uses}),
         }
         functions[function.qualname] = {k: v for k, v in entry.items() if v}
     models = {}
