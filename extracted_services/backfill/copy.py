@@ -80,14 +80,14 @@ def _upsert_all(
     source_table, target_table = tables
     statement = upsert(target_table, facts, target.dialect.name)
     positions = [facts.columns.index(column) for column in facts.key]
-    digest, keys = TableDigest(), set[str]()
-    naive_times = target.dialect.name == "sqlite"
-    for rows in _batches(source, source_table, facts, batch_size):
-        digest.add(rows)
+    keys = set[str]()
+
+    def write(rows: list[tuple[Any, ...]], records: list[dict[str, Any]]) -> None:
         keys.update(canonical_key(row[p] for p in positions) for row in rows)
-        target.execute(statement, _records(rows, facts, naive_times))
-        target.commit()
-        on_batch(len(rows))
+        target.execute(statement, records)
+        target.commit()  # each batch kept: a re-run after a crash resumes from here
+
+    digest = _copy_batches(source, target, facts, source_table, batch_size, on_batch, write)
     _delete_stale(target, target_table, facts, keys)
     return digest
 
@@ -129,14 +129,32 @@ def _replace_all(
 ) -> TableDigest:
     """No key to upsert by: empty the target table and fill it, in one transaction."""
     source_table, target_table = tables
+    target.execute(delete(target_table))
+
+    def write(rows: list[tuple[Any, ...]], records: list[dict[str, Any]]) -> None:
+        target.execute(target_table.insert(), records)
+
+    digest = _copy_batches(source, target, facts, source_table, batch_size, on_batch, write)
+    target.commit()
+    return digest
+
+
+def _copy_batches(
+    source: Connection,
+    target: Connection,
+    facts: TableFacts,
+    source_table: Table,
+    batch_size: int,
+    on_batch: OnBatch,
+    write: Callable[[list[tuple[Any, ...]], list[dict[str, Any]]], None],
+) -> TableDigest:
+    """Read the source in batches, digest each and hand it to `write` as target records."""
     digest = TableDigest()
     naive_times = target.dialect.name == "sqlite"
-    target.execute(delete(target_table))
     for rows in _batches(source, source_table, facts, batch_size):
         digest.add(rows)
-        target.execute(target_table.insert(), _records(rows, facts, naive_times))
+        write(rows, _records(rows, facts, naive_times))
         on_batch(len(rows))
-    target.commit()
     return digest
 
 

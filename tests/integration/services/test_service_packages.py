@@ -138,6 +138,14 @@ def test_list_shows_packages_of_every_services_dir_beside_the_toolkits(tmp_path:
     )
 
 
+def _two_instances(name: str, services: Path, amqp_uri: str, database_url: str) -> list[str]:
+    """`strangler service run` arguments for two competing instances of `name`."""
+    return [
+        *("service", "run", name, "--services-dir", str(services)),
+        *("--amqp-uri", amqp_uri, "--database-url", database_url, "--instances", "2"),
+    ]
+
+
 @pytest.mark.rabbitmq
 @pytest.mark.postgres
 def test_a_package_found_in_a_services_dir_is_backfilled_and_runs_as_competing_consumers(
@@ -156,21 +164,7 @@ def test_a_package_found_in_a_services_dir_is_backfilled_and_runs_as_competing_c
     assert table_rows(postgres_url, "customers") == sorted(CUSTOMERS, key=repr)
 
     queue = f"rpc-{name}"
-    run = runner(
-        [
-            "service",
-            "run",
-            name,
-            "--services-dir",
-            str(services),
-            "--amqp-uri",
-            amqp_uri,
-            "--database-url",
-            postgres_url,
-            "--instances",
-            "2",
-        ]
-    )
+    run = runner(_two_instances(name, services, amqp_uri, postgres_url))
     try:
         pids = run.instance_pids()
         assert len(pids) == 2
@@ -198,21 +192,7 @@ def test_an_instance_that_dies_stops_the_others(
     services = tmp_path / "services"
     name = write_shop_package(services)
     queue = f"rpc-{name}"
-    run = runner(
-        [
-            "service",
-            "run",
-            name,
-            "--services-dir",
-            str(services),
-            "--amqp-uri",
-            amqp_uri,
-            "--database-url",
-            sqlite_url(tmp_path / "shop.db"),
-            "--instances",
-            "2",
-        ]
-    )
+    run = runner(_two_instances(name, services, amqp_uri, sqlite_url(tmp_path / "shop.db")))
     try:
         first, second = run.instance_pids()
         assert wait_until(lambda: _consumers(amqp_uri, queue) == 2, START_TIMEOUT), run.output()

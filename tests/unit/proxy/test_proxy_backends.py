@@ -12,6 +12,7 @@ from strangler_proxy.errors import (
     MonolithBadResponse,
     MonolithTimeout,
     MonolithUnavailable,
+    ProxyError,
     RemoteError,
     ServiceTimeout,
     ServiceUnavailable,
@@ -77,8 +78,8 @@ def test_nameko_replies_become_results_or_remote_errors() -> None:
         (RemoteError("TypeError", "oops"), 500, "internal_error"),
     ],
 )
-def test_the_status_table(error: Exception, status: int, code: str) -> None:
-    mapped = http_error_for(error)  # type: ignore[arg-type]
+def test_the_status_table(error: ProxyError, status: int, code: str) -> None:
+    mapped = http_error_for(error)
     assert (mapped.status, mapped.code) == (status, code)
 
 
