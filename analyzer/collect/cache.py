@@ -10,7 +10,6 @@ fact classes (`analyzer.facts.codec`): a damaged or foreign entry is a miss.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 from collections.abc import Mapping
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
     from analyzer.collect.file_facts import FileSpec
 
 FACTS_ENVELOPE = "strangler-facts"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def default_cache_root(environ: Mapping[str, str] | None = None) -> Path:
@@ -93,7 +92,7 @@ class FactCache:
 
     def store(self, key: str, facts: FileFacts) -> None:
         """Write the entry atomically; an unwritable cache is skipped."""
-        text = f'{{"{FACTS_ENVELOPE}":{json.dumps(FORMAT_VERSION)},"facts":{codec.dumps(facts)}}}'
+        text = codec.dumps({FACTS_ENVELOPE: FORMAT_VERSION, "facts": facts})
         try:
             write_atomically(self._path(key), text)
         except OSError:

@@ -213,7 +213,11 @@ class _Collector:
                 scope.attribute_stores.append(node)
             else:
                 scope.attribute_loads.append(node)
-        elif isinstance(node, ast.Assign):
+        elif type(node) in _BINDING_NODES:
+            self._record_binding(node, scope, names)
+
+    def _record_binding(self, node: ast.AST, scope: Scope, names: Scope) -> None:
+        if isinstance(node, ast.Assign):
             for target in node.targets:
                 _bind_target(names, target, node.value, node.lineno)
         elif isinstance(node, ast.AnnAssign):
@@ -241,17 +245,49 @@ class _Collector:
                     self.imported.add(name)
 
 
-_LEAVES = (ast.expr_context, ast.Constant, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
+# the node types `_record_binding` looks at (most nodes are none of these: one set lookup)
+_BINDING_NODES = frozenset(
+    {
+        ast.Assign,
+        ast.AnnAssign,
+        ast.Return,
+        ast.AugAssign,
+        ast.NamedExpr,
+        ast.For,
+        ast.AsyncFor,
+        ast.comprehension,
+        ast.withitem,
+        ast.ExceptHandler,
+        ast.Import,
+        ast.ImportFrom,
+    }
+)
+
+
+def _subclasses(*bases: type) -> frozenset[type]:
+    found: set[type] = set()
+    pending = list(bases)
+    while pending:
+        cls = pending.pop()
+        found.add(cls)
+        pending.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+# nodes with nothing below them worth visiting: names, contexts, constants, operators
+_LEAVES = _subclasses(
+    ast.Name, ast.expr_context, ast.Constant, ast.operator, ast.boolop, ast.cmpop, ast.unaryop
+)
 
 
 def _children(node: ast.AST) -> list[ast.AST]:
-    """Child nodes worth visiting (contexts, constants and operators left out), in source order."""
+    """Child nodes worth visiting (leaves left out), in source order."""
     found: list[ast.AST] = []
     for name in node._fields:
         value = getattr(node, name, None)
-        if isinstance(value, list):
-            found.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAVES))
-        elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+        if type(value) is list:
+            found.extend(v for v in value if isinstance(v, ast.AST) and type(v) not in _LEAVES)
+        elif isinstance(value, ast.AST) and type(value) not in _LEAVES:
             found.append(value)
     return found
 
