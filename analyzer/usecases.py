@@ -21,7 +21,8 @@ from analyzer.collect.reuse import Report, ReportCache, run_start
 from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.resolution.calls import build_call_graph
 from analyzer.resolution.graph import fold_access, import_cycles
-from analyzer.resolution.hooks import collect_hooks
+from analyzer.resolution.guards import protect_routes
+from analyzer.resolution.hooks import collect_hooks, fold_per_route
 from analyzer.resolution.registrations import collect_registrations
 from analyzer.resolution.resolve import Resolver
 from analyzer.resolution.results import Analysis, ModuleInfo
@@ -194,6 +195,10 @@ def build_analysis(
     hook_access = {
         hook: fold_access((hook.handler,), call_graph.edges, tables.uses) for hook in hooks
     }
+    protections = protect_routes(resolver, route_map.routes, hooks, call_graph.edges)
+    route_hook_access = fold_per_route(
+        {key: p.runs_also for key, p in protections.items()}, call_graph.edges, tables.uses
+    )
     modules = _module_infos(resolver, files)
     diagnostics = [
         *discovery.diagnostics,
@@ -227,6 +232,8 @@ def build_analysis(
             "functions": len(resolver.functions),
             "skipped_test_files": discovery.skipped_tests,
         },
+        route_guards={key: p.guards for key, p in protections.items()},
+        route_hook_access=route_hook_access,
     )
 
 

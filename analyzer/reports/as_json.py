@@ -17,7 +17,9 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
     writers: dict[str, list[dict[str, Any]]] = {t.name: [] for t in analysis.tables}
     routes = []
     for route in analysis.routes:
-        access = analysis.route_access[(route.app, route.rule, route.endpoint)]
+        key = (route.app, route.rule, route.endpoint)
+        access = analysis.route_access[key]
+        hook_access = analysis.route_hook_access.get(key, Access())
         ref = {"app": route.app, "endpoint": route.endpoint, "rule": route.rule}
         for table in access.reads:
             readers.setdefault(table, []).append(ref)
@@ -35,6 +37,12 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
                 "kind": route.kind,
                 "view": [_function(h) for h in route.handlers],
                 **_access(access),
+                "hook_reads": list(hook_access.reads),
+                "hook_writes": list(hook_access.writes),
+                "guards": [
+                    {"name": g.name, "kind": g.kind, "file": g.file, "line": g.line}
+                    for g in analysis.route_guards.get(key, ())
+                ],
             }
         )
     definitions = {t.name: t for t in analysis.tables}

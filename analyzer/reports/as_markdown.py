@@ -1,6 +1,6 @@
 """A Markdown report for people: a short summary first, then the route x table matrix (one
-per app), who reads and writes each table, what runs on every request, hotspots, import cycles
-and diagnostics."""
+per app), each route's guards, who reads and writes each table, what runs on every request,
+hotspots, import cycles and diagnostics."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def render_markdown(analysis: Analysis) -> str:
     sections = [
         _summary(analysis, hotspots),
         _matrix(analysis),
+        _guards(analysis),
         _per_table(analysis),
         _hooks(analysis),
         _hotspots(hotspots),
@@ -162,6 +163,34 @@ def _mark(access: Access, table: str) -> str:
     if mark and table in access.low_confidence:
         mark += "?"
     return mark
+
+
+def _guards(analysis: Analysis) -> str:
+    """Each route's guards (an unguarded route says so), and the tables that its hooks, user
+    loaders and decorators read and write besides the view."""
+    routes = [r for r in analysis.routes if r.kind != "static"]
+    lines = [
+        "## Guards per route",
+        "",
+        "Guards are decorators on the view, its class's `decorators`/`method_decorators` "
+        "(class) and `before_request` hooks that refuse requests (hook). Hook reads/writes: "
+        "tables touched by the hooks, user loaders and decorators that run for the route.",
+    ]
+    if not routes:
+        return "\n".join([*lines, "", "No routes found."])
+    several_apps = len({r.app for r in routes}) > 1
+    lines += ["", *header("methods", "rule", "endpoint", "guards", "hook reads", "hook writes")]
+    for route in routes:
+        key = (route.app, route.rule, route.endpoint)
+        guards = [
+            code(g.name) + ("" if g.kind == "decorator" else f" ({g.kind.partition('-')[0]})")
+            for g in analysis.route_guards.get(key, ())
+        ]
+        access = analysis.route_hook_access.get(key, Access())
+        cells = [" ".join(route.methods), code(route.rule), _endpoint(route, several_apps)]
+        cells += [", ".join(guards) or "none", ", ".join(access.reads), ", ".join(access.writes)]
+        lines.append(row(cells))
+    return "\n".join(lines)
 
 
 def _per_table(analysis: Analysis) -> str:

@@ -41,6 +41,21 @@ class Hook:
     handler: FunctionKey
     file: str
     line: int
+    # the class of the object a loader is registered on ("flask_login.LoginManager"), which
+    # tells whose guards make it run; None for Flask's own hooks or when unknown
+    registered_on: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """An authentication/authorization check protecting a route, so a moved route can be
+    proved to stay protected."""
+
+    name: str  # a library guard ("flask_login.login_required") or a project "module:qualname"
+    kind: str  # "decorator" (on the view), "class-decorators" (`decorators` /
+    # `method_decorators` of its class), "hook" (a `before_request` hook that refuses requests)
+    file: str
+    line: int  # the view's or class's `def`/`class` line, or the hook's registration
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +115,7 @@ class Analysis:
     function_uses: dict[FunctionKey, tuple[TableUse, ...]]
     diagnostics: tuple[Diagnostic, ...]
     stats: dict[str, int] = field(default_factory=dict)
+    # per (app, rule, endpoint): its guards, and the tables read/written by what runs for it
+    # besides the view (hooks, user loaders, decorators)
+    route_guards: dict[tuple[str | None, str, str], tuple[Guard, ...]] = field(default_factory=dict)
+    route_hook_access: dict[tuple[str | None, str, str], Access] = field(default_factory=dict)

@@ -18,6 +18,7 @@ APPS_WITH_HOTSPOTS = [
 ]
 ROUTE_KEYS = ("app", "rule", "endpoint", "methods", "file", "line")
 ACCESS_KEYS = ("reads", "writes", "indirect", "low_confidence")
+HOOK_ACCESS_KEYS = ("hook_reads", "hook_writes")
 
 
 def analyze(name: str) -> dict[str, Any]:
@@ -52,6 +53,26 @@ def test_reads_writes_and_indirect_tables_per_route(app_case: tuple[dict, dict])
         got = by_key[route_key(route)]
         for key in ACCESS_KEYS:
             assert got[key] == route.get(key, []), (route["endpoint"], key)
+
+
+def test_what_runs_besides_the_view_per_route(app_case: tuple[dict, dict]) -> None:
+    """hook_reads/hook_writes, checked for the fixtures that write them down."""
+    found, wanted = app_case
+    by_key = {route_key(r): r for r in found["routes"]}
+    for route in wanted["routes"]:
+        if "guards" not in route:
+            continue
+        got = by_key[route_key(route)]
+        for key in HOOK_ACCESS_KEYS:
+            assert got[key] == route.get(key, []), (route["endpoint"], key)
+
+
+def test_guards_per_route(app_case: tuple[dict, dict]) -> None:
+    found, wanted = app_case
+    by_key = {route_key(r): r for r in found["routes"]}
+    for route in wanted["routes"]:
+        if "guards" in route:
+            assert by_key[route_key(route)]["guards"] == route["guards"], route["endpoint"]
 
 
 def test_apps_are_listed(app_case: tuple[dict, dict]) -> None:

@@ -111,6 +111,19 @@ def test_per_table_hotspot_and_cycle_sections_name_what_they_found() -> None:
     assert "- services.billing -> services.orders -> services.billing" in cycles
 
 
+def test_guards_section_names_each_routes_guards_and_hook_tables() -> None:
+    guards = section(markdown(FIXTURES / "guards"), "## Guards per route")
+    assert "| GET | `/` | `pages.home` | none |  | visits |" in guards
+    assert (
+        "| GET | `/staff/documents` | `staff.staff_documents` | `portal.staff:staff_only` (hook) "
+        "| users | audit, visits |"
+    ) in guards
+    assert (
+        "| GET | `/drafts` | `pages.drafts` | `flask_login.login_required` (class) | users "
+        "| visits |"
+    ) in guards
+
+
 @pytest.mark.parametrize("project", PROJECTS, ids=[p.name for p in PROJECTS])
 def test_every_table_is_valid_markdown(project: Path) -> None:
     blocks = tables(markdown(project))

@@ -79,6 +79,27 @@ def test_every_route_has_exactly_the_expected_methods_place_and_tables(
     assert not report, f"{len(report)} routes differ from the fixture:\n" + "\n".join(report)
 
 
+def test_every_route_has_exactly_the_expected_guards_and_hook_tables(
+    found: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    """`@login_required`/`@admin_required` are the project's guards; the accounts hook that
+    loads the user (reads and writes `users`) runs for every route."""
+    prefix = f"{MONOLITH.name}/"
+    got = {
+        (r["rule"], r["endpoint"]): (
+            [{**g, "file": prefix + g["file"]} for g in r["guards"]],
+            r["hook_reads"],
+            r["hook_writes"],
+        )
+        for r in found["routes"]
+    }
+    wanted = {
+        (r["rule"], r["endpoint"]): (r["guards"], r["hook_reads"], r["hook_writes"])
+        for r in expected["routes"]
+    }
+    assert got == wanted
+
+
 def test_all_routes_belong_to_the_one_app(found: dict[str, Any]) -> None:
     assert [app["name"] for app in found["apps"]] == ["legacy_monolith.app:create_app()"]
     assert {route["app"] for route in found["routes"]} == {"legacy_monolith.app:create_app()"}

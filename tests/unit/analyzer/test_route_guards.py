@@ -1,0 +1,109 @@
+"""Guards the `guards` fixture app does not show: a parent blueprint's hook guarding a nested
+blueprint's routes, a project decorator factory raising `Forbidden` listed per method in
+`method_decorators`, and a loader on an object the analyzer cannot identify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analyzer.reports.as_json import analysis_to_dict
+from analyzer.usecases import AnalyzeOptions, analyze_project
+
+APP = """\
+from flask import Blueprint, Flask, abort
+from flask_restful import Api, Resource
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import text
+from werkzeug.exceptions import Forbidden
+
+from tokens import verifier
+
+db = SQLAlchemy()
+parent = Blueprint("parent", __name__, url_prefix="/p")
+child = Blueprint("child", __name__, url_prefix="/c")
+
+
+@parent.before_request
+def members_only():
+    abort(403)
+
+
+@child.route("/x")
+def x():
+    return "x"
+
+
+def permission(name):
+    def decorator(view):
+        def wrapper(*args, **kwargs):
+            raise Forbidden()
+
+        return wrapper
+
+    return decorator
+
+
+class Notes(Resource):
+    method_decorators = {"post": [permission("write")]}
+
+    def get(self):
+        return []
+
+    def post(self):
+        return {}
+
+
+@verifier.verify_token
+def check_token(token):
+    return db.session.execute(text("SELECT id FROM api_tokens WHERE token = :t"), {"t": token})
+
+
+app = Flask(__name__, static_folder=None)
+parent.register_blueprint(child)
+app.register_blueprint(parent)
+api = Api(app)
+api.add_resource(Notes, "/notes")
+
+
+@app.route("/open")
+def open_page():
+    return "open"
+"""
+
+
+@pytest.fixture(scope="module")
+def routes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    root = tmp_path_factory.mktemp("guarded")
+    (root / "app.py").write_text(APP)
+    (root / "tokens.py").write_text("verifier = None\n")
+    options = AnalyzeOptions(use_cache=False, show_progress=False, workers=1)
+    found = analysis_to_dict(analyze_project(Path(root), options))
+    return {r["endpoint"]: r for r in found["routes"]}
+
+
+def test_a_parent_blueprints_hook_guards_its_nested_blueprints_routes(
+    routes: dict[str, dict[str, Any]],
+) -> None:
+    assert routes["parent.child.x"]["guards"] == [
+        {"name": "app:members_only", "kind": "hook", "file": "app.py", "line": 14}
+    ]
+
+
+def test_a_decorator_factory_listed_for_one_method_guards_the_resource(
+    routes: dict[str, dict[str, Any]],
+) -> None:
+    assert routes["notes"]["guards"] == [
+        {"name": "app:permission", "kind": "class-decorators", "file": "app.py", "line": 34}
+    ]
+
+
+def test_a_loader_on_an_unknown_object_runs_for_guarded_routes_only(
+    routes: dict[str, dict[str, Any]],
+) -> None:
+    assert routes["parent.child.x"]["hook_reads"] == ["api_tokens"]
+    assert routes["notes"]["hook_reads"] == ["api_tokens"]
+    assert routes["open_page"]["guards"] == []
+    assert routes["open_page"]["hook_reads"] == []
