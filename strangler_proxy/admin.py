@@ -9,6 +9,7 @@ What they show never holds a password or a file path.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -106,5 +107,6 @@ class AdminViews:
             "monolith_timeout": settings.monolith_timeout,
             "trusted_proxies": [str(network) for network in settings.trusted_proxies],
             "backend_headers": settings.backend_headers,
+            "error_body": json.loads(settings.error_shape.template),
             "routes": [route.describe() for route in table.routes],
         }

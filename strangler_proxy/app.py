@@ -25,9 +25,11 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 
 from strangler_proxy.admin import AdminAccess, AdminViews, admin_verdict, unauthorized
 from strangler_proxy.backends import BackendFactory, Backends
+from strangler_proxy.backends.monolith_auth import AuthGate
 from strangler_proxy.backends.monolith_http import MonolithBackend
 from strangler_proxy.backends.nameko_rpc import NamekoBackend
 from strangler_proxy.client_answer import framed, status_line, with_proxy_headers
+from strangler_proxy.error_shape import ErrorShape
 from strangler_proxy.errors import (
     INTERNAL_ERROR,
     MalformedRequest,
@@ -133,19 +135,25 @@ class ProxyApp:
                 if self._wired is not None:
                     self._wired[2].shutdown(wait=False)
                 backends = self._backend_factory(settings)
-                shadow = ShadowRunner(backends.service, self.stats, workers=self._shadow_workers)
+                shadow = ShadowRunner(
+                    backends.service,
+                    self.stats,
+                    workers=self._shadow_workers,
+                    error_shape=settings.error_shape,
+                )
                 self._wired = (settings, backends, shadow)
             return self._wired[1], self._wired[2]
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        shape = self.routes.current().table.settings.error_shape
         try:
             request = read_request(environ, self.max_body)
         except (PayloadTooLarge, MalformedRequest) as exc:
             log.warning("%s %s: %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), exc)
-            return self._send(error_response(http_error_for(exc)), "GET", start_response)
+            return self._send(error_response(http_error_for(exc), shape), "GET", start_response)
         except Exception:
             log.exception("could not read the request")
-            return self._send(error_response(INTERNAL_ERROR), "GET", start_response)
+            return self._send(error_response(INTERNAL_ERROR, shape), "GET", start_response)
         on_admin_port = self.admin.port is not None and environ.get("SERVER_PORT") == str(
             self.admin.port
         )
@@ -153,7 +161,7 @@ class ProxyApp:
             answer = self.answer(request, on_admin_port=on_admin_port)
         except Exception:
             log.exception("proxy failure on %s %s", request.method, request.target)
-            answer = _Answer(error_response(INTERNAL_ERROR), "proxy", None)
+            answer = _Answer(error_response(INTERNAL_ERROR, shape), "proxy", None)
         on = self.routes.current().table.settings.backend_headers
         response = with_proxy_headers(
             answer.response,
@@ -176,6 +184,7 @@ class ProxyApp:
         """Answer a request from the backend the route table chooses."""
         active = self.routes.current()
         backends, shadow = self._backends(active.table.settings)
+        shape = active.table.settings.error_shape
         decision = decide(active.matcher, request, self._draw())
         rule = decision.route.path if decision.route else None
         if decision.backend == "service" and rule is not None:
@@ -183,31 +192,38 @@ class ProxyApp:
             try:
                 response = backends.service.handle(routed)
             except MalformedRequest as exc:
-                return self._answered(error_response(http_error_for(exc)), "service", rule)
+                return self._answered(error_response(http_error_for(exc), shape), "service", rule)
             except ProxyError as exc:
                 if not may_fall_back(request.method, exc):
                     log.warning("%s %s: %s", request.method, request.target, exc)
-                    return self._answered(error_response(http_error_for(exc)), "service", rule)
+                    error = error_response(http_error_for(exc), shape)
+                    return self._answered(error, "service", rule)
                 reason = fallback_reason(exc)
                 log.warning(
                     "%s %s falls back to the monolith: %s", request.method, request.target, exc
                 )
                 self.stats.fell_back(rule, reason)
-                return self._from_monolith(backends, request, rule, f"monolith; fallback={reason}")
+                label = f"monolith; fallback={reason}"
+                return self._from_monolith(backends, request, rule, label, shape)
             return self._answered(response, "service", rule)
-        answer = self._from_monolith(backends, request, rule, "monolith")
+        answer = self._from_monolith(backends, request, rule, "monolith", shape)
         if decision.shadow and rule is not None:
             shadow.submit(rule, replace(request, match=decision.match), answer.response)
         return answer
 
     def _from_monolith(
-        self, backends: Backends, request: Request, rule: str | None, label: str
+        self,
+        backends: Backends,
+        request: Request,
+        rule: str | None,
+        label: str,
+        shape: ErrorShape,
     ) -> _Answer:
         try:
             response = backends.monolith.handle(request)
         except ProxyError as exc:
             log.error("%s %s: %s", request.method, request.target, exc)
-            response = error_response(http_error_for(exc))
+            response = error_response(http_error_for(exc), shape)
         return self._answered(response, label, rule)
 
     def _answered(self, response: Response, backend: str, rule: str | None) -> _Answer:
@@ -229,7 +245,8 @@ def real_backends(settings: Settings) -> Backends:
         timeout=settings.monolith_timeout,
         trusted_proxies=settings.trusted_proxies,
     )
-    return Backends(monolith, NamekoBackend(client), monolith.reachable, client.reachable)
+    service = AuthGate(NamekoBackend(client, trusted_proxies=settings.trusted_proxies), monolith)
+    return Backends(monolith, service, monolith.reachable, client.reachable)
 
 
 def create_app(

@@ -67,6 +67,18 @@ class RemoteError(ProxyError):
         self.reason = f"remote error {exc_type}"
 
 
+class AuthDenied(ProxyError):
+    """The monolith's auth check did not let the request through to the service.
+
+    Never shown to the client: the original request goes to the monolith instead,
+    whose answer (a 401, a login redirect...) is exact by definition.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"the auth check did not pass: {detail}")
+        self.reason = "auth"
+
+
 class MalformedRequest(ProxyError):
     """The client's request cannot be turned into a service call (e.g. bad JSON body)."""
 

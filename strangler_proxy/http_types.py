@@ -9,7 +9,9 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from strangler_proxy.error_shape import DEFAULT_ERROR_SHAPE, ErrorShape
 from strangler_proxy.errors import HttpError
+from strangler_proxy.route_table import AuthCheck, PassedValue, Protocol
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -59,12 +61,20 @@ def decode_path(raw_path: str) -> str:
 
 @dataclass(frozen=True)
 class RouteMatch:
-    """A request matched to a route: the rule, the RPC target and the converted path params."""
+    """A request matched to a route: the rule, the RPC target and the converted path params.
+
+    `protocol` says how the target is called (`rpc` kwargs or the `http`
+    envelope); `context` lists the extra headers/cookies passed as context data;
+    `auth` is the check the monolith makes first.
+    """
 
     rule: str
     service: str
     method: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    protocol: Protocol = "rpc"
+    context: tuple[PassedValue, ...] = ()
+    auth: AuthCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,8 @@ class Request:
     `target` is the one source of the path: the origin-form request target
     (raw path, then `?` and the raw query when the client sent one) exactly as
     the monolith gets it; `path`, the one routes are matched on, is decoded
-    from it as the monolith's server decodes it.
+    from it as the monolith's server decodes it. `user_id` is set only by the
+    proxy's auth check (`backends/monolith_auth.py`), never from the client.
     """
 
     method: str
@@ -85,6 +96,7 @@ class Request:
     scheme: str = "http"
     request_id: str = ""
     match: RouteMatch | None = None
+    user_id: str | None = None
 
     @property
     def raw_path(self) -> str:
@@ -148,6 +160,6 @@ def json_response(status: int, payload: Any) -> Response:
     return Response(status, (("Content-Type", "application/json"),), body.encode())
 
 
-def error_response(error: HttpError) -> Response:
-    """The contract's error body: {"error": {"code", "message"}}."""
-    return json_response(error.status, {"error": {"code": error.code, "message": error.message}})
+def error_response(error: HttpError, shape: ErrorShape = DEFAULT_ERROR_SHAPE) -> Response:
+    """An error answer with the body in `shape` (by default {"error": {"code", "message"}})."""
+    return json_response(error.status, shape.body(error))

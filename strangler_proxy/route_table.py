@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from strangler.broker import DEFAULT_AMQP_URI
+from strangler_proxy.error_shape import DEFAULT_ERROR_SHAPE, ErrorShape
 
 Mode = Literal["monolith", "shadow", "canary", "service"]
 MODES: tuple[Mode, ...] = ("monolith", "shadow", "canary", "service")
 StickySource = Literal["cookie", "header", "ip"]
+Protocol = Literal["rpc", "http"]
+PROTOCOLS: tuple[Protocol, ...] = ("rpc", "http")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_RPC_TIMEOUT = 5.0
@@ -29,6 +32,56 @@ class StickyKey:
 
 
 @dataclass(frozen=True)
+class PassedValue:
+    """A request header or cookie a route passes to its service as Nameko context data.
+
+    It travels as the AMQP header `nameko.<context_key>`: the name lower-cased,
+    `-` written `_` (`header:X-Tenant-Id` -> `x_tenant_id`).
+    """
+
+    source: Literal["cookie", "header"]
+    name: str
+
+    @property
+    def context_key(self) -> str:
+        return self.name.lower().replace("-", "_")
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.name}"
+
+
+@dataclass(frozen=True)
+class UserSource:
+    """Where the monolith's answer to an auth check names the user.
+
+    `header`: that response header; `json`: that key of its JSON body, a
+    dotted path into nested objects (`json:user.id`).
+    """
+
+    source: Literal["header", "json"]
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.name}"
+
+
+@dataclass(frozen=True)
+class AuthCheck:
+    """`auth = "monolith:<path>"`: the monolith is asked first (as nginx's `auth_request`).
+
+    A 2xx answer lets the request through to the service, with the user
+    (`user`, when set) as `nameko.user_id`; anything else, and a 2xx naming no
+    user, sends the original request to the monolith.
+    """
+
+    path: str
+    user: UserSource | None = None
+
+    def __str__(self) -> str:
+        return f"monolith:{self.path}"
+
+
+@dataclass(frozen=True)
 class Route:
     """One `[[route]]` entry."""
 
@@ -39,6 +92,9 @@ class Route:
     mode: Mode
     percent: int = 0
     sticky: StickyKey | None = None
+    protocol: Protocol = "rpc"
+    context: tuple[PassedValue, ...] = ()
+    auth: AuthCheck | None = None
     line: int | None = None
 
     @property
@@ -54,12 +110,16 @@ class Route:
             "mode": self.mode,
             "percent": self.percent if self.mode == "canary" else None,
             "sticky": str(self.sticky) if self.sticky else None,
+            "protocol": self.protocol,
+            "context": [str(value) for value in self.context],
+            "auth": str(self.auth) if self.auth else None,
+            "auth_user": str(self.auth.user) if self.auth and self.auth.user else None,
         }
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the backends are, how long to wait for them, and what the proxy adds."""
+    """Where the backends are, how long to wait, what the proxy adds, how its errors read."""
 
     monolith: str
     amqp_uri: str = DEFAULT_AMQP_URI
@@ -67,6 +127,7 @@ class Settings:
     monolith_timeout: float = DEFAULT_MONOLITH_TIMEOUT
     trusted_proxies: tuple[Network, ...] = ()
     backend_headers: bool = True
+    error_shape: ErrorShape = DEFAULT_ERROR_SHAPE
 
 
 @dataclass(frozen=True)

@@ -23,20 +23,27 @@ from typing import Any
 
 from strangler.redaction import hide_password
 from strangler.tomlfiles import kind, syntax_problem, unknown_key_reason
+from strangler_proxy.error_shape import DEFAULT_ERROR_SHAPE, ErrorShape, template_problem
 from strangler_proxy.errors import RoutesFileError
 from strangler_proxy.route_table import (
     DEFAULT_AMQP_URI,
     DEFAULT_MONOLITH_TIMEOUT,
     DEFAULT_RPC_TIMEOUT,
     MODES,
+    PROTOCOLS,
+    AuthCheck,
     Mode,
     Network,
+    PassedValue,
+    Protocol,
     Route,
     RouteTable,
     Settings,
     StickyKey,
+    UserSource,
 )
 from strangler_proxy.routes_schema import HTTP_METHODS, ROUTE, ROUTE_TABLE, TOP_LEVEL
+from strangler_proxy.rpc_context import RESERVED_KEYS
 from strangler_proxy.rules import rule_problem
 
 TOP_LEVEL_KEYS = tuple(key.name for key in TOP_LEVEL)
@@ -44,7 +51,10 @@ ROUTE_KEYS = tuple(key.name for key in ROUTE)
 
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 _TARGET = re.compile(rf"^({_IDENTIFIER})\.({_IDENTIFIER})$")
-_STICKY = re.compile(r"^(cookie|header):([!#$%&'*+.^_`|~0-9A-Za-z-]+)$")
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # a header or cookie name (RFC 9110 token)
+_NAMED_VALUE = re.compile(rf"^(cookie|header):({_TOKEN})$")
+_AUTH = re.compile(r"^monolith:(/[^\s#]*)$")
+_AUTH_USER = re.compile(rf"^(?:header:({_TOKEN})|json:([^.\s]+(?:\.[^.\s]+)*))$")
 _TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(#.*)?$")
 _RULE_ARGUMENT = re.compile(r"<(?:([^:<>]+):)?[^<>]+>")
 
@@ -213,7 +223,17 @@ class _Validator:
             monolith_timeout=self._seconds(data, "monolith_timeout", DEFAULT_MONOLITH_TIMEOUT),
             trusted_proxies=self._networks(data, "trusted_proxies"),
             backend_headers=self._boolean(data, "backend_headers", default=True),
+            error_shape=self._error_shape(data),
         )
+
+    def _error_shape(self, data: dict[str, Any]) -> ErrorShape:
+        if "error_body" not in data:
+            return DEFAULT_ERROR_SHAPE
+        template = data["error_body"]
+        problem = template_problem(template)
+        if problem is not None:
+            raise self._fail(f"'error_body' {problem}", "error_body")
+        return ErrorShape.of(template)
 
     def _networks(self, data: dict[str, Any], key: str) -> tuple[Network, ...]:
         value = data.get(key, [])
@@ -273,8 +293,89 @@ class _Validator:
             mode=mode,
             percent=percent,
             sticky=self._sticky(raw, index, mode),
+            protocol=self._protocol(raw, index),
+            context=self._context(raw, index),
+            auth=self._auth(raw, index),
             line=self._lines.route(index),
         )
+
+    def _auth(self, raw: dict[str, Any], index: int) -> AuthCheck | None:
+        if "auth" not in raw:
+            if "auth_user" in raw:
+                raise self._fail("'auth_user' needs 'auth' on the same route", "auth_user", index)
+            return None
+        value = self._string(raw, "auth", index)
+        match = _AUTH.match(value)
+        if match is None:
+            raise self._fail(
+                f'bad auth {value!r}: write it as "monolith:/path" (the monolith\'s check)',
+                "auth",
+                index,
+            )
+        return AuthCheck(match.group(1), self._auth_user(raw, index))
+
+    def _auth_user(self, raw: dict[str, Any], index: int) -> UserSource | None:
+        if "auth_user" not in raw:
+            return None
+        value = self._string(raw, "auth_user", index)
+        match = _AUTH_USER.match(value)
+        if match is None:
+            raise self._fail(
+                f'bad auth_user {value!r}: use "header:<name>" or "json:<key>" (dots for nested'
+                " keys)",
+                "auth_user",
+                index,
+            )
+        header, key = match.groups()
+        return UserSource("header", header) if header else UserSource("json", key)
+
+    def _protocol(self, raw: dict[str, Any], index: int) -> Protocol:
+        if "protocol" not in raw:
+            return "rpc"
+        protocol = self._string(raw, "protocol", index)
+        for known in PROTOCOLS:
+            if protocol == known:
+                return known
+        raise self._fail(
+            f"unknown protocol {protocol!r}; use one of: {', '.join(PROTOCOLS)}", "protocol", index
+        )
+
+    def _context(self, raw: dict[str, Any], index: int) -> tuple[PassedValue, ...]:
+        value = raw.get("context", [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self._fail(
+                f"'context' must be a list of strings, got {kind(value)}", "context", index
+            )
+        passed: dict[str, PassedValue] = {}
+        for item in value:
+            match = _NAMED_VALUE.match(item)
+            if match is None:
+                raise self._fail(
+                    f'bad context value {item!r}: use "header:<name>" or "cookie:<name>"',
+                    "context",
+                    index,
+                )
+            name = match.group(2)
+            entry = (
+                PassedValue("cookie", name)
+                if match.group(1) == "cookie"
+                else PassedValue("header", name)
+            )
+            key = entry.context_key
+            if key in RESERVED_KEYS:
+                raise self._fail(
+                    f"context value {item!r} would set nameko's own key {key!r}; the proxy sets it",
+                    "context",
+                    index,
+                )
+            if key in passed:
+                raise self._fail(
+                    f"context values {str(passed[key])!r} and {item!r} both travel as {key!r}",
+                    "context",
+                    index,
+                )
+            passed[key] = entry
+        return tuple(passed.values())
 
     def _mode(self, raw: dict[str, Any], index: int) -> Mode:
         if "mode" not in raw:
@@ -346,7 +447,7 @@ class _Validator:
         value = self._string(raw, "sticky", index)
         if value == "ip":
             return StickyKey("ip")
-        match = _STICKY.match(value)
+        match = _NAMED_VALUE.match(value)
         if match is None:
             raise self._fail(
                 f'bad sticky key {value!r}: use "cookie:<name>", "header:<name>" or "ip"',

@@ -11,6 +11,7 @@ from strangler_proxy.route_table import (
     DEFAULT_MONOLITH_TIMEOUT,
     DEFAULT_RPC_TIMEOUT,
 )
+from strangler_proxy.rpc_context import RESERVED_KEYS
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 ROUTE_TABLE = "route"
@@ -63,6 +64,14 @@ TOP_LEVEL: tuple[Key, ...] = (
         " needs them)",
     ),
     Key(
+        "error_body",
+        "table",
+        '`{ error = { code = "{code}", message = "{message}" } }`',
+        "the JSON shape of the error bodies the proxy makes (a service's NotFound, a bad"
+        " JSON body, a timeout...), to match the monolith's: `{code}`, `{message}` and"
+        ' `{status}` are filled in, a value `"{status}"` becomes the number',
+    ),
+    Key(
         ROUTE_TABLE,
         "array of tables",
         "none",
@@ -108,6 +117,40 @@ ROUTE: tuple[Key, ...] = (
         "none",
         "`cookie:<name>`, `header:<name>` or `ip`: what keeps a canary client on one side"
         " (canary only; without it each request draws)",
+    ),
+    Key(
+        "protocol",
+        "string",
+        '`"rpc"`',
+        "how the target is called: `rpc` (path parameters, `query` and the JSON `body` as"
+        " kwargs; the result is a 200 JSON answer) or `http` (the whole request as one HTTP"
+        " envelope, the service's whole response back as it made it)",
+    ),
+    Key(
+        "context",
+        "list of strings",
+        "`[]`",
+        "extra `header:<name>` or `cookie:<name>` values passed to the service as Nameko"
+        " context data `nameko.<key>`, the key being the name lower-cased with `-` as `_`"
+        " (`header:X-Tenant-Id` -> `x_tenant_id`); not one the proxy sets itself"
+        f" ({', '.join(f'`{key}`' for key in sorted(RESERVED_KEYS))})",
+    ),
+    Key(
+        "auth",
+        "string",
+        "none",
+        '`"monolith:/path"`: before the service, the monolith gets a GET to that path with the'
+        " client's headers (no body) plus `X-Original-Method` and `X-Original-URI`, as nginx's"
+        " `auth_request`; a 2xx lets the request through, anything else sends it to the"
+        " monolith (`X-Strangler-Backend: monolith; fallback=auth`)",
+    ),
+    Key(
+        "auth_user",
+        "string",
+        "none",
+        "`header:<name>` or `json:<key>` (dots for nested keys): where the auth check's 2xx"
+        " answer names the user, passed as `nameko.user_id`; an answer naming none counts as"
+        " a refusal (with `auth` only)",
     ),
 )
 

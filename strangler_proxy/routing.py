@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from strangler_proxy.errors import (
+    AuthDenied,
     ProxyError,
     RemoteError,
     ServiceTimeout,
@@ -63,7 +64,15 @@ def decide(matcher: RouteMatcher, request: Request, draw: float) -> Decision:
     if matched is None:
         return Decision("monolith")
     route = matched.route
-    match = RouteMatch(route.path, route.service, route.method, matched.params)
+    match = RouteMatch(
+        route.path,
+        route.service,
+        route.method,
+        matched.params,
+        route.protocol,
+        route.context,
+        route.auth,
+    )
     if route.mode == "service":
         return Decision("service", route, match)
     if route.mode == "canary" and _canary_takes_service(route, request, draw):
@@ -76,14 +85,15 @@ def may_fall_back(method: str, error: ProxyError) -> bool:
     """Whether the monolith may answer instead: only when the service surely did not act.
 
     GET/HEAD fall back on any service failure; other methods only when the
-    request was never delivered. A service's deliberate errors (NotFound...)
-    are answers, never a reason to fall back.
+    request was never delivered (or held back by the route's auth check). A
+    service's deliberate errors (NotFound...) are answers, never a reason to
+    fall back.
     """
     if isinstance(error, RemoteError) and is_expected_remote_error(error):
         return False
     if method in SAFE_METHODS:
-        return isinstance(error, ServiceUnavailable | ServiceTimeout | RemoteError)
-    return isinstance(error, ServiceUnavailable)
+        return isinstance(error, ServiceUnavailable | ServiceTimeout | RemoteError | AuthDenied)
+    return isinstance(error, ServiceUnavailable | AuthDenied)
 
 
 def fallback_reason(error: ProxyError) -> str:
@@ -94,4 +104,6 @@ def fallback_reason(error: ProxyError) -> str:
         return "timeout"
     if isinstance(error, RemoteError):
         return "remote-error"
+    if isinstance(error, AuthDenied):
+        return "auth"
     return "error"

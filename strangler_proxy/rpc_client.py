@@ -3,7 +3,8 @@
 It speaks nameko 2.14's wire protocol: publish `{"args": [], "kwargs": {...}}`
 to the durable topic exchange `nameko-rpc` with routing key
 `<service>.<method>`, `reply_to` a routing key bound to this client's
-exclusive reply queue, and the call chain in the `nameko.call_id_stack` header.
+exclusive reply queue, the call chain in the `nameko.call_id_stack` header and
+the caller's context data (`rpc_context.py`) as `nameko.<key>` headers.
 
 Each thread owns one connection, channel and reply queue. Before publishing,
 the service's queue is checked for consumers, so a stopped or unknown service
@@ -19,9 +20,11 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import pika
+from nameko.constants import CALL_ID_STACK_CONTEXT_KEY, HEADER_PREFIX
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import (
     AMQPChannelError,
@@ -163,15 +166,30 @@ class RpcClient:
             return link
         raise AssertionError("unreachable")
 
-    def call(self, service: str, method: str, kwargs: dict[str, Any], *, call_id: str) -> Any:
-        """Call the remote method; raises ServiceUnavailable, ServiceTimeout or RemoteError."""
+    def call(
+        self,
+        service: str,
+        method: str,
+        kwargs: dict[str, Any],
+        *,
+        call_id: str,
+        context: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Call the remote method; raises ServiceUnavailable, ServiceTimeout or RemoteError.
+
+        `call_id` starts the call chain; `context` is sent as nameko context data.
+        """
         link = self._ready_link(service)
+        headers: dict[str, Any] = {
+            f"{HEADER_PREFIX}.{key}": value for key, value in (context or {}).items()
+        }
+        headers[f"{HEADER_PREFIX}.{CALL_ID_STACK_CONTEXT_KEY}"] = [f"{CALLER_NAME}.{call_id}"]
         properties = pika.BasicProperties(
             content_type="application/json",
             content_encoding="utf-8",
             reply_to=link.reply_to,
             correlation_id=str(uuid.uuid4()),
-            headers={"nameko.call_id_stack": [f"{CALLER_NAME}.{call_id}"]},
+            headers=headers,
             expiration=str(int(self.timeout * 1000)),
         )
         body = json.dumps({"args": [], "kwargs": kwargs}).encode()

@@ -12,7 +12,8 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from strangler_proxy.backends import Backend
-from strangler_proxy.errors import ProxyError, RemoteError, http_error_for
+from strangler_proxy.error_shape import DEFAULT_ERROR_SHAPE, ErrorShape
+from strangler_proxy.errors import AuthDenied, ProxyError, RemoteError, http_error_for
 from strangler_proxy.http_types import Request, Response, error_response
 from strangler_proxy.parity import IgnoreRules, compare_answers, parse_body
 from strangler_proxy.routing import SAFE_METHODS
@@ -32,8 +33,10 @@ class ShadowRunner:
         ignore: IgnoreRules | None = None,
         workers: int = 4,
         max_pending: int = 64,
+        error_shape: ErrorShape = DEFAULT_ERROR_SHAPE,
     ) -> None:
         self._service = service
+        self._error_shape = error_shape  # a service's error reads as the monolith's would
         self._stats = stats
         self._ignore = ignore or IgnoreRules()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="strangler-shadow")
@@ -57,7 +60,10 @@ class ShadowRunner:
             try:
                 service = self._service.handle(request)
             except RemoteError as exc:
-                service = error_response(http_error_for(exc))
+                service = error_response(http_error_for(exc), self._error_shape)
+            except AuthDenied:
+                self._stats.shadowed(rule, "skipped")  # the service may not see this client
+                return
             except ProxyError as exc:
                 self._stats.shadowed(rule, "failed")
                 log.warning("shadow %s %s: %s", request.method, request.target, exc)

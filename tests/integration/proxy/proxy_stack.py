@@ -9,25 +9,23 @@ from pathlib import Path
 import pika
 
 from strangler.processes import ManagedProcess, ProcessGroup, free_port, http_ok, rpc_consumer_ready
+from strangler_demo.stack import strangler_argv
 
 HERE = Path(__file__).resolve().parent
 SLOW_SECONDS = 1.5  # how long the echo service's slow_write sleeps
 
 
 def start_service(
-    group: ProcessGroup, amqp_uri: str, class_name: str, service: str
+    group: ProcessGroup,
+    amqp_uri: str,
+    class_name: str,
+    service: str,
+    module: str = "proxy_echo_service",
 ) -> ManagedProcess:
+    """`nameko run` one of the test services of this folder, once it consumes its queue."""
     process = group.start(
         service,
-        [
-            sys.executable,
-            "-m",
-            "nameko",
-            "run",
-            "--broker",
-            amqp_uri,
-            f"proxy_echo_service:{class_name}",
-        ],
+        [sys.executable, "-m", "nameko", "run", "--broker", amqp_uri, f"{module}:{class_name}"],
         env={"PYTHONPATH": str(HERE), "PROXY_ECHO_SLOW_SECONDS": str(SLOW_SECONDS)},
     )
     process.wait_ready(rpc_consumer_ready(amqp_uri, service), timeout=60)
@@ -42,6 +40,19 @@ def start_monolith(group: ProcessGroup) -> str:
     url = f"http://127.0.0.1:{port}"
     process.wait_ready(http_ok(url + "/api/items/1"), timeout=30)
     return url
+
+
+def start_proxy(group: ProcessGroup, routes: Path) -> tuple[str, str]:
+    """`strangler proxy` (gunicorn) on a routes file: its public and admin base URLs, once up."""
+    port, admin_port = free_port(), free_port()
+    argv = strangler_argv(
+        "proxy", "--routes", str(routes), "--port", str(port), "--admin-port", str(admin_port)
+    )
+    # one worker: its counters (per worker process) then see every request
+    process = group.start(f"proxy-{port}", [*argv, "--workers", "1", "--threads", "4"])
+    admin = f"http://127.0.0.1:{admin_port}"
+    process.wait_ready(http_ok(admin + "/_strangler/health"), timeout=30)
+    return f"http://127.0.0.1:{port}", admin
 
 
 def delete_queues(amqp_uri: str, *names: str) -> None:

@@ -7,6 +7,8 @@ import sys
 from flask import Flask, Response, jsonify, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+SESSION = "s3cret"  # the one valid session cookie of the auth endpoints
+
 
 def create_app() -> Flask:
     app = Flask(__name__)
@@ -41,6 +43,25 @@ def create_app() -> Flask:
     @app.get("/teapot")
     def teapot() -> tuple[str, int, dict[str, str]]:
         return "short and stout", 418, {"Content-Type": "text/plain", "X-Custom": "yes"}
+
+    @app.get("/auth/check")
+    def auth_check() -> tuple[str, int, dict[str, str]]:
+        if request.cookies.get("session") != SESSION:
+            return "", 401, {}
+        return "", 204, {"X-User-Id": "u-7"}
+
+    @app.get("/auth/me")
+    def auth_me() -> tuple[Response, int]:
+        if request.cookies.get("session") != SESSION:
+            return jsonify({"error": "login required"}), 401
+        return jsonify({"user": {"id": 7}}), 200
+
+    @app.route("/api/account", methods=["GET", "POST"])
+    def account() -> tuple[Response, int, dict[str, str]]:
+        if request.cookies.get("session") != SESSION:
+            error = {"code": "unauthorized", "message": "login required"}
+            return jsonify({"error": error}), 401, {"WWW-Authenticate": 'Cookie realm="shop"'}
+        return jsonify({"account": "u-7", "source": "monolith"}), 200, {}
 
     return app
 

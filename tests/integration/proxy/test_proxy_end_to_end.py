@@ -15,9 +15,15 @@ from typing import Any
 import pytest
 import urllib3
 from click.testing import CliRunner
-from proxy_stack import SLOW_SECONDS, delete_queues, start_monolith, start_service
+from proxy_stack import (
+    SLOW_SECONDS,
+    delete_queues,
+    start_monolith,
+    start_proxy,
+    start_service,
+)
 
-from strangler.processes import ProcessGroup, free_port, http_ok
+from strangler.processes import ProcessGroup, free_port
 from strangler_cli import cli
 from strangler_demo.stack import strangler_argv
 from strangler_proxy.compare import run_comparison
@@ -82,19 +88,6 @@ class Stack:
     admin: str
     amqp_uri: str
     logs: Path
-
-
-def start_proxy(group: ProcessGroup, routes: Path) -> tuple[str, str]:
-    """The proxy's public and admin base URLs, once it answers."""
-    port, admin_port = free_port(), free_port()
-    argv = strangler_argv(
-        "proxy", "--routes", str(routes), "--port", str(port), "--admin-port", str(admin_port)
-    )
-    # one worker: its counters (per worker process) then see every request
-    process = group.start(f"proxy-{port}", [*argv, "--workers", "1", "--threads", "4"])
-    admin = f"http://127.0.0.1:{admin_port}"
-    process.wait_ready(http_ok(admin + "/_strangler/health"), timeout=30)
-    return f"http://127.0.0.1:{port}", admin
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from strangler_proxy.admin import AdminAccess
 from strangler_proxy.app import ProxyApp
 from strangler_proxy.backends import Backends
+from strangler_proxy.backends.monolith_auth import AuthGate
 from strangler_proxy.backends.nameko_rpc import NamekoBackend
 from strangler_proxy.http_types import Request, Response
 from strangler_proxy.reload import LiveRoutes
@@ -36,14 +37,24 @@ class MemoryMonolith:
 
 
 class MemoryRpc:
-    """An RPC caller that returns a result or raises, and records each call."""
+    """An RPC caller that returns a result or raises, and records each call and its context."""
 
     def __init__(self, outcome: Any = None) -> None:
         self.outcome = outcome
         self.calls: list[tuple[str, str, dict[str, Any], str]] = []
+        self.contexts: list[dict[str, str]] = []
 
-    def call(self, service: str, method: str, kwargs: dict[str, Any], *, call_id: str) -> Any:
+    def call(
+        self,
+        service: str,
+        method: str,
+        kwargs: dict[str, Any],
+        *,
+        call_id: str,
+        context: Mapping[str, str] | None = None,
+    ) -> Any:
         self.calls.append((service, method, kwargs, call_id))
+        self.contexts.append(dict(context or {}))
         if isinstance(self.outcome, Exception):
             raise self.outcome
         return self.outcome
@@ -59,7 +70,7 @@ def memory_backends(
     monolith: MemoryMonolith, rpc: MemoryRpc | None = None
 ) -> Callable[[Settings], Backends]:
     """A backend factory over in-memory monolith and RPC doubles."""
-    service = NamekoBackend(rpc or MemoryRpc({"x": 1}))
+    service = AuthGate(NamekoBackend(rpc or MemoryRpc({"x": 1})), monolith)
     return lambda settings: Backends(monolith, service, lambda: True, lambda: False)
 
 

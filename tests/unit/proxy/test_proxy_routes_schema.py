@@ -35,8 +35,10 @@ def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
     text = (
         'monolith = "http://m"\namqp_uri = "amqp://b/"\nrpc_timeout = 1\nmonolith_timeout = 2\n'
         'trusted_proxies = ["10.0.0.0/8"]\nbackend_headers = false\n'
+        'error_body = { message = "{message}" }\n'
         '[[route]]\npath = "/a"\nmethods = ["GET"]\ntarget = "s.m"\nmode = "canary"\n'
-        'percent = 5\nsticky = "ip"\n'
+        'percent = 5\nsticky = "ip"\nprotocol = "http"\ncontext = ["header:X-Tenant"]\n'
+        'auth = "monolith:/auth"\nauth_user = "header:X-User-Id"\n'
     )
     used = set(re.findall(r"^(\w+) =", text, re.M)) | {"route"}
     assert used == {key.name for key in TOP_LEVEL} | {key.name for key in ROUTE}
