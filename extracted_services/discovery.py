@@ -99,6 +99,14 @@ def find_services(services_dirs: Sequence[Path] = ()) -> FoundServices:
     return FoundServices(tuple(packages))
 
 
+def package_import_name(services_dir: Path, folder: str) -> str:
+    """How a package in `services_dir` is imported: under the toolkit's own package when that
+    is the dir (`extracted_services.catalog`), else as a top-level module (`orders`)."""
+    if services_dir.resolve() == BUILTIN_ROOT:
+        return f"{BUILTIN_PACKAGE}.{folder}"
+    return folder
+
+
 def _packages_in(root: Path, *, builtin: bool) -> Iterable[ServicePackage]:
     for directory in sorted(path for path in root.iterdir() if path.is_dir()):
         manifest_path = directory / MANIFEST_FILE
@@ -107,7 +115,7 @@ def _packages_in(root: Path, *, builtin: bool) -> Iterable[ServicePackage]:
         package = ServicePackage(
             manifest=load_manifest(manifest_path),
             directory=directory,
-            import_name=f"{BUILTIN_PACKAGE}.{directory.name}" if builtin else directory.name,
+            import_name=package_import_name(root, directory.name),
             import_root=None if builtin else root,
         )
         _check_package(package)

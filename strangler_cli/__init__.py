@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, str] = {
     "proxy": "strangler_proxy.commands:proxy",
     "compare": "strangler_proxy.commands:compare",
     "demo": "strangler_demo.commands:demo",
+    "extract": "extractor.commands:extract",
 }
 
 

@@ -1,0 +1,1 @@
+"""`strangler extract`: chosen routes of a Flask monolith -> a runnable Nameko service package."""

@@ -1,0 +1,1 @@
+"""LibCST transformations of the monolith's modules (comments and formatting kept)."""

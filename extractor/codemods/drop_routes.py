@@ -1,0 +1,141 @@
+"""Take out of a module what registers routes and blueprints the service does not serve.
+
+- `from M import bp [as x]` where `bp` is a dropped blueprint's object: the name goes, and
+  with it `x` from tuple/list displays and `....register_blueprint(x, ...)` statements;
+- module-level functions that are handlers of routes not chosen (decorators and all);
+- `....add_url_rule(...)` / `....add_resource(...)` statements on the lines where routes not
+  chosen are registered.
+
+What it removed is returned, so the caller can report it and tidy imports afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from extractor.codemods.names import bound_name, dotted, import_target
+
+REGISTERING_CALLS = frozenset({"add_url_rule", "add_resource"})
+
+
+@dataclass(frozen=True)
+class DropRequest:
+    """What to drop from one module (names as written in the monolith)."""
+
+    module: str
+    is_package: bool
+    blueprint_objects: Set[tuple[str, str]] = frozenset()  # (module, variable) of dropped bps
+    functions: Set[str] = frozenset()  # module-level function names
+    registration_lines: Set[int] = frozenset()
+
+
+@dataclass
+class Dropped:
+    names: set[str] = field(default_factory=set)  # local names of dropped blueprint objects
+    functions: list[str] = field(default_factory=list)
+    statements: list[int] = field(default_factory=list)  # lines of removed registrations
+
+
+class DropRoutes(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, request: DropRequest) -> None:
+        super().__init__()
+        self.request = request
+        self.dropped = Dropped()
+        self._depth = 0  # function/class nesting: only module-level functions are views here
+
+    def leave_ImportFrom(
+        self, original: cst.ImportFrom, updated: cst.ImportFrom
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        if isinstance(updated.names, cst.ImportStar):
+            return updated
+        source = import_target(original, self.request.module, self.request.is_package)
+        kept = []
+        for alias in updated.names:
+            imported = dotted(alias.name)
+            if (source, imported) in self.request.blueprint_objects:
+                self.dropped.names.add(bound_name(alias) or imported or "")
+            else:
+                kept.append(alias)
+        if len(kept) == len(updated.names):
+            return updated
+        if not kept:
+            return cst.RemoveFromParent()
+        if updated.lpar is None:  # `from m import a,` would not parse
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(names=kept)
+
+    def leave_Tuple(self, original: cst.Tuple, updated: cst.Tuple) -> cst.BaseExpression:
+        elements = self._without_dropped(updated.elements)
+        if len(elements) == len(updated.elements):
+            return updated
+        if len(elements) == 1:  # `(a,)`: the comma makes it a tuple
+            elements[0] = elements[0].with_changes(comma=cst.Comma())
+        parens = updated.lpar or [cst.LeftParen()]
+        closing = updated.rpar or [cst.RightParen()]
+        return updated.with_changes(elements=elements, lpar=parens, rpar=closing)
+
+    def leave_List(self, original: cst.List, updated: cst.List) -> cst.BaseExpression:
+        return updated.with_changes(elements=self._without_dropped(updated.elements))
+
+    def _without_dropped(self, elements: object) -> list[cst.BaseElement]:
+        assert isinstance(elements, tuple | list)
+        return [
+            e
+            for e in elements
+            if not (isinstance(e.value, cst.Name) and e.value.value in self.dropped.names)
+        ]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth += 1
+
+    def leave_FunctionDef(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef | cst.RemovalSentinel:
+        self._depth -= 1
+        if self._depth == 0 and original.name.value in self.request.functions:
+            self.dropped.functions.append(original.name.value)
+            return cst.RemoveFromParent()
+        return updated
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._depth += 1
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self._depth -= 1
+        return updated
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Expr):
+            return updated
+        call = updated.body[0].value
+        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+            return updated
+        method = call.func.attr.value
+        line = self.get_metadata(PositionProvider, original).start.line
+        first = call.args[0].value if call.args else None
+        registers_dropped = (
+            method == "register_blueprint"
+            and isinstance(first, cst.Name)
+            and first.value in self.dropped.names
+        )
+        if registers_dropped or (
+            method in REGISTERING_CALLS and line in self.request.registration_lines
+        ):
+            self.dropped.statements.append(line)
+            return cst.RemoveFromParent()
+        return updated
+
+
+def drop_routes(source: str, request: DropRequest) -> tuple[str, Dropped]:
+    """`source` without what `request` names, and what was taken out."""
+    wrapper = cst.MetadataWrapper(cst.parse_module(source))
+    transformer = DropRoutes(request)
+    return wrapper.visit(transformer).code, transformer.dropped

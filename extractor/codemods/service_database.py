@@ -1,0 +1,86 @@
+"""Point the copied app at the service's own database, before its extensions read the setting.
+
+Flask-SQLAlchemy (and most extensions) read their settings in `init_app(app)` or in
+`SQLAlchemy(app)`. Right before the first such statement in the app factory (or at module
+level for a module-level app), the codemod inserts::
+
+    from <service>.service_settings import database_settings  # strangler extract
+    app.config.update(database_settings())
+
+`database_settings()` (generated) maps the service's database URL, read from its own
+environment variable, onto the keys the app reads it from.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+INSERTED_MARK = "# strangler extract: its own database"
+_READS_SETTINGS = m.Call(func=m.Attribute(attr=m.Name("init_app"))) | m.Call(
+    func=m.Name("SQLAlchemy") | m.Attribute(attr=m.Name("SQLAlchemy")), args=[m.AtLeastN(n=1)]
+)
+
+
+def _reads_settings(statement: cst.BaseStatement) -> cst.Call | None:
+    found = m.findall(statement, _READS_SETTINGS)
+    return found[0] if found and isinstance(found[0], cst.Call) else None
+
+
+def _app_argument(call: cst.Call) -> str | None:
+    first = call.args[0].value if call.args else None
+    return first.value if isinstance(first, cst.Name) else None
+
+
+class _InsertSettings(cst.CSTTransformer):
+    def __init__(self, function: str | None, settings_module: str) -> None:
+        super().__init__()
+        self.function = function  # None: a module-level app
+        self.settings_module = settings_module
+        self.inserted = False
+        self._depth = 0
+
+    def _with_settings(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        for index, statement in enumerate(body):
+            call = _reads_settings(statement)
+            app = _app_argument(call) if call is not None else None
+            if app is None:
+                continue
+            self.inserted = True
+            added = [
+                cst.parse_statement(
+                    f"from {self.settings_module} import database_settings  {INSERTED_MARK}"
+                ),
+                cst.parse_statement(f"{app}.config.update(database_settings())"),
+            ]
+            return [*body[:index], *added, *body[index:]]
+        return body
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth += 1
+
+    def leave_FunctionDef(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        self._depth -= 1
+        if self.inserted or self._depth or original.name.value != self.function:
+            return updated
+        if not isinstance(updated.body, cst.IndentedBlock):
+            return updated
+        body = self._with_settings(list(updated.body.body))
+        return updated.with_changes(body=updated.body.with_changes(body=body))
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if self.inserted or self.function is not None:
+            return updated
+        return updated.with_changes(body=self._with_settings(list(updated.body)))
+
+
+def insert_database_settings(
+    source: str, function: str | None, settings_module: str
+) -> tuple[str, bool]:
+    """`source` with the settings inserted in `function` (None: module level); and whether
+    a place was found."""
+    transformer = _InsertSettings(function, settings_module)
+    code = cst.parse_module(source).visit(transformer).code
+    return code, transformer.inserted

@@ -1,0 +1,87 @@
+"""`strangler extract PATH --service NAME (--blueprint BP | --route RULE)...`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from extracted_services.discovery import BUILTIN_ROOT
+from extractor.usecases import ExtractRequest, ExtractResult, extract_service
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--service", "service", required=True, help="The new service's name (a Python identifier)."
+)
+@click.option(
+    "--blueprint", "blueprints", multiple=True, help="Extract every route of this blueprint."
+)
+@click.option("--route", "rules", multiple=True, help="Extract this rule, as Flask writes it.")
+@click.option(
+    "--into",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=BUILTIN_ROOT,
+    show_default="extracted_services/",
+    help="The services folder to write the package into (DIR/NAME/).",
+)
+@click.option(
+    "--db-config-key",
+    "db_config_keys",
+    multiple=True,
+    help="An app setting holding its database URL, besides SQLALCHEMY_DATABASE_URI.",
+)
+@click.option(
+    "--monolith-url",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="The monolith, as the generated routes.toml names it.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the files it would write; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite a package even where it was edited by hand.")
+def extract(
+    path: Path,
+    service: str,
+    blueprints: tuple[str, ...],
+    rules: tuple[str, ...],
+    into: Path,
+    db_config_keys: tuple[str, ...],
+    monolith_url: str,
+    dry_run: bool,
+    force: bool,
+) -> None:
+    """Turn chosen routes of the Flask app at PATH into a Nameko service package.
+
+    The app's own code is copied (routes not chosen taken out, imports moved under the
+    package) and runs inside the service behind the HTTP envelope; PATH is only read.
+    """
+    result = extract_service(
+        ExtractRequest(
+            source=path,
+            service=service,
+            into=into,
+            blueprints=blueprints,
+            rules=rules,
+            db_config_keys=db_config_keys,
+            monolith_url=monolith_url,
+            dry_run=dry_run,
+            force=force,
+        )
+    )
+    _report(result, dry_run=dry_run)
+
+
+def _report(result: ExtractResult, *, dry_run: bool) -> None:
+    verb = "would write" if dry_run else "wrote"
+    if dry_run:
+        for path, size in result.files.items():
+            click.echo(f"  {result.directory / path} ({size} bytes)")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(
+        f"{verb} {result.directory}: {result.routes} routes, {len(result.files)} files,"
+        f" {len(result.dropped_functions)} views of other routes left out"
+    )
+    if not dry_run:
+        click.echo(f"next: read {result.directory / 'README.md'}")

@@ -1,0 +1,205 @@
+"""The monolith's code the chosen routes need, transformed to live in the service package.
+
+Starting from the app's module, the chosen views' modules and the modules of the hooks that
+run for them, each module is transformed (routes and blueprints not chosen taken out, the
+imports only they used removed), its imports followed, and finally moved under the service
+package (`RenamePackage`). Only modules reached this way are copied: a module that only
+dropped code imported stays behind. Sources are read, parsed and rewritten; never run.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analyzer.resolution.results import Analysis, ModuleInfo
+from extractor.codemods.drop_routes import DropRequest, drop_routes
+from extractor.codemods.rename_package import rename_package
+from extractor.codemods.service_database import insert_database_settings
+from extractor.codemods.unused_imports import remove_orphaned_imports
+from extractor.imports import project_imports
+from extractor.selection import Selection
+
+SETTINGS_MODULE = "service_settings"
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a person must look at: where, and what."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass
+class Transplant:
+    """The copied modules (path inside the package -> text) and what happened on the way."""
+
+    modules: dict[str, str] = field(default_factory=dict)  # "shop/reviews/views.py" -> code
+    resources: list[tuple[Path, str]] = field(default_factory=list)  # (source file, dest path)
+    dropped_functions: list[str] = field(default_factory=list)  # "module.function"
+    notes: list[Note] = field(default_factory=list)
+
+
+def transplant(analysis: Analysis, selection: Selection, import_prefix: str) -> Transplant:
+    """The transformed modules for `selection`, to be imported as `<import_prefix>.<module>`."""
+    root = Path(analysis.root)
+    infos = {info.name: info for info in analysis.modules}
+    by_file = {info.file: info.name for info in infos.values()}
+    app_module, _, factory = selection.app.name.partition(":")
+    requests = _drop_requests(root, infos, by_file, selection)
+    packages = {name.split(".")[0] for name in infos}
+    result = Transplant()
+    roots = {
+        app_module,
+        *selection.hook_modules,
+        *(k[0] for r in selection.routes for k in r.handlers),
+    }
+    pending = deque(sorted(roots))
+    seen = set(pending)
+    while pending:
+        name = pending.popleft()
+        info = infos.get(name)
+        if info is None:
+            continue
+        code = _trimmed(root / info.file, requests.get(name), result)
+        for imported in sorted(project_imports(code, name, _is_package(info), infos.keys())):
+            if imported not in seen:
+                seen.add(imported)
+                pending.append(imported)
+        if name == app_module:
+            code = _with_service_database(code, factory, import_prefix, info, selection, result)
+        result.modules[_package_path(info)] = rename_package(code, import_prefix, packages)
+    _add_package_inits(seen, result)
+    result.resources = list(_resources(root, infos, seen))
+    return result
+
+
+def _trimmed(path: Path, request: DropRequest | None, result: Transplant) -> str:
+    source = path.read_text(encoding="utf-8")
+    if request is None:
+        return source
+    code, dropped = drop_routes(source, request)
+    result.dropped_functions += [f"{request.module}.{name}" for name in dropped.functions]
+    return remove_orphaned_imports(source, code) if code != source else source
+
+
+def _with_service_database(
+    code: str, factory: str, prefix: str, info: ModuleInfo, selection: Selection, result: Transplant
+) -> str:
+    function = factory.removesuffix("()") if factory.endswith("()") else None
+    updated, inserted = insert_database_settings(code, function, f"{prefix}.{SETTINGS_MODULE}")
+    if not inserted:
+        result.notes.append(
+            Note(
+                info.file,
+                selection.app.line,
+                "no `init_app(app)` or `SQLAlchemy(app)` found: set the app's database"
+                " to `database_settings()` from service_settings.py by hand",
+            )
+        )
+    return updated
+
+
+def _drop_requests(
+    root: Path, infos: dict[str, ModuleInfo], by_file: dict[str, str], selection: Selection
+) -> dict[str, DropRequest]:
+    blueprint_objects = _blueprint_objects(root, infos, selection)
+    functions: dict[str, set[str]] = {}
+    for module, qualname in selection.dropped_views:
+        if "." not in qualname:
+            functions.setdefault(module, set()).add(qualname)
+    lines: dict[str, set[int]] = {}
+    for route in selection.dropped_routes:
+        registered_in = by_file.get(route.file)
+        if registered_in is not None:
+            lines.setdefault(registered_in, set()).add(route.line)
+    return {
+        name: DropRequest(
+            module=name,
+            is_package=_is_package(info),
+            blueprint_objects=frozenset(blueprint_objects),
+            functions=frozenset(functions.get(name, ())),
+            registration_lines=frozenset(lines.get(name, ())),
+        )
+        for name, info in infos.items()
+    }
+
+
+def _blueprint_objects(
+    root: Path, infos: dict[str, ModuleInfo], selection: Selection
+) -> set[tuple[str, str]]:
+    """(module, variable) where each dropped blueprint is created: `bp = Blueprint("x", ...)`."""
+    modules = {
+        key[0] for route in selection.dropped_routes if route.blueprint for key in route.handlers
+    }
+    found = set()
+    for module in modules:
+        info = infos.get(module)
+        if info is None:
+            continue
+        tree = ast.parse((root / info.file).read_bytes())
+        for variable, name in _blueprints_created(tree.body):
+            if name in selection.dropped_blueprints:
+                found.add((module, variable))
+    return found
+
+
+def _blueprints_created(body: Iterable[ast.stmt]) -> Iterable[tuple[str, str]]:
+    for statement in body:
+        if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)):
+            continue
+        call = statement.value
+        callee = (
+            call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+        )
+        first = call.args[0] if call.args else None
+        if callee.endswith("Blueprint") and isinstance(first, ast.Constant):
+            for target in statement.targets:
+                if isinstance(target, ast.Name) and isinstance(first.value, str):
+                    yield target.id, first.value
+
+
+def _is_package(info: ModuleInfo) -> bool:
+    return info.file.endswith("__init__.py")
+
+
+def _package_path(info: ModuleInfo) -> str:
+    parts = info.name.split(".")
+    return "/".join(parts) + ("/__init__.py" if _is_package(info) else ".py")
+
+
+def _add_package_inits(copied: set[str], result: Transplant) -> None:
+    """An empty `__init__.py` for every package above a copied module that has none of its
+    own in the monolith (a namespace package there)."""
+    for name in sorted(copied):
+        parts = name.split(".")
+        for depth in range(1, len(parts)):
+            result.modules.setdefault("/".join(parts[:depth]) + "/__init__.py", "")
+
+
+def _resources(
+    root: Path, infos: dict[str, ModuleInfo], copied: set[str]
+) -> Iterable[tuple[Path, str]]:
+    """Template and static files of the copied packages (Flask finds them next to the code)."""
+    for name in sorted(copied):
+        info = infos.get(name)
+        if info is None or not _is_package(info):
+            continue
+        folder = (root / info.file).parent
+        for kind in ("templates", "static"):
+            base = folder / kind
+            if not base.is_dir():
+                continue
+            for file in sorted(p for p in base.rglob("*") if p.is_file()):
+                yield (
+                    file,
+                    "/".join(name.split(".")) + f"/{kind}/" + file.relative_to(base).as_posix(),
+                )

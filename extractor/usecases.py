@@ -1,0 +1,82 @@
+"""`strangler extract`: analyze, choose, transplant, generate, write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analyzer.usecases import AnalyzeOptions, analyze_project
+from extracted_services.discovery import package_import_name
+from extractor import package_files as files
+from extractor.selection import select_routes
+from extractor.transplant import SETTINGS_MODULE, Note, transplant
+from extractor.writer import WriteResult, check_writable, write_package
+from strangler.errors import UsageError
+
+
+@dataclass(frozen=True)
+class ExtractRequest:
+    source: Path  # the monolith's source tree
+    service: str
+    into: Path
+    blueprints: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    db_config_keys: tuple[str, ...] = ()
+    monolith_url: str = "http://127.0.0.1:8000"
+    dry_run: bool = False
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    directory: Path
+    files: dict[str, int]  # path inside the package -> size in bytes
+    routes: int
+    notes: tuple[Note, ...] = ()
+    written: WriteResult | None = None  # None for a dry run
+    dropped_functions: tuple[str, ...] = field(default_factory=tuple)
+
+
+def extract_service(request: ExtractRequest) -> ExtractResult:
+    """Generate (or, on a dry run, plan) the service package for `request`."""
+    if not request.service.isidentifier():
+        raise UsageError(
+            f"--service {request.service!r} is not a Python identifier",
+            hint="a service name is its package's folder and Nameko name: e.g. shop_reviews",
+        )
+    if not request.source.is_dir():
+        raise UsageError(
+            f"{request.source} is not a folder", hint="give the monolith's source tree"
+        )
+    directory = request.into / request.service
+    check_writable(directory, force=request.force)
+    analysis = analyze_project(request.source, AnalyzeOptions(show_progress=False))
+    selection = select_routes(analysis, blueprints=request.blueprints, rules=request.rules)
+    spec = files.ServiceSpec(
+        name=request.service,
+        import_prefix=package_import_name(request.into, request.service),
+        monolith_url=request.monolith_url,
+        db_config_keys=request.db_config_keys,
+    )
+    moved = transplant(analysis, selection, spec.import_prefix)
+    tables = files.service_tables(selection, (analysis.route_access, analysis.route_hook_access))
+    generated: dict[str, bytes] = {
+        "__init__.py": f'"""The {spec.name} service package (strangler extract)."""\n'.encode(),
+        "service.py": files.service_py(spec, selection).encode(),
+        f"{SETTINGS_MODULE}.py": files.service_settings_py(spec).encode(),
+        "config.yml": files.config_yml(spec).encode(),
+        "service.toml": files.service_toml(spec, tables).encode(),
+        "routes.toml": files.routes_toml(spec, selection.routes).encode(),
+        "README.md": files.readme(spec, selection, moved, tables).encode(),
+    }
+    generated.update({path: code.encode() for path, code in moved.modules.items()})
+    generated.update({path: source.read_bytes() for source, path in moved.resources})
+    written = None if request.dry_run else write_package(directory, generated, force=request.force)
+    return ExtractResult(
+        directory=directory,
+        files={path: len(data) for path, data in sorted(generated.items())},
+        routes=len(selection.routes),
+        notes=tuple(moved.notes),
+        written=written,
+        dropped_functions=tuple(moved.dropped_functions),
+    )
