@@ -33,6 +33,10 @@ from extractor.usecases import ExtractRequest, ExtractResult, extract_service
     help="An app setting holding its database URL, besides SQLALCHEMY_DATABASE_URI.",
 )
 @click.option(
+    "--database-url",
+    help="The monolith's database (read only): real ids for parity-requests.txt.",
+)
+@click.option(
     "--monolith-url",
     default="http://127.0.0.1:8000",
     show_default=True,
@@ -47,6 +51,7 @@ def extract(
     rules: tuple[str, ...],
     into: Path,
     db_config_keys: tuple[str, ...],
+    database_url: str | None,
     monolith_url: str,
     dry_run: bool,
     force: bool,
@@ -64,6 +69,7 @@ def extract(
             blueprints=blueprints,
             rules=rules,
             db_config_keys=db_config_keys,
+            database_url=database_url,
             monolith_url=monolith_url,
             dry_run=dry_run,
             force=force,

@@ -218,7 +218,13 @@ Tables (its own database, `${spec.database_env}`, default `{spec.default_databas
 strangler service backfill {spec.name} --services-dir SERVICES_DIR --from-url MONOLITH_DB_URL
 strangler service run {spec.name} --services-dir SERVICES_DIR
 strangler proxy --routes SERVICES_DIR/{spec.name}/routes.toml
+strangler compare --monolith MONOLITH_URL --proxy PROXY_URL \\
+    --requests SERVICES_DIR/{spec.name}/parity-requests.txt
 ```
+
+`parity-requests.txt` holds each route with real ids (when `--database-url` was given),
+an unknown id, and its guarded writes sent without credentials; add logged-in requests
+and request bodies by hand.
 """
 
 

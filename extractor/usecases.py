@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analyzer.resolution.results import Analysis
 from analyzer.usecases import AnalyzeOptions, analyze_project
 from extracted_services.discovery import package_import_name
 from extractor import package_files as files
-from extractor.selection import select_routes
+from extractor.database_ids import sample_ids
+from extractor.parity_requests import RouteFacts, request_lines
+from extractor.selection import Selection, select_routes
 from extractor.transplant import SETTINGS_MODULE, Note, transplant
 from extractor.writer import WriteResult, check_writable, write_package
 from strangler.errors import UsageError
@@ -22,6 +25,7 @@ class ExtractRequest:
     blueprints: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     db_config_keys: tuple[str, ...] = ()
+    database_url: str | None = None  # the monolith's database: real ids for parity requests
     monolith_url: str = "http://127.0.0.1:8000"
     dry_run: bool = False
     force: bool = False
@@ -68,6 +72,7 @@ def extract_service(request: ExtractRequest) -> ExtractResult:
         "service.toml": files.service_toml(spec, tables).encode(),
         "routes.toml": files.routes_toml(spec, selection.routes).encode(),
         "README.md": files.readme(spec, selection, moved, tables).encode(),
+        "parity-requests.txt": _parity_requests(analysis, selection, request.database_url),
     }
     generated.update({path: code.encode() for path, code in moved.modules.items()})
     generated.update({path: source.read_bytes() for source, path in moved.resources})
@@ -80,3 +85,22 @@ def extract_service(request: ExtractRequest) -> ExtractResult:
         written=written,
         dropped_functions=tuple(moved.dropped_functions),
     )
+
+
+def _parity_requests(analysis: Analysis, selection: Selection, database_url: str | None) -> bytes:
+    """parity-requests.txt: real ids from `database_url` when given (read only)."""
+    facts = []
+    for route in selection.routes:
+        key = (route.app, route.rule, route.endpoint)
+        access = analysis.route_access.get(key)
+        facts.append(
+            RouteFacts(
+                route=route,
+                tables=access.reads if access is not None else (),
+                guarded=bool(analysis.route_guards.get(key)),
+            )
+        )
+    known = [table.name for table in analysis.tables]
+    needed = {table for fact in facts for table in fact.tables} | set(known)
+    ids = sample_ids(database_url, needed) if database_url else {}
+    return ("\n".join(request_lines(facts, ids, known)) + "\n").encode()

@@ -39,14 +39,15 @@ class Stack:
     monolith_url: str
     proxy_url: str
     database_url: str
+    services_dir: Path
 
 
-def _extract_all(services_dir: Path) -> None:
+def _extract_all(services_dir: Path, monolith_db: str) -> None:
     for name, blueprint in AREAS.items():
         result = CliRunner().invoke(
             extract,
             [str(ROOT / "legacy_monolith"), "--service", name, "--blueprint", blueprint,
-             "--into", str(services_dir)],
+             "--into", str(services_dir), "--database-url", monolith_db],
         )  # fmt: skip
         assert result.exit_code == 0, result.output
 
@@ -77,9 +78,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, amqp_uri: str) -> Iterator[S
     workdir = tmp_path_factory.mktemp("extracted")
     services_dir = workdir / "services"
     services_dir.mkdir()
-    _extract_all(services_dir)
     monolith_db = f"sqlite:///{workdir / 'monolith.sqlite3'}"
     seed_database(monolith_db, products=120, users=20, orders=30)
+    _extract_all(services_dir, monolith_db)
     with ProcessGroup(workdir / "logs") as group:
         for name in AREAS:
             service_db = f"sqlite:///{workdir / name}.sqlite3"
@@ -111,7 +112,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, amqp_uri: str) -> Iterator[S
                            "--workers", "1"),
         )  # fmt: skip
         proxy.wait_ready(http_ok(f"http://127.0.0.1:{admin_port}/_strangler/health"), START_TIMEOUT)
-        yield Stack(monolith_url, f"http://127.0.0.1:{proxy_port}", monolith_db)
+        yield Stack(monolith_url, f"http://127.0.0.1:{proxy_port}", monolith_db, services_dir)
 
 
 def _ids(database_url: str, query: str) -> list[int]:
@@ -156,3 +157,14 @@ def test_generated_services_answer_like_the_monolith(stack: Stack) -> None:
 
     assert report.ok, format_report(report)
     assert report.compared == len(lines)
+
+
+@pytest.mark.parametrize("name", sorted(AREAS))
+def test_the_generated_parity_requests_pass(stack: Stack, name: str) -> None:
+    text = (stack.services_dir / name / "parity-requests.txt").read_text()
+    requests = parse_requests(text, name)
+    assert len(requests) >= 8  # every route, with real and unknown ids
+
+    report = run_comparison(stack.monolith_url, stack.proxy_url, requests)
+
+    assert report.ok, format_report(report)
