@@ -1,8 +1,9 @@
 """`strangler demo`: the whole migration story on the embedded defaults.
 
-Seed the monolith, backfill the catalog service, start monolith + catalog
-service + proxy as real processes, send a sample of traffic through the
-proxy, show where each request went, prove parity, stop everything.
+Seed the monolith, backfill the hand-written catalog service, extract the reviews area
+into a generated service package (`strangler extract`) and backfill it, start monolith +
+both services + proxy as real processes, send a sample of traffic through the proxy,
+show where each request went, prove parity for both, stop everything.
 """
 
 from __future__ import annotations
@@ -20,7 +21,16 @@ from strangler.broker import amqp_uri_from_env
 from strangler.processes import ProcessGroup, sigterm_as_interrupt
 from strangler.redaction import hide_password
 from strangler_demo.catalog_requests import parity_request_lines, read_snapshot
-from strangler_demo.stack import RunningStack, StackDatabases, sqlite_databases, start_stack
+from strangler_demo.stack import (
+    ExtractedService,
+    RunningStack,
+    StackDatabases,
+    sqlite_databases,
+    start_stack,
+)
+
+EXTRACTED_NAME = "shop_reviews"  # the generated service: the monolith's `reviews` blueprint
+EXTRACTED_BLUEPRINT = "reviews"
 
 SAMPLE_TRAFFIC: tuple[tuple[str, str], ...] = (
     ("GET", "/api/catalog/categories"),
@@ -99,18 +109,66 @@ def _prepare(workdir: Path, products: int, users: int, orders: int) -> StackData
     return databases
 
 
-def _show_parity(stack: RunningStack, monolith_db_url: str, parity_products: int) -> bool:
+def _extract_reviews(workdir: Path, monolith_db_url: str) -> ExtractedService:
+    """`strangler extract` on the monolith's reviews blueprint, then its generic backfill."""
+    import legacy_monolith
+    from extracted_services.backfill.run import backfill_service
+    from extracted_services.discovery import find_services
+    from extractor.usecases import ExtractRequest, extract_service
+
+    services_dir = workdir / "services"
+    source = Path(legacy_monolith.__file__).parent
+    _step(
+        f"extracting the monolith's `{EXTRACTED_BLUEPRINT}` blueprint into a generated service"
+        f" package (strangler extract {source.name} --service {EXTRACTED_NAME}"
+        f" --blueprint {EXTRACTED_BLUEPRINT})"
+    )
+    result = extract_service(
+        ExtractRequest(
+            source=source,
+            service=EXTRACTED_NAME,
+            into=services_dir,
+            blueprints=(EXTRACTED_BLUEPRINT,),
+            database_url=monolith_db_url,
+        )
+    )
+    click.echo(
+        f"    {result.directory}: {result.routes} routes, {len(result.files)} files (the"
+        f" monolith's own code, {len(result.dropped_functions)} views of other routes left out)"
+    )
+    package = find_services([services_dir]).find(EXTRACTED_NAME)
+    tables = ", ".join(str(table) for table in package.manifest.tables)
+    _step(f"backfilling {EXTRACTED_NAME}'s own database (generic copy: {tables})")
+    database_url = f"sqlite:///{workdir / (EXTRACTED_NAME + '.sqlite3')}"
+    click.echo(f"    {backfill_service(package, monolith_db_url, database_url).describe()}")
+    return ExtractedService(EXTRACTED_NAME, services_dir, database_url)
+
+
+def _show_parity(
+    stack: RunningStack,
+    monolith_db_url: str,
+    parity_products: int,
+    extracted: ExtractedService,
+) -> bool:
     from strangler_proxy.compare import format_report, run_comparison
     from strangler_proxy.requests_file import parse_requests
 
     snapshot = read_snapshot(monolith_db_url).spread_sample(parity_products)
     lines = parity_request_lines(snapshot)
     _step(f"comparing {len(lines)} catalog requests: monolith directly vs proxy -> catalog service")
-    report = run_comparison(
+    catalog = run_comparison(
         stack.monolith_url, stack.proxy_url, parse_requests("\n".join(lines), "demo")
     )
-    click.echo(format_report(report))
-    return report.ok
+    click.echo(format_report(catalog))
+    generated = extracted.services_dir / extracted.name / "parity-requests.txt"
+    requests = parse_requests(generated.read_text(encoding="utf-8"), str(generated))
+    _step(
+        f"comparing {len(requests)} {extracted.name} requests (its generated"
+        f" parity-requests.txt): monolith directly vs proxy -> {extracted.name}"
+    )
+    reviews = run_comparison(stack.monolith_url, stack.proxy_url, requests)
+    click.echo(format_report(reviews))
+    return catalog.ok and reviews.ok
 
 
 def _wait_forever(stack: RunningStack, workdir: Path) -> None:
@@ -149,20 +207,30 @@ def _wait_forever(stack: RunningStack, workdir: Path) -> None:
 def demo(
     keep_running: bool, workdir: Path, products: int, users: int, orders: int, parity_products: int
 ) -> None:
-    """Strangle the sample monolith's catalog and prove it still answers the same."""
+    """Strangle the sample monolith's catalog (hand-written service) and its reviews area
+    (generated by `strangler extract`), and prove both still answer the same."""
     amqp_uri = amqp_uri_from_env()
     workdir = workdir.resolve()
     databases = _prepare(workdir, products, users, orders)
+    extracted = _extract_reviews(workdir, databases.monolith_url)
     with sigterm_as_interrupt(), ProcessGroup(workdir / "logs") as group:
-        _step("starting monolith (gunicorn), catalog service (nameko run) and proxy (gunicorn)")
-        stack = start_stack(group, databases, amqp_uri=amqp_uri, workdir=workdir)
+        _step(
+            f"starting monolith (gunicorn), catalog and {extracted.name} services (nameko run)"
+            " and proxy (gunicorn)"
+        )
+        stack = start_stack(
+            group, databases, amqp_uri=amqp_uri, workdir=workdir, extracted=(extracted,)
+        )
         _step("sample traffic through the proxy")
         click.echo(format_traffic(send_sample_traffic(stack.proxy_url)))
-        parity_ok = _show_parity(stack, databases.monolith_url, parity_products)
+        parity_ok = _show_parity(stack, databases.monolith_url, parity_products, extracted)
         if keep_running:
             with suppress(KeyboardInterrupt):
                 _wait_forever(stack, workdir)
         _step("stopping every process")
     if not parity_ok:
         raise click.ClickException("parity check failed: see the report above")
-    _step("done: the catalog is served by its own Nameko service, with parity")
+    _step(
+        "done: the catalog is served by its own Nameko service, the reviews area by one"
+        " strangler extract generated, both with parity"
+    )

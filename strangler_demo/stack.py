@@ -3,6 +3,8 @@
 Used by `strangler demo` and by the end-to-end tests, so both exercise the same
 real stack: gunicorn-served monolith, `nameko run` catalog service on RabbitMQ,
 gunicorn-served proxy in front, all on free ports, all stopped by the group.
+Packages made by `strangler extract` can join it: each runs as its own service and
+its routes go to it (service mode).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from strangler.errors import StranglerError
 from strangler.processes import ProcessGroup, free_port, http_ok, rpc_consumer_ready
+from strangler_demo.routes import service_mode_routes
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CATALOG_ROUTES_TEMPLATE = REPOSITORY / "extracted_services" / "catalog" / "routes.toml"
@@ -36,6 +39,15 @@ class StackDatabases:
 
 
 @dataclass(frozen=True)
+class ExtractedService:
+    """A generated service package in `services_dir`, over its own database."""
+
+    name: str
+    services_dir: Path
+    database_url: str
+
+
+@dataclass(frozen=True)
 class RunningStack:
     monolith_url: str
     proxy_url: str
@@ -53,9 +65,15 @@ def sqlite_databases(workdir: Path) -> StackDatabases:
 
 
 def start_stack(
-    group: ProcessGroup, databases: StackDatabases, *, amqp_uri: str, workdir: Path
+    group: ProcessGroup,
+    databases: StackDatabases,
+    *,
+    amqp_uri: str,
+    workdir: Path,
+    extracted: tuple[ExtractedService, ...] = (),
 ) -> RunningStack:
-    """Start monolith, catalog service and proxy; return once all three answer."""
+    """Start monolith, catalog service, the `extracted` services and the proxy; return once
+    all answer."""
     if rpc_consumer_ready(amqp_uri, "catalog")():
         raise StackConflict(
             f"a catalog service is already consuming queue rpc-catalog on {amqp_uri};"
@@ -90,11 +108,34 @@ def start_stack(
             databases.catalog_url,
         ),
     )
+    services = [
+        group.start(
+            service.name,
+            strangler_argv(
+                "service",
+                "run",
+                service.name,
+                "--services-dir",
+                str(service.services_dir),
+                "--amqp-uri",
+                amqp_uri,
+                "--database-url",
+                service.database_url,
+            ),
+        )
+        for service in extracted
+    ]
     monolith.wait_ready(http_ok(f"{monolith_url}/healthz"), START_TIMEOUT)
     catalog.wait_ready(rpc_consumer_ready(amqp_uri, "catalog"), START_TIMEOUT)
+    for service, process in zip(extracted, services, strict=True):
+        process.wait_ready(rpc_consumer_ready(amqp_uri, service.name), START_TIMEOUT)
 
     # a copy the tests may rewrite; the command line points it at this stack
     routes_path = Path(shutil.copyfile(CATALOG_ROUTES_TEMPLATE, workdir / "routes.toml"))
+    with routes_path.open("a", encoding="utf-8") as routes:
+        for service in extracted:
+            routes.write(f"\n# {service.name}, made by `strangler extract`\n")
+            routes.write(service_mode_routes(service.services_dir / service.name / "routes.toml"))
     proxy_url = f"http://127.0.0.1:{proxy_port}"
     admin_url = f"http://127.0.0.1:{admin_port}"
     proxy = group.start(

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from extractor.commands import extract
 from legacy_monolith.seed import seed_database
 from strangler.processes import ProcessGroup, free_port, http_ok, rpc_consumer_ready
+from strangler_demo.routes import service_mode_routes
 from strangler_demo.stack import START_TIMEOUT, strangler_argv
 from strangler_proxy.compare import format_report, run_comparison
 from strangler_proxy.requests_file import parse_requests
@@ -54,22 +55,13 @@ def _extract_all(services_dir: Path, monolith_db: str) -> None:
 
 def _routes_file(services_dir: Path, workdir: Path) -> Path:
     """Both generated routes files as one, every route switched to service mode."""
-    parts = ['monolith = "http://127.0.0.1:1"']  # the command line names the real one
     for name in AREAS:
-        data = tomllib.loads((services_dir / name / "routes.toml").read_text())
-        for route in data["route"]:
-            assert route["mode"] == "shadow"  # as generated
-            methods = ", ".join(f'"{m}"' for m in route["methods"])
-            parts += [
-                "[[route]]",
-                f'path = "{route["path"]}"',
-                f"methods = [{methods}]",
-                f'target = "{route["target"]}"',
-                f'protocol = "{route["protocol"]}"',
-                'mode = "service"',
-            ]
+        generated = tomllib.loads((services_dir / name / "routes.toml").read_text())
+        assert {route["mode"] for route in generated["route"]} == {"shadow"}  # as generated
+    parts = ['monolith = "http://127.0.0.1:1"']  # the command line names the real one
+    parts += [service_mode_routes(services_dir / name / "routes.toml") for name in AREAS]
     path = workdir / "routes.toml"
-    path.write_text("\n".join(parts) + "\n")
+    path.write_text("\n".join(parts))
     return path
 
 
