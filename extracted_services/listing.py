@@ -26,9 +26,11 @@ def _block(package: ServicePackage, environ: Mapping[str, str], cwd: Path) -> st
         if manifest.backfill is not None
         else "generic copy of the tables"
     )
+    foreign = ", ".join(manifest.writes_foreign)
     rows = [
         ("tables", ", ".join(str(table) for table in manifest.tables)),
         ("owns", ", ".join(manifest.owns) or "(none yet)"),
+        *([("writes", f"{foreign} (owned by the monolith)")] if foreign else []),
         ("database", database),
         ("backfill", backfill),
         ("found in", _where(package.directory, cwd)),

@@ -8,6 +8,7 @@ Format (docs/contracts.md, "Service package")::
     default_database_url = "sqlite:///var/catalog_service.sqlite3"
     tables = ["reviews", {monolith = "products", service = "catalog_products"}]
     owns = []                                        # tables it alone writes (monolith names)
+    writes_foreign = ["users"]                       # tables it writes but does not own
     backfill = "backfill:backfill_catalog"           # optional: module:function in the package
     requires = ["requests>=2.31"]                    # optional: extra Python packages
 
@@ -41,6 +42,7 @@ KEYS = (
     "default_database_url",
     "tables",
     "owns",
+    "writes_foreign",
     "protocol",
     "backfill",
     "requires",
@@ -107,6 +109,9 @@ class Manifest:
     default_database_url: str
     tables: tuple[TableCopy, ...]
     owns: tuple[str, ...] = ()
+    # tables its code writes that it does not own (e.g. a hook's `last_seen` update): until
+    # those writes move, the monolith and the service both write them
+    writes_foreign: tuple[str, ...] = ()
     protocols: tuple[tuple[str, Protocol], ...] = ()
     backfill: Reference | None = None
     requires: tuple[str, ...] = ()
@@ -178,7 +183,10 @@ class _Validator:
             database_env=self._database_env(data["database_env"]),
             default_database_url=self._database_url(data["default_database_url"]),
             tables=tables,
-            owns=self._owns(data.get("owns", []), tables),
+            owns=self._table_names("owns", data.get("owns", []), tables),
+            writes_foreign=self._table_names(
+                "writes_foreign", data.get("writes_foreign", []), tables
+            ),
             protocols=self._protocols(data.get("protocol", {})),
             backfill=(
                 self._reference(data, "backfill", "module:function") if "backfill" in data else None
@@ -270,8 +278,9 @@ class _Validator:
             self._string(f"{key}.service", item["service"]),
         )
 
-    def _owns(self, value: Any, tables: tuple[TableCopy, ...]) -> tuple[str, ...]:
-        owned = self._strings("owns", value)
+    def _table_names(self, key: str, value: Any, tables: tuple[TableCopy, ...]) -> tuple[str, ...]:
+        """A list of some of the service's tables, named as the monolith names them."""
+        owned = self._strings(key, value)
         known = tuple(table.monolith for table in tables)
         for name in owned:
             if name not in known:
@@ -281,9 +290,9 @@ class _Validator:
                     if renamed
                     else did_you_mean(name, known)
                 )
-                raise self._fail("owns", f"{name!r} is not one of the service's tables{suggestion}")
+                raise self._fail(key, f"{name!r} is not one of the service's tables{suggestion}")
         if len(set(owned)) != len(owned):
-            raise self._fail("owns", "lists a table twice")
+            raise self._fail(key, "lists a table twice")
         return tuple(owned)
 
     def _protocols(self, value: Any) -> tuple[tuple[str, Protocol], ...]:

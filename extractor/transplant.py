@@ -20,7 +20,10 @@ from extractor.codemods.drop_routes import DropRequest, drop_routes
 from extractor.codemods.rename_package import rename_package
 from extractor.codemods.service_database import insert_database_settings
 from extractor.codemods.unused_imports import remove_orphaned_imports
+from extractor.codemods.url_fallback import insert_url_fallback
 from extractor.imports import project_imports
+from extractor.monolith_links import HANDLER, monolith_links_py
+from extractor.monolith_links import MODULE as LINKS_MODULE
 from extractor.selection import Selection
 
 SETTINGS_MODULE = "service_settings"
@@ -42,7 +45,8 @@ class Note:
 class Transplant:
     """The copied modules (path inside the package -> text) and what happened on the way."""
 
-    modules: dict[str, str] = field(default_factory=dict)  # "shop/reviews/views.py" -> code
+    # "shop/reviews/views.py" -> code; also the generated "monolith_links.py" it imports
+    modules: dict[str, str] = field(default_factory=dict)
     resources: list[tuple[Path, str]] = field(default_factory=list)  # (source file, dest path)
     dropped_functions: list[str] = field(default_factory=list)  # "module.function"
     notes: list[Note] = field(default_factory=list)
@@ -76,6 +80,7 @@ def transplant(analysis: Analysis, selection: Selection, import_prefix: str) -> 
                 pending.append(imported)
         if name == app_module:
             code = _with_service_database(code, factory, import_prefix, info, selection, result)
+            code = _with_monolith_links(code, factory, import_prefix, info, selection, result)
         result.modules[_package_path(info)] = rename_package(code, import_prefix, packages)
     _add_package_inits(seen, result)
     result.resources = list(_resources(root, infos, seen))
@@ -103,6 +108,29 @@ def _with_service_database(
                 selection.app.line,
                 "no `init_app(app)` or `SQLAlchemy(app)` found: set the app's database"
                 " to `database_settings()` from service_settings.py by hand",
+            )
+        )
+    return updated
+
+
+def _with_monolith_links(
+    code: str, factory: str, prefix: str, info: ModuleInfo, selection: Selection, result: Transplant
+) -> str:
+    """Links to the routes left out build the monolith's URLs (`extractor/monolith_links.py`)."""
+    if not selection.dropped_routes:
+        return code
+    function = factory.removesuffix("()") if factory.endswith("()") else None
+    updated, inserted = insert_url_fallback(code, function, f"{prefix}.{LINKS_MODULE}", HANDLER)
+    if inserted:
+        result.modules[f"{LINKS_MODULE}.py"] = monolith_links_py(selection.dropped_routes)
+    else:
+        result.notes.append(
+            Note(
+                info.file,
+                selection.app.line,
+                "no `app = Flask(...)` found: `url_for` of a route left in the monolith raises"
+                " BuildError; append `link_to_monolith` (monolith_links.py) to the app's"
+                " `url_build_error_handlers` by hand",
             )
         )
     return updated
@@ -136,12 +164,23 @@ def _drop_requests(
 def _blueprint_objects(
     root: Path, infos: dict[str, ModuleInfo], selection: Selection
 ) -> set[tuple[str, str]]:
-    """(module, variable) where each dropped blueprint is created: `bp = Blueprint("x", ...)`."""
-    modules = {
+    """(module, variable) where each dropped blueprint is created: `bp = Blueprint("x", ...)`.
+
+    Looked for in its views' modules, the project modules they import and their packages:
+    a blueprint is often made in a package's `__init__.py` and its views, in `views.py`,
+    import it (`from . import main`).
+    """
+    view_modules = {
         key[0] for route in selection.dropped_routes if route.blueprint for key in route.handlers
     }
+    modules = set(view_modules)
+    for module in view_modules:
+        info = infos.get(module)
+        modules.update(info.imports if info is not None else ())
+        parts = module.split(".")
+        modules.update(".".join(parts[:depth]) for depth in range(1, len(parts)))
     found = set()
-    for module in modules:
+    for module in sorted(modules):
         info = infos.get(module)
         if info is None:
             continue

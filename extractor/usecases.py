@@ -63,13 +63,15 @@ def extract_service(request: ExtractRequest) -> ExtractResult:
         db_config_keys=request.db_config_keys,
     )
     moved = transplant(analysis, selection, spec.import_prefix)
-    tables = files.service_tables(selection, (analysis.route_access, analysis.route_hook_access))
+    accesses = (analysis.route_access, analysis.route_hook_access)
+    tables = files.service_tables(selection, accesses)
+    foreign = files.written_tables(selection, accesses)
     generated: dict[str, bytes] = {
         "__init__.py": f'"""The {spec.name} service package (strangler extract)."""\n'.encode(),
         "service.py": files.service_py(spec, selection).encode(),
         f"{SETTINGS_MODULE}.py": files.service_settings_py(spec).encode(),
         "config.yml": files.config_yml(spec).encode(),
-        "service.toml": files.service_toml(spec, tables).encode(),
+        "service.toml": files.service_toml(spec, tables, foreign).encode(),
         "routes.toml": files.routes_toml(spec, selection.routes).encode(),
         "README.md": files.readme(spec, selection, moved, tables).encode(),
         "parity-requests.txt": _parity_requests(analysis, selection, request.database_url),

@@ -1,7 +1,9 @@
 """Take out of a module what registers routes and blueprints the service does not serve.
 
 - `from M import bp [as x]` where `bp` is a dropped blueprint's object: the name goes, and
-  with it `x` from tuple/list displays and `....register_blueprint(x, ...)` statements;
+  with it `x` from tuple/list displays (a pair holding it, as `(x, "/prefix")`, goes whole),
+  dict displays (the entry whose key or value it is) and `....register_blueprint(x, ...)`
+  statements;
 - module-level functions that are handlers of routes not chosen (decorators and all);
 - `....add_url_rule(...)` / `....add_resource(...)` statements on the lines where routes not
   chosen are registered.
@@ -11,8 +13,9 @@ What it removed is returned, so the caller can report it and tidy imports afterw
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import PositionProvider
@@ -31,6 +34,16 @@ class DropRequest:
     blueprint_objects: Set[tuple[str, str]] = frozenset()  # (module, variable) of dropped bps
     functions: Set[str] = frozenset()  # module-level function names
     registration_lines: Set[int] = frozenset()
+
+
+_Element = TypeVar("_Element", cst.BaseElement, cst.BaseDictElement)
+
+
+def _end_as_written(original: Sequence[cst.CSTNode], kept: list[_Element]) -> None:
+    """No trailing comma after the last element kept unless the display ended with one."""
+    last = original[-1] if original else None
+    if kept and last is not None and getattr(last, "comma", None) is cst.MaybeSentinel.DEFAULT:
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
 
 
 @dataclass
@@ -71,9 +84,10 @@ class DropRoutes(cst.CSTTransformer):
         return updated.with_changes(names=kept)
 
     def leave_Tuple(self, original: cst.Tuple, updated: cst.Tuple) -> cst.BaseExpression:
-        elements = self._without_dropped(updated.elements)
+        elements = self._without_dropped(original.elements, updated.elements)
         if len(elements) == len(updated.elements):
             return updated
+        _end_as_written(original.elements, elements)
         if len(elements) == 1:  # `(a,)`: the comma makes it a tuple
             elements[0] = elements[0].with_changes(comma=cst.Comma())
         parens = updated.lpar or [cst.LeftParen()]
@@ -81,15 +95,40 @@ class DropRoutes(cst.CSTTransformer):
         return updated.with_changes(elements=elements, lpar=parens, rpar=closing)
 
     def leave_List(self, original: cst.List, updated: cst.List) -> cst.BaseExpression:
-        return updated.with_changes(elements=self._without_dropped(updated.elements))
+        elements = self._without_dropped(original.elements, updated.elements)
+        _end_as_written(original.elements, elements)
+        return updated.with_changes(elements=elements)
 
-    def _without_dropped(self, elements: object) -> list[cst.BaseElement]:
-        assert isinstance(elements, tuple | list)
-        return [
-            e
-            for e in elements
-            if not (isinstance(e.value, cst.Name) and e.value.value in self.dropped.names)
+    def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
+        kept = [
+            new
+            for old, new in zip(original.elements, updated.elements, strict=True)
+            if not (
+                isinstance(old, cst.DictElement)
+                and (self._is_dropped(old.key) or self._is_dropped(old.value))
+            )
         ]
+        _end_as_written(original.elements, kept)
+        return updated.with_changes(elements=kept)
+
+    def _without_dropped(
+        self, original: Sequence[cst.BaseElement], updated: Sequence[cst.BaseElement]
+    ) -> list[cst.BaseElement]:
+        """`updated`'s elements but those that were (or held, as a pair does) a dropped name;
+        judged on `original`, as an inner display has already lost the name."""
+        return [
+            new
+            for old, new in zip(original, updated, strict=True)
+            if not (self._is_dropped(old.value) or self._holds_dropped(old.value))
+        ]
+
+    def _is_dropped(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Name) and node.value in self.dropped.names
+
+    def _holds_dropped(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Tuple | cst.List) and any(
+            self._is_dropped(element.value) for element in node.elements
+        )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth += 1

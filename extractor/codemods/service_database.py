@@ -16,6 +16,8 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
+from extractor.codemods.factory_body import FactoryBodyTransformer
+
 INSERTED_MARK = "# strangler extract: its own database"
 _READS_SETTINGS = m.Call(func=m.Attribute(attr=m.Name("init_app"))) | m.Call(
     func=m.Name("SQLAlchemy") | m.Attribute(attr=m.Name("SQLAlchemy")), args=[m.AtLeastN(n=1)]
@@ -32,15 +34,12 @@ def _app_argument(call: cst.Call) -> str | None:
     return first.value if isinstance(first, cst.Name) else None
 
 
-class _InsertSettings(cst.CSTTransformer):
+class _InsertSettings(FactoryBodyTransformer):
     def __init__(self, function: str | None, settings_module: str) -> None:
-        super().__init__()
-        self.function = function  # None: a module-level app
+        super().__init__(function)
         self.settings_module = settings_module
-        self.inserted = False
-        self._depth = 0
 
-    def _with_settings(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    def rewrite(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
         for index, statement in enumerate(body):
             call = _reads_settings(statement)
             app = _app_argument(call) if call is not None else None
@@ -55,25 +54,6 @@ class _InsertSettings(cst.CSTTransformer):
             ]
             return [*body[:index], *added, *body[index:]]
         return body
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._depth += 1
-
-    def leave_FunctionDef(
-        self, original: cst.FunctionDef, updated: cst.FunctionDef
-    ) -> cst.FunctionDef:
-        self._depth -= 1
-        if self.inserted or self._depth or original.name.value != self.function:
-            return updated
-        if not isinstance(updated.body, cst.IndentedBlock):
-            return updated
-        body = self._with_settings(list(updated.body.body))
-        return updated.with_changes(body=updated.body.with_changes(body=body))
-
-    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        if self.inserted or self.function is not None:
-            return updated
-        return updated.with_changes(body=self._with_settings(list(updated.body)))
 
 
 def insert_database_settings(

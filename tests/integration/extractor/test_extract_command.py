@@ -83,6 +83,16 @@ def test_the_service_app_serves_exactly_the_chosen_blueprints_routes(
     got = url_map("shop_reviews.legacy_monolith.app:create_app", tmp_path, tmp_path)
     assert got == wanted
 
+    settings = subprocess.run(
+        [sys.executable, "-c", "from shop_reviews.service_settings import database_settings as d;"
+         " print(d()['SQLALCHEMY_DATABASE_URI'])"],
+        env={**os.environ, "PYTHONPATH": str(tmp_path),
+             "SHOP_REVIEWS_DATABASE_URL": "sqlite:///var/reviews.db"},
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    # relative to where the service runs, as the backfill reads it (not the instance folder)
+    assert settings.stdout.strip() == f"sqlite:///{tmp_path / 'var' / 'reviews.db'}"
+
     listed = CliRunner().invoke(service, ["list", "--services-dir", str(tmp_path)])
     assert listed.exit_code == 0, listed.output
     assert "shop_reviews" in listed.output

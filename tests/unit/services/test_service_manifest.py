@@ -16,6 +16,7 @@ database_env = "ORDERS_DATABASE_URL"
 default_database_url = "sqlite:///var/orders.sqlite3"
 tables = ["customers", {monolith = "orders", service = "orders_orders"}]
 owns = ["customers"]
+writes_foreign = ["orders"]
 backfill = "copying.tables:copy_all"
 requires = ["requests>=2"]
 
@@ -33,6 +34,7 @@ def test_a_valid_manifest_says_everything_the_toolkit_reads() -> None:
         TableCopy("orders", "orders_orders"),
     )
     assert manifest.owns == ("customers",)
+    assert manifest.writes_foreign == ("orders",)
     assert manifest.backfill == Reference("copying.tables", "copy_all")
     assert manifest.requires == ("requests>=2",)
     assert (manifest.protocol("place_order"), manifest.protocol("get_order")) == ("http", "rpc")
@@ -101,6 +103,12 @@ def test_owns_protocol_backfill_and_requires_may_be_left_out() -> None:
             " (name it as the monolith does: 'orders')",
         ),
         (
+            'writes_foreign = ["orders"]',
+            'writes_foreign = ["orders_orders"]',
+            "service.toml:7: writes_foreign: 'orders_orders' is not one of the service's tables"
+            " (name it as the monolith does: 'orders')",
+        ),
+        (
             'owns = ["customers"]',
             'owns = ["custmers"]',
             "owns: 'custmers' is not one of the service's tables (did you mean 'customers'?)",
@@ -108,12 +116,12 @@ def test_owns_protocol_backfill_and_requires_may_be_left_out() -> None:
         (
             '"requests>=2"',
             '"requests >> 2"',
-            "service.toml:8: requires: 'requests >> 2' is not a requirement like 'requests>=2'",
+            "service.toml:9: requires: 'requests >> 2' is not a requirement like 'requests>=2'",
         ),
         (
             'place_order = "http"',
             'place_order = "soap"',
-            "service.toml:11: protocol.place_order: must be one of rpc, http, got 'soap'",
+            "service.toml:12: protocol.place_order: must be one of rpc, http, got 'soap'",
         ),
         (
             'name = "orders"',
