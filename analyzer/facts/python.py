@@ -12,7 +12,7 @@ from typing import Literal
 from analyzer.facts.database import ModuleDbFacts, TableDefinition
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "8"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "9"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
@@ -89,7 +89,7 @@ RegistrationKind = Literal[
     "resource",  # @api.resource(...) (Flask-RESTful) on a class
     "add_namespace",
     "init_app",
-    "add_view",  # Flask-AppBuilder add_view/add_view_no_menu/add_api, Flask-Admin add_view
+    "add_view",  # Flask-AppBuilder add_view/add_view_no_menu/add_api, Flask-Admin add_view(s)
     "endpoint",  # @target.endpoint("name")
     "hook",  # before_request, user_loader, ... (decorator or call form)
 ]

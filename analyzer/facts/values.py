@@ -87,6 +87,14 @@ class SelfOf:
 
 
 @dataclass(frozen=True)
+class ClassOf:
+    """`cls` inside a classmethod: the class, or the subclass it runs for (so a mixin's
+    `cls.query` may name what only the model it is mixed into defines)."""
+
+    class_qualname: str
+
+
+@dataclass(frozen=True)
 class SuperOf:
     """`super` inside a method of the class: calls go to the bases."""
 
@@ -169,6 +177,7 @@ Value = (
         | LoopVar
         | Local
         | SelfOf
+        | ClassOf
         | SuperOf
         | ModuleRef
         | Imported

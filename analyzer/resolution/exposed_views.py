@@ -1,9 +1,10 @@
 """Flask-AppBuilder and Flask-Admin views: a class registered with `appbuilder.add_view`,
-`add_view_no_menu`, `add_api` or `admin.add_view` becomes a blueprint whose rules are its
-`@expose(url, methods=...)` methods, named and prefixed the way each library does it.
+`add_view_no_menu`, `add_api` (here) or `admin.add_view` (`admin_views`) becomes a blueprint
+whose rules are its `@expose(url, methods=...)` methods, named and prefixed the way each
+library does it.
 
-Only methods defined in the analyzed project are seen; routes a view inherits from the
-libraries' own classes (`ModelView`, `ModelRestApi`...) are named in a diagnostic instead.
+Only methods defined in the analyzed project are seen; routes a view inherits from
+Flask-AppBuilder's own classes (`ModelView`, `ModelRestApi`...) are named in a diagnostic.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from analyzer.resolution.resolve import (
     ConstEntity,
     Ctx,
     ExternalEntity,
-    FlaskObject,
     FunctionEntity,
     InstanceEntity,
     Resolver,
@@ -66,30 +66,13 @@ class ExposedBlueprint:
     rules: tuple[ExposedRule, ...]
     inherited_from: tuple[str, ...] = ()  # library bases whose own routes are not visible
     static_folder: str | None = None
+    static_url_path: str | None = None
 
 
-def admin_index_blueprint(resolver: Resolver, admin: FlaskObject) -> ExposedBlueprint | None:
-    """The `AdminIndexView` every Flask-Admin gets unless `index_view=` is given: `index` at
-    the admin's URL, and the admin's static files under it."""
-    ctx = Ctx(admin.module, admin.scope)
-    if resolver.argument(admin.ctor, -1, "index_view", ctx) not in (None, ConstEntity(None)):
-        return None
-    url = constant(resolver.keyword(admin.ctor, "url", ctx))
-    endpoint = constant(resolver.keyword(admin.ctor, "endpoint", ctx))
-    name = endpoint if isinstance(endpoint, str) and endpoint else "admin"
-    prefix = url if isinstance(url, str) else "/admin"
-    file = resolver.files[admin.module].path
-    index = ExposedRule("/", "index", None, ("GET",), file, admin.line)
-    return ExposedBlueprint(
-        name, None if prefix == "/" else prefix, "AdminIndexView", (index,), (), "static"
-    )
-
-
-def exposed_blueprint(
-    resolver: Resolver, registry: FlaskObject, reg: Registration
-) -> ExposedBlueprint | str:
-    """The blueprint `reg` (an add_view-like call on `registry`) creates, or why it is unknown."""
-    view = reg.argument(0, "baseview" if registry.kind == "appbuilder" else "view")
+def appbuilder_blueprint(resolver: Resolver, reg: Registration) -> ExposedBlueprint | str:
+    """The blueprint `reg` (`add_view`, `add_view_no_menu`, `add_api` on an `AppBuilder`)
+    creates, or why it is unknown."""
+    view = reg.argument(0, "baseview")
     ctor = reg.fact.args[0] if reg.fact.args else None
     if isinstance(view, InstanceEntity) and isinstance(view.cls, ClassEntity):
         cls = view.cls
@@ -103,25 +86,24 @@ def exposed_blueprint(
     if endpoint is None and reg.fact.attr == "add_view_no_menu":
         endpoint = constant(reg.argument(1, "endpoint"))
     class_name = cls.qualname.rsplit(".", 1)[-1]
-    if registry.kind == "appbuilder":
-        name = endpoint if isinstance(endpoint, str) and endpoint else class_name
-        prefix: str | None = _appbuilder_route_base(resolver, cls, class_name)
-    else:
-        name = _admin_endpoint(resolver, endpoint, ctor, ctx, class_name)
-        url = constant(resolver.keyword(ctor, "url", ctx)) if isinstance(ctor, CallOf) else None
-        prefix = _admin_url(resolver, registry, name, url if isinstance(url, str) else None)
     return ExposedBlueprint(
-        name,
-        prefix,
+        endpoint if isinstance(endpoint, str) and endpoint else class_name,
+        _appbuilder_route_base(resolver, cls, class_name),
         cls.qualname,
-        tuple(_exposed_rules(resolver, cls)),
-        tuple(
-            k.dotted
-            for k in resolver.mro(cls)
-            if isinstance(k, ExternalEntity)
-            and k.dotted.startswith(VIEW_LIBRARIES)
-            and k.dotted not in PLAIN_BASES
-        ),
+        tuple(exposed_rules(resolver, cls)),
+        library_bases(resolver, cls),
+    )
+
+
+def library_bases(resolver: Resolver, cls: ClassEntity | ExternalEntity) -> tuple[str, ...]:
+    """The view libraries' classes `cls` inherits routes from that are not visible here."""
+    bases = resolver.mro(cls) if isinstance(cls, ClassEntity) else (cls,)
+    return tuple(
+        k.dotted
+        for k in bases
+        if isinstance(k, ExternalEntity)
+        and k.dotted.startswith(VIEW_LIBRARIES)
+        and k.dotted not in PLAIN_BASES
     )
 
 
@@ -143,37 +125,7 @@ def _appbuilder_route_base(resolver: Resolver, cls: ClassEntity, class_name: str
     return f"/api/{version if isinstance(version, str) else 'v1'}/{resource.lower()}"
 
 
-def _admin_endpoint(
-    resolver: Resolver,
-    endpoint: object,
-    ctor: object,
-    ctx: Ctx,
-    class_name: str,
-) -> str:
-    """The endpoint given, else the model's name for a model view, else the class name."""
-    if isinstance(endpoint, str) and endpoint:
-        return endpoint
-    if isinstance(ctor, CallOf):
-        model = resolver.argument(ctor, 0, "model", ctx)
-        if isinstance(model, ClassEntity):
-            return model.qualname.rsplit(".", 1)[-1].lower()
-    return class_name.lower()
-
-
-def _admin_url(
-    resolver: Resolver, admin: FlaskObject, endpoint: str, url: str | None
-) -> str | None:
-    """Flask-Admin's `BaseView._get_view_url`; `/` means no prefix."""
-    given = constant(resolver.keyword(admin.ctor, "url", Ctx(admin.module, admin.scope)))
-    admin_url = given if isinstance(given, str) else "/admin"
-    if url is None:
-        url = f"{admin_url}/{endpoint}" if admin_url != "/" else f"/{endpoint}"
-    elif not url.startswith("/"):
-        url = f"{admin_url}/{url}"
-    return None if url == "/" else url
-
-
-def _exposed_rules(resolver: Resolver, cls: ClassEntity) -> list[ExposedRule]:
+def exposed_rules(resolver: Resolver, cls: ClassEntity) -> list[ExposedRule]:
     """Every `@expose` of the class's methods (the first definition of a name along the MRO
     counts: an override without `@expose` exposes nothing), filtered like Flask-AppBuilder's
     `include_route_methods` / `exclude_route_methods` when those are literal."""

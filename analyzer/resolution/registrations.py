@@ -1,7 +1,12 @@
 """Resolve every registration call/decorator, following project helpers that receive the
 app/blueprint (or rules, views) as arguments: `register_api(bp, UserAPI, "users", "/users/")`,
 `init_app(app)`. A helper's registrations are instantiated once per call site, and once per
-item of the loops around them (`for rule, view in routes:`) when those items are known.
+item of the loops around them (`for rule, view in routes:`) when those items are known, or
+once per module of a package walked with `pkgutil` (`module_walks`).
+
+A pluggy call `pm.hook.<name>(app=app)` runs every implementation of the hook in the tree
+(functions and methods marked `@hookimpl`): which plugins the manager registers is assumed to
+be those, as a manager loading the project's own plugin modules does.
 """
 
 from __future__ import annotations
@@ -10,22 +15,41 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from analyzer.facts.python import MODULE_SCOPE, CallFact, FunctionFact, LoopFact, RegistrationFact
-from analyzer.facts.values import UNKNOWN, CallOf, Lit, LoopVar, Seq, Value, mentions_param
+from analyzer.facts.values import (
+    UNKNOWN,
+    Attr,
+    CallOf,
+    Lit,
+    LoopVar,
+    Ref,
+    Seq,
+    Value,
+    mentions_param,
+)
+from analyzer.resolution.module_walks import walked_modules
 from analyzer.resolution.resolve import (
     ClassEntity,
+    ConstEntity,
     Ctx,
     DictEntity,
     ExternalEntity,
     FunctionEntity,
+    InstanceEntity,
+    ModuleInfoEntity,
     Opaque,
     Resolved,
     Resolver,
     RouteDecorator,
     SeqEntity,
     ViewEntity,
+    constant,
 )
 
 MAX_HELPER_DEPTH = 6
+UNFOLLOWED = Opaque("a value the analyzer does not follow")
+HOOKIMPL_MARKERS = frozenset(
+    {ExternalEntity("pluggy.HookimplMarker"), ExternalEntity("pluggy._hooks.HookimplMarker")}
+)
 MAX_LOOP_ITEMS = 1024  # registrations made by one statement inside loops, all items together
 
 
@@ -74,7 +98,7 @@ def collect_registrations(resolver: Resolver) -> tuple[list[Registration], list[
         for scope in [MODULE_SCOPE, *sorted(scopes - {MODULE_SCOPE})]:
             expander.expand(FunctionEntity(module, scope), {}, None)
         for function in facts.functions:
-            if function.qualname not in scopes and expander.calls_helpers(
+            if function.qualname not in scopes and expander.is_helper(
                 FunctionEntity(module, function.qualname)
             ):
                 expander.expand(FunctionEntity(module, function.qualname), {}, None)
@@ -103,38 +127,110 @@ class _Expander:
             for fact in facts.registrations:
                 self._by_scope.setdefault((module, fact.scope), []).append(fact)
         self._helper: dict[FunctionEntity, bool] = {}
+        self._deciding: set[FunctionEntity] = set()
+        self._guessed = False  # a call cycle was met while deciding the current function
+        self._guesses: list[FunctionEntity] = []  # "no" answers that rest on such a guess
+        self._calls: dict[FunctionEntity, tuple[tuple[CallFact, FunctionEntity], ...]] = {}
+        self._hookimpls: dict[str, list[FunctionEntity]] | None = None
         self._seen: set[tuple[FunctionEntity, tuple[tuple[str, Resolved], ...]]] = set()
 
     def function(self, entity: FunctionEntity) -> FunctionFact | None:
         return self.resolver.functions.get((entity.module, entity.qualname))
 
     def is_helper(self, entity: FunctionEntity) -> bool:
-        """Whether calling `entity` registers something (directly or through other helpers)."""
+        """Whether calling `entity` registers something (directly or through other helpers).
+
+        A function met again while it is being decided (a call cycle) counts as no helper
+        for now: a "no" that depends on such a guess is kept only once the outermost question
+        is answered "no" too (then nothing on the cycle registers anything)."""
         known = self._helper.get(entity)
         if known is not None:
             return known
-        self._helper[entity] = False
+        if entity in self._deciding:
+            self._guessed = True
+            return False
+        guessed_before, self._guessed = self._guessed, False
+        self._deciding.add(entity)
         result = bool(self._by_scope.get((entity.module, entity.qualname))) or self.calls_helpers(
             entity
         )
-        self._helper[entity] = result
+        self._deciding.discard(entity)
+        if result or not self._guessed:
+            self._helper[entity] = result
+        else:
+            self._guesses.append(entity)
+        if not self._deciding:
+            if not result:
+                self._helper.update(dict.fromkeys(self._guesses, False))
+            self._guesses.clear()
+        self._guessed = guessed_before or self._guessed
         return result
 
     def calls_helpers(self, entity: FunctionEntity) -> bool:
-        return any(
-            callee is not None for _, callee in self._helper_calls(entity, Ctx(entity.module))
-        )
+        return any(self.is_helper(callee) for _, callee in self._project_calls(entity))
 
     def _helper_calls(
         self, entity: FunctionEntity, ctx: Ctx
     ) -> Iterator[tuple[CallFact, FunctionEntity]]:
+        """The calls `entity` makes, with arguments, to functions that register something."""
+        found = self._function_calls(entity, ctx) if ctx.env else self._project_calls(entity)
+        for call, callee in found:
+            if self.is_helper(callee):
+                yield call, callee
+
+    def _project_calls(self, entity: FunctionEntity) -> tuple[tuple[CallFact, FunctionEntity], ...]:
+        """`_function_calls` where no caller binds the parameters, memoized: this is the
+        hottest step on large apps."""
+        known = self._calls.get(entity)
+        if known is None:
+            known = tuple(self._function_calls(entity, Ctx(entity.module, entity.qualname)))
+            self._calls[entity] = known
+        return known
+
+    def _function_calls(
+        self, entity: FunctionEntity, ctx: Ctx
+    ) -> Iterator[tuple[CallFact, FunctionEntity]]:
+        """The calls with arguments `entity` makes to other project functions."""
         fact = self.function(entity)
         for call in fact.calls if fact else ():
-            if not (call.args or call.kwargs):
-                continue
-            callee = self.resolver.resolve(call.func, ctx)
-            if isinstance(callee, FunctionEntity) and callee != entity and self.is_helper(callee):
-                yield call, callee
+            if call.args or call.kwargs:
+                for callee in self._callees(call, ctx):
+                    if callee != entity:
+                        yield call, callee
+
+    def _callees(self, call: CallFact, ctx: Ctx) -> list[FunctionEntity]:
+        """The project function a call runs, or for `pm.hook.<name>(...)` (pluggy) every
+        implementation of that hook in the tree."""
+        hook = _pluggy_hook(call.func)
+        if hook is not None and hook in self.hook_implementations():
+            return self.hook_implementations()[hook]
+        callee = self.resolver.resolve(call.func, ctx)
+        return [callee] if isinstance(callee, FunctionEntity) else []
+
+    def hook_implementations(self) -> dict[str, list[FunctionEntity]]:
+        """Functions marked with a pluggy `HookimplMarker` (`@hookimpl`, `@hookimpl(...)`), by
+        the hook they implement (their name, or `specname=`)."""
+        if self._hookimpls is None:
+            self._hookimpls = {}
+            for (module, qualname), fact in self.resolver.functions.items():
+                for decorator in fact.decorators:
+                    name = self._implemented_hook(decorator, module, qualname)
+                    if name is not None:
+                        entity = FunctionEntity(module, qualname)
+                        self._hookimpls.setdefault(name, []).append(entity)
+        return self._hookimpls
+
+    def _implemented_hook(self, decorator: Value, module: str, qualname: str) -> str | None:
+        """The hook a decorator marks its function as implementing, if it is a pluggy marker."""
+        ctx = Ctx(module)
+        if _is_hookimpl_marker(self.resolver.resolve(decorator, ctx)):  # `@hookimpl`
+            return qualname.rsplit(".", 1)[-1]
+        if isinstance(decorator, CallOf) and _is_hookimpl_marker(
+            self.resolver.resolve(decorator.func, ctx)
+        ):  # `@hookimpl(specname=..., tryfirst=...)`
+            given = constant(self.resolver.keyword(decorator, "specname", ctx))
+            return given if isinstance(given, str) else qualname.rsplit(".", 1)[-1]
+        return None
 
     def expand(
         self,
@@ -156,7 +252,7 @@ class _Expander:
             callee_fact = self.function(callee)
             if callee_fact is None:
                 continue
-            for env_in_loop in _loop_envs(self.resolver, call.loops, ctx):
+            for env_in_loop, _ in _loop_envs(self.resolver, call.loops, ctx):
                 call_ctx = Ctx(ctx.module, ctx.scope, env_in_loop)
                 bound = self.bind(callee, callee_fact, call, call_ctx)
                 self.expand(callee, bound, site or (file, call.line), depth + 1)
@@ -223,12 +319,20 @@ class _Expander:
     def resolve_one(
         self, fact: RegistrationFact, ctx: Ctx, file: str, site: tuple[str, int]
     ) -> None:
-        for env in _loop_envs(self.resolver, fact.loops, ctx):
-            self.resolve_in(fact, Ctx(ctx.module, ctx.scope, env), file, site)
+        for env, walked in _loop_envs(self.resolver, fact.loops, ctx):
+            self.resolve_in(fact, Ctx(ctx.module, ctx.scope, env), file, site, walked=walked)
 
     def resolve_in(
-        self, fact: RegistrationFact, ctx: Ctx, file: str, site: tuple[str, int]
+        self,
+        fact: RegistrationFact,
+        ctx: Ctx,
+        file: str,
+        site: tuple[str, int],
+        *,
+        walked: bool = False,
     ) -> None:
+        """One registration in one context; `walked`: made for one module of a package walk,
+        where a module lacking the name used is skipped (the code guards it, or would fail)."""
         resolve = self.resolve_argument
         target = self.resolver.resolve(fact.target, ctx)
         key = (ctx.module, fact.line, fact.attr)
@@ -238,6 +342,10 @@ class _Expander:
             return
         self.succeeded.add(key)
         args, kwargs = self.resolver.arguments(fact.args, fact.kwargs, ctx, resolve)
+        if walked and any(
+            isinstance(a, Opaque) and a.missing for a in [*args, *dict(kwargs).values()]
+        ):
+            return
         if ctx.env:
             self.bound.add(key)
         found = self.unbound if not ctx.env and _mentions_param(fact) else self.found
@@ -296,6 +404,23 @@ class _Expander:
         return None
 
 
+def _is_hookimpl_marker(entity: Resolved) -> bool:
+    return isinstance(entity, InstanceEntity) and entity.cls in HOOKIMPL_MARKERS
+
+
+def _pluggy_hook(func: Value) -> str | None:
+    """`pm.hook.<name>`: the name of the pluggy hook a call runs."""
+    match func:
+        case Ref(dotted):
+            owner, _, name = dotted.rpartition(".")
+            return name if owner.endswith(".hook") else None
+        case Attr(base=Attr(name="hook"), name=name):
+            return name
+        case Attr(base=Ref(dotted), name=name) if dotted.endswith(".hook"):
+            return name
+    return None
+
+
 def _key(reg: Registration) -> tuple[str, int, str]:
     return reg.module, reg.fact.line, reg.fact.attr
 
@@ -313,16 +438,23 @@ def _enclosing(qualname: str) -> str:
 
 def _loop_envs(
     resolver: Resolver, loops: tuple[LoopFact, ...], ctx: Ctx
-) -> Iterator[Mapping[str, Resolved]]:
+) -> Iterator[tuple[Mapping[str, Resolved], bool]]:
     """The caller's bindings extended with each combination of loop items (once, unextended,
-    when a loop's items are not known: the registration then reports what is missing)."""
+    when a loop's items are not known: the registration then reports what is missing), and
+    whether a loop walks the modules of a package."""
     envs: list[Mapping[str, Resolved]] = [ctx.env]
+    walked = False
     for loop in loops:
         extended: list[Mapping[str, Resolved]] = []
         for env in envs:
-            items = resolver.resolve(loop.iterable, Ctx(ctx.module, ctx.scope, env))
+            loop_ctx = Ctx(ctx.module, ctx.scope, env)
+            items = resolver.resolve(loop.iterable, loop_ctx)
             if isinstance(items, DictEntity):  # iterating a dict: its keys
                 items = SeqEntity(tuple(key for key, _ in items.items))
+            if not isinstance(items, SeqEntity):
+                modules = walked_modules(resolver, loop.iterable, loop_ctx)
+                walked = walked or modules is not None
+                items = modules or items
             if not isinstance(items, SeqEntity):
                 extended.append(env)
                 continue
@@ -331,7 +463,8 @@ def _loop_envs(
                 _bind(loop.target, item, bound)
                 extended.append(bound)
         envs = extended[:MAX_LOOP_ITEMS]
-    yield from envs
+    for env in envs:
+        yield env, walked
 
 
 def _bind(target: Value, item: Resolved, env: dict[str, Resolved]) -> None:
@@ -339,6 +472,8 @@ def _bind(target: Value, item: Resolved, env: dict[str, Resolved]) -> None:
         case LoopVar(name):
             env[name] = item
         case Seq(parts):
+            if isinstance(item, ModuleInfoEntity):  # (module_finder, name, ispkg)
+                item = SeqEntity((UNFOLLOWED, ConstEntity(item.name), ConstEntity(item.ispkg)))
             items = item.items if isinstance(item, SeqEntity) else ()
             if len(items) != len(parts):
                 items = (Opaque("an item that does not unpack like the loop target"),) * len(parts)

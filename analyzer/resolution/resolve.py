@@ -11,6 +11,8 @@ reads files.
 from __future__ import annotations
 
 import builtins
+import importlib.util
+import posixpath
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -27,6 +29,7 @@ from analyzer.facts.values import (
     Attr,
     CallOf,
     Choice,
+    ClassOf,
     Imported,
     Item,
     Joined,
@@ -140,6 +143,14 @@ class DictEntity:
 
 
 @dataclass(frozen=True, slots=True)
+class ModuleInfoEntity:
+    """An item of `pkgutil.iter_modules(pkg.__path__)`: one module of a package in the tree."""
+
+    name: str
+    ispkg: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ViewEntity:
     """`SomeView.as_view("name")`: a class-based view function."""
 
@@ -197,6 +208,7 @@ Resolved = (
     | ConfigEntity
     | SeqEntity
     | DictEntity
+    | ModuleInfoEntity
     | ViewEntity
     | FlaskObject
     | BoundMethod
@@ -205,7 +217,9 @@ Resolved = (
 )
 
 _BUILTINS = frozenset(dir(builtins))
-_CONFIG_LOADERS = frozenset({"from_object", "update", "from_mapping", "__setitem__"})
+_CONFIG_LOADERS = frozenset(
+    {"from_object", "from_pyfile", "from_envvar", "update", "from_mapping", "__setitem__"}
+)
 _CYCLE = Opaque("recursive definition")
 
 
@@ -304,6 +318,11 @@ class Resolver:
                 return ConstEntity(constant)
             case Ref(dotted):
                 return self.ref(dotted, ctx)
+            case Attr(ClassOf() as receiver, name):  # may be the subclass's: never "missing"
+                found = self.member(self.resolve(receiver, ctx), name)
+                if isinstance(found, Opaque) and found.missing:
+                    return Opaque(found.reason)
+                return found
             case Attr(base, name):
                 return self.member(self.resolve(base, ctx), name)
             case CallOf():
@@ -317,6 +336,8 @@ class Resolver:
             case SelfOf(class_qualname):
                 cls = ClassEntity(self.canonical(ctx.module), class_qualname)
                 return InstanceEntity(cls, exact=False)
+            case ClassOf(class_qualname):
+                return ClassEntity(self.canonical(ctx.module), class_qualname)
             case SuperOf(class_qualname):
                 return SuperEntity(ClassEntity(self.canonical(ctx.module), class_qualname))
             case ModuleRef(module):
@@ -434,7 +455,7 @@ class Resolver:
             ):
                 return ConstEntity(qualname.rsplit(".", 1)[-1])
             case ModuleEntity(name):
-                return self.imported(name, attr)
+                return ConstEntity(name) if attr == "__name__" else self.imported(name, attr)
             case ClassEntity():
                 if attr == "as_view":
                     return BoundMethod(entity, attr)
@@ -462,6 +483,8 @@ class Resolver:
                 return BoundMethod(entity, attr)
             case DictEntity() if attr in ("get", "items", "keys", "values"):
                 return BoundMethod(entity, attr)
+            case ModuleInfoEntity(name=name, ispkg=ispkg) if attr in ("name", "ispkg"):
+                return ConstEntity(name if attr == "name" else ispkg)
             case ConstEntity(value=str()) if attr == "format":
                 return BoundMethod(entity, attr)
             case Opaque():
@@ -531,11 +554,14 @@ class Resolver:
                 return InstanceEntity(func)
             case ExternalEntity("builtins.getattr") if len(value.args) in (2, 3):
                 return self.getattr_call(value, ctx)
-            case ExternalEntity("importlib.import_module") if len(value.args) == 1:
-                name = self.resolve(value.args[0], ctx)
-                if isinstance(name, ConstEntity) and isinstance(name.value, str):
-                    return self.module(name.value)
-                return InstanceEntity(func)
+            case ExternalEntity("importlib.import_module") if value.args:
+                imported = constant(self.resolve(value.args[0], ctx))
+                package = constant(self.argument(value, 1, "package", ctx))
+                if isinstance(imported, str) and imported.startswith("."):  # from `package`
+                    imported = _absolute_name(imported, package)
+                if isinstance(imported, str):
+                    return self.module(imported)
+                return Opaque("a module imported by a name known only at run time")
             case ExternalEntity("os.environ.get" | "os.getenv"):
                 return self.environment(value, ctx)
             case BoundMethod(owner=FlaskObject(kind="app" | "blueprint") as owner, name=attr) if (
@@ -782,6 +808,16 @@ class Resolver:
                     for k, v in found.items()
                 }
             return found
+        if method == "from_pyfile" and call.args:
+            return self.pyfile_settings(call, ctx)
+        if method == "from_envvar" and call.args:  # a file outside the code may override
+            variable = constant(self.resolve(call.args[0], ctx))
+            where = f"the file ${variable} names ({self.files[ctx.module].path}:{call.line})"
+            return {
+                k: ConstEntity(v.value, where)
+                for k, v in (self._settings or {}).items()
+                if isinstance(v, ConstEntity)
+            }
         if method == "__setitem__" and len(call.args) == 2:
             name = constant(self.resolve(call.args[0], ctx))
             return {name: self.resolve(call.args[1], ctx)} if isinstance(name, str) else {}
@@ -794,6 +830,24 @@ class Resolver:
             }
             return found | {k: self.resolve(v, ctx) for k, v in call.kwargs if k.isupper()}
         return {}
+
+    def pyfile_settings(self, call: CallFact, ctx: Ctx) -> dict[str, Resolved]:
+        """`app.config.from_pyfile(name)`: the settings of the project module at `name`,
+        relative to the app's root path (the folder of the module that built it)."""
+        app = self.resolve(_config_owner(call.func), ctx)
+        filename = constant(self.resolve(call.args[0], ctx))
+        if not (isinstance(app, FlaskObject) and app.kind == "app" and isinstance(filename, str)):
+            return {}
+        app_ctx = Ctx(app.module, app.scope)
+        if constant(self.keyword(app.ctor, "instance_relative_config", app_ctx)):
+            return {}  # relative to the instance folder, outside the project's modules
+        import_name = constant(self.argument(app.ctor, 0, "import_name", app_ctx))
+        if not isinstance(import_name, str) or import_name not in self.files:
+            return {}
+        root = posixpath.dirname(self.files[import_name].path)
+        path = posixpath.normpath(posixpath.join(root, filename))
+        module = next((m for m, f in self.files.items() if f.path == path), None)
+        return {} if module is None else self.settings_of(self.module(module))
 
     def config_method(self, func: Value, ctx: Ctx) -> str | None:
         """`from_object` for `app.config.from_object` (`app` a Flask app), else None."""
@@ -860,6 +914,28 @@ class Resolver:
         if 0 <= index < len(value.args):
             return self.resolve(value.args[index], ctx)
         return None
+
+
+def _absolute_name(name: str, package: object) -> str | None:
+    """`importlib.import_module(".x", package)`'s module name, without importing anything."""
+    if not isinstance(package, str):
+        return None
+    try:
+        return importlib.util.resolve_name(name, package)
+    except (ImportError, ValueError):
+        return None
+
+
+def _config_owner(func: Value) -> Value:
+    """`app` in `app.config.<method>`."""
+    match func:
+        case Ref(dotted):
+            return Ref(dotted.rsplit(".", 2)[0])
+        case Attr(base=Attr(base=owner)):
+            return owner
+        case Attr(base=Ref(dotted)):
+            return Ref(dotted.rsplit(".", 1)[0])
+    return func
 
 
 def _written(value: Value) -> str:

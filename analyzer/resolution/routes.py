@@ -13,12 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analyzer.facts.python import MODULE_SCOPE, Diagnostic
-from analyzer.facts.values import CallOf, Lit, Ref
-from analyzer.resolution.exposed_views import (
-    ExposedBlueprint,
-    admin_index_blueprint,
-    exposed_blueprint,
-)
+from analyzer.facts.values import CallOf, Lit, Ref, Value
+from analyzer.resolution.admin_views import admin_index_blueprint, admin_view_blueprint
+from analyzer.resolution.exposed_views import ExposedBlueprint, appbuilder_blueprint
 from analyzer.resolution.registrations import Registration, Unresolved
 from analyzer.resolution.resolve import (
     ClassEntity,
@@ -361,52 +358,73 @@ class _RouteBuilder:
         """Flask-AppBuilder / Flask-Admin views -> one blueprint each on the registry's app."""
         registries = [o for o in self.model.objects if o.kind in ("appbuilder", "admin")]
         for registry in registries:
-            registrations = self.model.views.get(registry, [])
             ctx = Ctx(registry.module, registry.scope)
             hosts = list(self.model.hosts.get(registry, ()))
             host = self.resolver.argument(registry.ctor, 0, "app", ctx)
             if isinstance(host, FlaskObject):
                 hosts.insert(0, host)
+            registry_site = (self.resolver.files[registry.module].path, registry.line)
             if registry.kind == "admin":
                 index = admin_index_blueprint(self.resolver, registry)
-                if index is not None:
-                    self.exposed(index, registry.module, registry.line, registry.lib, hosts)
+                self.exposed(
+                    index, registry_site, (registry.module, registry.line), registry, hosts
+                )
             else:
                 self.note(
-                    self.resolver.files[registry.module].path,
-                    registry.line,
+                    *registry_site,
                     "inherited-routes",
                     "Flask-AppBuilder also serves its own views (index, security, static files) "
                     "on its app; they are not reported",
                 )
-            for reg in registrations:
-                found = exposed_blueprint(self.resolver, registry, reg)
-                if isinstance(found, str):
-                    self.note(reg.file, reg.line, "unresolved-view", f"{found}; skipped")
-                    continue
-                if found.inherited_from:
-                    self.note(
-                        reg.file,
-                        reg.line,
-                        "inherited-routes",
-                        f"{found.label} also serves the routes it inherits from "
-                        f"{', '.join(found.inherited_from)}; only its own @expose methods are "
-                        "reported",
-                    )
-                self.exposed(found, reg.module, reg.fact.line, registry.lib, hosts)
+            for reg in self.model.views.get(registry, []):
+                for found in self.registered_views(registry, reg):
+                    declared = (reg.module, reg.fact.line)
+                    self.exposed(found, (reg.file, reg.line), declared, registry, hosts)
+
+    def registered_views(
+        self, registry: FlaskObject, reg: Registration
+    ) -> Iterable[ExposedBlueprint | str]:
+        """The blueprint of each view an `add_view`-like call registers (or why not known)."""
+        if registry.kind == "appbuilder":
+            yield appbuilder_blueprint(self.resolver, reg)
+            return
+        site = (reg.file, reg.line)
+        ctx = Ctx(reg.module, reg.fact.scope)
+        if reg.fact.attr == "add_views":
+            written: list[Value | None] = list(reg.fact.args)
+            if len(written) != len(reg.args):  # `*views`: as resolved, not as written
+                written = [None] * len(reg.args)
+            for value, view in zip(written, reg.args, strict=True):
+                yield admin_view_blueprint(self.resolver, registry, value, view, ctx, site)
+        else:
+            value = reg.fact.args[0] if reg.fact.args else dict(reg.fact.kwargs).get("view")
+            given = reg.argument(0, "view")
+            yield admin_view_blueprint(self.resolver, registry, value, given, ctx, site)
 
     def exposed(
         self,
-        found: ExposedBlueprint,
-        module: str,
-        line: int,
-        lib: str,
+        found: ExposedBlueprint | str,
+        site: tuple[str, int],
+        declared: tuple[str, int],
+        registry: FlaskObject,
         hosts: list[FlaskObject],
     ) -> None:
-        """Declare a view's blueprint (identified by where it is registered) on its apps."""
+        """Declare a view's blueprint on its apps: `site` is where the view is registered (the
+        outermost call), `declared` the module and line of the registration itself."""
+        if isinstance(found, str):
+            self.note(*site, "unresolved-view", f"{found}; skipped")
+            return
+        if found.inherited_from:
+            self.note(
+                *site,
+                "inherited-routes",
+                f"{found.label} also serves the routes it inherits from "
+                f"{', '.join(found.inherited_from)}; only its own @expose methods are reported",
+            )
+        module, line = declared
         blueprint = FlaskObject(
             "blueprint",
-            lib,
+            f"{registry.lib}:{found.name}",  # keeps views added by one call apart
             module,
             line,
             CallOf(
@@ -415,6 +433,7 @@ class _RouteBuilder:
                 (
                     ("url_prefix", Lit(found.url_prefix)),
                     ("static_folder", Lit(found.static_folder)),
+                    ("static_url_path", Lit(found.static_url_path)),
                 ),
                 line,
             ),

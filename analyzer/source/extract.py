@@ -32,6 +32,7 @@ from analyzer.facts.values import (
     Attr,
     CallOf,
     Choice,
+    ClassOf,
     Imported,
     Item,
     Joined,
@@ -63,6 +64,7 @@ CALL_REGISTRATIONS: dict[str, RegistrationKind] = {
     "add_namespace": "add_namespace",
     "init_app": "init_app",
     "add_view": "add_view",
+    "add_views": "add_view",
     "add_view_no_menu": "add_view",
     "add_api": "add_view",
 }
@@ -430,7 +432,7 @@ class _Extractor:
             inner.env["super"] = SuperOf(method_of)
             if receiver is not None:
                 receives_class = has_decorator(node, "classmethod")
-                inner.env[receiver] = Local(method_of) if receives_class else SelfOf(method_of)
+                inner.env[receiver] = ClassOf(method_of) if receives_class else SelfOf(method_of)
                 positional, defaults = positional[1:], defaults[1:]
         for arg, default in zip(positional, defaults, strict=True):
             facts.append(self.param_fact(arg, "positional", default, outer))

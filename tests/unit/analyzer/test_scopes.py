@@ -7,7 +7,7 @@ import ast
 import textwrap
 
 from analyzer.database.extract import extract_db_facts
-from analyzer.facts.values import Local, SelfOf, attribute_of
+from analyzer.facts.values import ClassOf, SelfOf, attribute_of
 from analyzer.source.extract import ModuleStructure, extract_structure
 from analyzer.syntax.scopes import ModuleScopes, collect_scopes
 
@@ -84,7 +84,7 @@ def test_a_methods_receiver_is_bound_to_its_class_and_staticmethods_have_none() 
     assert [p.name for p in functions["Repo.typed"].params] == ["conn"]
     assert [p.name for p in functions["Repo.static"].params] == ["self", "conn"]
     assert functions["Repo.typed"].calls[0].args == (attribute_of(SelfOf("Repo"), "QUERY"),)
-    assert functions["Repo.build"].returns == attribute_of(Local("Repo"), "TABLE")
+    assert functions["Repo.build"].returns == attribute_of(ClassOf("Repo"), "TABLE")
 
 
 def test_nested_lists_each_local_function_once() -> None:
