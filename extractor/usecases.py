@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analyzer.resolution.results import Analysis
+from analyzer.resolution.results import Analysis, Route
 from analyzer.usecases import AnalyzeOptions, analyze_project
 from extracted_services.discovery import package_import_name
 from extractor import package_files as files
 from extractor.database_ids import sample_ids
 from extractor.parity_requests import RouteFacts, request_lines
 from extractor.selection import Selection, select_routes
-from extractor.transplant import SETTINGS_MODULE, Note, transplant
+from extractor.transplant import SETTINGS_MODULE, Note, Transplant, transplant
+from extractor.verify import route_differences
 from extractor.writer import WriteResult, check_writable, write_package
 from strangler.errors import UsageError
 
@@ -63,6 +65,7 @@ def extract_service(request: ExtractRequest) -> ExtractResult:
         db_config_keys=request.db_config_keys,
     )
     moved = transplant(analysis, selection, spec.import_prefix)
+    moved.notes.extend(route_differences(selection.routes, _routes_of_copy(moved, spec, selection)))
     accesses = (analysis.route_access, analysis.route_hook_access)
     tables = files.service_tables(selection, accesses)
     foreign = files.written_tables(selection, accesses)
@@ -106,3 +109,33 @@ def _parity_requests(analysis: Analysis, selection: Selection, database_url: str
     needed = {table for fact in facts for table in fact.tables} | set(known)
     ids = sample_ids(database_url, needed) if database_url else {}
     return ("\n".join(request_lines(facts, ids, known)) + "\n").encode()
+
+
+def _routes_of_copy(
+    moved: Transplant, spec: files.ServiceSpec, selection: Selection
+) -> list[Route]:
+    """The routes the copied app registers, read by the analyzer from a scratch copy laid
+    out as the package will be imported (`extracted_services/NAME/...` or `NAME/...`)."""
+    module, _, attribute = selection.app.name.partition(":")
+    app_name = f"{spec.import_prefix}.{module}:{attribute}"
+    with tempfile.TemporaryDirectory(prefix="strangler-extract-") as scratch:
+        packages = spec.import_prefix.split(".")
+        package_dir = Path(scratch).joinpath(*packages)
+        for depth in range(1, len(packages) + 1):
+            init = Path(scratch).joinpath(*packages[:depth], "__init__.py")
+            init.parent.mkdir(parents=True, exist_ok=True)
+            init.touch()
+        for path, code in moved.modules.items():
+            target = package_dir / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(code, encoding="utf-8")
+        copy = analyze_project(
+            Path(scratch) / packages[0], AnalyzeOptions(use_cache=False, show_progress=False)
+        )
+    inside = "/".join(packages[1:]) + "/" if len(packages) > 1 else ""
+    return [
+        Route(r.app, r.rule, r.endpoint, r.methods, r.file.removeprefix(inside), r.line, r.handlers,
+              r.blueprint, r.kind)
+        for r in copy.routes
+        if r.app == app_name
+    ]  # fmt: skip

@@ -149,3 +149,23 @@ def test_an_unknown_blueprint_is_a_message_and_exit_2_not_a_traceback(tmp_path: 
     assert "no blueprint 'shiping'" in result.stderr and "did you mean 'shipping'" in result.stderr
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_routes_it_cannot_take_out_are_named_and_really_are_still_there(tmp_path: Path) -> None:
+    """class_views registers class-based views through a helper the codemods do not undo:
+    each rule the copy's real url_map still holds besides the chosen one must be reported."""
+    fixture = ROOT / "tests" / "fixtures" / "analyzer_apps" / "class_views"
+    result = CliRunner().invoke(
+        extract,
+        [str(fixture), "--service", "things", "--route", "/things", "--into", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    real = url_map("things.app:create_app", tmp_path, tmp_path)
+    extra = {rule for rule, endpoint, _ in real if rule != "/things" and endpoint != "static"}
+    assert extra, "the fixture should keep some routes the extractor cannot remove"
+    reported = {
+        line.split(" is still registered")[0].split()[-2]
+        for line in result.stderr.splitlines()
+        if "is still registered" in line
+    }
+    assert reported == extra
