@@ -7,6 +7,7 @@ request the proxy sends as an HTTP envelope (docs/contracts.md, contracts d and 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analyzer.resolution.results import Access, Route
@@ -176,14 +177,23 @@ writes_foreign = [{foreign}]
 """
 
 
-def routes_toml(spec: ServiceSpec, routes: tuple[Route, ...]) -> str:
+def routes_toml(
+    spec: ServiceSpec, routes: tuple[Route, ...], streaming: Mapping[Route, str]
+) -> str:
+    """Every chosen route in shadow mode, except the streaming ones: the proxy forwards
+    what no route matches to the monolith, which keeps answering those."""
     lines = [
         f"# Routes file for the strangler proxy: the routes extracted into {spec.name}.",
         "# `strangler proxy --routes routes.toml`; each starts in shadow mode: the monolith",
         "# answers, the service gets a copy to compare. Raise `mode` when parity holds.",
+        *(
+            f"# {' '.join(r.methods)} {r.rule} stays with the monolith: {reason}"
+            for r, reason in sorted(streaming.items(), key=lambda item: item[0].rule)
+        ),
         "",
         f"monolith = {_toml_string(spec.monolith_url)}",
     ]
+    routes = tuple(r for r in routes if r not in streaming)
     for route in sorted(routes, key=lambda r: (r.rule, r.methods)):
         methods = ", ".join(_toml_string(m) for m in route.methods)
         lines += [

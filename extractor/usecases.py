@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from extractor import package_files as files
 from extractor.database_ids import sample_ids
 from extractor.parity_requests import RouteFacts, request_lines
 from extractor.selection import Selection, select_routes
+from extractor.streaming import streaming_reason
 from extractor.transplant import SETTINGS_MODULE, Note, Transplant, transplant
 from extractor.verify import route_differences
 from extractor.writer import WriteResult, check_writable, write_package
@@ -66,6 +68,11 @@ def extract_service(request: ExtractRequest) -> ExtractResult:
     )
     moved = transplant(analysis, selection, spec.import_prefix)
     moved.notes.extend(route_differences(selection.routes, _routes_of_copy(moved, spec, selection)))
+    streaming = _streaming_routes(analysis, selection)
+    moved.notes.extend(
+        Note(route.file, route.line, f"{route.rule} stays with the monolith: {reason}")
+        for route, reason in streaming.items()
+    )
     accesses = (analysis.route_access, analysis.route_hook_access)
     tables = files.service_tables(selection, accesses)
     foreign = files.written_tables(selection, accesses)
@@ -75,9 +82,11 @@ def extract_service(request: ExtractRequest) -> ExtractResult:
         f"{SETTINGS_MODULE}.py": files.service_settings_py(spec).encode(),
         "config.yml": files.config_yml(spec).encode(),
         "service.toml": files.service_toml(spec, tables, foreign).encode(),
-        "routes.toml": files.routes_toml(spec, selection.routes).encode(),
+        "routes.toml": files.routes_toml(spec, selection.routes, streaming).encode(),
         "README.md": files.readme(spec, selection, moved, tables).encode(),
-        "parity-requests.txt": _parity_requests(analysis, selection, request.database_url),
+        "parity-requests.txt": _parity_requests(
+            analysis, selection, request.database_url, streaming
+        ),
     }
     generated.update({path: code.encode() for path, code in moved.modules.items()})
     generated.update({path: source.read_bytes() for source, path in moved.resources})
@@ -92,10 +101,18 @@ def extract_service(request: ExtractRequest) -> ExtractResult:
     )
 
 
-def _parity_requests(analysis: Analysis, selection: Selection, database_url: str | None) -> bytes:
-    """parity-requests.txt: real ids from `database_url` when given (read only)."""
+def _parity_requests(
+    analysis: Analysis,
+    selection: Selection,
+    database_url: str | None,
+    streaming: Mapping[Route, str],
+) -> bytes:
+    """parity-requests.txt: real ids from `database_url` when given (read only); streaming
+    routes left out (the monolith answers them)."""
     facts = []
     for route in selection.routes:
+        if route in streaming:
+            continue
         key = (route.app, route.rule, route.endpoint)
         access = analysis.route_access.get(key)
         facts.append(
@@ -139,3 +156,20 @@ def _routes_of_copy(
         for r in copy.routes
         if r.app == app_name
     ]  # fmt: skip
+
+
+def _streaming_routes(analysis: Analysis, selection: Selection) -> dict[Route, str]:
+    """The chosen routes whose views stream their answer, with why (read from the source)."""
+    root = Path(analysis.root)
+    files_of = {info.name: info.file for info in analysis.modules}
+    found = {}
+    for route in selection.routes:
+        for module, qualname in route.handlers:
+            if module not in files_of:
+                continue
+            source = (root / files_of[module]).read_text(encoding="utf-8")
+            reason = streaming_reason(source, qualname)
+            if reason is not None:
+                found[route] = reason
+                break
+    return found

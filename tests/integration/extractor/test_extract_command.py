@@ -169,3 +169,46 @@ def test_routes_it_cannot_take_out_are_named_and_really_are_still_there(tmp_path
         if "is still registered" in line
     }
     assert reported == extra
+
+
+STREAMING_APP = """
+from flask import Blueprint, Flask, Response, stream_with_context
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.get("/summary")
+def summary():
+    return {"rows": 2}
+
+
+@bp.get("/export.csv")
+def export():
+    def generate():
+        yield "a,b\\n"
+    return Response(stream_with_context(generate()), mimetype="text/csv")
+
+
+def create_app():
+    app = Flask(__name__)
+    app.register_blueprint(bp)
+    return app
+"""
+
+
+def test_streaming_views_stay_with_the_monolith(tmp_path: Path) -> None:
+    source = tmp_path / "monolith" / "reporting"
+    source.mkdir(parents=True)
+    (source / "__init__.py").write_text(STREAMING_APP)
+    services = tmp_path / "services"
+    result = CliRunner().invoke(
+        extract,
+        [str(source), "--service", "reports", "--blueprint", "reports", "--into", str(services)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "/reports/export.csv stays with the monolith" in result.stderr
+    routes = (services / "reports" / "routes.toml").read_text()
+    assert 'path = "/reports/summary"' in routes
+    assert 'path = "/reports/export.csv"' not in routes
+    assert "# GET /reports/export.csv stays with the monolith: `export` answers with" in routes
+    assert "export.csv" not in (services / "reports" / "parity-requests.txt").read_text()
