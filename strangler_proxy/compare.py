@@ -2,7 +2,9 @@
 
 Each request goes to the monolith directly and to the proxy; an answer the
 proxy did not get from the service (X-Strangler-Backend other than `service`)
-proves nothing and counts as "not served by the service".
+proves nothing and counts as "not served by the service". A login request is sent to
+both sides and not compared: each side keeps its own session cookies for the requests
+after it (one jar per side), so logged-in behaviour is compared too.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from collections.abc import Iterable, Sequence
 import urllib3
 from urllib3.exceptions import HTTPError
 
-from strangler.errors import UsageError
+from strangler.errors import StranglerError, UsageError
+from strangler_proxy.compare_session import CookieJar, with_environment
 from strangler_proxy.parity import IgnoreRules, compare_answers, parse_body
 from strangler_proxy.parity_report import ParityReport, ReportBuilder, format_report
-from strangler_proxy.requests_file import PlannedRequest
+from strangler_proxy.requests_file import Logout, Planned, PlannedRequest
 
 __all__ = ["CompareTargetUnreachable", "format_report", "run_comparison"]
 
@@ -25,13 +28,25 @@ class CompareTargetUnreachable(UsageError):
     """The monolith or the proxy did not answer at the URL given."""
 
 
+class LoginFailed(StranglerError):
+    """A login step of the requests file was refused by one side."""
+
+
 def _send(
-    pool: urllib3.PoolManager, side: str, base_url: str, planned: PlannedRequest, timeout: float
+    pool: urllib3.PoolManager,
+    side: str,
+    base_url: str,
+    planned: PlannedRequest,
+    timeout: float,
+    jar: CookieJar,
 ) -> urllib3.BaseHTTPResponse:
-    headers = dict(planned.headers)
+    headers = with_environment(dict(planned.headers), planned.line)
+    cookie = jar.header()
+    if cookie is not None:
+        headers["Cookie"] = cookie
     body = None
     if planned.has_body:
-        body = json.dumps(planned.body).encode()
+        body = json.dumps(with_environment(planned.body, planned.line)).encode()
         headers.setdefault("Content-Type", "application/json")
     try:
         return pool.request(
@@ -53,7 +68,7 @@ def _send(
 def run_comparison(
     monolith_url: str,
     proxy_url: str,
-    requests: Sequence[PlannedRequest],
+    requests: Sequence[Planned],
     *,
     ignore: Iterable[str] = (),
     timeout: float = 30.0,
@@ -62,10 +77,18 @@ def run_comparison(
     rules = IgnoreRules(ignore)
     builder = ReportBuilder(monolith_url, proxy_url)
     pool = urllib3.PoolManager(retries=False)
+    jars = {"monolith": CookieJar(), "proxy": CookieJar()}
     try:
         for planned in requests:
-            direct = _send(pool, "monolith", monolith_url, planned, timeout)
-            proxied = _send(pool, "proxy", proxy_url, planned, timeout)
+            if isinstance(planned, Logout):
+                for jar in jars.values():
+                    jar.forget()
+                continue
+            direct = _send(pool, "monolith", monolith_url, planned, timeout, jars["monolith"])
+            proxied = _send(pool, "proxy", proxy_url, planned, timeout, jars["proxy"])
+            if planned.login:
+                _log_in(planned, {"monolith": direct, "proxy": proxied}, jars)
+                continue
             endpoint = proxied.headers.get("X-Strangler-Route") or planned.path.split("?", 1)[0]
             backend = proxied.headers.get("X-Strangler-Backend", "(no X-Strangler-Backend)")
             if backend != "service":
@@ -82,3 +105,19 @@ def run_comparison(
     finally:
         pool.clear()
     return builder.build()
+
+
+def _log_in(
+    planned: PlannedRequest,
+    answers: dict[str, urllib3.BaseHTTPResponse],
+    jars: dict[str, CookieJar],
+) -> None:
+    """Keep each side's session cookies; a refused login stops the comparison."""
+    for side, answer in answers.items():
+        if answer.status >= 400:
+            raise LoginFailed(
+                f"the login on line {planned.line} ({planned.label}) was refused by the"
+                f" {side}: HTTP {answer.status}",
+                hint="check the credentials the requests file reads from the environment",
+            )
+        jars[side].keep(answer.headers.getlist("Set-Cookie"))

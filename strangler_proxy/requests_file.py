@@ -1,8 +1,13 @@
 """Read the requests file `strangler compare` replays.
 
 One request per line, either `METHOD /path?query` or a JSON object
-{"method", "path", "body"?, "headers"?}. Blank lines and `#` comments are
+{"method", "path", "body"?, "headers"?, "login"?}. Blank lines and `#` comments are
 ignored. A bad line is refused with its number and the reason.
+
+A `"login": true` request logs in: it is not compared; each side keeps the cookies its
+answer sets for the requests after it. `{"logout": true}` alone on a line forgets them.
+`${NAME}` in a body or header string is read from the environment when the request is
+sent, so credentials stay out of the file.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 from strangler.errors import UsageError
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-JSON_KEYS = ("method", "path", "body", "headers")
+JSON_KEYS = ("method", "path", "body", "headers", "login")
 _PLAIN_LINE = re.compile(r"^([A-Za-z]+)\s+(\S+)$")
 
 
@@ -43,6 +48,7 @@ class PlannedRequest:
     line: int
     body: Any = _NO_BODY
     headers: tuple[tuple[str, str], ...] = ()
+    login: bool = False  # a session step: not compared; each side keeps its cookies
 
     @property
     def has_body(self) -> bool:
@@ -53,7 +59,17 @@ class PlannedRequest:
         return f"{self.method} {self.path}"
 
 
-def load_requests(path: Path) -> list[PlannedRequest]:
+@dataclass(frozen=True)
+class Logout:
+    """`{"logout": true}`: each side forgets the cookies its logins set."""
+
+    line: int
+
+
+Planned = PlannedRequest | Logout
+
+
+def load_requests(path: Path) -> list[Planned]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -63,8 +79,8 @@ def load_requests(path: Path) -> list[PlannedRequest]:
     return parse_requests(text, source=str(path))
 
 
-def parse_requests(text: str, source: str = "<requests>") -> list[PlannedRequest]:
-    requests = []
+def parse_requests(text: str, source: str = "<requests>") -> list[Planned]:
+    requests: list[Planned] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -73,7 +89,7 @@ def parse_requests(text: str, source: str = "<requests>") -> list[PlannedRequest
             requests.append(_parse_line(line, number))
         except ValueError as exc:
             raise RequestsFileError(source, number, str(exc)) from exc
-    if not requests:
+    if not any(isinstance(r, PlannedRequest) for r in requests):
         raise RequestsFileError(source, None, "no requests in the file")
     return requests
 
@@ -87,7 +103,7 @@ def _checked(method: str, path: str) -> tuple[str, str]:
     return method, path
 
 
-def _parse_line(line: str, number: int) -> PlannedRequest:
+def _parse_line(line: str, number: int) -> Planned:
     if line.startswith("{"):
         return _parse_json_line(line, number)
     match = _PLAIN_LINE.match(line)
@@ -97,13 +113,15 @@ def _parse_line(line: str, number: int) -> PlannedRequest:
     return PlannedRequest(method, path, number)
 
 
-def _parse_json_line(line: str, number: int) -> PlannedRequest:
+def _parse_json_line(line: str, number: int) -> Planned:
     try:
         data = json.loads(line)
     except ValueError as exc:
         raise ValueError(f"invalid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ValueError("a JSON line must be an object")
+    if data == {"logout": True}:
+        return Logout(number)
     unknown = sorted(set(data) - set(JSON_KEYS))
     if unknown:
         raise ValueError(f"unknown key {unknown[0]!r}; allowed keys: {', '.join(JSON_KEYS)}")
@@ -115,7 +133,15 @@ def _parse_json_line(line: str, number: int) -> PlannedRequest:
         isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
     ):
         raise ValueError('"headers" must be an object of string values')
+    login = data.get("login", False)
+    if not isinstance(login, bool):
+        raise ValueError('"login" must be true or false')
     method, path = _checked(method, path)
     return PlannedRequest(
-        method, path, number, data.get("body", _NO_BODY), tuple(sorted(headers.items()))
+        method,
+        path,
+        number,
+        data.get("body", _NO_BODY),
+        tuple(sorted(headers.items())),
+        login=login,
     )

@@ -8,7 +8,12 @@ import pytest
 
 from strangler_proxy.parity import MISSING, IgnoreRules, compare_answers, diff_json, parse_body
 from strangler_proxy.parity_report import ReportBuilder, format_report
-from strangler_proxy.requests_file import RequestsFileError, parse_requests
+from strangler_proxy.requests_file import (
+    Logout,
+    PlannedRequest,
+    RequestsFileError,
+    parse_requests,
+)
 
 
 def paths(left: object, right: object) -> list[str]:
@@ -127,6 +132,7 @@ def test_requests_file_reads_plain_and_json_lines() -> None:
         '{"method": "post", "path": "/api/items", "body": {"a": 1}, "headers": {"X-A": "1"}}\n'
     )
     first, second = parse_requests(text)
+    assert isinstance(first, PlannedRequest) and isinstance(second, PlannedRequest)
     assert (first.method, first.path, first.line, first.has_body) == (
         "GET",
         "/api/items?page=2",
@@ -141,6 +147,19 @@ def test_requests_file_reads_plain_and_json_lines() -> None:
     )
 
 
+def test_login_and_logout_lines_are_session_steps() -> None:
+    text = (
+        '{"login": true, "method": "POST", "path": "/login", "body": {"pw": "${PW}"}}\n'
+        "GET /me\n"
+        '{"logout": true}\n'
+    )
+    login, me, logout = parse_requests(text)
+    assert isinstance(login, PlannedRequest) and login.login
+    assert login.body == {"pw": "${PW}"}  # read from the environment only when sent
+    assert isinstance(me, PlannedRequest) and not me.login
+    assert logout == Logout(3)
+
+
 @pytest.mark.parametrize(
     ("text", "line", "reason"),
     [
@@ -151,6 +170,8 @@ def test_requests_file_reads_plain_and_json_lines() -> None:
         ('{"method": "GET", "path": "/a", "bdy": 1}\n', 1, "unknown key 'bdy'"),
         ('{"method": "GET", "path": "/a", "headers": {"a": 1}}\n', 1, '"headers"'),
         ("# nothing\n", None, "no requests"),
+        ('{"logout": true}\n', None, "no requests"),
+        ('{"method": "POST", "path": "/login", "login": "yes"}\n', 1, '"login" must be true'),
     ],
 )
 def test_bad_request_lines_are_refused_with_their_number(
