@@ -1,9 +1,10 @@
-"""The admin endpoints, /_strangler/{health,routes,stats}: who may reach them, what they show.
+"""The admin endpoints under /_strangler/: who may reach them, what they show.
 
 They are served on a loopback admin port (`strangler proxy --admin-port`),
 where every path is theirs, and on the public port only with a bearer token
 (`--admin-token`); otherwise `/_strangler/...` is forwarded like any path.
-What they show never holds a password or a file path.
+What they show never holds a password or a file path. Stats and metrics are
+the sum over every worker process (`worker_metrics.py`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from strangler.redaction import hide_password
 from strangler_proxy.backends import Backends
 from strangler_proxy.errors import HttpError
 from strangler_proxy.http_types import Request, Response, error_response, json_response
+from strangler_proxy.prometheus import CONTENT_TYPE, render
 from strangler_proxy.reload import LiveRoutes
 from strangler_proxy.route_table import Settings
-from strangler_proxy.stats import ProxyStats
+from strangler_proxy.stats import Samples, stats_view
 
 ADMIN_PREFIX = "/_strangler/"
 Verdict = Literal["admin", "unauthorized", "proxy"]
@@ -62,20 +64,28 @@ def unauthorized() -> Response:
 
 
 class AdminViews:
-    """The admin endpoints' answers, from the live table, the counters and the backends."""
+    """The admin endpoints' answers, from the live table, the counters and the backends.
+
+    `samples` gives the counters of every worker process, added up.
+    """
 
     def __init__(
         self,
         routes: LiveRoutes,
-        stats: ProxyStats,
+        samples: Callable[[], Samples],
         backends: Callable[[Settings], Backends],
     ) -> None:
         self._routes = routes
-        self._stats = stats
+        self._samples = samples
         self._backends = backends
 
     def answer(self, request: Request) -> Response:
-        views = {"health": self._health, "routes": self._routes_view, "stats": self._stats.snapshot}
+        views: dict[str, Callable[[], Response]] = {
+            "health": lambda: json_response(200, self._health()),
+            "routes": lambda: json_response(200, self._routes_view()),
+            "stats": lambda: json_response(200, stats_view(self._samples())),
+            "metrics": self._metrics,
+        }
         view = views.get(request.path.removeprefix(ADMIN_PREFIX))
         if view is None:
             return error_response(HttpError(404, "not_found", f"no such endpoint: {request.path}"))
@@ -83,7 +93,11 @@ class AdminViews:
             message = f"{request.method} is not allowed on {request.path}"
             response = error_response(HttpError(405, "method_not_allowed", message))
             return replace(response, headers=(*response.headers, ("Allow", "GET, HEAD")))
-        return json_response(200, view())
+        return view()
+
+    def _metrics(self) -> Response:
+        body = render(self._samples()).encode()
+        return Response(200, (("Content-Type", CONTENT_TYPE),), body)
 
     def _health(self) -> dict[str, Any]:
         settings = self._routes.current().table.settings

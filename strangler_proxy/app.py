@@ -14,9 +14,11 @@ import random
 import re
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -46,7 +48,8 @@ from strangler_proxy.routes_file import RoutesFile
 from strangler_proxy.routing import decide, fallback_reason, may_fall_back
 from strangler_proxy.rpc_client import RpcClient
 from strangler_proxy.shadow import ShadowRunner
-from strangler_proxy.stats import ProxyStats
+from strangler_proxy.stats import ProxyStats, Samples
+from strangler_proxy.worker_metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
 
@@ -116,17 +119,22 @@ class ProxyApp:
         draw: Callable[[], float] = random.random,
         shadow_workers: int = 4,
         max_body: int = MAX_BODY_BYTES,
+        stats: ProxyStats | None = None,
+        all_samples: Callable[[], Samples] | None = None,
     ) -> None:
+        """`all_samples`: the counters of every worker (default: this process's `stats`)."""
         self.routes = routes
         self.admin = admin or AdminAccess()
         self.max_body = max_body
-        self.stats = ProxyStats()
+        self.stats = stats or ProxyStats()
         self._backend_factory = backend_factory
         self._draw = draw
         self._shadow_workers = shadow_workers
         self._lock = threading.Lock()
         self._wired: tuple[Settings, Backends, ShadowRunner] | None = None
-        self._admin_views = AdminViews(routes, self.stats, lambda s: self._backends(s)[0])
+        self._admin_views = AdminViews(
+            routes, all_samples or self.stats.samples, lambda s: self._backends(s)[0]
+        )
 
     def _backends(self, settings: Settings) -> tuple[Backends, ShadowRunner]:
         """Backends for these settings, built again only when a reload changed them."""
@@ -182,6 +190,7 @@ class ProxyApp:
 
     def dispatch(self, request: Request) -> _Answer:
         """Answer a request from the backend the route table chooses."""
+        started = time.perf_counter()
         active = self.routes.current()
         backends, shadow = self._backends(active.table.settings)
         shape = active.table.settings.error_shape
@@ -192,21 +201,22 @@ class ProxyApp:
             try:
                 response = backends.service.handle(routed)
             except MalformedRequest as exc:
-                return self._answered(error_response(http_error_for(exc), shape), "service", rule)
+                error = error_response(http_error_for(exc), shape)
+                return self._answered(error, "service", rule, started)
             except ProxyError as exc:
                 if not may_fall_back(request.method, exc):
                     log.warning("%s %s: %s", request.method, request.target, exc)
                     error = error_response(http_error_for(exc), shape)
-                    return self._answered(error, "service", rule)
+                    return self._answered(error, "service", rule, started)
                 reason = fallback_reason(exc)
                 log.warning(
                     "%s %s falls back to the monolith: %s", request.method, request.target, exc
                 )
                 self.stats.fell_back(rule, reason)
                 label = f"monolith; fallback={reason}"
-                return self._from_monolith(backends, request, rule, label, shape)
-            return self._answered(response, "service", rule)
-        answer = self._from_monolith(backends, request, rule, "monolith", shape)
+                return self._from_monolith(backends, request, rule, label, shape, started)
+            return self._answered(response, "service", rule, started)
+        answer = self._from_monolith(backends, request, rule, "monolith", shape, started)
         if decision.shadow and rule is not None:
             shadow.submit(rule, replace(request, match=decision.match), answer.response)
         return answer
@@ -218,16 +228,21 @@ class ProxyApp:
         rule: str | None,
         label: str,
         shape: ErrorShape,
+        started: float,
     ) -> _Answer:
         try:
             response = backends.monolith.handle(request)
         except ProxyError as exc:
             log.error("%s %s: %s", request.method, request.target, exc)
             response = error_response(http_error_for(exc), shape)
-        return self._answered(response, label, rule)
+        return self._answered(response, label, rule, started)
 
-    def _answered(self, response: Response, backend: str, rule: str | None) -> _Answer:
-        self.stats.answered(rule, backend.split(";")[0])
+    def _answered(
+        self, response: Response, backend: str, rule: str | None, started: float
+    ) -> _Answer:
+        """Count and time the answer (from `started`, a `time.perf_counter()`)."""
+        seconds = time.perf_counter() - started
+        self.stats.answered(rule, backend.split(";")[0], response.status, seconds)
         return _Answer(response, backend, rule)
 
     @staticmethod
@@ -256,18 +271,33 @@ def create_app(
     admin: AdminAccess | None = None,
     watch_sighup: bool = False,
     backend_factory: BackendFactory = real_backends,
+    metrics_dir: Path | None = None,
 ) -> ProxyApp:
-    """Build the proxy for a routes file; a bad file falls back to `fallback_table` if given."""
+    """Build the proxy for a routes file.
+
+    A bad file falls back to the last good copy in the routes' state directory,
+    else to `fallback_table` if given, and says so once. With `metrics_dir`
+    (one per proxy, shared by its workers) the admin endpoints show the
+    counters of every worker (`worker_metrics.py`).
+    """
     startup_error = None
     try:
         table = routes.load()
     except RoutesFileError as exc:
-        if fallback_table is None:
+        kept = routes.last_good()
+        fallback = kept or fallback_table
+        if fallback is None:
             raise
+        table = fallback
         startup_error = exc.without_source
-        log.error("routes file is bad, using the table the proxy started with: %s", startup_error)
-        table = fallback_table
+        serving = "the last good table (--state-dir)" if kept else "the table it started with"
+        log.error("routes file is bad, serving %s: %s", serving, startup_error)
     live = LiveRoutes(routes, table, initial_error=startup_error)
     if watch_sighup and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGHUP, lambda signum, frame: live.request_reload())
-    return ProxyApp(live, backend_factory, admin=admin)
+    stats = ProxyStats()
+    if metrics_dir is None:
+        return ProxyApp(live, backend_factory, admin=admin, stats=stats)
+    worker = WorkerMetrics(metrics_dir, stats)
+    worker.start()
+    return ProxyApp(live, backend_factory, admin=admin, stats=stats, all_samples=worker.gather)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,14 +22,18 @@ PROXY_HELP = f"""Run the strangler-fig proxy in front of the monolith.
 Requests matching a route in the routes file go to a Nameko service (all of
 them, a canary percentage, or as a shadow copy); everything else goes to the
 monolith, exactly as the client sent it. The routes file is checked first and
-re-read when it changes.
+re-read when it changes; a bad new file leaves the last good table in use.
+With --state-dir, that table is kept there too, so that a worker gunicorn
+starts again while the file is bad serves it rather than the table the proxy
+started with.
 
-Admin endpoints (/_strangler/health, /_strangler/routes, /_strangler/stats)
-are off unless asked for: --admin-port serves them on 127.0.0.1 at that port;
---admin-token (or STRANGLER_ADMIN_TOKEN) also serves them on the public port,
-to requests with `Authorization: Bearer <token>`, and then is needed on the
-admin port too. Without a token, /_strangler/... on the public port goes to
-the monolith like any other path.
+Admin endpoints (/_strangler/health, /_strangler/routes, /_strangler/stats,
+and /_strangler/metrics for Prometheus) are off unless asked for:
+--admin-port serves them on 127.0.0.1 at that port; --admin-token (or
+STRANGLER_ADMIN_TOKEN) also serves them on the public port, to requests with
+`Authorization: Bearer <token>`, and then is needed on the admin port too.
+Without a token, /_strangler/... on the public port goes to the monolith like
+any other path. Stats and metrics add up every worker's counters.
 
 \b
 Routes file (TOML), every key:
@@ -51,6 +56,11 @@ Routes file (TOML), every key:
 @click.option("--monolith", "monolith", metavar="URL", help="The monolith, over the file's.")
 @click.option("--amqp-uri", "amqp_uri", metavar="URI", help="The broker, over the file's.")
 @click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Keep the last good routes table here (made if missing).  [default: none]",
+)
+@click.option(
     "--admin-port",
     type=click.IntRange(1, 65535),
     help="Serve the admin endpoints on 127.0.0.1 at this port.  [default: off]",
@@ -70,6 +80,7 @@ def proxy(
     threads: int,
     monolith: str | None,
     amqp_uri: str | None,
+    state_dir: Path | None,
     admin_port: int | None,
     admin_token: str | None,
 ) -> None:
@@ -77,6 +88,7 @@ def proxy(
     from strangler.wsgi_server import check_address, serve
     from strangler_proxy.app import create_app
     from strangler_proxy.routes_file import RoutesFile, amqp_uri_problem, monolith_problem
+    from strangler_proxy.worker_metrics import metrics_directory
 
     for option, value, problem in (
         ("--monolith", monolith, monolith_problem),
@@ -87,7 +99,11 @@ def proxy(
             raise UsageError(f"{option} {reason}")
     admin = _admin_access(port, admin_port, admin_token)
     source = RoutesFile(
-        routes_path.resolve(), monolith, amqp_uri, default_amqp_uri=amqp_uri_from_env()
+        routes_path.resolve(),
+        monolith,
+        amqp_uri,
+        default_amqp_uri=amqp_uri_from_env(),
+        state_dir=None if state_dir is None else _state_directory(state_dir),
     )
     table = source.load()
     admin_bind = () if admin_port is None else (("127.0.0.1", admin_port),)
@@ -99,16 +115,23 @@ def proxy(
     logging.getLogger("pika").setLevel(logging.CRITICAL)  # its failures reach our log as ours
     click.echo(f"strangler proxy: {len(table.routes)} route(s), listening on http://{host}:{port}/")
     click.echo(_admin_banner(admin))
-    serve(
-        lambda: create_app(source, fallback_table=table, admin=admin, watch_sighup=True),
-        host=host,
-        port=port,
-        workers=workers,
-        threads=threads,
-        name="strangler-proxy",
-        also_bind=admin_bind,
-        transparent=True,
-    )
+    with metrics_directory() as metrics_dir:
+        serve(
+            lambda: create_app(
+                source,
+                fallback_table=table,
+                admin=admin,
+                watch_sighup=True,
+                metrics_dir=metrics_dir,
+            ),
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads,
+            name="strangler-proxy",
+            also_bind=admin_bind,
+            transparent=True,
+        )
 
 
 def _admin_access(port: int, admin_port: int | None, token: str | None) -> AdminAccess:
@@ -122,6 +145,16 @@ def _admin_access(port: int, admin_port: int | None, token: str | None) -> Admin
             hint="e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`",
         )
     return AdminAccess(port=admin_port, token=token)
+
+
+def _state_directory(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--state-dir {path}: cannot make it: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"--state-dir {path}: not writable by this user")
+    return path.resolve()
 
 
 def _admin_banner(admin: AdminAccess) -> str:

@@ -96,10 +96,16 @@ class Route:
     context: tuple[PassedValue, ...] = ()
     auth: AuthCheck | None = None
     line: int | None = None
+    area: str | None = None
 
     @property
     def target(self) -> str:
         return f"{self.service}.{self.method}" if self.service else ""
+
+    @property
+    def sticky_area(self) -> str:
+        """What a canary client's bucket is kept for: the route's `area`, else its service."""
+        return self.area or self.service
 
     def describe(self) -> dict[str, object]:
         """The route as the admin endpoint shows it."""
@@ -110,6 +116,7 @@ class Route:
             "mode": self.mode,
             "percent": self.percent if self.mode == "canary" else None,
             "sticky": str(self.sticky) if self.sticky else None,
+            "area": self.sticky_area if self.mode == "canary" else None,
             "protocol": self.protocol,
             "context": [str(value) for value in self.context],
             "auth": str(self.auth) if self.auth else None,

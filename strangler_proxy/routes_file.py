@@ -15,6 +15,7 @@ quotes has its password hidden.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from strangler.redaction import hide_password
 from strangler.tomlfiles import kind, syntax_problem, unknown_key_reason
 from strangler_proxy.error_shape import DEFAULT_ERROR_SHAPE, ErrorShape, template_problem
 from strangler_proxy.errors import RoutesFileError
+from strangler_proxy.last_good import LastGoodCopy
 from strangler_proxy.route_table import (
     DEFAULT_AMQP_URI,
     DEFAULT_MONOLITH_TIMEOUT,
@@ -46,6 +48,8 @@ from strangler_proxy.routes_schema import HTTP_METHODS, ROUTE, ROUTE_TABLE, TOP_
 from strangler_proxy.rpc_context import RESERVED_KEYS
 from strangler_proxy.rules import rule_problem
 
+log = logging.getLogger(__name__)
+
 TOP_LEVEL_KEYS = tuple(key.name for key in TOP_LEVEL)
 ROUTE_KEYS = tuple(key.name for key in ROUTE)
 
@@ -57,6 +61,7 @@ _AUTH = re.compile(r"^monolith:(/[^\s#]*)$")
 _AUTH_USER = re.compile(rf"^(?:header:({_TOKEN})|json:([^.\s]+(?:\.[^.\s]+)*))$")
 _TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(#.*)?$")
 _RULE_ARGUMENT = re.compile(r"<(?:([^:<>]+):)?[^<>]+>")
+_AREA = re.compile(r"^[A-Za-z0-9_.:-]+$")
 
 
 class _SourceLines:
@@ -118,16 +123,36 @@ class RoutesFile:
 
     The broker is `--amqp-uri`, else the file's `amqp_uri`, else `default_amqp_uri`
     (the AMQP_URI environment variable); the monolith is `--monolith`, else the file's.
+    With a `state_dir` (`--state-dir`), every good load is kept there (`last_good.py`).
     """
 
     path: Path
     monolith: str | None = None
     amqp_uri: str | None = None
     default_amqp_uri: str = DEFAULT_AMQP_URI
+    state_dir: Path | None = None
 
     def load(self) -> RouteTable:
+        text = read_routes_text(self.path)
+        table = self._parse(text, str(self.path))
+        if self.state_dir is not None:
+            LastGoodCopy(self.state_dir).keep(text)
+        return table
+
+    def last_good(self) -> RouteTable | None:
+        """The table of the copy kept in the state directory, or None when there is none."""
+        text = None if self.state_dir is None else LastGoodCopy(self.state_dir).text()
+        if text is None:
+            return None
+        try:
+            return self._parse(text, "the last good copy in --state-dir")
+        except RoutesFileError as exc:  # e.g. kept by an older version of the proxy
+            log.error("the last good copy in --state-dir no longer loads: %s", exc.without_source)
+            return None
+
+    def _parse(self, text: str, source: str) -> RouteTable:
         # with --amqp-uri the environment's is never used, so it is not checked either
-        table = load_routes(self.path, default_amqp_uri=self.amqp_uri or self.default_amqp_uri)
+        table = parse_routes(text, source, default_amqp_uri=self.amqp_uri or self.default_amqp_uri)
         settings = table.settings
         if self.monolith is not None:
             settings = replace(settings, monolith=self.monolith.rstrip("/"))
@@ -138,15 +163,19 @@ class RoutesFile:
 
 def load_routes(path: Path, *, default_amqp_uri: str = DEFAULT_AMQP_URI) -> RouteTable:
     """Read and validate a routes file; `default_amqp_uri` is the broker when it names none."""
+    return parse_routes(read_routes_text(path), source=str(path), default_amqp_uri=default_amqp_uri)
+
+
+def read_routes_text(path: Path) -> str:
+    """The routes file's text; a file that cannot be read is a RoutesFileError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RoutesFileError(
             str(path), None, f"cannot read the routes file: {exc.strerror}"
         ) from exc
     except UnicodeDecodeError as exc:
         raise RoutesFileError(str(path), None, "the routes file is not UTF-8 text") from exc
-    return parse_routes(text, source=str(path), default_amqp_uri=default_amqp_uri)
 
 
 def parse_routes(
@@ -297,7 +326,24 @@ class _Validator:
             context=self._context(raw, index),
             auth=self._auth(raw, index),
             line=self._lines.route(index),
+            area=self._area(raw, index, mode),
         )
+
+    def _area(self, raw: dict[str, Any], index: int, mode: Mode) -> str | None:
+        if "area" not in raw:
+            return None
+        if mode != "canary":
+            raise self._fail(
+                f"'area' is only for canary routes (this one is {mode!r})", "area", index
+            )
+        value = self._string(raw, "area", index)
+        if _AREA.match(value) is None:
+            raise self._fail(
+                f'bad area {value!r}: letters, digits and _ . : - only (e.g. "catalog")',
+                "area",
+                index,
+            )
+        return value
 
     def _auth(self, raw: dict[str, Any], index: int) -> AuthCheck | None:
         if "auth" not in raw:

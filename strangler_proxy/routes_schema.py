@@ -119,6 +119,14 @@ ROUTE: tuple[Key, ...] = (
         " (canary only; without it each request draws)",
     ),
     Key(
+        "area",
+        "string",
+        "the target's service",
+        "canary only: a sticky client's bucket is kept per area, not per route, so at one"
+        " `percent` a client sees one side on every route of the area (letters, digits,"
+        " `_ . : -`)",
+    ),
+    Key(
         "protocol",
         "string",
         '`"rpc"`',

@@ -46,8 +46,12 @@ def sticky_identity(sticky: StickyKey, request: Request) -> str | None:
 
 
 def canary_bucket(route: Route, identity: str) -> int:
-    """A stable bucket 0-99 for a client on a route (the same in every process)."""
-    key = f"{route.path}|{','.join(route.methods)}|{identity}".encode()
+    """A stable bucket 0-99 for a client in the route's area (the same in every process).
+
+    Keyed on (area, identity), not on the route: a client gets one bucket for
+    every route of an area, so at one percent it sees one side for all of them.
+    """
+    key = f"{route.sticky_area}|{identity}".encode()
     return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % 100
 
 

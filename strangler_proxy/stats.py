@@ -1,50 +1,119 @@
-"""In-memory counters per route: who answered, fallbacks, and shadow parity."""
+"""Counters per route: who answered (status class, latency), fallbacks, and shadow parity.
+
+Every count is a sample: a metric name, its labels and a number. Samples of
+several worker processes add up key by key (`worker_metrics.py`), and one set
+of samples gives both the JSON of /_strangler/stats (`stats_view`) and
+Prometheus' /_strangler/metrics (`prometheus.py`).
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 NO_ROUTE = "(no route)"
 
+Labels = tuple[tuple[str, str], ...]
+SampleKey = tuple[str, Labels]
+Samples = Mapping[SampleKey, float]
+
+REQUESTS = "strangler_proxy_requests_total"
+DURATION = "strangler_proxy_request_duration_seconds"
+FALLBACKS = "strangler_proxy_fallbacks_total"
+SHADOW = "strangler_proxy_shadow_comparisons_total"
+SHADOW_FIELDS = "shadow_differing_fields"  # for /stats only: field paths are not for Prometheus
+
+# upper bounds in seconds of the latency histogram's buckets (+Inf is added)
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def bucket_bound(seconds: float) -> str:
+    """A bucket's `le` label as Prometheus writes it ("0.005", "1.0", "+Inf")."""
+    return "+Inf" if seconds == float("inf") else repr(float(seconds))
+
+
+def status_class(status: int) -> str:
+    return f"{status // 100}xx"
+
 
 class ProxyStats:
-    """Thread-safe counters, shown by GET /_strangler/stats."""
+    """Thread-safe samples of one process; `version` changes whenever one does."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._backends: defaultdict[str, Counter[str]] = defaultdict(Counter)
-        self._fallbacks: defaultdict[str, Counter[str]] = defaultdict(Counter)
-        self._shadow: defaultdict[str, Counter[str]] = defaultdict(Counter)
-        self._shadow_fields: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self._samples: defaultdict[SampleKey, float] = defaultdict(float)
+        self.version = 0
 
-    def answered(self, rule: str | None, backend: str) -> None:
+    def _add(self, counts: Iterable[tuple[str, Labels, float]]) -> None:
         with self._lock:
-            self._backends[rule or NO_ROUTE][backend] += 1
+            for name, labels, amount in counts:
+                self._samples[(name, labels)] += amount
+            self.version += 1
+
+    def answered(self, rule: str | None, backend: str, status: int, seconds: float) -> None:
+        """Count an answer by route, backend and status class, and time it by route and backend."""
+        route = rule or NO_ROUTE
+        timed: Labels = (("route", route), ("backend", backend))
+        buckets = [
+            (f"{DURATION}_bucket", (*timed, ("le", bucket_bound(bound))), 1)
+            for bound in (*LATENCY_BUCKETS, float("inf"))
+            if seconds <= bound
+        ]
+        self._add(
+            [
+                (REQUESTS, (*timed, ("status_class", status_class(status))), 1),
+                *buckets,
+                (f"{DURATION}_sum", timed, seconds),
+                (f"{DURATION}_count", timed, 1),
+            ]
+        )
 
     def fell_back(self, rule: str, reason: str) -> None:
-        with self._lock:
-            self._fallbacks[rule][reason] += 1
+        self._add([(FALLBACKS, (("route", rule), ("reason", reason)), 1)])
 
     def shadowed(self, rule: str, outcome: str, fields: tuple[str, ...] = ()) -> None:
         """Record a shadow comparison: outcome is equal, different, failed or skipped."""
+        self._add(
+            [
+                (SHADOW, (("route", rule), ("outcome", outcome)), 1),
+                *((SHADOW_FIELDS, (("route", rule), ("field", field)), 1) for field in fields),
+            ]
+        )
+
+    def samples(self) -> dict[SampleKey, float]:
+        """A copy of every sample."""
         with self._lock:
-            self._shadow[rule][outcome] += 1
-            self._shadow_fields[rule].update(fields)
+            return dict(self._samples)
 
     def snapshot(self) -> dict[str, Any]:
-        """A JSON-ready copy of every counter, by route."""
-        with self._lock:
-            rules = sorted({*self._backends, *self._fallbacks, *self._shadow})
-            return {
-                "routes": {
-                    rule: {
-                        "backends": dict(self._backends[rule]),
-                        "fallbacks": dict(self._fallbacks[rule]),
-                        "shadow": dict(self._shadow[rule]),
-                        "shadow_differing_fields": dict(self._shadow_fields[rule]),
-                    }
-                    for rule in rules
-                }
-            }
+        """This process's counters as GET /_strangler/stats shows them."""
+        return stats_view(self.samples())
+
+
+# sample name -> the /stats key it fills and the label that becomes that key's keys
+_VIEW = {
+    REQUESTS: ("backends", "backend"),
+    FALLBACKS: ("fallbacks", "reason"),
+    SHADOW: ("shadow", "outcome"),
+    SHADOW_FIELDS: ("shadow_differing_fields", "field"),
+}
+
+
+def stats_view(samples: Samples) -> dict[str, Any]:
+    """Samples as JSON by route: backends, fallbacks, shadow outcomes and differing fields."""
+    routes: defaultdict[str, dict[str, Counter[str]]] = defaultdict(
+        lambda: {key: Counter() for key, _ in _VIEW.values()}
+    )
+    for (name, labels), value in samples.items():
+        if name in _VIEW:
+            key, label = _VIEW[name]
+            found = dict(labels)
+            routes[found["route"]][key][found[label]] += int(value)
+    return {
+        "routes": {
+            rule: {key: dict(counts) for key, counts in routes[rule].items()}
+            for rule in sorted(routes)
+        }
+    }

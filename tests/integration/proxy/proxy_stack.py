@@ -42,14 +42,22 @@ def start_monolith(group: ProcessGroup) -> str:
     return url
 
 
-def start_proxy(group: ProcessGroup, routes: Path) -> tuple[str, str]:
+def start_proxy(
+    group: ProcessGroup,
+    routes: Path,
+    *,
+    workers: int = 1,
+    options: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> tuple[str, str]:
     """`strangler proxy` (gunicorn) on a routes file: its public and admin base URLs, once up."""
     port, admin_port = free_port(), free_port()
     argv = strangler_argv(
         "proxy", "--routes", str(routes), "--port", str(port), "--admin-port", str(admin_port)
     )
-    # one worker: its counters (per worker process) then see every request
-    process = group.start(f"proxy-{port}", [*argv, "--workers", "1", "--threads", "4"])
+    process = group.start(
+        f"proxy-{port}", [*argv, "--workers", str(workers), "--threads", "4", *options], env
+    )
     admin = f"http://127.0.0.1:{admin_port}"
     process.wait_ready(http_ok(admin + "/_strangler/health"), timeout=30)
     return f"http://127.0.0.1:{port}", admin

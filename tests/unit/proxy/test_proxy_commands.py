@@ -80,3 +80,10 @@ def test_proxy_refuses_a_mistyped_amqp_uri_without_echoing_its_password(tmp_path
     assert isinstance(result.exception, RoutesFileError)
     assert "got 'amqp:***@b/'" in str(result.exception)  # no :// to tell the user from the scheme
     assert "s3cret" not in str(result.exception)
+
+
+def test_proxy_refuses_a_state_dir_it_cannot_make(tmp_path: Path) -> None:
+    inside_a_file = tmp_path / "routes.toml" / "state"
+    refusal = proxy_refusal(tmp_path, "--state-dir", str(inside_a_file))
+    assert isinstance(refusal, UsageError)
+    assert str(refusal).startswith(f"--state-dir {inside_a_file}: cannot make it: Not a directory")

@@ -78,6 +78,8 @@ def route(body: str) -> str:
         (route('mode = "service"\npercent = 10\n'), 7, "only for canary routes"),
         (route('mode = "canary"\npercent = 5\nsticky = "session"\n'), 8, "bad sticky key"),
         (route('mode = "shadow"\nsticky = "ip"\n'), 7, "only for canary routes"),
+        (route('mode = "service"\narea = "shop"\n'), 7, "'area' is only for canary routes"),
+        (route('mode = "canary"\npercent = 5\narea = "my shop"\n'), 8, "bad area 'my shop'"),
         (route("mode = 3\n"), 6, "'mode' must be a string, got an integer"),
         (route(""), 3, "missing key 'mode'"),
         (
@@ -214,3 +216,12 @@ def test_the_command_line_wins_over_the_file_which_wins_over_the_environment(
     assert (overridden.monolith, overridden.amqp_uri) == ("http://cli:9000", "amqp://cli/")
     path.write_text('monolith = "http://file:8000"\n')
     assert RoutesFile(path, default_amqp_uri=env).load().settings.amqp_uri == env
+
+
+def test_a_canary_route_keeps_clients_per_area_its_service_unless_it_names_one() -> None:
+    table = parse_routes(
+        route('mode = "canary"\npercent = 5\n')
+        + '\n[[route]]\npath = "/b"\ntarget = "s.n"\nmode = "canary"\npercent = 5\narea = "shop"\n'
+    )
+    assert [r.area for r in table.routes] == [None, "shop"]
+    assert [r.describe()["area"] for r in table.routes] == ["s", "shop"]

@@ -37,7 +37,8 @@ def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
         'trusted_proxies = ["10.0.0.0/8"]\nbackend_headers = false\n'
         'error_body = { message = "{message}" }\n'
         '[[route]]\npath = "/a"\nmethods = ["GET"]\ntarget = "s.m"\nmode = "canary"\n'
-        'percent = 5\nsticky = "ip"\nprotocol = "http"\ncontext = ["header:X-Tenant"]\n'
+        'percent = 5\nsticky = "ip"\narea = "shop"\nprotocol = "http"\n'
+        'context = ["header:X-Tenant"]\n'
         'auth = "monolith:/auth"\nauth_user = "header:X-User-Id"\n'
     )
     used = set(re.findall(r"^(\w+) =", text, re.M)) | {"route"}

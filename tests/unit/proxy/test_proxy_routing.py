@@ -18,8 +18,10 @@ def make_route(
     methods: tuple[str, ...] = ("GET",),
     percent: int = 0,
     sticky: StickyKey | None = None,
+    service: str = "shop",
+    area: str | None = None,
 ) -> Route:
-    return Route(path, methods, "shop", "get_item", mode, percent, sticky)
+    return Route(path, methods, service, "get_item", mode, percent, sticky, area=area)
 
 
 def get(path: str = "/items/7", **fields: object) -> Request:
@@ -117,11 +119,51 @@ def test_sticky_identity_reads_cookie_header_or_ip() -> None:
     assert sticky_identity(StickyKey("cookie", "missing"), request) is None
 
 
-def test_the_bucket_depends_on_the_route_too() -> None:
+def test_the_bucket_depends_on_the_area_not_the_route() -> None:
     one = make_route("canary", path="/a", percent=50)
-    two = make_route("canary", path="/b", percent=50)
-    buckets = [(canary_bucket(one, f"c{n}"), canary_bucket(two, f"c{n}")) for n in range(50)]
-    assert any(a != b for a, b in buckets)
+    two = make_route("canary", path="/b", methods=("POST",), percent=50)
+    other = make_route("canary", path="/a", percent=50, service="billing")
+    clients = [f"c{n}" for n in range(50)]
+    assert [canary_bucket(one, c) for c in clients] == [canary_bucket(two, c) for c in clients]
+    assert [canary_bucket(one, c) for c in clients] != [canary_bucket(other, c) for c in clients]
+
+
+def test_a_sticky_client_sees_one_side_on_every_route_of_an_area() -> None:
+    sticky = StickyKey("header", "X-User")
+    routes = [
+        make_route("canary", path="/items/<int:item_id>", percent=30, sticky=sticky),
+        make_route("canary", path="/carts/<int:cart_id>", percent=30, sticky=sticky, area="shop"),
+        make_route(
+            "canary",
+            path="/orders/<int:order_id>",
+            percent=30,
+            sticky=sticky,
+            service="orders",
+            area="shop",
+        ),
+    ]
+    matcher = RouteMatcher(routes)
+    sides = set()
+    for n in range(200):
+        user = (("X-User", f"user-{n}"),)
+        seen = {
+            decide(matcher, get(path, headers=user), 0.5).backend
+            for path in ("/items/1", "/carts/2", "/orders/3")
+        }
+        assert len(seen) == 1, f"user-{n} saw both sides: {seen}"
+        sides |= seen
+    assert sides == {"service", "monolith"}
+
+
+def test_a_route_area_separates_clients_from_the_services_default_area() -> None:
+    sticky = StickyKey("header", "X-User")
+    default = make_route("canary", percent=50, sticky=sticky)
+    named = make_route("canary", percent=50, sticky=sticky, area="catalog-v2")
+    assert (default.sticky_area, named.sticky_area) == ("shop", "catalog-v2")
+    clients = [f"c{n}" for n in range(50)]
+    assert [canary_bucket(default, c) for c in clients] != [
+        canary_bucket(named, c) for c in clients
+    ]
 
 
 UNROUTABLE = ServiceUnavailable("shop", "unroutable")
