@@ -49,11 +49,19 @@ class Transplant:
     modules: dict[str, str] = field(default_factory=dict)
     resources: list[tuple[Path, str]] = field(default_factory=list)  # (source file, dest path)
     dropped_functions: list[str] = field(default_factory=list)  # "module.function"
+    # modules defining the service's tables: the service imports them before the app runs
+    table_modules: list[str] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
 
 
-def transplant(analysis: Analysis, selection: Selection, import_prefix: str) -> Transplant:
-    """The transformed modules for `selection`, to be imported as `<import_prefix>.<module>`."""
+def transplant(
+    analysis: Analysis, selection: Selection, import_prefix: str, tables: Iterable[str] = ()
+) -> Transplant:
+    """The transformed modules for `selection`, to be imported as `<import_prefix>.<module>`.
+
+    The modules defining `tables` (models, `Table(...)`) come along too: a copied model's
+    foreign key to a table only such a module defines would not resolve otherwise.
+    """
     root = Path(analysis.root)
     infos = {info.name: info for info in analysis.modules}
     by_file = {info.file: info.name for info in infos.values()}
@@ -61,10 +69,15 @@ def transplant(analysis: Analysis, selection: Selection, import_prefix: str) -> 
     requests = _drop_requests(root, infos, by_file, selection)
     packages = {name.split(".")[0] for name in infos}
     result = Transplant()
+    wanted_tables = set(tables)
+    result.table_modules = sorted(
+        {by_file[t.file] for t in analysis.tables if t.name in wanted_tables and t.file in by_file}
+    )
     roots = {
         app_module,
         *selection.hook_modules,
         *(k[0] for r in selection.routes for k in r.handlers),
+        *result.table_modules,
     }
     pending = deque(sorted(roots))
     seen = set(pending)

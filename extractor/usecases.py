@@ -13,6 +13,7 @@ from extracted_services.discovery import package_import_name
 from extractor import package_files as files
 from extractor.database_ids import sample_ids
 from extractor.parity_requests import RouteFacts, request_lines
+from extractor.related_tables import with_related_tables
 from extractor.selection import Selection, select_routes
 from extractor.streaming import streaming_reason
 from extractor.transplant import SETTINGS_MODULE, Note, Transplant, transplant
@@ -66,19 +67,19 @@ def extract_service(request: ExtractRequest) -> ExtractResult:
         monolith_url=request.monolith_url,
         db_config_keys=request.db_config_keys,
     )
-    moved = transplant(analysis, selection, spec.import_prefix)
+    accesses = (analysis.route_access, analysis.route_hook_access)
+    tables = with_related_tables(files.service_tables(selection, accesses), analysis.tables)
+    moved = transplant(analysis, selection, spec.import_prefix, tables)
     moved.notes.extend(route_differences(selection.routes, _routes_of_copy(moved, spec, selection)))
     streaming = _streaming_routes(analysis, selection)
     moved.notes.extend(
         Note(route.file, route.line, f"{route.rule} stays with the monolith: {reason}")
         for route, reason in streaming.items()
     )
-    accesses = (analysis.route_access, analysis.route_hook_access)
-    tables = files.service_tables(selection, accesses)
     foreign = files.written_tables(selection, accesses)
     generated: dict[str, bytes] = {
         "__init__.py": f'"""The {spec.name} service package (strangler extract)."""\n'.encode(),
-        "service.py": files.service_py(spec, selection).encode(),
+        "service.py": files.service_py(spec, selection, moved.table_modules).encode(),
         f"{SETTINGS_MODULE}.py": files.service_settings_py(spec).encode(),
         "config.yml": files.config_yml(spec).encode(),
         "service.toml": files.service_toml(spec, tables, foreign).encode(),

@@ -2,7 +2,8 @@
 
 Flask-SQLAlchemy (and most extensions) read their settings in `init_app(app)` or in
 `SQLAlchemy(app)`. Right before the first such statement in the app factory (or at module
-level for a module-level app), the codemod inserts::
+level for a module-level app), or the first call of a helper of the same module that makes
+one (`register_extensions(app)`, as cookiecutter-flask apps do), the codemod inserts::
 
     from <service>.service_settings import database_settings  # strangler extract
     app.config.update(database_settings())
@@ -24,8 +25,10 @@ _READS_SETTINGS = m.Call(func=m.Attribute(attr=m.Name("init_app"))) | m.Call(
 )
 
 
-def _reads_settings(statement: cst.BaseStatement) -> cst.Call | None:
-    found = m.findall(statement, _READS_SETTINGS)
+def _reads_settings(
+    statement: cst.BaseStatement, reads: m.BaseMatcherNode = _READS_SETTINGS
+) -> cst.Call | None:
+    found = m.findall(statement, reads)
     return found[0] if found and isinstance(found[0], cst.Call) else None
 
 
@@ -38,10 +41,21 @@ class _InsertSettings(FactoryBodyTransformer):
     def __init__(self, function: str | None, settings_module: str) -> None:
         super().__init__(function)
         self.settings_module = settings_module
+        self._reads: m.BaseMatcherNode = _READS_SETTINGS  # and this module's helpers (below)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        helpers = [
+            m.Call(func=m.Name(statement.name.value))
+            for statement in node.body
+            if isinstance(statement, cst.FunctionDef)
+            and statement.name.value != self.function
+            and _reads_settings(statement) is not None
+        ]
+        self._reads = m.OneOf(_READS_SETTINGS, *helpers) if helpers else _READS_SETTINGS
 
     def rewrite(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
         for index, statement in enumerate(body):
-            call = _reads_settings(statement)
+            call = _reads_settings(statement, self._reads)
             app = _app_argument(call) if call is not None else None
             if app is None:
                 continue

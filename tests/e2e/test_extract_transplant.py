@@ -160,3 +160,42 @@ def test_the_generated_parity_requests_pass(stack: Stack, name: str) -> None:
     report = run_comparison(stack.monolith_url, stack.proxy_url, requests)
 
     assert report.ok, format_report(report)
+
+
+def test_logged_in_calls_answer_like_the_monolith(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Logged in as a seeded customer (user1, id 2): its own and others' shipments, deleting
+    its own review (applied on each side's own database) and someone else's, then logged out."""
+    monkeypatch.setenv("PARITY_EMAIL", "user1@example.com")
+    monkeypatch.setenv("PARITY_PASSWORD", "password1")
+    own_shipments = _ids(
+        stack.database_url,
+        "SELECT s.id FROM shipments s JOIN orders o ON o.id = s.order_id WHERE o.user_id = 2",
+    )
+    other_shipments = _ids(
+        stack.database_url,
+        "SELECT s.id FROM shipments s JOIN orders o ON o.id = s.order_id WHERE o.user_id <> 2"
+        " ORDER BY s.id LIMIT 2",
+    )
+    own_review = _ids(stack.database_url, "SELECT id FROM reviews WHERE user_id = 2 LIMIT 1")
+    other_review = _ids(stack.database_url, "SELECT id FROM reviews WHERE user_id <> 2 LIMIT 1")
+    assert other_shipments and other_review
+    login = {
+        "login": True,
+        "method": "POST",
+        "path": "/api/accounts/login",
+        "body": {"email": "${PARITY_EMAIL}", "password": "${PARITY_PASSWORD}"},
+    }
+    lines = [
+        json.dumps(login),
+        *(f"GET /api/shipping/shipments/{i}" for i in [*own_shipments, *other_shipments]),
+        *(f"DELETE /api/reviews/{i}" for i in [*other_review, *own_review, *own_review]),
+        '{"logout": true}',
+        *(f"GET /api/shipping/shipments/{i}" for i in own_shipments[:1] or other_shipments),
+    ]
+
+    report = run_comparison(stack.monolith_url, stack.proxy_url, parse_requests("\n".join(lines)))
+
+    assert report.ok, format_report(report)
+    assert report.compared == len(lines) - 2  # the login and logout steps are not compared

@@ -78,6 +78,42 @@ def test_relative_imports_of_a_dropped_blueprint_are_found() -> None:
     assert drop_routes(source, request)[0] == "from . import orders\nREGISTERED = []\n"
 
 
+def test_a_pair_naming_a_dropped_blueprint_goes_whole() -> None:
+    source = """from .api import api as api_bp
+from .main import main as main_bp
+
+for blueprint, prefix in (
+    (main_bp, None),
+    (api_bp, "/api/v1"),
+):
+    app.register_blueprint(blueprint, url_prefix=prefix)
+PREFIXES = [[main_bp, "/"], [api_bp, "/api"]]
+"""
+    request = DropRequest("clinic", True, blueprint_objects=frozenset({("clinic.main", "main")}))
+    assert (
+        drop_routes(source, request)[0]
+        == """from .api import api as api_bp
+
+for blueprint, prefix in (
+    (api_bp, "/api/v1"),
+):
+    app.register_blueprint(blueprint, url_prefix=prefix)
+PREFIXES = [[api_bp, "/api"]]
+"""
+    )
+
+
+def test_a_dict_entry_keyed_or_valued_by_a_dropped_blueprint_goes() -> None:
+    source = (
+        "from shop.a import bp as a\nfrom shop.b import bp as b\n"
+        'PREFIXES = {"/a": a, "/b": b}\nNAMES = {b: "b", a: "a"}\n'
+    )
+    request = DropRequest("shop.app", False, blueprint_objects=frozenset({("shop.b", "bp")}))
+    assert drop_routes(source, request)[0] == (
+        'from shop.a import bp as a\nPREFIXES = {"/a": a}\nNAMES = {a: "a"}\n'
+    )
+
+
 def test_only_imports_the_removed_code_used_go() -> None:
     imports = "import side_effect\nfrom flask import Flask, jsonify\n"
     before = imports + "def f():\n    return jsonify(1)\napp = Flask(__name__)\n"
@@ -133,6 +169,29 @@ def test_the_service_database_is_set_right_before_extensions_read_it() -> None:
     return app
 """
     )
+
+
+def test_a_helper_that_sets_up_the_extensions_gets_the_setting_before_its_call() -> None:
+    source = """def create_app(config_object="clinic.settings"):
+    app = Flask(__name__)
+    app.config.from_object(config_object)
+    register_blueprints(app)
+    register_extensions(app)
+    return app
+
+
+def register_extensions(app):
+    db.init_app(app)
+"""
+    code, inserted = insert_database_settings(source, "create_app", "svc.service_settings")
+    assert inserted
+    assert code.splitlines()[3:6] == [
+        "    register_blueprints(app)",
+        "    from svc.service_settings import database_settings"
+        "  # strangler extract: its own database",
+        "    app.config.update(database_settings())",
+    ]
+    assert code.splitlines()[6] == "    register_extensions(app)"
 
 
 def test_a_module_level_app_gets_the_setting_before_sqlalchemy_app() -> None:
