@@ -11,8 +11,9 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
+EVALUATE_ARGS ?=
 
-.PHONY: demo test bench lint lock services clean
+.PHONY: demo test bench evaluate evaluate-truth lint lock services clean
 
 demo: $(STAMP) services
 	$(BIN)/strangler demo $(DEMO_ARGS)
@@ -22,6 +23,15 @@ test: $(STAMP) services lint
 
 bench: $(STAMP) services
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Route precision/recall of `strangler analyze` on real Flask apps from PyPI (evaluation/README.md).
+evaluate: $(STAMP)
+	$(BIN)/python -m evaluation.score $(EVALUATE_ARGS)
+
+# Refresh one app's truth (its real url_map) in a throwaway venv: make evaluate-truth APP=name
+evaluate-truth: $(STAMP)
+	@test -n "$(APP)" || { echo "usage: make evaluate-truth APP=<name from evaluation/apps.toml>"; exit 2; }
+	$(BIN)/python -m evaluation.dump_url_map $(APP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

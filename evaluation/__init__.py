@@ -1,0 +1,1 @@
+"""Route precision/recall of the analyzer on real Flask applications from PyPI (see README.md)."""

@@ -1,0 +1,72 @@
+"""Route precision and recall of one analyzer report against one app's real `url_map`.
+
+Pure: lists in, a `RouteScore` out, no files. A route is the key (rule, endpoint, methods):
+`rule` as `app.url_map` prints it (prefixes applied, converters kept), the Flask endpoint name,
+and the sorted methods without HEAD and OPTIONS (Flask adds those to every rule, the analyzer
+leaves them out). All three must agree for a route to count as found: a right rule under a
+wrong endpoint would send the proxy's traffic to the wrong service, so it is both a miss and
+an extra. Such pairs, a missed and an extra route with the same rule, are listed apart as
+near misses, because they usually point at one naming bug rather than two.
+
+Both sides are compared as sets: a rule Flask holds twice (the same blueprint registered
+twice under one name) counts once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+Route = tuple[str, str, tuple[str, ...]]  # (rule, endpoint, sorted methods)
+IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+
+
+def route_key(rule: str, endpoint: str, methods: Iterable[str]) -> Route:
+    """The comparison key: methods upper-cased, sorted, HEAD and OPTIONS dropped."""
+    kept = {method.upper() for method in methods} - IGNORED_METHODS
+    return rule, endpoint, tuple(sorted(kept))
+
+
+@dataclass(frozen=True)
+class RouteScore:
+    """How one analyzer report compares with one app's truth."""
+
+    truth_count: int
+    found_count: int
+    matched: int
+    missed: tuple[Route, ...]  # in the truth, not reported (sorted)
+    extra: tuple[Route, ...]  # reported, not in the truth (sorted)
+    near_misses: tuple[tuple[Route, Route], ...]  # (missed, extra) sharing one rule
+
+    @property
+    def precision(self) -> float | None:
+        """Share of reported routes that are real; None when nothing was reported."""
+        return self.matched / self.found_count if self.found_count else None
+
+    @property
+    def recall(self) -> float | None:
+        """Share of real routes that were reported; None when the truth is empty."""
+        return self.matched / self.truth_count if self.truth_count else None
+
+
+def score_routes(truth: Iterable[Route], found: Iterable[Route]) -> RouteScore:
+    """Compare the real routes with the reported ones (keys made by `route_key`)."""
+    truth_set, found_set = set(truth), set(found)
+    missed = tuple(sorted(truth_set - found_set))
+    extra = tuple(sorted(found_set - truth_set))
+    extra_by_rule: dict[str, list[Route]] = {}
+    for route in extra:
+        extra_by_rule.setdefault(route[0], []).append(route)
+    near_misses = tuple(
+        (missed_route, extra_route)
+        for missed_route in missed
+        for extra_route in extra_by_rule.get(missed_route[0], [])
+    )
+    return RouteScore(
+        truth_count=len(truth_set),
+        found_count=len(found_set),
+        matched=len(truth_set & found_set),
+        missed=missed,
+        extra=extra,
+        near_misses=near_misses,
+    )
