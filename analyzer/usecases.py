@@ -85,10 +85,16 @@ def report_project(
             return ReportRun(previous, reused=True)
     analyzed = _analyze(discovery, options, fingerprint)
     analysis = analyzed.analysis
-    report = Report(render(analysis), len(analysis.routes), len(analysis.diagnostics))
+    report = Report(_encodable(render(analysis)), len(analysis.routes), len(analysis.diagnostics))
     if reports is not None:
         reports.store(discovery.files, analyzed.digests, report, started_ns)
     return ReportRun(report, reused=False)
+
+
+def _encodable(text: str) -> str:
+    """`text` writable as UTF-8: a lone surrogate (a string constant in the analyzed code
+    may hold one) is shown as its `\\udxxx` escape instead of failing every writer."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @contextmanager

@@ -133,7 +133,8 @@ def dumps(value: Any) -> str:
     return json.dumps(
         {"t": table.entries, "v": encoded},
         separators=(",", ":"),
-        ensure_ascii=False,
+        # \u escapes: a string constant may hold lone surrogates, which UTF-8 cannot encode
+        ensure_ascii=True,
         check_circular=False,  # facts are trees
     )
 

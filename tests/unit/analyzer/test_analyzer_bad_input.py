@@ -165,3 +165,27 @@ def test_relative_import_above_the_top_package_is_a_diagnostic(project: Path) ->
     analysis = analyze(project)
     [diagnostic] = [d for d in analysis.diagnostics if d.file == "pkg/mod.py"]
     assert (diagnostic.line, diagnostic.kind) == (1, "unresolved-import")
+
+
+def test_lone_surrogates_in_string_constants_are_cached_and_reported(tmp_path: Path) -> None:
+    """udata has such a constant: the cache write and every report writer must survive it."""
+    from click.testing import CliRunner
+
+    from analyzer.commands import analyze
+
+    tree = tmp_path / "tree"
+    (tree / "app").mkdir(parents=True)
+    (tree / "app" / "__init__.py").write_text(
+        'from flask import Flask\napp = Flask(__name__)\nODD = "\\udc80"\n\n'
+        '@app.route("/x\\udc82")\ndef x():\n    return ODD\n'
+    )
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for output_format in ("json", "markdown", "markdown"):  # the last one reuses the report
+        output = tmp_path / f"report.{output_format}"
+        result = CliRunner(env=env).invoke(
+            analyze, [str(tree), "--format", output_format, "--output", str(output)]
+        )
+        assert result.exit_code == 0, result.output
+        assert "2 routes" in result.stderr
+    assert "/x\\udc82" in (tmp_path / "report.markdown").read_text(encoding="utf-8")
+    assert list((tmp_path / "cache").rglob("*.json"))  # its facts were cached
