@@ -118,6 +118,7 @@ class HttpError:
     status: int
     code: str
     message: str
+    retry_after: int | None = None  # seconds, sent as `Retry-After`
 
 
 INTERNAL_ERROR = HttpError(500, "internal_error", "internal server error")
@@ -128,7 +129,10 @@ REMOTE_ERROR_STATUS: dict[str, tuple[int, str]] = {
     "BadRequest": (400, "bad_request"),
     "Conflict": (409, "conflict"),
     "Forbidden": (403, "forbidden"),
+    "RequestInProgress": (409, "conflict"),
 }
+# Remote errors that mean "ask again later": how many seconds the answer's Retry-After says.
+REMOTE_RETRY_AFTER: dict[str, int] = {"RequestInProgress": 1}
 
 
 def is_expected_remote_error(error: RemoteError) -> bool:
@@ -152,7 +156,7 @@ def http_error_for(error: ProxyError) -> HttpError:
         mapped = REMOTE_ERROR_STATUS.get(error.exc_type)
         if mapped is None:
             return INTERNAL_ERROR
-        return HttpError(mapped[0], mapped[1], error.value)
+        return HttpError(mapped[0], mapped[1], error.value, REMOTE_RETRY_AFTER.get(error.exc_type))
     # these two describe the client's own request, so their message is shown
     if isinstance(error, MalformedRequest):
         return HttpError(400, "bad_request", error.message)

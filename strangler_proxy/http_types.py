@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -86,6 +87,9 @@ class Request:
     the monolith gets it; `path`, the one routes are matched on, is decoded
     from it as the monolith's server decodes it. `user_id` is set only by the
     proxy's auth check (`backends/monolith_auth.py`), never from the client.
+    `nonce` is random, made by the proxy for each request (never the client's
+    `X-Request-Id`): the idempotency key of a write sent without an
+    `Idempotency-Key` (`idempotency.py`).
     """
 
     method: str
@@ -97,6 +101,7 @@ class Request:
     request_id: str = ""
     match: RouteMatch | None = None
     user_id: str | None = None
+    nonce: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
 
     @property
     def raw_path(self) -> str:
@@ -162,4 +167,7 @@ def json_response(status: int, payload: Any) -> Response:
 
 def error_response(error: HttpError, shape: ErrorShape = DEFAULT_ERROR_SHAPE) -> Response:
     """An error answer with the body in `shape` (by default {"error": {"code", "message"}})."""
-    return json_response(error.status, shape.body(error))
+    response = json_response(error.status, shape.body(error))
+    if error.retry_after is None:
+        return response
+    return replace(response, headers=(*response.headers, ("Retry-After", str(error.retry_after))))

@@ -5,7 +5,8 @@ which nameko unpacks into `worker_ctx.data[key]`; services read the standard
 keys with nameko's `contextdata` providers (`AuthToken`, `Language`,
 `UserAgent`, `UserId`) and a route's extra ones with a `ContextDataProvider`
 subclass naming the key. The keys are nameko's own constants, so the two sides
-cannot drift apart. The call chain (`call_id_stack`) is the RPC client's job.
+cannot drift apart. A call that may write also carries `idempotency_key`
+(`idempotency.py`). The call chain (`call_id_stack`) is the RPC client's job.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from nameko.constants import (
     USER_ID_CONTEXT_KEY,
 )
 
+from strangler.idempotency import IDEMPOTENCY_CONTEXT_KEY
 from strangler_proxy.http_types import Request
+from strangler_proxy.idempotency import idempotency_key
 from strangler_proxy.route_table import PassedValue
 
 # nameko's standard context key -> the request header that fills it
@@ -33,6 +36,7 @@ RESERVED_KEYS = frozenset(
         *(key for key, _ in STANDARD_HEADERS),
         USER_ID_CONTEXT_KEY,
         CALL_ID_STACK_CONTEXT_KEY,
+        IDEMPOTENCY_CONTEXT_KEY,
     }
 )
 
@@ -40,7 +44,8 @@ RESERVED_KEYS = frozenset(
 def context_data(request: Request) -> dict[str, str]:
     """The context keys for a call answering `request` (absent header or cookie: no key).
 
-    `user_id` is the user the proxy's auth check found, never anything the client sent.
+    `user_id` is the user the proxy's auth check found, never anything the client sent;
+    `idempotency_key` is set for a method that may write.
     """
     data = {
         key: value
@@ -53,6 +58,9 @@ def context_data(request: Request) -> dict[str, str]:
             data[passed.context_key] = value
     if request.user_id is not None:
         data[USER_ID_CONTEXT_KEY] = request.user_id
+    key = idempotency_key(request)
+    if key is not None:
+        data[IDEMPOTENCY_CONTEXT_KEY] = key
     return data
 
 

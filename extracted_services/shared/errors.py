@@ -3,8 +3,9 @@
 Nameko serializes a raised exception with `exc_type` = the class name and
 `value` = str(exc). The strangler proxy maps these exact class names to HTTP
 statuses in one table (NotFound -> 404, BadRequest -> 400, Conflict -> 409,
-Forbidden -> 403) and uses the message as `error.message`; so never rename
-them, and subclass them only under the same name. Any other exception becomes
+Forbidden -> 403, RequestInProgress -> 409 with Retry-After) and uses the
+message as `error.message`; so never rename them, and subclass them only under
+the same name. Any other exception becomes
 a 500 "internal server error".
 """
 
@@ -27,3 +28,7 @@ class Conflict(ServiceError):
 
 class Forbidden(ServiceError):
     """The caller may not do this (HTTP 403)."""
+
+
+class RequestInProgress(ServiceError):
+    """A call with this idempotency key is still running (HTTP 409 with Retry-After)."""
