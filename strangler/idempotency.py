@@ -9,5 +9,8 @@ Every service call that may write carries a key as the Nameko context data
 from __future__ import annotations
 
 IDEMPOTENCY_CONTEXT_KEY = "idempotency_key"
+# the table in each service's own database that holds the keys it applied (its own, not a
+# copy of the monolith's: backfills leave it alone)
+IDEMPOTENCY_TABLE = "strangler_idempotency"
 # methods that never write (RFC 9110 safe methods): their calls carry no key
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -35,6 +35,7 @@ from sqlalchemy.types import TypeEngine
 from extracted_services.backfill.plan import ForeignKey, TableFacts
 from extracted_services.manifest import TableCopy
 from strangler.errors import UsageError
+from strangler.idempotency import IDEMPOTENCY_TABLE
 
 SUPPORTED_TARGETS = ("sqlite", "postgresql")
 
@@ -49,8 +50,8 @@ def missing_tables(connection: Connection, names: Iterable[str]) -> list[str]:
 
 
 def foreign_tables(connection: Connection, copies: Sequence[TableCopy]) -> list[str]:
-    """Tables of the target database that are not the service's."""
-    own = {copy.service for copy in copies}
+    """Tables of the target database that are not the service's (its idempotency keys are)."""
+    own = {copy.service for copy in copies} | {IDEMPOTENCY_TABLE}
     return sorted(name for name in inspect(connection).get_table_names() if name not in own)
 
 

@@ -25,8 +25,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from strangler.database import DatabaseUnavailable
+from strangler.idempotency import IDEMPOTENCY_TABLE
 
-TABLE_NAME = "strangler_idempotency"
+TABLE_NAME = IDEMPOTENCY_TABLE
 # the service databases the toolkit supports (both have INSERT ... ON CONFLICT DO NOTHING)
 SUPPORTED_DIALECTS = frozenset({"postgresql", "sqlite"})
 

@@ -162,6 +162,20 @@ def test_the_generated_parity_requests_pass(stack: Stack, name: str) -> None:
     assert report.ok, format_report(report)
 
 
+def _write_keys(stack: Stack) -> int:
+    """How many keyed writes the generated reviews service has applied so far."""
+    service_db = f"sqlite:///{stack.services_dir.parent / 'shop_reviews.sqlite3'}"
+    engine = sqlalchemy.create_engine(service_db)
+    with engine.connect() as connection:
+        if not sqlalchemy.inspect(connection).has_table("strangler_idempotency"):
+            return 0
+        count = connection.execute(
+            sqlalchemy.text("SELECT COUNT(*) FROM strangler_idempotency")
+        ).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
 def test_logged_in_calls_answer_like_the_monolith(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -195,7 +209,10 @@ def test_logged_in_calls_answer_like_the_monolith(
         *(f"GET /api/shipping/shipments/{i}" for i in own_shipments[:1] or other_shipments),
     ]
 
+    keys_before = _write_keys(stack)
     report = run_comparison(stack.monolith_url, stack.proxy_url, parse_requests("\n".join(lines)))
 
     assert report.ok, format_report(report)
     assert report.compared == len(lines) - 2  # the login and logout steps are not compared
+    # the generated service applied each write under the proxy's idempotency key
+    assert _write_keys(stack) == keys_before + 3  # the three DELETEs, each its own key

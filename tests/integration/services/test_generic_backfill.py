@@ -283,3 +283,27 @@ def test_a_terminal_gets_a_progress_bar_and_a_pipe_nothing(
     assert "copying" in terminal.getvalue()
     assert "100%" in terminal.getvalue()
     assert pipe.getvalue() == ""
+
+
+def test_a_rerun_keeps_the_services_idempotency_keys(tmp_path: Path, shop: ServicePackage) -> None:
+    """Once the service has run, its database also holds the keys it applied: a backfill
+    run again fills the copies and leaves that table, and its rows, alone."""
+    from extracted_services.shared.idempotency_store import create_table, keys
+
+    source, target = sqlite_url(tmp_path / "monolith.db"), sqlite_url(tmp_path / "svc.db")
+    build_monolith(source)
+    backfill_service(shop, source, target)
+    engine = sa.create_engine(target)
+    try:
+        create_table(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                keys.insert().values(
+                    {c.name: f"v-{c.name}" if isinstance(c.type, sa.Text) else 0 for c in keys.c}
+                )
+            )
+        backfill_service(shop, source, target)
+        with engine.connect() as connection:
+            assert connection.execute(sa.select(sa.func.count()).select_from(keys)).scalar() == 1
+    finally:
+        engine.dispose()
