@@ -116,6 +116,8 @@ def database_settings() -> dict[str, str]:
         # a relative SQLite file is relative to the working directory (as for `strangler
         # service backfill`), not to the app's instance folder (Flask-SQLAlchemy's choice)
         url = "sqlite:///" + os.path.abspath(relative)
+    if url.startswith("sqlite:////"):  # its folder, so a first start can create the file
+        os.makedirs(os.path.dirname(url.removeprefix("sqlite:///")), exist_ok=True)
     return {{key: url for key in CONFIG_KEYS}}
 '''
 

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import libcst as cst
+
 from analyzer.resolution.results import Analysis, ModuleInfo
 from extractor.codemods.drop_routes import DropRequest, drop_routes
 from extractor.codemods.rename_package import rename_package
@@ -96,8 +98,25 @@ def transplant(
             code = _with_monolith_links(code, factory, import_prefix, info, selection, result)
         result.modules[_package_path(info)] = rename_package(code, import_prefix, packages)
     _add_package_inits(seen, result)
-    result.resources = list(_resources(root, infos, seen))
+    for source, destination in _resources(root, infos, seen):
+        if source.suffix == ".py":  # scripts read by path (Alembic's env.py, versions/)
+            result.modules[destination] = _renamed_script(source, import_prefix, packages, result)
+        else:
+            result.resources.append((source, destination))
     return result
+
+
+def _renamed_script(source: Path, prefix: str, packages: set[str], result: Transplant) -> str:
+    text = source.read_text(encoding="utf-8", errors="replace")
+    try:
+        return rename_package(text, prefix, packages)
+    except cst.ParserSyntaxError:
+        result.notes.append(
+            Note(
+                str(source), 1, "copied as it is: it does not parse, so its imports were not moved"
+            )
+        )
+        return text
 
 
 def _trimmed(path: Path, request: DropRequest | None, result: Transplant) -> str:
@@ -237,21 +256,31 @@ def _add_package_inits(copied: set[str], result: Transplant) -> None:
             result.modules.setdefault("/".join(parts[:depth]) + "/__init__.py", "")
 
 
+_NOT_DATA = frozenset({"__pycache__", "tests", "test"})
+
+
 def _resources(
     root: Path, infos: dict[str, ModuleInfo], copied: set[str]
 ) -> Iterable[tuple[Path, str]]:
-    """Template and static files of the copied packages (Flask finds them next to the code)."""
+    """Files that come with the copied packages though no import reaches them: each
+    package's own non-Python files (a default config, say) and its data folders, whole:
+    any sub-folder that is not a Python package (templates, static, translations, an
+    Alembic `migrations` folder that Flask-Migrate reads by path at start-up)."""
     for name in sorted(copied):
         info = infos.get(name)
         if info is None or not _is_package(info):
             continue
         folder = (root / info.file).parent
-        for kind in ("templates", "static"):
-            base = folder / kind
-            if not base.is_dir():
+        destination = "/".join(name.split("."))
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith(".") or entry.name in _NOT_DATA:
                 continue
-            for file in sorted(p for p in base.rglob("*") if p.is_file()):
-                yield (
-                    file,
-                    "/".join(name.split(".")) + f"/{kind}/" + file.relative_to(base).as_posix(),
-                )
+            if entry.is_file() and entry.suffix not in (".py", ".pyc"):
+                yield entry, f"{destination}/{entry.name}"
+            elif entry.is_dir() and not (entry / "__init__.py").exists():
+                for file in sorted(entry.rglob("*")):
+                    parts = file.relative_to(entry).parts
+                    if file.is_file() and not any(
+                        p in _NOT_DATA or p.startswith(".") for p in parts
+                    ):
+                        yield file, f"{destination}/{entry.name}/{'/'.join(parts)}"

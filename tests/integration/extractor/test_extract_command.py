@@ -92,6 +92,7 @@ def test_the_service_app_serves_exactly_the_chosen_blueprints_routes(
     )  # fmt: skip
     # relative to where the service runs, as the backfill reads it (not the instance folder)
     assert settings.stdout.strip() == f"sqlite:///{tmp_path / 'var' / 'reviews.db'}"
+    assert (tmp_path / "var").is_dir()  # so the app's first start can create its file
 
     listed = CliRunner().invoke(service, ["list", "--services-dir", str(tmp_path)])
     assert listed.exit_code == 0, listed.output

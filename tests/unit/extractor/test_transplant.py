@@ -46,3 +46,36 @@ def test_the_dropped_blueprints_package_and_templates_stay_behind(api_only: Tran
     assert not [path for _, path in api_only.resources if path.startswith("clinic/main/")]
     assert "clinic/auth/views.py" in api_only.modules  # its before_app_request hook runs
     assert "clinic/auth/templates/auth/login.html" in [path for _, path in api_only.resources]
+
+
+def test_data_folders_come_along_and_their_scripts_import_the_moved_package(
+    tmp_path: Path,
+) -> None:
+    """As ihatemoney ships them: an Alembic folder Flask-Migrate reads by path at start-up,
+    translations, a default config beside the code; its tests stay behind."""
+    package = tmp_path / "src" / "money"
+    (package / "migrations" / "versions").mkdir(parents=True)
+    (package / "translations" / "fr").mkdir(parents=True)
+    (package / "tests").mkdir()
+    (package / "__init__.py").write_text(
+        "from flask import Flask\n\ndef create_app():\n"
+        "    app = Flask(__name__)\n\n    @app.get('/ping')\n    def ping():\n"
+        "        return 'pong'\n\n    return app\n"
+    )
+    (package / "default.cfg").write_text("DEBUG = False\n")
+    (package / "migrations" / "env.py").write_text("from money import create_app\n")
+    (package / "migrations" / "versions" / "001_first.py").write_text("revision = '001'\n")
+    (package / "translations" / "fr" / "messages.mo").write_bytes(b"\x00\x01")
+    (package / "tests" / "test_app.py").write_text("def test(): pass\n")
+    analysis = analyze_project(
+        tmp_path / "src", AnalyzeOptions(use_cache=False, show_progress=False)
+    )
+    moved = transplant(analysis, select_routes(analysis, rules=["/ping"]), "pinger")
+
+    assert moved.modules["money/migrations/env.py"] == "from pinger.money import create_app\n"
+    assert moved.modules["money/migrations/versions/001_first.py"] == "revision = '001'\n"
+    assert sorted(destination for _, destination in moved.resources) == [
+        "money/default.cfg",
+        "money/translations/fr/messages.mo",
+    ]
+    assert not any("tests" in path for path in moved.modules)
