@@ -29,6 +29,10 @@ from extractor.monolith_links import MODULE as LINKS_MODULE
 from extractor.selection import Selection
 
 SETTINGS_MODULE = "service_settings"
+NO_DATABASE = (
+    "no `init_app(app)` or `SQLAlchemy(app)` found: set the app's database to"
+    " `database_settings()` from service_settings.py by hand"
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,9 @@ def transplant(
                 seen.add(imported)
                 pending.append(imported)
         if name == app_module:
-            code = _with_service_database(code, factory, import_prefix, info, selection, result)
+            code, inserted = _with_service_database(code, factory, import_prefix)
+            if not inserted and wanted_tables:  # an app without tables needs no database
+                result.notes.append(Note(info.file, selection.app.line, NO_DATABASE))
             code = _with_monolith_links(code, factory, import_prefix, info, selection, result)
         result.modules[_package_path(info)] = rename_package(code, import_prefix, packages)
     _add_package_inits(seen, result)
@@ -128,21 +134,11 @@ def _trimmed(path: Path, request: DropRequest | None, result: Transplant) -> str
     return remove_orphaned_imports(source, code) if code != source else source
 
 
-def _with_service_database(
-    code: str, factory: str, prefix: str, info: ModuleInfo, selection: Selection, result: Transplant
-) -> str:
+def _with_service_database(code: str, factory: str, prefix: str) -> tuple[str, bool]:
+    """`code` with the service's database settings inserted in the app's factory (or at
+    module level), and whether a place for them was found."""
     function = factory.removesuffix("()") if factory.endswith("()") else None
-    updated, inserted = insert_database_settings(code, function, f"{prefix}.{SETTINGS_MODULE}")
-    if not inserted:
-        result.notes.append(
-            Note(
-                info.file,
-                selection.app.line,
-                "no `init_app(app)` or `SQLAlchemy(app)` found: set the app's database"
-                " to `database_settings()` from service_settings.py by hand",
-            )
-        )
-    return updated
+    return insert_database_settings(code, function, f"{prefix}.{SETTINGS_MODULE}")
 
 
 def _with_monolith_links(

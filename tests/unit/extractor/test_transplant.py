@@ -79,3 +79,27 @@ def test_data_folders_come_along_and_their_scripts_import_the_moved_package(
         "money/translations/fr/messages.mo",
     ]
     assert not any("tests" in path for path in moved.modules)
+
+
+@pytest.mark.parametrize(("with_table", "noted"), [(True, True), (False, False)])
+def test_an_app_whose_database_cannot_be_repointed_is_noted_only_when_it_has_tables(
+    tmp_path: Path, with_table: bool, noted: bool
+) -> None:
+    """The factory opens its database in a way the codemod does not know (its own engine):
+    a person must point it at the service's database, unless the routes touch no table."""
+    package = tmp_path / "src" / "shop"
+    package.mkdir(parents=True)
+    query = "engine.execute('SELECT id FROM orders')" if with_table else "'no table'"
+    (package / "__init__.py").write_text(
+        "from flask import Flask\nfrom sqlalchemy import create_engine\n\n"
+        "def create_app():\n    app = Flask(__name__)\n"
+        "    engine = create_engine(app.config.get('DB', 'sqlite://'))\n\n"
+        f"    @app.get('/orders')\n    def orders():\n        return str({query})\n\n"
+        "    return app\n"
+    )
+    analysis = analyze_project(
+        tmp_path / "src", AnalyzeOptions(use_cache=False, show_progress=False)
+    )
+    tables = ["orders"] if with_table else []
+    moved = transplant(analysis, select_routes(analysis, rules=["/orders"]), "svc", tables)
+    assert any("no `init_app(app)`" in note.message for note in moved.notes) == noted
