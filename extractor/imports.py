@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Set
+from collections.abc import Mapping, Set
 
 
 def project_imports(source: str, module: str, is_package: bool, known: Set[str]) -> set[str]:
@@ -39,3 +39,23 @@ def _with_parents(name: str, known: Set[str]) -> set[str]:
     """`a.b.c` and the packages Python imports on the way (`a`, `a.b`), those that are known."""
     parts = name.split(".")
     return {".".join(parts[:i]) for i in range(1, len(parts) + 1)} & set(known)
+
+
+def names_imported_from(
+    sources: Mapping[str, tuple[str, bool]], known: Set[str]
+) -> dict[str, set[str]]:
+    """For each module of `known`, the names other modules import from it by
+    `from module import name` (`sources`: module -> (source, is_package))."""
+    found: dict[str, set[str]] = {}
+    for module, (source, is_package) in sources.items():
+        package = module if is_package else module.rpartition(".")[0]
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = _absolute(node, package)
+                if base is not None and base in known and base != module:
+                    found.setdefault(base, set()).update(a.name for a in node.names)
+    return found

@@ -23,7 +23,7 @@ from extractor.codemods.rename_package import rename_package
 from extractor.codemods.service_database import insert_database_settings
 from extractor.codemods.unused_imports import remove_orphaned_imports
 from extractor.codemods.url_fallback import insert_url_fallback
-from extractor.imports import project_imports
+from extractor.imports import names_imported_from, project_imports
 from extractor.monolith_links import HANDLER, monolith_links_py
 from extractor.monolith_links import MODULE as LINKS_MODULE
 from extractor.selection import Selection
@@ -85,6 +85,10 @@ def transplant(
         *(k[0] for r in selection.routes for k in r.handlers),
         *result.table_modules,
     }
+    # names other modules import from a module: an import it keeps for them is no orphan
+    exported = names_imported_from(
+        {n: (_read(root / i.file), _is_package(i)) for n, i in infos.items()}, infos.keys()
+    )
     pending = deque(sorted(roots))
     seen = set(pending)
     while pending:
@@ -92,7 +96,7 @@ def transplant(
         info = infos.get(name)
         if info is None:
             continue
-        code = _trimmed(root / info.file, requests.get(name), result)
+        code = _trimmed(root / info.file, requests.get(name), result, exported.get(name, set()))
         for imported in sorted(project_imports(code, name, _is_package(info), infos.keys())):
             if imported not in seen:
                 seen.add(imported)
@@ -113,7 +117,7 @@ def transplant(
 
 
 def _renamed_script(source: Path, prefix: str, packages: set[str], result: Transplant) -> str:
-    text = source.read_text(encoding="utf-8", errors="replace")
+    text = _read(source)
     try:
         return rename_package(text, prefix, packages)
     except cst.ParserSyntaxError:
@@ -125,13 +129,19 @@ def _renamed_script(source: Path, prefix: str, packages: set[str], result: Trans
         return text
 
 
-def _trimmed(path: Path, request: DropRequest | None, result: Transplant) -> str:
-    source = path.read_text(encoding="utf-8")
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _trimmed(
+    path: Path, request: DropRequest | None, result: Transplant, exported: set[str]
+) -> str:
+    source = _read(path)
     if request is None:
         return source
     code, dropped = drop_routes(source, request)
     result.dropped_functions += [f"{request.module}.{name}" for name in dropped.functions]
-    return remove_orphaned_imports(source, code) if code != source else source
+    return remove_orphaned_imports(source, code, exported) if code != source else source
 
 
 def _with_service_database(code: str, factory: str, prefix: str) -> tuple[str, bool]:
@@ -170,8 +180,7 @@ def _drop_requests(
     blueprint_objects = _blueprint_objects(root, infos, selection)
     functions: dict[str, set[str]] = {}
     for module, qualname in selection.dropped_views:
-        if "." not in qualname:
-            functions.setdefault(module, set()).add(qualname)
+        functions.setdefault(module, set()).add(qualname)
     lines: dict[str, set[int]] = {}
     for route in selection.dropped_routes:
         registered_in = by_file.get(route.file)

@@ -4,7 +4,9 @@
   with it `x` from tuple/list displays (a pair holding it, as `(x, "/prefix")`, goes whole),
   dict displays (the entry whose key or value it is) and `....register_blueprint(x, ...)`
   statements;
-- module-level functions that are handlers of routes not chosen (decorators and all);
+- functions that are handlers of routes not chosen (decorators and all): at module level,
+  or inside a function (a blueprint factory's views) when a decorator registered them and
+  nothing else names them; methods stay (their class may serve chosen routes too);
 - `....add_url_rule(...)` / `....add_resource(...)` statements on the lines where routes not
   chosen are registered.
 
@@ -21,6 +23,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from extractor.codemods.names import bound_name, dotted, import_target
+from extractor.codemods.unused_imports import name_uses
 
 REGISTERING_CALLS = frozenset({"add_url_rule", "add_resource"})
 
@@ -32,7 +35,7 @@ class DropRequest:
     module: str
     is_package: bool
     blueprint_objects: Set[tuple[str, str]] = frozenset()  # (module, variable) of dropped bps
-    functions: Set[str] = frozenset()  # module-level function names
+    functions: Set[str] = frozenset()  # qualnames of view functions (not methods)
     registration_lines: Set[int] = frozenset()
 
 
@@ -56,11 +59,12 @@ class Dropped:
 class DropRoutes(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, request: DropRequest) -> None:
+    def __init__(self, request: DropRequest, module: cst.Module) -> None:
         super().__init__()
         self.request = request
         self.dropped = Dropped()
-        self._depth = 0  # function/class nesting: only module-level functions are views here
+        self._scopes: list[tuple[str, str]] = []  # enclosing (name, "function" | "class")
+        self._uses = name_uses(module)
 
     def leave_ImportFrom(
         self, original: cst.ImportFrom, updated: cst.ImportFrom
@@ -131,23 +135,39 @@ class DropRoutes(cst.CSTTransformer):
         )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._depth += 1
+        self._scopes.append((node.name.value, "function"))
 
     def leave_FunctionDef(
         self, original: cst.FunctionDef, updated: cst.FunctionDef
     ) -> cst.FunctionDef | cst.RemovalSentinel:
-        self._depth -= 1
-        if self._depth == 0 and original.name.value in self.request.functions:
-            self.dropped.functions.append(original.name.value)
-            return cst.RemoveFromParent()
-        return updated
+        qualname = self._qualname()
+        self._scopes.pop()
+        in_class = bool(self._scopes) and self._scopes[-1][1] == "class"
+        if in_class or qualname not in self.request.functions:
+            return updated
+        nested = bool(self._scopes)
+        if nested and not (original.decorators and self._uses[original.name.value] == 1):
+            # a view defined in a function (a blueprint factory's) goes only when a decorator
+            # registered it and nothing else in the module names it
+            return updated
+        self.dropped.functions.append(qualname)
+        return cst.RemoveFromParent()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._depth += 1
+        self._scopes.append((node.name.value, "class"))
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
-        self._depth -= 1
+        self._scopes.pop()
         return updated
+
+    def _qualname(self) -> str:
+        """The `__qualname__` of the innermost function or class being visited."""
+        parts = []
+        for index, (name, kind) in enumerate(self._scopes):
+            parts.append(name)
+            if kind == "function" and index < len(self._scopes) - 1:
+                parts.append("<locals>")
+        return ".".join(parts)
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
@@ -176,5 +196,5 @@ class DropRoutes(cst.CSTTransformer):
 def drop_routes(source: str, request: DropRequest) -> tuple[str, Dropped]:
     """`source` without what `request` names, and what was taken out."""
     wrapper = cst.MetadataWrapper(cst.parse_module(source))
-    transformer = DropRoutes(request)
+    transformer = DropRoutes(request, wrapper.module)
     return wrapper.visit(transformer).code, transformer.dropped

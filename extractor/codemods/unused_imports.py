@@ -7,6 +7,7 @@ its side effects (`from app import routes` registers views), which is common in 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set
 
 import libcst as cst
 
@@ -73,11 +74,12 @@ class _RemoveImports(cst.CSTTransformer):
         return updated.with_changes(names=kept)
 
 
-def remove_orphaned_imports(before: str, after: str) -> str:
-    """`after` without the imports whose names `before` used and `after` no longer uses."""
+def remove_orphaned_imports(before: str, after: str, exported: Set[str] = frozenset()) -> str:
+    """`after` without the imports whose names `before` used and `after` no longer uses;
+    names in `exported` stay (other modules import them from this one)."""
     original, changed = cst.parse_module(before), cst.parse_module(after)
     used_before, used_after = name_uses(original), name_uses(changed)
-    orphaned = {name for name in used_before if used_after[name] == 0}
+    orphaned = {name for name in used_before if used_after[name] == 0} - set(exported)
     if not orphaned:
         return after
     return changed.visit(_RemoveImports(orphaned)).code

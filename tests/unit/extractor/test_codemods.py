@@ -207,3 +207,43 @@ def test_a_module_level_app_gets_the_setting_before_sqlalchemy_app() -> None:
 def test_no_place_for_the_setting_is_reported() -> None:
     source = "def create_app():\n    return Flask(__name__)\n"
     assert insert_database_settings(source, "create_app", "svc.settings") == (source, False)
+
+
+def test_views_made_in_a_blueprint_factory_go_unless_something_else_names_them() -> None:
+    source = """def construct_blueprint(store):
+    bp = Blueprint("tags", __name__)
+
+    @bp.get("/tags")
+    def tags():
+        return store.tags()
+
+    @bp.post("/tags/<uuid>/delete")
+    def delete(uuid):
+        return store.delete(uuid)
+
+    def export(uuid):
+        return store.export(uuid)
+
+    bp.add_url_rule("/tags/<uuid>/export", view_func=export)
+    return bp
+"""
+    wanted = {
+        "construct_blueprint.<locals>.delete",
+        "construct_blueprint.<locals>.export",  # undecorated, named by add_url_rule: stays
+    }
+    code, dropped = drop_routes(source, DropRequest("app.tags", False, functions=frozenset(wanted)))
+    assert dropped.functions == ["construct_blueprint.<locals>.delete"]
+    assert '@bp.post("/tags/<uuid>/delete")' not in code
+    assert "def tags():" in code and "def export(uuid):" in code
+
+
+def test_an_import_other_modules_take_from_this_one_stays() -> None:
+    """changedetection.io's views import `login_optionally_required` from flask_app, which
+    itself only imported it for views the extractor took out."""
+    imports = "from .auth import login_optionally_required, other\n"
+    before = imports + "@login_optionally_required\ndef view():\n    return other()\n"
+    after = imports
+    assert remove_orphaned_imports(before, after).strip() == ""
+    assert remove_orphaned_imports(before, after, {"login_optionally_required"}) == (
+        "from .auth import login_optionally_required\n"
+    )
