@@ -216,8 +216,12 @@ class ProxyApp:
                 label = f"monolith; fallback={reason}"
                 return self._from_monolith(backends, request, rule, label, shape, started)
             return self._answered(response, "service", rule, started)
-        answer = self._from_monolith(backends, request, rule, "monolith", shape, started)
-        if decision.shadow and rule is not None:
+        # a shadowed answer is compared whole; any other one streams as the monolith sends it
+        shadowed = decision.shadow and rule is not None
+        answer = self._from_monolith(
+            backends, request, rule, "monolith", shape, started, stream=not shadowed
+        )
+        if shadowed and rule is not None:
             shadow.submit(rule, replace(request, match=decision.match), answer.response)
         return answer
 
@@ -229,9 +233,11 @@ class ProxyApp:
         label: str,
         shape: ErrorShape,
         started: float,
+        *,
+        stream: bool = True,
     ) -> _Answer:
         try:
-            response = backends.monolith.handle(request)
+            response = backends.monolith.handle(request, stream=stream)
         except ProxyError as exc:
             log.error("%s %s: %s", request.method, request.target, exc)
             response = error_response(http_error_for(exc), shape)
@@ -246,9 +252,11 @@ class ProxyApp:
         return _Answer(response, backend, rule)
 
     @staticmethod
-    def _send(response: Response, method: str, start_response: StartResponse) -> list[bytes]:
+    def _send(response: Response, method: str, start_response: StartResponse) -> Iterable[bytes]:
         sent = framed(response, method)
         start_response(status_line(sent), list(sent.headers))
+        if sent.stream is not None:
+            return sent.stream  # the server writes each chunk as it comes, then closes it
         return [sent.body] if sent.body else []
 
 

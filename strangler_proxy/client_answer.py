@@ -39,8 +39,12 @@ def framed(response: Response, method: str) -> Response:
 
     1xx and 204 carry neither; a 304 and a HEAD answer carry no body but keep
     the Content-Length they declared (a HEAD answer the proxy made declares its
-    body's); any other answer is sent whole with its exact length.
+    body's); a streamed answer keeps the length its upstream declared, if any
+    (without one the server frames it in chunks); any other answer is sent whole
+    with its exact length.
     """
+    if response.stream is not None:
+        return response
     declared = response.header("Content-Length")
     headers = without_headers(response.headers, "Content-Length")
     if response.status < 200 or response.status == 204:

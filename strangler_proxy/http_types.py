@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import typing
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -143,20 +144,31 @@ class Request:
 
 @dataclass(frozen=True)
 class Response:
-    """An HTTP response, body read fully.
+    """An HTTP response: its body read fully, or, for a streamed answer, `stream`.
 
     `reason` is the upstream's reason phrase as sent (maybe empty); None for
-    an answer the proxy made itself, which gets the standard phrase.
+    an answer the proxy made itself, which gets the standard phrase. A streamed
+    answer's `body` is empty and `stream` yields it chunk by chunk as the
+    upstream sends it (closing the stream gives its connection back).
     """
 
     status: int
     headers: Headers = ()
     body: bytes = b""
     reason: str | None = None
+    stream: BodyStream | None = field(default=None, compare=False)
 
     def header(self, name: str) -> str | None:
         """The first value of a header (case-insensitive), or None."""
         return first_header(self.headers, name)
+
+
+class BodyStream(typing.Protocol):
+    """A body read as it arrives: iterate it once, then close it (WSGI's iterable)."""
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
 
 
 def json_response(status: int, payload: Any) -> Response:

@@ -16,11 +16,17 @@ class Backend(Protocol):
     def handle(self, request: Request) -> Response: ...
 
 
+class Monolith(Protocol):
+    """The monolith's backend: it may also answer with its body streamed as it arrives."""
+
+    def handle(self, request: Request, *, stream: bool = False) -> Response: ...
+
+
 @dataclass(frozen=True)
 class Backends:
     """The backends for one set of settings, and how to check they are reachable."""
 
-    monolith: Backend
+    monolith: Monolith
     service: Backend
     monolith_reachable: Callable[[], bool]
     broker_reachable: Callable[[], bool]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -58,8 +59,12 @@ class HttpPool:
         self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
 
-    def send(self, method: str, target: str, headers: Headers, body: bytes) -> Response:
-        """Send one request (`target` is put after the origin's prefix) and read the answer."""
+    def send(
+        self, method: str, target: str, headers: Headers, body: bytes, *, stream: bool = False
+    ) -> Response:
+        """Send one request (`target` is put after the origin's prefix) and read the answer:
+        whole, or with `stream` as it arrives (`Response.stream`; the read timeout then
+        bounds the wait for each chunk, never the whole answer)."""
         connection = self._connection()
         try:
             connection.putrequest(
@@ -69,6 +74,13 @@ class HttpPool:
                 connection.putheader(name, value)
             connection.endheaders(body or None)
             answer = connection.getresponse()
+            if stream and _has_body(method, answer.status):
+                return Response(
+                    answer.status,
+                    tuple(answer.getheaders()),
+                    reason=answer.reason,
+                    stream=_Streamed(answer, connection, self._release),
+                )
             data = answer.read()
         except TimeoutError as exc:
             connection.close()
@@ -116,4 +128,49 @@ class HttpPool:
         with self._lock:
             idle, self._idle = self._idle, []
         for connection in idle:
+            connection.close()
+
+
+CHUNK_BYTES = 64 * 1024
+
+
+def _has_body(method: str, status: int) -> bool:
+    return method != "HEAD" and status >= 200 and status not in (204, 304)
+
+
+class _Streamed:
+    """An upstream answer's body, read chunk by chunk as it arrives (`read1`: whatever is
+    there, up to CHUNK_BYTES), never whole. Read to its end, its connection goes back to
+    the pool; closed early (the client went away) or broken, the connection is closed."""
+
+    def __init__(
+        self,
+        answer: http.client.HTTPResponse,
+        connection: http.client.HTTPConnection,
+        release: Callable[[http.client.HTTPConnection], None],
+    ) -> None:
+        self._answer = answer
+        self._connection: http.client.HTTPConnection | None = connection
+        self._release = release
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            while chunk := self._answer.read1(CHUNK_BYTES):
+                yield chunk
+        except (http.client.HTTPException, OSError) as exc:
+            self.close()
+            raise MonolithBadResponse(f"the answer broke off: {exc!r}") from exc
+        connection, self._connection = self._connection, None
+        # read1 leaves a fully read answer open (read() would close it): close it, or the
+        # connection refuses its next request
+        self._answer.close()
+        if connection is not None:
+            if self._answer.will_close:
+                connection.close()
+            else:
+                self._release(connection)
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
             connection.close()

@@ -37,9 +37,12 @@ class MonolithBackend:
         )
         self._trusted = trusted_proxies
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: Request, *, stream: bool = False) -> Response:
+        """The monolith's answer; with `stream`, its body as it arrives (`Response.stream`)."""
         headers = forwarded_headers(request, self._trusted)
-        upstream = self._pool.send(request.method, request.target, headers, request.body)
+        upstream = self._pool.send(
+            request.method, request.target, headers, request.body, stream=stream
+        )
         return replace(upstream, headers=end_to_end_headers(upstream.headers))
 
     def reachable(self) -> bool:

@@ -64,3 +64,14 @@ def test_nobody_listening_is_unavailable() -> None:
     )
     with pytest.raises(MonolithUnavailable, match="Connection refused"):
         pool.send("GET", "/", (), b"")
+
+
+def test_streamed_answers_leave_their_connection_ready_for_the_next_request(
+    server: tuple[HttpPool, Recorder],
+) -> None:
+    pool, recorder = server
+    for n in range(3):
+        answer = pool.send("GET", f"/s/{n}", (("Host", "h"),), b"", stream=True)
+        assert answer.body == b"" and answer.stream is not None
+        assert b"".join(answer.stream) == b"hello"
+    assert len({received.peer_port for received in recorder.received}) == 1

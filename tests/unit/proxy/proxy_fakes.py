@@ -31,7 +31,8 @@ class MemoryMonolith:
         self.status = status
         self.requests: list[Request] = []
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: Request, *, stream: bool = False) -> Response:
+        """Its body whole even when it may stream (a permission, not a promise)."""
         self.requests.append(request)
         return Response(self.status, MONOLITH_HEADERS, self.body)
 

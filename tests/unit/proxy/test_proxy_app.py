@@ -350,7 +350,7 @@ def test_with_a_token_the_admin_port_needs_it_too(tmp_path: Path, monolith: Memo
 
 def test_an_unexpected_crash_is_a_json_500_not_a_traceback(tmp_path: Path) -> None:
     class Exploding(MemoryMonolith):
-        def handle(self, request: Request) -> Response:
+        def handle(self, request: Request, *, stream: bool = False) -> Response:
             raise RuntimeError("bug")
 
     response = client_for(tmp_path, Exploding(), MemoryRpc()).get("/orders")

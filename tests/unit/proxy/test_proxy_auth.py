@@ -52,7 +52,7 @@ class AuthMonolith(MemoryMonolith):
         self.down = down
         self.me = me
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: Request, *, stream: bool = False) -> Response:
         if not request.target.startswith("/auth/"):
             return super().handle(request)
         self.requests.append(request)
