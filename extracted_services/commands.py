@@ -19,6 +19,8 @@ from extracted_services.launcher import (
     run_instances,
 )
 from extracted_services.listing import render_services
+from extracted_services.reconcile.report import render
+from extracted_services.reconcile.run import DEFAULT_CHUNK_SIZE, reconcile_service
 from extracted_services.requirements import check_requirements
 from strangler.processes import ManagedProcess
 
@@ -144,3 +146,68 @@ def run(
         )
 
     run_instances(package.name, command, instances, on_started=started)
+
+
+@click.command("reconcile")
+@click.argument("name")
+@click.option(
+    "--from-url",
+    "source_url",
+    envvar=MONOLITH_DATABASE_ENV,
+    default=MONOLITH_DEFAULT_DATABASE_URL,
+    show_default=True,
+    help=f"The monolith's database URL (env {MONOLITH_DATABASE_ENV}).",
+)
+@click.option(
+    "--to-url",
+    "target_url",
+    default=None,
+    help="The service's database URL (default: the service's env var, else its manifest default).",
+)
+@click.option(
+    "--table",
+    "tables",
+    multiple=True,
+    help="Compare only this table (the monolith's name). Repeatable; default: all of them.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CHUNK_SIZE,
+    show_default=True,
+    help="Rows per chunk compared by checksum.",
+)
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Copy the monolith's rows over the differing ones of tables the service does not own.",
+)
+@services_dir_option
+@click.pass_context
+def reconcile(
+    ctx: click.Context,
+    name: str,
+    source_url: str,
+    target_url: str | None,
+    tables: tuple[str, ...],
+    chunk_size: int,
+    repair: bool,
+    services_dirs: tuple[Path, ...],
+) -> None:
+    """Compare service NAME's copies with the monolith's tables, by primary key.
+
+    Prints a summary per table and example differences; exits 1 if any row differs
+    (after --repair: if any still does).
+    """
+    package = find_services(services_dirs).find(name)
+    result = reconcile_service(
+        package.manifest,
+        source_url,
+        target_url or package.database_url(os.environ),
+        tables=tables,
+        chunk_size=chunk_size,
+        repair=repair,
+    )
+    click.echo(render(result))
+    if result.unrepaired():
+        ctx.exit(1)

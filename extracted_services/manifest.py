@@ -11,6 +11,7 @@ Format (docs/contracts.md, "Service package")::
     writes_foreign = ["users"]                       # tables it writes but does not own
     backfill = "backfill:backfill_catalog"           # optional: module:function in the package
     requires = ["requests>=2.31"]                    # optional: extra Python packages
+    sync = true                                      # optional: apply the monolith's changes
 
     [protocol]                                       # optional, per exposed method
     get_product = "rpc"                              # rpc (default) or http (the envelope)
@@ -46,6 +47,7 @@ KEYS = (
     "protocol",
     "backfill",
     "requires",
+    "sync",
 )
 REQUIRED_KEYS = ("name", "service", "database_env", "default_database_url", "tables")
 TABLE_KEYS = ("monolith", "service")
@@ -115,6 +117,8 @@ class Manifest:
     protocols: tuple[tuple[str, Protocol], ...] = ()
     backfill: Reference | None = None
     requires: tuple[str, ...] = ()
+    # whether the service's change applier consumes `sync-<name>` (docs/contracts.md (i))
+    sync: bool = False
 
     def protocol(self, method: str) -> Protocol:
         """How `method` is called: over plain RPC unless the manifest says `http`."""
@@ -192,6 +196,7 @@ class _Validator:
                 self._reference(data, "backfill", "module:function") if "backfill" in data else None
             ),
             requires=self._requires(data.get("requires", [])),
+            sync=self._boolean("sync", data.get("sync", False)),
         )
 
     def _string(self, key: str, value: Any) -> str:
@@ -199,6 +204,11 @@ class _Validator:
             raise self._fail(key, f"must be a string, got {kind(value)}")
         if not value.strip():
             raise self._fail(key, "must not be empty")
+        return value
+
+    def _boolean(self, key: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self._fail(key, f"must be true or false, got {kind(value)}")
         return value
 
     def _strings(self, key: str, value: Any) -> list[str]:

@@ -19,10 +19,12 @@ SUBCOMMANDS: dict[str, str] = {
     "analyze": "analyzer.commands:analyze",
     "monolith": "legacy_monolith.commands:monolith",
     "service": "extracted_services.commands:service",
+    "reconcile": "extracted_services.commands:reconcile",
     "proxy": "strangler_proxy.commands:proxy",
     "compare": "strangler_proxy.commands:compare",
     "demo": "strangler_demo.commands:demo",
     "extract": "extractor.commands:extract",
+    "sync": "strangler_sync.commands:sync",
 }
 
 

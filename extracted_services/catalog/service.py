@@ -17,19 +17,16 @@ environment). The strangler proxy turns HTTP requests into these calls:
 
 Each returns the JSON response body. Client mistakes raise `NotFound` or
 `BadRequest` (class names the proxy maps to 404/400; the message becomes
-`error.message`). The monolith's `product_updated` events (source service
-"monolith", payload = the products row) keep the product copy up to date.
+`error.message`). The shared change applier keeps `catalog_categories` and
+`catalog_products` in step with the monolith's `categories` and `products`
+(`sync = true` in service.toml; docs/contracts.md, "Change events").
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from nameko.events import event_handler
 from nameko.rpc import rpc
 
 from extracted_services.catalog.dependencies import CatalogStorage
-from extracted_services.catalog.events import product_row
 from extracted_services.catalog.exceptions import BadRequest, NotFound
 from extracted_services.catalog.queries import parse_product_query
 from extracted_services.catalog.schemas import (
@@ -39,9 +36,8 @@ from extracted_services.catalog.schemas import (
     product_object,
 )
 from extracted_services.catalog.storage import CatalogStore
+from extracted_services.shared.change_applier import change_applier
 from extracted_services.shared.errors import ServiceError
-
-MONOLITH_SERVICE_NAME = "monolith"
 
 
 class CatalogService:
@@ -50,6 +46,7 @@ class CatalogService:
     name = "catalog"
 
     storage: CatalogStore = CatalogStorage()
+    apply_changes = change_applier()
 
     @rpc(expected_exceptions=ServiceError)
     def get_product(self, product_id: int, query: dict[str, str] | None = None) -> JsonObject:
@@ -76,8 +73,3 @@ class CatalogService:
     def list_categories(self, query: dict[str, str] | None = None) -> JsonObject:
         """Every category, by name, with its number of active products."""
         return category_list(self.storage.list_categories())
-
-    @event_handler(MONOLITH_SERVICE_NAME, "product_updated")
-    def on_product_updated(self, payload: dict[str, Any]) -> None:
-        """Store the monolith's changed product row."""
-        self.storage.save_product(product_row(payload))

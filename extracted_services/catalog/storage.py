@@ -1,11 +1,10 @@
-"""Reads (and event-driven writes) of the catalog service's own tables, via SQLAlchemy Core."""
+"""Reads of the catalog service's own tables, via SQLAlchemy Core."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Engine, Row, func, literal, select, update
+from sqlalchemy import BigInteger, ColumnElement, Engine, Row, func, literal, select
 
 from extracted_services.catalog.queries import ProductQuery, SortKey
 from extracted_services.catalog.records import Category, Product, ProductPage
@@ -133,12 +132,3 @@ class CatalogStore:
             )
             for row in rows
         ]
-
-    def save_product(self, values: Mapping[str, Any]) -> None:
-        """Insert or replace one product row (keys: the product table's columns)."""
-        with self.engine.begin() as connection:
-            changed = connection.execute(
-                update(products).where(products.c.id == values["id"]).values(**values)
-            )
-            if changed.rowcount == 0:
-                connection.execute(products.insert().values(**values))

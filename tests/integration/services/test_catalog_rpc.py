@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +10,6 @@ from pathlib import Path
 import pika
 import pytest
 from nameko.exceptions import RemoteError
-from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 from waiting import wait_until
 
@@ -19,7 +19,7 @@ from strangler_demo.stack import strangler_argv
 
 pytestmark = pytest.mark.rabbitmq
 
-EVENT_QUEUE = "evt-monolith-product_updated--catalog.on_product_updated"
+CHANGE_QUEUES = ["sync-catalog", "sync-catalog.dead"]
 SOURCE_SQL = """
 CREATE TABLE categories (id INTEGER PRIMARY KEY, slug VARCHAR(80) UNIQUE NOT NULL,
     name VARCHAR(120) NOT NULL, parent_id INTEGER NULL REFERENCES categories(id));
@@ -59,6 +59,39 @@ def _delete_queues(amqp_uri: str, names: list[str]) -> None:
         connection.close()
 
 
+def _publish_change(amqp_uri: str, table: str, row: dict[str, object]) -> None:
+    """An update of one row, as the relay publishes it (docs/contracts.md, section (i))."""
+    body = {
+        "version": 1,
+        "source": "monolith",
+        "table": table,
+        "transaction": "7",
+        "changes": [
+            {
+                "id": f"monolith:{table}:1",
+                "position": 1,
+                "operation": "update",
+                "key": {"id": row["id"]},
+                "row": row,
+                "origin": "monolith",
+            }
+        ],
+    }
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.basic_publish(
+            "strangler.changes",
+            table,
+            json.dumps(body).encode(),
+            pika.BasicProperties(content_type="application/json", delivery_mode=2),
+            mandatory=True,
+        )
+    finally:
+        connection.close()
+
+
 def test_catalog_service_answers_over_rabbitmq(tmp_path: Path, amqp_uri: str) -> None:
     with sqlite3.connect(tmp_path / "monolith.sqlite3") as connection:
         connection.executescript(SOURCE_SQL)
@@ -92,11 +125,10 @@ def test_catalog_service_answers_over_rabbitmq(tmp_path: Path, amqp_uri: str) ->
                     "per_page must be at most 100",
                 )
 
-                assert wait_until(_consumed(amqp_uri, EVENT_QUEUE)), process.log_tail()
-                dispatch = event_dispatcher({"AMQP_URI": amqp_uri})
-                dispatch(
-                    "monolith",
-                    "product_updated",
+                assert wait_until(_consumed(amqp_uri, "sync-catalog")), process.log_tail()
+                _publish_change(
+                    amqp_uri,
+                    "products",
                     {
                         "id": 2,
                         "sku": "L-2",
@@ -118,4 +150,4 @@ def test_catalog_service_answers_over_rabbitmq(tmp_path: Path, amqp_uri: str) ->
                 assert wait_until(reactivated), process.log_tail()
         assert not process.running()
     finally:
-        _delete_queues(amqp_uri, ["rpc-catalog", EVENT_QUEUE])
+        _delete_queues(amqp_uri, ["rpc-catalog", *CHANGE_QUEUES])

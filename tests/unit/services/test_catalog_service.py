@@ -11,14 +11,15 @@ import pytest
 from nameko.containers import ServiceContainer
 from nameko.testing.services import worker_factory
 from nameko.testing.utils import get_extension
-from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy import Engine, create_engine, inspect, select
 
 from extracted_services.catalog.dependencies import CatalogStorage
-from extracted_services.catalog.events import BadProductEvent
 from extracted_services.catalog.exceptions import BadRequest, NotFound
 from extracted_services.catalog.service import CatalogService
 from extracted_services.catalog.storage import CatalogStore, create_schema
 from extracted_services.catalog.tables import categories, products
+from extracted_services.shared.change_applier import ChangeConsumer, Refused
+from extracted_services.shared.change_writer import Applied
 
 CATEGORIES = [
     {"id": 1, "slug": "lamps", "name": "Lamps", "parent_id": None},
@@ -156,24 +157,54 @@ def test_list_categories_by_name_with_active_counts(service: Any) -> None:
     }
 
 
-def test_product_updated_event_inserts_and_replaces_rows(service: Any) -> None:
-    changed = {**PRODUCTS[2], "is_active": 1, "price_cents": 250, "extra": "ignored"}
-    changed["created_at"] = "2024-01-03T12:30:00+01:00"  # 11:30 UTC: older than 4 and 2
-    service.on_product_updated(changed)
-    assert service.get_product(3)["price"] == "2.50"
-    assert _ids(service.list_products(query={"sort": "newest"})) == [4, 2, 3, 5, 1]
-
-    new = {**PRODUCTS[0], "id": 6, "sku": "SKU-6", "name": "Arc lamp"}
-    new["created_at"] = "2024-02-01T00:00:00"
-    service.on_product_updated(new)
-    assert _ids(service.list_products(query={"sort": "newest"}))[0] == 6
-
-
-def test_product_event_without_fields_is_refused(service: Any) -> None:
-    with pytest.raises(BadProductEvent, match="lacks sku"):
-        service.on_product_updated({k: v for k, v in PRODUCTS[0].items() if k != "sku"})
-    with pytest.raises(BadProductEvent, match="not an ISO-8601 time"):
-        service.on_product_updated({**PRODUCTS[0], "created_at": "yesterday"})
+def test_the_change_applier_keeps_the_renamed_copies_in_step(tmp_path: Path) -> None:
+    database = tmp_path / "catalog.sqlite3"
+    config = {"AMQP_URI": "memory://", "DATABASE_URL": f"sqlite:///{database}"}
+    container = ServiceContainer(CatalogService, config)
+    storage = get_extension(container, CatalogStorage)
+    applier = get_extension(container, ChangeConsumer)
+    storage.setup()
+    applier.setup()  # service.toml says `sync = true`
+    try:
+        assert applier.queue.name == "sync-catalog"
+        assert {bound.routing_key for bound in applier.queue.bindings} == {
+            "categories",
+            "products",
+        }
+        category = {"id": 1, "slug": "lamps", "name": "Lamps", "parent_id": None}
+        row = {**PRODUCTS[0], "price_cents": 250, "created_at": "2024-01-03T12:30:00+01:00"}
+        for position, table, key, image in [
+            (1, "categories", 1, category),
+            (2, "products", 1, row),
+        ]:
+            body = {
+                "version": 1,
+                "source": "monolith",
+                "table": table,
+                "transaction": "9",
+                "changes": [
+                    {
+                        "id": f"monolith:{table}:{position}",
+                        "position": position,
+                        "operation": "insert",
+                        "key": {"id": key},
+                        "row": image,
+                        "origin": "monolith",
+                    }
+                ],
+            }
+            assert applier.apply(body) == Applied(written=1, skipped=0)
+        service = worker_factory(CatalogService, storage=CatalogStore(storage.engine))
+        assert service.get_product(1)["price"] == "2.50"
+        with storage.engine.connect() as connection:
+            created_at = connection.execute(select(products.c.created_at)).scalar()
+        assert created_at == datetime(2024, 1, 3, 11, 30)  # naive UTC, as the column holds
+        assert applier.apply({"version": 1}) == Refused(
+            "bad payload: source must be non-empty text"
+        )
+    finally:
+        applier.stop()
+        storage.stop()
 
 
 def test_storage_dependency_creates_tables_and_disposes_engine(tmp_path: Path) -> None:

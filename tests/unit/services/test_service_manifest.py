@@ -49,6 +49,13 @@ def test_owns_protocol_backfill_and_requires_may_be_left_out() -> None:
         None,
         (),
     )
+    assert manifest.sync is False  # no change applier unless the manifest asks
+
+
+def test_sync_switches_the_change_applier_on_and_must_be_a_boolean() -> None:
+    assert parse_manifest(VALID.replace("[protocol]", "sync = true\n[protocol]"), PATH).sync
+    with pytest.raises(ManifestError, match=r"service\.toml:11: sync: must be true or false"):
+        parse_manifest(VALID.replace("[protocol]", 'sync = "yes"\n[protocol]'), PATH)
 
 
 @pytest.mark.parametrize(
@@ -160,3 +167,4 @@ def test_the_catalogs_manifest_is_valid_and_keeps_its_own_backfill() -> None:
         ("products", "catalog_products"),
     ]
     assert str(manifest.backfill) == "backfill:backfill_catalog"
+    assert manifest.sync is True

@@ -1,0 +1,197 @@
+"""Install and remove capture in the monolith's database (the I/O side of `capture_sql.py`).
+
+Each call is one transaction: on SQLite a `BEGIN IMMEDIATE` is sent first, since the
+driver would otherwise run the DDL outside any transaction. Reference counts live in
+`strangler_capture`: a table keeps its triggers while any service still lists it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+
+from strangler_sync.capture_sql import (
+    CAPTURE_TABLE,
+    CHANGES_TABLE,
+    CapturedColumn,
+    CapturedTable,
+    ColumnKind,
+    Dialect,
+    change_tables_ddl,
+    drop_change_tables_sql,
+    drop_triggers_sql,
+    first_position_sql,
+    install_triggers_sql,
+)
+from strangler_sync.errors import CaptureRefused
+
+
+@dataclass(frozen=True)
+class Installed:
+    """What `install_capture` did: the service's tables, and those it stopped needing."""
+
+    service: str
+    tables: tuple[str, ...]
+    released: tuple[str, ...]  # tables this service no longer lists, triggers dropped
+    new_change_table: bool
+
+
+@dataclass(frozen=True)
+class Uninstalled:
+    """What `uninstall_capture` did."""
+
+    service: str
+    released: tuple[str, ...]  # triggers dropped: no other service needs the table
+    kept: tuple[str, ...]  # still captured for other services
+    change_tables_dropped: bool
+    unpublished_dropped: int  # changes still waiting in the dropped change table
+
+
+def database_dialect(engine: Engine) -> Dialect:
+    """The engine's database kind, refusing those capture does not support."""
+    name = engine.dialect.name
+    if name == "sqlite":
+        return "sqlite"
+    if name == "postgresql":
+        return "postgresql"
+    raise CaptureRefused(f"capture supports SQLite and PostgreSQL, not {name}")
+
+
+def wal_level(engine: Engine) -> str | None:
+    """PostgreSQL's `wal_level` (only `logical` allows logical decoding); None elsewhere."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        return str(connection.exec_driver_sql("SHOW wal_level").scalar_one())
+
+
+def describe_tables(engine: Engine, service: str, names: Sequence[str]) -> list[CapturedTable]:
+    """The tables as capture needs them, refusing a missing table, no primary key or bytes."""
+    with engine.connect() as connection:
+        return _describe(connection, service, names)
+
+
+def install_capture(
+    engine: Engine, service: str, tables: Sequence[str], *, first_position: int
+) -> Installed:
+    """Capture `tables` for `service`: change tables, reference rows, (re)created triggers.
+
+    Idempotent; tables the service listed before and no longer does are released.
+    `first_position`: where positions start in a change table made now.
+    """
+    dialect = database_dialect(engine)
+    with engine.begin() as connection:
+        _begin(connection, dialect)
+        new_change_table = not sa.inspect(connection).has_table(CHANGES_TABLE)
+        for statement in change_tables_ddl(dialect):
+            connection.exec_driver_sql(statement)
+        if new_change_table:
+            connection.execute(sa.text(first_position_sql(dialect, first_position)))
+        described = _describe(connection, service, tables)
+        before = _tables_of(connection, service)
+        connection.execute(
+            sa.text(f"DELETE FROM {CAPTURE_TABLE} WHERE service = :service"), {"service": service}
+        )
+        connection.execute(
+            sa.text(f"INSERT INTO {CAPTURE_TABLE} (service, table_name) VALUES (:service, :table)"),
+            [{"service": service, "table": table} for table in tables],
+        )
+        for table in described:
+            for statement in install_triggers_sql(dialect, table):
+                connection.exec_driver_sql(statement)
+        released = _release_unneeded(connection, dialect, sorted(set(before) - set(tables)))
+    return Installed(service, tuple(tables), tuple(released), new_change_table)
+
+
+def uninstall_capture(engine: Engine, service: str) -> Uninstalled:
+    """Stop capturing for `service`; drop what no other service needs, all of it at the end."""
+    dialect = database_dialect(engine)
+    with engine.begin() as connection:
+        _begin(connection, dialect)
+        if not sa.inspect(connection).has_table(CAPTURE_TABLE):
+            return Uninstalled(service, (), (), False, 0)
+        listed = _tables_of(connection, service)
+        connection.execute(
+            sa.text(f"DELETE FROM {CAPTURE_TABLE} WHERE service = :service"), {"service": service}
+        )
+        released = _release_unneeded(connection, dialect, listed)
+        kept = tuple(table for table in listed if table not in released)
+        if connection.execute(sa.text(f"SELECT count(*) FROM {CAPTURE_TABLE}")).scalar_one():
+            return Uninstalled(service, tuple(released), kept, False, 0)
+        unpublished = connection.execute(
+            sa.text(f"SELECT count(*) FROM {CHANGES_TABLE}")
+        ).scalar_one()
+        for statement in drop_change_tables_sql(dialect):
+            connection.exec_driver_sql(statement)
+    return Uninstalled(service, tuple(released), kept, True, int(unpublished))
+
+
+def _begin(connection: Connection, dialect: Dialect) -> None:
+    if dialect == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _tables_of(connection: Connection, service: str) -> list[str]:
+    if not sa.inspect(connection).has_table(CAPTURE_TABLE):
+        return []
+    rows = connection.execute(
+        sa.text(f"SELECT table_name FROM {CAPTURE_TABLE} WHERE service = :service"),
+        {"service": service},
+    )
+    return sorted(row[0] for row in rows)
+
+
+def _release_unneeded(connection: Connection, dialect: Dialect, tables: Iterable[str]) -> list[str]:
+    """Drop the triggers of those `tables` no service lists any more; the ones dropped."""
+    released = []
+    inspector = sa.inspect(connection)
+    for table in tables:
+        needed = connection.execute(
+            sa.text(f"SELECT count(*) FROM {CAPTURE_TABLE} WHERE table_name = :table"),
+            {"table": table},
+        ).scalar_one()
+        if needed:
+            continue
+        if inspector.has_table(table):
+            for statement in drop_triggers_sql(dialect, table):
+                connection.exec_driver_sql(statement)
+        released.append(table)
+    return released
+
+
+def _describe(connection: Connection, service: str, names: Sequence[str]) -> list[CapturedTable]:
+    inspector = sa.inspect(connection)
+    described = []
+    for name in names:
+        if not inspector.has_table(name):
+            raise CaptureRefused(
+                f"the monolith's database has no table {name!r}, which service {service!r} lists",
+                hint="check --database-url, or the service's service.toml `tables`",
+            )
+        key = tuple(inspector.get_pk_constraint(name).get("constrained_columns") or ())
+        if not key:
+            raise CaptureRefused(
+                f"table {name!r} has no primary key: its changes could not be told apart",
+                hint="give it a primary key, or leave it out of the service's tables",
+            )
+        columns = tuple(
+            CapturedColumn(column["name"], _kind(name, column["name"], column["type"]))
+            for column in inspector.get_columns(name)
+        )
+        described.append(CapturedTable(name, columns, key))
+    return described
+
+
+def _kind(table: str, column: str, column_type: sa.types.TypeEngine[object]) -> ColumnKind:
+    if isinstance(column_type, sa.LargeBinary):
+        raise CaptureRefused(
+            f"column {table}.{column} holds bytes, which capture does not carry yet"
+        )
+    if isinstance(column_type, sa.Boolean):
+        return "boolean"
+    if isinstance(column_type, sa.DateTime):
+        return "datetime"
+    return "plain"
