@@ -341,6 +341,8 @@ class _Expander:
                 self.failures[key] = (fact, file, target.reason)
             return
         self.succeeded.add(key)
+        if self.project_method(target, fact.attr):
+            return  # the project's own `add_resource`: followed as a helper, like any call
         args, kwargs = self.resolver.arguments(fact.args, fact.kwargs, ctx, resolve)
         if walked and any(
             isinstance(a, Opaque) and a.missing for a in [*args, *dict(kwargs).values()]
@@ -361,6 +363,13 @@ class _Expander:
                 view=None if fact.view is None else resolve(fact.view, ctx),
             )
         )
+
+    def project_method(self, target: Resolved, attr: str) -> bool:
+        """Whether `target.attr` is a method of a project class (mwdb's `Service.add_resource`,
+        not Flask-RESTful's), whose body says what it registers."""
+        if not (isinstance(target, InstanceEntity) and isinstance(target.cls, ClassEntity)):
+            return False
+        return isinstance(self.resolver.member(target, attr), FunctionEntity)
 
     def resolve_argument(self, value: Value, ctx: Ctx) -> Resolved:
         """A registration argument; a view wrapped by a decorator the analyzer cannot follow
@@ -427,6 +436,7 @@ def _key(reg: Registration) -> tuple[str, int, str]:
 
 def _mentions_param(fact: RegistrationFact) -> bool:
     values = [*fact.args, *(v for _, v in fact.kwargs), fact.view or Lit(None)]
+    values += [loop.iterable for loop in fact.loops]  # `for url in urls:` over a parameter
     return any(mentions_param(v) for v in values)
 
 

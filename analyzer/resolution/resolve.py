@@ -14,7 +14,7 @@ import builtins
 import importlib.util
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from analyzer.facts.python import (
     MODULE_SCOPE,
@@ -170,6 +170,10 @@ class FlaskObject:
     ctor: CallOf = field(compare=False)
     scope: str = field(compare=False, default=MODULE_SCOPE)
     parent: FlaskObject | None = field(compare=False, default=None)
+    # an app built again by calling its factory at module level in another module (zou's
+    # `event_stream.py`: `app = create_app()`): (that module, line); `parent` is the app the
+    # factory builds, whose ctor, module and scope it shares
+    call_site: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +225,26 @@ _CONFIG_LOADERS = frozenset(
     {"from_object", "from_pyfile", "from_envvar", "update", "from_mapping", "__setitem__"}
 )
 _CYCLE = Opaque("recursive definition")
+_CURRENT_USER = frozenset({"flask_login.current_user", "flask_login.utils.current_user"})
+_USER_MIXINS = frozenset({"flask_login.UserMixin", "flask_login.mixins.UserMixin"})
+# str methods applied to constants with constant arguments (rules and endpoint names are built
+# with them)
+_STR_METHODS = frozenset(
+    [
+        "lower",
+        "upper",
+        "title",
+        "capitalize",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "replace",
+        "removeprefix",
+        "removesuffix",
+        "startswith",
+        "endswith",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +285,7 @@ class Resolver:
         ] = {}  # names resolved where no parameter is bound
         self._mro: dict[ClassEntity, tuple[ClassEntity | ExternalEntity, ...]] = {}
         self._settings: dict[str, Resolved] | None = None
+        self._user_class: tuple[ClassEntity | None] | None = None
         self._depth = 0
 
     def add_alias(self, alias: str, module: str) -> None:
@@ -454,6 +479,8 @@ class Resolver:
                 attr == "__name__"
             ):
                 return ConstEntity(qualname.rsplit(".", 1)[-1])
+            case ViewEntity(endpoint=endpoint) if attr == "__name__":  # `as_view(name)` names it
+                return endpoint
             case ModuleEntity(name):
                 return ConstEntity(name) if attr == "__name__" else self.imported(name, attr)
             case ClassEntity():
@@ -471,6 +498,8 @@ class Resolver:
                 return Opaque(f"attribute of a {dotted} object", external=True)
             case ExternalEntity("flask.current_app") if attr == "config":
                 return ConfigEntity()
+            case ExternalEntity(dotted) if dotted in _CURRENT_USER and (user := self.user_class()):
+                return self.member(InstanceEntity(user, exact=False), attr)
             case ExternalEntity(dotted):
                 return ExternalEntity(f"{dotted}.{attr}")
             case FlaskObject(kind="blueprint") if attr in ("name", "url_prefix"):
@@ -485,7 +514,7 @@ class Resolver:
                 return BoundMethod(entity, attr)
             case ModuleInfoEntity(name=name, ispkg=ispkg) if attr in ("name", "ispkg"):
                 return ConstEntity(name if attr == "name" else ispkg)
-            case ConstEntity(value=str()) if attr == "format":
+            case ConstEntity(value=str()) if attr == "format" or attr in _STR_METHODS:
                 return BoundMethod(entity, attr)
             case Opaque():
                 return entity
@@ -496,9 +525,13 @@ class Resolver:
     ) -> Resolved:
         """A method (as a function), nested class, or attribute value found along the MRO."""
         dynamic = attr.startswith("__")  # from `object`, or name-mangled and set dynamically
+        external: ExternalEntity | None = None
         for klass in self.mro(cls)[1:] if skip_own else self.mro(cls):
             if isinstance(klass, ExternalEntity):
-                return Opaque(f"'{attr}' may come from {klass.dotted}", external=True)
+                # a mixin listed first (`User(UserMixin, CRUDMixin, db.Model)`): the project's
+                # bases after it are still searched, their definition taken
+                external = external or klass
+                continue
             fact = self.classes[(klass.module, klass.qualname)]
             if attr in fact.methods:
                 return FunctionEntity(klass.module, f"{klass.qualname}.{attr}")
@@ -513,6 +546,8 @@ class Resolver:
                 for name, value in fact.instance_attrs:
                     if name == attr:
                         return self.resolve(value, Ctx(klass.module, f"{klass.qualname}.__init__"))
+        if external is not None:
+            return Opaque(f"'{attr}' may come from {external.dotted}", external=True)
         return Opaque(f"{cls.qualname} has no attribute '{attr}'", missing=not dynamic)
 
     def mro(self, cls: ClassEntity) -> tuple[ClassEntity | ExternalEntity, ...]:
@@ -534,6 +569,18 @@ class Resolver:
         result = tuple(order)
         self._mro[cls] = result
         return result
+
+    def user_class(self) -> ClassEntity | None:
+        """The one project class built on Flask-Login's `UserMixin`: what `current_user` is
+        when someone is signed in (`current_user.ping()` runs its method)."""
+        if self._user_class is None:
+            found = [
+                ClassEntity(module, qualname)
+                for module, qualname in self.classes
+                if set(self.external_bases(ClassEntity(module, qualname))) & _USER_MIXINS
+            ]
+            self._user_class = (found[0] if len(found) == 1 else None,)
+        return self._user_class[0]
 
     def external_bases(self, cls: ClassEntity) -> tuple[str, ...]:
         return tuple(k.dotted for k in self.mro(cls) if isinstance(k, ExternalEntity))
@@ -614,6 +661,8 @@ class Resolver:
                 return func
             case BoundMethod(owner=ConstEntity(value=str() as template), name="format"):
                 return self.formatted(template, value, ctx)
+            case BoundMethod(owner=ConstEntity(value=str() as text), name=method):
+                return self.string_method(text, method, value, ctx)
         return Opaque(
             "the result of a call the analyzer does not follow", external=_is_external(func)
         )
@@ -643,6 +692,17 @@ class Resolver:
         except (IndexError, KeyError, ValueError, AttributeError):
             return Opaque("a str.format() call that would fail")
 
+    def string_method(self, text: str, method: str, value: CallOf, ctx: Ctx) -> Resolved:
+        """`name.lower()`, `rule.rstrip("/")`...: a str method with constant arguments."""
+        args = [self.resolve(a, ctx) for a in value.args]
+        if value.kwargs or not all(isinstance(constant(a), str) for a in args):
+            return Opaque(f"str.{method}() with arguments known only at run time")
+        try:
+            result = getattr(text, method)(*[constant(a) for a in args])
+        except TypeError:
+            return Opaque(f"a str.{method}() call that would fail")
+        return ConstEntity(result)
+
     def returned(self, func: FunctionEntity, value: CallOf, ctx: Ctx) -> Resolved:
         key = (func.module, func.qualname)
         fact = self.functions.get(key)
@@ -652,6 +712,14 @@ class Resolver:
                 fact, value.args, value.kwargs, ctx, callee_module=func.module
             )
             result = self.resolve(fact.returns, Ctx(func.module, func.qualname, env))
+            caller = self.canonical(ctx.module)
+            if (
+                isinstance(result, FlaskObject)
+                and _built_by(result, func)
+                and ctx.scope == MODULE_SCOPE
+                and caller != func.module
+            ):
+                return replace(result, parent=result, call_site=(caller, value.line))
         model = self.returned_models.get(key)
         if isinstance(result, Opaque) and model is not None:
             cls = self.ref(model, Ctx(func.module))
@@ -719,8 +787,9 @@ class Resolver:
     def choice(self, test: Resolved, then: Value, otherwise: Value, ctx: Ctx) -> Resolved:
         """The branch the test selects; when it is not known, the first informative branch (a
         `None` branch never is)."""
-        if isinstance(test, ConstEntity):
-            return self.resolve(then if test.value else otherwise, ctx)
+        truth = _truth(test)
+        if truth is not None:
+            return self.resolve(then if truth else otherwise, ctx)
         first = self.resolve(then, ctx)
         informative = not isinstance(first, Opaque) and first != ConstEntity(None)
         return first if informative else self.resolve(otherwise, ctx)
@@ -962,6 +1031,27 @@ def _sum(left: Resolved, right: Resolved) -> Resolved:
         case SeqEntity(a), SeqEntity(b):
             return SeqEntity(a + b)
     return Opaque("a sum of values known only at run time")
+
+
+def _built_by(found: FlaskObject, factory: FunctionEntity) -> bool:
+    """Whether `found` is the app `factory` itself builds (not one it was handed)."""
+    return (
+        found.kind == "app"
+        and found.call_site is None
+        and (found.module, found.scope) == (factory.module, factory.qualname)
+    )
+
+
+def _truth(entity: Resolved) -> bool | None:
+    """Whether a value known statically is true (`if not blueprints:`), None when not known."""
+    match entity:
+        case ConstEntity(value=value):
+            return bool(value)
+        case SeqEntity(items) | DictEntity(items):
+            return bool(items)
+        case ModuleEntity() | FunctionEntity() | ClassEntity() | FlaskObject():
+            return True
+    return None
 
 
 def _is_external(entity: Resolved) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analyzer.facts.python import MODULE_SCOPE, Diagnostic
-from analyzer.facts.values import CallOf, Lit, Ref, Value
+from analyzer.facts.values import CallOf, Lit, Ref, Value, mentions_param
 from analyzer.resolution.admin_views import admin_index_blueprint, admin_view_blueprint
 from analyzer.resolution.exposed_views import ExposedBlueprint, appbuilder_blueprint
 from analyzer.resolution.registrations import Registration, Unresolved
@@ -155,12 +155,15 @@ class _RouteBuilder:
             o
             for o in self.model.objects
             if o.kind == "app"
+            and o.call_site is None
             and self.resolver.resolve(o.ctor.func, Ctx(o.module, o.scope)) == entity.cls
         ]
         return built[0] if len(built) == 1 else entity
 
     def add(self, reg: Registration) -> None:
         target = self.app_instance(reg.target)
+        if isinstance(target, FlaskObject) and self.added_by_helper(target, reg):
+            target = target.parent
         kind = reg.fact.kind
         if not isinstance(target, FlaskObject):
             if kind in ROUTE_KINDS:
@@ -240,6 +243,14 @@ class _RouteBuilder:
             return
         self.note_configured(reg, "route rule", rule_value)
         endpoint = constant(endpoint_value)
+        if endpoint_value is not None and not isinstance(endpoint_value, ConstEntity):
+            self.note(
+                reg.file,
+                reg.line,
+                "dynamic-route",
+                f"endpoint not known statically ({_describe(endpoint_value)}); named after the "
+                "view",
+            )
         if methods is None:
             methods = self.methods(reg)
         kind = "view"
@@ -515,16 +526,20 @@ class _RouteBuilder:
     # ---- building ---------------------------------------------------------------------
 
     def build(self) -> RouteMap:
-        apps = [o for o in self.model.objects if o.kind == "app"]
+        apps = [o for o in self.model.objects if o.kind == "app" and not self.folded(o)]
         blueprints = [o for o in self.model.objects if o.kind == "blueprint"]
         registered = {use.child for uses in self.model.children.values() for use in uses}
         app_records = []
         app_names: dict[FlaskObject, str] = {}
-        for app in sorted(apps, key=lambda a: (a.module, a.line)):
+        for app in sorted(apps, key=lambda a: a.call_site or (a.module, a.line)):
             name = self.app_name(app)
             app_names[app] = name
-            app_records.append(App(name, app.lib, self.resolver.files[app.module].path, app.line))
+            module, line = app.call_site or (app.module, app.line)
+            app_records.append(App(name, app.lib, self.resolver.files[module].path, line))
             self.add_app(app, name)
+        for copy in self.model.objects:
+            if copy.parent is not None and self.folded(copy) and copy.parent in app_names:
+                app_names[copy] = app_names[copy.parent]
         for blueprint in sorted(blueprints, key=lambda b: (b.module, b.line)):
             if blueprint in registered:
                 continue
@@ -546,12 +561,30 @@ class _RouteBuilder:
             diagnostics=tuple(self.diagnostics),
         )
 
+    @staticmethod
+    def added_by_helper(app: FlaskObject, reg: Registration) -> bool:
+        """A registration on a second app from the factory made outside the module that built
+        it (`standalone(create_app())`'s helpers): it completes the factory's app, as
+        elsewhere; only the building module's own rules make a second app."""
+        return app.call_site is not None and reg.module != app.call_site[0]
+
+    def folded(self, app: FlaskObject) -> bool:
+        """An app built again from its factory whose module adds nothing to it is the same app
+        (`app = create_app()` in a WSGI module); one whose module adds rules is another app."""
+        own = self.model.decls.get(app) or self.model.children.get(app)
+        return app.call_site is not None and not own
+
     def add_app(self, app: FlaskObject, name: str) -> None:
-        for decl in self.model.decls.get(app, ()):
-            self.emit(name, app, decl, decl.rule, "", None)
+        """The app's rules and blueprints (for a second app from the same factory, the first
+        one's too: the factory made them)."""
+        owners = [app] if app.parent is None else [app.parent, app]
+        for owner in owners:
+            for decl in self.model.decls.get(owner, ()):
+                self.emit(name, owner, decl, decl.rule, "", None)
         self.add_static(name, app, None, "", None)
-        for use in self.model.children.get(app, ()):
-            self.add_blueprint(name, use.child, use, None, "", ())
+        for owner in owners:
+            for use in self.model.children.get(owner, ()):
+                self.add_blueprint(name, use.child, use, None, "", ())
 
     def add_blueprint(
         self,
@@ -706,8 +739,11 @@ class _RouteBuilder:
         if not isinstance(folder, str) or not folder:
             return
         url_path = constant(argument(owner.ctor, 1 if is_app else 3, "static_url_path", ctx))
-        if not isinstance(url_path, str):
-            url_path = ("/" + posixpath.basename(folder)).rstrip("/")
+        if isinstance(url_path, str):
+            url_path = url_path.rstrip("/")
+        else:
+            # Flask strips the folder's trailing slashes before taking its basename.
+            url_path = ("/" + posixpath.basename(folder.rstrip("\\/"))).rstrip("/")
         rule = f"{url_path}/<path:filename>"
         if prefix is not None:
             rule = "/".join((prefix.rstrip("/"), rule.lstrip("/")))
@@ -744,13 +780,40 @@ class _RouteBuilder:
         return "?"
 
     def app_name(self, app: FlaskObject) -> str:
-        facts = self.resolver.files[app.module]
-        for name, _ in facts.bindings:
-            if self.resolver.global_name(app.module, name) == app:
-                return f"{app.module}:{name}"
+        module, line = app.call_site or (app.module, app.line)
+        for name, _ in self.resolver.files[module].bindings:
+            if self.resolver.global_name(module, name) == app:
+                return f"{module}:{name}"
+        if app.call_site is not None:
+            return f"{module}:{line}"
         if app.scope != MODULE_SCOPE:
-            return f"{app.module}:{app.scope}()"
+            outer = self.outer_factory(app)
+            return f"{outer.module}:{outer.qualname}()" if outer else f"{app.module}:{app.scope}()"
         return f"{app.module}:{app.line}"
+
+    def outer_factory(self, app: FlaskObject) -> FunctionEntity | None:
+        """For a generic factory, which takes the app's import name from its caller
+        (`Flask(app_name)`), the one project function that returns the app by calling it
+        with arguments (`lemur:create_app` returns `factory.create_app(app_name=__name__,
+        blueprints=...)`): the factory users call, so the app's name."""
+        import_name = (
+            app.ctor.args[0] if app.ctor.args else dict(app.ctor.kwargs).get("import_name")
+        )
+        if import_name is None or not mentions_param(import_name):
+            return None
+        builder = FunctionEntity(self.resolver.canonical(app.module), app.scope)
+        found: list[FunctionEntity] = []
+        for (module, qualname), function in self.resolver.functions.items():
+            returned = function.returns
+            if not (isinstance(returned, CallOf) and (returned.args or returned.kwargs)):
+                continue
+            ctx = Ctx(module, qualname)
+            if self.resolver.resolve(returned.func, ctx) != builder:
+                continue
+            if self.resolver.resolve(returned, ctx) == app:
+                found.append(FunctionEntity(self.resolver.canonical(module), qualname))
+        unique = set(found)
+        return unique.pop() if len(unique) == 1 else None
 
     def note_configured(self, reg: Registration, what: str, given: Resolved | None) -> None:
         """A value read from configuration or the environment, where others are possible."""

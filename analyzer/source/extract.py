@@ -51,6 +51,7 @@ from analyzer.facts.values import (
     Unknown,
     Value,
     attribute_of,
+    mentions_param,
 )
 from analyzer.source.modules import absolute_import
 from analyzer.syntax.scopes import ModuleScopes, Scope, class_statements, has_decorator
@@ -214,13 +215,9 @@ class _Extractor:
                 self.record_return(self.value(value, frame.env), frame)
             case ast.For() | ast.AsyncFor():
                 self.walk_for(node, frame)
-            case ast.If(test=test, body=body, orelse=orelse):
-                self.collect_calls(test, frame)
-                frame.tests.append(self.value(test, frame.env))
-                self.walk_body(body, frame)
-                frame.tests[-1] = UNKNOWN
-                self.walk_body(orelse, frame)
-                frame.tests.pop()
+            case ast.If():
+                self.collect_calls(node.test, frame)
+                self.walk_if(node, frame)
             case ast.While(test=test, body=body, orelse=orelse):
                 self.collect_calls(test, frame)
                 self.walk_body(body, frame)
@@ -253,6 +250,36 @@ class _Extractor:
                 self.collect_calls(exc, frame)
             case ast.Assert(test=test):
                 self.collect_calls(test, frame)
+
+    def walk_if(self, node: ast.If, frame: _Frame) -> None:
+        """Both branches in turn. Under a test on a parameter (`if not blueprints: blueprints =
+        DEFAULTS else: blueprints = blueprints + DEFAULTS`) each branch starts from the names
+        as they were, and a name they bind differently becomes a `Choice` on the test, which a
+        call site binding the parameter decides; under other tests the later binding stays."""
+        tested, negated = node.test, False
+        if isinstance(tested, ast.UnaryOp) and isinstance(tested.op, ast.Not):
+            tested, negated = tested.operand, True
+        test = self.value(tested, frame.env)
+        before = dict(frame.env) if mentions_param(test) else None
+        frame.tests.append(self.value(node.test, frame.env))
+        self.walk_body(node.body, frame)
+        frame.tests[-1] = UNKNOWN
+        if before is None:
+            self.walk_body(node.orelse, frame)
+            frame.tests.pop()
+            return
+        then_env = dict(frame.env)
+        frame.env.clear()
+        frame.env.update(before)
+        self.walk_body(node.orelse, frame)
+        frame.tests.pop()
+        for name, then in then_env.items():
+            otherwise = frame.env.get(name)
+            if otherwise is None:
+                frame.env[name] = then
+            elif then is not otherwise and then != otherwise:
+                branches = (otherwise, then) if negated else (then, otherwise)
+                frame.env[name] = Choice(test, *branches)
 
     def grow_list(self, call: ast.expr, frame: _Frame) -> None:
         """`name.append(x)` or `name.extend([...])` on a list written out here."""
@@ -713,11 +740,33 @@ class _Extractor:
                 return Joined(tuple(self.formatted_part(part, env) for part in parts))
             case ast.BinOp(left=left, op=ast.Add(), right=right):
                 return _concatenate(self.value(left, env), self.value(right, env))
+            case ast.BinOp(left=ast.Constant(value=str() as template), op=ast.Mod(), right=right):
+                return self.percent_formatted(template, right, env)
+            case ast.BoolOp(
+                op=ast.Or(), values=[ast.BoolOp(op=ast.And(), values=[test, then]), otherwise]
+            ):  # `test and then or otherwise`: `then` when `test` holds, if `then` is never false
+                chosen = self.value(then, env)
+                if not _stringish(chosen) or chosen == Lit(""):
+                    return UNKNOWN
+                return Choice(self.value(test, env), chosen, self.value(otherwise, env))
             case ast.IfExp(body=body, orelse=orelse):
                 return _either(self.value(body, env), self.value(orelse, env))
             case ast.Subscript(value=base, slice=key) if not isinstance(key, ast.Slice):
                 return Item(self.value(base, env), self.value(key, env))
         return UNKNOWN
+
+    def percent_formatted(self, template: str, given: ast.expr, env: dict[str, Value]) -> Value:
+        """`"%s/" % suffix` (only `%s` placeholders, no `%%`) as the string it joins."""
+        pieces = template.split("%s")
+        if any("%" in piece for piece in pieces):
+            return UNKNOWN
+        values = given.elts if isinstance(given, ast.Tuple) else [given]
+        if len(values) != len(pieces) - 1:
+            return UNKNOWN
+        parts: list[Value] = [Lit(pieces[0])]
+        for value, piece in zip(values, pieces[1:], strict=True):
+            parts += [self.value(value, env), Lit(piece)]
+        return Joined(tuple(parts))
 
     def formatted_part(self, part: ast.expr, env: dict[str, Value]) -> Value:
         if isinstance(part, ast.FormattedValue):
