@@ -60,6 +60,8 @@ routes not chosen taken out) answers each request the strangler proxy sends as o
 envelope (`{spec.name}.{ENVELOPE_METHOD}`, `protocol = "http"` in routes.toml), against this
 service's own database (${spec.database_env}, see {SETTINGS_MODULE}.py). Each write
 carries the proxy's idempotency key: a re-delivered call is answered, not applied again.
+Once `strangler sync install {spec.name}` runs on the monolith's database, the monolith's
+committed changes to its tables reach its copy (`sync = true` in service.toml).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
+from extracted_services.shared.change_applier import change_applier
 from extracted_services.shared.envelope_wsgi import WsgiApp, serve_envelope
 from extracted_services.shared.idempotency import Idempotency
 from {spec.import_prefix}.{module} import {factory}
@@ -82,6 +85,7 @@ class {spec.class_name}:
     name = "{spec.name}"
     app = WsgiApp(build_app)
     idempotency = Idempotency()  # a write the proxy sends is applied at most once
+    apply_changes = change_applier()  # the monolith's changes to its tables (`strangler sync`)
 
     @rpc
     def {ENVELOPE_METHOD}(self, request: Any) -> dict[str, Any]:
@@ -182,6 +186,7 @@ owns = []  # the monolith still writes these tables: writes move later
 # what the copied code writes (views and hooks) though the monolith owns it: until those
 # writes move, both sides write these tables
 writes_foreign = [{foreign}]
+sync = true  # the shared change applier keeps the copies in step (`strangler sync install`)
 
 [protocol]
 {ENVELOPE_METHOD} = "http"

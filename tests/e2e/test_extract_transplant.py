@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
+import urllib3
 from click.testing import CliRunner
+from waiting import wait_until
 
 from extractor.commands import extract
 from legacy_monolith.seed import seed_database
@@ -82,12 +84,23 @@ def stack(tmp_path_factory: pytest.TempPathFactory, amqp_uri: str) -> Iterator[S
                 capture_output=True, text=True, timeout=START_TIMEOUT, cwd=workdir,
             )  # fmt: skip
             assert backfill.returncode == 0, backfill.stderr
+            install = subprocess.run(
+                strangler_argv("sync", "install", name, "--services-dir", str(services_dir),
+                               "--database-url", monolith_db, "--amqp-uri", amqp_uri),
+                capture_output=True, text=True, timeout=START_TIMEOUT, cwd=workdir,
+            )  # fmt: skip
+            assert install.returncode == 0, install.stderr
             running = group.start(
                 name,
                 strangler_argv("service", "run", name, "--services-dir", str(services_dir),
                                "--amqp-uri", amqp_uri, "--database-url", service_db),
             )  # fmt: skip
             running.wait_ready(rpc_consumer_ready(amqp_uri, name), START_TIMEOUT)
+        group.start(
+            "relay",
+            strangler_argv("sync", "run", "--database-url", monolith_db, "--amqp-uri", amqp_uri,
+                           "--poll-interval", "0.1"),
+        )  # fmt: skip
         monolith_port, proxy_port, admin_port = free_port(), free_port(), free_port()
         monolith_url = f"http://127.0.0.1:{monolith_port}"
         monolith = group.start(
@@ -216,3 +229,37 @@ def test_logged_in_calls_answer_like_the_monolith(
     assert report.compared == len(lines) - 2  # the login and logout steps are not compared
     # the generated service applied each write under the proxy's idempotency key
     assert _write_keys(stack) == keys_before + 3  # the three DELETEs, each its own key
+
+
+def test_a_review_written_in_the_monolith_is_soon_served_by_the_generated_service(
+    stack: Stack,
+) -> None:
+    """The monolith keeps the writes; change capture brings each one to the service's copy
+    (the case that answered 404 before sync existed)."""
+    product = _ids(
+        stack.database_url, "SELECT id FROM products WHERE is_active ORDER BY id DESC LIMIT 1"
+    )[0]
+    pool = urllib3.PoolManager(retries=False)
+    login = pool.request(
+        "POST",
+        f"{stack.monolith_url}/api/accounts/login",
+        json={"email": "user2@example.com", "password": "password2"},
+    )
+    assert login.status == 200
+    cookie = login.headers["Set-Cookie"].split(";", 1)[0]
+    created = pool.request(
+        "POST",
+        f"{stack.monolith_url}/api/reviews/product/{product}",
+        json={"rating": 4, "title": "Arrived by sync", "body": "via the relay"},
+        headers={"Cookie": cookie},
+    )
+    assert created.status == 201, created.data
+    review_id = json.loads(created.data)["id"]
+
+    def served() -> bool:
+        answer = pool.request("GET", f"{stack.proxy_url}/api/reviews/product/{product}")
+        items = json.loads(answer.data).get("items", [])
+        assert answer.headers["X-Strangler-Backend"] == "service"
+        return any(item["id"] == review_id for item in items)
+
+    assert wait_until(served, timeout=15), "the new review never reached the service's copy"
