@@ -15,6 +15,7 @@ import importlib.util
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from analyzer.facts.python import (
     MODULE_SCOPE,
@@ -283,6 +284,10 @@ class Resolver:
         self._refs: dict[
             tuple[str, str], Resolved
         ] = {}  # names resolved where no parameter is bound
+        # calls resolved where no parameter is bound, by (id of the call, module, scope): the
+        # facts live as long as the resolver, and the same call is met again and again (each
+        # route's handlers, each registration, each caller's view of a helper)
+        self._calls: dict[tuple[int, str, str], Resolved] = {}
         self._mro: dict[ClassEntity, tuple[ClassEntity | ExternalEntity, ...]] = {}
         self._settings: dict[str, Resolved] | None = None
         self._user_class: tuple[ClassEntity | None] | None = None
@@ -338,52 +343,33 @@ class Resolver:
             self._depth -= 1
 
     def _resolve(self, value: Value, ctx: Ctx) -> Resolved:
-        match value:
-            case Lit(constant):
-                return ConstEntity(constant)
-            case Ref(dotted):
-                return self.ref(dotted, ctx)
-            case Attr(ClassOf() as receiver, name):  # may be the subclass's: never "missing"
-                found = self.member(self.resolve(receiver, ctx), name)
-                if isinstance(found, Opaque) and found.missing:
-                    return Opaque(found.reason)
-                return found
-            case Attr(base, name):
-                return self.member(self.resolve(base, ctx), name)
-            case CallOf():
-                return self.call(value, ctx)
-            case Param(name):
-                return ctx.env[name] if name in ctx.env else self.parameter(name, ctx)
-            case LoopVar(name):
-                return ctx.env.get(name, Opaque(f"loop variable '{name}' in {ctx.scope}"))
-            case Local(qualname):
-                return self.local(self.canonical(ctx.module), qualname)
-            case SelfOf(class_qualname):
-                cls = ClassEntity(self.canonical(ctx.module), class_qualname)
-                return InstanceEntity(cls, exact=False)
-            case ClassOf(class_qualname):
-                return ClassEntity(self.canonical(ctx.module), class_qualname)
-            case SuperOf(class_qualname):
-                return SuperEntity(ClassEntity(self.canonical(ctx.module), class_qualname))
-            case ModuleRef(module):
-                return self.module(module)
-            case Imported(module, name):
-                return self.imported(module, name)
-            case Seq(items):
-                return SeqEntity(tuple(self.resolve(item, ctx) for item in items))
-            case Joined(parts):
-                return self.joined(parts, ctx)
-            case Pairs(items):
-                return DictEntity(
-                    tuple((self.resolve(k, ctx), self.resolve(v, ctx)) for k, v in items)
-                )
-            case Item(base, key):
-                return self.item(self.resolve(base, ctx), self.resolve(key, ctx))
-            case Sum(left, right):
-                return _sum(self.resolve(left, ctx), self.resolve(right, ctx))
-            case Choice(test, then, otherwise):
-                return self.choice(self.resolve(test, ctx), then, otherwise, ctx)
-        return Opaque("an expression the analyzer does not follow")
+        # one dict lookup per value (a match statement tried each class pattern in turn,
+        # and this runs hundreds of thousands of times on a large app)
+        resolver = _RESOLVERS.get(type(value))
+        if resolver is None:
+            return Opaque("an expression the analyzer does not follow")
+        return resolver(self, value, ctx)
+
+    def _attr(self, value: Attr, ctx: Ctx) -> Resolved:
+        found = self.member(self.resolve(value.base, ctx), value.name)
+        if isinstance(value.base, ClassOf) and isinstance(found, Opaque) and found.missing:
+            return Opaque(found.reason)  # the member may be the subclass's: never "missing"
+        return found
+
+    def _param(self, value: Param, ctx: Ctx) -> Resolved:
+        return ctx.env[value.name] if value.name in ctx.env else self.parameter(value.name, ctx)
+
+    def _loop_var(self, value: LoopVar, ctx: Ctx) -> Resolved:
+        return ctx.env.get(value.name, Opaque(f"loop variable '{value.name}' in {ctx.scope}"))
+
+    def _self_of(self, value: SelfOf, ctx: Ctx) -> Resolved:
+        cls = ClassEntity(self.canonical(ctx.module), value.class_qualname)
+        return InstanceEntity(cls, exact=False)
+
+    def _pairs(self, value: Pairs, ctx: Ctx) -> Resolved:
+        return DictEntity(
+            tuple((self.resolve(k, ctx), self.resolve(v, ctx)) for k, v in value.items)
+        )
 
     def ref(self, dotted: str, ctx: Ctx) -> Resolved:
         key = (ctx.module, dotted)
@@ -588,6 +574,17 @@ class Resolver:
     # ---- calls -------------------------------------------------------------------------
 
     def call(self, value: CallOf, ctx: Ctx) -> Resolved:
+        if ctx.env:
+            return self._call(value, ctx)
+        key = (id(value), ctx.module, ctx.scope)
+        found = self._calls.get(key)
+        if found is None:
+            found = self._call(value, ctx)
+            if found is not _CYCLE:
+                self._calls[key] = found
+        return found
+
+    def _call(self, value: CallOf, ctx: Ctx) -> Resolved:
         func = self.resolve(value.func, ctx)
         if isinstance(func, Opaque) and isinstance(value.func, Ref) and not func.external:
             fallback = FALLBACK_CONSTRUCTORS.get(value.func.dotted.rsplit(".", 1)[-1])
@@ -1005,6 +1002,28 @@ def _config_owner(func: Value) -> Value:
         case Attr(base=Ref(dotted)):
             return Ref(dotted.rsplit(".", 1)[0])
     return func
+
+
+_RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
+    Lit: lambda r, v, ctx: ConstEntity(v.value),
+    Ref: lambda r, v, ctx: r.ref(v.dotted, ctx),
+    Attr: Resolver._attr,
+    CallOf: Resolver.call,
+    Param: Resolver._param,
+    LoopVar: Resolver._loop_var,
+    Local: lambda r, v, ctx: r.local(r.canonical(ctx.module), v.qualname),
+    SelfOf: Resolver._self_of,
+    ClassOf: lambda r, v, ctx: ClassEntity(r.canonical(ctx.module), v.class_qualname),
+    SuperOf: lambda r, v, ctx: SuperEntity(ClassEntity(r.canonical(ctx.module), v.class_qualname)),
+    ModuleRef: lambda r, v, ctx: r.module(v.module),
+    Imported: lambda r, v, ctx: r.imported(v.module, v.name),
+    Seq: lambda r, v, ctx: SeqEntity(tuple(r.resolve(item, ctx) for item in v.items)),
+    Joined: lambda r, v, ctx: r.joined(v.parts, ctx),
+    Pairs: Resolver._pairs,
+    Item: lambda r, v, ctx: r.item(r.resolve(v.base, ctx), r.resolve(v.key, ctx)),
+    Sum: lambda r, v, ctx: _sum(r.resolve(v.left, ctx), r.resolve(v.right, ctx)),
+    Choice: lambda r, v, ctx: r.choice(r.resolve(v.test, ctx), v.then, v.otherwise, ctx),
+}
 
 
 def _written(value: Value) -> str:
