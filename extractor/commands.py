@@ -1,4 +1,5 @@
-"""`strangler extract PATH --service NAME (--blueprint BP | --route RULE)...`."""
+"""`strangler extract PATH --service NAME (--blueprint BP | --route RULE)...`, or
+`strangler extract PATH --plan FILE --area NAME [--service NAME]`."""
 
 from __future__ import annotations
 
@@ -8,17 +9,26 @@ import click
 
 from extracted_services.discovery import BUILTIN_ROOT
 from extractor.usecases import ExtractRequest, ExtractResult, extract_service
+from strangler.errors import UsageError
 
 
 @click.command()
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
-    "--service", "service", required=True, help="The new service's name (a Python identifier)."
+    "--service",
+    "service",
+    help="The new service's name (a Python identifier); with --plan, the area's by default.",
 )
 @click.option(
     "--blueprint", "blueprints", multiple=True, help="Extract every route of this blueprint."
 )
 @click.option("--route", "rules", multiple=True, help="Extract this rule, as Flask writes it.")
+@click.option(
+    "--plan",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A `strangler plan` JSON file: extract exactly the routes it gives --area.",
+)
+@click.option("--area", help="The plan's service whose routes to extract (with --plan).")
 @click.option(
     "--into",
     type=click.Path(file_okay=False, path_type=Path),
@@ -46,9 +56,11 @@ from extractor.usecases import ExtractRequest, ExtractResult, extract_service
 @click.option("--force", is_flag=True, help="Overwrite a package even where it was edited by hand.")
 def extract(
     path: Path,
-    service: str,
+    service: str | None,
     blueprints: tuple[str, ...],
     rules: tuple[str, ...],
+    plan: Path | None,
+    area: str | None,
     into: Path,
     db_config_keys: tuple[str, ...],
     database_url: str | None,
@@ -61,13 +73,21 @@ def extract(
     The app's own code is copied (routes not chosen taken out, imports moved under the
     package) and runs inside the service behind the HTTP envelope; PATH is only read.
     """
+    if (plan is None) != (area is None):
+        raise UsageError("--plan and --area go together", hint="--plan plan.json --area NAME")
+    if service is None and area is None:
+        raise UsageError(
+            "name the service", hint="give --service NAME (or --plan FILE --area NAME)"
+        )
     result = extract_service(
         ExtractRequest(
             source=path,
-            service=service,
+            service=service or str(area),
             into=into,
             blueprints=blueprints,
             rules=rules,
+            plan=plan,
+            area=area,
             db_config_keys=db_config_keys,
             database_url=database_url,
             monolith_url=monolith_url,

@@ -36,11 +36,17 @@ class Selection:
 
 
 def select_routes(
-    analysis: Analysis, *, blueprints: Iterable[str] = (), rules: Iterable[str] = ()
+    analysis: Analysis,
+    *,
+    blueprints: Iterable[str] = (),
+    rules: Iterable[str] = (),
+    endpoints: Iterable[str] = (),
 ) -> Selection:
-    """The routes named by `blueprints` and `rules`; SelectionError when a name matches none."""
+    """The routes named by `blueprints`, `rules` and `endpoints` (a plan's area names its
+    routes by endpoint); SelectionError when a name matches none."""
     wanted_blueprints, wanted_rules = tuple(blueprints), tuple(rules)
-    if not wanted_blueprints and not wanted_rules:
+    wanted_endpoints = tuple(endpoints)
+    if not wanted_blueprints and not wanted_rules and not wanted_endpoints:
         raise SelectionError(
             "choose what to extract", hint="give --blueprint NAME or --route RULE (repeatable)"
         )
@@ -49,7 +55,14 @@ def select_routes(
         wanted_blueprints, sorted({r.blueprint for r in routes if r.blueprint}), "blueprint"
     )
     _check_names(wanted_rules, sorted({r.rule for r in routes}), "route")
-    chosen = tuple(r for r in routes if r.blueprint in wanted_blueprints or r.rule in wanted_rules)
+    _check_names(wanted_endpoints, sorted({r.endpoint for r in routes}), "endpoint")
+    chosen = tuple(
+        r
+        for r in routes
+        if r.blueprint in wanted_blueprints
+        or r.rule in wanted_rules
+        or r.endpoint in wanted_endpoints
+    )
     app = _one_app(analysis, chosen)
     of_app = [r for r in routes if r.app == app.name]
     dropped = tuple(r for r in of_app if r not in chosen)

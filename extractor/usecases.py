@@ -19,6 +19,8 @@ from extractor.streaming import streaming_reason
 from extractor.transplant import SETTINGS_MODULE, Note, Transplant, transplant
 from extractor.verify import route_differences
 from extractor.writer import WriteResult, check_writable, write_package
+from planner.plan_file import area_routes
+from planner.usecases import analysis_hash
 from strangler.errors import UsageError
 
 
@@ -29,6 +31,8 @@ class ExtractRequest:
     into: Path
     blueprints: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
+    plan: Path | None = None  # a `strangler plan` JSON file: extract the routes of `area`
+    area: str | None = None
     db_config_keys: tuple[str, ...] = ()
     database_url: str | None = None  # the monolith's database: real ids for parity requests
     monolith_url: str = "http://127.0.0.1:8000"
@@ -60,7 +64,14 @@ def extract_service(request: ExtractRequest) -> ExtractResult:
     directory = request.into / request.service
     check_writable(directory, force=request.force)
     analysis = analyze_project(request.source, AnalyzeOptions(show_progress=False))
-    selection = select_routes(analysis, blueprints=request.blueprints, rules=request.rules)
+    endpoints = (
+        area_routes(request.plan, request.area or request.service, analysis_hash(analysis))
+        if request.plan is not None
+        else ()
+    )
+    selection = select_routes(
+        analysis, blueprints=request.blueprints, rules=request.rules, endpoints=endpoints
+    )
     spec = files.ServiceSpec(
         name=request.service,
         import_prefix=package_import_name(request.into, request.service),

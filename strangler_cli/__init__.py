@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
     "demo": "strangler_demo.commands:demo",
     "extract": "extractor.commands:extract",
     "sync": "strangler_sync.commands:sync",
+    "plan": "planner.commands:plan",
 }
 
 

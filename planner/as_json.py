@@ -1,0 +1,51 @@
+"""The plan as JSON (contract (j) in docs/contracts.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from planner.model import Plan
+
+SCHEMA_VERSION = 1
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "project": {"path": plan.project_path, "hash": plan.project_hash},
+        "granularity": plan.granularity,
+        "services": [
+            {
+                "name": c.name,
+                "routes": list(c.routes),
+                "modules": list(c.modules),
+                "tables": list(c.tables),
+                "owns": list(c.owns),
+                "reads_from_others": list(c.reads_from_others),
+                "conflicts": list(c.conflicts),
+                "broken_foreign_keys": [list(pair) for pair in c.broken_foreign_keys],
+                "crossing_calls": [list(pair) for pair in c.crossing_calls],
+                "explanations": c.explanations,
+            }
+            for c in plan.candidates
+        ],
+        "unassigned": {
+            "modules": list(plan.unassigned_modules),
+            "tables": list(plan.unassigned_tables),
+        },
+        "metrics": plan.metrics,
+        "waves": [
+            {
+                "services": list(w.services),
+                "routes": list(w.routes),
+                "sync_to_service": list(w.sync_to_service),
+                "sync_to_monolith": list(w.sync_to_monolith),
+            }
+            for w in plan.waves
+        ],
+    }
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan_to_dict(plan), indent=2, sort_keys=False) + "\n"

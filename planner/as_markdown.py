@@ -1,0 +1,42 @@
+"""The plan as a Markdown report for people: services, metrics side by side, waves."""
+
+from __future__ import annotations
+
+from planner.model import Plan
+
+_METRICS = (
+    ("structural_modularity", "SM, structural modularity (higher is better)"),
+    ("newman_modularity", "Q, Newman modularity (higher is better)"),
+    ("inter_call_percentage", "ICP, inter-call percentage (lower is better)"),
+    ("interface_number", "IFN, interface number (lower is better)"),
+    ("non_extreme_distribution", "NED, routes in services of extreme size (lower is better)"),
+    ("transaction_purity", "writing routes whose writes stay in their service"),
+)
+
+
+def render_markdown(plan: Plan) -> str:
+    lines = [f"# Service plan for {plan.project_path}", "", f"Granularity: {plan.granularity}."]
+    for c in plan.candidates:
+        lines += ["", f"## {c.name}", "", f"- routes: {', '.join(c.routes)}"]
+        lines += [
+            f"- modules: {', '.join(c.modules) or '-'}",
+            f"- owns: {', '.join(c.owns) or '-'}",
+        ]
+        lines += [f"- reads from others: {', '.join(c.reads_from_others) or '-'}"]
+        lines += [f"- written elsewhere too (conflicts): {', '.join(c.conflicts) or '-'}"]
+        broken = ", ".join(f"{t} -> {ref}" for t, ref in c.broken_foreign_keys)
+        lines += [f"- foreign keys the cut breaks: {broken or '-'}"]
+        lines += [f"- calls leaving it: {len(c.crossing_calls)}"]
+    lines += ["", "## Metrics", "", "| metric | proposal | as-is modules |", "| --- | --- | --- |"]
+    for key, title in _METRICS:
+        lines.append(
+            f"| {title} | {plan.metrics['proposal'][key]} | {plan.metrics['as_is'][key]} |"
+        )
+    lines += ["", "## Waves", ""]
+    for number, wave in enumerate(plan.waves, start=1):
+        lines.append(
+            f"{number}. {', '.join(wave.services)}: {len(wave.routes)} routes; sync to the"
+            f" service: {', '.join(wave.sync_to_service) or '-'}; sync back to the monolith:"
+            f" {', '.join(wave.sync_to_monolith) or '-'}"
+        )
+    return "\n".join(lines) + "\n"

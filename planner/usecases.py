@@ -1,0 +1,57 @@
+"""The `strangler plan` use case: from an `Analysis` to a `Plan` (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from analyzer.reports.as_json import analysis_to_dict
+from analyzer.resolution.results import Analysis
+from planner.candidates import build_candidates, name_groups
+from planner.clustering import cluster
+from planner.model import Plan
+from planner.scoring import as_is_partition, proposal_partition, score
+from planner.waves import plan_waves
+from planner.weights import build_plan_graph, node_kind, node_name
+
+_NOT_HASHED = ("root", "stats")
+
+
+def analysis_hash(analysis: Analysis) -> str:
+    """Names the analysis a plan was made from, so a plan is never applied to another.
+
+    Over what was found, not where or how fast: the same source in another checkout, or
+    read again from the cache, hashes the same."""
+    found = {k: v for k, v in analysis_to_dict(analysis).items() if k not in _NOT_HASHED}
+    text = json.dumps(found, sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def build_plan(analysis: Analysis, services: int | None = None) -> Plan:
+    graph = build_plan_graph(analysis)
+    groups, resolution = cluster(graph, services)
+    named = name_groups(groups, analysis)
+    candidates = build_candidates(named, analysis, graph)
+    placed = {node for group in named.values() for node in group}
+    granularity = (
+        f"--services {services}: merged to that many groups at resolution {resolution:g}"
+        if services is not None
+        else f"automatic: resolution {resolution:g}, the highest structural modularity"
+    )
+    return Plan(
+        project_path=analysis.root,
+        project_hash=analysis_hash(analysis),
+        candidates=candidates,
+        unassigned_modules=_left(graph.nodes, placed, "module"),
+        unassigned_tables=_left(graph.nodes, placed, "table"),
+        metrics={
+            "proposal": score(proposal_partition(named), analysis, graph),
+            "as_is": score(as_is_partition(analysis), analysis, graph),
+        },
+        waves=plan_waves(candidates, analysis),
+        granularity=granularity,
+    )
+
+
+def _left(nodes: tuple[str, ...], placed: set[str], kind: str) -> tuple[str, ...]:
+    return tuple(node_name(n) for n in nodes if node_kind(n) == kind and n not in placed)
