@@ -41,6 +41,7 @@ from strangler_proxy.errors import (
     http_error_for,
 )
 from strangler_proxy.http_types import Request, Response, error_response, without_headers
+from strangler_proxy.isolation import IsolatedBackend, Isolation
 from strangler_proxy.reload import LiveRoutes
 from strangler_proxy.request_target import parse_request_target
 from strangler_proxy.route_table import RouteTable, Settings
@@ -268,7 +269,9 @@ def real_backends(settings: Settings) -> Backends:
         timeout=settings.monolith_timeout,
         trusted_proxies=settings.trusted_proxies,
     )
-    service = AuthGate(NamekoBackend(client, trusted_proxies=settings.trusted_proxies), monolith)
+    nameko = NamekoBackend(client, trusted_proxies=settings.trusted_proxies)
+    isolated = IsolatedBackend(nameko, Isolation(settings.isolation))
+    service = AuthGate(isolated, monolith)
     return Backends(monolith, service, monolith.reachable, client.reachable)
 
 

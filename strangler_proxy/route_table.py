@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from strangler.broker import DEFAULT_AMQP_URI
 from strangler_proxy.error_shape import DEFAULT_ERROR_SHAPE, ErrorShape
+from strangler_proxy.isolation_settings import IsolationSettings
 
 Mode = Literal["monolith", "shadow", "canary", "service"]
 MODES: tuple[Mode, ...] = ("monolith", "shadow", "canary", "service")
@@ -135,6 +136,7 @@ class Settings:
     trusted_proxies: tuple[Network, ...] = ()
     backend_headers: bool = True
     error_shape: ErrorShape = DEFAULT_ERROR_SHAPE
+    isolation: IsolationSettings = field(default_factory=IsolationSettings)
 
 
 @dataclass(frozen=True)

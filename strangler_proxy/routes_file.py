@@ -26,6 +26,12 @@ from strangler.redaction import hide_password
 from strangler.tomlfiles import kind, syntax_problem, unknown_key_reason
 from strangler_proxy.error_shape import DEFAULT_ERROR_SHAPE, ErrorShape, template_problem
 from strangler_proxy.errors import RoutesFileError
+from strangler_proxy.isolation_settings import (
+    DEFAULT_BREAKER_FAILURES,
+    DEFAULT_BREAKER_OPEN_SECONDS,
+    DEFAULT_MAX_IN_FLIGHT,
+    IsolationSettings,
+)
 from strangler_proxy.last_good import LastGoodCopy
 from strangler_proxy.route_table import (
     DEFAULT_AMQP_URI,
@@ -253,6 +259,13 @@ class _Validator:
             trusted_proxies=self._networks(data, "trusted_proxies"),
             backend_headers=self._boolean(data, "backend_headers", default=True),
             error_shape=self._error_shape(data),
+            isolation=IsolationSettings(
+                max_in_flight=self._count(data, "service_max_in_flight", DEFAULT_MAX_IN_FLIGHT),
+                breaker_failures=self._count(data, "breaker_failures", DEFAULT_BREAKER_FAILURES),
+                breaker_open_seconds=self._seconds(
+                    data, "breaker_open_seconds", DEFAULT_BREAKER_OPEN_SECONDS
+                ),
+            ),
         )
 
     def _error_shape(self, data: dict[str, Any]) -> ErrorShape:
@@ -289,6 +302,14 @@ class _Validator:
         value = data[key]
         if not isinstance(value, str):
             raise self._fail(f"{key!r} must be a string, got {kind(value)}", key, route)
+        return value
+
+    def _count(self, data: dict[str, Any], key: str, default: int) -> int:
+        if key not in data:
+            return default
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self._fail(f"{key!r} must be a whole number of at least 1, got {value!r}", key)
         return value
 
     def _seconds(self, data: dict[str, Any], key: str, default: float) -> float:

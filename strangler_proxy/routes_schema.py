@@ -6,6 +6,11 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from strangler_proxy.isolation_settings import (
+    DEFAULT_BREAKER_FAILURES,
+    DEFAULT_BREAKER_OPEN_SECONDS,
+    DEFAULT_MAX_IN_FLIGHT,
+)
 from strangler_proxy.route_table import (
     DEFAULT_AMQP_URI,
     DEFAULT_MONOLITH_TIMEOUT,
@@ -42,6 +47,27 @@ TOP_LEVEL: tuple[Key, ...] = (
         "the broker the services listen on, `amqp://` or `amqps://`; `--amqp-uri` overrides it",
     ),
     Key("rpc_timeout", "number", f"`{DEFAULT_RPC_TIMEOUT}`", "seconds to wait for a service (> 0)"),
+    Key(
+        "service_max_in_flight",
+        "integer",
+        f"`{DEFAULT_MAX_IN_FLIGHT}`",
+        "calls one service may have waiting at once, per proxy worker (>= 1); one more is"
+        " turned away at once, as never sent (a read falls back to the monolith), so a"
+        " stalled service never takes the threads other routes need",
+    ),
+    Key(
+        "breaker_failures",
+        "integer",
+        f"`{DEFAULT_BREAKER_FAILURES}`",
+        "calls in a row a service leaves unanswered (timeouts, unreachable) before its"
+        " circuit breaker opens: calls then fail at once, as never sent (>= 1)",
+    ),
+    Key(
+        "breaker_open_seconds",
+        "number",
+        f"`{DEFAULT_BREAKER_OPEN_SECONDS}`",
+        "how long an open breaker stays open before one probe call goes through (> 0)",
+    ),
     Key(
         "monolith_timeout",
         "number",

@@ -36,6 +36,7 @@ def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
         'monolith = "http://m"\namqp_uri = "amqp://b/"\nrpc_timeout = 1\nmonolith_timeout = 2\n'
         'trusted_proxies = ["10.0.0.0/8"]\nbackend_headers = false\n'
         'error_body = { message = "{message}" }\n'
+        "service_max_in_flight = 2\nbreaker_failures = 3\nbreaker_open_seconds = 1.5\n"
         '[[route]]\npath = "/a"\nmethods = ["GET"]\ntarget = "s.m"\nmode = "canary"\n'
         'percent = 5\nsticky = "ip"\narea = "shop"\nprotocol = "http"\n'
         'context = ["header:X-Tenant"]\n'
@@ -43,4 +44,8 @@ def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
     )
     used = set(re.findall(r"^(\w+) =", text, re.M)) | {"route"}
     assert used == {key.name for key in TOP_LEVEL} | {key.name for key in ROUTE}
-    assert len(parse_routes(text).routes) == 1
+    table = parse_routes(text)
+    assert len(table.routes) == 1
+    isolation = table.settings.isolation
+    assert (isolation.max_in_flight, isolation.breaker_failures) == (2, 3)
+    assert isolation.breaker_open_seconds == 1.5
