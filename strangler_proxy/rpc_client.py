@@ -213,14 +213,17 @@ class RpcClient:
         return _result_of(reply)
 
     def reachable(self) -> bool:
-        """Whether this thread can talk to the broker right now."""
-        try:
-            link = self._link("(health)")
-            link.connection.process_data_events(time_limit=0)
-        except (ServiceUnavailable, AMQPError):
-            self._drop_link()
-            return False
-        return True
+        """Whether this thread can talk to the broker right now: a connection the broker
+        dropped while it sat idle is replaced before the answer is no."""
+        for _attempt in range(2):
+            try:
+                link = self._link("(health)")
+                link.connection.process_data_events(time_limit=0)
+            except (ServiceUnavailable, AMQPError):
+                self._drop_link()
+                continue
+            return True
+        return False
 
     def close(self) -> None:
         """Close this thread's connection (others close with their threads' process)."""

@@ -125,3 +125,14 @@ def test_a_broker_that_is_down_makes_the_service_unavailable(tmp_path: Path) -> 
         client.call("proxy_echo", "echo", {}, call_id="r14")
     assert caught.value.reason == "broker down"
     assert client.reachable() is False
+
+
+def test_health_reconnects_before_it_says_the_broker_is_down(
+    echo_service: str, client: RpcClient
+) -> None:
+    """The broker dropped the idle connection; it is still up, so health must say so."""
+    require_command("rabbitmqctl", "it closes the client's connection from the broker side")
+    assert client.reachable() is True
+    close_connection_from_broker(client.connection_name())
+    time.sleep(0.2)
+    assert client.reachable() is True
