@@ -22,6 +22,11 @@ from strangler.errors import UsageError
 @click.option(
     "--blueprint", "blueprints", multiple=True, help="Extract every route of this blueprint."
 )
+@click.option(
+    "--app",
+    help="The app whose routes to take, as `strangler analyze` names it (when several"
+    " apps register the chosen blueprint).",
+)
 @click.option("--route", "rules", multiple=True, help="Extract this rule, as Flask writes it.")
 @click.option(
     "--plan",
@@ -59,6 +64,7 @@ def extract(
     service: str | None,
     blueprints: tuple[str, ...],
     rules: tuple[str, ...],
+    app: str | None,
     plan: Path | None,
     area: str | None,
     into: Path,
@@ -86,6 +92,7 @@ def extract(
             into=into,
             blueprints=blueprints,
             rules=rules,
+            app=app,
             plan=plan,
             area=area,
             db_config_keys=db_config_keys,

@@ -41,9 +41,11 @@ def select_routes(
     blueprints: Iterable[str] = (),
     rules: Iterable[str] = (),
     endpoints: Iterable[str] = (),
+    app: str | None = None,
 ) -> Selection:
     """The routes named by `blueprints`, `rules` and `endpoints` (a plan's area names its
-    routes by endpoint); SelectionError when a name matches none."""
+    routes by endpoint), of `app` when given (a blueprint two apps register);
+    SelectionError when a name matches none."""
     wanted_blueprints, wanted_rules = tuple(blueprints), tuple(rules)
     wanted_endpoints = tuple(endpoints)
     if not wanted_blueprints and not wanted_rules and not wanted_endpoints:
@@ -51,6 +53,9 @@ def select_routes(
             "choose what to extract", hint="give --blueprint NAME or --route RULE (repeatable)"
         )
     routes = [r for r in analysis.routes if r.kind != "static" and r.app is not None]
+    if app is not None:
+        _check_names((app,), sorted({a.name for a in analysis.apps}), "app")
+        routes = [r for r in routes if r.app == app]
     _check_names(
         wanted_blueprints, sorted({r.blueprint for r in routes if r.blueprint}), "blueprint"
     )
@@ -63,8 +68,8 @@ def select_routes(
         or r.rule in wanted_rules
         or r.endpoint in wanted_endpoints
     )
-    app = _one_app(analysis, chosen)
-    of_app = [r for r in routes if r.app == app.name]
+    chosen_app = _one_app(analysis, chosen)
+    of_app = [r for r in routes if r.app == chosen_app.name]
     dropped = tuple(r for r in of_app if r not in chosen)
     every_app_hooks = {
         h.applies_to.removeprefix(_EVERY_APP)
@@ -75,14 +80,14 @@ def select_routes(
     kept = {r.blueprint for r in chosen if r.blueprint} | every_app_hooks
     chosen_handlers = {key for r in chosen for key in r.handlers}
     return Selection(
-        app=app,
+        app=chosen_app,
         routes=chosen,
         kept_blueprints=frozenset(kept),
         dropped_blueprints=frozenset(all_blueprints - kept),
         dropped_views=frozenset(k for r in dropped for k in r.handlers) - chosen_handlers,
         dropped_routes=dropped,
         hook_modules=frozenset(
-            h.handler[0] for h in analysis.hooks if _runs_for(h.applies_to, app.name, kept)
+            h.handler[0] for h in analysis.hooks if _runs_for(h.applies_to, chosen_app.name, kept)
         ),
     )
 
@@ -109,6 +114,6 @@ def _one_app(analysis: Analysis, chosen: tuple[Route, ...]) -> App:
     if len(names) != 1:
         raise SelectionError(
             f"the chosen routes belong to {len(names)} apps ({', '.join(names)})",
-            hint="extract the routes of one app at a time",
+            hint="choose one with --app (as `strangler analyze` names it), or other routes",
         )
     return next(a for a in analysis.apps if a.name == names[0])

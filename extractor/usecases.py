@@ -31,6 +31,7 @@ class ExtractRequest:
     into: Path
     blueprints: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
+    app: str | None = None  # the app whose routes to take, when several register them
     plan: Path | None = None  # a `strangler plan` JSON file: extract the routes of `area`
     area: str | None = None
     db_config_keys: tuple[str, ...] = ()
@@ -70,7 +71,11 @@ def extract_service(request: ExtractRequest) -> ExtractResult:
         else ()
     )
     selection = select_routes(
-        analysis, blueprints=request.blueprints, rules=request.rules, endpoints=endpoints
+        analysis,
+        blueprints=request.blueprints,
+        rules=request.rules,
+        endpoints=endpoints,
+        app=request.app,
     )
     spec = files.ServiceSpec(
         name=request.service,

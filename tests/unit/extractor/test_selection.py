@@ -67,3 +67,7 @@ def test_routes_of_two_apps_are_refused() -> None:
     with pytest.raises(SelectionError, match="belong to 2 apps"):
         select_routes(analysis, rules=["/search", "/dashboard"])
     assert len(select_routes(analysis, rules=["/search"]).routes) == 1
+    one = select_routes(analysis, blueprints=["shared"], app="public:app")
+    assert (one.app.name, [r.rule for r in one.routes]) == ("public:app", ["/about"])
+    with pytest.raises(SelectionError, match=r"no app 'public:ap' .*did you mean 'public:app'"):
+        select_routes(analysis, blueprints=["shared"], app="public:ap")
