@@ -100,8 +100,10 @@ def extract(
             monolith_url=monolith_url,
             dry_run=dry_run,
             force=force,
-        )
+        ),
+        on_step=lambda step: click.echo(f"==> {step}", err=True),
     )
+
     _report(result, dry_run=dry_run)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,8 +51,11 @@ class ExtractResult:
     dropped_functions: tuple[str, ...] = field(default_factory=tuple)
 
 
-def extract_service(request: ExtractRequest) -> ExtractResult:
-    """Generate (or, on a dry run, plan) the service package for `request`."""
+def extract_service(
+    request: ExtractRequest, on_step: Callable[[str], None] = lambda step: None
+) -> ExtractResult:
+    """Generate (or, on a dry run, plan) the service package for `request`; `on_step` hears
+    each stage as it starts (the command prints them: a large app takes a while)."""
     if not request.service.isidentifier():
         raise UsageError(
             f"--service {request.service!r} is not a Python identifier",
@@ -64,6 +67,7 @@ def extract_service(request: ExtractRequest) -> ExtractResult:
         )
     directory = request.into / request.service
     check_writable(directory, force=request.force)
+    on_step(f"analyzing {request.source}")
     analysis = analyze_project(request.source, AnalyzeOptions(show_progress=False))
     endpoints = (
         area_routes(request.plan, request.area or request.service, analysis_hash(analysis))
@@ -85,7 +89,9 @@ def extract_service(request: ExtractRequest) -> ExtractResult:
     )
     accesses = (analysis.route_access, analysis.route_hook_access)
     tables = with_related_tables(files.service_tables(selection, accesses), analysis.tables)
+    on_step(f"copying the code {len(selection.routes)} routes need (LibCST)")
     moved = transplant(analysis, selection, spec.import_prefix, tables)
+    on_step(f"reading the copy back ({len(moved.modules)} modules)")
     moved.notes.extend(route_differences(selection.routes, _routes_of_copy(moved, spec, selection)))
     streaming = _streaming_routes(analysis, selection)
     moved.notes.extend(

@@ -77,6 +77,7 @@ def test_the_service_app_serves_exactly_the_chosen_blueprints_routes(
     )
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output and "4 routes" in result.output
+    assert "==> analyzing" in result.stderr and "==> reading the copy back" in result.stderr
     assert tree_state(MONOLITH) == before
 
     wanted = [r for r in monolith_rules if str(r[1]).startswith("reviews.") or r[1] == "static"]
