@@ -4,7 +4,9 @@ Used by `strangler demo` and by the end-to-end tests, so both exercise the same
 real stack: gunicorn-served monolith, `nameko run` catalog service on RabbitMQ,
 gunicorn-served proxy in front, all on free ports, all stopped by the group.
 Packages made by `strangler extract` can join it: each runs as its own service and
-its routes go to it (service mode).
+its routes go to it (service mode). With `relay`, the change relay (`strangler sync run`)
+runs beside them, publishing what capture (installed beforehand) records in the
+monolith's database.
 """
 
 from __future__ import annotations
@@ -15,12 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from strangler.errors import StranglerError
-from strangler.processes import ProcessGroup, free_port, http_ok, rpc_consumer_ready
+from strangler.processes import (
+    ManagedProcess,
+    ProcessGroup,
+    free_port,
+    http_ok,
+    rpc_consumer_ready,
+)
 from strangler_demo.routes import service_mode_routes
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CATALOG_ROUTES_TEMPLATE = REPOSITORY / "extracted_services" / "catalog" / "routes.toml"
 START_TIMEOUT = 60.0
+RELAY_POLL_SECONDS = 0.05  # the demo shows an edit arriving: look at the change table often
+RELAY_READY_LINE = "relay: publishing changes"
 
 
 def strangler_argv(*args: str) -> list[str]:
@@ -71,9 +81,10 @@ def start_stack(
     amqp_uri: str,
     workdir: Path,
     extracted: tuple[ExtractedService, ...] = (),
+    relay: bool = False,
 ) -> RunningStack:
-    """Start monolith, catalog service, the `extracted` services and the proxy; return once
-    all answer."""
+    """Start monolith, catalog service, the `extracted` services, the relay (with `relay`)
+    and the proxy; return once all answer."""
     if rpc_consumer_ready(amqp_uri, "catalog")():
         raise StackConflict(
             f"a catalog service is already consuming queue rpc-catalog on {amqp_uri};"
@@ -125,6 +136,8 @@ def start_stack(
         )
         for service in extracted
     ]
+    if relay:
+        start_relay(group, databases.monolith_url, amqp_uri)
     monolith.wait_ready(http_ok(f"{monolith_url}/healthz"), START_TIMEOUT)
     catalog.wait_ready(rpc_consumer_ready(amqp_uri, "catalog"), START_TIMEOUT)
     for service, process in zip(extracted, services, strict=True):
@@ -164,3 +177,30 @@ def start_stack(
         routes_path=routes_path,
         amqp_uri=amqp_uri,
     )
+
+
+def start_relay(
+    group: ProcessGroup,
+    monolith_url: str,
+    amqp_uri: str,
+    *,
+    poll_seconds: float = RELAY_POLL_SECONDS,
+) -> ManagedProcess:
+    """`strangler sync run` on the monolith's database, once it relays (capture installed)."""
+    process = group.start(
+        "relay",
+        strangler_argv(
+            "sync",
+            "run",
+            "--database-url",
+            monolith_url,
+            "--amqp-uri",
+            amqp_uri,
+            "--poll-interval",
+            str(poll_seconds),
+        ),
+    )
+    process.wait_ready(
+        lambda: process.log_path is None or RELAY_READY_LINE in process.log_tail(), START_TIMEOUT
+    )
+    return process

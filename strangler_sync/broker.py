@@ -7,11 +7,14 @@ while publishing is `BrokerLost` (the relay reconnects), a message no queue take
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
-from pika.exceptions import AMQPError, NackError, UnroutableError
+from pika.exceptions import AMQPError, ChannelClosedByBroker, NackError, UnroutableError
 
 from strangler.changes import CHANGES_EXCHANGE, dead_letter_queue, sync_queue, sync_queue_arguments
 from strangler.redaction import hide_password
@@ -66,6 +69,66 @@ def declare_service_queues(amqp_uri: str, service: str, tables: Sequence[str]) -
             connection.close()
 
 
+def delete_service_queues(amqp_uri: str, service: str) -> None:
+    """Delete `service`'s queue and dead-letter queue, with whatever they hold."""
+    connection = connect(amqp_uri)
+    try:
+        channel = connection.channel()
+        channel.queue_delete(sync_queue(service))  # a missing queue is not an error
+        channel.queue_delete(dead_letter_queue(service))
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+@dataclass(frozen=True)
+class QueueBacklog:
+    """What a service's queues hold; `declared` False: `sync install` never ran for it."""
+
+    declared: bool
+    waiting: int = 0  # ready messages, not yet handed to an applier
+    consumers: int = 0
+    dead: int = 0
+    oldest_published: datetime | None = None  # the first waiting message's publish time
+
+
+def queue_backlog(amqp_uri: str, service: str) -> QueueBacklog:
+    """Count `service`'s waiting and dead messages; peek at the first waiting one's age.
+
+    The peek takes the message and gives it straight back (requeue): it keeps its place,
+    and an applier that then gets it marked as redelivered skips nothing it should apply.
+    """
+    connection = connect(amqp_uri)
+    try:
+        channel = connection.channel()
+        try:
+            queue = channel.queue_declare(sync_queue(service), passive=True).method
+            dead = channel.queue_declare(dead_letter_queue(service), passive=True).method
+        except ChannelClosedByBroker:  # 404: not declared
+            return QueueBacklog(declared=False)
+        oldest = None
+        if queue.message_count:
+            method, properties, _ = channel.basic_get(sync_queue(service), auto_ack=False)
+            if method is not None:
+                channel.basic_nack(method.delivery_tag, requeue=True)
+                if properties.timestamp is not None:
+                    oldest = datetime.fromtimestamp(properties.timestamp, UTC)
+        return QueueBacklog(
+            declared=True,
+            waiting=queue.message_count,
+            consumers=queue.consumer_count,
+            dead=dead.message_count,
+            oldest_published=oldest,
+        )
+    except AMQPError as exc:
+        raise BrokerUnavailable(
+            f"RabbitMQ did not tell the queues of service {service!r}: {_reason(exc)}"
+        ) from None
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
 class ChangePublisher:
     """Publishes change messages, each confirmed by the broker before `publish` returns."""
 
@@ -85,6 +148,7 @@ class ChangePublisher:
             content_type=CONTENT_TYPE,
             delivery_mode=pika.DeliveryMode.Persistent,
             message_id=message_id,
+            timestamp=int(time.time()),  # `sync status` tells a waiting message's age by it
         )
         try:
             self._channel.basic_publish(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from strangler.errors import UsageError
-from strangler_sync.capture_sql import CHANGES_TABLE
+from strangler_sync.capture_sql import CAPTURE_TABLE, CHANGES_TABLE
 from strangler_sync.changes import StoredChange
 from strangler_sync.positions import CommitView
 
@@ -32,6 +33,10 @@ FROM {CHANGES_TABLE} c ORDER BY c.position LIMIT :limit"""
 _OLDEST_WRITER = """SELECT min(xact_start) FROM pg_stat_activity
 WHERE backend_xid IS NOT NULL AND datname = current_database() AND pid <> pg_backend_pid()"""
 _SEES_ALL_SESSIONS = "SELECT pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')"
+_UNPUBLISHED = sa.text(
+    f"""SELECT table_name, count(*) AS changes, min(created_at) AS oldest
+FROM {CHANGES_TABLE} GROUP BY table_name"""
+)
 _DELETE = sa.text(f"DELETE FROM {CHANGES_TABLE} WHERE position IN :positions").bindparams(
     sa.bindparam("positions", expanding=True)
 )
@@ -95,3 +100,30 @@ def _change(row: sa.Row[Any]) -> StoredChange:
 def _json(value: Any) -> Any:
     """PostgreSQL hands jsonb over parsed; SQLite as text."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+def unpublished_by_table(engine: Engine) -> dict[str, tuple[int, datetime]]:
+    """Per table, the changes still in the change table and when the oldest was captured."""
+    with engine.connect() as connection:
+        rows = connection.execute(_UNPUBLISHED).all()
+    return {row.table_name: (int(row.changes), _moment(row.oldest)) for row in rows}
+
+
+def captured_tables(engine: Engine) -> dict[str, tuple[str, ...]]:
+    """Per service with capture installed in this database, the tables captured for it."""
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table(CAPTURE_TABLE):
+            return {}
+        rows = connection.execute(
+            sa.text(f"SELECT service, table_name FROM {CAPTURE_TABLE} ORDER BY service, table_name")
+        ).all()
+    tables: dict[str, tuple[str, ...]] = {}
+    for row in rows:
+        tables[row.service] = (*tables.get(row.service, ()), row.table_name)
+    return tables
+
+
+def _moment(value: datetime | str) -> datetime:
+    """`created_at` as an aware time: PostgreSQL gives one, SQLite ISO 8601 text in UTC."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

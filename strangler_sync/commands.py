@@ -1,4 +1,4 @@
-"""`strangler sync ...`: install and remove capture, run the relay."""
+"""`strangler sync ...`: install and remove capture, run the relay, tell the backlog."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from strangler_sync.relay import (
     RelaySettings,
     run_relay,
 )
+from strangler_sync.status import read_status
 
 MONOLITH_DATABASE_ENV = "DATABASE_URL"
 MONOLITH_DEFAULT_DATABASE_URL = "sqlite:///var/monolith.sqlite3"
@@ -49,17 +50,20 @@ def sync() -> None:
     """
 
 
-@sync.command("install")
-@click.argument("service")
-@database_url_option
-@amqp_uri_option
-@click.option(
+services_dir_option = click.option(
     "--services-dir",
     "services_dirs",
     multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Also look for service packages (folders with a service.toml) in DIR. Repeatable.",
 )
+
+
+@sync.command("install")
+@click.argument("service")
+@database_url_option
+@amqp_uri_option
+@services_dir_option
 def install(
     service: str, database_url: str, amqp_uri: str | None, services_dirs: tuple[Path, ...]
 ) -> None:
@@ -148,6 +152,28 @@ def run(
         f"relay stopped: {totals.changes} changes published in {totals.messages} messages",
         err=True,
     )
+
+
+@sync.command("status")
+@database_url_option
+@amqp_uri_option
+@services_dir_option
+def status(database_url: str, amqp_uri: str | None, services_dirs: tuple[Path, ...]) -> None:
+    """What each service has not applied yet: per table, changes the relay has not
+    published; per service, messages waiting in its queue and dead-lettered ones; with
+    the age of the oldest. Changes nothing: the first waiting message is looked at and
+    put back.
+    """
+    engine = open_engine(database_url, role="monolith database", must_exist=True, connect=True)
+    sync_services = [
+        package.name for package in find_services(services_dirs).packages if package.manifest.sync
+    ]
+    try:
+        check_installed(engine)
+        report = read_status(engine, amqp_uri or amqp_uri_from_env(), sync_services)
+    finally:
+        engine.dispose()
+    click.echo("\n".join(report.lines()))
 
 
 @contextmanager
