@@ -52,9 +52,7 @@ def list_services(services_dirs: tuple[Path, ...]) -> None:
     click.echo(render_services(find_services(services_dirs), os.environ, Path.cwd()))
 
 
-@service.command("backfill")
-@click.argument("name")
-@click.option(
+from_url_option = click.option(
     "--from-url",
     "source_url",
     envvar=MONOLITH_DATABASE_ENV,
@@ -62,12 +60,18 @@ def list_services(services_dirs: tuple[Path, ...]) -> None:
     show_default=True,
     help=f"The monolith's database URL (env {MONOLITH_DATABASE_ENV}).",
 )
-@click.option(
+to_url_option = click.option(
     "--to-url",
     "target_url",
     default=None,
     help="The service's database URL (default: the service's env var, else its manifest default).",
 )
+
+
+@service.command("backfill")
+@click.argument("name")
+@from_url_option
+@to_url_option
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
@@ -150,20 +154,8 @@ def run(
 
 @click.command("reconcile")
 @click.argument("name")
-@click.option(
-    "--from-url",
-    "source_url",
-    envvar=MONOLITH_DATABASE_ENV,
-    default=MONOLITH_DEFAULT_DATABASE_URL,
-    show_default=True,
-    help=f"The monolith's database URL (env {MONOLITH_DATABASE_ENV}).",
-)
-@click.option(
-    "--to-url",
-    "target_url",
-    default=None,
-    help="The service's database URL (default: the service's env var, else its manifest default).",
-)
+@from_url_option
+@to_url_option
 @click.option(
     "--table",
     "tables",
