@@ -197,6 +197,8 @@ class ProxyApp:
         shape = active.table.settings.error_shape
         decision = decide(active.matcher, request, self._draw())
         rule = decision.route.path if decision.route else None
+        if decision.route is not None and decision.route.timeout is not None:
+            request = replace(request, timeout=decision.route.timeout)
         if decision.backend == "service" and rule is not None:
             routed = replace(request, match=decision.match)
             try:

@@ -102,6 +102,7 @@ class Request:
     request_id: str = ""
     match: RouteMatch | None = None
     user_id: str | None = None
+    timeout: float | None = None  # the matched route's own, set by the app
     nonce: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
 
     @property

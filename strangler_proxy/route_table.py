@@ -98,6 +98,7 @@ class Route:
     auth: AuthCheck | None = None
     line: int | None = None
     area: str | None = None
+    timeout: float | None = None  # seconds; None: the top-level rpc_timeout/monolith_timeout
 
     @property
     def target(self) -> str:
@@ -122,6 +123,7 @@ class Route:
             "context": [str(value) for value in self.context],
             "auth": str(self.auth) if self.auth else None,
             "auth_user": str(self.auth.user) if self.auth and self.auth.user else None,
+            "timeout": self.timeout,
         }
 
 

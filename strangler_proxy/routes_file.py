@@ -348,7 +348,18 @@ class _Validator:
             auth=self._auth(raw, index),
             line=self._lines.route(index),
             area=self._area(raw, index, mode),
+            timeout=self._route_timeout(raw, index),
         )
+
+    def _route_timeout(self, raw: dict[str, Any], index: int) -> float | None:
+        if "timeout" not in raw:
+            return None
+        value = raw["timeout"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise self._fail(
+                f"'timeout' must be a positive number of seconds, got {value!r}", "timeout", index
+            )
+        return float(value)
 
     def _area(self, raw: dict[str, Any], index: int, mode: Mode) -> str | None:
         if "area" not in raw:

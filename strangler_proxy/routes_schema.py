@@ -186,6 +186,13 @@ ROUTE: tuple[Key, ...] = (
         " answer names the user, passed as `nameko.user_id`; an answer naming none counts as"
         " a refusal (with `auth` only)",
     ),
+    Key(
+        "timeout",
+        "number",
+        "`rpc_timeout` / `monolith_timeout`",
+        "seconds this route's backend may take (> 0): a service's whole answer; the"
+        " monolith's first byte and each wait between chunks (a stream is never cut)",
+    ),
 )
 
 

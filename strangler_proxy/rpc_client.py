@@ -174,11 +174,14 @@ class RpcClient:
         *,
         call_id: str,
         context: Mapping[str, str] | None = None,
+        timeout: float | None = None,
     ) -> Any:
         """Call the remote method; raises ServiceUnavailable, ServiceTimeout or RemoteError.
 
-        `call_id` starts the call chain; `context` is sent as nameko context data.
+        `call_id` starts the call chain; `context` is sent as nameko context data;
+        `timeout` (a route's own) replaces the client's for this call.
         """
+        seconds = self.timeout if timeout is None else timeout
         link = self._ready_link(service)
         headers: dict[str, Any] = {
             f"{HEADER_PREFIX}.{key}": value for key, value in (context or {}).items()
@@ -190,10 +193,10 @@ class RpcClient:
             reply_to=link.reply_to,
             correlation_id=str(uuid.uuid4()),
             headers=headers,
-            expiration=str(int(self.timeout * 1000)),
+            expiration=str(int(seconds * 1000)),
         )
         body = json.dumps({"args": [], "kwargs": kwargs}).encode()
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + seconds
         try:
             link.publish(f"{service}.{method}", body, properties)
         except UnroutableError as exc:
@@ -209,7 +212,7 @@ class RpcClient:
             self._drop_link()
             raise ServiceTimeout(service, f"lost the broker while waiting ({exc!r})") from exc
         if reply is None:
-            raise ServiceTimeout(service, f"no reply within {self.timeout:g}s")
+            raise ServiceTimeout(service, f"no reply within {seconds:g}s")
         return _result_of(reply)
 
     def reachable(self) -> bool:

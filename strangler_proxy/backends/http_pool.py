@@ -60,12 +60,23 @@ class HttpPool:
         self._lock = threading.Lock()
 
     def send(
-        self, method: str, target: str, headers: Headers, body: bytes, *, stream: bool = False
+        self,
+        method: str,
+        target: str,
+        headers: Headers,
+        body: bytes,
+        *,
+        stream: bool = False,
+        timeout: float | None = None,
     ) -> Response:
         """Send one request (`target` is put after the origin's prefix) and read the answer:
         whole, or with `stream` as it arrives (`Response.stream`; the read timeout then
-        bounds the wait for each chunk, never the whole answer)."""
+        bounds the wait for each chunk, never the whole answer); `timeout`, a route's own
+        read timeout, replaces the pool's for this exchange."""
+        read_timeout = self._read_timeout if timeout is None else timeout
         connection = self._connection()
+        assert connection.sock is not None
+        connection.sock.settimeout(read_timeout)
         try:
             connection.putrequest(
                 method, self.origin.prefix + target, skip_host=True, skip_accept_encoding=True
@@ -84,7 +95,7 @@ class HttpPool:
             data = answer.read()
         except TimeoutError as exc:
             connection.close()
-            raise MonolithTimeout(f"no answer within {self._read_timeout:g}s") from exc
+            raise MonolithTimeout(f"no answer within {read_timeout:g}s") from exc
         except (http.client.HTTPException, OSError) as exc:
             connection.close()
             raise MonolithBadResponse(repr(exc)) from exc

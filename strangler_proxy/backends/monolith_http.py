@@ -41,7 +41,12 @@ class MonolithBackend:
         """The monolith's answer; with `stream`, its body as it arrives (`Response.stream`)."""
         headers = forwarded_headers(request, self._trusted)
         upstream = self._pool.send(
-            request.method, request.target, headers, request.body, stream=stream
+            request.method,
+            request.target,
+            headers,
+            request.body,
+            stream=stream,
+            timeout=request.timeout,
         )
         return replace(upstream, headers=end_to_end_headers(upstream.headers))
 

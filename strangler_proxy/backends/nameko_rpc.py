@@ -35,6 +35,7 @@ class RpcCaller(Protocol):
         *,
         call_id: str,
         context: Mapping[str, str] | None = None,
+        timeout: float | None = None,
     ) -> Any: ...
 
 
@@ -74,4 +75,5 @@ class NamekoBackend:
             kwargs,
             call_id=request.request_id,
             context=context_data(request),
+            timeout=request.timeout,
         )

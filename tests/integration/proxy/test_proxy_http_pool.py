@@ -11,7 +11,7 @@ from recording_server import Recorder, Reply, recording_server
 
 from strangler.processes import free_port
 from strangler_proxy.backends.http_pool import HttpPool, Origin
-from strangler_proxy.errors import MonolithBadResponse, MonolithUnavailable
+from strangler_proxy.errors import MonolithBadResponse, MonolithTimeout, MonolithUnavailable
 
 
 @pytest.fixture
@@ -75,3 +75,14 @@ def test_streamed_answers_leave_their_connection_ready_for_the_next_request(
         assert answer.body == b"" and answer.stream is not None
         assert b"".join(answer.stream) == b"hello"
     assert len({received.peer_port for received in recorder.received}) == 1
+
+
+def test_a_routes_own_timeout_replaces_the_pools_for_one_exchange(
+    server: tuple[HttpPool, Recorder],
+) -> None:
+    pool, recorder = server
+    recorder.reply = lambda received: Reply(delay=0.6)
+    with pytest.raises(MonolithTimeout, match=r"within 0\.2s"):
+        pool.send("GET", "/slow", (("Host", "h"),), b"", timeout=0.2)
+    answer = pool.send("GET", "/slow", (("Host", "h"),), b"")  # the pool's 2 s
+    assert answer.status == 200

@@ -44,6 +44,7 @@ class MemoryRpc:
         self.outcome = outcome
         self.calls: list[tuple[str, str, dict[str, Any], str]] = []
         self.contexts: list[dict[str, str]] = []
+        self.timeouts: list[float | None] = []
 
     def call(
         self,
@@ -53,9 +54,11 @@ class MemoryRpc:
         *,
         call_id: str,
         context: Mapping[str, str] | None = None,
+        timeout: float | None = None,
     ) -> Any:
         self.calls.append((service, method, kwargs, call_id))
         self.contexts.append(dict(context or {}))
+        self.timeouts.append(timeout)
         if isinstance(self.outcome, Exception):
             raise self.outcome
         return self.outcome

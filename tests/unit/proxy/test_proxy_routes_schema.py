@@ -40,7 +40,7 @@ def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
         '[[route]]\npath = "/a"\nmethods = ["GET"]\ntarget = "s.m"\nmode = "canary"\n'
         'percent = 5\nsticky = "ip"\narea = "shop"\nprotocol = "http"\n'
         'context = ["header:X-Tenant"]\n'
-        'auth = "monolith:/auth"\nauth_user = "header:X-User-Id"\n'
+        'auth = "monolith:/auth"\nauth_user = "header:X-User-Id"\ntimeout = 0.5\n'
     )
     used = set(re.findall(r"^(\w+) =", text, re.M)) | {"route"}
     assert used == {key.name for key in TOP_LEVEL} | {key.name for key in ROUTE}
@@ -49,3 +49,4 @@ def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
     isolation = table.settings.isolation
     assert (isolation.max_in_flight, isolation.breaker_failures) == (2, 3)
     assert isolation.breaker_open_seconds == 1.5
+    assert table.routes[0].timeout == 0.5
