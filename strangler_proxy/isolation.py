@@ -1,9 +1,11 @@
 """No backend starves another: a cap on concurrent calls and a circuit breaker per service.
 
 A stalled service used to hold every worker thread for its whole timeout, so routes to
-the monolith stopped answering too. Each service now gets at most `max_in_flight`
-calls at once per worker process; one more is turned away at once as never sent
-(`ServiceUnavailable(..., "busy")`, so a read falls back to the monolith). After
+the monolith stopped answering too. Each service may have `max_in_flight` calls at once
+per worker process; while it has that many and the oldest has waited STALLED_SECONDS,
+one more is turned away at once as never sent (`ServiceUnavailable(..., "busy")`, so a
+read falls back to the monolith). A service that answers quickly is never turned away,
+however many clients call it at once. After
 `failures` calls in a row that got no answer (timeouts, unreachable), its breaker opens
 for `open_seconds`: calls fail at once the same way, never waiting on it; then one probe
 goes through (half-open) and its outcome closes or reopens the breaker. A service's own
@@ -24,10 +26,12 @@ from strangler_proxy.errors import ServiceTimeout, ServiceUnavailable
 from strangler_proxy.http_types import Request, Response
 from strangler_proxy.isolation_settings import IsolationSettings
 
+STALLED_SECONDS = 0.5  # a call waiting this long means the service is not keeping up
+
 
 @dataclass
 class _Service:
-    in_flight: int = 0
+    started: list[float] = field(default_factory=list)  # when each call in flight began
     failures: int = 0  # in a row
     open_until: float | None = None  # the breaker is open until then
     probing: bool = False  # a half-open probe is out
@@ -42,24 +46,28 @@ class Isolation:
     _services: dict[str, _Service] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def admit(self, service: str) -> None:
-        """Raise ServiceUnavailable (never sent) when the service is busy or its breaker open."""
+    def admit(self, service: str) -> float:
+        """When the call starts (give it back to `done`); ServiceUnavailable (never sent)
+        when the service is stalled with its calls or its breaker is open."""
         with self._lock:
+            now = self.clock()
             state = self._services.setdefault(service, _Service())
             if state.open_until is not None:
-                if self.clock() < state.open_until or state.probing:
+                if now < state.open_until or state.probing:
                     raise ServiceUnavailable(service, "circuit open")
                 state.probing = True  # half-open: this call is the probe
-            if state.in_flight >= self.settings.max_in_flight:
+            full = len(state.started) >= self.settings.max_in_flight
+            if full and now - min(state.started) >= STALLED_SECONDS:
                 state.probing = False
                 raise ServiceUnavailable(service, "busy")
-            state.in_flight += 1
+            state.started.append(now)
+            return now
 
-    def done(self, service: str, *, answered: bool) -> None:
+    def done(self, service: str, started: float, *, answered: bool) -> None:
         """After an admitted call: `answered` is False when no answer came (timeout, down)."""
         with self._lock:
             state = self._services[service]
-            state.in_flight -= 1
+            state.started.remove(started)
             state.probing = False
             if answered:
                 state.failures, state.open_until = 0, None
@@ -91,7 +99,7 @@ class IsolatedBackend:
     def handle(self, request: Request) -> Response:
         assert request.match is not None  # the app sends only matched requests here
         service = request.match.service
-        self.isolation.admit(service)
+        started = self.isolation.admit(service)
         answered = False
         try:
             response = self._inner.handle(request)
@@ -103,4 +111,4 @@ class IsolatedBackend:
             answered = True  # the service answered, with an error of its own
             raise
         finally:
-            self.isolation.done(service, answered=answered)
+            self.isolation.done(service, started, answered=answered)

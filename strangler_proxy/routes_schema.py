@@ -51,9 +51,10 @@ TOP_LEVEL: tuple[Key, ...] = (
         "service_max_in_flight",
         "integer",
         f"`{DEFAULT_MAX_IN_FLIGHT}`",
-        "calls one service may have waiting at once, per proxy worker (>= 1); one more is"
-        " turned away at once, as never sent (a read falls back to the monolith), so a"
-        " stalled service never takes the threads other routes need",
+        "calls one service may have waiting at once, per proxy worker (>= 1); while it has"
+        " that many and the oldest has waited 0.5 s, one more is turned away at once, as"
+        " never sent (a read falls back to the monolith), so a stalled service never takes"
+        " the threads other routes need; a service that answers quickly is never turned away",
     ),
     Key(
         "breaker_failures",

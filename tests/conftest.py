@@ -98,9 +98,11 @@ def _cache_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
         os.environ["XDG_CACHE_HOME"] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def amqp_uri() -> Iterator[str]:
-    """An AMQP URI on a throw-away vhost (deleted with all its queues afterwards).
+    """An AMQP URI on a throw-away vhost per test module (deleted with all its queues
+    afterwards), so one module's queues and bindings (sync queues bound by table, say)
+    never take another module's messages.
 
     Without rabbitmqctl (not root, remote broker) the default vhost is used and
     each test deletes the queues it made.

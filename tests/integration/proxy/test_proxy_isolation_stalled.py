@@ -1,9 +1,9 @@
 """A stalled service cannot take the proxy down with it (real proxy, service and broker).
 
 The service is frozen with SIGSTOP: its calls are delivered but never answered. With a
-cap of two calls in flight for it, the proxy's other threads keep serving: a monolith
-route sent after six service calls is answered before any of those calls could have
-timed out (checked by the order of the answers, not by a clock). Once two calls in a
+cap of two calls in flight for it, once those two have waited, the proxy's other threads
+keep serving: a monolith route sent after four more service calls is answered before any
+of the stuck calls could have timed out (checked by the order of the answers). Once two calls in a
 row went unanswered, the breaker turns the next ones away at once, and a probe after it
 reopens the way when the service answers again.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from proxy_stack import start_monolith, start_proxy, start_service
 from waiting import wait_until
 
 from strangler.processes import ProcessGroup
+from strangler_proxy.isolation import STALLED_SECONDS
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -74,9 +76,12 @@ def test_a_stalled_service_leaves_the_other_routes_served_and_then_fails_fast(
             finished.append(f"{label} {answer.headers['X-Strangler-Backend']}")
 
     spare = [threading.Thread(target=fetch, args=(f"/api/spare/{n}", "spare")) for n in range(6)]
-    for thread in spare:
+    for thread in spare[:2]:
         thread.start()
-    assert wait_until(lambda: sum("busy" in f for f in finished) >= 1, timeout=10)
+    time.sleep(STALLED_SECONDS + 0.3)  # the two stuck calls are old enough to mean a stall
+    for thread in spare[2:]:
+        thread.start()
+    assert wait_until(lambda: sum("busy" in f for f in finished) == 4, timeout=10)
     fetch("/api/items/1", "monolith-route")
     for thread in spare:
         thread.join()

@@ -24,41 +24,45 @@ def isolation(clock: Clock, **settings: float) -> Isolation:
     return Isolation(IsolationSettings(**settings), clock)  # type: ignore[arg-type]  # ints too
 
 
-def test_one_call_more_than_the_cap_is_turned_away_as_never_sent() -> None:
-    guard = isolation(Clock(), max_in_flight=2)
+def test_a_service_stalled_at_its_cap_turns_the_next_call_away_as_never_sent() -> None:
+    clock = Clock()
+    guard = isolation(clock, max_in_flight=2)
+    first = guard.admit("orders")
     guard.admit("orders")
-    guard.admit("orders")
+    guard.admit("orders")  # at the cap, but its calls are fresh: a busy moment, not a stall
+    clock.now += 0.5  # the oldest call has now waited STALLED_SECONDS
     with pytest.raises(ServiceUnavailable, match="busy"):
         guard.admit("orders")
     guard.admit("catalog")  # another service has its own share
-    guard.done("orders", answered=True)
-    guard.admit("orders")  # a finished call frees its place
+    guard.done("orders", first, answered=True)
+    clock.now += 0.1
+    with pytest.raises(ServiceUnavailable, match="busy"):
+        guard.admit("orders")  # still two old calls in flight
+    for _ in range(2):
+        guard.done("orders", 100.0, answered=True)
+    guard.admit("orders")  # their places are free
 
 
 def test_the_breaker_opens_after_failures_in_a_row_then_lets_one_probe_through() -> None:
     clock = Clock()
     guard = isolation(clock, breaker_failures=3, breaker_open_seconds=10)
     for _ in range(2):
-        guard.admit("orders")
-        guard.done("orders", answered=False)
-    guard.admit("orders")
-    guard.done("orders", answered=True)  # a success resets the count
+        guard.done("orders", guard.admit("orders"), answered=False)
+    guard.done("orders", guard.admit("orders"), answered=True)  # a success resets the count
     for _ in range(3):
-        guard.admit("orders")
-        guard.done("orders", answered=False)
+        guard.done("orders", guard.admit("orders"), answered=False)
     assert guard.state("orders") == "open"
     with pytest.raises(ServiceUnavailable, match="circuit open"):
         guard.admit("orders")
     clock.now += 10
     assert guard.state("orders") == "half-open"
-    guard.admit("orders")  # the probe
+    probe = guard.admit("orders")  # the probe
     with pytest.raises(ServiceUnavailable, match="circuit open"):
         guard.admit("orders")  # only one probe at a time
-    guard.done("orders", answered=False)
+    guard.done("orders", probe, answered=False)
     assert guard.state("orders") == "open"  # the failed probe opens it again at once
     clock.now += 10
-    guard.admit("orders")
-    guard.done("orders", answered=True)
+    guard.done("orders", guard.admit("orders"), answered=True)
     assert guard.state("orders") == "closed"
 
 
