@@ -116,17 +116,17 @@ def _prepare(
     return databases
 
 
-def _install_capture(catalog: ServicePackage, monolith_url: str, amqp_uri: str) -> None:
-    """`strangler sync install catalog` on the fresh monolith, over an earlier demo's queues."""
+def _install_capture(package: ServicePackage, monolith_url: str, amqp_uri: str) -> None:
+    """`strangler sync install NAME` on the fresh monolith, over an earlier demo's queues."""
     from strangler_sync.broker import delete_service_queues
     from strangler_sync.install import install_service
 
-    _step(f"capturing the monolith's changes for {catalog.name} (strangler sync install)")
+    _step(f"capturing the monolith's changes for {package.name} (strangler sync install)")
     # an earlier demo's changes would be of another monolith database: they go first
-    delete_service_queues(amqp_uri, catalog.name)
+    delete_service_queues(amqp_uri, package.name)
     engine = open_engine(monolith_url, role="monolith database", must_exist=True)
     try:
-        report = install_service(engine, catalog, amqp_uri)
+        report = install_service(engine, package, amqp_uri)
     finally:
         engine.dispose()
     click.echo("\n".join(f"    {line}" for line in report.lines()))
@@ -142,8 +142,9 @@ def _show_sync(stack: RunningStack) -> None:
     click.echo("\n".join(f"    {line}" for line in edit_and_watch(stack.proxy_url).lines()))
 
 
-def _extract_reviews(workdir: Path, monolith_db_url: str) -> ExtractedService:
-    """`strangler extract` on the monolith's reviews blueprint, then its generic backfill."""
+def _extract_reviews(workdir: Path, monolith_db_url: str, amqp_uri: str) -> ExtractedService:
+    """`strangler extract` on the monolith's reviews blueprint, its generic backfill, and
+    change capture for it too (its package says `sync = true`)."""
     import legacy_monolith
     from extracted_services.backfill.run import backfill_service
     from extracted_services.discovery import find_services
@@ -174,6 +175,7 @@ def _extract_reviews(workdir: Path, monolith_db_url: str) -> ExtractedService:
     _step(f"backfilling {EXTRACTED_NAME}'s own database (generic copy: {tables})")
     database_url = f"sqlite:///{workdir / (EXTRACTED_NAME + '.sqlite3')}"
     click.echo(f"    {backfill_service(package, monolith_db_url, database_url).describe()}")
+    _install_capture(package, monolith_db_url, amqp_uri)
     return ExtractedService(EXTRACTED_NAME, services_dir, database_url)
 
 
@@ -245,7 +247,7 @@ def demo(
     amqp_uri = amqp_uri_from_env()
     workdir = workdir.resolve()
     databases = _prepare(workdir, products, users, orders, amqp_uri)
-    extracted = _extract_reviews(workdir, databases.monolith_url)
+    extracted = _extract_reviews(workdir, databases.monolith_url, amqp_uri)
     with sigterm_as_interrupt(), ProcessGroup(workdir / "logs") as group:
         _step(
             f"starting monolith (gunicorn), catalog and {extracted.name} services (nameko run),"
