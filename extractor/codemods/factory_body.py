@@ -3,10 +3,12 @@ app) once: the shared walk of the codemods that add statements where the app is 
 
 from __future__ import annotations
 
+import abc
+
 import libcst as cst
 
 
-class FactoryBodyTransformer(cst.CSTTransformer):
+class FactoryBodyTransformer(cst.CSTTransformer, abc.ABC):
     """Calls `rewrite` on the top-level function `function`'s statements (None: the
     module's); `rewrite` sets `inserted` when it changed them."""
 
@@ -16,8 +18,9 @@ class FactoryBodyTransformer(cst.CSTTransformer):
         self.inserted = False
         self._depth = 0
 
+    @abc.abstractmethod
     def rewrite(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
-        raise NotImplementedError
+        """The new statements; each codemod says what it adds."""
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth += 1

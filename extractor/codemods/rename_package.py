@@ -26,7 +26,7 @@ class RenamePackage(cst.CSTTransformer):
         return name is not None and name.split(".")[0] in self.packages
 
     def _moved(self, name: str) -> cst.Attribute | cst.Name:
-        return cst.parse_expression(f"{self.prefix}.{name}")  # type: ignore[return-value]
+        return _dotted(f"{self.prefix}.{name}")
 
     def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
         written = dotted(updated.module) if updated.module is not None else None
@@ -55,7 +55,7 @@ class RenamePackage(cst.CSTTransformer):
                 top = written.split(".")[0]
                 lines.append(
                     cst.ImportFrom(
-                        module=cst.parse_expression(self.prefix),  # type: ignore[arg-type]
+                        module=_dotted(self.prefix),
                         names=[cst.ImportAlias(name=cst.Name(top))],
                     )
                 )
@@ -84,6 +84,14 @@ class RenamePackage(cst.CSTTransformer):
         quote = literal.quote
         renamed = cst.SimpleString(f"{quote}{self.prefix}.{name}{quote}")
         return updated.with_changes(args=[first.with_changes(value=renamed), *updated.args[1:]])
+
+
+def _dotted(text: str) -> cst.Attribute | cst.Name:
+    """`a.b.c` as the node an import statement holds (module names are dotted names)."""
+    expression = cst.parse_expression(text)
+    if not isinstance(expression, cst.Attribute | cst.Name):
+        raise ValueError(f"not a dotted name: {text!r}")
+    return expression
 
 
 def rename_package(source: str, prefix: str, packages: Set[str]) -> str:
