@@ -1,7 +1,8 @@
 """`strangler demo`: the whole migration story on the embedded defaults.
 
-Seed the monolith, backfill the hand-written catalog service, extract the reviews area
-into a generated service package (`strangler extract`) and backfill it, start monolith +
+Seed the monolith, backfill the hand-written catalog service, plan the split
+(`strangler plan`), extract the planned reviews area into a generated service package
+(`strangler extract --plan`) and backfill it, start monolith +
 both services + the change relay + proxy as real processes, send a sample of traffic
 through the proxy, show where each request went, edit a product in the monolith and
 watch the catalog service answer the new price (`strangler sync`), prove parity for
@@ -33,8 +34,7 @@ from strangler_demo.stack import (
     start_stack,
 )
 
-EXTRACTED_NAME = "shop_reviews"  # the generated service: the monolith's `reviews` blueprint
-EXTRACTED_BLUEPRINT = "reviews"
+EXTRACTED_NAME = "shop_reviews"  # the generated service: the planned area owning `reviews`
 
 SAMPLE_TRAFFIC: tuple[tuple[str, str], ...] = (
     ("GET", "/api/catalog/categories"),
@@ -143,26 +143,33 @@ def _show_sync(stack: RunningStack) -> None:
 
 
 def _extract_reviews(workdir: Path, monolith_db_url: str, amqp_uri: str) -> ExtractedService:
-    """`strangler extract` on the monolith's reviews blueprint, its generic backfill, and
-    change capture for it too (its package says `sync = true`)."""
+    """`strangler plan` on the monolith, `strangler extract --plan` of the planned area that
+    owns the reviews, its generic backfill, and change capture for it too (its package says
+    `sync = true`)."""
     import legacy_monolith
     from extracted_services.backfill.run import backfill_service
     from extracted_services.discovery import find_services
     from extractor.usecases import ExtractRequest, extract_service
+    from strangler_demo.plan_step import plan_sample
 
     services_dir = workdir / "services"
     source = Path(legacy_monolith.__file__).parent
+    _step(f"planning the split of the monolith (strangler plan {source.name})")
+    planned = plan_sample(source, workdir)
+    click.echo("\n".join(f"    {line}" for line in planned.lines))
+    click.echo(f"    the whole plan: {planned.report_path} (and {planned.plan_path.name})")
     _step(
-        f"extracting the monolith's `{EXTRACTED_BLUEPRINT}` blueprint into a generated service"
-        f" package (strangler extract {source.name} --service {EXTRACTED_NAME}"
-        f" --blueprint {EXTRACTED_BLUEPRINT})"
+        f"extracting the planned `{planned.area}` area into a generated service package"
+        f" (strangler extract {source.name} --plan {planned.plan_path.name}"
+        f" --area {planned.area} --service {EXTRACTED_NAME})"
     )
     result = extract_service(
         ExtractRequest(
             source=source,
             service=EXTRACTED_NAME,
             into=services_dir,
-            blueprints=(EXTRACTED_BLUEPRINT,),
+            plan=planned.plan_path,
+            area=planned.area,
             database_url=monolith_db_url,
         )
     )
@@ -273,6 +280,6 @@ def demo(
         raise click.ClickException("parity check failed: see the report above")
     _step(
         "done: the catalog is served by its own Nameko service, kept in step with the"
-        " monolith by change capture, the reviews area by one strangler extract generated,"
-        " both with parity"
+        " monolith by change capture, the reviews area (planned by strangler plan) by a"
+        " package strangler extract generated, both with parity"
     )
