@@ -4,21 +4,28 @@ Each request goes to the monolith directly and to the proxy; an answer the
 proxy did not get from the service (X-Strangler-Backend other than `service`)
 proves nothing and counts as "not served by the service". A login request is sent to
 both sides and not compared: each side keeps its own session cookies for the requests
-after it (one jar per side), so logged-in behaviour is compared too.
+after it (one jar per side), so logged-in behaviour is compared too. An optional login
+whose credentials are not in the environment is skipped with its session, and reported.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from urllib.parse import urlencode
 
 import urllib3
 from urllib3.exceptions import HTTPError
 
 from strangler.errors import StranglerError, UsageError
-from strangler_proxy.compare_session import CookieJar, with_environment
+from strangler_proxy.compare_session import CookieJar, unset_variables, with_environment
 from strangler_proxy.parity import IgnoreRules, compare_answers, parse_body
-from strangler_proxy.parity_report import ParityReport, ReportBuilder, format_report
+from strangler_proxy.parity_report import (
+    ParityReport,
+    ReportBuilder,
+    SkippedSession,
+    format_report,
+)
 from strangler_proxy.requests_file import Logout, Planned, PlannedRequest
 
 __all__ = ["CompareTargetUnreachable", "format_report", "run_comparison"]
@@ -45,7 +52,10 @@ def _send(
     if cookie is not None:
         headers["Cookie"] = cookie
     body = None
-    if planned.has_body:
+    if planned.form is not None:
+        body = urlencode(with_environment(dict(planned.form), planned.line)).encode()
+        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    elif planned.has_body:
         body = json.dumps(with_environment(planned.body, planned.line)).encode()
         headers.setdefault("Content-Type", "application/json")
     try:
@@ -78,11 +88,20 @@ def run_comparison(
     builder = ReportBuilder(monolith_url, proxy_url)
     pool = urllib3.PoolManager(retries=False)
     jars = {"monolith": CookieJar(), "proxy": CookieJar()}
+    skipping: SkippedSession | None = None
     try:
         for planned in requests:
             if isinstance(planned, Logout):
                 for jar in jars.values():
                     jar.forget()
+                builder.end_skip(skipping)
+                skipping = None
+                continue
+            if skipping is not None:
+                skipping.requests += 1
+                continue
+            if planned.login and planned.optional and (unset := _unset(planned)):
+                skipping = SkippedSession(planned.line, tuple(dict.fromkeys(unset)))
                 continue
             direct = _send(pool, "monolith", monolith_url, planned, timeout, jars["monolith"])
             proxied = _send(pool, "proxy", proxy_url, planned, timeout, jars["proxy"])
@@ -104,7 +123,13 @@ def run_comparison(
             builder.compared(endpoint, planned.label, comparison)
     finally:
         pool.clear()
+    builder.end_skip(skipping)
     return builder.build()
+
+
+def _unset(planned: PlannedRequest) -> list[str]:
+    body = planned.body if planned.has_body else None
+    return unset_variables([dict(planned.headers), body, planned.form])
 
 
 def _log_in(

@@ -70,3 +70,15 @@ def with_environment(value: Any, line: int, environ: Mapping[str, str] | None = 
     if isinstance(value, dict):
         return {key: with_environment(item, line, source) for key, item in value.items()}
     return value
+
+
+def unset_variables(value: Any, environ: Mapping[str, str] | None = None) -> list[str]:
+    """The `${NAME}`s in `value`'s strings (deeply) that the environment does not set."""
+    source = os.environ if environ is None else environ
+    if isinstance(value, str):
+        return [name for name in _VARIABLE.findall(value) if name not in source]
+    if isinstance(value, list | tuple):
+        return [name for item in value for name in unset_variables(item, source)]
+    if isinstance(value, dict):
+        return unset_variables(list(value.values()), source)
+    return []

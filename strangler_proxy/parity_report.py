@@ -62,6 +62,21 @@ class EndpointReport:
         }
 
 
+@dataclass
+class SkippedSession:
+    """An optional login whose variables are unset, and the requests skipped with it."""
+
+    line: int
+    unset: tuple[str, ...]
+    requests: int = 0
+
+    def describe(self) -> str:
+        return (
+            f"skipped the login on line {self.line} and the {self.requests} request(s) after"
+            f" it: set {', '.join(self.unset)} to compare them"
+        )
+
+
 @dataclass(frozen=True)
 class ParityReport:
     """The whole comparison run."""
@@ -69,6 +84,7 @@ class ParityReport:
     monolith: str
     proxy: str
     endpoints: tuple[EndpointReport, ...]
+    skipped: tuple[SkippedSession, ...] = ()
 
     @property
     def compared(self) -> int:
@@ -91,6 +107,10 @@ class ParityReport:
                 "not_served_by_service": sum(e.not_served for e in self.endpoints),
             },
             "endpoints": [e.to_dict() for e in self.endpoints],
+            "skipped": [
+                {"line": k.line, "unset": list(k.unset), "requests": k.requests}
+                for k in self.skipped
+            ],
         }
 
 
@@ -112,6 +132,7 @@ class ReportBuilder:
         self._monolith = monolith
         self._proxy = proxy
         self._tallies: dict[str, _EndpointTally] = {}
+        self._skipped: list[SkippedSession] = []
 
     def _tally(self, endpoint: str) -> _EndpointTally:
         return self._tallies.setdefault(endpoint, _EndpointTally())
@@ -139,6 +160,11 @@ class ReportBuilder:
                     diff.path, known.requests + 1, known.example, known.monolith, known.service
                 )
 
+    def end_skip(self, skipping: SkippedSession | None) -> None:
+        """Record a skipped session once it ends (at a logout or the end of the file)."""
+        if skipping is not None:
+            self._skipped.append(skipping)
+
     def build(self) -> ParityReport:
         endpoints = tuple(
             EndpointReport(
@@ -153,7 +179,7 @@ class ReportBuilder:
             )
             for name, t in self._tallies.items()
         )
-        return ParityReport(self._monolith, self._proxy, endpoints)
+        return ParityReport(self._monolith, self._proxy, endpoints, tuple(self._skipped))
 
 
 def _short(value: Any) -> str:
@@ -189,6 +215,7 @@ def format_report(report: ParityReport) -> str:
         f"{'total':<{width}}  {totals['compared']:>8}  {totals['equal']:>5}"
         f"  {totals['different']:>9}  {totals['not_served_by_service']:>10}"
     )
+    lines += [skipped.describe() for skipped in report.skipped]
     lines.append("")
     if report.ok:
         lines.append("PARITY OK: every request was served by the service and matched the monolith")

@@ -1,13 +1,14 @@
 """Read the requests file `strangler compare` replays.
 
 One request per line, either `METHOD /path?query` or a JSON object
-{"method", "path", "body"?, "headers"?, "login"?}. Blank lines and `#` comments are
-ignored. A bad line is refused with its number and the reason.
+{"method", "path", "body"? | "form"?, "headers"?, "login"?, "optional"?}. Blank lines and
+`#` comments are ignored. A bad line is refused with its number and the reason.
 
 A `"login": true` request logs in: it is not compared; each side keeps the cookies its
 answer sets for the requests after it. `{"logout": true}` alone on a line forgets them.
-`${NAME}` in a body or header string is read from the environment when the request is
-sent, so credentials stay out of the file.
+`${NAME}` in a body, form or header string is read from the environment when the request
+is sent, so credentials stay out of the file. An `"optional": true` login whose variables
+are not set is skipped together with the requests up to the next logout (reported).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from strangler.errors import UsageError
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-JSON_KEYS = ("method", "path", "body", "headers", "login")
+JSON_KEYS = ("method", "path", "body", "form", "headers", "login", "optional")
 _PLAIN_LINE = re.compile(r"^([A-Za-z]+)\s+(\S+)$")
 
 
@@ -49,6 +50,8 @@ class PlannedRequest:
     body: Any = _NO_BODY
     headers: tuple[tuple[str, str], ...] = ()
     login: bool = False  # a session step: not compared; each side keeps its cookies
+    form: tuple[tuple[str, str], ...] | None = None  # sent form-encoded, instead of a body
+    optional: bool = False  # a login skipped (with its session) when its variables are unset
 
     @property
     def has_body(self) -> bool:
@@ -133,9 +136,13 @@ def _parse_json_line(line: str, number: int) -> Planned:
         isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
     ):
         raise ValueError('"headers" must be an object of string values')
-    login = data.get("login", False)
+    login, optional = data.get("login", False), data.get("optional", False)
     if not isinstance(login, bool):
         raise ValueError('"login" must be true or false')
+    if not isinstance(optional, bool):
+        raise ValueError('"optional" must be true or false')
+    if optional and not login:
+        raise ValueError('"optional" applies to a login request only ("login": true)')
     method, path = _checked(method, path)
     return PlannedRequest(
         method,
@@ -144,4 +151,19 @@ def _parse_json_line(line: str, number: int) -> Planned:
         data.get("body", _NO_BODY),
         tuple(sorted(headers.items())),
         login=login,
+        form=_form(data),
+        optional=optional,
     )
+
+
+def _form(data: dict[str, Any]) -> tuple[tuple[str, str], ...] | None:
+    if "form" not in data:
+        return None
+    form = data["form"]
+    if "body" in data:
+        raise ValueError('give "body" (JSON) or "form" (form-encoded), not both')
+    if not isinstance(form, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in form.items()
+    ):
+        raise ValueError('"form" must be an object of string values')
+    return tuple(form.items())
