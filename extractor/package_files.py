@@ -269,8 +269,11 @@ strangler compare --monolith MONOLITH_URL --proxy PROXY_URL \\
 ```
 
 `parity-requests.txt` holds each route with real ids (when `--database-url` was given),
-an unknown id, and its guarded writes sent without credentials; add logged-in requests
-and request bodies by hand.
+an unknown id, and its guarded writes sent without credentials; its guarded reads come
+again after a login to the monolith's login route, with credentials read from the
+`STRANGLER_LOGIN_*` variables it names (export a real account's before `strangler
+compare`; without them those requests are skipped and listed). Add request bodies by
+hand.
 """
 
 

@@ -12,6 +12,7 @@ from analyzer.usecases import AnalyzeOptions, analyze_project
 from extracted_services.discovery import package_import_name
 from extractor import package_files as files
 from extractor.database_ids import sample_ids
+from extractor.login_step import find_login
 from extractor.parity_requests import RouteFacts, request_lines
 from extractor.related_tables import with_related_tables
 from extractor.selection import Selection, select_routes
@@ -148,7 +149,8 @@ def _parity_requests(
     known = [table.name for table in analysis.tables]
     needed = {table for fact in facts for table in fact.tables} | set(known)
     ids = sample_ids(database_url, needed) if database_url else {}
-    return ("\n".join(request_lines(facts, ids, known)) + "\n").encode()
+    lines = request_lines(facts, ids, known, find_login(analysis))
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _routes_of_copy(

@@ -29,7 +29,7 @@ from strangler.processes import ProcessGroup, free_port, http_ok, rpc_consumer_r
 from strangler_demo.routes import service_mode_routes
 from strangler_demo.stack import START_TIMEOUT, strangler_argv
 from strangler_proxy.compare import format_report, run_comparison
-from strangler_proxy.requests_file import parse_requests
+from strangler_proxy.requests_file import PlannedRequest, parse_requests
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -165,14 +165,26 @@ def test_generated_services_answer_like_the_monolith(stack: Stack) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(AREAS))
-def test_the_generated_parity_requests_pass(stack: Stack, name: str) -> None:
+def test_the_generated_parity_requests_pass(
+    stack: Stack, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Logged in too: the generated file logs in through the monolith's login route with the
+    credentials it reads from STRANGLER_LOGIN_* (a seeded customer's here)."""
+    monkeypatch.setenv("STRANGLER_LOGIN_EMAIL", "user1@example.com")
+    monkeypatch.setenv("STRANGLER_LOGIN_PASSWORD", "password1")
     text = (stack.services_dir / name / "parity-requests.txt").read_text()
     requests = parse_requests(text, name)
     assert len(requests) >= 8  # every route, with real and unknown ids
+    logins = [r for r in requests if isinstance(r, PlannedRequest) and r.login]
+    # only shipping has guarded reads (GET /shipments/<id> is login_required)
+    assert [r.path for r in logins] == (["/api/accounts/login"] if name == "shop_shipping" else [])
 
     report = run_comparison(stack.monolith_url, stack.proxy_url, requests)
 
     assert report.ok, format_report(report)
+    assert report.skipped == ()
+    sent = [r for r in requests if isinstance(r, PlannedRequest) and not r.login]
+    assert report.compared == len(sent)
 
 
 def _write_keys(stack: Stack) -> int:
