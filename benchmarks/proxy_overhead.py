@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,7 +31,7 @@ import sqlalchemy
 
 from extracted_services.catalog.backfill import backfill_catalog
 from legacy_monolith.seed import seed_database
-from strangler.broker import DEFAULT_AMQP_URI, temporary_vhost
+from strangler.broker import given_or_temporary_vhost
 from strangler.errors import StranglerError
 from strangler.processes import ProcessGroup
 from strangler_demo.stack import RunningStack, sqlite_databases, start_stack
@@ -232,21 +230,6 @@ def format_table(comparisons: Sequence[Comparison]) -> str:
     return "\n".join(lines)
 
 
-@contextmanager
-def benchmark_broker() -> Iterator[str]:
-    """AMQP_URI as given; else a throw-away vhost on the local broker when rabbitmqctl allows.
-
-    Another stack on the same vhost (e.g. `strangler demo --keep-running`) would
-    consume `rpc-catalog` too and answer part of the calls.
-    """
-    given = os.environ.get("AMQP_URI")
-    if given is not None:
-        yield given
-        return
-    with temporary_vhost(DEFAULT_AMQP_URI, "strangler-bench") as amqp_uri:
-        yield amqp_uri
-
-
 def active_product_ids(database_url: str) -> list[int]:
     engine = sqlalchemy.create_engine(database_url)
     try:
@@ -259,7 +242,7 @@ def active_product_ids(database_url: str) -> list[int]:
 
 def run(requests: int, warmup: int, clients: int) -> list[Comparison]:
     with (
-        benchmark_broker() as amqp_uri,
+        given_or_temporary_vhost("strangler-bench") as amqp_uri,
         tempfile.TemporaryDirectory(prefix="strangler-bench-") as tmp,
     ):
         workdir = Path(tmp)

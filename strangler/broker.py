@@ -55,3 +55,16 @@ def temporary_vhost(amqp_uri: str, prefix: str) -> Iterator[str]:
         yield urlunsplit((parts.scheme, parts.netloc, "/" + vhost, "", ""))
     finally:
         subprocess.run([ctl, "-q", "delete_vhost", vhost], check=False, capture_output=True)
+
+
+@contextmanager
+def given_or_temporary_vhost(prefix: str) -> Iterator[str]:
+    """AMQP_URI as given; else a throw-away vhost on the local broker when rabbitmqctl allows,
+    so another stack on the default vhost (a `strangler demo --keep-running`) cannot consume
+    from the same queues and answer part of the calls."""
+    given = os.environ.get("AMQP_URI")
+    if given is not None:
+        yield given
+        return
+    with temporary_vhost(DEFAULT_AMQP_URI, prefix) as amqp_uri:
+        yield amqp_uri
