@@ -19,6 +19,7 @@ demo: $(STAMP) services
 	$(BIN)/strangler demo $(DEMO_ARGS)
 
 test: $(STAMP) services lint
+	@scripts/ensure_chromium.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) services

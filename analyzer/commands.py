@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from analyzer.reports.as_html import render_html
 from analyzer.reports.as_json import render_json
 from analyzer.reports.as_markdown import render_markdown
 from analyzer.resolution.graph import to_dot, to_graphml
@@ -20,6 +21,7 @@ RENDERERS: dict[str, Callable[[Analysis], str]] = {
     "markdown": render_markdown,
     "dot": to_dot,
     "graphml": to_graphml,
+    "html": render_html,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from planner.model import Plan
+from planner.model import ConstraintsReport, Plan
 
 SCHEMA_VERSION = 1
 
@@ -43,6 +43,26 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "sync_to_monolith": list(w.sync_to_monolith),
             }
             for w in plan.waves
+        ],
+        "constraints": _constraints(plan.constraints),
+    }
+
+
+def _constraints(report: ConstraintsReport | None) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    return {
+        "file": report.source,
+        "crossing_weight": report.crossing_weight,
+        "unconstrained_crossing_weight": report.unconstrained_crossing_weight,
+        "costs": [
+            {
+                "constraint": c.constraint,
+                "line": c.line,
+                "cost": c.cost,
+                "edges": [list(edge) for edge in c.edges],
+            }
+            for c in report.costs
         ],
     }
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from planner.model import Plan
+from planner.model import ConstraintsReport, Plan
 
-_METRICS = (
+METRICS = (
     ("structural_modularity", "SM, structural modularity (higher is better)"),
     ("newman_modularity", "Q, Newman modularity (higher is better)"),
     ("inter_call_percentage", "ICP, inter-call percentage (lower is better)"),
@@ -27,8 +27,9 @@ def render_markdown(plan: Plan) -> str:
         broken = ", ".join(f"{t} -> {ref}" for t, ref in c.broken_foreign_keys)
         lines += [f"- foreign keys the cut breaks: {broken or '-'}"]
         lines += [f"- calls leaving it: {len(c.crossing_calls)}"]
+    lines += _constraints(plan.constraints)
     lines += ["", "## Metrics", "", "| metric | proposal | as-is modules |", "| --- | --- | --- |"]
-    for key, title in _METRICS:
+    for key, title in METRICS:
         lines.append(
             f"| {title} | {plan.metrics['proposal'][key]} | {plan.metrics['as_is'][key]} |"
         )
@@ -40,3 +41,24 @@ def render_markdown(plan: Plan) -> str:
             f" {', '.join(wave.sync_to_monolith) or '-'}"
         )
     return "\n".join(lines) + "\n"
+
+
+def _constraints(report: ConstraintsReport | None) -> list[str]:
+    """Where the constraints cost coupling: the edges each one cuts that the plan made
+    without them keeps inside a service."""
+    if report is None:
+        return []
+    lines = [
+        "",
+        "## Constraints",
+        "",
+        f"From {report.source}: crossing edge weight {report.crossing_weight:g}, against"
+        f" {report.unconstrained_crossing_weight:g} without the constraints.",
+        "",
+        "| line | constraint | extra crossing weight | edges it cuts |",
+        "| --- | --- | --- | --- |",
+    ]
+    for cost in report.costs:
+        edges = ", ".join(f"{a} - {b} ({w:g})" for a, b, w in cost.edges) or "-"
+        lines.append(f"| {cost.line or '-'} | {cost.constraint} | {cost.cost:g} | {edges} |")
+    return lines

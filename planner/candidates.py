@@ -4,7 +4,7 @@ breaks, and why each route, module and table sits where it does (pure)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from analyzer.resolution.results import Analysis
 from planner.model import Candidate, NodeId, PlanGraph
@@ -12,22 +12,31 @@ from planner.weights import node_kind, node_name, planned_routes
 
 
 def name_groups(
-    groups: Iterable[frozenset[NodeId]], analysis: Analysis
+    groups: Iterable[frozenset[NodeId]],
+    analysis: Analysis,
+    pinned: Mapping[NodeId, str] | None = None,
 ) -> dict[str, frozenset[NodeId]]:
-    """Each group with routes, named after the blueprint most of its routes belong to (else
-    the first part of its first endpoint), made unique with a number; groups without routes
-    are left out."""
+    """Each group with routes or pins: a group holding nodes `pinned` to a service gets that
+    service's name; any other is named after the blueprint most of its routes belong to
+    (else the first part of its first endpoint), made unique with a number; groups with
+    neither are left out."""
+    pinned = pinned or {}
     blueprint_of = {r.endpoint: r.blueprint for r in planned_routes(analysis)}
+    taken = set(pinned.values())
     named: dict[str, frozenset[NodeId]] = {}
     for group in groups:
+        services = sorted({pinned[n] for n in group if n in pinned})
         endpoints = sorted(node_name(n) for n in group if node_kind(n) == "route")
+        if services:
+            named[services[0]] = group
+            continue
         if not endpoints:
             continue
         votes = Counter(blueprint_of.get(e) or "" for e in endpoints)
         best = min(votes, key=lambda bp: (-votes[bp], bp))
         base = _identifier(best or endpoints[0].split(".")[0])
         name, number = base, 2
-        while name in named:
+        while name in named or name in taken:
             name, number = f"{base}_{number}", number + 1
         named[name] = group
     return named

@@ -41,6 +41,57 @@ class Wave:
 
 
 @dataclass(frozen=True)
+class Pin:
+    """A constraint: `node` sits in the service `service` (`line`: where the file says so)."""
+
+    node: NodeId
+    service: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Apart:
+    """A constraint: no two of `nodes` sit in the same service."""
+
+    nodes: tuple[NodeId, ...]
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """A checked constraints file: every node is in the plan graph, no pin contradicts another."""
+
+    source: str  # the file, as errors and reports name it
+    services: tuple[str, ...]  # the services it names, in the file's order
+    pins: tuple[Pin, ...]
+    apart: tuple[Apart, ...]
+
+    def service_of(self) -> dict[NodeId, str]:
+        return {pin.node: pin.service for pin in self.pins}
+
+
+@dataclass(frozen=True)
+class ConstraintCost:
+    """What one constraint costs: the edges it cuts that the plan without constraints keeps
+    inside one service, and their total weight."""
+
+    constraint: str  # in words: "table reviews in feedback", "apart: table a, table b"
+    line: int | None
+    cost: float
+    edges: tuple[tuple[NodeId, NodeId, float], ...]
+
+
+@dataclass(frozen=True)
+class ConstraintsReport:
+    """How a constraints file changed the plan: crossing edge weight with and without it."""
+
+    source: str
+    crossing_weight: float
+    unconstrained_crossing_weight: float
+    costs: tuple[ConstraintCost, ...]
+
+
+@dataclass(frozen=True)
 class Plan:
     project_path: str
     project_hash: str
@@ -50,3 +101,4 @@ class Plan:
     metrics: dict[str, dict[str, object]]  # "proposal" / "as_is" -> metric -> value
     waves: tuple[Wave, ...]
     granularity: str  # how the number of services was chosen
+    constraints: ConstraintsReport | None = None  # with --constraints FILE

@@ -9,7 +9,9 @@ from analyzer.reports.as_json import analysis_to_dict
 from analyzer.resolution.results import Analysis
 from planner.candidates import build_candidates, name_groups
 from planner.clustering import cluster
-from planner.model import Plan
+from planner.constraint_costs import constraints_report
+from planner.constraints import ConstraintsFile, read_constraints
+from planner.model import Constraints, ConstraintsReport, NodeId, Plan, PlanGraph
 from planner.scoring import as_is_partition, proposal_partition, score
 from planner.waves import plan_waves
 from planner.weights import build_plan_graph, node_kind, node_name
@@ -27,10 +29,20 @@ def analysis_hash(analysis: Analysis) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def build_plan(analysis: Analysis, services: int | None = None) -> Plan:
+def build_plan(
+    analysis: Analysis, services: int | None = None, constraints: ConstraintsFile | None = None
+) -> Plan:
+    """The plan for `analysis`: `services` candidates (else as many as fit best), honouring
+    the `constraints` file when there is one (`ConstraintsError` when it cannot be)."""
     graph = build_plan_graph(analysis)
-    groups, resolution = cluster(graph, services)
-    named = name_groups(groups, analysis)
+    project_hash = analysis_hash(analysis)
+    rules = (
+        read_constraints(constraints, graph, project_hash, services)
+        if constraints is not None
+        else None
+    )
+    groups, resolution = cluster(graph, services, rules)
+    named = name_groups(groups, analysis, rules.service_of() if rules is not None else None)
     candidates = build_candidates(named, analysis, graph)
     placed = {node for group in named.values() for node in group}
     granularity = (
@@ -40,7 +52,7 @@ def build_plan(analysis: Analysis, services: int | None = None) -> Plan:
     )
     return Plan(
         project_path=analysis.root,
-        project_hash=analysis_hash(analysis),
+        project_hash=project_hash,
         candidates=candidates,
         unassigned_modules=_left(graph.nodes, placed, "module"),
         unassigned_tables=_left(graph.nodes, placed, "table"),
@@ -50,7 +62,22 @@ def build_plan(analysis: Analysis, services: int | None = None) -> Plan:
         },
         waves=plan_waves(candidates, analysis),
         granularity=granularity,
+        constraints=_costs(rules, analysis, graph, services, named),
     )
+
+
+def _costs(
+    rules: Constraints | None,
+    analysis: Analysis,
+    graph: PlanGraph,
+    services: int | None,
+    named: dict[str, frozenset[NodeId]],
+) -> ConstraintsReport | None:
+    """What the constraints cost, against the plan made without them."""
+    if rules is None:
+        return None
+    unconstrained = name_groups(cluster(graph, services)[0], analysis)
+    return constraints_report(rules, graph, named, unconstrained)
 
 
 def _left(nodes: tuple[str, ...], placed: set[str], kind: str) -> tuple[str, ...]:

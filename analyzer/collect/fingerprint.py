@@ -29,7 +29,7 @@ def _source_stamps(directory: Path) -> list[str]:
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames[:] = sorted(name for name in dirnames if name != "__pycache__")
         for name in sorted(filenames):
-            if name.endswith(".py"):
+            if name.endswith((".py", ".js", ".css")):  # the HTML report inlines .js, .css
                 stat = os.stat(os.path.join(dirpath, name))
                 stamps.append(f"{dirpath}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
     return stamps

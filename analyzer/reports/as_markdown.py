@@ -149,14 +149,15 @@ def _matrix_table(analysis: Analysis, routes: list[Route]) -> str:
     used = sorted({t for a in accesses for t in (*a.reads, *a.writes, *a.indirect)})
     lines = header("methods", "rule", "endpoint", *(code(t) for t in used))
     for route, access in zip(routes, accesses, strict=True):
-        marks = [_mark(access, table) for table in used]
+        marks = [access_mark(access, table) for table in used]
         lines.append(row([" ".join(route.methods), code(route.rule), code(route.endpoint), *marks]))
     if not used:
         lines += ["", "No route touches a table that the analyzer could see."]
     return "\n".join(lines)
 
 
-def _mark(access: Access, table: str) -> str:
+def access_mark(access: Access, table: str) -> str:
+    """A route x table matrix cell: R, W, RW, i (relationship only), ? (uncertain)."""
     mark = ("R" if table in access.reads else "") + ("W" if table in access.writes else "")
     if table in access.indirect:
         mark = "i"
