@@ -248,13 +248,13 @@ def _module_infos(resolver: Resolver, files: Iterable[FileFacts]) -> tuple[Modul
     for facts in files:
         if facts.kind != "python":
             continue
-        targets: dict[str, None] = {}
+        lines: list[tuple[str, int]] = []
         for imported in facts.imports:
             submodules = [f"{imported.target}.{n}" for n in imported.names]
             found = [resolver.canonical(s) for s in submodules if s in resolver.files]
             if imported.target in resolver.files and len(found) < len(imported.names or (None,)):
                 found.append(resolver.canonical(imported.target))
-            targets.update(dict.fromkeys(found))
-        targets.pop(facts.module, None)
-        infos.append(ModuleInfo(facts.module, facts.path, facts.lines, tuple(targets)))
+            lines.extend((target, imported.line) for target in found if target != facts.module)
+        targets = tuple(dict.fromkeys(target for target, _ in lines))
+        infos.append(ModuleInfo(facts.module, facts.path, facts.lines, targets, tuple(lines)))
     return tuple(infos)

@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "extract": "extractor.commands:extract",
     "sync": "strangler_sync.commands:sync",
     "plan": "planner.commands:plan",
+    "check": "planner.check_command:check",
 }
 
 

@@ -98,6 +98,8 @@ class ModuleInfo:
     file: str
     lines: int
     imports: tuple[str, ...]  # project modules it imports
+    # (project module, line) for each import statement naming one, in source order
+    import_lines: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
