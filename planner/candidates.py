@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from analyzer.resolution.results import Analysis
 from planner.model import Candidate, NodeId, PlanGraph
-from planner.weights import node_kind, node_name, planned_routes
+from planner.weights import module_node, node_kind, node_name, planned_routes
 
 
 def name_groups(
@@ -40,6 +40,30 @@ def name_groups(
             name, number = f"{base}_{number}", number + 1
         named[name] = group
     return named
+
+
+def without_shared_modules(
+    named: dict[str, frozenset[NodeId]], analysis: Analysis, pinned: Iterable[NodeId] = ()
+) -> dict[str, frozenset[NodeId]]:
+    """Each group less the modules it holds only because it had to hold them somewhere:
+    modules that define no route's view and are imported from two or more groups (the
+    database handle, helpers, error classes). They stay with the monolith as shared code,
+    each extraction copying what it needs; a module the constraints pin stays pinned."""
+    group_of = {node: name for name, group in named.items() for node in group}
+    views = {module_node(h[0]) for r in planned_routes(analysis) for h in r.handlers}
+    importers: dict[NodeId, set[str]] = defaultdict(set)
+    for module in analysis.modules:
+        group = group_of.get(module_node(module.name))
+        if group is not None:
+            for imported in module.imports:
+                importers[module_node(imported)].add(group)
+    kept = set(views) | set(pinned)
+    shared = {
+        node
+        for node, groups in importers.items()
+        if len(groups) >= 2 and node in group_of and node not in kept
+    }
+    return {name: group - shared for name, group in named.items()}
 
 
 def build_candidates(

@@ -1,5 +1,6 @@
 """The metrics of `planner.metrics` for the proposal and for the as-is module layout, on
-the same entities (routes, modules, tables of the plan graph; functions for calls)."""
+the same entities (routes, modules, tables of the plan graph; functions for calls; the
+caller leaves shared modules out of both)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import json
 
 from analyzer.reports.as_json import analysis_to_dict
 from analyzer.resolution.results import Analysis
-from planner.candidates import build_candidates, name_groups
+from planner.candidates import build_candidates, name_groups, without_shared_modules
 from planner.clustering import cluster
 from planner.constraint_costs import constraints_report
 from planner.constraints import ConstraintsFile, read_constraints
@@ -42,7 +42,11 @@ def build_plan(
         else None
     )
     groups, resolution = cluster(graph, services, rules)
-    named = name_groups(groups, analysis, rules.service_of() if rules is not None else None)
+    pinned = rules.service_of() if rules is not None else None
+    clustered = name_groups(groups, analysis, pinned)
+    named = without_shared_modules(clustered, analysis, pinned or ())
+    shared = _nodes(clustered) - _nodes(named)  # left out of both layouts' metrics
+    as_is = {node: group for node, group in as_is_partition(analysis).items() if node not in shared}
     candidates = build_candidates(named, analysis, graph)
     placed = {node for group in named.values() for node in group}
     granularity = (
@@ -58,7 +62,7 @@ def build_plan(
         unassigned_tables=_left(graph.nodes, placed, "table"),
         metrics={
             "proposal": score(proposal_partition(named), analysis, graph),
-            "as_is": score(as_is_partition(analysis), analysis, graph),
+            "as_is": score(as_is, analysis, graph),
         },
         waves=plan_waves(candidates, analysis),
         granularity=granularity,
@@ -76,9 +80,15 @@ def _costs(
     """What the constraints cost, against the plan made without them."""
     if rules is None:
         return None
-    unconstrained = name_groups(cluster(graph, services)[0], analysis)
+    unconstrained = without_shared_modules(
+        name_groups(cluster(graph, services)[0], analysis), analysis
+    )
     return constraints_report(rules, graph, named, unconstrained)
 
 
 def _left(nodes: tuple[str, ...], placed: set[str], kind: str) -> tuple[str, ...]:
     return tuple(node_name(n) for n in nodes if node_kind(n) == kind and n not in placed)
+
+
+def _nodes(named: dict[str, frozenset[NodeId]]) -> set[NodeId]:
+    return {node for group in named.values() for node in group}
