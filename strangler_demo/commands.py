@@ -157,7 +157,10 @@ def _extract_reviews(workdir: Path, monolith_db_url: str, amqp_uri: str) -> Extr
     _step(f"planning the split of the monolith (strangler plan {source.name})")
     planned = plan_sample(source, workdir)
     click.echo("\n".join(f"    {line}" for line in planned.lines))
-    click.echo(f"    the whole plan: {planned.report_path} (and {planned.plan_path.name})")
+    click.echo(
+        f"    the whole plan: {planned.page_path} (open it in a browser), {planned.report_path}"
+        f" (and {planned.plan_path.name})"
+    )
     _step(
         f"extracting the planned `{planned.area}` area into a generated service package"
         f" (strangler extract {source.name} --plan {planned.plan_path.name}"

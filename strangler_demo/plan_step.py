@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.usecases import AnalyzeOptions, analyze_project
+from planner.as_html import render_html
 from planner.as_json import render_json
 from planner.as_markdown import render_markdown
 from planner.model import Plan
@@ -19,17 +20,20 @@ AREA_TABLE = "reviews"  # the demo extracts the planned service that owns this t
 class PlannedArea:
     plan_path: Path  # the plan as JSON, which `strangler extract --plan` reads
     report_path: Path  # the same plan for people (Markdown)
+    page_path: Path  # and as one HTML page with a picture of the services
     area: str
     lines: tuple[str, ...]  # what the demo prints about the plan
 
 
 def plan_sample(source: Path, workdir: Path) -> PlannedArea:
-    plan = build_plan(analyze_project(source, AnalyzeOptions(show_progress=False)))
-    plan_path = workdir / "plan.json"
-    report_path = workdir / "plan.md"
+    analysis = analyze_project(source, AnalyzeOptions(show_progress=False))
+    plan = build_plan(analysis)
+    plan_path, report_path, page_path = (workdir / f"plan.{end}" for end in ("json", "md", "html"))
     plan_path.write_text(render_json(plan), encoding="utf-8")
     report_path.write_text(render_markdown(plan), encoding="utf-8")
-    return PlannedArea(plan_path, report_path, _area_owning(plan, AREA_TABLE), _summary(plan))
+    page_path.write_text(render_html(plan, analysis), encoding="utf-8")
+    area = _area_owning(plan, AREA_TABLE)
+    return PlannedArea(plan_path, report_path, page_path, area, _summary(plan))
 
 
 def _area_owning(plan: Plan, table: str) -> str:

@@ -30,4 +30,5 @@ def test_the_planned_area_is_the_reviews_blueprint_and_extract_reads_it(tmp_path
     owners = [s["name"] for s in plan["services"] if "reviews" in s["owns"]]
     assert owners == [planned.area]
     assert f"## {planned.area}" in planned.report_path.read_text(encoding="utf-8")
+    assert planned.page_path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert any(line.startswith("wave 1: ") for line in planned.lines)
