@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import gunicorn.http.wsgi
@@ -102,13 +102,15 @@ def serve(
     access_log: bool = False,
     also_bind: Sequence[tuple[str, int]] = (),
     transparent: bool = False,
+    settings: Mapping[str, Any] | None = None,
 ) -> None:
     """Run gunicorn until it is told to stop; `load_app` runs once in each worker.
 
     `also_bind`: more addresses the same app listens on (it tells them apart by
     SERVER_PORT, the listener's own port). `transparent`, for a proxy: no
     client is trusted to set the scheme (X-Forwarded-Proto and the like), and
-    the app's `Server` and `Date` are sent instead of gunicorn's.
+    the app's `Server` and `Date` are sent instead of gunicorn's. `settings`:
+    more gunicorn settings, over these (e.g. a `worker_class` of the caller's).
     """
     addresses = [(host, port), *also_bind]
     for address in addresses:
@@ -127,4 +129,5 @@ def serve(
     }
     if transparent:
         options["forwarded_allow_ips"] = ""
+    options.update(settings or {})
     _GunicornApp(load_app, options, transparent=transparent).run()

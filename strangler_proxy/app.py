@@ -2,17 +2,20 @@
 
 Thin wiring over pure pieces: `request_target.py` (the one path matched and
 forwarded), `admin.py` (who reaches the admin endpoints), `routing.py` (which
-backend), `forwarded.py` (what the monolith gets), `client_answer.py` (what
-the client gets). Only reading the WSGI environ and calling `start_response`
-are WSGI's.
+backend, the body's limit), `upgrade.py` (which upgrades pass), `forwarded.py`
+(what the monolith gets), `client_answer.py` (what the client gets); the body
+is read by `request_body.py`, a WebSocket relayed by `tunnel.py`. Only
+reading the WSGI environ and calling `start_response` are WSGI's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
 import signal
+import socket
 import threading
 import time
 import uuid
@@ -22,39 +25,52 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request as WerkzeugRequest
 
 from strangler_proxy.admin import AdminAccess, AdminViews, admin_verdict, unauthorized
 from strangler_proxy.backends import BackendFactory, Backends
-from strangler_proxy.backends.monolith_auth import AuthGate
+from strangler_proxy.backends.monolith_auth import AuthGate, authenticated_user
 from strangler_proxy.backends.monolith_http import MonolithBackend
 from strangler_proxy.backends.nameko_rpc import NamekoBackend
-from strangler_proxy.client_answer import framed, status_line, with_proxy_headers
+from strangler_proxy.client_answer import framed, response_head, status_line, with_proxy_headers
 from strangler_proxy.error_shape import ErrorShape
 from strangler_proxy.errors import (
     INTERNAL_ERROR,
+    AuthDenied,
+    BodyIncomplete,
+    BodyTimeout,
     MalformedRequest,
     PayloadTooLarge,
     ProxyError,
     RoutesFileError,
+    UpgradeNotSupported,
     http_error_for,
 )
-from strangler_proxy.http_types import Request, Response, error_response, without_headers
+from strangler_proxy.http_types import Request, Response, Switched, error_response, without_headers
 from strangler_proxy.isolation import IsolatedBackend, Isolation
 from strangler_proxy.reload import LiveRoutes
+from strangler_proxy.request_body import IncomingBody
 from strangler_proxy.request_target import parse_request_target
 from strangler_proxy.route_table import RouteTable, Settings
 from strangler_proxy.routes_file import RoutesFile
-from strangler_proxy.routing import decide, fallback_reason, may_fall_back
+from strangler_proxy.routing import (
+    Decision,
+    body_limit,
+    decide_matched,
+    fallback_reason,
+    may_fall_back,
+    needs_user,
+)
 from strangler_proxy.rpc_client import RpcClient
+from strangler_proxy.rules import RouteMatcher
 from strangler_proxy.shadow import ShadowRunner
 from strangler_proxy.stats import ProxyStats, Samples
+from strangler_proxy.tunnel import relay
+from strangler_proxy.upgrade import protocol_refusal, requested_upgrade, service_refusal
 from strangler_proxy.worker_metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 10 * 1024 * 1024  # the whole body is read into memory before routing
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 StartResponse = Callable[..., Any]
 
@@ -66,23 +82,16 @@ class _Answer:
     rule: str | None
 
 
-def read_request(environ: dict[str, Any], max_body: int = MAX_BODY_BYTES) -> Request:
-    """Read a WSGI request fully into the proxy's Request.
+def read_request(environ: dict[str, Any], body_timeout: float | None = None) -> Request:
+    """The WSGI request as the proxy's Request, its body left to read (`Request.incoming`,
+    each wait for more of it at most `body_timeout` seconds on gunicorn's socket).
 
     The target is the request line's, as received (gunicorn's RAW_URI); an
     absolute-form target's host replaces the Host header (RFC 9112 section 3.2.2).
-    A body over `max_body` is PayloadTooLarge; a target that is not a path is
-    MalformedRequest.
+    A target that is not a path is MalformedRequest.
     """
     incoming = WerkzeugRequest(environ)
-    incoming.max_content_length = max_body + 1  # a chunked body is cut there, not refused
     target = parse_request_target(_raw_target(environ))
-    try:
-        body = incoming.get_data(cache=False)
-    except RequestEntityTooLarge:
-        raise PayloadTooLarge(max_body) from None
-    if len(body) > max_body:
-        raise PayloadTooLarge(max_body)
     headers = tuple(incoming.headers.items())
     if target.authority is not None:
         headers = (*without_headers(headers, "Host"), ("Host", target.authority))
@@ -91,11 +100,33 @@ def read_request(environ: dict[str, Any], max_body: int = MAX_BODY_BYTES) -> Req
         method=incoming.method,
         target=target.target,
         headers=headers,
-        body=body,
         remote_addr=incoming.remote_addr or "",
         scheme=incoming.scheme,
         request_id=request_id if _REQUEST_ID.match(request_id) else uuid.uuid4().hex,
+        incoming=_incoming_body(environ, body_timeout),
     )
+
+
+def _incoming_body(environ: dict[str, Any], body_timeout: float | None) -> IncomingBody | None:
+    """The body to read: chunked (the server undoes the coding), else CONTENT_LENGTH bytes."""
+    length = (
+        None if "HTTP_TRANSFER_ENCODING" in environ else int(environ.get("CONTENT_LENGTH") or 0)
+    )
+    if length == 0:
+        return None
+    client = environ.get("gunicorn.socket")
+    return IncomingBody(environ["wsgi.input"], length, client=client, read_timeout=body_timeout)
+
+
+def _body_for(request: Request, decision: Decision) -> Request:
+    """The request with its body as its backend needs it, within the route's limit: read
+    whole for a service or a shadow copy, else left to stream to the monolith."""
+    if request.incoming is None:
+        return request
+    body = request.incoming.within(body_limit(decision))
+    if decision.backend == "service" or decision.shadow:
+        return replace(request, body=body.read_all(), incoming=None)
+    return replace(request, incoming=body)
 
 
 def _raw_target(environ: dict[str, Any]) -> str:
@@ -119,18 +150,19 @@ class ProxyApp:
         admin: AdminAccess | None = None,
         draw: Callable[[], float] = random.random,
         shadow_workers: int = 4,
-        max_body: int = MAX_BODY_BYTES,
+        body_timeout: float | None = None,
         stats: ProxyStats | None = None,
         all_samples: Callable[[], Samples] | None = None,
     ) -> None:
-        """`all_samples`: the counters of every worker (default: this process's `stats`)."""
+        """`all_samples`: the counters of every worker (default: this process's `stats`);
+        `body_timeout`: seconds each wait for more of a request's body may last."""
         self.routes = routes
         self.admin = admin or AdminAccess()
-        self.max_body = max_body
         self.stats = stats or ProxyStats()
         self._backend_factory = backend_factory
         self._draw = draw
         self._shadow_workers = shadow_workers
+        self._body_timeout = body_timeout
         self._lock = threading.Lock()
         self._wired: tuple[Settings, Backends, ShadowRunner] | None = None
         self._admin_views = AdminViews(
@@ -156,8 +188,8 @@ class ProxyApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         shape = self.routes.current().table.settings.error_shape
         try:
-            request = read_request(environ, self.max_body)
-        except (PayloadTooLarge, MalformedRequest) as exc:
+            request = read_request(environ, self._body_timeout)
+        except MalformedRequest as exc:
             log.warning("%s %s: %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), exc)
             return self._send(error_response(http_error_for(exc), shape), "GET", start_response)
         except Exception:
@@ -178,6 +210,8 @@ class ProxyApp:
             backend=answer.backend if on else None,
             rule=answer.rule,
         )
+        if response.switched is not None:
+            return self._relay(response, response.switched, environ, shape, start_response)
         return self._send(response, request.method, start_response)
 
     def answer(self, request: Request, *, on_admin_port: bool = False) -> _Answer:
@@ -195,10 +229,24 @@ class ProxyApp:
         active = self.routes.current()
         backends, shadow = self._backends(active.table.settings)
         shape = active.table.settings.error_shape
-        decision = decide(active.matcher, request, self._draw())
+        upgrade = requested_upgrade(request)
+        refused = None if upgrade is None else protocol_refusal(upgrade)
+        if refused is not None:
+            return self._refused(request, refused, None, shape, started)
+        decision, request = self._decide(active.matcher, backends, request)
         rule = decision.route.path if decision.route else None
         if decision.route is not None and decision.route.timeout is not None:
             request = replace(request, timeout=decision.route.timeout)
+        if upgrade is not None and decision.backend == "service":
+            return self._refused(request, service_refusal(), rule, shape, started)
+        try:
+            request = _body_for(request, decision)
+        except (PayloadTooLarge, BodyIncomplete, BodyTimeout) as exc:
+            return self._refused(request, exc, rule, shape, started)
+        if decision.fallback is not None and rule is not None:
+            self.stats.fell_back(rule, decision.fallback)
+            label = f"monolith; fallback={decision.fallback}"
+            return self._from_monolith(backends, request, rule, label, shape, started)
         if decision.backend == "service" and rule is not None:
             routed = replace(request, match=decision.match)
             try:
@@ -219,14 +267,30 @@ class ProxyApp:
                 label = f"monolith; fallback={reason}"
                 return self._from_monolith(backends, request, rule, label, shape, started)
             return self._answered(response, "service", rule, started)
-        # a shadowed answer is compared whole; any other one streams as the monolith sends it
-        shadowed = decision.shadow and rule is not None
+        # a shadowed answer is compared whole (a WebSocket never is); any other one streams
+        shadowed = decision.shadow and rule is not None and upgrade is None
         answer = self._from_monolith(
             backends, request, rule, "monolith", shape, started, stream=not shadowed
         )
         if shadowed and rule is not None:
             shadow.submit(rule, replace(request, match=decision.match), answer.response)
         return answer
+
+    def _decide(
+        self, matcher: RouteMatcher, backends: Backends, request: Request
+    ) -> tuple[Decision, Request]:
+        """The routing decision, and the request with the user a sticky-user canary needs
+        (its auth check is made first; a refusal sends the request to the monolith)."""
+        matched = matcher.match(request.method, request.path)
+        auth = matched.route.auth if matched is not None and needs_user(matched.route) else None
+        if matched is not None and auth is not None:
+            try:
+                user = authenticated_user(backends.monolith, request, auth)
+            except AuthDenied as exc:
+                log.warning("%s %s goes to the monolith: %s", request.method, request.target, exc)
+                return Decision("monolith", matched.route, fallback="auth"), request
+            request = replace(request, user_id=user)
+        return decide_matched(matched, request, self._draw()), request
 
     def _from_monolith(
         self,
@@ -240,11 +304,28 @@ class ProxyApp:
         stream: bool = True,
     ) -> _Answer:
         try:
-            response = backends.monolith.handle(request, stream=stream)
+            if requested_upgrade(request) is not None:
+                response = backends.monolith.switch(request)
+            else:
+                response = backends.monolith.handle(request, stream=stream)
         except ProxyError as exc:
             log.error("%s %s: %s", request.method, request.target, exc)
             response = error_response(http_error_for(exc), shape)
         return self._answered(response, label, rule, started)
+
+    def _refused(
+        self,
+        request: Request,
+        refusal: ProxyError,
+        rule: str | None,
+        shape: ErrorShape,
+        started: float,
+    ) -> _Answer:
+        """The proxy's own answer to a request it will not pass on (its upgrade, its body)."""
+        log.warning("%s %s: %s", request.method, request.target, refusal)
+        return self._answered(
+            error_response(http_error_for(refusal), shape), "proxy", rule, started
+        )
 
     def _answered(
         self, response: Response, backend: str, rule: str | None, started: float
@@ -253,6 +334,37 @@ class ProxyApp:
         seconds = time.perf_counter() - started
         self.stats.answered(rule, backend.split(";")[0], response.status, seconds)
         return _Answer(response, backend, rule)
+
+    def _relay(
+        self,
+        response: Response,
+        switched: Switched,
+        environ: dict[str, Any],
+        shape: ErrorShape,
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        """Send the monolith's 101 on the client's connection, relay both ways, end it.
+
+        gunicorn hands the connection over (`gunicorn.socket`); once the relay is
+        over it is shut down, so what gunicorn still writes fails quietly (a broken
+        pipe) and it closes the socket. A server that gives no socket gets a 501.
+        """
+        client: socket.socket | None = environ.get("gunicorn.socket")
+        if client is None:
+            switched.connection.close()
+            refusal = UpgradeNotSupported("this server cannot pass WebSocket upgrades on")
+            return self._send(error_response(http_error_for(refusal), shape), "GET", start_response)
+        try:
+            client.sendall(response_head(response) + switched.early)
+            relay(client, switched.connection, idle_timeout=switched.idle_timeout)
+        except OSError as exc:
+            log.info("a WebSocket ended: %s", exc)
+        finally:
+            switched.connection.close()
+            with contextlib.suppress(OSError):
+                client.shutdown(socket.SHUT_RDWR)
+        start_response(status_line(response), [])
+        return []
 
     @staticmethod
     def _send(response: Response, method: str, start_response: StartResponse) -> Iterable[bytes]:
@@ -285,13 +397,15 @@ def create_app(
     watch_sighup: bool = False,
     backend_factory: BackendFactory = real_backends,
     metrics_dir: Path | None = None,
+    body_timeout: float | None = None,
 ) -> ProxyApp:
     """Build the proxy for a routes file.
 
     A bad file falls back to the last good copy in the routes' state directory,
     else to `fallback_table` if given, and says so once. With `metrics_dir`
     (one per proxy, shared by its workers) the admin endpoints show the
-    counters of every worker (`worker_metrics.py`).
+    counters of every worker (`worker_metrics.py`). `body_timeout`: seconds each
+    wait for more of a request's body may last.
     """
     startup_error = None
     try:
@@ -310,7 +424,14 @@ def create_app(
         signal.signal(signal.SIGHUP, lambda signum, frame: live.request_reload())
     stats = ProxyStats()
     if metrics_dir is None:
-        return ProxyApp(live, backend_factory, admin=admin, stats=stats)
+        return ProxyApp(live, backend_factory, admin=admin, stats=stats, body_timeout=body_timeout)
     worker = WorkerMetrics(metrics_dir, stats)
     worker.start()
-    return ProxyApp(live, backend_factory, admin=admin, stats=stats, all_samples=worker.gather)
+    return ProxyApp(
+        live,
+        backend_factory,
+        admin=admin,
+        stats=stats,
+        all_samples=worker.gather,
+        body_timeout=body_timeout,
+    )

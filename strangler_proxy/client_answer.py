@@ -67,3 +67,9 @@ def status_line(response: Response) -> str:
         return f"{response.status} {HTTPStatus(response.status).phrase}"
     except ValueError:
         return f"{response.status} Unknown"
+
+
+def response_head(response: Response) -> bytes:
+    """The status line and headers as an HTTP/1.1 server writes them (a 101 the proxy relays)."""
+    lines = [f"HTTP/1.1 {status_line(response)}", *(f"{k}: {v}" for k, v in response.headers)]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")

@@ -17,6 +17,8 @@ from strangler_proxy.routes_schema import schema_text
 if TYPE_CHECKING:
     from strangler_proxy.admin import AdminAccess
 
+KEEPALIVE_SECONDS = 5  # an idle kept-alive connection (or one gone quiet mid-request) is closed
+
 PROXY_HELP = f"""Run the strangler-fig proxy in front of the monolith.
 
 Requests matching a route in the routes file go to a Nameko service (all of
@@ -34,6 +36,13 @@ STRANGLER_ADMIN_TOKEN) also serves them on the public port, to requests with
 `Authorization: Bearer <token>`, and then is needed on the admin port too.
 Without a token, /_strangler/... on the public port goes to the monolith like
 any other path. Stats and metrics add up every worker's counters.
+
+Slow clients hold no thread: a connection gets one of a worker's --threads only
+once its request head has arrived, with the first bytes of its body, within
+--header-timeout seconds (then a 408, and the connection is closed); at most
+--max-slow-clients connections per worker wait so at once (more get a 408 at
+once). Each wait for more of a body then lasts at most --body-timeout seconds.
+An idle kept-alive connection is closed after {KEEPALIVE_SECONDS} s.
 
 \b
 Routes file (TOML), every key:
@@ -72,6 +81,27 @@ Routes file (TOML), every key:
     help="Bearer token for the admin endpoints; also serves them on the public port"
     " (prefer the variable: a command line is visible to other users).",
 )
+@click.option(
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a request's head (and its body's first bytes) may take to arrive.",
+)
+@click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds each wait for more of a request's body may last.",
+)
+@click.option(
+    "--max-slow-clients",
+    default=256,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Connections per worker that may wait for their request to arrive at once.",
+)
 def proxy(
     routes_path: Path,
     host: str,
@@ -83,11 +113,16 @@ def proxy(
     state_dir: Path | None,
     admin_port: int | None,
     admin_token: str | None,
+    header_timeout: float,
+    body_timeout: float,
+    max_slow_clients: int,
 ) -> None:
     from strangler.broker import amqp_uri_from_env
     from strangler.wsgi_server import check_address, serve
     from strangler_proxy.app import create_app
     from strangler_proxy.routes_file import RoutesFile, amqp_uri_problem, monolith_problem
+    from strangler_proxy.server_worker import worker_class
+    from strangler_proxy.slow_clients import SlowClientSettings
     from strangler_proxy.worker_metrics import metrics_directory
 
     for option, value, problem in (
@@ -123,6 +158,7 @@ def proxy(
                 admin=admin,
                 watch_sighup=True,
                 metrics_dir=metrics_dir,
+                body_timeout=body_timeout,
             ),
             host=host,
             port=port,
@@ -131,6 +167,12 @@ def proxy(
             name="strangler-proxy",
             also_bind=admin_bind,
             transparent=True,
+            settings={
+                "worker_class": worker_class(
+                    SlowClientSettings(header_timeout, max_slow_clients, body_timeout)
+                ),
+                "keepalive": KEEPALIVE_SECONDS,
+            },
         )
 
 

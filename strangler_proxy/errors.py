@@ -90,6 +90,18 @@ class PayloadTooLarge(ProxyError):
         super().__init__(f"request body is too large; the limit is {limit} bytes")
 
 
+class BodyIncomplete(ProxyError):
+    """The client's body ended early or broke off (its details are for the log only)."""
+
+
+class BodyTimeout(ProxyError):
+    """The client's body stopped coming for longer than the proxy waits."""
+
+
+class UpgradeNotSupported(ProxyError):
+    """The client asked to switch to a protocol the proxy does not pass on this route."""
+
+
 class MonolithUnavailable(ProxyError):
     """The monolith could not be reached."""
 
@@ -147,6 +159,8 @@ FIXED_ANSWERS: tuple[tuple[type[ProxyError], HttpError], ...] = (
     (MonolithTimeout, HttpError(504, "gateway_timeout", "the monolith did not answer in time")),
     (MonolithUnavailable, HttpError(503, "service_unavailable", "the monolith is unavailable")),
     (MonolithBadResponse, HttpError(502, "bad_gateway", "the monolith sent no valid response")),
+    (BodyIncomplete, HttpError(400, "bad_request", "the request body was incomplete")),
+    (BodyTimeout, HttpError(408, "request_timeout", "the request did not arrive in time")),
 )
 
 
@@ -157,11 +171,13 @@ def http_error_for(error: ProxyError) -> HttpError:
         if mapped is None:
             return INTERNAL_ERROR
         return HttpError(mapped[0], mapped[1], error.value, REMOTE_RETRY_AFTER.get(error.exc_type))
-    # these two describe the client's own request, so their message is shown
+    # these describe the client's own request, so their message is shown
     if isinstance(error, MalformedRequest):
         return HttpError(400, "bad_request", error.message)
     if isinstance(error, PayloadTooLarge):
         return HttpError(413, "payload_too_large", error.message)
+    if isinstance(error, UpgradeNotSupported):
+        return HttpError(501, "not_implemented", error.message)
     return next(
         (answer for kind, answer in FIXED_ANSWERS if isinstance(error, kind)), INTERNAL_ERROR
     )

@@ -3,9 +3,10 @@
 Pure. `X-Forwarded-For`, `-Proto` and `-Host` say what the proxy saw; a
 client's own are dropped, unless it is a trusted proxy (the routes file's
 `trusted_proxies`), whose chain is extended. `X-Request-Id` is added only when
-the client sent none. The body's framing is the proxy's (it read the body
-whole): `Content-Length` when there is a body or the client sent one, never
-`Transfer-Encoding`. Nothing else is added or removed.
+the client sent none. A body the proxy streams keeps the client's framing
+(its `Content-Length`, or `Transfer-Encoding: chunked`); one it read whole
+goes with `Content-Length` when there is a body or the client sent one.
+Nothing else is added or removed.
 """
 
 from __future__ import annotations
@@ -31,17 +32,36 @@ def is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
     return any(ip in network for network in trusted)
 
 
-def forwarded_headers(request: Request, trusted: tuple[Network, ...] = ()) -> Headers:
-    """The request's headers as the proxy forwards them to the monolith."""
+def forwarded_headers(
+    request: Request, trusted: tuple[Network, ...] = (), *, upgrade: bool = False
+) -> Headers:
+    """The request's headers as the proxy forwards them to the monolith.
+
+    With `upgrade` (a WebSocket passed on), the client's `Upgrade` goes too,
+    after `Connection: Upgrade`, at the head.
+    """
     client = end_to_end_headers(request.headers)
     kept = without_headers(client, "Content-Length", FORWARDED_FOR, FORWARDED_PROTO, FORWARDED_HOST)
-    headers = list(kept)
-    if request.body or request.header("Content-Length") is not None:
-        headers.append(("Content-Length", str(len(request.body))))
+    asked = request.header("Upgrade") if upgrade else None
+    headers = [] if asked is None else [("Connection", "Upgrade"), ("Upgrade", asked)]
+    headers += kept
+    headers += _framing(request)
     headers += _forwarding(request, client, is_trusted(request.remote_addr, trusted))
     if request.header("X-Request-Id") is None and request.request_id:
         headers.append(("X-Request-Id", request.request_id))
     return tuple(headers)
+
+
+def _framing(request: Request) -> Headers:
+    """The body's framing: a body still to stream keeps the client's (its length, or chunks);
+    one read whole goes with its length, when there is one or the client sent a length."""
+    if request.incoming is not None:
+        if request.incoming.length is None:
+            return (("Transfer-Encoding", "chunked"),)
+        return (("Content-Length", str(request.incoming.length)),)
+    if request.body or request.header("Content-Length") is not None:
+        return (("Content-Length", str(len(request.body))),)
+    return ()
 
 
 def _forwarding(request: Request, client: Headers, trusted: bool) -> Headers:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import typing
 import uuid
 from collections.abc import Iterator, Mapping
@@ -13,6 +14,7 @@ from urllib.parse import parse_qsl, unquote
 
 from strangler_proxy.error_shape import DEFAULT_ERROR_SHAPE, ErrorShape
 from strangler_proxy.errors import HttpError
+from strangler_proxy.request_body import IncomingBody
 from strangler_proxy.route_table import AuthCheck, PassedValue, Protocol
 
 Headers = tuple[tuple[str, str], ...]
@@ -81,12 +83,14 @@ class RouteMatch:
 
 @dataclass(frozen=True)
 class Request:
-    """An incoming HTTP request, read fully, as the backends need it.
+    """An incoming HTTP request as the backends need it.
 
-    `target` is the one source of the path: the origin-form request target
-    (raw path, then `?` and the raw query when the client sent one) exactly as
-    the monolith gets it; `path`, the one routes are matched on, is decoded
-    from it as the monolith's server decodes it. `user_id` is set only by the
+    Its body is either read (`body`) or still to read (`incoming`, which a
+    request forwarded to the monolith streams there). `target` is the one
+    source of the path: the origin-form request target (raw path, then `?`
+    and the raw query when the client sent one) exactly as the monolith gets
+    it; `path`, the one routes are matched on, is decoded from it as the
+    monolith's server decodes it. `user_id` is set only by the
     proxy's auth check (`backends/monolith_auth.py`), never from the client.
     `nonce` is random, made by the proxy for each request (never the client's
     `X-Request-Id`): the idempotency key of a write sent without an
@@ -104,6 +108,7 @@ class Request:
     user_id: str | None = None
     timeout: float | None = None  # the matched route's own, set by the app
     nonce: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
+    incoming: IncomingBody | None = field(default=None, compare=False)
 
     @property
     def raw_path(self) -> str:
@@ -150,7 +155,8 @@ class Response:
     `reason` is the upstream's reason phrase as sent (maybe empty); None for
     an answer the proxy made itself, which gets the standard phrase. A streamed
     answer's `body` is empty and `stream` yields it chunk by chunk as the
-    upstream sends it (closing the stream gives its connection back).
+    upstream sends it (closing the stream gives its connection back). A 101
+    from the monolith carries its connection as `switched`, to relay.
     """
 
     status: int
@@ -158,10 +164,24 @@ class Response:
     body: bytes = b""
     reason: str | None = None
     stream: BodyStream | None = field(default=None, compare=False)
+    switched: Switched | None = field(default=None, compare=False)
 
     def header(self, name: str) -> str | None:
         """The first value of a header (case-insensitive), or None."""
         return first_header(self.headers, name)
+
+
+@dataclass(frozen=True)
+class Switched:
+    """The monolith's connection after its 101: the proxy's to relay, then to close.
+
+    `early` holds what the monolith sent after its 101 and the proxy read with
+    it; `idle_timeout` is how long the relay may go without a byte either way.
+    """
+
+    connection: socket.socket
+    idle_timeout: float
+    early: bytes = b""
 
 
 class BodyStream(typing.Protocol):

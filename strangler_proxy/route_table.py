@@ -12,24 +12,28 @@ from strangler_proxy.isolation_settings import IsolationSettings
 
 Mode = Literal["monolith", "shadow", "canary", "service"]
 MODES: tuple[Mode, ...] = ("monolith", "shadow", "canary", "service")
-StickySource = Literal["cookie", "header", "ip"]
+StickySource = Literal["cookie", "header", "ip", "user"]
 Protocol = Literal["rpc", "http"]
 PROTOCOLS: tuple[Protocol, ...] = ("rpc", "http")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_RPC_TIMEOUT = 5.0
 DEFAULT_MONOLITH_TIMEOUT = 30.0
+DEFAULT_SERVICE_MAX_BODY = 10 * 1024 * 1024  # a service gets the body whole, in one message
 
 
 @dataclass(frozen=True)
 class StickyKey:
-    """Where a canary route finds a client's identity: a cookie, a header, or the IP."""
+    """Where a canary route finds a client's identity: a cookie, a header, the IP, or the user.
+
+    `user` is the user the route's auth check names (`auth` with `auth_user`).
+    """
 
     source: StickySource
     name: str = ""
 
     def __str__(self) -> str:
-        return "ip" if self.source == "ip" else f"{self.source}:{self.name}"
+        return f"{self.source}:{self.name}" if self.name else self.source
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class Route:
     line: int | None = None
     area: str | None = None
     timeout: float | None = None  # seconds; None: the top-level rpc_timeout/monolith_timeout
+    max_body: int | None = None  # bytes; None: DEFAULT_SERVICE_MAX_BODY to a service, else none
 
     @property
     def target(self) -> str:
@@ -124,6 +129,7 @@ class Route:
             "auth": str(self.auth) if self.auth else None,
             "auth_user": str(self.auth.user) if self.auth and self.auth.user else None,
             "timeout": self.timeout,
+            "max_body": self.max_body,
         }
 
 

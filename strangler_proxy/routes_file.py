@@ -68,6 +68,16 @@ _AUTH_USER = re.compile(rf"^(?:header:({_TOKEN})|json:([^.\s]+(?:\.[^.\s]+)*))$"
 _TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(#.*)?$")
 _RULE_ARGUMENT = re.compile(r"<(?:([^:<>]+):)?[^<>]+>")
 _AREA = re.compile(r"^[A-Za-z0-9_.:-]+$")
+_SIZE = re.compile(r"^\s*(\d+)\s*([KMG]i?B|B)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+}
 
 
 class _SourceLines:
@@ -107,6 +117,16 @@ class _SourceLines:
             if assignment.match(self._lines[number - 1]):
                 return number
         return self.route(route_index) if route_index is not None else None
+
+
+def byte_size(value: object) -> int | None:
+    """Bytes from a whole number or a string with a unit (`10MiB`, `5 MB`), or None if neither."""
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    match = _SIZE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "B").lower()]
 
 
 def monolith_problem(url: str) -> str | None:
@@ -349,7 +369,21 @@ class _Validator:
             line=self._lines.route(index),
             area=self._area(raw, index, mode),
             timeout=self._route_timeout(raw, index),
+            max_body=self._max_body(raw, index),
         )
+
+    def _max_body(self, raw: dict[str, Any], index: int) -> int | None:
+        if "max_body" not in raw:
+            return None
+        value = raw["max_body"]
+        size = None if isinstance(value, bool) else byte_size(value)
+        if size is None:
+            raise self._fail(
+                f'bad max_body {value!r}: a whole number of bytes or a size such as "10MiB"',
+                "max_body",
+                index,
+            )
+        return size
 
     def _route_timeout(self, raw: dict[str, Any], index: int) -> float | None:
         if "timeout" not in raw:
@@ -525,10 +559,19 @@ class _Validator:
         value = self._string(raw, "sticky", index)
         if value == "ip":
             return StickyKey("ip")
+        if value == "user":
+            if "auth_user" not in raw:
+                raise self._fail(
+                    "sticky = \"user\" needs 'auth' and 'auth_user' on the same route (the"
+                    " auth check names the user)",
+                    "sticky",
+                    index,
+                )
+            return StickyKey("user")
         match = _NAMED_VALUE.match(value)
         if match is None:
             raise self._fail(
-                f'bad sticky key {value!r}: use "cookie:<name>", "header:<name>" or "ip"',
+                f'bad sticky key {value!r}: use "cookie:<name>", "header:<name>", "ip" or "user"',
                 "sticky",
                 index,
             )

@@ -142,8 +142,10 @@ ROUTE: tuple[Key, ...] = (
         "sticky",
         "string",
         "none",
-        "`cookie:<name>`, `header:<name>` or `ip`: what keeps a canary client on one side"
-        " (canary only; without it each request draws)",
+        "`cookie:<name>`, `header:<name>`, `ip` or `user`: what keeps a canary client on one"
+        " side (canary only; without it each request draws); `user` is the user the route's"
+        " auth check names (needs `auth` and `auth_user`; the check is then made for every"
+        " request of the route, and one it refuses goes to the monolith)",
     ),
     Key(
         "area",
@@ -188,11 +190,22 @@ ROUTE: tuple[Key, ...] = (
         " a refusal (with `auth` only)",
     ),
     Key(
+        "max_body",
+        "integer or string",
+        "none to the monolith, `10MiB` to a service",
+        "the largest request body this route takes, in bytes or with a unit (`512KiB`, `10MiB`,"
+        " `1GiB`, `5MB`); a larger one is a 413, refused by its `Content-Length` before a byte"
+        " is read, or once a chunked body passes it. A body forwarded to the monolith streams"
+        " through (never held whole); one for a service is read whole first, as it travels"
+        " in one message",
+    ),
+    Key(
         "timeout",
         "number",
         "`rpc_timeout` / `monolith_timeout`",
         "seconds this route's backend may take (> 0): a service's whole answer; the"
-        " monolith's first byte and each wait between chunks (a stream is never cut)",
+        " monolith's first byte and each wait between chunks (a stream is never cut); how"
+        " long a WebSocket passed to the monolith may go without a byte either way",
     ),
 )
 

@@ -19,8 +19,8 @@ from strangler_proxy.errors import (
     is_expected_remote_error,
 )
 from strangler_proxy.http_types import Request, RouteMatch
-from strangler_proxy.route_table import Route, StickyKey
-from strangler_proxy.rules import RouteMatcher
+from strangler_proxy.route_table import DEFAULT_SERVICE_MAX_BODY, Route, StickyKey
+from strangler_proxy.rules import Matched, RouteMatcher
 
 Backend = Literal["monolith", "service"]
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -28,12 +28,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 @dataclass(frozen=True)
 class Decision:
-    """Where a request goes: the backend, the matched route (if any), and whether to shadow it."""
+    """Where a request goes: the backend, the matched route (if any), and whether to shadow it.
+
+    `fallback` says why the monolith answers a request its route would have
+    sent to a service (`auth`: the route's auth check refused it).
+    """
 
     backend: Backend
     route: Route | None = None
     match: RouteMatch | None = None
     shadow: bool = False
+    fallback: str | None = None
 
 
 def sticky_identity(sticky: StickyKey, request: Request) -> str | None:
@@ -42,6 +47,8 @@ def sticky_identity(sticky: StickyKey, request: Request) -> str | None:
         return request.cookie(sticky.name) or None
     if sticky.source == "header":
         return request.header(sticky.name) or None
+    if sticky.source == "user":
+        return request.user_id
     return request.remote_addr or None
 
 
@@ -62,9 +69,18 @@ def _canary_takes_service(route: Route, request: Request, draw: float) -> bool:
     return canary_bucket(route, identity) < route.percent
 
 
+def needs_user(route: Route) -> bool:
+    """Whether deciding needs the user the route's auth check names (`sticky = "user"`)."""
+    return route.mode == "canary" and route.sticky is not None and route.sticky.source == "user"
+
+
 def decide(matcher: RouteMatcher, request: Request, draw: float) -> Decision:
     """Choose the backend for `request`; `draw` is a uniform random number in [0, 1)."""
-    matched = matcher.match(request.method, request.path)
+    return decide_matched(matcher.match(request.method, request.path), request, draw)
+
+
+def decide_matched(matched: Matched | None, request: Request, draw: float) -> Decision:
+    """Choose the backend for `request`, which matched `matched` (None: no route)."""
     if matched is None:
         return Decision("monolith")
     route = matched.route
@@ -83,6 +99,19 @@ def decide(matcher: RouteMatcher, request: Request, draw: float) -> Decision:
         return Decision("service", route, match)
     shadow = route.mode == "shadow" and request.method in SAFE_METHODS
     return Decision("monolith", route, match, shadow=shadow)
+
+
+def body_limit(decision: Decision) -> int | None:
+    """The most body bytes the decided request may carry (None: no limit).
+
+    The route's `max_body`; else 10 MiB when the body goes to a service (read
+    whole: it travels in one message; a shadow copy too), and no limit when
+    it is only forwarded to the monolith, which it streams to.
+    """
+    if decision.route is not None and decision.route.max_body is not None:
+        return decision.route.max_body
+    goes_whole = decision.backend == "service" or decision.shadow
+    return DEFAULT_SERVICE_MAX_BODY if goes_whole else None
 
 
 def may_fall_back(method: str, error: ProxyError) -> bool:

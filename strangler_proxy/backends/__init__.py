@@ -17,9 +17,12 @@ class Backend(Protocol):
 
 
 class Monolith(Protocol):
-    """The monolith's backend: it may also answer with its body streamed as it arrives."""
+    """The monolith's backend: it may also answer with its body streamed as it arrives,
+    and pass a WebSocket on (`switch`: a 101 carries the connection to relay)."""
 
     def handle(self, request: Request, *, stream: bool = False) -> Response: ...
+
+    def switch(self, request: Request) -> Response: ...
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,22 @@ Content-Length of its own). Foreign errors become the proxy's own here.
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from urllib3.util import wait_for_read
 
-from strangler_proxy.errors import MonolithBadResponse, MonolithTimeout, MonolithUnavailable
-from strangler_proxy.http_types import Headers, Response
+from strangler_proxy.errors import (
+    MonolithBadResponse,
+    MonolithTimeout,
+    MonolithUnavailable,
+    ProxyError,
+)
+from strangler_proxy.http_types import Headers, Response, Switched, first_header
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,9 @@ class Origin:
         )
 
 
+Body = bytes | Iterable[bytes]
+
+
 class HttpPool:
     """Up to `size` idle connections kept for reuse; a connection the server closed is dropped."""
 
@@ -64,46 +74,90 @@ class HttpPool:
         method: str,
         target: str,
         headers: Headers,
-        body: bytes,
+        body: Body,
         *,
         stream: bool = False,
         timeout: float | None = None,
     ) -> Response:
-        """Send one request (`target` is put after the origin's prefix) and read the answer:
+        """Send one request (`target` is put after the origin's prefix; `body` whole or as
+        chunks, framed as `headers` say: chunked under `Transfer-Encoding`) and read the answer:
         whole, or with `stream` as it arrives (`Response.stream`; the read timeout then
         bounds the wait for each chunk, never the whole answer); `timeout`, a route's own
         read timeout, replaces the pool's for this exchange."""
-        read_timeout = self._read_timeout if timeout is None else timeout
         connection = self._connection()
-        assert connection.sock is not None
-        connection.sock.settimeout(read_timeout)
-        try:
-            connection.putrequest(
-                method, self.origin.prefix + target, skip_host=True, skip_accept_encoding=True
-            )
-            for name, value in headers:
-                connection.putheader(name, value)
-            connection.endheaders(body or None)
-            answer = connection.getresponse()
-            if stream and _has_body(method, answer.status):
-                return Response(
-                    answer.status,
-                    tuple(answer.getheaders()),
-                    reason=answer.reason,
-                    stream=_Streamed(answer, connection, self._release),
-                )
+        answer = self._exchange(connection, method, target, headers, body, timeout)
+        if stream and _has_body(method, answer.status):
+            return _streamed(answer, connection, self._release)
+        with self._foreign_errors(connection, timeout):
             data = answer.read()
-        except TimeoutError as exc:
-            connection.close()
-            raise MonolithTimeout(f"no answer within {read_timeout:g}s") from exc
-        except (http.client.HTTPException, OSError) as exc:
-            connection.close()
-            raise MonolithBadResponse(repr(exc)) from exc
         if answer.will_close:
             connection.close()
         else:
             self._release(connection)
         return Response(answer.status, tuple(answer.getheaders()), data, answer.reason)
+
+    def switch(
+        self, method: str, target: str, headers: Headers, body: Body, *, timeout: float | None
+    ) -> Response:
+        """Send a request asking to switch protocols. A 101 answer comes with its connection
+        (`Response.switched`, idle for at most the read timeout), no longer the pool's; any
+        other answer streams as `send`'s does, and its connection is closed after it."""
+        connection = self._connection()
+        answer = self._exchange(connection, method, target, headers, body, timeout)
+        if answer.status != 101:
+            return _streamed(answer, connection, lambda used: used.close())
+        upstream = connection.sock
+        assert upstream is not None
+        early = _buffered(answer, upstream)
+        connection.sock = None  # the connection object no longer owns it
+        idle_timeout = self._read_timeout if timeout is None else timeout
+        return Response(
+            101,
+            tuple(answer.getheaders()),
+            reason=answer.reason,
+            switched=Switched(upstream, idle_timeout, early),
+        )
+
+    def _exchange(
+        self,
+        connection: http.client.HTTPConnection,
+        method: str,
+        target: str,
+        headers: Headers,
+        body: Body,
+        timeout: float | None,
+    ) -> http.client.HTTPResponse:
+        """Send the request on `connection` and read the answer's head (its body is left)."""
+        assert connection.sock is not None
+        connection.sock.settimeout(self._read_timeout if timeout is None else timeout)
+        with self._foreign_errors(connection, timeout):
+            connection.putrequest(
+                method, self.origin.prefix + target, skip_host=True, skip_accept_encoding=True
+            )
+            for name, value in headers:
+                connection.putheader(name, value)
+            chunked = first_header(headers, "Transfer-Encoding") is not None
+            connection.endheaders(body or None, encode_chunked=chunked)
+            return connection.getresponse()
+
+    @contextmanager
+    def _foreign_errors(
+        self, connection: http.client.HTTPConnection, timeout: float | None
+    ) -> Iterator[None]:
+        """http.client's and the socket's errors as the proxy's own; after any error (the
+        client's body too may fail while it is sent) the connection is closed."""
+        try:
+            yield
+        except ProxyError:
+            connection.close()
+            raise
+        except TimeoutError as exc:
+            connection.close()
+            read_timeout = self._read_timeout if timeout is None else timeout
+            raise MonolithTimeout(f"no answer within {read_timeout:g}s") from exc
+        except (http.client.HTTPException, OSError) as exc:
+            connection.close()
+            raise MonolithBadResponse(repr(exc)) from exc
 
     def _connection(self) -> http.client.HTTPConnection:
         with self._lock:
@@ -143,6 +197,26 @@ class HttpPool:
 
 
 CHUNK_BYTES = 64 * 1024
+
+
+def _streamed(
+    answer: http.client.HTTPResponse,
+    connection: http.client.HTTPConnection,
+    release: Callable[[http.client.HTTPConnection], None],
+) -> Response:
+    stream = _Streamed(answer, connection, release)
+    return Response(answer.status, tuple(answer.getheaders()), reason=answer.reason, stream=stream)
+
+
+def _buffered(answer: http.client.HTTPResponse, upstream: socket.socket) -> bytes:
+    """What the answer's reader took from `upstream` beyond the head (never waiting for more)."""
+    upstream.setblocking(False)
+    try:
+        return answer.fp.peek()  # the buffered bytes; without any, one read that does not wait
+    except OSError:
+        return b""
+    finally:
+        upstream.setblocking(True)
 
 
 def _has_body(method: str, status: int) -> bool:

@@ -25,7 +25,11 @@ ORIGINAL_URI = "X-Original-URI"
 
 
 class AuthGate:
-    """The service backend behind the routes' auth checks (routes without one pass straight)."""
+    """The service backend behind the routes' auth checks (routes without one pass straight).
+
+    A request whose user the app already has from the same check (a canary
+    sticky on the user) is not checked twice.
+    """
 
     def __init__(self, service: Backend, monolith: Backend) -> None:
         self._service = service
@@ -33,24 +37,26 @@ class AuthGate:
 
     def handle(self, request: Request) -> Response:
         auth = request.match.auth if request.match is not None else None
-        if auth is None:
+        if auth is None or request.user_id is not None:
             return self._service.handle(request)
-        return self._service.handle(replace(request, user_id=self._user(request, auth)))
+        user = authenticated_user(self._monolith, request, auth)
+        return self._service.handle(replace(request, user_id=user))
 
-    def _user(self, request: Request, auth: AuthCheck) -> str | None:
-        """The user the monolith names (None if the route wants none); AuthDenied if not let in."""
-        try:
-            answer = self._monolith.handle(auth_request(request, auth))
-        except ProxyError as exc:
-            raise AuthDenied(f"the monolith gave no answer ({exc})") from exc
-        if not 200 <= answer.status < 300:
-            raise AuthDenied(f"the monolith answered {answer.status}")
-        if auth.user is None:
-            return None
-        user = user_in(answer, auth.user)
-        if user is None:
-            raise AuthDenied(f"the monolith's answer names no user ({auth.user})")
-        return user
+
+def authenticated_user(monolith: Backend, request: Request, auth: AuthCheck) -> str | None:
+    """The user the monolith names (None if the route wants none); AuthDenied if not let in."""
+    try:
+        answer = monolith.handle(auth_request(request, auth))
+    except ProxyError as exc:
+        raise AuthDenied(f"the monolith gave no answer ({exc})") from exc
+    if not 200 <= answer.status < 300:
+        raise AuthDenied(f"the monolith answered {answer.status}")
+    if auth.user is None:
+        return None
+    user = user_in(answer, auth.user)
+    if user is None:
+        raise AuthDenied(f"the monolith's answer names no user ({auth.user})")
+    return user
 
 
 def auth_request(request: Request, auth: AuthCheck) -> Request:

@@ -1,6 +1,7 @@
 """Forward a request to the monolith over HTTP, as a reverse proxy does.
 
-The request goes out as the client sent it (method, raw target, body), with
+The request goes out as the client sent it (method, raw target, body: streamed
+as it arrives when the proxy did not need it whole), with
 the headers `forwarded.py` decides; the answer comes back as the monolith sent
 it, less hop-by-hop headers. Redirects are passed back, never followed.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from strangler_proxy.backends.http_pool import HttpPool, Origin
+from strangler_proxy.backends.http_pool import Body, HttpPool, Origin
 from strangler_proxy.errors import ProxyError
 from strangler_proxy.forwarded import forwarded_headers
 from strangler_proxy.http_types import Request, Response, end_to_end_headers
@@ -44,10 +45,22 @@ class MonolithBackend:
             request.method,
             request.target,
             headers,
-            request.body,
+            _body(request),
             stream=stream,
             timeout=request.timeout,
         )
+        return replace(upstream, headers=end_to_end_headers(upstream.headers))
+
+    def switch(self, request: Request) -> Response:
+        """The monolith's answer to a WebSocket upgrade: a 101 with its connection to relay
+        (`Response.switched`; the route's timeout, else the monolith's, is how long it may
+        idle), its head as sent; any other answer as `handle` streams it."""
+        headers = forwarded_headers(request, self._trusted, upgrade=True)
+        upstream = self._pool.switch(
+            request.method, request.target, headers, _body(request), timeout=request.timeout
+        )
+        if upstream.switched is not None:
+            return upstream  # its Connection and Upgrade are the switch itself
         return replace(upstream, headers=end_to_end_headers(upstream.headers))
 
     def reachable(self) -> bool:
@@ -60,3 +73,8 @@ class MonolithBackend:
 
     def close(self) -> None:
         self._pool.close()
+
+
+def _body(request: Request) -> Body:
+    """The body as it goes: streamed from the client when not read yet, else whole."""
+    return request.body if request.incoming is None else request.incoming.chunks()

@@ -70,8 +70,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            body = self._chunked_body()
+        else:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         received = Received(
             self.requestline, tuple(self.headers.items()), body, self.client_address[1]
         )
@@ -88,6 +90,15 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(reply.body)
         self.close_connection = self.close_connection or reply.close_after
+
+    def _chunked_body(self) -> bytes:
+        body = b""
+        while size := int(self.rfile.readline().split(b";")[0], 16):
+            body += self.rfile.read(size)
+            self.rfile.readline()
+        while self.rfile.readline() not in (b"\r\n", b""):  # trailer fields, then the end
+            pass
+        return body
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _answer
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from strangler_proxy.app import ProxyApp
 from strangler_proxy.backends import Backends
 from strangler_proxy.backends.monolith_auth import AuthGate
 from strangler_proxy.backends.nameko_rpc import NamekoBackend
-from strangler_proxy.http_types import Request, Response
+from strangler_proxy.http_types import Request, Response, Switched
 from strangler_proxy.reload import LiveRoutes
 from strangler_proxy.route_table import Settings
 from strangler_proxy.routes_file import RoutesFile
@@ -23,6 +24,9 @@ MONOLITH_HEADERS = (
 )
 
 
+SWITCHED_HEADERS = (("Upgrade", "websocket"), ("Connection", "Upgrade"))
+
+
 class MemoryMonolith:
     """Answers every request with a fixed JSON body and remembers what it got."""
 
@@ -30,11 +34,24 @@ class MemoryMonolith:
         self.body = body
         self.status = status
         self.requests: list[Request] = []
+        self.upstream: socket.socket | None = None
+        self.bodies: list[bytes] = []
 
     def handle(self, request: Request, *, stream: bool = False) -> Response:
-        """Its body whole even when it may stream (a permission, not a promise)."""
+        """Its body whole even when it may stream (a permission, not a promise).
+
+        It reads the request's body as the real one does: streamed when not read yet.
+        """
         self.requests.append(request)
+        incoming = request.incoming
+        self.bodies.append(request.body if incoming is None else b"".join(incoming.chunks()))
         return Response(self.status, MONOLITH_HEADERS, self.body)
+
+    def switch(self, request: Request) -> Response:
+        """A 101 over one end of a socket pair (`upstream` keeps the other)."""
+        self.requests.append(request)
+        connection, self.upstream = socket.socketpair()
+        return Response(101, SWITCHED_HEADERS, switched=Switched(connection, 30.0))
 
 
 class MemoryRpc:

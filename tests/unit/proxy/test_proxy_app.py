@@ -14,14 +14,14 @@ from proxy_fakes import MemoryMonolith, MemoryRpc, memory_app, memory_backends, 
 from werkzeug.test import Client, TestResponse
 
 from strangler_proxy.admin import AdminAccess
-from strangler_proxy.app import MAX_BODY_BYTES, ProxyApp, create_app, read_request
+from strangler_proxy.app import ProxyApp, create_app, read_request
 from strangler_proxy.errors import (
-    PayloadTooLarge,
     RemoteError,
     ServiceTimeout,
     ServiceUnavailable,
 )
 from strangler_proxy.http_types import Request, Response
+from strangler_proxy.route_table import DEFAULT_SERVICE_MAX_BODY
 from strangler_proxy.routes_file import RoutesFile, load_routes
 
 ROUTES = """
@@ -92,38 +92,30 @@ def test_a_bad_json_body_is_a_400_without_calling_anyone(
     assert rpc.calls == [] and monolith.requests == []
 
 
-@pytest.mark.parametrize("path", ["/items/3", "/orders"])
-def test_a_body_over_the_limit_is_a_413_without_calling_anyone(
-    tmp_path: Path, monolith: MemoryMonolith, path: str
+def test_a_body_over_a_services_limit_is_a_413_without_calling_anyone(
+    tmp_path: Path, monolith: MemoryMonolith
 ) -> None:
     rpc = MemoryRpc({})
     response = client_for(tmp_path, monolith, rpc).post(
-        path, data=b"x" * (MAX_BODY_BYTES + 1), content_type="application/json"
+        "/items/3", data=b"x" * (DEFAULT_SERVICE_MAX_BODY + 1), content_type="application/json"
     )
     assert response.status_code == 413
     assert response.get_json() == {
         "error": {
             "code": "payload_too_large",
-            "message": f"request body is too large; the limit is {MAX_BODY_BYTES} bytes",
+            "message": f"request body is too large; the limit is {DEFAULT_SERVICE_MAX_BODY} bytes",
         }
     }
     assert rpc.calls == [] and monolith.requests == []
 
 
-def test_a_chunked_body_over_the_limit_is_refused_not_cut() -> None:
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": "/orders",
-        "SERVER_NAME": "proxy",
-        "SERVER_PORT": "80",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b"x" * 11),
-        "wsgi.input_terminated": True,  # what gunicorn sets for Transfer-Encoding: chunked
-    }
-    with pytest.raises(PayloadTooLarge, match="the limit is 10 bytes"):
-        read_request(environ, max_body=10)
-    environ["wsgi.input"] = io.BytesIO(b"x" * 10)
-    assert read_request(environ, max_body=10).body == b"x" * 10
+def test_a_body_forwarded_to_the_monolith_has_no_limit_by_default(
+    tmp_path: Path, monolith: MemoryMonolith
+) -> None:
+    body = b"x" * (DEFAULT_SERVICE_MAX_BODY + 1)
+    response = client_for(tmp_path, monolith, MemoryRpc({})).post("/orders", data=body)
+    assert response.status_code == 200
+    assert monolith.bodies == [body]
 
 
 def test_unmatched_paths_go_to_the_monolith_untouched(

@@ -41,6 +41,7 @@ def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
         'percent = 5\nsticky = "ip"\narea = "shop"\nprotocol = "http"\n'
         'context = ["header:X-Tenant"]\n'
         'auth = "monolith:/auth"\nauth_user = "header:X-User-Id"\ntimeout = 0.5\n'
+        'max_body = "2KiB"\n'
     )
     used = set(re.findall(r"^(\w+) =", text, re.M)) | {"route"}
     assert used == {key.name for key in TOP_LEVEL} | {key.name for key in ROUTE}
@@ -50,3 +51,4 @@ def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
     assert (isolation.max_in_flight, isolation.breaker_failures) == (2, 3)
     assert isolation.breaker_open_seconds == 1.5
     assert table.routes[0].timeout == 0.5
+    assert table.routes[0].max_body == 2048

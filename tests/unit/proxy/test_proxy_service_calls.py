@@ -83,7 +83,7 @@ def test_only_rpc_method_targets_parse_the_body(tmp_path: Path) -> None:
     [(_, method, kwargs, _)] = rpc.calls
     assert method == "http"
     assert base64.b64decode(kwargs["request"]["body"]) == b"{not json"
-    assert [request.body for request in monolith.requests] == [b"{not json"]
+    assert monolith.bodies == [b"{not json"]
 
 
 def test_an_envelope_route_returns_the_services_response_as_it_made_it(tmp_path: Path) -> None:

@@ -1,0 +1,124 @@
+"""Request bodies stream through the real proxy (gunicorn) to the monolith with bounded memory.
+
+The monolith here is a sink that reads each body as it comes and answers with
+its size and digest; the proxy's worker's resident memory is sampled while a
+body many times larger than any buffer goes through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from process_memory import child_pids, peak_resident_bytes
+from proxy_stack import start_proxy
+
+from strangler.processes import ProcessGroup
+
+BLOCK = bytes(range(256)) * 4096  # 1 MiB
+MiB = 1024 * 1024
+ROUTES = """
+[[route]]
+path = "/limited"
+methods = ["POST"]
+mode = "monolith"
+max_body = "1MiB"
+"""
+
+
+class _Sink(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        digest, size = hashlib.sha256(), 0
+        for chunk in self._body():
+            digest.update(chunk)
+            size += len(chunk)
+        answer = json.dumps({"bytes": size, "sha256": digest.hexdigest()}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def _body(self) -> Iterator[bytes]:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while size := int(self.rfile.readline().split(b";")[0], 16):
+                yield self.rfile.read(size)
+                self.rfile.readline()
+            self.rfile.readline()
+            return
+        remaining = int(self.headers["Content-Length"])
+        while remaining:
+            chunk = self.rfile.read(min(remaining, 256 * 1024))
+            remaining -= len(chunk)
+            yield chunk
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@dataclass(frozen=True)
+class Proxy:
+    host: str
+    port: int
+    worker: int  # the one gunicorn worker's pid
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
+    sink = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
+    sink.daemon_threads = True
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    workdir = tmp_path_factory.mktemp("uploads")
+    routes = workdir / "routes.toml"
+    routes.write_text(f'monolith = "http://127.0.0.1:{sink.server_port}"\n{ROUTES}')
+    try:
+        with ProcessGroup(workdir / "logs") as group:
+            public, _admin = start_proxy(group, routes)
+            [worker] = child_pids(group.processes[-1].pid)
+            host, port = public.removeprefix("http://").split(":")
+            yield Proxy(host, int(port), worker)
+    finally:
+        sink.shutdown()
+
+
+def upload(proxy: Proxy, path: str, mebibytes: int, *, chunked: bool) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection(proxy.host, proxy.port, timeout=60)
+    headers = {} if chunked else {"Content-Length": str(mebibytes * MiB)}
+    body = (BLOCK for _ in range(mebibytes))
+    connection.request("POST", path, body=body, headers=headers, encode_chunked=chunked)
+    answer = connection.getresponse()
+    return answer.status, json.loads(answer.read())
+
+
+def expected(mebibytes: int) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    for _ in range(mebibytes):
+        digest.update(BLOCK)
+    return {"bytes": mebibytes * MiB, "sha256": digest.hexdigest()}
+
+
+@pytest.mark.parametrize(("mebibytes", "chunked"), [(200, False), (100, True)])
+def test_a_large_body_streams_to_the_monolith_in_bounded_memory(
+    proxy: Proxy, mebibytes: int, chunked: bool
+) -> None:
+    upload(proxy, "/warm-up", 1, chunked=chunked)  # the worker's first request loads its code
+    with peak_resident_bytes(proxy.worker) as peak:
+        before = peak[0]
+        status, seen = upload(proxy, "/upload", mebibytes, chunked=chunked)
+    assert (status, seen) == (200, expected(mebibytes))
+    assert peak[0] - before < 32 * MiB  # a body held whole would add its whole size
+
+
+def test_a_routes_limit_stops_a_chunked_body_on_its_way(proxy: Proxy) -> None:
+    status, error = upload(proxy, "/limited", 3, chunked=True)
+    assert status == 413
+    assert error["error"]["code"] == "payload_too_large"
