@@ -36,6 +36,7 @@ from extracted_services.backfill.run import backfill_service
 from extracted_services.discovery import find_services
 from legacy_monolith.seed import seed_database
 from strangler.broker import DEFAULT_AMQP_URI, temporary_vhost
+from strangler.changes import CHANGES_EXCHANGE
 from strangler.database import open_engine
 from strangler.errors import StranglerError
 from strangler.processes import ProcessGroup, rpc_consumer_ready
@@ -92,6 +93,15 @@ class Lags:
         return percentile(sorted(self.seconds), fraction) * 1000
 
 
+@dataclass(frozen=True)
+class SyncLags:
+    """One database kind's commit -> service lags, and the two parts they are made of."""
+
+    total: Lags
+    relay: Lags  # commit -> published (seen by a queue of the benchmark's own)
+    applier: Lags  # published -> written by the applier
+
+
 def percentile(ordered: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile of sorted values."""
     index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
@@ -129,6 +139,33 @@ def steady_writes(
     for thread in threads:
         thread.join()
     return committed
+
+
+class PublishedTap:
+    """A queue of its own bound to the change exchange by `products`: when each version was
+    published (received here, one broker hop later), so the lag splits into relay and
+    applier."""
+
+    def __init__(self, amqp_uri: str) -> None:
+        self.received: dict[int, float] = {}
+        self._connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+        self._channel = self._connection.channel()
+        queue = self._channel.queue_declare("", exclusive=True).method.queue
+        self._channel.queue_bind(queue, CHANGES_EXCHANGE, routing_key="products")
+        self._channel.basic_consume(queue, self._on_message, auto_ack=True)
+        self._thread = threading.Thread(target=self._channel.start_consuming)
+        self._thread.start()
+
+    def _on_message(self, channel: object, method: object, properties: object, body: bytes) -> None:
+        at = time.time()
+        for change in json.loads(body)["changes"]:
+            if change["row"] is not None and change["row"]["price_cents"] >= FIRST_VERSION:
+                self.received.setdefault(change["row"]["price_cents"], at)
+
+    def close(self) -> None:
+        self._connection.add_callback_threadsafe(self._channel.stop_consuming)
+        self._thread.join()
+        self._connection.close()
 
 
 def applied_times(service_url: str) -> dict[int, float]:
@@ -207,15 +244,18 @@ class Databases:
 
 
 @contextmanager
-def databases(kind: str, workdir: Path, postgres_url: str) -> Iterator[Databases]:
-    """Two SQLite files in `workdir`, or two fresh databases on the PostgreSQL server
-    (dropped afterwards)."""
+def databases(
+    kind: str, workdir: Path, postgres_url: str, sqlite_journal: str
+) -> Iterator[Databases]:
+    """Two SQLite files in `workdir` (the monolith's with `sqlite_journal` as its journal
+    mode), or two fresh databases on the PostgreSQL server (dropped afterwards)."""
     if kind == "sqlite":
-        yield Databases(
-            kind,
-            f"sqlite:///{workdir / 'monolith.sqlite3'}",
-            f"sqlite:///{workdir / 'catalog_service.sqlite3'}",
-        )
+        monolith_url = f"sqlite:///{workdir / 'monolith.sqlite3'}"
+        monolith = sa.create_engine(monolith_url)
+        with monolith.connect() as connection:
+            connection.exec_driver_sql(f"PRAGMA journal_mode={sqlite_journal}")
+        monolith.dispose()
+        yield Databases(kind, monolith_url, f"sqlite:///{workdir / 'catalog_service.sqlite3'}")
         return
     names = [f"strangler_bench_{uuid.uuid4().hex[:8]}_{role}" for role in ("monolith", "catalog")]
     server = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
@@ -247,9 +287,9 @@ def wait_applied(service_url: str, expected: int) -> dict[int, float]:
 
 
 def sync_lag(amqp_uri: str, where: Databases, workdir: Path, rate: float, seconds: float,
-             poll: float) -> Lags:  # fmt: skip
+             poll: float) -> SyncLags:  # fmt: skip
     """Commit at `rate` for `seconds` with the relay and the catalog service running;
-    commit -> applied, per write."""
+    commit -> applied per write, split at the moment the relay published it."""
     monolith_url, service_url = where.monolith_url, where.service_url
     catalog = find_services().find("catalog")
     seed_database(monolith_url, **SEED)
@@ -276,16 +316,36 @@ def sync_lag(amqp_uri: str, where: Databases, workdir: Path, rate: float, second
             except StranglerError as exc:
                 raise StackUnavailable(f"the stack did not start: {exc}") from exc
             product_ids = list(range(1, SEED["products"] + 1))
-            committed = steady_writes(monolith, product_ids, rate, seconds)
-            applied = wait_applied(service_url, len(committed))
+            tap = PublishedTap(amqp_uri)
+            try:
+                committed = steady_writes(monolith, product_ids, rate, seconds)
+                applied = wait_applied(service_url, len(committed))
+            finally:
+                tap.close()
     finally:
         monolith.dispose()
         delete_service_queues(amqp_uri, catalog.name)
     lost = sorted(set(committed) - set(applied))
     if lost:
         raise WritesLost(f"{len(lost)} of {len(committed)} writes never reached the service")
-    lags = tuple(applied[version] - committed[version] for version in committed)
-    return Lags(f"commit -> service ({where.kind})", lags, len(committed))
+    published = tap.received
+    return SyncLags(
+        total=Lags(
+            f"commit -> service ({where.kind})",
+            tuple(applied[version] - committed[version] for version in committed),
+            len(committed),
+        ),
+        relay=Lags(
+            "  commit -> published (relay)",
+            tuple(published[version] - committed[version] for version in published),
+            len(committed),
+        ),
+        applier=Lags(
+            "  published -> service (applier)",
+            tuple(applied[version] - published[version] for version in published),
+            len(committed),
+        ),
+    )
 
 
 @contextmanager
@@ -299,16 +359,18 @@ def benchmark_broker() -> Iterator[str]:
         yield amqp_uri
 
 
-def format_table(baseline: Lags, measured: Sequence[Lags]) -> str:
-    """One row per path, then each sync row's p50 and p99 over the broker's."""
+def format_table(baseline: Lags, measured: Sequence[SyncLags]) -> str:
+    """One row per path (each sync path with its relay and applier parts), then each sync
+    path's p50 and p99 over the broker's."""
     lines = [f"{'path':<32} {'messages':>8} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}"]
-    for lags in (baseline, *measured):
+    rows = [baseline, *(lags for run in measured for lags in (run.total, run.relay, run.applier))]
+    for lags in rows:
         lines.append(
             f"{lags.name:<32} {len(lags.seconds):>8} {lags.percentile_ms(0.5):>9.1f}"
             f" {lags.percentile_ms(0.99):>9.1f} {max(lags.seconds) * 1000:>9.1f}"
         )
     lines.append("")
-    for lags in measured:
+    for lags in (run.total for run in measured):
         p50 = lags.percentile_ms(0.5) / baseline.percentile_ms(0.5)
         p99 = lags.percentile_ms(0.99) / baseline.percentile_ms(0.99)
         lines.append(f"{lags.name} / broker alone: p50 {p50:.1f}x, p99 {p99:.1f}x")
@@ -329,6 +391,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the monolith's and the service's database kind",
     )  # fmt: skip
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, help="a server to use")
+    parser.add_argument(
+        "--sqlite-journal", choices=("wal", "delete"), default="wal",
+        help="the SQLite monolith's journal mode (delete: the rollback journal, SQLite's"
+        " default, where the relay's reads wait for the writers)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     try:
@@ -340,12 +407,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             baseline = broker_round_trip(amqp_uri, args.rate, args.baseline_seconds)
             measured = []
             for kind in kinds:
+                journal = f", journal_mode={args.sqlite_journal}" if kind == "sqlite" else ""
                 print(
                     f"sync on {kind}: {args.rate:g} writes/s for {args.seconds:g} s"
-                    f" (relay --poll-interval {args.poll_interval:g})",
+                    f" (relay --poll-interval {args.poll_interval:g}{journal})",
                     flush=True,
                 )
-                with databases(kind, Path(tmp), args.postgres_url) as where:
+                with databases(kind, Path(tmp), args.postgres_url, args.sqlite_journal) as where:
                     measured.append(
                         sync_lag(
                             amqp_uri, where, Path(tmp), args.rate, args.seconds, args.poll_interval

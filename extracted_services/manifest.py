@@ -8,7 +8,7 @@ Format (docs/contracts.md, "Service package")::
     default_database_url = "sqlite:///var/catalog_service.sqlite3"
     tables = ["reviews", {monolith = "products", service = "catalog_products"}]
     owns = []                                        # tables it alone writes (monolith names)
-    writes_foreign = ["users"]                       # tables it writes but does not own
+    writes_foreign = ["users", {table = "visits", handling = "off"}]  # written, not owned
     backfill = "backfill:backfill_catalog"           # optional: module:function in the package
     requires = ["requests>=2.31"]                    # optional: extra Python packages
     sync = true                                      # optional: apply the monolith's changes
@@ -51,6 +51,10 @@ KEYS = (
 )
 REQUIRED_KEYS = ("name", "service", "database_env", "default_database_url", "tables")
 TABLE_KEYS = ("monolith", "service")
+FOREIGN_KEYS = ("table", "handling")
+# what becomes of the service's writes to a table it does not own (docs/moving-writes.md):
+# captured in its database and applied to the monolith's, or kept in its own copy only
+FOREIGN_HANDLINGS = ("send_back", "off")
 PROTOCOLS = ("rpc", "http")
 FORMAT_HINT = "the format of service.toml is in docs/contracts.md, section 'Service package'"
 
@@ -114,6 +118,9 @@ class Manifest:
     # tables its code writes that it does not own (e.g. a hook's `last_seen` update): until
     # those writes move, the monolith and the service both write them
     writes_foreign: tuple[str, ...] = ()
+    # those of `writes_foreign` whose writes stay in the service's copy (`handling = "off"`);
+    # the others are sent back to the monolith like the writes of owned tables
+    foreign_writes_off: tuple[str, ...] = ()
     protocols: tuple[tuple[str, Protocol], ...] = ()
     backfill: Reference | None = None
     requires: tuple[str, ...] = ()
@@ -123,6 +130,13 @@ class Manifest:
     def protocol(self, method: str) -> Protocol:
         """How `method` is called: over plain RPC unless the manifest says `http`."""
         return dict(self.protocols).get(method, "rpc")
+
+    @property
+    def sent_back(self) -> tuple[TableCopy, ...]:
+        """The tables whose writes in the service go back to the monolith: the owned ones
+        and those of `writes_foreign` not switched off (in `tables` order)."""
+        back = set(self.owns) | (set(self.writes_foreign) - set(self.foreign_writes_off))
+        return tuple(table for table in self.tables if table.monolith in back)
 
 
 def load_manifest(path: Path) -> Manifest:
@@ -180,6 +194,8 @@ class _Validator:
             if key not in data:
                 raise ManifestError(self._path, None, key, "missing (every service.toml has it)")
         tables = self._tables(data["tables"])
+        owns = self._table_names("owns", data.get("owns", []), tables)
+        foreign = self._foreign(data.get("writes_foreign", []), tables, owns)
         return Manifest(
             path=self._path,
             name=self._name(data["name"]),
@@ -187,10 +203,9 @@ class _Validator:
             database_env=self._database_env(data["database_env"]),
             default_database_url=self._database_url(data["default_database_url"]),
             tables=tables,
-            owns=self._table_names("owns", data.get("owns", []), tables),
-            writes_foreign=self._table_names(
-                "writes_foreign", data.get("writes_foreign", []), tables
-            ),
+            owns=owns,
+            writes_foreign=tuple(name for name, _ in foreign),
+            foreign_writes_off=tuple(name for name, handling in foreign if handling == "off"),
             protocols=self._protocols(data.get("protocol", {})),
             backfill=(
                 self._reference(data, "backfill", "module:function") if "backfill" in data else None
@@ -304,6 +319,42 @@ class _Validator:
         if len(set(owned)) != len(owned):
             raise self._fail(key, "lists a table twice")
         return tuple(owned)
+
+    def _foreign(
+        self, value: Any, tables: tuple[TableCopy, ...], owns: tuple[str, ...]
+    ) -> list[tuple[str, str]]:
+        """`writes_foreign`: names (sent back) or {table = ..., handling = ...} entries."""
+        if not isinstance(value, list):
+            raise self._fail("writes_foreign", f"must be a list, got {kind(value)}")
+        entries = [self._foreign_entry(index, item) for index, item in enumerate(value)]
+        names = self._table_names("writes_foreign", [name for name, _ in entries], tables)
+        owned = sorted(set(names) & set(owns))
+        if owned:
+            raise self._fail(
+                "writes_foreign",
+                f"{', '.join(map(repr, owned))} is in `owns` too: a table the service owns is"
+                " not foreign to it",
+            )
+        return entries
+
+    def _foreign_entry(self, index: int, item: Any) -> tuple[str, str]:
+        key = f"writes_foreign[{index}]"
+        if isinstance(item, str):
+            return self._string(key, item), "send_back"
+        if not isinstance(item, dict):
+            raise self._fail(key, f"must be a table name or an inline table, got {kind(item)}")
+        for entry in item:
+            if entry not in FOREIGN_KEYS:
+                raise self._fail(key, unknown_key_reason(entry, FOREIGN_KEYS, "in this entry"))
+        if "table" not in item:
+            raise self._fail(key, "missing 'table' (write {table = ..., handling = ...})")
+        handling = item.get("handling", "send_back")
+        if handling not in FOREIGN_HANDLINGS:
+            raise self._fail(
+                f"{key}.handling",
+                f"must be one of {', '.join(FOREIGN_HANDLINGS)}, got {handling!r}",
+            )
+        return self._string(f"{key}.table", item["table"]), str(handling)
 
     def _protocols(self, value: Any) -> tuple[tuple[str, Protocol], ...]:
         if not isinstance(value, dict):

@@ -1,13 +1,17 @@
-"""Install and remove capture in the monolith's database (the I/O side of `capture_sql.py`).
+"""Install and remove capture in a database (the I/O side of `capture_sql.py`).
 
+The monolith's database captures the tables services copy (origin `monolith`); a
+service's own database captures the tables it sends back (origin: the service).
 Each call is one transaction: on SQLite a `BEGIN IMMEDIATE` is sent first, since the
 driver would otherwise run the DDL outside any transaction. Reference counts live in
 `strangler_capture`: a table keeps its triggers while any service still lists it.
+Installing re-creates the triggers of every captured table of the database, so triggers
+an older version installed are upgraded whichever service is installed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -16,6 +20,7 @@ from sqlalchemy import Connection, Engine
 from strangler_sync.capture_sql import (
     CAPTURE_TABLE,
     CHANGES_TABLE,
+    ORIGIN,
     CapturedColumn,
     CapturedTable,
     ColumnKind,
@@ -68,29 +73,42 @@ def wal_level(engine: Engine) -> str | None:
         return str(connection.exec_driver_sql("SHOW wal_level").scalar_one())
 
 
-def describe_tables(engine: Engine, service: str, names: Sequence[str]) -> list[CapturedTable]:
+def describe_tables(
+    engine: Engine, service: str, names: Sequence[str], *, origin: str = ORIGIN
+) -> list[CapturedTable]:
     """The tables as capture needs them, refusing a missing table, no primary key or bytes."""
     with engine.connect() as connection:
-        return _describe(connection, service, names)
+        return _describe(connection, service, names, origin)
 
 
 def install_capture(
-    engine: Engine, service: str, tables: Sequence[str], *, first_position: int
+    engine: Engine,
+    service: str,
+    tables: Sequence[str],
+    *,
+    first_position: int,
+    origin: str = ORIGIN,
+    published: Mapping[str, str] | None = None,
 ) -> Installed:
     """Capture `tables` for `service`: change tables, reference rows, (re)created triggers.
 
     Idempotent; tables the service listed before and no longer does are released.
-    `first_position`: where positions start in a change table made now.
+    `first_position`: where positions start in a change table made now. `origin`: the
+    database's side (`monolith`, or the service whose own database this is: no other
+    service may be captured there). `published`: the monolith's name of a table named
+    otherwise here.
     """
     dialect = database_dialect(engine)
     with engine.begin() as connection:
         _begin(connection, dialect)
+        if origin != ORIGIN:
+            _refuse_other_services(connection, service)
         new_change_table = not sa.inspect(connection).has_table(CHANGES_TABLE)
         for statement in change_tables_ddl(dialect):
             connection.exec_driver_sql(statement)
         if new_change_table:
             connection.execute(sa.text(first_position_sql(dialect, first_position)))
-        described = _describe(connection, service, tables)
+        described = _describe(connection, service, tables, origin, published or {})
         before = _tables_of(connection, service)
         connection.execute(
             sa.text(f"DELETE FROM {CAPTURE_TABLE} WHERE service = :service"), {"service": service}
@@ -99,11 +117,37 @@ def install_capture(
             sa.text(f"INSERT INTO {CAPTURE_TABLE} (service, table_name) VALUES (:service, :table)"),
             [{"service": service, "table": table} for table in tables],
         )
-        for table in described:
-            for statement in install_triggers_sql(dialect, table):
+        for table in [*described, *_others_captured(connection, set(tables), origin)]:
+            for statement in install_triggers_sql(dialect, table, origin):
                 connection.exec_driver_sql(statement)
         released = _release_unneeded(connection, dialect, sorted(set(before) - set(tables)))
     return Installed(service, tuple(tables), tuple(released), new_change_table)
+
+
+def _refuse_other_services(connection: Connection, service: str) -> None:
+    """A service's own database captures for that service alone (its origin)."""
+    if not sa.inspect(connection).has_table(CAPTURE_TABLE):
+        return
+    others = connection.execute(
+        sa.text(f"SELECT DISTINCT service FROM {CAPTURE_TABLE} WHERE service <> :service"),
+        {"service": service},
+    ).scalars()
+    names = sorted(others)
+    if names:
+        raise CaptureRefused(
+            f"this database already captures changes for {', '.join(names)}: it cannot also"
+            f" be service {service!r}'s own database",
+            hint="check --database-url: with --side service it is the service's database",
+        )
+
+
+def _others_captured(connection: Connection, done: set[str], origin: str) -> list[CapturedTable]:
+    """The tables captured here for other services (their triggers re-created too)."""
+    rows = connection.execute(sa.text(f"SELECT DISTINCT table_name FROM {CAPTURE_TABLE}"))
+    inspector = sa.inspect(connection)
+    others = sorted(name for name in rows.scalars() if name not in done)
+    present = [name for name in others if inspector.has_table(name)]
+    return _describe(connection, "another service", present, origin)
 
 
 def uninstall_capture(engine: Engine, service: str) -> Uninstalled:
@@ -162,13 +206,20 @@ def _release_unneeded(connection: Connection, dialect: Dialect, tables: Iterable
     return released
 
 
-def _describe(connection: Connection, service: str, names: Sequence[str]) -> list[CapturedTable]:
+def _describe(
+    connection: Connection,
+    service: str,
+    names: Sequence[str],
+    origin: str,
+    published: Mapping[str, str] | None = None,
+) -> list[CapturedTable]:
     inspector = sa.inspect(connection)
+    database = "the monolith's database" if origin == ORIGIN else f"{origin}'s database"
     described = []
     for name in names:
         if not inspector.has_table(name):
             raise CaptureRefused(
-                f"the monolith's database has no table {name!r}, which service {service!r} lists",
+                f"{database} has no table {name!r}, which service {service!r} lists",
                 hint="check --database-url, or the service's service.toml `tables`",
             )
         key = tuple(inspector.get_pk_constraint(name).get("constrained_columns") or ())
@@ -181,7 +232,7 @@ def _describe(connection: Connection, service: str, names: Sequence[str]) -> lis
             CapturedColumn(column["name"], _kind(name, column["name"], column["type"]))
             for column in inspector.get_columns(name)
         )
-        described.append(CapturedTable(name, columns, key))
+        described.append(CapturedTable(name, columns, key, (published or {}).get(name)))
     return described
 
 

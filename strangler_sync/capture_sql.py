@@ -6,11 +6,18 @@ Names the monolith's database gets:
   change's own transaction and deleted by the relay once the broker confirmed it;
 - `strangler_capture`: which service needs which table (a table's reference count is
   its number of rows here);
+- `strangler_applying` (SQLite): the marker of an applier's transaction (below);
 - SQLite: triggers `strangler_capture_<table>_{insert,update,delete}`, whose row image is
   a `json_object(...)` over the reflected columns; PostgreSQL: one trigger
   `strangler_capture` per table calling the shared plpgsql function
-  `strangler_capture_change()` with the primary key columns as arguments
-  (`to_jsonb(NEW)` is the row image).
+  `strangler_capture_change()` with the change's table name, its origin and the primary
+  key columns as arguments (`to_jsonb(NEW)` is the row image).
+
+A change is recorded under the table name it is published by (the monolith's name, also
+for a service's renamed copy) and with the origin of the database it was made in
+(`monolith`, or the service whose database it is). Writes of an applier are not captured,
+so nothing loops: on PostgreSQL its transaction sets `strangler.applying` to `on`, on
+SQLite it holds a row in `strangler_applying` (`strangler/changes.py`, `applying_marks`).
 
 On PostgreSQL each change also records `transaction_id` (`txid_current()`) and, in
 `created_at`, the clock time right after its position was drawn: a transaction that drew
@@ -22,6 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from strangler.changes import APPLYING_SETTING, APPLYING_TABLE, APPLYING_TABLE_DDL
 
 CHANGES_TABLE = "strangler_changes"
 CAPTURE_TABLE = "strangler_capture"
@@ -49,11 +58,18 @@ class CapturedColumn:
 
 @dataclass(frozen=True)
 class CapturedTable:
-    """A monolith table as capture needs it: its columns in order and its primary key."""
+    """A table as capture needs it: its columns in order, its primary key, and the name its
+    changes are published by when that is not its own (a service's renamed copy)."""
 
     name: str
     columns: tuple[CapturedColumn, ...]
     key: tuple[str, ...]
+    published_as: str | None = None
+
+    @property
+    def change_name(self) -> str:
+        """The table name its changes carry (the monolith's)."""
+        return self.published_as or self.name
 
 
 def quote(identifier: str) -> str:
@@ -104,7 +120,7 @@ def change_tables_ddl(dialect: Dialect) -> list[str]:
     table_name {text_type} NOT NULL,
     PRIMARY KEY (service, table_name)
 )"""
-    return [changes, *extra, capture]
+    return [changes, *extra, capture, *([APPLYING_TABLE_DDL] if dialect == "sqlite" else [])]
 
 
 def first_position_sql(dialect: Dialect, first_position: int) -> str:
@@ -128,6 +144,7 @@ def drop_change_tables_sql(dialect: Dialect) -> list[str]:
         )
     else:
         statements.append(f"DELETE FROM sqlite_sequence WHERE name = {literal(CHANGES_TABLE)}")
+        statements.append(f"DROP TABLE IF EXISTS {APPLYING_TABLE}")
     return statements
 
 
@@ -136,10 +153,13 @@ def sqlite_trigger_names(table: str) -> list[str]:
     return [f"strangler_capture_{table}_{operation}" for operation in OPERATIONS]
 
 
-def install_triggers_sql(dialect: Dialect, table: CapturedTable) -> list[str]:
-    """Statements (re)creating `table`'s capture triggers from its current columns."""
+def install_triggers_sql(dialect: Dialect, table: CapturedTable, origin: str = ORIGIN) -> list[str]:
+    """Statements (re)creating `table`'s capture triggers from its current columns; its
+    changes carry `origin` (the database's side: `monolith` or the service's name)."""
     if dialect == "postgresql":
-        arguments = ", ".join(literal(column) for column in table.key)
+        arguments = ", ".join(
+            literal(argument) for argument in (table.change_name, origin, *table.key)
+        )
         return [
             _PG_ROW_FUNCTION_SQL,
             _PG_FUNCTION_SQL,
@@ -147,7 +167,7 @@ def install_triggers_sql(dialect: Dialect, table: CapturedTable) -> list[str]:
             f"CREATE TRIGGER {PG_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON {quote(table.name)}"
             f" FOR EACH ROW EXECUTE FUNCTION {PG_FUNCTION}({arguments})",
         ]
-    return [*drop_triggers_sql(dialect, table.name), *_sqlite_triggers(table)]
+    return [*drop_triggers_sql(dialect, table.name), *_sqlite_triggers(table, origin)]
 
 
 def drop_triggers_sql(dialect: Dialect, table: str) -> list[str]:
@@ -157,32 +177,34 @@ def drop_triggers_sql(dialect: Dialect, table: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {quote(name)}" for name in sqlite_trigger_names(table)]
 
 
-def _sqlite_triggers(table: CapturedTable) -> list[str]:
+def _sqlite_triggers(table: CapturedTable, origin: str) -> list[str]:
     insert_name, update_name, delete_name = sqlite_trigger_names(table.name)
     on = quote(table.name)
+    # an applier's transaction holds a row in the marker table: its writes are not captured
+    unmarked = f"WHEN NOT EXISTS (SELECT 1 FROM {APPLYING_TABLE})"
     same_key = " AND ".join(f"OLD.{quote(c)} IS NEW.{quote(c)}" for c in table.key)
     new_key, old_key = _sqlite_key(table, "NEW"), _sqlite_key(table, "OLD")
     new_row = _sqlite_row(table, "NEW")
+
+    def change(operation: str, key: str, row: str) -> str:
+        return (
+            f"INSERT INTO {CHANGES_TABLE}"
+            " (table_name, operation, primary_key, row_image, origin, created_at)"
+            f" SELECT {literal(table.change_name)}, {literal(operation)}, {key}, {row},"
+            f" {literal(origin)}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+        )
+
     return [
-        f"CREATE TRIGGER {quote(insert_name)} AFTER INSERT ON {on} BEGIN\n"
-        f"  {_sqlite_change(table, 'insert', new_key, new_row)};\nEND",
+        f"CREATE TRIGGER {quote(insert_name)} AFTER INSERT ON {on} {unmarked} BEGIN\n"
+        f"  {change('insert', new_key, new_row)};\nEND",
         # a changed primary key is the old row deleted and the new one inserted
-        f"CREATE TRIGGER {quote(update_name)} AFTER UPDATE ON {on} BEGIN\n"
-        f"  {_sqlite_change(table, 'delete', old_key, 'NULL')} WHERE NOT ({same_key});\n"
-        f"  {_sqlite_change(table, 'insert', new_key, new_row)} WHERE NOT ({same_key});\n"
-        f"  {_sqlite_change(table, 'update', new_key, new_row)} WHERE {same_key};\nEND",
-        f"CREATE TRIGGER {quote(delete_name)} AFTER DELETE ON {on} BEGIN\n"
-        f"  {_sqlite_change(table, 'delete', old_key, 'NULL')};\nEND",
+        f"CREATE TRIGGER {quote(update_name)} AFTER UPDATE ON {on} {unmarked} BEGIN\n"
+        f"  {change('delete', old_key, 'NULL')} WHERE NOT ({same_key});\n"
+        f"  {change('insert', new_key, new_row)} WHERE NOT ({same_key});\n"
+        f"  {change('update', new_key, new_row)} WHERE {same_key};\nEND",
+        f"CREATE TRIGGER {quote(delete_name)} AFTER DELETE ON {on} {unmarked} BEGIN\n"
+        f"  {change('delete', old_key, 'NULL')};\nEND",
     ]
-
-
-def _sqlite_change(table: CapturedTable, operation: str, key: str, row: str) -> str:
-    return (
-        f"INSERT INTO {CHANGES_TABLE}"
-        " (table_name, operation, primary_key, row_image, origin, created_at)"
-        f" SELECT {literal(table.name)}, {literal(operation)}, {key}, {row}, {literal(ORIGIN)},"
-        " strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-    )
 
 
 def _sqlite_key(table: CapturedTable, image: str) -> str:
@@ -240,8 +262,10 @@ BEGIN
 END
 $strangler$"""
 
-# One function for every captured table: the primary key's columns come as trigger
-# arguments; a changed primary key is the old row deleted and the new one inserted.
+# One function for every captured table. Trigger arguments: the table name its changes
+# carry, their origin, then the primary key's columns. A changed primary key is the old
+# row deleted and the new one inserted. The session setting `strangler.origin`, when
+# set, overrides the origin; an applier's transaction (`strangler.applying`) is skipped.
 _PG_FUNCTION_SQL = f"""CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger
 LANGUAGE plpgsql AS $strangler$
 DECLARE
@@ -249,26 +273,33 @@ DECLARE
     old_image jsonb;
     new_key jsonb;
     old_key jsonb;
+    change_table text := TG_ARGV[0];
     change_origin text := coalesce(
-        nullif(current_setting('strangler.origin', true), ''), {literal(ORIGIN)});
+        nullif(current_setting('strangler.origin', true), ''), TG_ARGV[1]);
+    key_columns text[] := TG_ARGV[2:];
 BEGIN
+    IF current_setting({literal(APPLYING_SETTING)}, true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP <> 'DELETE' THEN
         new_image := to_jsonb(NEW);
-        SELECT jsonb_object_agg(name, new_image -> name) INTO new_key FROM unnest(TG_ARGV) AS name;
+        SELECT jsonb_object_agg(name, new_image -> name) INTO new_key
+            FROM unnest(key_columns) AS name;
     END IF;
     IF TG_OP <> 'INSERT' THEN
         old_image := to_jsonb(OLD);
-        SELECT jsonb_object_agg(name, old_image -> name) INTO old_key FROM unnest(TG_ARGV) AS name;
+        SELECT jsonb_object_agg(name, old_image -> name) INTO old_key
+            FROM unnest(key_columns) AS name;
     END IF;
     IF TG_OP = 'INSERT' THEN
-        PERFORM {PG_ROW_FUNCTION}(TG_TABLE_NAME, 'insert', new_key, new_image, change_origin);
+        PERFORM {PG_ROW_FUNCTION}(change_table, 'insert', new_key, new_image, change_origin);
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM {PG_ROW_FUNCTION}(TG_TABLE_NAME, 'delete', old_key, NULL, change_origin);
+        PERFORM {PG_ROW_FUNCTION}(change_table, 'delete', old_key, NULL, change_origin);
     ELSIF old_key IS DISTINCT FROM new_key THEN
-        PERFORM {PG_ROW_FUNCTION}(TG_TABLE_NAME, 'delete', old_key, NULL, change_origin);
-        PERFORM {PG_ROW_FUNCTION}(TG_TABLE_NAME, 'insert', new_key, new_image, change_origin);
+        PERFORM {PG_ROW_FUNCTION}(change_table, 'delete', old_key, NULL, change_origin);
+        PERFORM {PG_ROW_FUNCTION}(change_table, 'insert', new_key, new_image, change_origin);
     ELSE
-        PERFORM {PG_ROW_FUNCTION}(TG_TABLE_NAME, 'update', new_key, new_image, change_origin);
+        PERFORM {PG_ROW_FUNCTION}(change_table, 'update', new_key, new_image, change_origin);
     END IF;
     RETURN NULL;
 END

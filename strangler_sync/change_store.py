@@ -1,8 +1,10 @@
 """Reading and deleting rows of the change table (the relay's database side).
 
-The change table is the relay's position: a change is deleted, in one transaction with the
-rest of its batch, only after the broker confirmed it, so whatever is still there is
-what remains to publish. No separate cursor can run ahead of or behind it.
+The change table is the relay's position: a change is deleted, in one transaction with
+other confirmed ones, only after the broker confirmed it, so whatever is still there is
+what remains to publish (or was confirmed a moment ago: a running relay reads past its
+own confirmed changes until it deletes them). No stored cursor can run ahead of or behind
+it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ _READ = sa.text(
        CASE WHEN c.transaction_id IS NULL THEN c.position ELSE
             (SELECT max(t.position) FROM {CHANGES_TABLE} t
              WHERE t.transaction_id = c.transaction_id) END AS transaction_last
-FROM {CHANGES_TABLE} c ORDER BY c.position LIMIT :limit"""
+FROM {CHANGES_TABLE} c WHERE c.position > :after ORDER BY c.position LIMIT :limit"""
 )
 # Other transactions of this database holding a transaction id: those still writing.
 # Seeing other roles' sessions needs pg_read_all_stats (or a superuser).
@@ -52,10 +54,12 @@ def check_installed(engine: Engine) -> None:
             )
 
 
-def read_changes(engine: Engine, limit: int) -> tuple[list[StoredChange], CommitView | None]:
-    """The first `limit` changes by position and (PostgreSQL) what was still writing: the
-    clock and the oldest writer are looked at first, the changes read after, in one
-    statement (see `positions.py`)."""
+def read_changes(
+    engine: Engine, limit: int, after: int
+) -> tuple[list[StoredChange], CommitView | None]:
+    """The first `limit` changes by position past `after` and (PostgreSQL) what was still
+    writing: the clock and the oldest writer are looked at first, the changes read after,
+    in one statement (see `positions.py`)."""
     with engine.connect() as connection:
         view = None
         if connection.dialect.name == "postgresql":
@@ -63,7 +67,7 @@ def read_changes(engine: Engine, limit: int) -> tuple[list[StoredChange], Commit
                 read_at = connection.exec_driver_sql("SELECT clock_timestamp()").scalar_one()
                 oldest_writer_start = connection.exec_driver_sql(_OLDEST_WRITER).scalar_one()
             view = CommitView(read_at, oldest_writer_start)
-        rows = connection.execute(_READ, {"limit": limit}).all()
+        rows = connection.execute(_READ, {"limit": limit, "after": after}).all()
         connection.rollback()
     return [_change(row) for row in rows], view
 
@@ -74,6 +78,15 @@ def sees_all_sessions(engine: Engine) -> bool:
         return True
     with engine.connect() as connection:
         return bool(connection.exec_driver_sql(_SEES_ALL_SESSIONS).scalar_one())
+
+
+def readers_wait_for_writers(engine: Engine) -> bool:
+    """Whether this is SQLite with a rollback journal (not WAL): then the relay's reads
+    and deletes queue behind the monolith's writers for the file's lock."""
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.connect() as connection:
+        return str(connection.exec_driver_sql("PRAGMA journal_mode").scalar_one()) != "wal"
 
 
 def delete_changes(engine: Engine, positions: Sequence[int]) -> None:

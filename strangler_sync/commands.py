@@ -1,4 +1,5 @@
-"""`strangler sync ...`: install and remove capture, run the relay, tell the backlog."""
+"""`strangler sync ...`: install and remove capture, run the relay, tell the backlog, apply a
+service's changes back to the monolith, check that each owned table has one writer."""
 
 from __future__ import annotations
 
@@ -15,9 +16,19 @@ from extracted_services.discovery import find_services
 from strangler.broker import amqp_uri_from_env
 from strangler.database import display_url, open_engine
 from strangler.processes import STOP_SIGNALS
+from strangler_sync.apply import DEFAULT_PREFETCH, apply_settings, run_apply
 from strangler_sync.change_store import check_installed
-from strangler_sync.install import install_service, uninstall_lines, uninstall_service
+from strangler_sync.install import (
+    SIDES,
+    Side,
+    check_sends_back,
+    install_service,
+    uninstall_lines,
+    uninstall_service,
+)
 from strangler_sync.messages import DEFAULT_SOURCE
+from strangler_sync.ownership import check_ownership, table_owners
+from strangler_sync.ownership_store import recorded_violations, unpublished_origins
 from strangler_sync.relay import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_POLL_SECONDS,
@@ -64,17 +75,33 @@ services_dir_option = click.option(
 @database_url_option
 @amqp_uri_option
 @services_dir_option
+@click.option(
+    "--side",
+    type=click.Choice(SIDES),
+    default="monolith",
+    show_default=True,
+    help="monolith: capture the tables SERVICE copies, in the monolith's database."
+    " service: capture the tables SERVICE sends back, in SERVICE's own database"
+    " (--database-url is then the service's).",
+)
 def install(
-    service: str, database_url: str, amqp_uri: str | None, services_dirs: tuple[Path, ...]
+    service: str,
+    database_url: str,
+    amqp_uri: str | None,
+    services_dirs: tuple[Path, ...],
+    side: Side,
 ) -> None:
     """Capture the tables SERVICE's service.toml lists, and declare its queues.
 
-    Idempotent: run it again after the manifest or the monolith's schema changed.
+    With --side service: the tables it owns or sends back, in its own database, for
+    `strangler sync apply SERVICE`. Idempotent: run it again after the manifest or the
+    schema changed; it also upgrades triggers an older version installed.
     """
     package = find_services(services_dirs).find(service)
-    engine = open_engine(database_url, role="monolith database", must_exist=True, connect=True)
+    role = "monolith database" if side == "monolith" else f"{service}'s database"
+    engine = open_engine(database_url, role=role, must_exist=True, connect=True)
     try:
-        report = install_service(engine, package, amqp_uri or amqp_uri_from_env())
+        report = install_service(engine, package, amqp_uri or amqp_uri_from_env(), side=side)
     finally:
         engine.dispose()
     click.echo("\n".join(report.lines()))
@@ -174,6 +201,87 @@ def status(database_url: str, amqp_uri: str | None, services_dirs: tuple[Path, .
     finally:
         engine.dispose()
     click.echo("\n".join(report.lines()))
+
+
+@sync.command("apply")
+@click.argument("service")
+@click.option(
+    "--to-url",
+    envvar=MONOLITH_DATABASE_ENV,
+    default=MONOLITH_DEFAULT_DATABASE_URL,
+    show_default=True,
+    help=f"The monolith's database URL, where SERVICE's changes go (env {MONOLITH_DATABASE_ENV}).",
+)
+@amqp_uri_option
+@services_dir_option
+@click.option(
+    "--prefetch",
+    type=click.IntRange(min=1),
+    default=DEFAULT_PREFETCH,
+    show_default=True,
+    help="Messages taken from the queue ahead of the one being applied.",
+)
+def apply(
+    service: str,
+    to_url: str,
+    amqp_uri: str | None,
+    services_dirs: tuple[Path, ...],
+    prefetch: int,
+) -> None:
+    """Apply SERVICE's changes (queue sync-back-SERVICE) to the monolith until Ctrl-C or SIGTERM.
+
+    Takes what `sync run` publishes from SERVICE's database (installed with `sync install
+    SERVICE --side service`, relayed with `--source SERVICE`): each message in one
+    transaction, once, in order per row; the monolith's capture skips these writes.
+    """
+    manifest = find_services(services_dirs).find(service).manifest
+    check_sends_back(manifest)
+    settings = apply_settings(manifest, amqp_uri or amqp_uri_from_env(), prefetch)
+    engine = open_engine(to_url, role="monolith database", must_exist=True, connect=True)
+    try:
+        click.echo(
+            f"apply: {service}'s changes to {', '.join(settings.tables)} into"
+            f" {display_url(engine.url)}",
+            err=True,
+        )
+        with _stop_on_signals() as stop:
+            totals = run_apply(engine, settings, stop, lambda line: click.echo(line, err=True))
+    finally:
+        engine.dispose()
+    click.echo(
+        f"apply stopped: {totals.written} changes written, {totals.skipped} skipped,"
+        f" {totals.violations} ownership violations, {totals.dead_letters} dead-lettered,"
+        f" from {totals.messages} messages",
+        err=True,
+    )
+
+
+@sync.command("check-ownership")
+@database_url_option
+@services_dir_option
+@click.pass_context
+def check_ownership_command(
+    ctx: click.Context, database_url: str, services_dirs: tuple[Path, ...]
+) -> None:
+    """Report writes to owned tables from elsewhere (exit 1 if any).
+
+    A table a service owns (`owns` in its service.toml) has one writer. Captured changes
+    to it with another origin are errors: those still in this database's change table,
+    and those `sync apply` recorded here as it saw them go by.
+    """
+    owners = table_owners(package.manifest for package in find_services(services_dirs).packages)
+    engine = open_engine(database_url, role="database", must_exist=True, connect=True)
+    try:
+        report = check_ownership(
+            display_url(engine.url),
+            owners,
+            unpublished_origins(engine),
+            recorded_violations(engine),
+        )
+    finally:
+        engine.dispose()
+    click.echo("\n".join(report.lines()))
+    ctx.exit(1 if report.violations else 0)
 
 
 @contextmanager

@@ -13,10 +13,10 @@ its rows are in the read, which comes later. Only this database's transactions c
 so a long transaction elsewhere on the server holds nothing up.
 
 The relay publishes the longest run of final changes in position order, cut so it holds
-whole transactions: whatever it publishes later has a larger position. It keeps no
-cursor: a change leaves the change table only once the broker confirmed it, so none is
-ever skipped. On SQLite writers commit one at a time in position order: every visible
-change is final.
+whole transactions: whatever it publishes later has a larger position. So within a run
+it reads past the last position the broker confirmed, and stores no cursor: a change
+leaves the change table only once the broker confirmed it, so none is ever skipped. On
+SQLite writers commit one at a time in position order: every visible change is final.
 """
 
 from __future__ import annotations

@@ -1,26 +1,39 @@
 """The relay: change table -> RabbitMQ, at least once, deleting only what was confirmed.
 
 One loop: read the next changes in position order, keep those that are final
-(`positions.py`), group them into messages (`messages.py`), publish each with a confirm,
-then delete the batch in one transaction. A broker that goes away costs a one-line
-message and a reconnect; the unconfirmed batch stays in the change table and is
-published again (appliers skip what they already applied, by change id). A stop request
-is honoured between batches.
+(`positions.py`), group them into messages (`messages.py`), publish them all and wait for
+the broker's confirms together. It reads again at once after a batch (past the last
+confirmed position) and soon when changes were there but not final yet; after looks
+that found nothing it waits twice as long each time, up to the poll interval, so a busy
+table is looked at often and an idle one rarely. Confirmed changes are deleted in one
+statement about once a second (sooner when a batch's worth waits) and when the relay
+stops: fewer writes on the change table (SQLite has one writer at a time) and none in
+the way of the next batch. A change is deleted only once confirmed; a crash before its
+delete publishes it again. A broker that goes away costs a one-line message and a
+reconnect; the unconfirmed batch stays in the change table and is published again
+(appliers skip what they already applied, by change id). A stop request is honoured
+between batches.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from strangler.database import DatabaseUnavailable, failure_reason
-from strangler_sync.broker import BrokerLost, ChangePublisher
-from strangler_sync.change_store import delete_changes, read_changes, sees_all_sessions
+from strangler_sync.broker import BrokerLost, ChangePublisher, OutgoingMessage
+from strangler_sync.change_store import (
+    delete_changes,
+    read_changes,
+    readers_wait_for_writers,
+    sees_all_sessions,
+)
 from strangler_sync.changes import StoredChange
 from strangler_sync.errors import BrokerUnavailable
 from strangler_sync.messages import DEFAULT_SOURCE, change_id, group_messages, message_body
@@ -28,6 +41,9 @@ from strangler_sync.positions import needs_more_rows, publishable
 
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_POLL_SECONDS = 0.5
+# the wait after changes were seen (read, or not final yet); doubled after each empty look
+QUICK_LOOK_SECONDS = 0.01
+DELETE_EVERY_SECONDS = 1.0  # about the longest a confirmed change waits for its delete
 RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
@@ -63,20 +79,28 @@ def run_relay(
     retried until the broker is back or a stop is asked for.
     """
     totals = RelayTotals()
+    confirmed = ConfirmedChanges()
     publisher: ChangePublisher | None = ChangePublisher(settings.amqp_uri)
     failures = 0
+    empty_looks = 0  # looks in a row that found nothing
     try:
         if not sees_all_sessions(engine):
             log(
                 "relay: warning: this role cannot see other roles' transactions"
                 " (grant it pg_read_all_stats): a late commit could be published out of order"
             )
+        if readers_wait_for_writers(engine):
+            log(
+                "relay: note: this SQLite database has a rollback journal: each read of the"
+                " change table waits for the monolith's writers; under a steady write load"
+                " `PRAGMA journal_mode=WAL` (once, on the file) keeps the lag low"
+            )
         while not stop.is_set():
             try:
                 if publisher is None:
                     publisher = _reconnect(settings.amqp_uri)
                     log("relay: reconnected to the broker")
-                published = _relay_batch(engine, publisher, settings, totals, log)
+                read = _relay_batch(engine, publisher, settings, confirmed, totals, log)
                 failures = 0
             except BrokerLost as exc:
                 if publisher is not None:
@@ -91,10 +115,15 @@ def run_relay(
                 )
                 stop.wait(delay)
                 continue
-            if not published:
-                if settings.drain:
-                    break
-                stop.wait(settings.poll_seconds)
+            if confirmed.due(settings.batch_size):
+                confirmed.delete(engine)
+            empty_looks = 0 if read.published or read.waiting else empty_looks + 1
+            if read.published:
+                continue
+            if settings.drain:
+                break
+            stop.wait(look_again_in(empty_looks, settings.poll_seconds))
+        confirmed.delete(engine)
     except SQLAlchemyError as exc:
         raise DatabaseUnavailable(
             f"relay: the monolith's database failed: {failure_reason(exc)};"
@@ -107,6 +136,12 @@ def run_relay(
     return totals
 
 
+def look_again_in(empty_looks: int, poll_seconds: float) -> float:
+    """The wait before the next look: short while changes come, doubling with each look
+    that found nothing, at most `poll_seconds`."""
+    return min(poll_seconds, QUICK_LOOK_SECONDS * 2 ** min(empty_looks, 30))
+
+
 def _reconnect(amqp_uri: str) -> ChangePublisher:
     """A new publisher; a broker still away is one more loss to wait out, not the end."""
     try:
@@ -115,24 +150,69 @@ def _reconnect(amqp_uri: str) -> ChangePublisher:
         raise BrokerLost(exc.message) from None
 
 
+@dataclass
+class ConfirmedChanges:
+    """Changes the broker confirmed that are still in the change table. The relay reads
+    past them: whatever it publishes later has a larger position (`positions.py`)."""
+
+    after: int = 0  # the largest confirmed position (positions are positive)
+    positions: list[int] = field(default_factory=list)
+    since: float = 0.0  # time.monotonic() of the oldest confirm not deleted yet
+
+    def add(self, positions: Sequence[int]) -> None:
+        if not self.positions:
+            self.since = time.monotonic()
+        self.positions.extend(positions)
+        self.after = max(self.after, *positions)
+
+    def due(self, most: int) -> bool:
+        """Whether to delete them now: `most` or more wait, or the oldest waited
+        `DELETE_EVERY_SECONDS`."""
+        return len(self.positions) >= most or (
+            bool(self.positions) and time.monotonic() - self.since >= DELETE_EVERY_SECONDS
+        )
+
+    def delete(self, engine: Engine) -> None:
+        """Delete them from the change table, in one transaction."""
+        if self.positions:
+            delete_changes(engine, self.positions)
+            self.positions = []
+
+
+@dataclass(frozen=True)
+class BatchRead:
+    """What one look at the change table found: changes published, and changes left
+    waiting because they were not final yet."""
+
+    published: int
+    waiting: bool
+
+
 def _relay_batch(
     engine: Engine,
     publisher: ChangePublisher,
     settings: RelaySettings,
+    confirmed: ConfirmedChanges,
     totals: RelayTotals,
     log: Callable[[str], None],
-) -> int:
-    """Publish the next final changes and delete them once confirmed; how many."""
-    ready = _next_ready(engine, settings.batch_size)
+) -> BatchRead:
+    """Publish the next final changes past the confirmed ones; once the broker confirmed
+    them, they are confirmed too."""
+    ready, waiting = _next_ready(engine, settings.batch_size, confirmed.after)
     if not ready:
-        return 0
+        return BatchRead(published=0, waiting=waiting)
     messages = group_messages(ready)
-    for message in messages:
-        first = message.changes[0]
-        publisher.publish(
-            message.table, message_body(message, settings.source), change_id(settings.source, first)
-        )
-    delete_changes(engine, [change.position for change in ready])
+    publisher.publish(
+        [
+            OutgoingMessage(
+                message.table,
+                message_body(message, settings.source),
+                change_id(settings.source, message.changes[0]),
+            )
+            for message in messages
+        ]
+    )
+    confirmed.add([change.position for change in ready])
     totals.changes += len(ready)
     totals.messages += len(messages)
     per_table = Counter(change.table for change in ready)
@@ -141,13 +221,16 @@ def _relay_batch(
         + ", ".join(f"{table} {count}" for table, count in sorted(per_table.items()))
         + f"); {totals.changes} in all"
     )
-    return len(ready)
+    return BatchRead(published=len(ready), waiting=False)
 
 
-def _next_ready(engine: Engine, batch_size: int) -> list[StoredChange]:
+def _next_ready(engine: Engine, batch_size: int, after: int) -> tuple[list[StoredChange], bool]:
+    """The changes past `after` to publish now, and whether others read must wait (not
+    final yet)."""
     limit = batch_size
     while True:
-        changes, view = read_changes(engine, limit)
+        changes, view = read_changes(engine, limit, after)
         if not needs_more_rows(changes, view, limit):
-            return publishable(changes, view)
+            ready = publishable(changes, view)
+            return ready, len(ready) < len(changes)
         limit *= 2

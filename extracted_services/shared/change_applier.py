@@ -8,25 +8,29 @@ The entrypoint finds the service's `service.toml` beside the module that defines
 class (hand-written and generated packages alike). With `sync = true` it consumes
 `sync-<name>` (declared as `sync install` declares it: bound to `strangler.changes`
 by each of the service's monolith tables, dead-lettered to `sync-<name>.dead`) and
-each message is applied by a worker in one transaction on the database of config
-`DATABASE_URL` (`change_writer.py`). A message that can never be applied (bad
-payload, unknown table, schema mismatch, refused by the database) is published to
+applies the messages on the database of config `DATABASE_URL`: one worker at a time
+takes every message delivered so far (up to `BATCH_MESSAGES`, the prefetch) and writes
+them in one transaction (`change_batch.py`), and each is acknowledged once that
+committed. So under load batches grow and the database commits far less often than
+messages come; a lone message is applied at once. A message that can never be applied
+(bad payload, unknown table, schema mismatch, refused by the database) is published to
 `sync-<name>.dead` with header `x-strangler-reason` and acknowledged, so it never
-blocks the ones after it; a message met while the database is unreachable goes
-back to the queue. Without `sync = true` the applier consumes nothing.
+blocks the ones after it; a batch met while the database is unreachable goes back to
+the queue. Without `sync = true` the applier consumes nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import eventlet
+from eventlet.event import Event
+from eventlet.queue import LightQueue
 from kombu import Exchange, Queue, binding
 from kombu.message import Message
 from nameko.amqp.publish import get_connection, get_producer
@@ -35,11 +39,10 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import Entrypoint
 from nameko.messaging import QueueConsumer
 from sqlalchemy import Engine
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from extracted_services.manifest import MANIFEST_FILE, Manifest, load_manifest
-from extracted_services.shared.change_messages import PoisonMessage, decode_message
-from extracted_services.shared.change_writer import Applied, ChangeWriter, create_applied_table
+from extracted_services.shared.change_batch import Outcome, Refused, apply_batch, unreachable
+from extracted_services.shared.change_writer import ChangeWriter, create_applied_table
 from strangler.changes import (
     CHANGES_EXCHANGE,
     REASON_HEADER,
@@ -52,14 +55,8 @@ from strangler.database import open_engine
 log = logging.getLogger(__name__)
 
 DATABASE_URL_KEY = "DATABASE_URL"
-RETRY_DELAY_SECONDS = 1.0  # before a message met while the database was down goes back
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A message the applier will never apply, and why (the dead letter's header)."""
-
-    reason: str
+RETRY_DELAY_SECONDS = 1.0  # before a batch met while the database was down goes back
+BATCH_MESSAGES = 200  # the most messages one transaction applies: the consumer's prefetch
 
 
 class ApplierSetupError(Exception):
@@ -90,7 +87,12 @@ def service_manifest(service_cls: type) -> Manifest:
 
 
 class ChangeQueueConsumer(QueueConsumer):
-    """Nameko's queue consumer, except that an undecodable body is dead-lettered, not fatal."""
+    """Nameko's queue consumer, except that an undecodable body is dead-lettered, not fatal,
+    and the prefetch is a batch's worth, not the worker count."""
+
+    @property
+    def prefetch_count(self) -> int:
+        return BATCH_MESSAGES
 
     def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
         consumers = super().get_consumers(consumer_cls, channel)
@@ -100,7 +102,8 @@ class ChangeQueueConsumer(QueueConsumer):
 
 
 class ChangeConsumer(Entrypoint):
-    """Spawns one worker per change message of `sync-<service>`; see the module docstring."""
+    """Applies the change messages of `sync-<service>` in batches, one worker at a time;
+    see the module docstring."""
 
     queue_consumer = ChangeQueueConsumer()
 
@@ -109,6 +112,7 @@ class ChangeConsumer(Entrypoint):
     writer: ChangeWriter
     queue: Queue
     dead_letters: Queue
+    arrived: LightQueue  # (body, message) delivered, not yet taken into a batch
 
     def setup(self) -> None:
         manifest = service_manifest(self.container.service_cls)
@@ -125,7 +129,12 @@ class ChangeConsumer(Entrypoint):
         self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
         with get_connection(self.amqp_uri) as connection:  # so refused messages are kept
             self.dead_letters(connection.default_channel).declare()
+        self.arrived = LightQueue()
         self.queue_consumer.register_provider(self)
+
+    def start(self) -> None:
+        if self.enabled:
+            self.container.spawn_managed_thread(self.apply_batches, identifier="change batches")
 
     def stop(self) -> None:
         if self.enabled:
@@ -133,34 +142,63 @@ class ChangeConsumer(Entrypoint):
             self.engine.dispose()
 
     def handle_message(self, body: Any, message: Message) -> None:
-        try:
-            self.container.spawn_worker(
-                self, (partial(self.apply, body),), {}, handle_result=partial(self.settle, message)
-            )
-        except ContainerBeingKilled:  # another instance (or this one, restarted) applies it
-            self.queue_consumer.requeue_message(message)
+        self.arrived.put((body, message))
 
-    def apply(self, body: Any) -> Applied | Refused:
-        """Apply one message body; a poison one is refused (and dead-lettered), not raised."""
-        try:
-            return self.writer.apply(decode_message(body))
-        except PoisonMessage as poison:
-            return Refused(poison.reason)
+    def apply_batches(self) -> None:
+        """Forever: take what has arrived (at least one message), apply it in one worker
+        and wait until it is settled. Messages still waiting when the service stops are
+        never acknowledged: the broker delivers them again."""
+        while True:
+            batch = [self.arrived.get()]
+            while len(batch) < BATCH_MESSAGES and not self.arrived.empty():
+                batch.append(self.arrived.get_nowait())
+            bodies, messages = [body for body, _ in batch], [message for _, message in batch]
+            settled = Event()
+            try:
+                self.container.spawn_worker(
+                    self,
+                    (partial(self.apply, bodies),),
+                    {},
+                    handle_result=partial(self.settle, messages, settled),
+                )
+            except ContainerBeingKilled:  # another instance (or this one, restarted) applies it
+                for message in messages:
+                    self.queue_consumer.requeue_message(message)
+                return
+            settled.wait()
+
+    def apply(self, bodies: Sequence[Any]) -> list[Outcome]:
+        """Apply a batch of message bodies; a poison one is refused (and dead-lettered) on
+        its own, not raised."""
+        return apply_batch(self.writer, bodies)
 
     def settle(
-        self, message: Message, worker_ctx: Any, result: Any = None, exc_info: Any = None
+        self,
+        messages: Sequence[Message],
+        settled: Event,
+        worker_ctx: Any,
+        result: Any = None,
+        exc_info: Any = None,
     ) -> tuple[Any, Any]:
-        """Acknowledge, dead-letter or (database unreachable) requeue the worker's message."""
-        if exc_info is None and isinstance(result, Refused):
-            self.dead_letter(message, result.reason)
-        elif exc_info is not None and _unreachable(exc_info[1]):
-            eventlet.sleep(RETRY_DELAY_SECONDS)
-            self.queue_consumer.requeue_message(message)
+        """Acknowledge or dead-letter each message of the worker's batch, or (database
+        unreachable) requeue them all; then let the next batch go."""
+        try:
+            if exc_info is not None and unreachable(exc_info[1]):
+                eventlet.sleep(RETRY_DELAY_SECONDS)
+                for message in messages:
+                    self.queue_consumer.requeue_message(message)
+                return result, exc_info
+            for index, message in enumerate(messages):
+                if exc_info is not None:
+                    self.dead_letter(
+                        message, f"the applier failed: {exc_info[0].__name__}: {exc_info[1]}"
+                    )
+                elif isinstance(result[index], Refused):
+                    self.dead_letter(message, result[index].reason)
+                self.queue_consumer.ack_message(message)
             return result, exc_info
-        elif exc_info is not None:
-            self.dead_letter(message, f"the applier failed: {exc_info[0].__name__}: {exc_info[1]}")
-        self.queue_consumer.ack_message(message)
-        return result, exc_info
+        finally:
+            settled.send()
 
     def handle_undecodable(self, message: Message, exc: Exception) -> None:
         """A body kombu cannot decode (not JSON, wrong content type): dead-letter it."""
@@ -185,17 +223,13 @@ class ChangeConsumer(Entrypoint):
             )
 
 
-def _unreachable(error: BaseException) -> bool:
-    """Whether the database could not be reached (worth retrying), not refused the change."""
-    return isinstance(error, OperationalError | InterfaceError | DisconnectionError)
-
-
-def change_applier() -> Callable[[Any, Callable[[], Applied | Refused]], Any]:
+def change_applier() -> Callable[[Any, Callable[[], list[Outcome]]], Any]:
     """A service method applying `sync-<service>`'s change messages: assign it in the class."""
 
     @ChangeConsumer.decorator
-    def apply_changes(self: Any, apply: Callable[[], Applied | Refused]) -> Any:
-        """Apply one change message (the worker runs it, so nameko counts and traces it)."""
+    def apply_changes(self: Any, apply: Callable[[], list[Outcome]]) -> Any:
+        """Apply a batch of change messages (the worker runs it, so nameko counts and
+        traces it)."""
         return apply()
 
     return apply_changes

@@ -1,6 +1,8 @@
 """The SQL one change becomes on the service's database (SQLite or PostgreSQL).
 
-Pure: statements are built here and executed by `change_applier.py`. Order and
+Pure: statements are built here and executed by `change_writer.py`, which builds
+each once and runs it with every change's parameters (`claim_parameters`; for a
+copy, `upsert_statement` and `delete_statement` over `bound_values`). Order and
 idempotency are decided by the database, in the change's own transaction:
 `claim_statement` raises the (source, table, key)'s last applied position in
 `strangler_sync_applied` only if the change's position is greater, and returns a
@@ -12,10 +14,22 @@ serialized by the row lock the claim takes, whichever commits first.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Delete, Insert, MetaData, String, Table, Text, delete
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    Column,
+    Delete,
+    Insert,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    delete,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from strangler.changes import APPLIED_TABLE
@@ -48,23 +62,35 @@ def _insert(dialect: str, table: Table) -> Any:
     raise ValueError(f"a change cannot be applied to a {dialect} database")
 
 
-def claim_statement(
-    dialect: str, source: str, table: str, key: Mapping[str, Any], position: int, change_id: str
-) -> Insert:
-    """Record `position` as the key's last applied one if it is newer; returns a row if so."""
-    statement = _insert(dialect, applied).values(
-        source=source,
-        table_name=table,
-        row_key=row_key(key),
-        position=position,
-        change_id=change_id,
-    )
+def bound_values(columns: Iterable[Column[Any]]) -> dict[str, BindParameter[Any]]:
+    """A parameter per column, named by it: the values of a statement built once and run
+    with each row's values."""
+    return {column.name: bindparam(column.name) for column in columns}
+
+
+def claim_statement(dialect: str) -> Insert:
+    """Record a change's position as its key's last applied one if it is newer; returns a
+    row if so. Run with `claim_parameters`."""
+    statement = _insert(dialect, applied).values(bound_values(applied.columns))
     newer: Insert = statement.on_conflict_do_update(
         index_elements=[applied.c.source, applied.c.table_name, applied.c.row_key],
         set_={"position": statement.excluded.position, "change_id": statement.excluded.change_id},
         where=applied.c.position < statement.excluded.position,
     ).returning(applied.c.position)
     return newer
+
+
+def claim_parameters(
+    source: str, table: str, key: Mapping[str, Any], position: int, change_id: str
+) -> dict[str, Any]:
+    """`claim_statement`'s parameters for one change."""
+    return {
+        "source": source,
+        "table_name": table,
+        "row_key": row_key(key),
+        "position": position,
+        "change_id": change_id,
+    }
 
 
 def upsert_statement(dialect: str, table: Table, row: Mapping[str, Any]) -> Insert:

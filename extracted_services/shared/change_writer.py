@@ -1,22 +1,26 @@
-"""Write one change message into the service's copies, in one transaction.
+"""Write change messages into the service's copies, a batch of them in one transaction.
 
 The service's copy of each monolith table is named by its manifest (`tables`, possibly
 renamed) and reflected from the service's database the first time a change to it comes
 (again after a schema mismatch, in case the copy was migrated since). Every change of
-the message is checked before anything is written (`change_messages.py`), so a poison
-message writes nothing; then each change whose position is newer than its key's last
-applied one (`change_statements.claim_statement`) is upserted or deleted.
+a message is checked before anything is written (`check`, `change_messages.py`), so a
+poison message writes nothing; then (`write`, several messages in one transaction) each
+change whose position is newer than its key's last applied one
+(`change_statements.claim_statement`) is upserted or deleted. The transaction is marked
+as an applier's (`strangler.changes.applying_marks`), so capture installed in this
+database does not capture these writes again: nothing loops.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, Table
+from sqlalchemy import Connection, Delete, Engine, Insert, MetaData, Table
 from sqlalchemy.exc import DataError, IntegrityError, NoSuchTableError
 
 from extracted_services.shared.change_messages import (
@@ -30,10 +34,13 @@ from extracted_services.shared.change_messages import (
 )
 from extracted_services.shared.change_statements import (
     applied_metadata,
+    bound_values,
+    claim_parameters,
     claim_statement,
     delete_statement,
     upsert_statement,
 )
+from strangler.changes import applying_marks
 
 _CONVERTED_TYPES = (bool, int, float, Decimal, str, bytes, dt.datetime, dt.date, dt.time)
 
@@ -44,6 +51,38 @@ class Applied:
 
     written: int
     skipped: int
+
+
+@contextmanager
+def marked_as_applying(connection: Connection) -> Iterator[None]:
+    """Mark the transaction as an applier's, so capture in this database skips its writes."""
+    marks = applying_marks(connection.dialect.name)
+    needed = marks.needed is None or connection.exec_driver_sql(marks.needed).first() is not None
+    for statement in marks.begin if needed else ():
+        connection.exec_driver_sql(statement)
+    yield
+    for statement in marks.end if needed else ():
+        connection.exec_driver_sql(statement)
+
+
+@dataclass(frozen=True)
+class CopyTable:
+    """The service's copy of a monolith table as reflected, with its statements, built
+    once and run with each change's values."""
+
+    table: Table
+    shape: TableShape
+    upsert: Insert
+    delete: Delete
+
+
+@dataclass(frozen=True)
+class CheckedMessage:
+    """A message whose every change fits the service's copy: ready to write."""
+
+    message: ChangeMessage
+    copy: CopyTable
+    values: tuple[tuple[Change, dict[str, Any]], ...]  # each change, as the copy's values
 
 
 def create_applied_table(engine: Engine) -> None:
@@ -77,71 +116,78 @@ class ChangeWriter:
         self.engine = engine
         self.service = service  # a change whose origin is this service was made here
         self.copies = dict(copies)  # monolith table -> the service's copy
-        self._tables: dict[str, Table] = {}
+        self._tables: dict[str, CopyTable] = {}
+        self._claim = claim_statement(engine.dialect.name)
 
-    def apply(self, message: ChangeMessage) -> Applied:
-        """Apply the message in one transaction; PoisonMessage if it can never be."""
-        table = self._table(message.table)
-        shape = table_shape(table)
+    def check(self, message: ChangeMessage) -> CheckedMessage:
+        """The message with its changes as the copy's values; PoisonMessage if it can never
+        be applied."""
+        copy = self._table(message.table)
         try:
-            checked = [(change, _values(change, shape)) for change in message.changes]
+            values = tuple((change, _values(change, copy.shape)) for change in message.changes)
         except PoisonMessage as poison:
             if poison.reason.startswith("schema mismatch"):
                 self._tables.pop(message.table, None)  # reflected again for the next message
             raise
+        return CheckedMessage(message, copy, values)
+
+    def write(self, checked: Sequence[CheckedMessage]) -> list[Applied]:
+        """Write the messages in order in one transaction, what each did; PoisonMessage if
+        the database refuses one of them (then none is written)."""
         try:
-            with self.engine.begin() as connection:
-                return self._write(connection, message, table, checked)
+            with self.engine.begin() as connection, marked_as_applying(connection):
+                return [self._write(connection, one) for one in checked]
         except (IntegrityError, DataError) as exc:
             raise PoisonMessage(
                 f"refused by the service's database: {str(exc.orig).splitlines()[0]}"
             ) from None
 
-    def _write(
-        self,
-        connection: Connection,
-        message: ChangeMessage,
-        table: Table,
-        checked: list[tuple[Change, dict[str, Any]]],
-    ) -> Applied:
-        dialect = connection.dialect.name
+    def _write(self, connection: Connection, checked: CheckedMessage) -> Applied:
+        message, copy = checked.message, checked.copy
         written = skipped = 0
-        for change, values in checked:
-            claim = claim_statement(
-                dialect, message.source, message.table, change.key, change.position, change.id
+        for change, values in checked.values:
+            claim = claim_parameters(
+                message.source, message.table, change.key, change.position, change.id
             )
-            if change.origin == self.service or connection.execute(claim).first() is None:
+            if (
+                change.origin == self.service
+                or connection.execute(self._claim, claim).first() is None
+            ):
                 skipped += 1
-            elif change.operation == "delete":
-                connection.execute(delete_statement(table, values))
-                written += 1
             else:
-                connection.execute(upsert_statement(dialect, table, values))
+                connection.execute(
+                    copy.delete if change.operation == "delete" else copy.upsert, values
+                )
                 written += 1
         return Applied(written=written, skipped=skipped)
 
-    def _table(self, monolith_table: str) -> Table:
+    def _table(self, monolith_table: str) -> CopyTable:
         copy = self.copies.get(monolith_table)
         if copy is None:
             raise PoisonMessage(
                 f"unknown table: {monolith_table!r} is not one of {self.service}'s tables"
                 f" ({', '.join(sorted(self.copies))})"
             )
-        table = self._tables.get(monolith_table)
-        if table is None:
-            try:
-                table = Table(copy, MetaData(), autoload_with=self.engine)
-            except NoSuchTableError:
-                raise PoisonMessage(
-                    f"schema mismatch: the service's copy {copy!r} of {monolith_table!r}"
-                    " does not exist (run its backfill first)"
-                ) from None
-            if not table.primary_key.columns:
-                raise PoisonMessage(
-                    f"schema mismatch: the service's copy {copy!r} has no primary key"
-                )
-            self._tables[monolith_table] = table
-        return table
+        known = self._tables.get(monolith_table)
+        if known is not None:
+            return known
+        try:
+            table = Table(copy, MetaData(), autoload_with=self.engine)
+        except NoSuchTableError:
+            raise PoisonMessage(
+                f"schema mismatch: the service's copy {copy!r} of {monolith_table!r}"
+                " does not exist (run its backfill first)"
+            ) from None
+        if not table.primary_key.columns:
+            raise PoisonMessage(f"schema mismatch: the service's copy {copy!r} has no primary key")
+        known = CopyTable(
+            table,
+            table_shape(table),
+            upsert=upsert_statement(self.engine.dialect.name, table, bound_values(table.columns)),
+            delete=delete_statement(table, bound_values(table.primary_key.columns)),
+        )
+        self._tables[monolith_table] = known
+        return known
 
 
 def _values(change: Change, shape: TableShape) -> dict[str, Any]:

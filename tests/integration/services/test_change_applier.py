@@ -24,6 +24,7 @@ from extracted_services.backfill.run import backfill_service
 from extracted_services.discovery import find_services
 from strangler.processes import ProcessGroup
 from strangler_demo.stack import strangler_argv
+from strangler_sync.broker import declare_service_queues
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -205,4 +206,69 @@ def test_changes_apply_once_in_order_and_poison_is_dead_lettered(
         # the applier's own table does not stop a later backfill (it is not a copy)
         backfill_service(package, source, target)
     finally:
+        delete_queues(amqp_uri, [queue, dead])
+
+
+@pytest.mark.postgres
+def test_a_backlog_is_applied_in_batches_its_poison_refused_alone(
+    tmp_path: Path, amqp_uri: str, postgres_url: str
+) -> None:
+    """60 messages wait before the service starts: one (a poison) is dead-lettered, one
+    (delivered twice) applied once, every other applied, in far fewer transactions."""
+    services = tmp_path / "services"
+    name = write_shop_package(services, manifest_extra="sync = true\n")
+    (services / name / "service.py").write_text(SERVICE_CODE.format(name=name))
+    source = f"sqlite:///{tmp_path / 'monolith.sqlite3'}"
+    build_monolith(source)
+    backfill_service(find_services([services]).find(name), source, postgres_url)
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as connection:  # each write of the applier, with its transaction
+        connection.exec_driver_sql("CREATE TABLE write_log (txid bigint NOT NULL)")
+        connection.exec_driver_sql(
+            "CREATE FUNCTION log_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " INSERT INTO write_log VALUES (txid_current()); RETURN NULL; END $$"
+        )
+        connection.exec_driver_sql(
+            "CREATE TRIGGER log_write AFTER INSERT OR UPDATE ON shop_orders"
+            " FOR EACH ROW EXECUTE FUNCTION log_write()"
+        )
+    keys = (100, 101, 105)
+    backlog = [
+        orders_message((1000 + n, order(keys[n % 3], f"{n}.00", f"v{n}"))) for n in range(60)
+    ]
+    poison = orders_message((1030, order(100, "30.00", "v30")), colour="red")
+    backlog[30] = poison
+    queue, dead = f"sync-{name}", f"sync-{name}.dead"
+    declare_service_queues(amqp_uri, name, ["orders"])
+    publish(amqp_uri, [(body, "application/json") for body in [*backlog, backlog[10]]])
+    argv = strangler_argv(
+        *("service", "run", name, "--services-dir", str(services)),
+        *("--amqp-uri", amqp_uri, "--database-url", postgres_url),
+    )
+    try:
+        with ProcessGroup(tmp_path / "logs") as group:
+            process = group.start("shop", argv)
+            assert wait_until(
+                lambda: queue_depth(amqp_uri, dead) == 1 and queue_depth(amqp_uri, queue) == 0,
+                timeout=60,
+            ), process.log_tail()
+            assert wait_until(lambda: orders(postgres_url)[105][1] == "v59", timeout=10)
+        with engine.connect() as connection:
+            transactions = connection.exec_driver_sql(
+                "SELECT count(*), count(DISTINCT txid) FROM write_log"
+            ).one()
+        assert orders(postgres_url) == {
+            100: (Decimal("57.00"), "v57"),
+            101: (Decimal("58.00"), "v58"),
+            105: (Decimal("59.00"), "v59"),
+        }
+        assert transactions[0] == 59  # every message but the poison, and none twice
+        assert transactions[1] <= 20  # batches, not a transaction per message
+        [(reason, body)] = dead_letters(amqp_uri, dead)
+        assert body == poison
+        assert reason == (
+            "schema mismatch: shop_orders has no column colour (change monolith:orders:1030)"
+        )
+    finally:
+        engine.dispose()
         delete_queues(amqp_uri, [queue, dead])

@@ -12,7 +12,11 @@ from sqlalchemy import Engine, create_engine, select, text
 
 from extracted_services.catalog.storage import create_schema
 from extracted_services.catalog.tables import categories, products
-from extracted_services.shared.change_messages import PoisonMessage, decode_message
+from extracted_services.shared.change_messages import (
+    ChangeMessage,
+    PoisonMessage,
+    decode_message,
+)
 from extracted_services.shared.change_writer import Applied, ChangeWriter, create_applied_table
 
 COPIES = {"categories": "catalog_categories", "products": "catalog_products"}
@@ -54,6 +58,12 @@ def message(*changes: dict[str, Any], table: str = "products") -> Any:
     )
 
 
+def apply(writer: ChangeWriter, message: ChangeMessage) -> Applied:
+    """One message in its own transaction."""
+    [applied] = writer.write([writer.check(message)])
+    return applied
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "postgres":
@@ -78,18 +88,18 @@ def test_changes_are_applied_once_and_in_position_order_per_key(engine: Engine) 
     inserted = message(
         change(5, "insert", 7, product(7, 100)), change(6, "insert", 8, product(8, 1))
     )
-    assert writer.apply(inserted) == Applied(written=2, skipped=0)
-    assert writer.apply(message(change(9, "update", 7, product(7, 300)))) == Applied(1, 0)
+    assert apply(writer, inserted) == Applied(written=2, skipped=0)
+    assert apply(writer, message(change(9, "update", 7, product(7, 300)))) == Applied(1, 0)
     assert prices(engine) == {7: 300, 8: 1}
 
     # replayed (same position) and late (older position): neither overwrites newer data
-    assert writer.apply(message(change(9, "update", 7, product(7, 999)))) == Applied(0, 1)
-    assert writer.apply(message(change(8, "update", 7, product(7, 200)))) == Applied(0, 1)
+    assert apply(writer, message(change(9, "update", 7, product(7, 999)))) == Applied(0, 1)
+    assert apply(writer, message(change(8, "update", 7, product(7, 200)))) == Applied(0, 1)
     assert prices(engine) == {7: 300, 8: 1}
 
     # a delete is ordered too: the late insert of key 8 does not bring it back
-    assert writer.apply(message(change(10, "delete", 8, None))) == Applied(1, 0)
-    assert writer.apply(message(change(6, "insert", 8, product(8, 1)))) == Applied(0, 1)
+    assert apply(writer, message(change(10, "delete", 8, None))) == Applied(1, 0)
+    assert apply(writer, message(change(6, "insert", 8, product(8, 1)))) == Applied(0, 1)
     assert prices(engine) == {7: 300}
     with engine.connect() as connection:
         applied = connection.execute(
@@ -104,10 +114,10 @@ def test_changes_are_applied_once_and_in_position_order_per_key(engine: Engine) 
 def test_values_arrive_as_the_columns_hold_them(engine: Engine) -> None:
     writer = ChangeWriter(engine, "catalog", COPIES)
     row = {**product(7, 100), "is_active": 0, "created_at": "2026-11-27T10:00:00+01:00"}
-    writer.apply(message(change(1, "insert", 7, row)))
+    apply(writer, message(change(1, "insert", 7, row)))
     category = {"id": 1, "slug": "lamps", "name": "Lamps", "parent_id": None}
     categories_change = {**change(2, "insert", 1, category), "id": "monolith:categories:2"}
-    writer.apply(message(categories_change, table="categories"))
+    apply(writer, message(categories_change, table="categories"))
     with engine.connect() as connection:
         stored = connection.execute(select(products.c.is_active, products.c.created_at)).one()
         assert connection.execute(select(categories.c.slug)).scalar() == "lamps"
@@ -117,14 +127,14 @@ def test_values_arrive_as_the_columns_hold_them(engine: Engine) -> None:
 def test_a_services_own_changes_are_not_applied_again(engine: Engine) -> None:
     writer = ChangeWriter(engine, "catalog", COPIES)
     own = message(change(1, "insert", 7, product(7, 100), origin="catalog"))
-    assert writer.apply(own) == Applied(written=0, skipped=1)
+    assert apply(writer, own) == Applied(written=0, skipped=1)
     assert prices(engine) == {}
 
 
 def test_an_unknown_table_is_poison(engine: Engine) -> None:
     writer = ChangeWriter(engine, "catalog", COPIES)
     with pytest.raises(PoisonMessage, match="unknown table: 'reviews' is not one of catalog's"):
-        writer.apply(message(change(3, "insert", 9, product(9, 1)), table="reviews"))
+        apply(writer, message(change(3, "insert", 9, product(9, 1)), table="reviews"))
 
 
 @pytest.mark.parametrize(
@@ -140,10 +150,10 @@ def test_a_poison_message_writes_none_of_its_changes(
     writer = ChangeWriter(engine, "catalog", COPIES)
     good_then_bad = message(change(2, "insert", 8, product(8, 5)), change(3, "insert", 9, bad_row))
     with pytest.raises(PoisonMessage, match=reason):
-        writer.apply(good_then_bad)
+        apply(writer, good_then_bad)
     assert prices(engine) == {}
     # nor its positions: the good change, delivered again alone, is applied
-    assert writer.apply(message(change(2, "insert", 8, product(8, 5)))) == Applied(1, 0)
+    assert apply(writer, message(change(2, "insert", 8, product(8, 5)))) == Applied(1, 0)
     assert prices(engine) == {8: 5}
 
 
@@ -152,5 +162,5 @@ def test_a_missing_copy_is_a_schema_mismatch(tmp_path: Path) -> None:
     create_applied_table(engine)
     writer = ChangeWriter(engine, "catalog", COPIES)
     with pytest.raises(PoisonMessage, match="'catalog_products' of 'products' does not exist"):
-        writer.apply(message(change(1, "insert", 7, product(7, 100))))
+        apply(writer, message(change(1, "insert", 7, product(7, 100))))
     engine.dispose()

@@ -18,7 +18,8 @@ from extracted_services.catalog.exceptions import BadRequest, NotFound
 from extracted_services.catalog.service import CatalogService
 from extracted_services.catalog.storage import CatalogStore, create_schema
 from extracted_services.catalog.tables import categories, products
-from extracted_services.shared.change_applier import ChangeConsumer, Refused
+from extracted_services.shared.change_applier import ChangeConsumer
+from extracted_services.shared.change_batch import Refused
 from extracted_services.shared.change_writer import Applied
 
 CATEGORIES = [
@@ -193,15 +194,15 @@ def test_the_change_applier_keeps_the_renamed_copies_in_step(tmp_path: Path) -> 
                     }
                 ],
             }
-            assert applier.apply(body) == Applied(written=1, skipped=0)
+            assert applier.apply([body]) == [Applied(written=1, skipped=0)]
         service = worker_factory(CatalogService, storage=CatalogStore(storage.engine))
         assert service.get_product(1)["price"] == "2.50"
         with storage.engine.connect() as connection:
             created_at = connection.execute(select(products.c.created_at)).scalar()
         assert created_at == datetime(2024, 1, 3, 11, 30)  # naive UTC, as the column holds
-        assert applier.apply({"version": 1}) == Refused(
-            "bad payload: source must be non-empty text"
-        )
+        assert applier.apply([{"version": 1}]) == [
+            Refused("bad payload: source must be non-empty text")
+        ]
     finally:
         applier.stop()
         storage.stop()

@@ -20,6 +20,8 @@ from extracted_services.shared.change_messages import (
     row_values,
 )
 from extracted_services.shared.change_statements import (
+    bound_values,
+    claim_parameters,
     claim_statement,
     delete_statement,
     row_key,
@@ -174,12 +176,29 @@ def test_a_delete_deletes_by_key() -> None:
 
 
 def test_the_claim_raises_the_position_only_when_newer() -> None:
-    statement = claim_statement("postgresql", "monolith", "products", {"id": 7}, 5, "m:p:5")
+    statement = claim_statement("postgresql")
     assert _sql(statement, postgresql.dialect()).endswith(
         "ON CONFLICT (source, table_name, row_key) DO UPDATE SET position = excluded.position,"
         " change_id = excluded.change_id"
         " WHERE strangler_sync_applied.position < excluded.position"
         " RETURNING strangler_sync_applied.position"
     )
+    assert claim_parameters("monolith", "products", {"id": 7}, 5, "m:p:5") == {
+        "source": "monolith",
+        "table_name": "products",
+        "row_key": '{"id":7}',
+        "position": 5,
+        "change_id": "m:p:5",
+    }
     with pytest.raises(ValueError, match="cannot be applied to a mysql database"):
-        claim_statement("mysql", "monolith", "products", {"id": 7}, 5, "m:p:5")
+        claim_statement("mysql")
+
+
+def test_statements_built_once_take_each_rows_values() -> None:
+    upsert = upsert_statement("sqlite", _table, bound_values(_table.columns))
+    assert _sql(upsert, sqlite.dialect()) == (
+        "INSERT INTO catalog_products (id, name) VALUES (?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET name = excluded.name"
+    )
+    compiled = upsert.compile(dialect=sqlite.dialect())
+    assert compiled.construct_params({"id": 7, "name": "Lamp"}) == {"id": 7, "name": "Lamp"}

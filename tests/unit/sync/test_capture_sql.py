@@ -97,8 +97,17 @@ def test_sqlite_dropping_the_triggers_stops_capture() -> None:
     ).fetchone() == (0,)
 
 
-def test_postgresql_trigger_passes_the_primary_key_columns_to_the_shared_function() -> None:
+def test_postgresql_trigger_passes_table_origin_and_key_columns_to_the_shared_function() -> None:
     *functions, drop, create = install_triggers_sql("postgresql", ITEMS)
     assert drop == 'DROP TRIGGER IF EXISTS strangler_capture ON "order items"'
-    assert create.endswith("EXECUTE FUNCTION strangler_capture_change('order_id', 'line')")
+    assert create.endswith(
+        "EXECUTE FUNCTION strangler_capture_change('order items', 'monolith', 'order_id', 'line')"
+    )
     assert any("to_jsonb(NEW)" in sql for sql in functions)
+
+
+def test_postgresql_trigger_of_a_renamed_copy_carries_the_monolith_name_and_origin() -> None:
+    copy = CapturedTable("catalog_products", ITEMS.columns, ITEMS.key, published_as="products")
+    *functions, _, create = install_triggers_sql("postgresql", copy, origin="catalog")
+    assert create.endswith("strangler_capture_change('products', 'catalog', 'order_id', 'line')")
+    assert any("current_setting('strangler.applying', true) = 'on'" in sql for sql in functions)
