@@ -201,6 +201,21 @@ audit_log = sa.Table(
     _created_at(),
 )
 
+# one row per checkout placed through the order saga (legacy_monolith/orders/saga_store.py)
+order_sagas = sa.Table(
+    "order_sagas",
+    metadata,
+    sa.Column("saga_id", sa.String(32), primary_key=True),  # not "id": no sequence to advance
+    sa.Column("step", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("items", sa.Text, nullable=False),
+    sa.Column("order_id", sa.Integer, sa.ForeignKey("orders.id"), nullable=True),
+    sa.Column("reason", sa.String(500), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    _created_at(),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
 reviews = Review.__table__
 promo_code = PromoCode.__table__
 
@@ -218,6 +233,7 @@ TABLES_IN_ORDER: tuple[sa.Table, ...] = (
     promo_code,
     promo_code_categories,
     orders,
+    order_sagas,
     order_items,
     stock_movements,
     payments,

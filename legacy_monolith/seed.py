@@ -428,6 +428,7 @@ def build_rows(*, products: int, users: int, orders: int, seed: int) -> dict[str
         **_carts(rng, customers, product_rows),
         "promo_code": _promo_codes(book.redeemed),
         **book.tables,
+        "order_sagas": [],  # checkouts placed through the order saga (docs/saga.md): none
         "reviews": _reviews(rng, orders * 2, customers, product_rows),
     }
 

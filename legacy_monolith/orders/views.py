@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, jsonify, request, session
@@ -35,6 +36,7 @@ from legacy_monolith.helpers import (
     user_id_required,
 )
 from legacy_monolith.notifications.views import notify
+from legacy_monolith.orders.saga import checkout_saga, order_saga_enabled
 from legacy_monolith.payments import views as payments_views
 from legacy_monolith.promotions.models import PromoCode
 
@@ -150,9 +152,22 @@ def _take_stock(product_id: int, quantity: int, order_id: int) -> None:
         remaining -= take
 
 
-def place_order(user_id: int, cart_id: int | None, checkout: CheckoutRequest) -> int:
-    """Turn the cart into a paid order; every write commits together or not at all."""
-    lines = cart_views.cart_lines(cart_id)
+def place_order(
+    user_id: int,
+    cart_id: int | None,
+    checkout: CheckoutRequest,
+    reserved_lines: list[dict[str, Any]] | None = None,
+) -> int:
+    """Turn the cart into a paid order; every write commits together or not at all.
+
+    With ORDER_SAGA on, the inventory service holds the stock: the order saga reserves
+    the cart's lines there and calls back with them as `reserved_lines` (docs/saga.md).
+    """
+    if reserved_lines is None and order_saga_enabled():
+        return checkout_saga(
+            cart_views.cart_lines(cart_id), partial(place_order, user_id, cart_id, checkout)
+        )
+    lines = cart_views.cart_lines(cart_id) if reserved_lines is None else reserved_lines
     if not lines:
         abort_json(422, "cart is empty")
     method = _shipping_method(checkout.shipping_method)
@@ -187,7 +202,8 @@ def place_order(user_id: int, cart_id: int | None, checkout: CheckoutRequest) ->
                 "price": line["price_cents"],
             },
         )
-        _take_stock(line["product_id"], line["quantity"], order_id)
+        if reserved_lines is None:
+            _take_stock(line["product_id"], line["quantity"], order_id)
     address_id = insert_address(user_id, checkout.address)
     db.session.execute(
         text(

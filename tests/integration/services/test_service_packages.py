@@ -123,8 +123,8 @@ def test_list_shows_packages_of_every_services_dir_beside_the_toolkits(tmp_path:
     )
     assert result.exit_code == 0, result.output
     blocks = result.output.strip().split("\n\n")
-    assert [block.splitlines()[0] for block in blocks] == ["catalog", first, second]
-    assert blocks[1].splitlines()[1:] == [
+    assert [block.splitlines()[0] for block in blocks] == ["catalog", "inventory", first, second]
+    assert blocks[2].splitlines()[1:] == [
         "  tables    customers, orders -> shop_orders, order_notes",
         "  owns      (none yet)",
         f"  database  sqlite:///var/{first}.sqlite3 (default; ${first.upper()}_DATABASE_URL"
@@ -134,7 +134,7 @@ def test_list_shows_packages_of_every_services_dir_beside_the_toolkits(tmp_path:
     ]
     assert (
         f"  database  postgresql://app:***@db:5432/shop (from ${second.upper()}_DATABASE_URL)"
-        in blocks[2].splitlines()
+        in blocks[3].splitlines()
     )
 
 

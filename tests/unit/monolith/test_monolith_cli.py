@@ -34,7 +34,7 @@ def test_seed_command_prints_a_summary(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     pattern = (
         rf"seeded {re.escape(url)}: 30 products \(\d+ inactive\), 14 categories, 4 users,"
-        r" 4 orders, \d+ reviews; \d+ rows in 19 tables\n"
+        r" 4 orders, \d+ reviews; \d+ rows in 20 tables\n"
     )
     assert re.fullmatch(pattern, result.output), result.output
     engine = sa.create_engine(url)

@@ -40,7 +40,7 @@ def test_list_shows_the_catalog_from_its_manifest(monkeypatch: pytest.MonkeyPatc
     monkeypatch.chdir(CONFIG.parents[2])
     result = CliRunner().invoke(service, ["list"], env={"CATALOG_DATABASE_URL": ""})
     assert result.exit_code == 0
-    assert result.output.splitlines() == [
+    assert result.output.split("\n\n")[0].splitlines() == [
         "catalog",
         "  tables    categories -> catalog_categories, products -> catalog_products",
         "  owns      (none yet)",

@@ -56,6 +56,7 @@ def test_two_packages_with_one_name_are_refused(tmp_path: Path) -> None:
         (tmp_path / "b" / "copy_of_shop" / file.name).write_text(file.read_text())
     assert find_services([tmp_path / "a", tmp_path / "b" / ".." / "a"]).names() == [
         "catalog",
+        "inventory",
         name,
     ]
     with pytest.raises(ServicePackageError, match=f"two service packages are named '{name}'"):

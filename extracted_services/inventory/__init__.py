@@ -1,0 +1,1 @@
+"""The inventory service: it owns stock, and reserves it for the monolith's order saga."""
