@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.collect.cache import FactCache, default_cache_root, project_cache_dir
+from analyzer.collect.cycles import Cycles, ImportCycleMemo
 from analyzer.collect.fingerprint import toolkit_fingerprint
 from analyzer.collect.progress import Progress
 from analyzer.collect.reuse import Report, ReportCache, run_start
@@ -83,9 +84,11 @@ def report_project(
         previous = reports.lookup(discovery.files)
         if previous is not None:
             return ReportRun(previous, reused=True)
-    analyzed = _analyze(discovery, options, fingerprint)
-    analysis = analyzed.analysis
-    report = Report(_encodable(render(analysis)), len(analysis.routes), len(analysis.diagnostics))
+    with _no_cyclic_gc():  # the collector would walk the whole analysis while it renders
+        analyzed = _analyze(discovery, options, fingerprint)
+        analysis = analyzed.analysis
+        text = _encodable(render(analysis))
+    report = Report(text, len(analysis.routes), len(analysis.diagnostics))
     if reports is not None:
         reports.store(discovery.files, analyzed.digests, report, started_ns)
     return ReportRun(report, reused=False)
@@ -130,11 +133,16 @@ def _cache_folder(discovery: Discovery, options: AnalyzeOptions) -> Path | None:
 
 
 def _analyze(discovery: Discovery, options: AnalyzeOptions, fingerprint: str) -> _Analyzed:
-    # the extractors pull in sqlglot: loaded only when some file's facts must be read
+    # the extractors: loaded only when some file's facts must be read (and sqlglot only once
+    # one of its strings looks like SQL)
     from analyzer.collect.pipeline import collect_facts
 
     notes: list[Diagnostic] = []
     cache = _open_cache(discovery, options, notes)
+    project_dir = _cache_folder(discovery, options) if cache is not None else None
+    find_cycles = (
+        import_cycles if project_dir is None else ImportCycleMemo(project_dir, fingerprint).cycles
+    )
     progress = Progress("analyzing", len(discovery.files)) if options.show_progress else None
     try:
         with _no_cyclic_gc():
@@ -146,7 +154,9 @@ def _analyze(discovery: Discovery, options: AnalyzeOptions, fingerprint: str) ->
                 progress=progress,
                 workers=options.workers,
             )
-            analysis = build_analysis(discovery, run.facts, extra_diagnostics=notes)
+            analysis = build_analysis(
+                discovery, run.facts, extra_diagnostics=notes, find_import_cycles=find_cycles
+            )
     finally:
         if progress is not None:
             progress.close()
@@ -180,8 +190,10 @@ def build_analysis(
     facts: Iterable[FileFacts],
     *,
     extra_diagnostics: Iterable[Diagnostic] = (),
+    find_import_cycles: Callable[[tuple[ModuleInfo, ...]], Cycles] = import_cycles,
 ) -> Analysis:
-    """Resolve names across modules and fold table access into routes and hooks."""
+    """Resolve names across modules and fold table access into routes and hooks
+    (`find_import_cycles` may answer from a memo: see `analyzer.collect.cycles`)."""
     files = tuple(facts)
     resolver = Resolver(files)
     for source in discovery.files:
@@ -224,7 +236,7 @@ def build_analysis(
         hook_access=hook_access,
         tables=tables.tables,
         modules=modules,
-        import_cycles=import_cycles(modules),
+        import_cycles=find_import_cycles(modules),
         calls=dict(call_graph.edges),
         function_uses=tables.uses,
         diagnostics=tuple(

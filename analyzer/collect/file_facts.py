@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.database.extract import extract_db_facts
-from analyzer.database.schema_sql import parse_schema_sql
 from analyzer.facts.python import Diagnostic, FileFacts, FileKind
 from analyzer.source.extract import extract_structure
 from analyzer.source.parse import parse_source
@@ -73,6 +72,8 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
 
 
 def _sql_facts(source: bytes, spec: FileSpec, dialect: str | None, lines: int) -> FileFacts:
+    from analyzer.database.schema_sql import parse_schema_sql  # loads sqlglot: only for .sql
+
     text = source.decode("utf-8-sig", errors="replace")
     schema = parse_schema_sql(text, dialect=dialect)
     return FileFacts(

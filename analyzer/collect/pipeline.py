@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -96,6 +97,9 @@ def _extract_all(
             if progress is not None:
                 progress.advance()
         return extracted
+    # the workers fork from this process: sqlglot (loaded only once a string looks like SQL,
+    # as most large trees' strings do somewhere) loaded here once rather than in each of them
+    importlib.import_module("analyzer.database.sql_tables")
     chunks = _balanced_chunks(jobs, workers * CHUNKS_PER_WORKER)
     extracted = []
     # the cycle collector only slows workers down: they build acyclic facts and exit

@@ -20,10 +20,10 @@ from sqlglot.tokens import TokenType
 from analyzer.database.sql_tables import (
     DEFAULT_DIALECTS,
     identifier_name,
-    leading_keyword,
     parse_statements,
     table_name,
 )
+from analyzer.database.sql_text import leading_keyword
 from analyzer.facts.database import DbDiagnostic, ForeignKey, TableDefinition
 
 _SCHEMA_STATEMENT = re.compile(r"^\s*(?:create|alter)\b[^;]*?\btable\b", re.I)

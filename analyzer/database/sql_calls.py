@@ -21,9 +21,8 @@ import re
 from dataclasses import dataclass, field
 
 from analyzer.database.names import callee_name, is_camel
-from analyzer.database.schema_sql import parse_schema_sql
 from analyzer.database.sql_strings import WRAPPERS, Resolved, SqlText, SqlTextResolver
-from analyzer.database.sql_tables import SqlTables, is_sql_candidate, looks_like_sql, tables_in_sql
+from analyzer.database.sql_text import SqlTables, is_sql_candidate, looks_like_sql
 from analyzer.facts.database import (
     Confidence,
     DbDiagnostic,
@@ -178,6 +177,10 @@ def add_text_findings(
         if explicit and text.dynamic and _SQL_WORDS.search(literal):
             findings.diagnostics.append(DbDiagnostic(line, DYNAMIC_STATEMENT))
         return
+    # sqlglot is loaded only once a string looks like SQL: most files have none
+    from analyzer.database.schema_sql import parse_schema_sql
+    from analyzer.database.sql_tables import tables_in_sql
+
     tables = tables_in_sql(rendered, dialect=dialect)
     if not tables.parsed and text.dynamic:
         tables = tables_in_sql(text.render(as_condition=True), dialect=dialect)

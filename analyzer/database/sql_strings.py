@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import product
 
 from analyzer.database.names import callee_name, dotted_name
-from analyzer.database.sql_tables import DYNAMIC_MARK
+from analyzer.database.sql_text import DYNAMIC_MARK
 from analyzer.syntax.scopes import Binding, ModuleScopes, Scope
 
 _MAX_VARIANTS = 16

@@ -15,31 +15,16 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
-# Dynamic parts of SQL built at run time are replaced by this identifier before parsing.
-DYNAMIC_MARK = "strangler_dyn_"
+from analyzer.database.sql_text import DYNAMIC_MARK, SqlTables, is_sql_candidate, looks_like_sql
+
 DEFAULT_DIALECTS: tuple[str | None, ...] = (None, "postgres", "sqlite", "mysql")
 
-_LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*", re.S)
-_FIRST_WORD = re.compile(r"[A-Za-z]+")
-_STATEMENT_KEYWORDS = frozenset(
-    {"select", "insert", "update", "delete", "with", "merge", "replace", "upsert"}
-    | {"create", "drop", "alter", "truncate"}
-)
-# "Select a product from the list" is prose; SQL written in Title case carries upper-case clauses.
-_UPPER_CLAUSE = re.compile(r"\b(?:FROM|WHERE|INTO|SET|VALUES|JOIN|TABLE|AS)\b")
-_SHAPE = re.compile(
-    r"^(?:select\b.*\bfrom\b|insert\b.*\binto\b|update\b\s*\S+.*\bset\b|delete\b.*\bfrom\b|"
-    r"with\b.*\bas\s*\(|merge\b.*\binto\b|replace\b.*\binto\b|upsert\b.*\binto\b|"
-    r"(?:create|drop|alter|truncate)\b.*\b(?:table|view|index)\b)",
-    re.I | re.S,
-)
 _PYFORMAT = re.compile(r"%\(\w+\)s|(?<!%)%s")
 _REPLACE_INTO = re.compile(r"(?:(?<=;)|^)(\s*)(?:REPLACE|UPSERT)(?=\s+INTO\b)", re.I)
 
@@ -58,47 +43,6 @@ _STATEMENTS = (
 )
 _DML = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 _DDL = (exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
-
-
-@dataclass(frozen=True)
-class SqlTables:
-    """Tables one SQL string touches. `parsed` is False when the text is not SQL at all
-    (then `error` is None) or looks like SQL but failed to parse (then `error` says why)."""
-
-    reads: frozenset[str] = frozenset()
-    writes: frozenset[str] = frozenset()
-    ddl: frozenset[str] = frozenset()  # subset of writes changed by CREATE/DROP/ALTER/TRUNCATE
-    parsed: bool = False
-    error: str | None = None
-    dynamic_table: bool = False  # a table name contains a part built at run time
-
-
-def _statement_start(sql: str) -> int:
-    """Where the statement begins, past blanks, comments and opening parentheses."""
-    noise = _LEADING_NOISE.match(sql)
-    return noise.end() if noise else 0
-
-
-def leading_keyword(sql: str) -> str | None:
-    """The first word of the statement, skipping comments and "(", lower-cased."""
-    match = _FIRST_WORD.match(sql, _statement_start(sql))
-    return match.group(0).lower() if match else None
-
-
-def is_sql_candidate(sql: str) -> bool:
-    """Cheap gate before parsing: the text starts like a SQL statement and is not prose."""
-    match = _FIRST_WORD.match(sql, _statement_start(sql))
-    if match is None or match.group(0).lower() not in _STATEMENT_KEYWORDS:
-        return False
-    word = match.group(0)
-    if word[0].isupper() and word[1:].islower():
-        return _UPPER_CLAUSE.search(sql, match.end()) is not None
-    return True
-
-
-def looks_like_sql(sql: str) -> bool:
-    """Stricter: the text has a statement's shape (SELECT ... FROM, INSERT ... INTO, ...)."""
-    return is_sql_candidate(sql) and _SHAPE.match(sql, _statement_start(sql)) is not None
 
 
 def tables_in_sql(sql: str, *, dialect: str | None = None) -> SqlTables:

@@ -33,7 +33,7 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
         path = resolver.files[module].path
         callees: dict[FunctionKey, None] = {}
         for call in function.calls:
-            resolved = resolver.resolve(call.func, ctx)
+            resolved = resolver.called(call, ctx)
             target = callable_function(resolver, resolved)
             if target is not None:
                 callees[target] = None

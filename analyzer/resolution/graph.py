@@ -41,7 +41,16 @@ def fold_access(
         writes=tuple(sorted(writes)),
         indirect=tuple(sorted(indirect)),
         low_confidence=tuple(sorted((reads | writes) - sure)),
-        evidence=tuple(sorted(set(evidence), key=lambda u: (u.file, u.line, u.table, u.mode))),
+        evidence=tuple(sorted(set(evidence), key=_evidence_order)),
+    )
+
+
+def _evidence_order(use: TableUse) -> tuple[str, int, str, str, bool, str, str, FunctionKey]:
+    """Every field: uses alike up to their mode must not come out in a set's order, which
+    changes from process to process (string hashes are salted)."""
+    return (
+        *(use.file, use.line, use.table, use.mode),
+        *(use.indirect, use.confidence, use.via, use.function),
     )
 
 

@@ -204,7 +204,7 @@ class _Expander:
         hook = _pluggy_hook(call.func)
         if hook is not None and hook in self.hook_implementations():
             return self.hook_implementations()[hook]
-        callee = self.resolver.resolve(call.func, ctx)
+        callee = self.resolver.called(call, ctx)
         return [callee] if isinstance(callee, FunctionEntity) else []
 
     def hook_implementations(self) -> dict[str, list[FunctionEntity]]:

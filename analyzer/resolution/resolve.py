@@ -288,8 +288,10 @@ class Resolver:
         # facts live as long as the resolver, and the same call is met again and again (each
         # route's handlers, each registration, each caller's view of a helper)
         self._calls: dict[tuple[int, str, str], Resolved] = {}
+        self._called: dict[tuple[int, str, str], tuple[CallFact, Resolved]] = {}
         self._mro: dict[ClassEntity, tuple[ClassEntity | ExternalEntity, ...]] = {}
         self._settings: dict[str, Resolved] | None = None
+        self._definitions: dict[str, tuple[tuple[LiteralValue, str], ...]] = {}
         self._user_class: tuple[ClassEntity | None] | None = None
         self._depth = 0
 
@@ -336,19 +338,16 @@ class Resolver:
     def resolve(self, value: Value, ctx: Ctx) -> Resolved:
         if self._depth > MAX_DEPTH:
             return _CYCLE
-        self._depth += 1
-        try:
-            return self._resolve(value, ctx)
-        finally:
-            self._depth -= 1
-
-    def _resolve(self, value: Value, ctx: Ctx) -> Resolved:
         # one dict lookup per value (a match statement tried each class pattern in turn,
         # and this runs hundreds of thousands of times on a large app)
         resolver = _RESOLVERS.get(type(value))
         if resolver is None:
             return Opaque("an expression the analyzer does not follow")
-        return resolver(self, value, ctx)
+        self._depth += 1
+        try:
+            return resolver(self, value, ctx)
+        finally:
+            self._depth -= 1
 
     def _attr(self, value: Attr, ctx: Ctx) -> Resolved:
         found = self.member(self.resolve(value.base, ctx), value.name)
@@ -373,8 +372,10 @@ class Resolver:
 
     def ref(self, dotted: str, ctx: Ctx) -> Resolved:
         key = (ctx.module, dotted)
-        if not ctx.env and key in self._refs:
-            return self._refs[key]
+        if not ctx.env:
+            known = self._refs.get(key)
+            if known is not None:
+                return known
         head, *rest = dotted.split(".")
         entity = self.name(head, ctx)
         for attr in rest:
@@ -572,6 +573,21 @@ class Resolver:
         return tuple(k.dotted for k in self.mro(cls) if isinstance(k, ExternalEntity))
 
     # ---- calls -------------------------------------------------------------------------
+
+    def called(self, call: CallFact, ctx: Ctx) -> Resolved:
+        """What a call made by the analyzed code calls (its `func` resolved). Remembered where
+        no caller binds parameters: the call graph and the registrations each ask for most
+        calls of the project."""
+        if ctx.env:
+            return self.resolve(call.func, ctx)
+        key = (id(call), ctx.module, ctx.scope)
+        known = self._called.get(key)
+        if known is not None:  # the entry holds the call: no other object can have its id
+            return known[1]
+        found = self.resolve(call.func, ctx)
+        if found is not _CYCLE:
+            self._called[key] = (call, found)
+        return found
 
     def call(self, value: CallOf, ctx: Ctx) -> Resolved:
         if ctx.env:
@@ -849,8 +865,12 @@ class Resolver:
             self._settings = {}
             for facts in {id(f): f for f in self.files.values()}.values():
                 for function in facts.functions:
+                    # written like `x.config.<loader>(...)`: any other call loads nothing
+                    loaders = [c for c in function.calls if _config_call(c.func) is not None]
+                    if not loaders:
+                        continue
                     ctx = Ctx(facts.module, function.qualname, self.defaults(function, facts))
-                    for call in function.calls:
+                    for call in loaders:
                         self._settings.update(self.loaded_settings(call, ctx))
         return self._settings
 
@@ -917,16 +937,10 @@ class Resolver:
 
     def config_method(self, func: Value, ctx: Ctx) -> str | None:
         """`from_object` for `app.config.from_object` (`app` a Flask app), else None."""
-        match func:
-            case Ref(dotted) if "." in dotted:
-                owner, _, method = dotted.rpartition(".")
-                config: Value = Ref(owner)
-            case Attr(config, method):
-                pass
-            case _:
-                return None
-        if method not in _CONFIG_LOADERS:
+        written = _config_call(func)
+        if written is None:
             return None
+        config, method = written
         return method if isinstance(self.resolve(config, ctx), ConfigEntity) else None
 
     def settings_of(self, source: Resolved) -> dict[str, Resolved]:
@@ -953,8 +967,14 @@ class Resolver:
                 return found
         return {}
 
-    def setting_definitions(self, name: str) -> list[tuple[LiteralValue, str]]:
+    def setting_definitions(self, name: str) -> tuple[tuple[LiteralValue, str], ...]:
         """Every literal the project's classes or modules give the setting `name`, with where."""
+        known = self._definitions.get(name)
+        if known is None:
+            known = self._definitions[name] = tuple(self._setting_definitions(name))
+        return known
+
+    def _setting_definitions(self, name: str) -> list[tuple[LiteralValue, str]]:
         found: list[tuple[LiteralValue, str]] = []
         for (module, _), fact in self.classes.items():
             for attr, value in fact.class_attrs:
@@ -990,6 +1010,19 @@ def _absolute_name(name: str, package: object) -> str | None:
         return importlib.util.resolve_name(name, package)
     except (ImportError, ValueError):
         return None
+
+
+def _config_call(func: Value) -> tuple[Value, str] | None:
+    """(`x.config`, loader) for a call written `x.config.<loader>(...)`, else None."""
+    match func:
+        case Ref(dotted) if "." in dotted:
+            owner, _, method = dotted.rpartition(".")
+            config: Value = Ref(owner)
+        case Attr(config, method):
+            pass
+        case _:
+            return None
+    return (config, method) if method in _CONFIG_LOADERS else None
 
 
 def _config_owner(func: Value) -> Value:
