@@ -5,8 +5,10 @@ Seed the monolith, backfill the hand-written catalog service, plan the split
 (`strangler extract --plan`) and backfill it, start monolith +
 both services + the change relay + proxy as real processes, send a sample of traffic
 through the proxy, show where each request went, edit a product in the monolith and
-watch the catalog service answer the new price (`strangler sync`), prove parity for
-both, stop everything.
+watch the catalog service answer the new price (`strangler sync`), move the reviews'
+writes to the generated service and watch the monolith's admin report count a review
+written there (`sync install --side service`, `sync apply`), prove parity for both, stop
+everything.
 """
 
 from __future__ import annotations
@@ -142,6 +144,16 @@ def _show_sync(stack: RunningStack) -> None:
     click.echo("\n".join(f"    {line}" for line in edit_and_watch(stack.proxy_url).lines()))
 
 
+def _show_moved_writes(stack: RunningStack) -> None:
+    from strangler_demo.moved_writes import write_and_watch
+
+    _step(
+        f"a write moved to {EXTRACTED_NAME} reaches the monolith's own admin report"
+        " (capture in the service's database -> its relay -> RabbitMQ -> strangler sync apply)"
+    )
+    click.echo("\n".join(f"    {line}" for line in write_and_watch(stack.proxy_url).lines()))
+
+
 def _extract_reviews(workdir: Path, monolith_db_url: str, amqp_uri: str) -> ExtractedService:
     """`strangler plan` on the monolith, `strangler extract --plan` of the planned area that
     owns the reviews, its generic backfill, and change capture for it too (its package says
@@ -186,7 +198,30 @@ def _extract_reviews(workdir: Path, monolith_db_url: str, amqp_uri: str) -> Extr
     database_url = f"sqlite:///{workdir / (EXTRACTED_NAME + '.sqlite3')}"
     click.echo(f"    {backfill_service(package, monolith_db_url, database_url).describe()}")
     _install_capture(package, monolith_db_url, amqp_uri)
-    return ExtractedService(EXTRACTED_NAME, services_dir, database_url)
+    _move_writes(services_dir, database_url, amqp_uri)
+    return ExtractedService(EXTRACTED_NAME, services_dir, database_url, sends_back=True)
+
+
+def _move_writes(services_dir: Path, database_url: str, amqp_uri: str) -> None:
+    """docs/moving-writes.md step 2 (nothing writes reviews yet, so nothing to drain): the
+    service owns `reviews`, and capture in its database sends its writes back."""
+    from extracted_services.discovery import find_services
+    from strangler_demo.moved_writes import OWNED_TABLE, own_table
+    from strangler_sync.install import install_service
+
+    _step(
+        f'moving the writes of `{OWNED_TABLE}` to {EXTRACTED_NAME}: owns = ["{OWNED_TABLE}"]'
+        f" in its service.toml, capture in its database (strangler sync install"
+        f" {EXTRACTED_NAME} --side service)"
+    )
+    own_table(services_dir / EXTRACTED_NAME)
+    package = find_services([services_dir]).find(EXTRACTED_NAME)
+    engine = open_engine(database_url, role="service database", must_exist=True)
+    try:
+        report = install_service(engine, package, amqp_uri, side="service")
+    finally:
+        engine.dispose()
+    click.echo("\n".join(f"    {line}" for line in report.lines()))
 
 
 def _show_parity(
@@ -261,7 +296,8 @@ def demo(
     with sigterm_as_interrupt(), ProcessGroup(workdir / "logs") as group:
         _step(
             f"starting monolith (gunicorn), catalog and {extracted.name} services (nameko run),"
-            " the change relay (strangler sync run) and proxy (gunicorn)"
+            f" the change relays of both databases (strangler sync run), {extracted.name}'s"
+            " writes back into the monolith (strangler sync apply) and proxy (gunicorn)"
         )
         stack = start_stack(
             group,
@@ -274,6 +310,7 @@ def demo(
         _step("sample traffic through the proxy")
         click.echo(format_traffic(send_sample_traffic(stack.proxy_url)))
         _show_sync(stack)
+        _show_moved_writes(stack)
         parity_ok = _show_parity(stack, databases.monolith_url, parity_products, extracted)
         if keep_running:
             with suppress(KeyboardInterrupt):
@@ -284,5 +321,6 @@ def demo(
     _step(
         "done: the catalog is served by its own Nameko service, kept in step with the"
         " monolith by change capture, the reviews area (planned by strangler plan) by a"
-        " package strangler extract generated, both with parity"
+        " package strangler extract generated, which now owns the reviews' writes and sends"
+        " them back to the monolith; both with parity"
     )

@@ -4,9 +4,10 @@ Used by `strangler demo` and by the end-to-end tests, so both exercise the same
 real stack: gunicorn-served monolith, `nameko run` catalog service on RabbitMQ,
 gunicorn-served proxy in front, all on free ports, all stopped by the group.
 Packages made by `strangler extract` can join it: each runs as its own service and
-its routes go to it (service mode). With `relay`, the change relay (`strangler sync run`)
-runs beside them, publishing what capture (installed beforehand) records in the
-monolith's database.
+its routes go to it (service mode); one that owns tables also gets its database's relay
+and `strangler sync apply`, so its writes reach the monolith. With `relay`, the change
+relay (`strangler sync run`) runs beside them, publishing what capture (installed
+beforehand) records in the monolith's database.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ CATALOG_ROUTES_TEMPLATE = REPOSITORY / "extracted_services" / "catalog" / "route
 START_TIMEOUT = 60.0
 RELAY_POLL_SECONDS = 0.05  # the demo shows an edit arriving: look at the change table often
 RELAY_READY_LINE = "relay: publishing changes"
+APPLY_READY_LINE = "apply: "
 
 
 def strangler_argv(*args: str) -> list[str]:
@@ -50,11 +52,14 @@ class StackDatabases:
 
 @dataclass(frozen=True)
 class ExtractedService:
-    """A generated service package in `services_dir`, over its own database."""
+    """A generated service package in `services_dir`, over its own database; with
+    `sends_back`, it owns tables whose writes flow back to the monolith (capture installed
+    in its database): the stack runs that database's relay and `strangler sync apply`."""
 
     name: str
     services_dir: Path
     database_url: str
+    sends_back: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,10 @@ def start_stack(
     ]
     if relay:
         start_relay(group, databases.monolith_url, amqp_uri)
+    for service in extracted:
+        if service.sends_back:
+            start_relay(group, service.database_url, amqp_uri, source=service.name)
+            start_apply(group, service, databases.monolith_url, amqp_uri)
     monolith.wait_ready(http_ok(f"{monolith_url}/healthz"), START_TIMEOUT)
     catalog.wait_ready(rpc_consumer_ready(amqp_uri, "catalog"), START_TIMEOUT)
     for service, process in zip(extracted, services, strict=True):
@@ -181,26 +190,54 @@ def start_stack(
 
 def start_relay(
     group: ProcessGroup,
-    monolith_url: str,
+    database_url: str,
     amqp_uri: str,
     *,
     poll_seconds: float = RELAY_POLL_SECONDS,
+    source: str = "monolith",
 ) -> ManagedProcess:
-    """`strangler sync run` on the monolith's database, once it relays (capture installed)."""
+    """`strangler sync run` on a database with capture installed (the monolith's, or a
+    service's, whose changes go back as `source`), once it relays."""
     process = group.start(
-        "relay",
+        "relay" if source == "monolith" else f"relay-{source}",
         strangler_argv(
             "sync",
             "run",
             "--database-url",
-            monolith_url,
+            database_url,
             "--amqp-uri",
             amqp_uri,
             "--poll-interval",
             str(poll_seconds),
+            "--source",
+            source,
         ),
     )
     process.wait_ready(
         lambda: process.log_path is None or RELAY_READY_LINE in process.log_tail(), START_TIMEOUT
+    )
+    return process
+
+
+def start_apply(
+    group: ProcessGroup, service: ExtractedService, monolith_url: str, amqp_uri: str
+) -> ManagedProcess:
+    """`strangler sync apply`: `service`'s own writes into the monolith's database."""
+    process = group.start(
+        f"apply-{service.name}",
+        strangler_argv(
+            "sync",
+            "apply",
+            service.name,
+            "--to-url",
+            monolith_url,
+            "--amqp-uri",
+            amqp_uri,
+            "--services-dir",
+            str(service.services_dir),
+        ),
+    )
+    process.wait_ready(
+        lambda: process.log_path is None or APPLY_READY_LINE in process.log_tail(), START_TIMEOUT
     )
     return process

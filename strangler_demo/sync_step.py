@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
-from typing import Any
 
 import urllib3
 
 from legacy_monolith.seed import ADMIN_EMAIL, ADMIN_PASSWORD
 from strangler.errors import StranglerError
+from strangler_demo.http_session import json_answer, log_in
 
 SERVICE = "catalog"  # the service whose copy the demo watches
 VISIBLE_TIMEOUT = 10.0  # seconds the new value has to reach the service
@@ -52,10 +51,10 @@ def edit_and_watch(proxy_url: str) -> SeenChange:
     """Change a product's price through the monolith's admin API; wait for the service."""
     pool = urllib3.PoolManager(retries=False, timeout=30)
     try:
-        product = _json(pool.request("GET", f"{proxy_url}/api/catalog/products?per_page=1"))
+        product = json_answer(pool.request("GET", f"{proxy_url}/api/catalog/products?per_page=1"))
         first = product["items"][0]
         product_id, old_price = int(first["id"]), int(first["price_cents"])
-        cookie = _admin_session(pool, proxy_url)
+        cookie = log_in(pool, proxy_url, ADMIN_EMAIL, ADMIN_PASSWORD)
         new_price = old_price + PRICE_STEP_CENTS
         edit = pool.request(
             "PATCH",
@@ -63,12 +62,12 @@ def edit_and_watch(proxy_url: str) -> SeenChange:
             body=json.dumps({"price_cents": new_price}),
             headers={"Content-Type": "application/json", "Cookie": cookie},
         )
-        _json(edit)
+        json_answer(edit)
         edited_at = time.monotonic()
         deadline = edited_at + VISIBLE_TIMEOUT
         while time.monotonic() < deadline:
             read = pool.request("GET", f"{proxy_url}/api/catalog/products/{product_id}")
-            if read.status == 200 and _json(read)["price_cents"] == new_price:
+            if read.status == 200 and json_answer(read)["price_cents"] == new_price:
                 return SeenChange(
                     product_id=product_id,
                     old_price_cents=old_price,
@@ -85,27 +84,3 @@ def edit_and_watch(proxy_url: str) -> SeenChange:
         f" within {VISIBLE_TIMEOUT:g}s",
         hint="see the relay's and the catalog service's logs under the demo's workdir",
     )
-
-
-def _admin_session(pool: urllib3.PoolManager, proxy_url: str) -> str:
-    """Log in as the seeded admin; the `Cookie` header value carrying the session."""
-    login = pool.request(
-        "POST",
-        f"{proxy_url}/api/accounts/login",
-        body=json.dumps({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
-        headers={"Content-Type": "application/json"},
-    )
-    _json(login)
-    cookies: SimpleCookie = SimpleCookie()
-    for header in login.headers.getlist("Set-Cookie"):
-        cookies.load(header)
-    return "; ".join(f"{name}={morsel.value}" for name, morsel in cookies.items())
-
-
-def _json(response: urllib3.BaseHTTPResponse) -> Any:
-    """The response's JSON body; an error status stops the demo with what it said."""
-    if response.status >= 400:
-        raise ChangeNotSeen(
-            f"the demo's request failed: HTTP {response.status}: {response.data[:200]!r}"
-        )
-    return json.loads(response.data)

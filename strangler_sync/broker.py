@@ -16,7 +16,14 @@ import pika
 from pika.channel import Channel
 from pika.exceptions import AMQPError, ChannelClosedByBroker
 
-from strangler.changes import CHANGES_EXCHANGE, dead_letter_queue, sync_queue, sync_queue_arguments
+from strangler.changes import (
+    CHANGES_EXCHANGE,
+    back_dead_letter_queue,
+    back_queue,
+    dead_letter_queue,
+    sync_queue,
+    sync_queue_arguments,
+)
 from strangler.redaction import hide_password
 from strangler_sync.errors import BrokerUnavailable, UnroutableChanges
 
@@ -77,12 +84,12 @@ def declare_service_queues(amqp_uri: str, service: str, tables: Sequence[str]) -
 
 
 def delete_service_queues(amqp_uri: str, service: str) -> None:
-    """Delete `service`'s queue and dead-letter queue, with whatever they hold."""
+    """Delete `service`'s queues both ways and their dead-letter queues, with what they hold."""
     connection = connect(amqp_uri)
     try:
         channel = connection.channel()
-        channel.queue_delete(sync_queue(service))  # a missing queue is not an error
-        channel.queue_delete(dead_letter_queue(service))
+        for queue in (dead_letter_queue, sync_queue, back_dead_letter_queue, back_queue):
+            channel.queue_delete(queue(service))  # a missing queue is not an error
     finally:
         if connection.is_open:
             connection.close()
@@ -99,23 +106,26 @@ class QueueBacklog:
     oldest_published: datetime | None = None  # the first waiting message's publish time
 
 
-def queue_backlog(amqp_uri: str, service: str) -> QueueBacklog:
-    """Count `service`'s waiting and dead messages; peek at the first waiting one's age.
+def queue_backlog(amqp_uri: str, service: str, *, back: bool = False) -> QueueBacklog:
+    """Count the waiting and dead messages of `service`'s queue (`back`: of its changes
+    going back, `sync-back-<service>`); peek at the first waiting one's age.
 
     The peek takes the message and gives it straight back (requeue): it keeps its place,
     and an applier that then gets it marked as redelivered skips nothing it should apply.
     """
+    name = back_queue(service) if back else sync_queue(service)
+    dead_name = back_dead_letter_queue(service) if back else dead_letter_queue(service)
     connection = connect(amqp_uri)
     try:
         channel = connection.channel()
         try:
-            queue = channel.queue_declare(sync_queue(service), passive=True).method
-            dead = channel.queue_declare(dead_letter_queue(service), passive=True).method
+            queue = channel.queue_declare(name, passive=True).method
+            dead = channel.queue_declare(dead_name, passive=True).method
         except ChannelClosedByBroker:  # 404: not declared
             return QueueBacklog(declared=False)
         oldest = None
         if queue.message_count:
-            method, properties, _ = channel.basic_get(sync_queue(service), auto_ack=False)
+            method, properties, _ = channel.basic_get(name, auto_ack=False)
             if method is not None:
                 channel.basic_nack(method.delivery_tag, requeue=True)
                 if properties.timestamp is not None:
