@@ -156,10 +156,13 @@ def _waves(plan: Plan) -> Html:
             str(number),
             join(wave.services),
             join(wave.routes),
+            join(wave.owns),
             join(wave.sync_to_service),
             join(wave.sync_to_monolith),
+            join(f"{r.writer} -> {r.table} -> {r.owner}" for r in wave.redirect_writes),
         ]
         for number, wave in enumerate(plan.waves, start=1)
     ]
-    headers = ["wave", "services", "routes that move", "sync to the service", "sync back"]
+    headers = ["wave", "services", "routes that move", "owns", "sync to the service", "sync back"]
+    headers += ["writes to redirect (writer -> table -> owner)"]
     return section("Waves", table(headers, rows, numeric=frozenset({"wave"})))

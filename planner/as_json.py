@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from planner.model import ConstraintsReport, Plan
+from planner.model import ConstraintsReport, Plan, Wave
 
 SCHEMA_VERSION = 1
 
@@ -24,6 +24,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "owns": list(c.owns),
                 "reads_from_others": list(c.reads_from_others),
                 "conflicts": list(c.conflicts),
+                "planned_owns": list(c.planned_owns),
                 "broken_foreign_keys": [list(pair) for pair in c.broken_foreign_keys],
                 "crossing_calls": [list(pair) for pair in c.crossing_calls],
                 "explanations": c.explanations,
@@ -35,16 +36,26 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "tables": list(plan.unassigned_tables),
         },
         "metrics": plan.metrics,
-        "waves": [
-            {
-                "services": list(w.services),
-                "routes": list(w.routes),
-                "sync_to_service": list(w.sync_to_service),
-                "sync_to_monolith": list(w.sync_to_monolith),
-            }
-            for w in plan.waves
+        "ownership": [
+            {"table": o.table, "owner": o.owner, "writers": list(o.writers), "why": o.why}
+            for o in plan.ownership
         ],
+        "waves": [_wave(w) for w in plan.waves],
         "constraints": _constraints(plan.constraints),
+    }
+
+
+def _wave(wave: Wave) -> dict[str, Any]:
+    return {
+        "services": list(wave.services),
+        "routes": list(wave.routes),
+        "sync_to_service": list(wave.sync_to_service),
+        "sync_to_monolith": list(wave.sync_to_monolith),
+        "owns": list(wave.owns),
+        "redirect_writes": [
+            {"kind": r.kind, "writer": r.writer, "table": r.table, "owner": r.owner}
+            for r in wave.redirect_writes
+        ],
     }
 
 

@@ -1,4 +1,5 @@
-"""The plan as a Markdown report for people: services, metrics side by side, waves."""
+"""The plan as a Markdown report for people: services, table owners, metrics side by side,
+waves."""
 
 from __future__ import annotations
 
@@ -24,10 +25,13 @@ def render_markdown(plan: Plan) -> str:
         ]
         lines += [f"- reads from others: {', '.join(c.reads_from_others) or '-'}"]
         lines += [f"- written elsewhere too (conflicts): {', '.join(c.conflicts) or '-'}"]
+        lines += [f"- becomes the one writer of: {', '.join(c.planned_owns) or '-'}"]
         broken = ", ".join(f"{t} -> {ref}" for t, ref in c.broken_foreign_keys)
         lines += [f"- foreign keys the cut breaks: {broken or '-'}"]
         lines += [f"- calls leaving it: {len(c.crossing_calls)}"]
     lines += _constraints(plan.constraints)
+    lines += ["", "## Table owners", "", "| table | one writer | why |", "| --- | --- | --- |"]
+    lines += [f"| {o.table} | {o.owner or 'the monolith'} | {o.why} |" for o in plan.ownership]
     lines += ["", "## Metrics", "", "| metric | proposal | as-is modules |", "| --- | --- | --- |"]
     for key, title in METRICS:
         lines.append(
@@ -36,10 +40,15 @@ def render_markdown(plan: Plan) -> str:
     lines += ["", "## Waves", ""]
     for number, wave in enumerate(plan.waves, start=1):
         lines.append(
-            f"{number}. {', '.join(wave.services)}: {len(wave.routes)} routes; sync to the"
-            f" service: {', '.join(wave.sync_to_service) or '-'}; sync back to the monolith:"
+            f"{number}. {', '.join(wave.services)}: {len(wave.routes)} routes; owns:"
+            f" {', '.join(wave.owns) or '-'}; sync to the service:"
+            f" {', '.join(wave.sync_to_service) or '-'}; sync back to the monolith:"
             f" {', '.join(wave.sync_to_monolith) or '-'}"
         )
+        lines += [
+            f"   - redirect: {r.kind} `{r.writer}` writes {r.table}, to call {r.owner} instead"
+            for r in wave.redirect_writes
+        ]
     return "\n".join(lines) + "\n"
 
 

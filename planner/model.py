@@ -30,6 +30,29 @@ class Candidate:
     broken_foreign_keys: tuple[tuple[str, str], ...]  # (table here, referenced table elsewhere)
     crossing_calls: tuple[tuple[str, str], ...]  # ("module:function" here, callee elsewhere)
     explanations: dict[str, str]  # node -> why it sits here
+    planned_owns: tuple[str, ...] = ()  # the tables it becomes the one writer of (ownership.py)
+
+
+@dataclass(frozen=True)
+class TableOwner:
+    """Who becomes the one writer of a table the plan's routes or request hooks write."""
+
+    table: str
+    owner: str | None  # a candidate; None: the monolith keeps it
+    writers: tuple[str, ...]  # the candidates whose routes write it
+    why: str  # the rule that chose the owner, in words
+
+
+@dataclass(frozen=True)
+class RedirectWrite:
+    """Code that writes a table another service owns: from the owner's wave on it calls the
+    owner instead (`kind` "route": `writer` is an endpoint; "hook": "module:function" of a
+    request hook the monolith runs)."""
+
+    kind: str
+    writer: str
+    table: str
+    owner: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +61,8 @@ class Wave:
     routes: tuple[str, ...]
     sync_to_service: tuple[str, ...]
     sync_to_monolith: tuple[str, ...]
+    owns: tuple[str, ...] = ()  # the tables its services become the one writer of
+    redirect_writes: tuple[RedirectWrite, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,3 +127,4 @@ class Plan:
     waves: tuple[Wave, ...]
     granularity: str  # how the number of services was chosen
     constraints: ConstraintsReport | None = None  # with --constraints FILE
+    ownership: tuple[TableOwner, ...] = ()  # every written table, sorted by name

@@ -12,6 +12,7 @@ from planner.clustering import cluster
 from planner.constraint_costs import constraints_report
 from planner.constraints import ConstraintsFile, read_constraints
 from planner.model import Constraints, ConstraintsReport, NodeId, Plan, PlanGraph
+from planner.ownership import plan_ownership, with_planned_owners
 from planner.scoring import as_is_partition, proposal_partition, score
 from planner.waves import plan_waves
 from planner.weights import build_plan_graph, node_kind, node_name
@@ -47,7 +48,9 @@ def build_plan(
     named = without_shared_modules(clustered, analysis, pinned or ())
     shared = _nodes(clustered) - _nodes(named)  # left out of both layouts' metrics
     as_is = {node: group for node, group in as_is_partition(analysis).items() if node not in shared}
-    candidates = build_candidates(named, analysis, graph)
+    found = build_candidates(named, analysis, graph)
+    owners = plan_ownership(found, analysis, graph, _pinned_tables(rules))
+    candidates = with_planned_owners(found, owners)
     placed = {node for group in named.values() for node in group}
     granularity = (
         f"--services {services}: merged to that many groups at resolution {resolution:g}"
@@ -64,10 +67,17 @@ def build_plan(
             "proposal": score(proposal_partition(named), analysis, graph),
             "as_is": score(as_is, analysis, graph),
         },
-        waves=plan_waves(candidates, analysis),
+        waves=plan_waves(candidates, analysis, owners),
         granularity=granularity,
         constraints=_costs(rules, analysis, graph, services, named),
+        ownership=owners,
     )
+
+
+def _pinned_tables(rules: Constraints | None) -> dict[str, str]:
+    """Table -> the service the constraints pin it to."""
+    pins = rules.pins if rules is not None else ()
+    return {node_name(p.node): p.service for p in pins if node_kind(p.node) == "table"}
 
 
 def _costs(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from analyzer.resolution.results import Access, Analysis, ModuleInfo, Route, Table
 from planner.candidates import build_candidates, name_groups
-from planner.model import Candidate
+from planner.model import Candidate, RedirectWrite
+from planner.ownership import plan_ownership, with_planned_owners
 from planner.usecases import analysis_hash
 from planner.waves import plan_waves
 from planner.weights import build_plan_graph
@@ -72,16 +73,25 @@ def test_owns_reads_conflicts_and_what_the_cut_breaks() -> None:
 
 def test_waves_move_the_owner_first_and_sync_back_what_the_monolith_reads() -> None:
     analysis = tiny_app()
-    waves = plan_waves(tuple(candidates_of(analysis).values()), analysis)
-    # a is the only service without conflicts: first. b and c both conflict; neither owns a
-    # table the other reads (0 dependents each): they move together.
-    assert [w.services for w in waves] == [("a",), ("b", "c")]
+    found = tuple(candidates_of(analysis).values())
+    owners = plan_ownership(found, analysis, build_plan_graph(analysis))
+    waves = plan_waves(with_planned_owners(found, owners), analysis, owners)
+    # t_b, written by b and c, goes to b (the partition put it there): c writes a table b
+    # owns, so it moves after b. a is the only service without conflicts: first.
+    assert [w.services for w in waves] == [("a",), ("b",), ("c",)]
+    assert [w.owns for w in waves] == [("t_a",), ("t_b",), ("t_c",)]
     assert waves[0].routes == ("a.edit", "a.list")
     assert waves[0].sync_to_service == ("t_a",)
     assert waves[0].sync_to_monolith == ("t_a",)  # b.show, still in the monolith, reads it
-    # t_a is the service a's by now; t_b still written by the monolith; t_c owned by c
-    assert waves[1].sync_to_service == ("t_b", "t_c")
-    assert waves[1].sync_to_monolith == ()
+    # b uses t_a (a's by now) and t_b, which it takes; c.put still writes t_b: it calls b,
+    # and the monolith's copy of t_b is fed back from b
+    assert waves[1].sync_to_service == ("t_b",)
+    assert waves[1].sync_to_monolith == ("t_b",)
+    assert waves[1].redirect_writes == (RedirectWrite("route", "c.put", "t_b", "b"),)
+    # nobody else uses t_c
+    assert waves[2].sync_to_service == ("t_c",)
+    assert waves[2].sync_to_monolith == ()
+    assert waves[0].redirect_writes == waves[2].redirect_writes == ()
 
 
 def test_the_project_hash_ignores_where_the_source_lies() -> None:

@@ -94,6 +94,11 @@ def test_metrics_and_waves_are_tables() -> None:
     ]
     for number, wave in enumerate(plan.waves, start=1):
         assert rows[str(number)][0] == ", ".join(wave.services)
+        assert rows[str(number)][2] == ", ".join(wave.owns)
+    # c.put writes t_b, which the service of b.* owns: listed in that service's wave
+    owner = next(c.name for c in plan.candidates if "b.show" in c.routes)
+    number = next(n for n, wave in enumerate(plan.waves, start=1) if owner in wave.services)
+    assert rows[str(number)][5] == f"c.put -> t_b -> {owner}"
 
 
 def test_plan_command_writes_html_for_the_sample_shop(tmp_path: Path) -> None:

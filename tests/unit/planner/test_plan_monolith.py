@@ -18,6 +18,7 @@ from analyzer.resolution.results import Analysis
 from analyzer.usecases import AnalyzeOptions, analyze_project
 from extractor.selection import select_routes
 from planner.as_json import plan_to_dict
+from planner.as_markdown import render_markdown
 from planner.commands import plan as plan_command
 from planner.plan_file import PlanFileError, area_routes
 from planner.usecases import analysis_hash, build_plan
@@ -117,6 +118,54 @@ def test_the_waves_move_every_route_once(monolith: Analysis) -> None:
     conflicted = {c.name for c in plan.candidates if c.conflicts}
     first = plan.waves[0].services
     assert not conflicted & set(first)
+
+
+def test_every_written_table_has_one_planned_owner(monolith: Analysis) -> None:
+    plan = build_plan(monolith)
+    written = {t for a in monolith.route_access.values() for t in a.writes}
+    written |= {t for a in monolith.hook_access.values() for t in a.writes}
+    assert [o.table for o in plan.ownership] == sorted(written)
+    planned = Counter(t for c in plan.candidates for t in c.planned_owns)
+    kept = {o.table for o in plan.ownership if o.owner is None}
+    assert {t for t in written if planned[t] + (t in kept) != 1} == set()
+    # the orders blueprint's routes write `orders`, and so do payments.refund and shipping's
+    # dispatch and deliver: the plan puts the table with the orders routes, they call it
+    owner = {o.table: o.owner for o in plan.ownership}
+    assert owner["orders"] == "orders"
+    assert "reviews" in {c.name: c for c in plan.candidates}["reviews"].planned_owns
+    # the accounts blueprint's request hook stamps `users`: redirected to its owner
+    redirects = {(r.kind, r.writer, r.table) for w in plan.waves for r in w.redirect_writes}
+    assert ("hook", "legacy_monolith.accounts.views:load_logged_in_user", "users") in redirects
+    assert ("route", "payments.refund", "orders") in redirects
+
+
+def test_every_conflict_table_moves_in_exactly_one_wave(monolith: Analysis) -> None:
+    plan = build_plan(monolith)
+    conflicts = {t for c in plan.candidates for t in c.conflicts}
+    owned = Counter(t for wave in plan.waves for t in wave.owns)
+    assert conflicts and {t: owned[t] for t in conflicts} == dict.fromkeys(conflicts, 1)
+    wave_of = {name: n for n, wave in enumerate(plan.waves) for name in wave.services}
+    for number, wave in enumerate(plan.waves):
+        for redirect in wave.redirect_writes:
+            assert wave_of[redirect.owner] == number
+            assert redirect.table in wave.owns and redirect.table in wave.sync_to_monolith
+            writer = next((c for c in plan.candidates if redirect.writer in c.routes), None)
+            # a writer never moves before the owner it must call
+            assert writer is None or wave_of[writer.name] >= number
+
+
+def test_the_reports_say_who_owns_what_and_whose_writes_move(monolith: Analysis) -> None:
+    plan = build_plan(monolith)
+    as_json = plan_to_dict(plan)
+    orders = next(s for s in as_json["services"] if s["name"] == "orders")
+    assert "orders" in orders["planned_owns"] and "orders" in orders["conflicts"]
+    wave = next(w for w in as_json["waves"] if "orders" in w["owns"])
+    assert {"kind": "route", "writer": "payments.refund", "table": "orders",
+            "owner": "orders"} in wave["redirect_writes"]  # fmt: skip
+    assert next(o for o in as_json["ownership"] if o["table"] == "orders")["owner"] == "orders"
+    markdown = render_markdown(plan)
+    assert "redirect: route `payments.refund` writes orders, to call orders instead" in markdown
+    assert "| orders | orders | written by orders (3 routes)" in markdown
 
 
 def test_cli_writes_json_and_a_routes_file_the_proxy_accepts(tmp_path: Path) -> None:
