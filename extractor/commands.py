@@ -57,6 +57,14 @@ from strangler.errors import UsageError
     show_default=True,
     help="The monolith, as the generated routes.toml names it.",
 )
+@click.option(
+    "--style",
+    type=click.Choice(["transplant", "rpc"]),
+    default="transplant",
+    show_default=True,
+    help="rpc: views that only read JSON in and write JSON out also become `@rpc` methods"
+    ' (routes.toml: protocol = "rpc"); the others, and transplant, use the HTTP envelope.',
+)
 @click.option("--dry-run", is_flag=True, help="Print the files it would write; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite a package even where it was edited by hand.")
 def extract(
@@ -71,13 +79,16 @@ def extract(
     db_config_keys: tuple[str, ...],
     database_url: str | None,
     monolith_url: str,
+    style: str,
     dry_run: bool,
     force: bool,
 ) -> None:
     """Turn chosen routes of the Flask app at PATH into a Nameko service package.
 
     The app's own code is copied (routes not chosen taken out, imports moved under the
-    package) and runs inside the service behind the HTTP envelope; PATH is only read.
+    package) and runs inside the service behind the HTTP envelope; with --style rpc, its
+    views that only read JSON in and write JSON out are also `@rpc` methods. PATH is only
+    read.
     """
     if (plan is None) != (area is None):
         raise UsageError("--plan and --area go together", hint="--plan plan.json --area NAME")
@@ -98,6 +109,7 @@ def extract(
             db_config_keys=db_config_keys,
             database_url=database_url,
             monolith_url=monolith_url,
+            rpc_methods=style == "rpc",
             dry_run=dry_run,
             force=force,
         ),

@@ -15,6 +15,8 @@ from extractor.database_ids import sample_ids
 from extractor.login_step import find_login
 from extractor.parity_requests import RouteFacts, request_lines
 from extractor.related_tables import with_related_tables
+from extractor.rpc_style import MODULE as RPC_MODULE
+from extractor.rpc_style import RpcStyle, rpc_methods_py, rpc_style
 from extractor.selection import Selection, select_routes
 from extractor.streaming import streaming_reason
 from extractor.transplant import SETTINGS_MODULE, Note, Transplant, transplant
@@ -38,6 +40,7 @@ class ExtractRequest:
     db_config_keys: tuple[str, ...] = ()
     database_url: str | None = None  # the monolith's database: real ids for parity requests
     monolith_url: str = "http://127.0.0.1:8000"
+    rpc_methods: bool = False  # `--style rpc`: JSON views also as `@rpc` methods
     dry_run: bool = False
     force: bool = False
 
@@ -100,18 +103,25 @@ def extract_service(
         for route, reason in streaming.items()
     )
     foreign = files.written_tables(selection, accesses)
+    style = RpcStyle()
+    if request.rpc_methods:
+        on_step("writing JSON views as RPC methods (LibCST)")
+        style = rpc_style(analysis, selection, streaming)
     generated: dict[str, bytes] = {
         "__init__.py": f'"""The {spec.name} service package (strangler extract)."""\n'.encode(),
-        "service.py": files.service_py(spec, selection, moved.table_modules).encode(),
+        "service.py": files.service_py(spec, selection, moved.table_modules, style).encode(),
         f"{SETTINGS_MODULE}.py": files.service_settings_py(spec).encode(),
         "config.yml": files.config_yml(spec).encode(),
-        "service.toml": files.service_toml(spec, tables, foreign).encode(),
-        "routes.toml": files.routes_toml(spec, selection.routes, streaming).encode(),
-        "README.md": files.readme(spec, selection, moved, tables).encode(),
+        "service.toml": files.service_toml(spec, tables, foreign, style).encode(),
+        "routes.toml": files.routes_toml(spec, selection.routes, streaming, style).encode(),
+        "README.md": files.readme(spec, selection, moved, tables, style).encode(),
         "parity-requests.txt": _parity_requests(
             analysis, selection, request.database_url, streaming
         ),
     }
+    if style.converted:
+        methods = rpc_methods_py(spec.name, spec.rpc_class_name, spec.import_prefix, style)
+        generated[f"{RPC_MODULE}.py"] = methods.encode()
     generated.update({path: code.encode() for path, code in moved.modules.items()})
     generated.update({path: source.read_bytes() for source, path in moved.resources})
     written = None if request.dry_run else write_package(directory, generated, force=request.force)

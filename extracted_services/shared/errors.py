@@ -6,8 +6,14 @@ statuses in one table (NotFound -> 404, BadRequest -> 400, Conflict -> 409,
 Forbidden -> 403, RequestInProgress -> 409 with Retry-After) and uses the
 message as `error.message`; so never rename them, and subclass them only under
 the same name. Any other exception becomes
-a 500 "internal server error".
+a 500 "internal server error". `ErrorAnswer` carries a whole answer, status and
+JSON body, which the proxy sends as it is.
 """
+
+from __future__ import annotations
+
+import json
+from typing import Any
 
 
 class ServiceError(Exception):
@@ -32,3 +38,14 @@ class Forbidden(ServiceError):
 
 class RequestInProgress(ServiceError):
     """A call with this idempotency key is still running (HTTP 409 with Retry-After)."""
+
+
+class ErrorAnswer(ServiceError):
+    """An error answer as the monolith makes it: its HTTP status and JSON body, which the
+    proxy sends as they are (an RPC method run through the monolith's own error handlers,
+    `json_view.py`). On the wire its message is `{"body": ..., "status": N}` (JSON)."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(json.dumps({"status": status, "body": body}, sort_keys=True))
+        self.status = status
+        self.body = body
