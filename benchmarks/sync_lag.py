@@ -303,7 +303,7 @@ def sync_lag(amqp_uri: str, where: Databases, workdir: Path, rate: float, second
     monolith = open_engine(monolith_url)
     try:
         delete_service_queues(amqp_uri, catalog.name)
-        install_service(monolith, catalog, amqp_uri)
+        install_service(monolith, catalog, amqp_uri, keep_journal=True)  # its own mode
         with ProcessGroup(workdir / f"logs-{where.kind}") as group:
             try:
                 start_relay(group, monolith_url, amqp_uri, poll_seconds=poll)

@@ -15,10 +15,15 @@ from dataclasses import dataclass
 CHANGES_EXCHANGE = "strangler.changes"  # topic exchange, durable
 MESSAGE_VERSION = 1  # the body's `version`
 OPERATIONS = ("insert", "update", "delete")
+BYTES_PREFIX = "\\x"  # a bytes value is this, then two hex digits a byte (PostgreSQL's bytea)
 REASON_HEADER = "x-strangler-reason"  # why a message was dead-lettered
 # the table in each service's own database holding, per (source, table, key), the position
 # of the last change applied (its own, not a copy of the monolith's: backfills leave it alone)
 APPLIED_TABLE = "strangler_sync_applied"
+# beside it, per source, the identity of the database its copies follow: that of the first
+# message applied from the source that carried one (`database`); messages captured in
+# another database of that source are refused (docs/contracts.md (i), "Stale messages")
+SOURCES_TABLE = "strangler_sync_sources"
 
 
 def sync_queue(service: str) -> str:

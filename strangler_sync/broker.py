@@ -95,6 +95,48 @@ def delete_service_queues(amqp_uri: str, service: str) -> None:
             connection.close()
 
 
+SCAN_WAIT_SECONDS = 1.0  # the longest wait for the next message while looking through a queue
+
+
+def stale_messages(
+    amqp_uri: str, queue: str, stale: Callable[[bytes], bool], *, purge: bool = False
+) -> int:
+    """How many of `queue`'s waiting messages are `stale` (0 if it is not declared); with
+    `purge`, those are deleted.
+
+    Every waiting message is taken without acknowledging it and, unless deleted, given
+    back as the connection closes: the others keep their places. An applier consuming
+    meanwhile gets what this look is not holding.
+    """
+    connection = connect(amqp_uri)
+    try:
+        channel = connection.channel()
+        try:
+            waiting = channel.queue_declare(queue, passive=True).method.message_count
+        except ChannelClosedByBroker:  # 404: not declared, so nothing waits
+            return 0
+        found = looked = 0
+        if waiting:
+            for method, _, body in channel.consume(queue, inactivity_timeout=SCAN_WAIT_SECONDS):
+                if method is None:
+                    break
+                looked += 1
+                if stale(body):
+                    found += 1
+                    if purge:
+                        channel.basic_ack(method.delivery_tag)
+                if looked >= waiting:
+                    break
+        return found
+    except AMQPError as exc:
+        raise BrokerUnavailable(
+            f"RabbitMQ did not let `sync install` look through {queue}: {_reason(exc)}"
+        ) from None
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
 @dataclass(frozen=True)
 class QueueBacklog:
     """What a service's queues hold; `declared` False: `sync install` never ran for it."""

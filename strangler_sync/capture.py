@@ -11,15 +11,19 @@ an older version installed are upgraded whichever service is installed.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
+from strangler.database import failure_reason
 from strangler_sync.capture_sql import (
     CAPTURE_TABLE,
     CHANGES_TABLE,
+    IDENTITY_TABLE,
     ORIGIN,
     CapturedColumn,
     CapturedTable,
@@ -33,6 +37,8 @@ from strangler_sync.capture_sql import (
 )
 from strangler_sync.errors import CaptureRefused
 
+WAL = "wal"
+
 
 @dataclass(frozen=True)
 class Installed:
@@ -42,6 +48,7 @@ class Installed:
     tables: tuple[str, ...]
     released: tuple[str, ...]  # tables this service no longer lists, triggers dropped
     new_change_table: bool
+    database_id: str  # the database's identity, carried in each message
 
 
 @dataclass(frozen=True)
@@ -73,10 +80,40 @@ def wal_level(engine: Engine) -> str | None:
         return str(connection.exec_driver_sql("SHOW wal_level").scalar_one())
 
 
+@dataclass(frozen=True)
+class Journal:
+    """A SQLite database's journal mode before and after `sync install`; `refused`: why
+    it could not be switched to WAL, `kept`: not asked to (`--keep-journal`)."""
+
+    before: str
+    after: str
+    kept: bool = False
+    refused: str | None = None
+
+
+def use_wal(engine: Engine, *, keep: bool = False) -> Journal | None:
+    """Switch a SQLite database to WAL (persistent: the file keeps it), so the relay's reads
+    no longer wait for the writers; None for other databases. `keep`: only tell the mode."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with engine.connect() as connection:
+        before = str(connection.exec_driver_sql("PRAGMA journal_mode").scalar_one()).lower()
+        if keep or before == WAL:
+            return Journal(before, before, kept=keep)
+        try:  # outside any transaction: the driver begins one only for data changes
+            after = str(connection.exec_driver_sql(f"PRAGMA journal_mode={WAL}").scalar_one())
+        except OperationalError as exc:
+            return Journal(before, before, refused=failure_reason(exc))
+    if after.lower() != WAL:
+        return Journal(before, after.lower(), refused=f"SQLite kept the {after} journal")
+    return Journal(before, WAL)
+
+
 def describe_tables(
     engine: Engine, service: str, names: Sequence[str], *, origin: str = ORIGIN
 ) -> list[CapturedTable]:
-    """The tables as capture needs them, refusing a missing table, no primary key or bytes."""
+    """The tables as capture needs them, refusing a missing table or one without a primary
+    key."""
     with engine.connect() as connection:
         return _describe(connection, service, names, origin)
 
@@ -108,6 +145,7 @@ def install_capture(
             connection.exec_driver_sql(statement)
         if new_change_table:
             connection.execute(sa.text(first_position_sql(dialect, first_position)))
+        database_id = _identity(connection)
         described = _describe(connection, service, tables, origin, published or {})
         before = _tables_of(connection, service)
         connection.execute(
@@ -121,7 +159,19 @@ def install_capture(
             for statement in install_triggers_sql(dialect, table, origin):
                 connection.exec_driver_sql(statement)
         released = _release_unneeded(connection, dialect, sorted(set(before) - set(tables)))
-    return Installed(service, tuple(tables), tuple(released), new_change_table)
+    return Installed(service, tuple(tables), tuple(released), new_change_table, database_id)
+
+
+def _identity(connection: Connection) -> str:
+    """The database's identity, drawn (a random id) the first time."""
+    known = connection.execute(sa.text(f"SELECT database_id FROM {IDENTITY_TABLE}")).scalar()
+    if known is not None:
+        return str(known)
+    drawn = uuid.uuid4().hex
+    connection.execute(
+        sa.text(f"INSERT INTO {IDENTITY_TABLE} (database_id) VALUES (:id)"), {"id": drawn}
+    )
+    return drawn
 
 
 def _refuse_other_services(connection: Connection, service: str) -> None:
@@ -229,18 +279,16 @@ def _describe(
                 hint="give it a primary key, or leave it out of the service's tables",
             )
         columns = tuple(
-            CapturedColumn(column["name"], _kind(name, column["name"], column["type"]))
+            CapturedColumn(column["name"], _kind(column["type"]))
             for column in inspector.get_columns(name)
         )
         described.append(CapturedTable(name, columns, key, (published or {}).get(name)))
     return described
 
 
-def _kind(table: str, column: str, column_type: sa.types.TypeEngine[object]) -> ColumnKind:
+def _kind(column_type: sa.types.TypeEngine[object]) -> ColumnKind:
     if isinstance(column_type, sa.LargeBinary):
-        raise CaptureRefused(
-            f"column {table}.{column} holds bytes, which capture does not carry yet"
-        )
+        return "bytes"
     if isinstance(column_type, sa.Boolean):
         return "boolean"
     if isinstance(column_type, sa.DateTime):

@@ -6,6 +6,8 @@ Names the monolith's database gets:
   change's own transaction and deleted by the relay once the broker confirmed it;
 - `strangler_capture`: which service needs which table (a table's reference count is
   its number of rows here);
+- `strangler_capture_identity`: one row, the database's identity (a random id drawn at
+  the first install), carried in each message so appliers can tell another database's;
 - `strangler_applying` (SQLite): the marker of an applier's transaction (below);
 - SQLite: triggers `strangler_capture_<table>_{insert,update,delete}`, whose row image is
   a `json_object(...)` over the reflected columns; PostgreSQL: one trigger
@@ -30,10 +32,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from strangler.changes import APPLYING_SETTING, APPLYING_TABLE, APPLYING_TABLE_DDL
+from strangler.changes import (
+    APPLYING_SETTING,
+    APPLYING_TABLE,
+    APPLYING_TABLE_DDL,
+    BYTES_PREFIX,
+)
 
 CHANGES_TABLE = "strangler_changes"
 CAPTURE_TABLE = "strangler_capture"
+IDENTITY_TABLE = "strangler_capture_identity"
 POSITION_SEQUENCE = "strangler_changes_position_seq"  # PostgreSQL's bigserial sequence
 PG_FUNCTION = "strangler_capture_change"  # the trigger function
 PG_ROW_FUNCTION = "strangler_capture_change_row"  # writes one change row
@@ -45,7 +53,7 @@ OPERATIONS = ("insert", "update", "delete")
 _SQLITE_COLUMNS_PER_OBJECT = 60
 
 Dialect = Literal["sqlite", "postgresql"]
-ColumnKind = Literal["boolean", "datetime", "plain"]
+ColumnKind = Literal["boolean", "datetime", "bytes", "plain"]
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,11 @@ def change_tables_ddl(dialect: Dialect) -> list[str]:
     table_name {text_type} NOT NULL,
     PRIMARY KEY (service, table_name)
 )"""
-    return [changes, *extra, capture, *([APPLYING_TABLE_DDL] if dialect == "sqlite" else [])]
+    identity = f"""CREATE TABLE IF NOT EXISTS {IDENTITY_TABLE} (
+    database_id {text_type} PRIMARY KEY
+)"""
+    applying = [APPLYING_TABLE_DDL] if dialect == "sqlite" else []
+    return [changes, *extra, capture, identity, *applying]
 
 
 def first_position_sql(dialect: Dialect, first_position: int) -> str:
@@ -136,7 +148,11 @@ def first_position_sql(dialect: Dialect, first_position: int) -> str:
 
 def drop_change_tables_sql(dialect: Dialect) -> list[str]:
     """What a full uninstall drops once no service needs capture any more."""
-    statements = [f"DROP TABLE IF EXISTS {CHANGES_TABLE}", f"DROP TABLE IF EXISTS {CAPTURE_TABLE}"]
+    statements = [
+        f"DROP TABLE IF EXISTS {CHANGES_TABLE}",
+        f"DROP TABLE IF EXISTS {CAPTURE_TABLE}",
+        f"DROP TABLE IF EXISTS {IDENTITY_TABLE}",
+    ]
     if dialect == "postgresql":
         statements.append(f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()")
         statements.append(
@@ -233,8 +249,15 @@ def _sqlite_object(columns: list[CapturedColumn], image: str) -> str:
 
 
 def _sqlite_value(column: CapturedColumn, image: str) -> str:
-    """A column's value as JSON: booleans as true/false, datetimes as ISO 8601 text."""
+    """A column's value as JSON: booleans as true/false, datetimes as ISO 8601 text, bytes
+    as hex text (`\\x0aff`, as PostgreSQL writes bytea)."""
     value = f"{image}.{quote(column.name)}"
+    if column.kind == "bytes":
+        # hex(NULL) is '', not NULL
+        return (
+            f"CASE WHEN {value} IS NULL THEN NULL"
+            f" ELSE {literal(BYTES_PREFIX)} || lower(hex({value})) END"
+        )
     if column.kind == "boolean":
         return (
             f"CASE WHEN {value} IS NULL THEN NULL WHEN {value} THEN json('true')"
@@ -266,8 +289,9 @@ $strangler$"""
 # carry, their origin, then the primary key's columns. A changed primary key is the old
 # row deleted and the new one inserted. The session setting `strangler.origin`, when
 # set, overrides the origin; an applier's transaction (`strangler.applying`) is skipped.
+# `to_jsonb` writes bytea in the session's `bytea_output`: the function sets it to hex.
 _PG_FUNCTION_SQL = f"""CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger
-LANGUAGE plpgsql AS $strangler$
+LANGUAGE plpgsql SET bytea_output = 'hex' AS $strangler$
 DECLARE
     new_image jsonb;
     old_image jsonb;

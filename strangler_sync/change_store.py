@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from strangler.errors import UsageError
-from strangler_sync.capture_sql import CAPTURE_TABLE, CHANGES_TABLE
+from strangler_sync.capture_sql import CAPTURE_TABLE, CHANGES_TABLE, IDENTITY_TABLE
 from strangler_sync.changes import StoredChange
 from strangler_sync.positions import CommitView
 
@@ -44,14 +44,19 @@ _DELETE = sa.text(f"DELETE FROM {CHANGES_TABLE} WHERE position IN :positions").b
 )
 
 
+def has_change_table(engine: Engine) -> bool:
+    """Whether capture is installed in this database."""
+    with engine.connect() as connection:
+        return sa.inspect(connection).has_table(CHANGES_TABLE)
+
+
 def check_installed(engine: Engine) -> None:
     """Refuse a database without the change table, naming the command that makes it."""
-    with engine.connect() as connection:
-        if not sa.inspect(connection).has_table(CHANGES_TABLE):
-            raise UsageError(
-                f"no change table ({CHANGES_TABLE}) in this database: capture is not installed",
-                hint="run `strangler sync install SERVICE --database-url URL` first",
-            )
+    if not has_change_table(engine):
+        raise UsageError(
+            f"no change table ({CHANGES_TABLE}) in this database: capture is not installed",
+            hint="run `strangler sync install SERVICE --database-url URL` first",
+        )
 
 
 def read_changes(
@@ -70,6 +75,16 @@ def read_changes(
         rows = connection.execute(_READ, {"limit": limit, "after": after}).all()
         connection.rollback()
     return [_change(row) for row in rows], view
+
+
+def capture_identity(engine: Engine) -> str | None:
+    """The database's identity (`sync install` draws it); None when capture is not
+    installed, or was installed by a version without identities (install again)."""
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table(IDENTITY_TABLE):
+            return None
+        known = connection.execute(sa.text(f"SELECT database_id FROM {IDENTITY_TABLE}")).scalar()
+    return None if known is None else str(known)
 
 
 def sees_all_sessions(engine: Engine) -> bool:

@@ -3,6 +3,7 @@ service's changes back to the monolith, check that each owned table has one writ
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -35,7 +36,7 @@ from strangler_sync.relay import (
     RelaySettings,
     run_relay,
 )
-from strangler_sync.status import read_status
+from strangler_sync.status import read_status, senders_back
 
 MONOLITH_DATABASE_ENV = "DATABASE_URL"
 MONOLITH_DEFAULT_DATABASE_URL = "sqlite:///var/monolith.sqlite3"
@@ -84,24 +85,47 @@ services_dir_option = click.option(
     " service: capture the tables SERVICE sends back, in SERVICE's own database"
     " (--database-url is then the service's).",
 )
+@click.option(
+    "--keep-journal",
+    is_flag=True,
+    help="Leave a SQLite database in its rollback-journal mode (by default it is switched"
+    " to WAL, so the relay's reads do not wait for the writers).",
+)
+@click.option(
+    "--purge-stale",
+    is_flag=True,
+    help="Delete the messages in SERVICE's queue that were captured in another database"
+    " (an earlier or another one); without it, install refuses while there are any.",
+)
 def install(
     service: str,
     database_url: str,
     amqp_uri: str | None,
     services_dirs: tuple[Path, ...],
     side: Side,
+    keep_journal: bool,
+    purge_stale: bool,
 ) -> None:
     """Capture the tables SERVICE's service.toml lists, and declare its queues.
 
     With --side service: the tables it owns or sends back, in its own database, for
     `strangler sync apply SERVICE`. Idempotent: run it again after the manifest or the
-    schema changed; it also upgrades triggers an older version installed.
+    schema changed; it also upgrades triggers an older version installed. A SQLite
+    database is switched to WAL (its -wal and -shm files stay beside it: not on a
+    network filesystem) unless --keep-journal.
     """
     package = find_services(services_dirs).find(service)
     role = "monolith database" if side == "monolith" else f"{service}'s database"
     engine = open_engine(database_url, role=role, must_exist=True, connect=True)
     try:
-        report = install_service(engine, package, amqp_uri or amqp_uri_from_env(), side=side)
+        report = install_service(
+            engine,
+            package,
+            amqp_uri or amqp_uri_from_env(),
+            side=side,
+            keep_journal=keep_journal,
+            purge_stale=purge_stale,
+        )
     finally:
         engine.dispose()
     click.echo("\n".join(report.lines()))
@@ -185,19 +209,33 @@ def run(
 @database_url_option
 @amqp_uri_option
 @services_dir_option
-def status(database_url: str, amqp_uri: str | None, services_dirs: tuple[Path, ...]) -> None:
+@click.option(
+    "--service-url",
+    "service_urls",
+    multiple=True,
+    metavar="SERVICE=URL",
+    help="The database of SERVICE, whose writes go back (default: its service.toml's"
+    " database_env, else default_database_url). Repeatable.",
+)
+def status(
+    database_url: str,
+    amqp_uri: str | None,
+    services_dirs: tuple[Path, ...],
+    service_urls: tuple[str, ...],
+) -> None:
     """What each service has not applied yet: per table, changes the relay has not
     published; per service, messages waiting in its queue and dead-lettered ones; with
-    the age of the oldest. Changes nothing: the first waiting message is looked at and
-    put back.
+    the age of the oldest. For each service whose writes go back (`owns`), the same the
+    other way: its queue sync-back-SERVICE and its own database's unpublished changes.
+    Changes nothing: the first waiting message is looked at and put back.
     """
+    packages = find_services(services_dirs).packages
+    senders = senders_back(packages, service_urls, os.environ)
     engine = open_engine(database_url, role="monolith database", must_exist=True, connect=True)
-    sync_services = [
-        package.name for package in find_services(services_dirs).packages if package.manifest.sync
-    ]
+    sync_services = [package.name for package in packages if package.manifest.sync]
     try:
         check_installed(engine)
-        report = read_status(engine, amqp_uri or amqp_uri_from_env(), sync_services)
+        report = read_status(engine, amqp_uri or amqp_uri_from_env(), sync_services, senders)
     finally:
         engine.dispose()
     click.echo("\n".join(report.lines()))

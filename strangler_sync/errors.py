@@ -15,3 +15,7 @@ class BrokerUnavailable(StranglerError):
 
 class UnroutableChanges(StranglerError):
     """The broker had no queue for a table's changes: publishing them would lose them."""
+
+
+class StaleChanges(UsageError):
+    """A service's queue holds changes captured in another database than the one installed."""

@@ -10,7 +10,7 @@ change is a message of its own.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from strangler.changes import MESSAGE_VERSION
@@ -51,11 +51,15 @@ def change_id(source: str, change: StoredChange) -> str:
     return f"{source}:{change.table}:{change.position}"
 
 
-def message_body(message: ChangeMessage, source: str = DEFAULT_SOURCE) -> bytes:
-    """The message's JSON body (contract i)."""
+def message_body(
+    message: ChangeMessage, source: str = DEFAULT_SOURCE, database: str | None = None
+) -> bytes:
+    """The message's JSON body (contract i); `database`: the identity of the database it
+    was captured in (left out when unknown)."""
     body = {
         "version": MESSAGE_VERSION,
         "source": source,
+        **({} if database is None else {"database": database}),
         "table": message.table,
         "transaction": None if message.transaction is None else str(message.transaction),
         "changes": [
@@ -71,3 +75,22 @@ def message_body(message: ChangeMessage, source: str = DEFAULT_SOURCE) -> bytes:
         ],
     }
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def captured_elsewhere(body: bytes, database: str | None, sources: Callable[[str], bool]) -> bool:
+    """Whether a message body comes from a relay of this kind of database (`sources` says
+    which sources are) but was captured in another database than `database`. A body that
+    names no database (an older relay's) or is not a change message is not counted."""
+    try:
+        decoded = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    if not isinstance(decoded, dict):
+        return False
+    source, captured_in = decoded.get("source"), decoded.get("database")
+    return (
+        isinstance(source, str)
+        and isinstance(captured_in, str)
+        and sources(source)
+        and captured_in != database
+    )

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from strangler.database import DatabaseUnavailable, failure_reason
 from strangler_sync.broker import BrokerLost, ChangePublisher, OutgoingMessage
 from strangler_sync.change_store import (
+    capture_identity,
     delete_changes,
     read_changes,
     readers_wait_for_writers,
@@ -56,6 +57,7 @@ class RelaySettings:
     batch_size: int = DEFAULT_BATCH_SIZE
     poll_seconds: float = DEFAULT_POLL_SECONDS
     drain: bool = False
+    database: str | None = None  # the database's identity: `run_relay` reads it
 
 
 @dataclass
@@ -84,6 +86,12 @@ def run_relay(
     failures = 0
     empty_looks = 0  # looks in a row that found nothing
     try:
+        settings = replace(settings, database=capture_identity(engine))
+        if settings.database is None:
+            log(
+                "relay: note: capture was installed by an earlier version: its messages carry"
+                " no database identity; run `strangler sync install` again to give it one"
+            )
         if not sees_all_sessions(engine):
             log(
                 "relay: warning: this role cannot see other roles' transactions"
@@ -93,7 +101,8 @@ def run_relay(
             log(
                 "relay: note: this SQLite database has a rollback journal: each read of the"
                 " change table waits for the monolith's writers; under a steady write load"
-                " `PRAGMA journal_mode=WAL` (once, on the file) keeps the lag low"
+                " `PRAGMA journal_mode=WAL` (once, on the file) keeps the lag low: `sync"
+                " install` does it unless --keep-journal"
             )
         while not stop.is_set():
             try:
@@ -206,7 +215,7 @@ def _relay_batch(
         [
             OutgoingMessage(
                 message.table,
-                message_body(message, settings.source),
+                message_body(message, settings.source, settings.database),
                 change_id(settings.source, message.changes[0]),
             )
             for message in messages

@@ -34,7 +34,7 @@ from sqlalchemy.types import TypeEngine
 
 from extracted_services.backfill.plan import ForeignKey, TableFacts
 from extracted_services.manifest import TableCopy
-from strangler.changes import APPLIED_TABLE
+from strangler.changes import APPLIED_TABLE, SOURCES_TABLE
 from strangler.errors import UsageError
 from strangler.idempotency import IDEMPOTENCY_TABLE
 
@@ -53,7 +53,7 @@ def missing_tables(connection: Connection, names: Iterable[str]) -> list[str]:
 def foreign_tables(connection: Connection, copies: Sequence[TableCopy]) -> list[str]:
     """Tables of the target database that are not the service's (its idempotency keys and
     applied change positions are)."""
-    own = {copy.service for copy in copies} | {IDEMPOTENCY_TABLE, APPLIED_TABLE}
+    own = {copy.service for copy in copies} | {IDEMPOTENCY_TABLE, APPLIED_TABLE, SOURCES_TABLE}
     return sorted(name for name in inspect(connection).get_table_names() if name not in own)
 
 

@@ -6,7 +6,9 @@ copy's rows past the monolith's last key. Chunks are compared by digest and only
 differing ones key by key (`compare.py`), so memory stays at one chunk per side and
 agreeing chunks cost one comparison. With `repair`, a table the service does not own
 (`owns`) gets the monolith's rows for missing and different keys and loses its extra
-ones, chunk by chunk, each chunk in its own transaction.
+ones, chunk by chunk, each chunk in its own transaction, marked as an applier's
+(`change_writer.marked_as_applying`): capture in the service's database (a table it
+sends back) does not capture the repair and send it around again.
 
 Keys are ordered by each database: text keys under collations that sort differently
 would show a row as missing from one chunk and extra in another.
@@ -25,6 +27,7 @@ from extracted_services.manifest import Manifest, TableCopy
 from extracted_services.reconcile import compare
 from extracted_services.reconcile.compare import Difference
 from extracted_services.shared.change_statements import delete_statement, upsert_statement
+from extracted_services.shared.change_writer import marked_as_applying
 from strangler.database import display_url, open_engine
 from strangler.errors import UsageError
 
@@ -220,7 +223,7 @@ def _repair(
         return {canonical_key(getattr(row, name) for name in key_columns): row for row in rows}
 
     monolith_rows, copied_rows = keyed(source_rows), keyed(copy_rows)
-    with target.begin() as connection:
+    with target.begin() as connection, marked_as_applying(connection):
         for difference in differences:
             if difference.kind == "extra":
                 extra = copied_rows[difference.key]

@@ -6,7 +6,8 @@ Pure: a message body in, frozen changes out, or a `PoisonMessage` saying why the
 message can never be applied (so the applier dead-letters it instead of retrying).
 `row_values` and `key_values` then check one change against the service's copy of
 the table (`TableShape`) and turn its JSON values into what the columns hold: ISO
-8601 text into dates and times, base64 text into bytes.
+8601 text into dates and times, hex text (`\\x0aff`, as capture writes bytes) or
+base64 text into bytes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from strangler.changes import MESSAGE_VERSION, OPERATIONS
+from strangler.changes import BYTES_PREFIX, MESSAGE_VERSION, OPERATIONS
 
 
 class PoisonMessage(Exception):
@@ -50,6 +51,7 @@ class ChangeMessage:
     table: str
     transaction: str | None
     changes: tuple[Change, ...]
+    database: str | None = None  # the identity of the database it was captured in, if told
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ def decode_message(body: Any) -> ChangeMessage:
     transaction = body.get("transaction")
     if transaction is not None and not isinstance(transaction, str):
         raise PoisonMessage("bad payload: transaction must be text or null")
+    database = body.get("database")
+    if database is not None and (not isinstance(database, str) or not database):
+        raise PoisonMessage("bad payload: database must be non-empty text when given")
     changes = body.get("changes")
     if not isinstance(changes, list) or not changes:
         raise PoisonMessage("bad payload: changes must be a non-empty list")
@@ -90,6 +95,7 @@ def decode_message(body: Any) -> ChangeMessage:
         table=table,
         transaction=transaction,
         changes=tuple(_change(index, item) for index, item in enumerate(changes)),
+        database=database,
     )
 
 
@@ -186,6 +192,8 @@ def column_value(value: Any, column: ColumnShape) -> Any:
         if isinstance(value, str):
             return value
     elif wanted is bytes:
+        if isinstance(value, str) and value.startswith(BYTES_PREFIX):
+            return bytes.fromhex(value[len(BYTES_PREFIX) :])
         if isinstance(value, str):
             return base64.b64decode(value, validate=True)
     elif wanted is dt.datetime:

@@ -9,6 +9,8 @@ idempotency are decided by the database, in the change's own transaction:
 row only then. So a replayed change (same position) or a late one (smaller) is
 skipped, and two workers applying changes to one key concurrently are
 serialized by the row lock the claim takes, whichever commits first.
+`follow_statement` records, per source, the database the copies follow (the first
+identity a message of that source carried; `strangler_sync_sources`).
 """
 
 from __future__ import annotations
@@ -24,15 +26,17 @@ from sqlalchemy import (
     Delete,
     Insert,
     MetaData,
+    Select,
     String,
     Table,
     Text,
     bindparam,
     delete,
+    select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from strangler.changes import APPLIED_TABLE
+from strangler.changes import APPLIED_TABLE, SOURCES_TABLE
 
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 
@@ -46,6 +50,31 @@ applied = Table(
     Column("position", BigInteger, nullable=False),
     Column("change_id", Text, nullable=False),
 )
+
+
+sources = Table(
+    SOURCES_TABLE,
+    applied_metadata,
+    Column("source", String(200), primary_key=True),
+    Column("database_id", String(200), nullable=False),
+    Column("first_change_id", Text, nullable=False),  # the change that recorded it
+)
+
+
+def follow_statement(dialect: str) -> Insert:
+    """Record the database a source's copies follow, unless one is recorded already. Run
+    with `source`, `database_id`, `first_change_id`; then `followed_statement` tells it."""
+    statement: Insert = (
+        _insert(dialect, sources)
+        .values(bound_values(sources.columns))
+        .on_conflict_do_nothing(index_elements=[sources.c.source])
+    )
+    return statement
+
+
+def followed_statement() -> Select[tuple[str]]:
+    """The database a source's copies follow (run with `source`)."""
+    return select(sources.c.database_id).where(sources.c.source == bindparam("source"))
 
 
 def row_key(key: Mapping[str, Any]) -> str:

@@ -9,6 +9,11 @@ change whose position is newer than its key's last applied one
 (`change_statements.claim_statement`) is upserted or deleted. The transaction is marked
 as an applier's (`strangler.changes.applying_marks`), so capture installed in this
 database does not capture these writes again: nothing loops.
+
+A message naming the database it was captured in (`database`) must come from the one
+this database follows for its source: the first such message of the source records it
+(`strangler_sync_sources`, in the same transaction); one from another database (an
+earlier or another monolith's, left in the queue) is poison, refused with the reason.
 """
 
 from __future__ import annotations
@@ -38,9 +43,11 @@ from extracted_services.shared.change_statements import (
     claim_parameters,
     claim_statement,
     delete_statement,
+    follow_statement,
+    followed_statement,
     upsert_statement,
 )
-from strangler.changes import applying_marks
+from strangler.changes import SOURCES_TABLE, applying_marks
 
 _CONVERTED_TYPES = (bool, int, float, Decimal, str, bytes, dt.datetime, dt.date, dt.time)
 
@@ -118,10 +125,14 @@ class ChangeWriter:
         self.copies = dict(copies)  # monolith table -> the service's copy
         self._tables: dict[str, CopyTable] = {}
         self._claim = claim_statement(engine.dialect.name)
+        self._follow = follow_statement(engine.dialect.name)
+        self._followed_query = followed_statement()
+        self._followed: dict[str, str] = {}  # source -> the database followed, as committed
 
     def check(self, message: ChangeMessage) -> CheckedMessage:
         """The message with its changes as the copy's values; PoisonMessage if it can never
         be applied."""
+        _refuse_other_database(message, self._followed.get(message.source))
         copy = self._table(message.table)
         try:
             values = tuple((change, _values(change, copy.shape)) for change in message.changes)
@@ -134,16 +145,33 @@ class ChangeWriter:
     def write(self, checked: Sequence[CheckedMessage]) -> list[Applied]:
         """Write the messages in order in one transaction, what each did; PoisonMessage if
         the database refuses one of them (then none is written)."""
+        followed = dict(self._followed)
         try:
             with self.engine.begin() as connection, marked_as_applying(connection):
-                return [self._write(connection, one) for one in checked]
+                applied = [self._write(connection, one, followed) for one in checked]
         except (IntegrityError, DataError) as exc:
             raise PoisonMessage(
                 f"refused by the service's database: {str(exc.orig).splitlines()[0]}"
             ) from None
+        self._followed = followed
+        return applied
 
-    def _write(self, connection: Connection, checked: CheckedMessage) -> Applied:
+    def _write(
+        self, connection: Connection, checked: CheckedMessage, followed: dict[str, str]
+    ) -> Applied:
         message, copy = checked.message, checked.copy
+        if message.database is not None and message.source not in followed:
+            connection.execute(
+                self._follow,
+                {
+                    "source": message.source,
+                    "database_id": message.database,
+                    "first_change_id": message.changes[0].id,
+                },
+            )
+            recorded = connection.execute(self._followed_query, {"source": message.source})
+            followed[message.source] = str(recorded.scalar_one())
+        _refuse_other_database(message, followed.get(message.source))
         written = skipped = 0
         for change, values in checked.values:
             claim = claim_parameters(
@@ -188,6 +216,19 @@ class ChangeWriter:
         )
         self._tables[monolith_table] = known
         return known
+
+
+def _refuse_other_database(message: ChangeMessage, followed: str | None) -> None:
+    """PoisonMessage when `message` was captured in another database than the one its
+    source's copies follow (`followed`; None: none recorded yet, or it names none)."""
+    if message.database is None or followed is None or message.database == followed:
+        return
+    raise PoisonMessage(
+        f"another database: change {message.changes[0].id} was captured in database"
+        f" {message.database} of source {message.source!r}, but this database follows"
+        f" {followed} ({SOURCES_TABLE}): a stale message from an earlier or another"
+        " database (`strangler sync install --purge-stale` deletes them)"
+    )
 
 
 def _values(change: Change, shape: TableShape) -> dict[str, Any]:

@@ -115,3 +115,35 @@ def test_a_table_without_key_or_copy_is_refused(databases: tuple[Path, str, str,
     unknown = CliRunner().invoke(reconcile, [*base, "--table", "audit_log"])
     assert isinstance(unknown.exception, ReconcileRefused)
     assert str(unknown.exception).startswith(f"{name} keeps no copy of audit_log")
+
+
+def test_a_repair_into_a_captured_database_is_not_captured(
+    databases: tuple[Path, str, str, str],
+) -> None:
+    from strangler_sync.capture import install_capture
+
+    _, name, _, target = databases
+    engine = sa.create_engine(target)
+    install_capture(  # the service's own capture, as `sync install --side service` makes it
+        engine,
+        name,
+        ["customers", "shop_orders"],
+        first_position=1,
+        origin=name,
+        published={"shop_orders": "orders"},
+    )
+    try:
+        repaired = run(databases, "--repair")
+        assert repaired.exit_code == 0, repaired.output
+        assert "1 missing, 1 different; repaired 2" in repaired.output
+        with engine.connect() as connection:
+            captured = connection.execute(sa.text("SELECT count(*) FROM strangler_changes"))
+            assert captured.scalar_one() == 0
+        # the capture itself still works for the service's own writes
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE customers SET name = 'Own' WHERE id = 3"))
+        with engine.connect() as connection:
+            captured = connection.execute(sa.text("SELECT count(*) FROM strangler_changes"))
+            assert captured.scalar_one() == 1
+    finally:
+        engine.dispose()

@@ -41,12 +41,20 @@ def broker(amqp_uri: str) -> Iterator[str]:
     connection.close()
 
 
-def message(source: str, origin: str, position: int, note: str, order: int = 100) -> bytes:
+def message(
+    source: str,
+    origin: str,
+    position: int,
+    note: str,
+    order: int = 100,
+    database: str | None = None,
+) -> bytes:
     row = {"id": order, "customer_id": 20, "total": "12.50", "note": note}
     return json.dumps(
         {
             "version": 1,
             "source": source,
+            **({} if database is None else {"database": database}),
             "table": "orders",
             "transaction": None,
             "changes": [
@@ -143,6 +151,40 @@ def test_the_services_changes_apply_once_in_order_and_are_not_captured_again(
     reasons = dead_reasons(broker)
     assert reasons[0].endswith("run the relay of shop's database with --source shop")
     assert reasons[1].startswith("bad payload: the body is not JSON")
+    monolith.dispose()
+
+
+def test_a_change_captured_in_another_service_database_is_dead_lettered(
+    tmp_path: Path, broker: str
+) -> None:
+    url = f"sqlite:///{tmp_path / 'monolith.sqlite3'}"
+    build_monolith(url)
+    monolith = open_engine(url)
+    settings = ApplySettings(broker, SERVICE, tables=("orders",), owned=("orders",))
+    stop = threading.Event()
+    lines = list[str]()
+    applier = threading.Thread(target=run_apply, args=(monolith, settings, stop, lines.append))
+    applier.start()
+    try:
+        assert wait_until(lambda: _consumers(broker) == 1)
+        publish(
+            broker,
+            [
+                message(SERVICE, SERVICE, 1, "followed", database="aa11"),
+                message(SERVICE, SERVICE, 2, "stale", database="bb22"),
+            ],
+        )
+        assert wait_until(lambda: _waiting(broker) == 0 and _dead(broker) == 1)
+    finally:
+        stop.set()
+        applier.join(timeout=10)
+    assert rows(monolith, NOTE_100) == [("followed",)]
+    [reason] = dead_reasons(broker)
+    assert reason.startswith(
+        "another database: change shop:orders:2 was captured in database bb22 of source"
+        " 'shop', but this database follows aa11"
+    )
+    assert any("dead-lettered to sync-back-shop.dead: another database" in line for line in lines)
     monolith.dispose()
 
 

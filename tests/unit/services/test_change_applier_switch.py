@@ -45,7 +45,10 @@ def test_the_manifest_beside_the_service_switches_the_applier(
                 "x-dead-letter-routing-key": f"sync-{name}.dead",
             }
             engine = create_engine(f"sqlite:///{database}")
-            assert inspect(engine).get_table_names() == ["strangler_sync_applied"]
+            assert inspect(engine).get_table_names() == [
+                "strangler_sync_applied",
+                "strangler_sync_sources",
+            ]
             engine.dispose()
         else:  # off: it opens no database and consumes nothing
             assert not database.exists()

@@ -202,3 +202,41 @@ def test_statements_built_once_take_each_rows_values() -> None:
     )
     compiled = upsert.compile(dialect=sqlite.dialect())
     assert compiled.construct_params({"id": 7, "name": "Lamp"}) == {"id": 7, "name": "Lamp"}
+
+
+def test_bytes_come_as_hex_text_as_capture_writes_them_or_as_base64() -> None:
+    from extracted_services.shared.change_messages import ColumnShape, column_value
+
+    binary = ColumnShape(python_type=bytes)
+
+    assert column_value("\\x00ff41", binary) == b"\x00\xffA"
+    assert column_value("\\x", binary) == b""
+    assert column_value("AP9B", binary) == b"\x00\xffA"  # base64, as before
+    with pytest.raises(ValueError):
+        column_value("\\x0g", binary)
+
+
+def test_the_database_a_message_was_captured_in_is_optional_text() -> None:
+    from extracted_services.shared.change_messages import PoisonMessage, decode_message
+
+    body = {
+        "version": 1,
+        "source": "monolith",
+        "table": "reviews",
+        "transaction": None,
+        "changes": [
+            {
+                "id": "monolith:reviews:1",
+                "position": 1,
+                "operation": "delete",
+                "key": {"id": 1},
+                "row": None,
+                "origin": "monolith",
+            }
+        ],
+    }
+
+    assert decode_message(body).database is None  # an older relay's message
+    assert decode_message({**body, "database": "ab12"}).database == "ab12"
+    with pytest.raises(PoisonMessage, match="database must be non-empty text"):
+        decode_message({**body, "database": 7})

@@ -75,3 +75,22 @@ def test_the_body_is_contract_i() -> None:
     (sqlite_message,) = group_messages([change(7, "reviews", None, 7)])
     assert json.loads(message_body(sqlite_message, "shop"))["transaction"] is None
     assert json.loads(message_body(sqlite_message, "shop"))["changes"][0]["id"] == "shop:reviews:7"
+
+
+def test_a_message_names_the_database_it_was_captured_in_and_stale_ones_are_told() -> None:
+    from strangler_sync.messages import captured_elsewhere
+
+    [message] = group_messages([change(7, "reviews", None, 7)])
+    named = message_body(message, "monolith", "ab12")
+
+    def not_service(source: str) -> bool:  # the monolith side's sources
+        return source != "catalog"
+
+    assert json.loads(named)["database"] == "ab12"
+    assert "database" not in json.loads(message_body(message, "monolith"))
+    assert not captured_elsewhere(named, "ab12", not_service)  # this database's own
+    assert captured_elsewhere(named, "cd34", not_service)
+    assert captured_elsewhere(named, None, not_service)  # nothing installed here yet
+    assert not captured_elsewhere(message_body(message, "catalog", "ef56"), "ab12", not_service)
+    assert not captured_elsewhere(message_body(message, "monolith"), "ab12", not_service)
+    assert not captured_elsewhere(b"not json", "ab12", not_service)

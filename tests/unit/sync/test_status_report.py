@@ -62,3 +62,49 @@ def test_ages_are_precise_while_small_and_short_when_large() -> None:
         "5m 3s",
         "2h 10m",
     ]
+
+
+def test_a_service_url_that_is_not_service_equals_url_is_refused() -> None:
+    from click.testing import CliRunner
+
+    from strangler.errors import UsageError
+    from strangler_cli import cli
+
+    for given, reason in [
+        ("inventory", "--service-url 'inventory' is not SERVICE=URL"),
+        ("nobody=sqlite:///x.sqlite3", "--service-url names 'nobody', which is no service"),
+    ]:
+        result = CliRunner().invoke(cli, ["sync", "status", "--service-url", given])
+        assert isinstance(result.exception, UsageError)  # exit 2, no traceback
+        assert reason in result.exception.message
+
+
+def test_the_reverse_flow_is_told_per_service_and_counted() -> None:
+    from strangler_sync.status import BackFlowStatus
+
+    moved = BackFlowStatus(
+        "inventory",
+        QueueBacklog(True, waiting=2, consumers=1, dead=1),
+        "sqlite:///inventory.sqlite3",
+        (TableBacklog("stock_levels", 3, NOW - timedelta(seconds=1)),),
+    )
+    unread = BackFlowStatus(
+        "orders", QueueBacklog(True), "sqlite:///orders.sqlite3", problem="cannot connect"
+    )
+    not_started = BackFlowStatus("billing", QueueBacklog(False), "sqlite:///billing.sqlite3")
+
+    report = SyncStatus("sqlite:///monolith.sqlite3", NOW, (), (), (moved, unread, not_started))
+
+    assert report.lines() == [
+        "sync status of sqlite:///monolith.sqlite3: 6 changes or messages not applied yet",
+        "  no capture installed (strangler sync install SERVICE)",
+        "  inventory, going back: 2 waiting in sync-back-inventory, 1 applier;"
+        " 1 dead-lettered in sync-back-inventory.dead",
+        "    in sqlite:///inventory.sqlite3:",
+        "    stock_levels  3 unpublished (oldest captured 1.0s ago)",
+        "  orders, going back: 0 waiting in sync-back-orders, 0 appliers;"
+        " 0 dead-lettered in sync-back-orders.dead",
+        "    sqlite:///orders.sqlite3: cannot connect",
+        "  billing, going back: queue sync-back-billing missing: the reverse flow is not"
+        " installed (strangler sync install billing --side service)",
+    ]
