@@ -12,18 +12,15 @@ one of the same product.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 import sqlalchemy as sa
 from catalog_workload import CatalogWorkload, Written
 from ci_rules import require_command
+from faults import close_all_connections, kill_hard, sleep_until
 from waiting import wait_until
 
 from extracted_services.backfill.run import backfill_service
@@ -90,7 +87,7 @@ def test_the_copy_is_exact_after_a_crash_and_lost_connections_under_load(
             kill_hard(service)
             start_service(group, amqp_uri, service_url, "catalog-service-restarted")
             sleep_until(started + CLOSE_CONNECTIONS_AT)
-            close_all_connections(amqp_uri)
+            close_all_connections(amqp_uri, "strangler sync load test")
             sleep_until(started + WORKLOAD_SECONDS)
             written = workload.stop()
             ended = time.monotonic()
@@ -146,30 +143,6 @@ def start_service(
     )
     process.wait_ready(rpc_consumer_ready(amqp_uri, "catalog"), START_TIMEOUT)
     return process
-
-
-def kill_hard(process: ManagedProcess) -> None:
-    """SIGKILL `strangler service run` and its `nameko run` (in a session of its own, which
-    would otherwise get SIGTERM from its parent's death and stop gracefully): a crash."""
-    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-    assert children, "the service's nameko process is not running"
-    for child in children:
-        os.killpg(int(child), signal.SIGKILL)
-    os.killpg(process.pid, signal.SIGKILL)
-
-
-def close_all_connections(amqp_uri: str) -> None:
-    """RabbitMQ closes every connection of the test's vhost: the relay's and the service's."""
-    vhost = unquote(urlsplit(amqp_uri).path[1:]) or "/"
-    subprocess.run(
-        ["rabbitmqctl", "-q", "close_all_connections", "-p", vhost, "strangler sync load test"],
-        check=True,
-        capture_output=True,
-    )
-
-
-def sleep_until(moment: float) -> None:
-    time.sleep(max(moment - time.monotonic(), 0.0))
 
 
 def execute(url: str, *statements: str) -> None:

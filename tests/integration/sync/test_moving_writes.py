@@ -18,12 +18,13 @@ import pika
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from process_logs import stopped_line
 from shop_package import build_monolith
 from waiting import wait_until
 
 from extracted_services.backfill.run import backfill_service
 from extracted_services.discovery import find_services
-from strangler.processes import ManagedProcess, ProcessGroup
+from strangler.processes import ProcessGroup
 from strangler_cli import cli
 from strangler_demo.stack import strangler_argv
 
@@ -121,16 +122,6 @@ def ownership(database_url: str, services: Path) -> str:
     """What `sync check-ownership` says now (whatever its exit code)."""
     arguments = ["sync", "check-ownership", "--database-url", database_url]
     return CliRunner().invoke(cli, [*arguments, "--services-dir", str(services)]).output
-
-
-def stopped_line(process: ManagedProcess, prefix: str) -> str:
-    """The summary line the process printed when SIGTERM stopped it."""
-    process.stop()
-    assert process.returncode == 0, process.log_tail()
-    assert process.log_path is not None
-    lines = [line for line in process.log_path.read_text().splitlines() if prefix in line]
-    assert lines, process.log_tail()
-    return lines[-1]
 
 
 def test_moving_the_writes_of_a_table_to_its_service_and_back(
