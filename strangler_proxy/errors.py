@@ -50,6 +50,11 @@ class ServiceUnavailable(ProxyError):
         self.reason = reason
 
 
+class ServiceAbsent(ServiceUnavailable):
+    """No instance of the service consumes its queue (stopped, or never started), so the
+    call was not sent: nothing waited on it, and the next call sees one that comes back."""
+
+
 class ServiceTimeout(ProxyError):
     """The request was sent but no answer came in time (the service may have acted)."""
 
@@ -57,6 +62,11 @@ class ServiceTimeout(ProxyError):
         super().__init__(f"service {service!r} did not answer: {detail}")
         self.service = service
         self.reason = "timeout"
+
+
+class BrokerLinkLost(ServiceTimeout):
+    """The proxy's own broker connection broke during the call (the broker closed it): the
+    service may have acted, but it is not the service that failed; the next call reconnects."""
 
 
 class RemoteError(ProxyError):

@@ -28,6 +28,7 @@ from strangler_proxy.error_shape import DEFAULT_ERROR_SHAPE, ErrorShape, templat
 from strangler_proxy.errors import RoutesFileError
 from strangler_proxy.isolation_settings import (
     DEFAULT_BREAKER_FAILURES,
+    DEFAULT_BREAKER_MAX_OPEN_SECONDS,
     DEFAULT_BREAKER_OPEN_SECONDS,
     DEFAULT_MAX_IN_FLIGHT,
     IsolationSettings,
@@ -271,6 +272,7 @@ class _Validator:
             problem = amqp_uri_problem(amqp_uri)
             if problem is not None:
                 raise self._fail(f"no 'amqp_uri' here, and AMQP_URI {problem}")
+        first_open, longest_open = self._breaker_periods(data)
         return Settings(
             monolith=monolith.rstrip("/"),
             amqp_uri=amqp_uri,
@@ -282,11 +284,24 @@ class _Validator:
             isolation=IsolationSettings(
                 max_in_flight=self._count(data, "service_max_in_flight", DEFAULT_MAX_IN_FLIGHT),
                 breaker_failures=self._count(data, "breaker_failures", DEFAULT_BREAKER_FAILURES),
-                breaker_open_seconds=self._seconds(
-                    data, "breaker_open_seconds", DEFAULT_BREAKER_OPEN_SECONDS
-                ),
+                breaker_open_seconds=first_open,
+                breaker_max_open_seconds=longest_open,
             ),
         )
+
+    def _breaker_periods(self, data: dict[str, Any]) -> tuple[float, float]:
+        """How long a breaker first stays open, and the longest it does."""
+        first = self._seconds(data, "breaker_open_seconds", DEFAULT_BREAKER_OPEN_SECONDS)
+        longest = self._seconds(
+            data, "breaker_max_open_seconds", max(first, DEFAULT_BREAKER_MAX_OPEN_SECONDS)
+        )
+        if longest < first:
+            raise self._fail(
+                f"'breaker_max_open_seconds' ({longest:g}) must be at least"
+                f" 'breaker_open_seconds' ({first:g})",
+                "breaker_max_open_seconds",
+            )
+        return first, longest
 
     def _error_shape(self, data: dict[str, Any]) -> ErrorShape:
         if "error_body" not in data:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from strangler_proxy.isolation_settings import (
     DEFAULT_BREAKER_FAILURES,
+    DEFAULT_BREAKER_MAX_OPEN_SECONDS,
     DEFAULT_BREAKER_OPEN_SECONDS,
     DEFAULT_MAX_IN_FLIGHT,
 )
@@ -60,14 +61,23 @@ TOP_LEVEL: tuple[Key, ...] = (
         "breaker_failures",
         "integer",
         f"`{DEFAULT_BREAKER_FAILURES}`",
-        "calls in a row a service leaves unanswered (timeouts, unreachable) before its"
-        " circuit breaker opens: calls then fail at once, as never sent (>= 1)",
+        "calls in a row a service leaves unanswered (timeouts, broker unreachable) before"
+        " its circuit breaker opens: calls then fail at once, as never sent (>= 1); a"
+        " service with no instance consuming its queue fails fast without opening it",
     ),
     Key(
         "breaker_open_seconds",
         "number",
         f"`{DEFAULT_BREAKER_OPEN_SECONDS}`",
-        "how long an open breaker stays open before one probe call goes through (> 0)",
+        "how long a breaker first stays open; then one probe call goes through, and if it"
+        " gets no answer the breaker opens again for twice as long (> 0)",
+    ),
+    Key(
+        "breaker_max_open_seconds",
+        "number",
+        f"`{DEFAULT_BREAKER_MAX_OPEN_SECONDS}`",
+        "the longest a breaker stays open between probes (>= `breaker_open_seconds`, which"
+        " it is when that is longer)",
     ),
     Key(
         "monolith_timeout",

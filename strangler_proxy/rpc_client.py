@@ -8,9 +8,10 @@ the caller's context data (`rpc_context.py`) as `nameko.<key>` headers.
 
 Each thread owns one connection, channel and reply queue. Before publishing,
 the service's queue is checked for consumers, so a stopped or unknown service
-fails fast with ServiceUnavailable instead of a timeout; publishes are
-`mandatory` with publisher confirms, so an unroutable call is never delivered.
-pika errors are translated here into the proxy's own error classes.
+fails fast with ServiceAbsent instead of a timeout; publishes are `mandatory`
+with publisher confirms, so an unroutable call is never delivered. A connection
+the broker closed is replaced by the next call (BrokerLinkLost for a call it broke
+mid-way). pika errors are translated here into the proxy's own error classes.
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ from pika.exceptions import (
     UnroutableError,
 )
 
-from strangler_proxy.errors import RemoteError, ServiceTimeout, ServiceUnavailable
+from strangler_proxy.errors import (
+    BrokerLinkLost,
+    RemoteError,
+    ServiceAbsent,
+    ServiceTimeout,
+    ServiceUnavailable,
+)
 
 RPC_EXCHANGE = "nameko-rpc"
 CALLER_NAME = "strangler-proxy"
@@ -155,14 +162,14 @@ class RpcClient:
             try:
                 consumers = link.consumer_count(f"rpc-{service}")
             except _QueueMissing as exc:
-                raise ServiceUnavailable(service, "unroutable") from exc
+                raise ServiceAbsent(service, "unroutable") from exc
             except (*_LINK_BROKEN, AMQPChannelError) as exc:
                 self._drop_link()
                 if attempt == 2:
                     raise ServiceUnavailable(service, "broker down") from exc
                 continue
             if consumers == 0:
-                raise ServiceUnavailable(service, "no consumers")
+                raise ServiceAbsent(service, "no consumers")
             return link
         raise AssertionError("unreachable")
 
@@ -200,17 +207,17 @@ class RpcClient:
         try:
             link.publish(f"{service}.{method}", body, properties)
         except UnroutableError as exc:
-            raise ServiceUnavailable(service, "unroutable") from exc
+            raise ServiceAbsent(service, "unroutable") from exc
         except NackError as exc:
             raise ServiceUnavailable(service, "rejected by the broker") from exc
         except AMQPError as exc:
             self._drop_link()
-            raise ServiceTimeout(service, f"lost the broker while sending ({exc!r})") from exc
+            raise BrokerLinkLost(service, f"lost the broker while sending ({exc!r})") from exc
         try:
             reply = link.wait_reply(deadline)
         except AMQPError as exc:
             self._drop_link()
-            raise ServiceTimeout(service, f"lost the broker while waiting ({exc!r})") from exc
+            raise BrokerLinkLost(service, f"lost the broker while waiting ({exc!r})") from exc
         if reply is None:
             raise ServiceTimeout(service, f"no reply within {seconds:g}s")
         return _result_of(reply)

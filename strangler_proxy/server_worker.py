@@ -11,6 +11,10 @@ looked at, and at most `max_waiting` connections that sent part of a request
 wait at once (`slow_clients.WaitingRoom`); past either, the client gets a 408
 and its connection is closed. TLS and HTTP/2 connections are served as
 gunicorn does.
+
+A request gunicorn itself refuses (a bad request line, header or framing, too
+long a head) is answered in the proxy's JSON error shape with a fixed message,
+not gunicorn's HTML page, which quotes what the client sent.
 """
 
 from __future__ import annotations
@@ -23,11 +27,24 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from gunicorn.http.errors import (
+    ConfigurationProblem,
+    ExpectationFailed,
+    ForbiddenProxyRequest,
+    InvalidResponseHeader,
+    InvalidResponseHeaderName,
+    LimitRequestHeaders,
+    LimitRequestLine,
+    ParseException,
+    UnsupportedTransferCoding,
+)
 from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 
 from strangler_proxy.client_answer import response_head
+from strangler_proxy.error_shape import DEFAULT_ERROR_SHAPE, ErrorShape
 from strangler_proxy.errors import HttpError
-from strangler_proxy.http_types import error_response
+from strangler_proxy.http_types import Response, error_response
+from strangler_proxy.reload import LiveRoutes
 from strangler_proxy.slow_clients import (
     PEEK_BYTES,
     SlowClientSettings,
@@ -37,6 +54,22 @@ from strangler_proxy.slow_clients import (
 
 REQUEST_TIMEOUT = HttpError(408, "request_timeout", "the request did not arrive in time")
 FIRST_BYTES_WAIT = 0.01  # seconds a new connection's first bytes are waited for on a thread
+# what gunicorn refuses to parse, as the client is told; any other ParseException is a 400
+SERVER_REFUSALS: tuple[tuple[type[ParseException], HttpError], ...] = (
+    (LimitRequestLine, HttpError(414, "uri_too_long", "the request line is too long")),
+    (
+        LimitRequestHeaders,
+        HttpError(431, "request_header_fields_too_large", "the request's header is too large"),
+    ),
+    (
+        UnsupportedTransferCoding,
+        HttpError(501, "not_implemented", "the request's transfer coding is not supported"),
+    ),
+    (ExpectationFailed, HttpError(417, "expectation_failed", "the expectation is not supported")),
+    (ForbiddenProxyRequest, HttpError(403, "forbidden", "request forbidden")),
+)
+NOT_HTTP = HttpError(400, "bad_request", "the request is not valid HTTP/1.1")
+NOT_THE_CLIENTS = (ConfigurationProblem, InvalidResponseHeader, InvalidResponseHeaderName)
 
 
 def worker_class(settings: SlowClientSettings) -> type[ThreadWorker]:
@@ -65,6 +98,30 @@ class SlowClientsWorker(ThreadWorker):
         _refuse(conn)
         return False
 
+    def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: BaseException) -> None:
+        """A request gunicorn refused to parse, answered in the error shape; any other error
+        (the app's, the server's) as gunicorn answers it."""
+        refusal = server_refusal(exc)
+        if refusal is None:
+            super().handle_error(req, client, addr, exc)
+            return
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        _answer_and_close(client, error_response(refusal, self._error_shape()))
+
+    def _error_shape(self) -> ErrorShape:
+        routes = getattr(self.wsgi, "routes", None)  # the ProxyApp's
+        if isinstance(routes, LiveRoutes):
+            return routes.current().table.settings.error_shape
+        return DEFAULT_ERROR_SHAPE
+
+
+def server_refusal(exc: BaseException) -> HttpError | None:
+    """What the client is told when gunicorn refused its request; None for an error that is
+    not the client's."""
+    if not isinstance(exc, ParseException) or isinstance(exc, NOT_THE_CLIENTS):
+        return None
+    return next((answer for kind, answer in SERVER_REFUSALS if isinstance(exc, kind)), NOT_HTTP)
+
 
 def _received(conn: TConn) -> tuple[bytes, bool]:
     """Everything the connection holds that gunicorn has not parsed, and whether the client
@@ -86,15 +143,19 @@ def _received(conn: TConn) -> tuple[bytes, bool]:
 
 
 def _refuse(conn: TConn) -> None:
-    """Answer 408 and close, having read what the client sent (unread bytes would make the
-    close a reset, which may drop the answer)."""
-    answer = error_response(REQUEST_TIMEOUT)
+    """Answer 408 and close."""
+    _answer_and_close(conn.sock, error_response(REQUEST_TIMEOUT))
+
+
+def _answer_and_close(sock: socket.socket, answer: Response) -> None:
+    """Send the answer and close, having read what the client sent (unread bytes would make
+    the close a reset, which may drop the answer)."""
     framing = (("Content-Length", str(len(answer.body))), ("Connection", "close"))
     head = response_head(replace(answer, headers=(*answer.headers, *framing)))
     with contextlib.suppress(OSError):  # nothing more waiting is the usual case
-        conn.sock.recv(PEEK_BYTES, socket.MSG_DONTWAIT)
+        sock.recv(PEEK_BYTES, socket.MSG_DONTWAIT)
     with contextlib.suppress(OSError):
-        conn.sock.setblocking(True)
-        conn.sock.settimeout(1.0)
-        conn.sock.sendall(head + answer.body)
-        conn.sock.shutdown(socket.SHUT_RDWR)
+        sock.setblocking(True)
+        sock.settimeout(1.0)
+        sock.sendall(head + answer.body)
+        sock.shutdown(socket.SHUT_RDWR)

@@ -45,11 +45,10 @@ def request_ready(received: bytes) -> bool:
     body_received = len(received) - end - len(HEAD_END)
     if "transfer-encoding" in fields:
         return body_received > 0
-    try:
-        announced = int(fields.get("content-length", "0"))
-    except ValueError:
-        return True  # not a length: gunicorn refuses the request at once
-    return body_received >= min(announced, CHUNK_BYTES)
+    length = fields.get("content-length", "0")
+    if not (length.isascii() and length.isdigit()):
+        return True  # not a length (`+5`, `1_0`): gunicorn refuses the request at once
+    return body_received >= min(int(length), CHUNK_BYTES)
 
 
 def _fields(head: str) -> dict[str, str]:

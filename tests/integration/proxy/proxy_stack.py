@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pika
@@ -76,17 +77,33 @@ def delete_queues(amqp_uri: str, *names: str) -> None:
 
 def close_connection_from_broker(connection_name: str) -> None:
     """Make RabbitMQ itself close the connection with that name (needs rabbitmqctl)."""
+    marker = f'{{"connection_name","{connection_name}"}}'
+    assert close_connections_from_broker(lambda vhost, properties: marker in properties) == 1
+
+
+def close_connections_from_broker(select: Callable[[str, str], bool]) -> int:
+    """Make RabbitMQ itself close each connection `select(vhost, client properties)` picks
+    (needs rabbitmqctl); how many it closed."""
     listing = subprocess.run(
-        ["rabbitmqctl", "-q", "list_connections", "--no-table-headers", "pid", "client_properties"],
+        [
+            "rabbitmqctl",
+            "-q",
+            "list_connections",
+            "--no-table-headers",
+            "pid",
+            "vhost",
+            "client_properties",
+        ],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    marker = f'{{"connection_name","{connection_name}"}}'
-    pids = [line.split("\t", 1)[0] for line in listing.splitlines() if marker in line]
-    assert len(pids) == 1, listing
-    subprocess.run(
-        ["rabbitmqctl", "-q", "close_connection", pids[0], "closed by a strangler test"],
-        check=True,
-        capture_output=True,
-    )
+    rows = [line.split("\t", 2) for line in listing.splitlines() if line.count("\t") >= 2]
+    pids = [pid for pid, vhost, properties in rows if select(vhost, properties)]
+    for pid in pids:
+        subprocess.run(
+            ["rabbitmqctl", "-q", "close_connection", pid, "closed by a strangler test"],
+            check=True,
+            capture_output=True,
+        )
+    return len(pids)

@@ -101,6 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
         return body
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _answer
+    do_CONNECT = _answer
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the test reads `received`, not a log."""

@@ -6,9 +6,15 @@ import contextlib
 
 import pytest
 
-from strangler_proxy.errors import RemoteError, ServiceTimeout, ServiceUnavailable
+from strangler_proxy.errors import (
+    BrokerLinkLost,
+    RemoteError,
+    ServiceAbsent,
+    ServiceTimeout,
+    ServiceUnavailable,
+)
 from strangler_proxy.http_types import Request, Response, RouteMatch
-from strangler_proxy.isolation import IsolatedBackend, Isolation
+from strangler_proxy.isolation import IsolatedBackend, Isolation, Outcome
 from strangler_proxy.isolation_settings import IsolationSettings
 
 
@@ -28,41 +34,92 @@ def test_a_service_stalled_at_its_cap_turns_the_next_call_away_as_never_sent() -
     clock = Clock()
     guard = isolation(clock, max_in_flight=2)
     first = guard.admit("orders")
-    guard.admit("orders")
-    guard.admit("orders")  # at the cap, but its calls are fresh: a busy moment, not a stall
+    second = guard.admit("orders")
+    third = guard.admit("orders")  # at the cap, but its calls are fresh: a busy moment
     clock.now += 0.5  # the oldest call has now waited STALLED_SECONDS
     with pytest.raises(ServiceUnavailable, match="busy"):
         guard.admit("orders")
     guard.admit("catalog")  # another service has its own share
-    guard.done("orders", first, answered=True)
+    guard.done("orders", first, "answered")
     clock.now += 0.1
     with pytest.raises(ServiceUnavailable, match="busy"):
         guard.admit("orders")  # still two old calls in flight
-    for _ in range(2):
-        guard.done("orders", 100.0, answered=True)
+    for call in (second, third):
+        guard.done("orders", call, "answered")
     guard.admit("orders")  # their places are free
+
+
+def fail(guard: Isolation, times: int, outcome: Outcome = "unanswered") -> None:
+    for _ in range(times):
+        guard.done("orders", guard.admit("orders"), outcome)
 
 
 def test_the_breaker_opens_after_failures_in_a_row_then_lets_one_probe_through() -> None:
     clock = Clock()
     guard = isolation(clock, breaker_failures=3, breaker_open_seconds=10)
-    for _ in range(2):
-        guard.done("orders", guard.admit("orders"), answered=False)
-    guard.done("orders", guard.admit("orders"), answered=True)  # a success resets the count
-    for _ in range(3):
-        guard.done("orders", guard.admit("orders"), answered=False)
+    fail(guard, 2)
+    guard.done("orders", guard.admit("orders"), "answered")  # a success resets the count
+    fail(guard, 3)
     assert guard.state("orders") == "open"
     with pytest.raises(ServiceUnavailable, match="circuit open"):
         guard.admit("orders")
     clock.now += 10
     assert guard.state("orders") == "half-open"
-    probe = guard.admit("orders")  # the probe
+    probe = guard.admit("orders")  # the probe, as soon as the period is over
     with pytest.raises(ServiceUnavailable, match="circuit open"):
         guard.admit("orders")  # only one probe at a time
-    guard.done("orders", probe, answered=False)
+    guard.done("orders", probe, "unanswered")
     assert guard.state("orders") == "open"  # the failed probe opens it again at once
-    clock.now += 10
-    guard.done("orders", guard.admit("orders"), answered=True)
+    clock.now += 20  # for twice as long
+    guard.done("orders", guard.admit("orders"), "answered")
+    assert guard.state("orders") == "closed"
+
+
+def test_each_failed_probe_doubles_the_open_period_up_to_the_longest() -> None:
+    clock = Clock()
+    guard = isolation(clock, breaker_failures=1, breaker_open_seconds=1, breaker_max_open_seconds=5)
+    fail(guard, 1)
+    assert [open_for(guard, clock) for _ in range(5)] == [1, 2, 4, 5, 5]
+    clock.now += 5
+    guard.done("orders", guard.admit("orders"), "answered")  # the probe is answered
+    fail(guard, 1)
+    assert open_for(guard, clock) == 1  # once closed, it starts again from the first period
+
+
+def open_for(guard: Isolation, clock: Clock) -> float:
+    """How long the breaker stays open from now; then its probe gets no answer."""
+    opened = clock.now
+    while guard.state("orders") == "open":
+        clock.now += 0.25
+    fail(guard, 1)
+    return clock.now - opened
+
+
+def test_a_service_with_no_instance_left_closes_its_breaker() -> None:
+    clock = Clock()
+    guard = isolation(clock, breaker_failures=2, breaker_open_seconds=4)
+    fail(guard, 2)  # a stalled instance: calls time out
+    clock.now += 4
+    fail(guard, 1, "absent")  # the probe finds nobody consuming: the stalled one is gone
+    assert guard.state("orders") == "closed"
+    fail(guard, 5, "absent")  # each call checks for a consumer at no cost: never opens it
+    assert guard.state("orders") == "closed"
+    fail(guard, 1)
+    assert guard.state("orders") == "closed"  # the count started again
+
+
+def test_a_broken_broker_connection_counts_neither_way() -> None:
+    clock = Clock()
+    guard = isolation(clock, breaker_failures=2, breaker_open_seconds=4)
+    fail(guard, 1)
+    fail(guard, 3, "link lost")
+    assert guard.state("orders") == "closed"
+    fail(guard, 1)
+    assert guard.state("orders") == "open"  # two unanswered in a row, links aside
+    clock.now += 4
+    fail(guard, 1, "link lost")  # the probe's connection broke: the next call probes again
+    assert guard.state("orders") == "half-open"
+    guard.done("orders", guard.admit("orders"), "answered")
     assert guard.state("orders") == "closed"
 
 
@@ -89,7 +146,9 @@ def _request() -> Request:
     ("outcome", "opens"),
     [
         (ServiceTimeout("orders", "5s"), True),
-        (ServiceUnavailable("orders", "no consumers"), True),
+        (ServiceUnavailable("orders", "broker down"), True),
+        (ServiceAbsent("orders", "no consumers"), False),  # failed fast, nothing to wait on
+        (BrokerLinkLost("orders", "connection closed"), False),  # the proxy's link, not it
         (RemoteError("NotFound", "order 7 not found"), False),  # an answer
         (None, False),
     ],

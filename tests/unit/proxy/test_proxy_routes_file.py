@@ -113,6 +113,11 @@ def route(body: str) -> str:
             "'10.0.0.1/8' is not an IP address or network",
         ),
         ('monolith = "http://m"\nbackend_headers = "no"\n', 2, "must be true or false"),
+        (
+            'monolith = "http://m"\nbreaker_open_seconds = 5\nbreaker_max_open_seconds = 2\n',
+            3,
+            "'breaker_max_open_seconds' (2) must be at least 'breaker_open_seconds' (5)",
+        ),
     ],
 )
 def test_each_bad_file_names_the_line_and_the_reason(
