@@ -140,6 +140,24 @@ class Sum:
 
 
 @dataclass(frozen=True)
+class SetUnion:
+    """`left | right` (`RouteMethod.CRUD_SET | {"export"}`): a set union."""
+
+    left: Value
+    right: Value
+
+
+@dataclass(frozen=True)
+class Comprehension:
+    """`[element for target in iterable]` (one `for`, no `if`): `element` built once per item,
+    the names of `target` in it as `LoopVar`s."""
+
+    element: Value
+    target: Value
+    iterable: Value
+
+
+@dataclass(frozen=True)
 class Choice:
     """`then if test else otherwise`, or a function returning `then` only when `test` holds."""
 
@@ -185,6 +203,8 @@ Value = (
     | Joined
     | Item
     | Sum
+    | SetUnion
+    | Comprehension
     | Choice
     | Spread
     | Unknown
@@ -213,8 +233,10 @@ def mentions_param(value: Value) -> bool:
             return mentions_param(base) or mentions_param(key)
         case Spread(inner):
             return mentions_param(inner)
-        case Sum(left, right):
+        case Sum(left, right) | SetUnion(left, right):
             return mentions_param(left) or mentions_param(right)
+        case Comprehension(element, _, iterable):
+            return mentions_param(element) or mentions_param(iterable)
         case Choice(test, then, otherwise):
             return any(mentions_param(v) for v in (test, then, otherwise))
         case CallOf(func, args, kwargs, _):

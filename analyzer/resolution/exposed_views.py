@@ -3,8 +3,10 @@
 whose rules are its `@expose(url, methods=...)` methods, named and prefixed the way each
 library does it.
 
-Only methods defined in the analyzed project are seen; routes a view inherits from
-Flask-AppBuilder's own classes (`ModelView`, `ModelRestApi`...) are named in a diagnostic.
+A view also serves the routes its Flask-AppBuilder base class exposes itself (a
+`ModelRestApi`'s `get_list`, `get`, `post`..., a `ModelView`'s list, show, add... pages, as
+Flask-AppBuilder 5.x exposes them), unless the project overrides them without `@expose`; the
+routes of other library classes it inherits from are named in a diagnostic.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from analyzer.resolution.resolve import (
     ExternalEntity,
     FunctionEntity,
     InstanceEntity,
+    Opaque,
     Resolver,
     constant,
     constant_strings,
@@ -46,6 +49,40 @@ PLAIN_BASES = frozenset(
         "flask_admin.base.BaseView",
     }
 )
+
+
+GET, POST, PUT, DELETE = ("GET",), ("POST",), ("PUT",), ("DELETE",)
+GET_POST = ("GET", "POST")
+# the methods Flask-AppBuilder's own view classes decorate with `@expose`: (url, name, methods)
+MODEL_REST_API_RULES = (
+    ("/_info", "info", GET),
+    ("/<int:pk>", "get", GET),
+    ("/", "get_list", GET),
+    ("/", "post", POST),
+    ("/<pk>", "put", PUT),
+    ("/<pk>", "delete", DELETE),
+)
+MODEL_VIEW_RULES = (
+    ("/list/", "list", GET),
+    ("/show/<pk>", "show", GET),
+    ("/add", "add", GET_POST),
+    ("/edit/<pk>", "edit", GET_POST),
+    ("/delete/<pk>", "delete", GET_POST),
+    ("/download/<string:filename>", "download", GET),
+    ("/action/<string:name>/<pk>", "action", GET_POST),
+    ("/action_post", "action_post", POST),
+)
+FORM_VIEW_RULES = (("/form", "this_form_get", GET), ("/form", "this_form_post", POST))
+APPBUILDER_RULES = {
+    f"flask_appbuilder.{module}{name}": rules
+    for name, modules, rules in (
+        ("ModelRestApi", ("", "api."), MODEL_REST_API_RULES),
+        ("ModelView", ("", "views."), MODEL_VIEW_RULES),
+        ("SimpleFormView", ("", "views."), FORM_VIEW_RULES),
+        ("PublicFormView", ("", "views."), FORM_VIEW_RULES),
+    )
+    for module in modules
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +117,9 @@ def appbuilder_blueprint(resolver: Resolver, reg: Registration) -> ExposedBluepr
         cls, ctor = view, None
     else:
         return "the view class is not known statically"
+    unknown_filter = _unknown_route_filter(resolver, cls)
+    if unknown_filter is not None:
+        return unknown_filter
     ctx = Ctx(reg.module, reg.fact.scope)
     given = resolver.keyword(ctor, "endpoint", ctx) if isinstance(ctor, CallOf) else None
     endpoint = constant(given)
@@ -90,7 +130,7 @@ def appbuilder_blueprint(resolver: Resolver, reg: Registration) -> ExposedBluepr
         endpoint if isinstance(endpoint, str) and endpoint else class_name,
         _appbuilder_route_base(resolver, cls, class_name),
         cls.qualname,
-        tuple(exposed_rules(resolver, cls)),
+        tuple(exposed_rules(resolver, cls, library_site=(reg.file, reg.line))),
         library_bases(resolver, cls),
     )
 
@@ -104,6 +144,7 @@ def library_bases(resolver: Resolver, cls: ClassEntity | ExternalEntity) -> tupl
         if isinstance(k, ExternalEntity)
         and k.dotted.startswith(VIEW_LIBRARIES)
         and k.dotted not in PLAIN_BASES
+        and k.dotted not in APPBUILDER_RULES
     )
 
 
@@ -125,50 +166,75 @@ def _appbuilder_route_base(resolver: Resolver, cls: ClassEntity, class_name: str
     return f"/api/{version if isinstance(version, str) else 'v1'}/{resource.lower()}"
 
 
-def exposed_rules(resolver: Resolver, cls: ClassEntity) -> list[ExposedRule]:
+ROUTE_FILTERS = ("include_route_methods", "exclude_route_methods")
+
+
+def _unknown_route_filter(resolver: Resolver, cls: ClassEntity) -> str | None:
+    """Why the view's routes are not known when the class sets a route filter (`RouteMethod.
+    CRUD_SET | {"export"}`) whose names are not known statically, else None."""
+    for attr in ROUTE_FILTERS:
+        given = resolver.class_member(cls, attr, instance=False)
+        if isinstance(given, Opaque) and (given.missing or given.external):
+            continue  # not set in the project: the library's default, no filter
+        if constant_strings(given) is None and given != ConstEntity(None):
+            return f"{cls.qualname}.{attr} is not known statically"
+    return None
+
+
+def exposed_rules(
+    resolver: Resolver, cls: ClassEntity, library_site: tuple[str, int] | None = None
+) -> list[ExposedRule]:
     """Every `@expose` of the class's methods (the first definition of a name along the MRO
     counts: an override without `@expose` exposes nothing), filtered like Flask-AppBuilder's
-    `include_route_methods` / `exclude_route_methods` when those are literal."""
-    include = constant_strings(resolver.class_member(cls, "include_route_methods", instance=False))
-    exclude = constant_strings(resolver.class_member(cls, "exclude_route_methods", instance=False))
+    `include_route_methods` / `exclude_route_methods` when those are literal; with
+    `library_site` (file, line), also the rules of its Flask-AppBuilder base class, declared
+    there."""
+    include, exclude = (
+        constant_strings(resolver.class_member(cls, attr, instance=False)) for attr in ROUTE_FILTERS
+    )
+
+    def served(name: str) -> bool:
+        return (include is None or name in include) and (exclude is None or name not in exclude)
+
     seen: set[str] = set()
     rules: list[ExposedRule] = []
     for klass in resolver.mro(cls):
         if isinstance(klass, ExternalEntity):
+            library = APPBUILDER_RULES.get(klass.dotted, ())
+            if library_site is not None:
+                rules += [
+                    ExposedRule(url, name, None, methods, *library_site)
+                    for url, name, methods in library
+                    if name not in seen and served(name)
+                ]
+            seen.update(name for _, name, _ in library)
             continue
-        fact = resolver.classes[(klass.module, klass.qualname)]
-        ctx = Ctx(klass.module)
-        for method_name in fact.methods:
-            if method_name in seen:
-                continue
+        for method_name in resolver.classes[(klass.module, klass.qualname)].methods:
+            if method_name not in seen and served(method_name):
+                rules += _method_rules(resolver, klass, method_name)
             seen.add(method_name)
-            if (include is not None and method_name not in include) or (
-                exclude is not None and method_name in exclude
-            ):
-                continue
-            method = FunctionEntity(klass.module, f"{klass.qualname}.{method_name}")
-            function = resolver.functions.get((method.module, method.qualname))
-            for decorator in function.decorators if function else ():
-                if not isinstance(decorator, CallOf):
-                    continue
-                func = resolver.resolve(decorator.func, ctx)
-                if not (isinstance(func, ExternalEntity) and func.dotted in EXPOSE_DECORATORS):
-                    continue
-                url = resolver.argument(decorator, 0, "url", ctx)
-                rule = "/" if url is None else constant(url)
-                given = resolver.argument(decorator, 1, "methods", ctx)
-                methods: tuple[str, ...] | None = ("GET",)
-                if given is not None and given != ConstEntity(None):
-                    methods = constant_strings(given)
-                if isinstance(rule, str) and methods is not None:
-                    rules.append(
-                        ExposedRule(
-                            rule,
-                            method_name,
-                            method,
-                            methods,
-                            resolver.files[klass.module].path,
-                            decorator.line,
-                        )
-                    )
+    return rules
+
+
+def _method_rules(resolver: Resolver, klass: ClassEntity, method_name: str) -> list[ExposedRule]:
+    """The rules of one method's `@expose` decorators."""
+    ctx = Ctx(klass.module)
+    method = FunctionEntity(klass.module, f"{klass.qualname}.{method_name}")
+    function = resolver.functions.get((method.module, method.qualname))
+    rules: list[ExposedRule] = []
+    for decorator in function.decorators if function else ():
+        if not isinstance(decorator, CallOf):
+            continue
+        func = resolver.resolve(decorator.func, ctx)
+        if not (isinstance(func, ExternalEntity) and func.dotted in EXPOSE_DECORATORS):
+            continue
+        url = resolver.argument(decorator, 0, "url", ctx)
+        rule = "/" if url is None else constant(url)
+        given = resolver.argument(decorator, 1, "methods", ctx)
+        methods: tuple[str, ...] | None = ("GET",)
+        if given is not None and given != ConstEntity(None):
+            methods = constant_strings(given)
+        if isinstance(rule, str) and methods is not None:
+            path = resolver.files[klass.module].path
+            rules.append(ExposedRule(rule, method_name, method, methods, path, decorator.line))
     return rules

@@ -20,33 +20,29 @@ from analyzer.facts.values import (
     Attr,
     CallOf,
     Lit,
-    LoopVar,
     Ref,
-    Seq,
     Value,
     mentions_param,
 )
 from analyzer.resolution.module_walks import walked_modules
 from analyzer.resolution.resolve import (
     ClassEntity,
-    ConstEntity,
     Ctx,
     DictEntity,
     ExternalEntity,
     FunctionEntity,
     InstanceEntity,
-    ModuleInfoEntity,
     Opaque,
     Resolved,
     Resolver,
     RouteDecorator,
     SeqEntity,
     ViewEntity,
+    bind_target,
     constant,
 )
 
 MAX_HELPER_DEPTH = 6
-UNFOLLOWED = Opaque("a value the analyzer does not follow")
 HOOKIMPL_MARKERS = frozenset(
     {ExternalEntity("pluggy.HookimplMarker"), ExternalEntity("pluggy._hooks.HookimplMarker")}
 )
@@ -465,27 +461,18 @@ def _loop_envs(
                 modules = walked_modules(resolver, loop.iterable, loop_ctx)
                 walked = walked or modules is not None
                 items = modules or items
+            if isinstance(items, Opaque) and items.known_items:
+                # a sequence partly known: once per known item, and once unextended (the
+                # registration then reports what is missing)
+                extended.append(env)
+                items = SeqEntity(items.known_items)
             if not isinstance(items, SeqEntity):
                 extended.append(env)
                 continue
             for item in items.items:
                 bound = dict(env)
-                _bind(loop.target, item, bound)
+                bind_target(loop.target, item, bound)
                 extended.append(bound)
         envs = extended[:MAX_LOOP_ITEMS]
     for env in envs:
         yield env, walked
-
-
-def _bind(target: Value, item: Resolved, env: dict[str, Resolved]) -> None:
-    match target:
-        case LoopVar(name):
-            env[name] = item
-        case Seq(parts):
-            if isinstance(item, ModuleInfoEntity):  # (module_finder, name, ispkg)
-                item = SeqEntity((UNFOLLOWED, ConstEntity(item.name), ConstEntity(item.ispkg)))
-            items = item.items if isinstance(item, SeqEntity) else ()
-            if len(items) != len(parts):
-                items = (Opaque("an item that does not unpack like the loop target"),) * len(parts)
-            for part, sub in zip(parts, items, strict=True):
-                _bind(part, sub, env)

@@ -31,6 +31,7 @@ from analyzer.facts.values import (
     CallOf,
     Choice,
     ClassOf,
+    Comprehension,
     Imported,
     Item,
     Joined,
@@ -44,6 +45,7 @@ from analyzer.facts.values import (
     Ref,
     SelfOf,
     Seq,
+    SetUnion,
     Spread,
     Sum,
     SuperOf,
@@ -200,6 +202,9 @@ class Opaque:
     reason: str
     external: bool = False
     missing: bool = False  # a project module/class that lacks the name (worth a diagnostic)
+    # a sequence only partly known (`[(rule, view)] + routes_from_descriptors()`): the items
+    # known to be in it; only a loop over it uses them, never a check that needs all of them
+    known_items: tuple[Resolved, ...] = ()
 
 
 Resolved = (
@@ -364,6 +369,20 @@ class Resolver:
     def _self_of(self, value: SelfOf, ctx: Ctx) -> Resolved:
         cls = ClassEntity(self.canonical(ctx.module), value.class_qualname)
         return InstanceEntity(cls, exact=False)
+
+    def comprehension(self, value: Comprehension, ctx: Ctx) -> Resolved:
+        """The sequence a comprehension builds over items known statically."""
+        items = self.resolve(value.iterable, ctx)
+        if isinstance(items, DictEntity):  # iterating a dict: its keys
+            items = SeqEntity(tuple(key for key, _ in items.items))
+        if not isinstance(items, SeqEntity):
+            return Opaque("a comprehension over values known only at run time")
+        built = []
+        for item in items.items:
+            env = dict(ctx.env)
+            bind_target(value.target, item, env)
+            built.append(self.resolve(value.element, Ctx(ctx.module, ctx.scope, env)))
+        return SeqEntity(tuple(built))
 
     def _pairs(self, value: Pairs, ctx: Ctx) -> Resolved:
         return DictEntity(
@@ -1055,6 +1074,8 @@ _RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
     Pairs: Resolver._pairs,
     Item: lambda r, v, ctx: r.item(r.resolve(v.base, ctx), r.resolve(v.key, ctx)),
     Sum: lambda r, v, ctx: _sum(r.resolve(v.left, ctx), r.resolve(v.right, ctx)),
+    SetUnion: lambda r, v, ctx: _union(r.resolve(v.left, ctx), r.resolve(v.right, ctx)),
+    Comprehension: Resolver.comprehension,
     Choice: lambda r, v, ctx: r.choice(r.resolve(v.test, ctx), v.then, v.otherwise, ctx),
 }
 
@@ -1082,7 +1103,38 @@ def _sum(left: Resolved, right: Resolved) -> Resolved:
             return ConstEntity(a + b)
         case SeqEntity(a), SeqEntity(b):
             return SeqEntity(a + b)
+        case (SeqEntity() | Opaque(), SeqEntity() | Opaque()):
+            known = tuple(i for side in (left, right) for i in _known_items(side))
+            if known:
+                return Opaque("a sequence partly built at run time", known_items=known)
     return Opaque("a sum of values known only at run time")
+
+
+def _known_items(entity: SeqEntity | Opaque) -> tuple[Resolved, ...]:
+    return entity.items if isinstance(entity, SeqEntity) else entity.known_items
+
+
+def _union(left: Resolved, right: Resolved) -> Resolved:
+    """`left | right` for sets known statically (order kept, duplicates once)."""
+    if isinstance(left, SeqEntity) and isinstance(right, SeqEntity):
+        return SeqEntity(left.items + tuple(i for i in right.items if i not in left.items))
+    return Opaque("a union of values known only at run time")
+
+
+def bind_target(target: Value, item: Resolved, env: dict[str, Resolved]) -> None:
+    """Bind the names of a `for` target (`LoopVar`s, nested in tuples) to the parts of `item`."""
+    match target:
+        case LoopVar(name):
+            env[name] = item
+        case Seq(parts):
+            if isinstance(item, ModuleInfoEntity):  # (module_finder, name, ispkg)
+                finder = Opaque("a value the analyzer does not follow")
+                item = SeqEntity((finder, ConstEntity(item.name), ConstEntity(item.ispkg)))
+            items = item.items if isinstance(item, SeqEntity) else ()
+            if len(items) != len(parts):
+                items = (Opaque("an item that does not unpack like the loop target"),) * len(parts)
+            for part, sub in zip(parts, items, strict=True):
+                bind_target(part, sub, env)
 
 
 def _built_by(found: FlaskObject, factory: FunctionEntity) -> bool:

@@ -33,6 +33,7 @@ from analyzer.facts.values import (
     CallOf,
     Choice,
     ClassOf,
+    Comprehension,
     Imported,
     Item,
     Joined,
@@ -45,6 +46,7 @@ from analyzer.facts.values import (
     Ref,
     SelfOf,
     Seq,
+    SetUnion,
     Spread,
     Sum,
     SuperOf,
@@ -736,10 +738,18 @@ class _Extractor:
                         if key is not None
                     )
                 )
+            case (
+                ast.ListComp(elt=element, generators=[generator])
+                | ast.SetComp(elt=element, generators=[generator])
+                | ast.GeneratorExp(elt=element, generators=[generator])
+            ):
+                return self.comprehension(element, generator, env)
             case ast.JoinedStr(values=parts):
                 return Joined(tuple(self.formatted_part(part, env) for part in parts))
             case ast.BinOp(left=left, op=ast.Add(), right=right):
                 return _concatenate(self.value(left, env), self.value(right, env))
+            case ast.BinOp(left=left, op=ast.BitOr(), right=right):
+                return _united(self.value(left, env), self.value(right, env))
             case ast.BinOp(left=ast.Constant(value=str() as template), op=ast.Mod(), right=right):
                 return self.percent_formatted(template, right, env)
             case ast.BoolOp(
@@ -754,6 +764,18 @@ class _Extractor:
             case ast.Subscript(value=base, slice=key) if not isinstance(key, ast.Slice):
                 return Item(self.value(base, env), self.value(key, env))
         return UNKNOWN
+
+    def comprehension(
+        self, element: ast.expr, generator: ast.comprehension, env: dict[str, Value]
+    ) -> Value:
+        """`[element for target in iterable]`, its target's names bound as `LoopVar`s."""
+        target = _loop_target(generator.target)
+        if generator.ifs or generator.is_async or isinstance(target, Unknown):
+            return UNKNOWN
+        names = [n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)]
+        inner = {**env, **{name: LoopVar(name) for name in names}}
+        iterable = self.value(generator.iter, env)
+        return Comprehension(self.value(element, inner), target, iterable)
 
     def percent_formatted(self, template: str, given: ast.expr, env: dict[str, Value]) -> Value:
         """`"%s/" % suffix` (only `%s` placeholders, no `%%`) as the string it joins."""
@@ -820,16 +842,25 @@ def _concatenate(left: Value, right: Value) -> Value:
         left_parts = left.parts if isinstance(left, Joined) else (left,)
         right_parts = right.parts if isinstance(right, Joined) else (right,)
         return Joined(left_parts + right_parts)
+    if isinstance(left, Unknown) and isinstance(right, Unknown):
+        return UNKNOWN
+    return Sum(left, right)  # one side may be unknown: the other's items may still be known
+
+
+def _united(left: Value, right: Value) -> Value:
     if isinstance(left, Unknown) or isinstance(right, Unknown):
         return UNKNOWN
-    return Sum(left, right)
+    return SetUnion(left, right)
 
 
 def _grown(current: Value | None, added: Value) -> Value | None:
-    """A list written out here, with more items written out."""
-    if isinstance(current, Seq) and isinstance(added, Seq):
+    """A list written out here, with more items (written out, or a sequence known only at run
+    time: then its items written so far stay known)."""
+    if not isinstance(current, Seq):
+        return None
+    if isinstance(added, Seq):
         return Seq(current.items + added.items)
-    return None
+    return Sum(current, added)
 
 
 def _guarded_value(frame: _Frame) -> Value | None:
