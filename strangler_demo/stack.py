@@ -157,7 +157,8 @@ def start_stack(
     with routes_path.open("a", encoding="utf-8") as routes:
         for service in extracted:
             routes.write(f"\n# {service.name}, made by `strangler extract`\n")
-            routes.write(service_mode_routes(service.services_dir / service.name / "routes.toml"))
+            generated = service.services_dir / service.name / "routes.toml"
+            routes.write(service_mode_routes(generated, owns_writes=service.sends_back))
     proxy_url = f"http://127.0.0.1:{proxy_port}"
     admin_url = f"http://127.0.0.1:{admin_port}"
     proxy = group.start(

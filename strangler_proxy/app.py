@@ -255,7 +255,8 @@ class ProxyApp:
                 error = error_response(http_error_for(exc), shape)
                 return self._answered(error, "service", rule, started)
             except ProxyError as exc:
-                if not may_fall_back(request.method, exc):
+                writes_may = decision.route is None or decision.route.write_fallback
+                if not may_fall_back(request.method, exc, write_fallback=writes_may):
                     log.warning("%s %s: %s", request.method, request.target, exc)
                     error = error_response(http_error_for(exc), shape)
                     return self._answered(error, "service", rule, started)

@@ -104,6 +104,7 @@ class Route:
     area: str | None = None
     timeout: float | None = None  # seconds; None: the top-level rpc_timeout/monolith_timeout
     max_body: int | None = None  # bytes; None: DEFAULT_SERVICE_MAX_BODY to a service, else none
+    write_fallback: bool = True  # False: a write the service never got is a 503, not forwarded
 
     @property
     def target(self) -> str:
@@ -130,6 +131,7 @@ class Route:
             "auth_user": str(self.auth.user) if self.auth and self.auth.user else None,
             "timeout": self.timeout,
             "max_body": self.max_body,
+            "write_fallback": self.write_fallback,
         }
 
 

@@ -385,7 +385,14 @@ class _Validator:
             area=self._area(raw, index, mode),
             timeout=self._route_timeout(raw, index),
             max_body=self._max_body(raw, index),
+            write_fallback=self._route_boolean(raw, index, "write_fallback", default=True),
         )
+
+    def _route_boolean(self, raw: dict[str, Any], index: int, key: str, *, default: bool) -> bool:
+        value = raw.get(key, default)
+        if not isinstance(value, bool):
+            raise self._fail(f"{key!r} must be true or false, got {kind(value)}", key, index)
+        return value
 
     def _max_body(self, raw: dict[str, Any], index: int) -> int | None:
         if "max_body" not in raw:

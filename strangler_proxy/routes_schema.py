@@ -210,6 +210,16 @@ ROUTE: tuple[Key, ...] = (
         " in one message",
     ),
     Key(
+        "write_fallback",
+        "boolean",
+        "`true`",
+        "whether a write (any method but GET/HEAD) the service never received may go to the"
+        " monolith instead, the only fallback a write ever gets; `false` once the service owns"
+        " the tables the route writes (docs/moving-writes.md): the client then gets the 503,"
+        " and the monolith never writes a table it no longer owns (a refused `auth` check"
+        " still goes to the monolith, which refuses it too)",
+    ),
+    Key(
         "timeout",
         "number",
         "`rpc_timeout` / `monolith_timeout`",

@@ -114,11 +114,12 @@ def body_limit(decision: Decision) -> int | None:
     return DEFAULT_SERVICE_MAX_BODY if goes_whole else None
 
 
-def may_fall_back(method: str, error: ProxyError) -> bool:
+def may_fall_back(method: str, error: ProxyError, *, write_fallback: bool = True) -> bool:
     """Whether the monolith may answer instead: only when the service surely did not act.
 
     GET/HEAD fall back on any service failure; other methods only when the
-    request was never delivered (or held back by the route's auth check). A
+    request was never delivered and the route lets writes fall back (its
+    `write_fallback`), or when the route's auth check held it back. A
     service's deliberate errors (NotFound...) are answers, never a reason to
     fall back.
     """
@@ -126,7 +127,9 @@ def may_fall_back(method: str, error: ProxyError) -> bool:
         return False
     if method in SAFE_METHODS:
         return isinstance(error, ServiceUnavailable | ServiceTimeout | RemoteError | AuthDenied)
-    return isinstance(error, ServiceUnavailable | AuthDenied)
+    if isinstance(error, AuthDenied):
+        return True
+    return write_fallback and isinstance(error, ServiceUnavailable)
 
 
 def fallback_reason(error: ProxyError) -> str:

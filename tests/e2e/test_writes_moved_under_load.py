@@ -217,7 +217,7 @@ def stack(tmp_path: Path, amqp_uri: str, postgres_url: str) -> Iterator[Stack]:
             routes = tmp_path / "routes.toml"
             routes.write_text(
                 'monolith = "http://127.0.0.1:1"\n'  # the command line names the real one
-                + service_mode_routes(services / NAME / "routes.toml")
+                + service_mode_routes(services / NAME / "routes.toml", owns_writes=True)
             )
             proxy = group.start(
                 "proxy",
@@ -310,12 +310,14 @@ def drained(stack: Stack) -> bool:
 
 
 def assert_workload_ran(outcomes: Outcomes) -> None:
-    """Writes on both sides, and the faults really met them: some review writes fell back
-    (the held monolith refused them) while the service was down."""
+    """Writes on both sides, and the faults really met them: some review writes were
+    refused by the proxy (503, write_fallback = false) while the service was down, and
+    none went to the monolith."""
     assert len(outcomes.created) > 100, outcomes.answers
     assert len(outcomes.deleted) > 30, outcomes.answers
     assert len(outcomes.prices) > 100, outcomes.answers
-    assert outcomes.fell_back() > 0, outcomes.answers
+    assert outcomes.held_back() > 0, outcomes.answers
+    assert outcomes.fell_back() == 0, outcomes.answers
 
 
 def assert_each_review_write_arrived_once(monolith_db: str, outcomes: Outcomes) -> None:

@@ -39,10 +39,11 @@ class Answer:
         return 200 <= self.status < 300
 
     def refused(self) -> bool:
-        """Surely not applied: a 4xx the app answered, or the held monolith's 503 after a
+        """Surely not applied: a 4xx the app answered, or a 503: the proxy's for a write it
+        never sent (the route's writes may not fall back), or the held monolith's after a
         fallback (a 409 with Retry-After: the same call is still running, it may apply)."""
         if self.status == 503:
-            return self.backend.startswith(HELD)
+            return self.backend == "service" or self.backend.startswith(HELD)
         return 400 <= self.status < 500 and not self.retry_after
 
 
@@ -69,6 +70,15 @@ class Outcomes:
             times
             for (method, _, backend), times in self.answers.items()
             if method != "GET" and backend.startswith(HELD)
+        )
+
+    def held_back(self) -> int:
+        """Writes the proxy refused (503) because the service could not take them and the
+        route's writes may not fall back to the monolith."""
+        return sum(
+            times
+            for (method, status, backend), times in self.answers.items()
+            if method != "GET" and status == 503 and backend == "service"
         )
 
 

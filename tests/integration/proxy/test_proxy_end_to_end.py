@@ -78,6 +78,13 @@ path = "/api/spare"
 methods = ["POST"]
 target = "proxy_spare.create"
 mode = "service"
+
+[[route]]
+path = "/api/spare/held"
+methods = ["GET", "POST"]
+target = "proxy_spare.create"
+mode = "service"
+write_fallback = false
 """
 
 
@@ -208,6 +215,21 @@ def test_reads_and_unsent_writes_fall_back_when_the_service_stops(
     write = call(stack.proxy + "/api/spare", "POST", json={"n": 1})
     assert write.json() == {"created": {"n": 1}, "source": "monolith"}
     assert write.headers["X-Strangler-Backend"] == "monolith; fallback=no-consumers"
+
+
+def test_a_write_the_service_never_got_is_a_503_when_writes_may_not_fall_back(
+    stack: Stack,
+) -> None:
+    """Once the service owns what the route writes, the monolith must not write it: no
+    instance consumes proxy_spare here, so the POST is refused, not forwarded."""
+    write = call(stack.proxy + "/api/spare/held", "POST", json={"n": 1})
+    assert write.status == 503
+    assert write.headers["X-Strangler-Backend"] == "service"
+    assert write.json() == {
+        "error": {"code": "service_unavailable", "message": "the service is unavailable"}
+    }
+    read = call(stack.proxy + "/api/spare/held")  # reads still fall back
+    assert read.headers["X-Strangler-Backend"].startswith("monolith; fallback=")
 
 
 def test_admin_endpoints_report_health_routes_and_stats(stack: Stack) -> None:

@@ -113,6 +113,7 @@ def route(body: str) -> str:
             "'10.0.0.1/8' is not an IP address or network",
         ),
         ('monolith = "http://m"\nbackend_headers = "no"\n', 2, "must be true or false"),
+        (route('mode = "service"\nwrite_fallback = "no"\n'), 7, "'write_fallback' must be"),
         (
             'monolith = "http://m"\nbreaker_open_seconds = 5\nbreaker_max_open_seconds = 2\n',
             3,
@@ -230,3 +231,12 @@ def test_a_canary_route_keeps_clients_per_area_its_service_unless_it_names_one()
     )
     assert [r.area for r in table.routes] == [None, "shop"]
     assert [r.describe()["area"] for r in table.routes] == ["s", "shop"]
+
+
+def test_writes_fall_back_unless_the_route_says_they_may_not() -> None:
+    text = route('mode = "service"\n') + (
+        '\n[[route]]\npath = "/b"\ntarget = "s.m"\nmode = "service"\nwrite_fallback = false\n'
+    )
+    table = parse_routes(text)
+    assert [r.write_fallback for r in table.routes] == [True, False]
+    assert table.routes[1].describe()["write_fallback"] is False

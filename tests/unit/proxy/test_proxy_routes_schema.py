@@ -42,7 +42,7 @@ def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
         'percent = 5\nsticky = "ip"\narea = "shop"\nprotocol = "http"\n'
         'context = ["header:X-Tenant"]\n'
         'auth = "monolith:/auth"\nauth_user = "header:X-User-Id"\ntimeout = 0.5\n'
-        'max_body = "2KiB"\n'
+        'max_body = "2KiB"\nwrite_fallback = false\n'
     )
     used = set(re.findall(r"^(\w+) =", text, re.M)) | {"route"}
     assert used == {key.name for key in TOP_LEVEL} | {key.name for key in ROUTE}
@@ -53,3 +53,4 @@ def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
     assert (isolation.breaker_open_seconds, isolation.breaker_max_open_seconds) == (1.5, 6)
     assert table.routes[0].timeout == 0.5
     assert table.routes[0].max_body == 2048
+    assert table.routes[0].write_fallback is False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from strangler_proxy.errors import RemoteError, ServiceTimeout, ServiceUnavailable
+from strangler_proxy.errors import AuthDenied, RemoteError, ServiceTimeout, ServiceUnavailable
 from strangler_proxy.http_types import Request
 from strangler_proxy.route_table import Mode, Route, StickyKey
 from strangler_proxy.routing import canary_bucket, decide, may_fall_back, sticky_identity
@@ -191,3 +191,18 @@ def test_fallback_only_when_the_service_surely_did_not_act(
     method: str, error: Exception, allowed: bool
 ) -> None:
     assert may_fall_back(method, error) is allowed  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("method", "error", "allowed"),
+    [
+        ("POST", UNROUTABLE, False),  # never delivered, yet the monolith must not write
+        ("DELETE", ServiceUnavailable("shop", "broker down"), False),
+        ("GET", UNROUTABLE, True),  # reads still fall back
+        ("POST", AuthDenied("refused"), True),  # the monolith refuses it as well
+    ],
+)
+def test_writes_never_fall_back_when_the_route_says_so(
+    method: str, error: Exception, allowed: bool
+) -> None:
+    assert may_fall_back(method, error, write_fallback=False) is allowed  # type: ignore[arg-type]
