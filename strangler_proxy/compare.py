@@ -4,7 +4,11 @@ Each request goes to the monolith directly and to the proxy; an answer the
 proxy did not get from the service (X-Strangler-Backend other than `service`)
 proves nothing and counts as "not served by the service". A login request is sent to
 both sides and not compared: each side keeps its own session cookies for the requests
-after it (one jar per side), so logged-in behaviour is compared too. An optional login
+after it (one jar per side), so logged-in behaviour is compared too. A write goes through
+the proxy first, then to the monolith: when change capture keeps the service's copy in
+step with the monolith, the monolith's write would otherwise reach the copy (a deleted
+row, a taken id) before the service's own write is made, and the answers differ for that
+reason alone. An optional login
 whose credentials are not in the environment is skipped with its session, and reported.
 """
 
@@ -27,6 +31,7 @@ from strangler_proxy.parity_report import (
     format_report,
 )
 from strangler_proxy.requests_file import Logout, Planned, PlannedRequest
+from strangler_proxy.routing import SAFE_METHODS
 
 __all__ = ["CompareTargetUnreachable", "format_report", "run_comparison"]
 
@@ -103,8 +108,12 @@ def run_comparison(
             if planned.login and planned.optional and (unset := _unset(planned)):
                 skipping = SkippedSession(planned.line, tuple(dict.fromkeys(unset)))
                 continue
-            direct = _send(pool, "monolith", monolith_url, planned, timeout, jars["monolith"])
-            proxied = _send(pool, "proxy", proxy_url, planned, timeout, jars["proxy"])
+            if planned.method in SAFE_METHODS:
+                direct = _send(pool, "monolith", monolith_url, planned, timeout, jars["monolith"])
+                proxied = _send(pool, "proxy", proxy_url, planned, timeout, jars["proxy"])
+            else:  # the service first: see the module's docstring
+                proxied = _send(pool, "proxy", proxy_url, planned, timeout, jars["proxy"])
+                direct = _send(pool, "monolith", monolith_url, planned, timeout, jars["monolith"])
             if planned.login:
                 _log_in(planned, {"monolith": direct, "proxy": proxied}, jars)
                 continue

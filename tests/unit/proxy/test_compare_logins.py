@@ -1,5 +1,6 @@
-"""`strangler compare` logins over real HTTP: form-encoded credentials from the environment,
-and optional logins skipped with their session when the credentials are not set."""
+"""`strangler compare` over real HTTP: form-encoded credentials from the environment,
+optional logins skipped with their session when the credentials are not set, and the order
+each request reaches the two sides."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from werkzeug.serving import make_server
 from strangler_proxy.compare import run_comparison
 from strangler_proxy.parity_report import format_report
 from strangler_proxy.requests_file import RequestsFileError, parse_requests
+
+ARRIVALS: list[tuple[str, str, str]] = []  # (backend, method, path), as the apps saw them
 
 
 def _shop(backend: str) -> Flask:
@@ -34,6 +37,14 @@ def _shop(backend: str) -> Flask:
     @app.get("/me")
     def me() -> tuple[dict[str, str], int]:
         return ({"user": session["user"]}, 200) if "user" in session else ({}, 401)
+
+    @app.post("/note")
+    def note() -> dict[str, str]:
+        return {"noted": "yes"}
+
+    @app.before_request
+    def arrive() -> None:
+        ARRIVALS.append((backend, request.method, request.path))
 
     @app.after_request
     def mark(response: Response) -> Response:
@@ -105,3 +116,22 @@ def test_an_optional_login_without_its_variables_is_skipped_with_its_session(
 def test_bad_login_lines_are_refused(line: str, reason: str) -> None:
     with pytest.raises(RequestsFileError, match=reason):
         parse_requests(line)
+
+
+def test_reads_reach_the_monolith_first_and_writes_the_service_first(
+    sides: tuple[str, str, Flask],
+) -> None:
+    """A service whose copy the monolith's changes keep fresh must make its own write
+    before the monolith's reaches it."""
+    monolith, proxy, _ = sides
+    ARRIVALS.clear()
+
+    report = run_comparison(monolith, proxy, parse_requests("GET /me\nPOST /note\n"))
+
+    assert report.compared == 2
+    assert ARRIVALS == [
+        ("monolith", "GET", "/me"),
+        ("service", "GET", "/me"),
+        ("service", "POST", "/note"),
+        ("monolith", "POST", "/note"),
+    ]
