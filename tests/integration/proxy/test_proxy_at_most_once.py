@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
 
 LEASE_SECONDS = 5  # how long a worker that never finished keeps its key
 HOLD_SECONDS = 3  # how long a write holds its answer back after committing
+CUT_HOLD_SECONDS = 10  # the same, for a write whose broker connections are cut meanwhile
 SERVICE_OF = {"/orders": "idem_orders", "/shop/orders": "idem_shop"}
 SERVICES = tuple(SERVICE_OF.values())
 ROUTES = """
@@ -197,7 +198,9 @@ def test_a_repeat_while_the_first_runs_is_409_with_retry_after(stack: Stack, pat
 @pytest.mark.parametrize("path", ["/orders", "/shop/orders"])
 def test_broker_connections_closed_mid_write_apply_it_once(stack: Stack, path: str) -> None:
     # no Idempotency-Key: the key the proxy made for this request deduplicates the re-delivery
-    first = in_background(stack, path, {"item": "tea", "hold": HOLD_SECONDS})
+    # held long enough that rabbitmqctl (an Erlang VM starting up) closes the connections
+    # before the answer leaves, even on a busy machine
+    first = in_background(stack, path, {"item": "tea", "hold": CUT_HOLD_SECONDS})
     assert wait_until(lambda: stack.orders() == 1)
     close_all_connections(stack)  # the service's and the proxy's, mid-call
     assert first().status == 504  # the proxy lost its wait for the reply
