@@ -4,27 +4,44 @@ The wire protocol is nameko 2.14's: the request `{"args": [], "kwargs": {...}}` 
 the durable topic exchange `nameko-rpc` with routing key `<service>.<method>`, `reply_to`
 a routing key bound to this client's exclusive reply queue, the call chain in the
 `nameko.call_id_stack` header and the caller's context data as `nameko.<key>` headers.
+Publishes are `mandatory` with publisher confirms, so an unroutable call is never
+delivered.
 
-Requests are persistent, carry no expiry and are published `mandatory` with publisher
-confirms: once `call` has sent one, it waits in the service's durable `rpc-<service>`
-queue until an instance takes it, even if none runs now or the broker restarts. A
-caller that stops waiting (`RpcTimeout`) must therefore expect the call to be applied
-later, and send only calls the service applies once per key. Each thread owns one
-connection, channel and reply queue. pika's errors become the classes below.
+How a request travels is the caller's `Delivery`: QUEUED requests are persistent and
+never expire, so one sent while no instance runs waits in the service's durable
+`rpc-<service>` queue and is applied later, even after its caller stopped waiting
+(`RpcTimeout`): send only calls the service applies once per key. FAIL_FAST requests
+expire at the call's timeout, and the service's queue is checked for consumers first,
+so a stopped or unknown service fails at once (`RpcServiceAbsent`).
+
+Each thread owns one connection, channel and reply queue; a connection the broker
+closed is replaced by a later call. pika's errors become the classes below, which
+callers translate into their own.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
-from pika.exceptions import AMQPError, NackError, UnroutableError
+from pika.exceptions import (
+    AMQPChannelError,
+    AMQPConnectionError,
+    AMQPError,
+    ChannelClosedByBroker,
+    ChannelWrongStateError,
+    ConnectionWrongStateError,
+    NackError,
+    UnroutableError,
+)
 
 from strangler.errors import StranglerError
 
@@ -32,6 +49,25 @@ RPC_EXCHANGE = "nameko-rpc"
 CALL_ID_STACK_HEADER = "nameko.call_id_stack"
 CONTEXT_HEADER_PREFIX = "nameko."
 PERSISTENT = 2  # AMQP delivery mode: the broker keeps the message on disk
+_NOT_FOUND = 404
+# errors meaning "this connection is no good any more" (the broker went away or closed it)
+_LINK_BROKEN = (AMQPConnectionError, ConnectionWrongStateError, ChannelWrongStateError)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a call's request travels.
+
+    `persistent`: kept on disk and never expiring (else it expires at the call's
+    timeout); `check_consumers`: sent only while an instance consumes the service's queue.
+    """
+
+    persistent: bool
+    check_consumers: bool
+
+
+QUEUED = Delivery(persistent=True, check_consumers=False)
+FAIL_FAST = Delivery(persistent=False, check_consumers=True)
 
 
 class RpcFailure(StranglerError):
@@ -39,11 +75,30 @@ class RpcFailure(StranglerError):
 
 
 class RpcUnavailable(RpcFailure):
-    """The call was never delivered (broker unreachable, no queue for the service)."""
+    """The call was never delivered (broker unreachable, or it refused the call)."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"cannot call {service!r}: {reason}")
+        self.service = service
+        self.reason = reason
+
+
+class RpcServiceAbsent(RpcUnavailable):
+    """No queue takes the service's calls ("unroutable"), or none of its instances
+    consumes it ("no consumers"): the call was not sent."""
 
 
 class RpcTimeout(RpcFailure):
     """The call was sent but no answer came in time: the service may still apply it."""
+
+    def __init__(self, service: str, detail: str) -> None:
+        super().__init__(f"{service!r} did not answer: {detail}")
+        self.service = service
+        self.detail = detail
+
+
+class RpcLinkLost(RpcTimeout):
+    """This client's broker connection broke during the call; the next call reconnects."""
 
 
 class RpcRemoteError(RpcFailure):
@@ -53,6 +108,10 @@ class RpcRemoteError(RpcFailure):
         super().__init__(f"{exc_type}: {value}")
         self.exc_type = exc_type
         self.value = value
+
+
+class _QueueMissing(Exception):
+    """The service's RPC queue does not exist: nothing would route the call."""
 
 
 class _Link:
@@ -68,6 +127,7 @@ class _Link:
         self.channel.queue_declare(queue, exclusive=True, auto_delete=True)
         self.channel.queue_bind(queue, RPC_EXCHANGE, routing_key=self.reply_to)
         self.channel.basic_consume(queue, self._on_reply, auto_ack=True)
+        self._probe: BlockingChannel | None = None
         self._expected: str | None = None
         self._reply: bytes | None = None
 
@@ -77,6 +137,17 @@ class _Link:
         # answers to calls that timed out arrive late: they are dropped here
         if properties.correlation_id == self._expected:
             self._reply = body
+
+    def consumer_count(self, queue: str) -> int:
+        if self._probe is None or not self._probe.is_open:
+            self._probe = self.connection.channel()
+        try:
+            declared = self._probe.queue_declare(queue, passive=True)
+        except ChannelClosedByBroker as exc:
+            if exc.reply_code == _NOT_FOUND:
+                raise _QueueMissing(queue) from exc
+            raise
+        return int(declared.method.consumer_count)
 
     def publish(self, routing_key: str, body: bytes, properties: pika.BasicProperties) -> None:
         self._expected = properties.correlation_id
@@ -101,17 +172,27 @@ class _Link:
 
 
 class NamekoRpc:
-    """Calls `service.method(**kwargs)` over RabbitMQ and returns the result."""
+    """Calls `service.method(**kwargs)` over RabbitMQ and returns the result.
 
-    def __init__(self, amqp_uri: str, *, caller: str, timeout: float = 5.0) -> None:
+    `caller` names the reply queues, the connections and the start of each call chain.
+    """
+
+    def __init__(
+        self, amqp_uri: str, *, caller: str, delivery: Delivery, timeout: float = 5.0
+    ) -> None:
         self.amqp_uri = amqp_uri
         self.caller = caller
+        self.delivery = delivery
         self.timeout = timeout
         self._local = threading.local()
 
+    def connection_name(self) -> str:
+        """The name this thread's connection shows in the broker's connection list."""
+        return f"{self.caller} pid={os.getpid()} thread={threading.get_ident()}"
+
     def _parameters(self) -> pika.URLParameters:
         parameters = pika.URLParameters(self.amqp_uri)
-        parameters.client_properties = {"connection_name": f"{self.caller} rpc client"}
+        parameters.client_properties = {"connection_name": self.connection_name()}
         parameters.socket_timeout = max(1.0, min(5.0, self.timeout))
         parameters.stack_timeout = max(1.0, min(10.0, 2 * self.timeout))
         return parameters
@@ -124,7 +205,7 @@ class NamekoRpc:
             link = _Link(self._parameters(), self.caller)
         # OSError: an unknown host (pika lets socket.gaierror through); ValueError: a bad URI
         except (AMQPError, OSError, ValueError) as exc:
-            raise RpcUnavailable(f"cannot call {service!r}: the broker is unreachable") from exc
+            raise RpcUnavailable(service, "broker down") from exc
         self._local.link = link
         return link
 
@@ -134,53 +215,105 @@ class NamekoRpc:
         if link is not None:
             link.close()
 
+    def _ready_link(self, service: str) -> _Link:
+        """This thread's link; with the consumer check, to a service that has consumers,
+        a stale connection replaced once."""
+        if not self.delivery.check_consumers:
+            return self._link(service)
+        for attempt in (1, 2):
+            link = self._link(service)
+            try:
+                consumers = link.consumer_count(f"rpc-{service}")
+            except _QueueMissing as exc:
+                raise RpcServiceAbsent(service, "unroutable") from exc
+            except (*_LINK_BROKEN, AMQPChannelError) as exc:
+                self._drop_link()
+                if attempt == 2:
+                    raise RpcUnavailable(service, "broker down") from exc
+                continue
+            if consumers == 0:
+                raise RpcServiceAbsent(service, "no consumers")
+            return link
+        raise AssertionError("unreachable")
+
     def call(
         self,
         service: str,
         method: str,
         kwargs: Mapping[str, Any],
         *,
+        call_id: str | None = None,
         context: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> Any:
-        """The remote method's result; raises RpcUnavailable, RpcTimeout or RpcRemoteError."""
+        """The remote method's result; raises RpcUnavailable, RpcTimeout or RpcRemoteError.
+
+        `call_id` starts the call chain (a new uuid without one); `context` is sent as
+        nameko context data; `timeout` replaces the client's for this call.
+        """
         seconds = self.timeout if timeout is None else timeout
-        link = self._link(service)
-        headers: dict[str, Any] = {
-            f"{CONTEXT_HEADER_PREFIX}{key}": value for key, value in (context or {}).items()
-        }
-        headers[CALL_ID_STACK_HEADER] = [f"{self.caller}.{uuid.uuid4()}"]
-        properties = pika.BasicProperties(
-            content_type="application/json",
-            content_encoding="utf-8",
-            delivery_mode=PERSISTENT,
-            reply_to=link.reply_to,
-            correlation_id=str(uuid.uuid4()),
-            headers=headers,
-        )
+        link = self._ready_link(service)
+        call_chain = f"{self.caller}.{call_id or uuid.uuid4()}"
+        properties = request_properties(self.delivery, link.reply_to, call_chain, context, seconds)
         body = json.dumps({"args": [], "kwargs": dict(kwargs)}).encode()
         deadline = time.monotonic() + seconds
         try:
             link.publish(f"{service}.{method}", body, properties)
         except UnroutableError as exc:
-            raise RpcUnavailable(f"no queue takes calls to {service!r}") from exc
+            raise RpcServiceAbsent(service, "unroutable") from exc
         except NackError as exc:
-            raise RpcUnavailable(f"the broker refused the call to {service!r}") from exc
+            raise RpcUnavailable(service, "rejected by the broker") from exc
         except AMQPError as exc:
             self._drop_link()
-            raise RpcTimeout(f"lost the broker while calling {service!r} ({exc!r})") from exc
+            raise RpcLinkLost(service, f"lost the broker while sending ({exc!r})") from exc
         try:
             reply = link.wait_reply(deadline)
         except AMQPError as exc:
             self._drop_link()
-            raise RpcTimeout(f"lost the broker waiting for {service!r} ({exc!r})") from exc
+            raise RpcLinkLost(service, f"lost the broker while waiting ({exc!r})") from exc
         if reply is None:
-            raise RpcTimeout(f"{service}.{method} did not answer within {seconds:g}s")
+            raise RpcTimeout(service, f"no reply within {seconds:g}s")
         return result_of(reply)
 
+    def reachable(self) -> bool:
+        """Whether this thread can talk to the broker right now: a connection the broker
+        dropped while it sat idle is replaced before the answer is no."""
+        for _attempt in range(2):
+            try:
+                link = self._link("(health)")
+                link.connection.process_data_events(time_limit=0)
+            except (RpcUnavailable, AMQPError):
+                self._drop_link()
+                continue
+            return True
+        return False
+
     def close(self) -> None:
-        """Close this thread's connection."""
+        """Close this thread's connection (others close with their threads' process)."""
         self._drop_link()
+
+
+def request_properties(
+    delivery: Delivery,
+    reply_to: str,
+    call_chain: str,
+    context: Mapping[str, str] | None,
+    seconds: float,
+) -> pika.BasicProperties:
+    """A request's AMQP properties: its reply route, call chain, context data and lifetime."""
+    headers: dict[str, Any] = {
+        f"{CONTEXT_HEADER_PREFIX}{key}": value for key, value in (context or {}).items()
+    }
+    headers[CALL_ID_STACK_HEADER] = [call_chain]
+    return pika.BasicProperties(
+        content_type="application/json",
+        content_encoding="utf-8",
+        delivery_mode=PERSISTENT if delivery.persistent else None,
+        expiration=None if delivery.persistent else str(int(seconds * 1000)),
+        reply_to=reply_to,
+        correlation_id=str(uuid.uuid4()),
+        headers=headers,
+    )
 
 
 def result_of(reply: bytes) -> Any:
@@ -190,9 +323,11 @@ def result_of(reply: bytes) -> Any:
         error = payload["error"]
         result = payload["result"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise RpcRemoteError("MalformedReply", f"unreadable reply: {exc}") from exc
+        raise RpcRemoteError(
+            "MalformedReply", f"the service sent an unreadable reply: {exc}"
+        ) from exc
     if error is None:
         return result
     if not isinstance(error, dict):
-        raise RpcRemoteError("MalformedReply", f"unreadable error: {error!r}")
+        raise RpcRemoteError("MalformedReply", f"the service sent an unreadable error: {error!r}")
     raise RpcRemoteError(str(error.get("exc_type") or "RemoteError"), str(error.get("value", "")))

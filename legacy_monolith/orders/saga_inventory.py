@@ -20,7 +20,7 @@ from legacy_monolith.orders.saga_states import (
     SagaState,
 )
 from legacy_monolith.orders.saga_store import SagaItem, items_payload
-from strangler.nameko_rpc import NamekoRpc, RpcFailure
+from strangler.nameko_rpc import QUEUED, NamekoRpc, RpcFailure
 
 SERVICE = "inventory"
 CALLER = "legacy-monolith"
@@ -73,7 +73,8 @@ class Inventory:
 
     @classmethod
     def over(cls, amqp_uri: str, *, timeout: float) -> Inventory:
-        return cls(NamekoRpc(amqp_uri, caller=CALLER, timeout=timeout), timeout=timeout)
+        rpc = NamekoRpc(amqp_uri, caller=CALLER, delivery=QUEUED, timeout=timeout)
+        return cls(rpc, timeout=timeout)
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
         try:

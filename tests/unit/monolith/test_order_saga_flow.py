@@ -57,7 +57,7 @@ class QueuedRpc:
         self.calls.append(method)
         if self.down:
             self.waiting.append((method, dict(kwargs)))
-            raise RpcTimeout(f"{service}.{method} did not answer")
+            raise RpcTimeout(service, f"{method} did not answer")
         answer = self._apply(method, dict(kwargs))
         self.down = method == self.down_after
         return answer

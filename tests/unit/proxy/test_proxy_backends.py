@@ -1,25 +1,26 @@
-"""Backend pieces without sockets: hop-by-hop headers, RPC kwargs, reply decoding, error table."""
+"""Backend pieces without sockets: hop-by-hop headers, RPC kwargs, RPC errors, error table."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+from strangler import nameko_rpc
 from strangler_proxy.backends.nameko_rpc import rpc_kwargs
 from strangler_proxy.errors import (
+    BrokerLinkLost,
     MalformedRequest,
     MonolithBadResponse,
     MonolithTimeout,
     MonolithUnavailable,
     ProxyError,
     RemoteError,
+    ServiceAbsent,
     ServiceTimeout,
     ServiceUnavailable,
     http_error_for,
 )
 from strangler_proxy.http_types import Request, RouteMatch, end_to_end_headers
-from strangler_proxy.rpc_client import _result_of
+from strangler_proxy.rpc_client import proxy_error
 
 
 def test_hop_by_hop_headers_are_dropped_including_those_connection_names() -> None:
@@ -55,14 +56,34 @@ def test_rpc_kwargs_follow_the_convention() -> None:
         rpc_kwargs(routed("POST", b"\xff"))
 
 
-def test_nameko_replies_become_results_or_remote_errors() -> None:
-    assert _result_of(json.dumps({"result": {"a": 1}, "error": None}).encode()) == {"a": 1}
-    error = {"exc_type": "NotFound", "exc_path": "x.NotFound", "exc_args": [], "value": "gone"}
-    with pytest.raises(RemoteError) as caught:
-        _result_of(json.dumps({"result": None, "error": error}).encode())
-    assert (caught.value.exc_type, caught.value.value) == ("NotFound", "gone")
-    with pytest.raises(RemoteError, match="MalformedReply"):
-        _result_of(b"not json")
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        (
+            nameko_rpc.RpcUnavailable("shop", "broker down"),
+            ServiceUnavailable("shop", "broker down"),
+        ),
+        (
+            nameko_rpc.RpcServiceAbsent("shop", "no consumers"),
+            ServiceAbsent("shop", "no consumers"),
+        ),
+        (
+            nameko_rpc.RpcTimeout("shop", "no reply within 5s"),
+            ServiceTimeout("shop", "no reply within 5s"),
+        ),
+        (
+            nameko_rpc.RpcLinkLost("shop", "lost the broker"),
+            BrokerLinkLost("shop", "lost the broker"),
+        ),
+        (nameko_rpc.RpcRemoteError("NotFound", "gone"), RemoteError("NotFound", "gone")),
+    ],
+)
+def test_the_shared_clients_failures_become_the_proxys_errors(
+    failure: nameko_rpc.RpcUnavailable | nameko_rpc.RpcTimeout | nameko_rpc.RpcRemoteError,
+    expected: ProxyError,
+) -> None:
+    translated = proxy_error(failure)
+    assert (type(translated), translated.args) == (type(expected), expected.args)
 
 
 @pytest.mark.parametrize(
