@@ -21,7 +21,7 @@ from analyzer.collect.progress import Progress
 from analyzer.collect.reuse import Report, ReportCache, run_start
 from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.resolution.calls import build_call_graph
-from analyzer.resolution.graph import fold_access, import_cycles
+from analyzer.resolution.graph import evidence_order, fold_access, import_cycles
 from analyzer.resolution.guards import protect_routes
 from analyzer.resolution.hooks import collect_hooks, fold_per_route
 from analyzer.resolution.registrations import collect_registrations
@@ -206,7 +206,7 @@ def build_analysis(
     tables = resolve_table_access(resolver, files)
     route_access = {
         (route.app, route.rule, route.endpoint): fold_access(
-            route.handlers, call_graph.edges, tables.uses
+            route.handlers, call_graph.edges, tables.uses, tables.external
         )
         for route in route_map.routes
     }
@@ -252,6 +252,9 @@ def build_analysis(
         },
         route_guards={key: p.guards for key, p in protections.items()},
         route_hook_access=route_hook_access,
+        external=tuple(
+            sorted({u for found in tables.external.values() for u in found}, key=evidence_order)
+        ),
     )
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
+from analyzer.database.connections import ConnectionFinder
+from analyzer.database.names import callee_name
 from analyzer.database.orm_access import OrmAccessFinder
 from analyzer.database.orm_models import extract_models
 from analyzer.database.sql_calls import SqlFindings, add_text_findings, sql_in_scope
@@ -29,20 +31,23 @@ _T = TypeVar("_T")
 def extract_db_facts(
     scopes: ModuleScopes, *, module: str, dialect: str | None = None
 ) -> ModuleDbFacts:
-    """Everything database-related in `scopes`, those of the parsed module `module`.
-
-    `module` (the dotted module name) is accepted so every extractor has the same call shape;
-    the facts themselves hold names as written, for the caller to resolve.
+    """Everything database-related in `scopes`, those of the parsed module `module` (the
+    dotted module name, which names the engines it holds); other names are kept as written,
+    for the caller to resolve.
     """
-    del module
     definitions = extract_models(scopes.tree, scopes.imported)
     resolver = SqlTextResolver(scopes)
     orm = OrmAccessFinder(scopes, definitions)
+    connections = ConnectionFinder(module, scopes)
+    makes_flask_sqlalchemy = False
     functions: list[FunctionDbFacts] = []
     diagnostics: list[DbDiagnostic] = []
     tables = list(definitions.tables)
     for scope in scopes.all_scopes():
-        sql = sql_in_scope(scope, resolver, dialect)
+        sql = sql_in_scope(scope, resolver, dialect, connections)
+        makes_flask_sqlalchemy = makes_flask_sqlalchemy or any(
+            callee_name(call) == "SQLAlchemy" for call in scope.calls
+        )
         found = orm.find(scope)
         diagnostics.extend(sql.diagnostics)
         tables.extend(sql.definitions)
@@ -69,6 +74,8 @@ def extract_db_facts(
         sql_constants=constants,
         diagnostics=_unique(diagnostics),
         model_bases=definitions.model_bases,
+        makes_flask_sqlalchemy=makes_flask_sqlalchemy,
+        engines=connections.engines(),
     )
 
 

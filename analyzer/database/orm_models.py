@@ -11,6 +11,7 @@ shares its parent's table (single-table inheritance); with one (joined inheritan
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -60,6 +61,7 @@ class _ClassInfo:
     schema: str | None = None
     looks_mapped: bool = False
     decorated: bool = False  # @registry.mapped: a model without a base class
+    bind_key: str | None = None  # __bind_key__: the Flask-SQLAlchemy bind it lives in
 
 
 def extract_models(tree: ast.Module, imported: set[str]) -> OrmDefinitions:
@@ -163,12 +165,15 @@ def _class_info(node: ast.ClassDef, table_variables: dict[str, str]) -> _ClassIn
             info.tablename = str(value.value)
         elif target == "__abstract__":
             info.abstract = isinstance(value, ast.Constant) and value.value is True
+        elif target == "__bind_key__" and value is not None:
+            info.bind_key = _string(value)
         elif target == "__table_args__" and value is not None:
             _read_table_args(value, info)
         elif target == "__table__" and value is not None:
             table = _table_definition(value, None)
             if table is not None:
                 info.tablename = table.name
+                info.bind_key = info.bind_key or table.bind_key
                 info.foreign_keys.extend(table.foreign_keys)
                 info.primary_key = info.primary_key or _has_primary_key(value)
         elif isinstance(value, ast.Call):
@@ -362,11 +367,29 @@ def _table_definition(value: ast.expr, variable: str | None) -> TableDefinition 
         if callee_name(arg) in _COLUMN_CALLS and arg.args and isinstance(arg.args[0], ast.Constant):
             foreign_keys.extend(_column_foreign_keys(str(arg.args[0].value), arg))
         foreign_keys.extend(_constraint_foreign_keys(arg))
-    return TableDefinition(name, value.lineno, tuple(foreign_keys), variable)
+    return TableDefinition(
+        name, value.lineno, tuple(foreign_keys), variable, _table_bind_key(value)
+    )
+
+
+def _table_bind_key(table_call: ast.Call) -> str | None:
+    """Flask-SQLAlchemy's `db.Table(..., bind_key="x")` or `info={"bind_key": "x"}`."""
+    for keyword in table_call.keywords:
+        if keyword.arg == "bind_key":
+            return _string(keyword.value)
+        if keyword.arg == "info" and isinstance(keyword.value, ast.Dict):
+            for key, item in zip(keyword.value.keys, keyword.value.values, strict=True):
+                if key is not None and _string(key) == "bind_key":
+                    return _string(item)
+    return None
+
+
+def _string(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 def _with_variable(table: TableDefinition, variable: str) -> TableDefinition:
-    return TableDefinition(table.name, table.line, table.foreign_keys, variable)
+    return dataclasses.replace(table, variable=variable)
 
 
 def _has_primary_key(table_call: ast.expr) -> bool:
@@ -429,7 +452,15 @@ class _Resolver:
             resolved=kind == "model",
             has_primary_key=primary_key,
             abstract=info.abstract,
+            bind_key=self._bind_key(name),
         )
+
+    def _bind_key(self, name: str) -> str | None:
+        """`__bind_key__` of the class or of the nearest local ancestor that sets one."""
+        for klass in (name, *self._ancestors(name)):
+            if self.classes[klass].bind_key is not None:
+                return self.classes[klass].bind_key
+        return None
 
     def _ancestors(self, name: str) -> list[str]:
         """Local ancestor classes of `name`, nearest first (breadth first, no repeats)."""

@@ -18,13 +18,15 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from analyzer.database.connections import ConnectionFinder
 from analyzer.database.names import callee_name, is_camel
 from analyzer.database.sql_strings import WRAPPERS, Resolved, SqlText, SqlTextResolver
 from analyzer.database.sql_text import SqlTables, is_sql_candidate, looks_like_sql
 from analyzer.facts.database import (
     Confidence,
+    Connection,
     DbDiagnostic,
     SqlArgument,
     SqlNameUse,
@@ -73,11 +75,15 @@ def _plain(argument: ast.expr) -> ast.expr | None:
     return None if isinstance(argument, ast.Starred) else argument
 
 
-def sql_in_scope(scope: Scope, resolver: SqlTextResolver, dialect: str | None) -> SqlFindings:
-    """Tables touched by the raw SQL of every SQL call written directly in `scope`, the
-    parameters that SQL is built from, and what the other calls' arguments may carry."""
+def sql_in_scope(
+    scope: Scope, resolver: SqlTextResolver, dialect: str | None, connections: ConnectionFinder
+) -> SqlFindings:
+    """Tables touched by the raw SQL of every SQL call written directly in `scope` (each with
+    the other database it is sent to, if any), the parameters that SQL is built from, and what
+    the other calls' arguments may carry."""
     findings = SqlFindings()
     module_level = scope.enclosing is None
+    sent_through = _calls_sent_through(scope, connections)
     for call in scope.calls:
         name = callee_name(call)
         if module_level and name in WRAPPERS:
@@ -93,11 +99,35 @@ def sql_in_scope(scope: Scope, resolver: SqlTextResolver, dialect: str | None) -
                 _call_arguments(call, name, scope, resolver, dialect, findings)
             continue
         resolved = resolver.resolve(argument, scope)
+        before = len(findings.accesses)
         for text in resolved.texts:
             add_text_findings(text, call.lineno, dialect, findings, explicit=name in SQL_CALLS)
-        findings.name_uses.extend(SqlNameUse(ref, call.lineno) for ref in _sql_name_refs(resolved))
+        connection = sent_through.get(id(call))
+        if connection is not None:
+            findings.accesses[before:] = [
+                replace(a, connection=connection) for a in findings.accesses[before:]
+            ]
+        findings.name_uses.extend(
+            SqlNameUse(ref, call.lineno, connection) for ref in _sql_name_refs(resolved)
+        )
         findings.sql_params.extend(p for p in resolved.params if p in _own_params(scope))
     return findings
+
+
+def _calls_sent_through(scope: Scope, connections: ConnectionFinder) -> dict[int, Connection]:
+    """By `id()`: the calls of `scope` sent to another database, and the calls in their
+    arguments (`text(...)` in `conn.execute(text(...))`), with that database."""
+    found: dict[int, Connection] = {}
+    for call in scope.calls:
+        if sql_argument(call) is None:
+            continue
+        connection = connections.of_call(call, scope)
+        if connection is None:
+            continue
+        found[id(call)] = connection
+        for argument in (*call.args, *(k.value for k in call.keywords)):
+            found.update((id(n), connection) for n in ast.walk(argument) if isinstance(n, ast.Call))
+    return found
 
 
 def _call_arguments(

@@ -14,6 +14,20 @@ AccessMode = Literal["read", "write"]
 Confidence = Literal["high", "low"]
 
 
+ConnectionKind = Literal["bind", "engine", "library", "imported"]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A database other than the app's default one that SQL may be sent through."""
+
+    database: str  # the bind key ("reports"), the engine's module variable ("pkg.db.engine"),
+    # the library call that connects ("sqlite3.connect"), or, "imported", the imported name
+    # as written ("engines.reports"), another database if it holds a project `create_engine`
+    kind: ConnectionKind  # "bind": a Flask-SQLAlchemy bind, always another database; "engine"
+    # (a `create_engine` of the project's) and "library": another one next to Flask-SQLAlchemy
+
+
 @dataclass(frozen=True)
 class TableAccess:
     """A table read or written at one place in the source."""
@@ -27,6 +41,7 @@ class TableAccess:
     ddl: bool = (
         False  # the write is a schema change (CREATE/DROP/ALTER/TRUNCATE), not a data change
     )
+    connection: Connection | None = None  # None: sent through the app's own database
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,7 @@ class SqlNameUse:
 
     name_ref: str  # dotted name as written: "QUERY", "queries.GET_PRODUCT"
     line: int
+    connection: Connection | None = None  # the other database it is sent to, if any
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,7 @@ class ModelFact:
     resolved: bool = True
     has_primary_key: bool = False  # declares a primary-key column (itself or via local mixins)
     abstract: bool = False  # __abstract__ = True: no table, subclasses get their own
+    bind_key: str | None = None  # __bind_key__ = "x": its table is in another database
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,7 @@ class TableDefinition:
     line: int
     foreign_keys: tuple[ForeignKey, ...] = ()
     variable: str | None = None  # module-level name bound to the Table object, if any
+    bind_key: str | None = None  # `bind_key="x"` / `info={"bind_key": "x"}`: another database
 
 
 @dataclass(frozen=True)
@@ -187,3 +205,6 @@ class ModuleDbFacts:
     # names usable as a model base class: "Base" (declarative_base()/DeclarativeBase subclass),
     # "db.Model" (db = SQLAlchemy()), "Model" (Model = db.Model)
     model_bases: tuple[str, ...] = ()
+    # the module makes a Flask-SQLAlchemy object (`SQLAlchemy(...)`): the app's own database
+    makes_flask_sqlalchemy: bool = False
+    engines: tuple[str, ...] = ()  # module-level names bound to `create_engine(...)`

@@ -4,12 +4,14 @@ diagnostics, plus apps, hooks, import cycles, hotspots and statistics."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from analyzer.reports.hotspots import Hotspots, find_hotspots
 from analyzer.resolution.results import Access, Analysis, FunctionKey, TableUse
 
 SCHEMA_VERSION = 1
+_EXTERNAL_KEYS = ("database", "table", "mode", "file", "line")
 
 
 def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
@@ -37,6 +39,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
                 "kind": route.kind,
                 "view": [_function(h) for h in route.handlers],
                 **_access(access),
+                "external": _external(access.external),
                 "hook_reads": list(hook_access.reads),
                 "hook_writes": list(hook_access.writes),
                 "guards": [
@@ -81,6 +84,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
                 | {u.table for v in analysis.function_uses.values() for u in v}
             )
         ],
+        "external": _external(analysis.external),
         "modules": [
             {"name": m.name, "file": m.file, "lines": m.lines, "imports": list(m.imports)}
             for m in analysis.modules
@@ -140,6 +144,12 @@ def _evidence(use: TableUse) -> dict[str, Any]:
         "via": use.via,
         "indirect": use.indirect,
     }
+
+
+def _external(uses: Iterable[TableUse]) -> list[dict[str, Any]]:
+    """`{database, table, mode, file, line}`, once each (in the order of `uses`)."""
+    found = dict.fromkeys((u.database, u.table, u.mode, u.file, u.line) for u in uses)
+    return [dict(zip(_EXTERNAL_KEYS, item, strict=True)) for item in found]
 
 
 def _function(key: FunctionKey) -> str:

@@ -1,5 +1,6 @@
 """A Markdown report for people: a short summary first, then the route x table matrix (one
-per app), each route's guards, who reads and writes each table, what runs on every request,
+per app), each route's guards, who reads and writes each table, the tables of other databases,
+what runs on every request,
 hotspots, import cycles and diagnostics."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def render_markdown(analysis: Analysis) -> str:
         _matrix(analysis),
         _guards(analysis),
         _per_table(analysis),
+        _other_databases(analysis),
         _hooks(analysis),
         _hotspots(hotspots),
         _cycles(analysis),
@@ -223,6 +225,30 @@ def _per_table(analysis: Analysis) -> str:
             lines.append(
                 "- on every request: " + ", ".join(code(_function(h.handler)) for h in hooks)
             )
+    return "\n".join(lines)
+
+
+def _other_databases(analysis: Analysis) -> str:
+    """Tables reached through another connection: not the app's, never extracted with it."""
+    lines = ["## Other databases", ""]
+    if not analysis.external:
+        return "\n".join([*lines, "None."])
+    several_apps = len({r.app for r in analysis.routes}) > 1
+    accesses = [(r, _access(analysis, r)) for r in analysis.routes]
+    lines += header("database", "table", "mode", "at", "routes")
+    for use in analysis.external:
+        routes = [r for r, a in accesses if use in a.external]
+        lines.append(
+            row(
+                [
+                    code(use.database or ""),
+                    code(use.table),
+                    use.mode,
+                    f"{use.file}:{use.line}",
+                    ", ".join(_endpoint(r, several_apps) for r in routes) or "no route",
+                ]
+            )
+        )
     return "\n".join(lines)
 
 

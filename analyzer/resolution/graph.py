@@ -19,14 +19,18 @@ def fold_access(
     roots: Iterable[FunctionKey],
     calls: Mapping[FunctionKey, tuple[FunctionKey, ...]],
     uses: Mapping[FunctionKey, tuple[TableUse, ...]],
+    external: Mapping[FunctionKey, tuple[TableUse, ...]] | None = None,
 ) -> Access:
-    """Tables touched by `roots` and every project function they reach."""
+    """Tables touched by `roots` and every project function they reach (and, given
+    `external`, the tables of other databases they reach)."""
     stack = list(dict.fromkeys(roots))
     seen = set(stack)
     evidence: list[TableUse] = []
+    elsewhere: list[TableUse] = []
     while stack:
         function = stack.pop()
         evidence.extend(uses.get(function, ()))
+        elsewhere.extend((external or {}).get(function, ()))
         for callee in calls.get(function, ()):
             if callee not in seen:
                 seen.add(callee)
@@ -41,16 +45,19 @@ def fold_access(
         writes=tuple(sorted(writes)),
         indirect=tuple(sorted(indirect)),
         low_confidence=tuple(sorted((reads | writes) - sure)),
-        evidence=tuple(sorted(set(evidence), key=_evidence_order)),
+        evidence=tuple(sorted(set(evidence), key=evidence_order)),
+        external=tuple(sorted(set(elsewhere), key=evidence_order)),
     )
 
 
-def _evidence_order(use: TableUse) -> tuple[str, int, str, str, bool, str, str, FunctionKey]:
+def evidence_order(
+    use: TableUse,
+) -> tuple[str, int, str, str, bool, str, str, FunctionKey, str]:
     """Every field: uses alike up to their mode must not come out in a set's order, which
     changes from process to process (string hashes are salted)."""
     return (
         *(use.file, use.line, use.table, use.mode),
-        *(use.indirect, use.confidence, use.via, use.function),
+        *(use.indirect, use.confidence, use.via, use.function, use.database or ""),
     )
 
 

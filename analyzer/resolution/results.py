@@ -70,6 +70,9 @@ class TableUse:
     confidence: str = "high"
     via: str = "sql"
     indirect: bool = False
+    # the other database it is in (a bind key, an engine's "module.variable", a library's
+    # connect call): None for the app's own tables
+    database: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,7 @@ class Access:
     indirect: tuple[str, ...] = ()  # reached only through ORM relationships
     low_confidence: tuple[str, ...] = ()  # known only from dynamic SQL or best-effort rules
     evidence: tuple[TableUse, ...] = ()
+    external: tuple[TableUse, ...] = ()  # tables of other databases (none of the above)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +125,5 @@ class Analysis:
     # besides the view (hooks, user loaders, decorators)
     route_guards: dict[tuple[str | None, str, str], tuple[Guard, ...]] = field(default_factory=dict)
     route_hook_access: dict[tuple[str | None, str, str], Access] = field(default_factory=dict)
+    # tables reached through another connection than the app's own database, where
+    external: tuple[TableUse, ...] = ()

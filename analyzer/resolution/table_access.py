@@ -8,6 +8,7 @@ Gives each function's direct table uses and the project's table list.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,18 +24,18 @@ from analyzer.facts.database import (
 )
 from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.facts.values import Ref
+from analyzer.resolution.other_databases import OtherDatabases, Site
 from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Opaque, Resolver
 from analyzer.resolution.results import FunctionKey, Table, TableUse
 from analyzer.resolution.sql_sinks import sql_sink_uses
 
-Site = tuple[str, str]  # (module, name there)
-
 
 @dataclass(frozen=True, slots=True)
 class TableFacts:
-    uses: dict[FunctionKey, tuple[TableUse, ...]]
+    uses: dict[FunctionKey, tuple[TableUse, ...]]  # the app's own tables
     tables: tuple[Table, ...]
     diagnostics: tuple[Diagnostic, ...]
+    external: dict[FunctionKey, tuple[TableUse, ...]]  # tables of other databases
 
 
 def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> TableFacts:
@@ -42,6 +43,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
     index = _ModelIndex(resolver)
     receivers = _ReceiverUses(resolver, index)
     sql_files = [f for f in files if f.kind == "sql"]
+    databases = index.other_databases()
     uses: dict[FunctionKey, tuple[TableUse, ...]] = {}
     diagnostics: list[Diagnostic] = []
     for module, facts in resolver.files.items():
@@ -52,7 +54,10 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
             diagnostics.append(Diagnostic(facts.path, line, kind, message))
         for function in facts.db.functions:
             key = (module, function.qualname)
-            found: list[TableUse] = [_use(a, key, facts.path) for a in function.accesses]
+            found = [
+                _use(a, key, facts.path, databases.of_connection(a.connection, module))
+                for a in function.accesses
+            ]
             for model_use in function.model_uses:
                 site = index.model_site(module, model_use.model_ref)
                 table = index.table_of(site) or index.table_variables.get(site)
@@ -92,8 +97,9 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                         )
                     )
                     continue
+                database = databases.of_connection(name_use.connection, module)
                 found.extend(
-                    TableUse(a.table, a.mode, key, facts.path, name_use.line, a.confidence, a.via)
+                    _use(dataclasses.replace(a, line=name_use.line), key, facts.path, database)
                     for a in constant
                 )
             for rel_use in function.relationship_uses:
@@ -120,10 +126,11 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
     for key, found_at_calls in handed_over.uses.items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_at_calls)))
     diagnostics.extend(handed_over.diagnostics)
-    return TableFacts(uses, index.tables(sql_files), tuple(diagnostics))
+    own, external = databases.split(uses)
+    return TableFacts(own, index.tables(sql_files), tuple(diagnostics), external)
 
 
-def _use(access: TableAccess, key: FunctionKey, path: str) -> TableUse:
+def _use(access: TableAccess, key: FunctionKey, path: str, database: str | None) -> TableUse:
     return TableUse(
         access.table,
         access.mode,
@@ -133,6 +140,7 @@ def _use(access: TableAccess, key: FunctionKey, path: str) -> TableUse:
         access.confidence,
         access.via,
         access.indirect,
+        database,
     )
 
 
@@ -311,11 +319,34 @@ class _ModelIndex:
                             self._backrefs[(target, rel.backref)] = (owner, rel)
         return self._backrefs
 
+    def other_databases(self) -> OtherDatabases:
+        own: set[str] = set()
+        bound: dict[str, str] = {}
+        for site, model in self.models.items():
+            table = self.table_of(site)
+            if table and model.bind_key:
+                bound.setdefault(table, model.bind_key)
+            elif table:
+                own.add(table)
+        for db in self.db.values():
+            for definition in db.tables:
+                if definition.bind_key:
+                    bound.setdefault(definition.name, definition.bind_key)
+                else:
+                    own.add(definition.name)
+        return OtherDatabases(
+            flask_sqlalchemy=any(db.makes_flask_sqlalchemy for db in self.db.values()),
+            bound_tables={t: key for t, key in bound.items() if t not in own},
+            engines=frozenset((m, name) for m, db in self.db.items() for name in db.engines),
+            locate=self.resolver.locate,
+        )
+
     def tables(self, sql_files: Iterable[FileFacts]) -> tuple[Table, ...]:
+        """The app's own tables (those of its binds are other databases')."""
         found: dict[str, Table] = {}
         for (module, class_name), model in self.models.items():
             table = self.table_of((module, class_name))
-            if table and table not in found:
+            if table and table not in found and not model.bind_key:
                 found[table] = Table(
                     table,
                     self.resolver.files[module].path,
@@ -325,7 +356,8 @@ class _ModelIndex:
                 )
         for module, db in self.db.items():
             for definition in db.tables:
-                self._add_definition(found, definition, self.resolver.files[module].path)
+                if not definition.bind_key:
+                    self._add_definition(found, definition, self.resolver.files[module].path)
         for sql in sql_files:
             for definition in sql.schema_tables:
                 self._add_definition(found, definition, sql.path)

@@ -75,6 +75,15 @@ def test_guards_per_route(app_case: tuple[dict, dict]) -> None:
             assert by_key[route_key(route)]["guards"] == route["guards"], route["endpoint"]
 
 
+def test_tables_of_other_databases(app_case: tuple[dict, dict]) -> None:
+    """`external`, overall and per route: `[]` wherever the expected facts list none."""
+    found, wanted = app_case
+    assert found["external"] == wanted.get("external", [])
+    by_key = {route_key(r): r for r in found["routes"]}
+    for route in wanted["routes"]:
+        assert by_key[route_key(route)]["external"] == route.get("external", []), route["endpoint"]
+
+
 def test_apps_are_listed(app_case: tuple[dict, dict]) -> None:
     found, wanted = app_case
     assert [a["name"] for a in found["apps"]] == wanted["apps"]

@@ -137,3 +137,16 @@ def test_every_table_is_valid_markdown(project: Path) -> None:
 def test_cells_escape_pipes_and_code_spans_hold_backticks() -> None:
     assert row(["GET", code('/<regex("a|b"):x>')]) == '| GET | `/<regex("a\\|b"):x>` |'
     assert code("a`b") == "`` a`b ``"
+
+
+def test_other_databases_section_lists_each_external_access_and_its_routes() -> None:
+    text = markdown(FIXTURES / "external_databases")
+    other = section(text, "## Other databases")
+    assert "| `warehouse` | `stock` | write | app.py:70 | `warehouse_restock` |" in other
+    assert (
+        "| `reporting.reports_engine` | `exports` | write | reporting.py:15 | `reports_export` |"
+    ) in other
+    assert "`stock`" not in section(text, "## Tables: who reads, who writes")
+    assert section(markdown(FIXTURES / "areas"), "## Other databases") == (
+        "## Other databases\n\nNone.\n"
+    )
