@@ -242,9 +242,17 @@ def routes_toml(
             f"methods = [{methods}]",
             f'target = "{spec.name}.{style.methods.get(route, ENVELOPE_METHOD)}"',
             f'protocol = "{"rpc" if route in style.methods else "http"}"',
+            *_context_line(style.headers.get(route, ())),
             'mode = "shadow"',
         ]
     return "\n".join(lines) + "\n"
+
+
+def _context_line(headers: tuple[str, ...]) -> list[str]:
+    """The `context` entry passing the headers an RPC method reads beyond the standard ones."""
+    if not headers:
+        return []
+    return [f"context = [{', '.join(_toml_string(f'header:{h}') for h in headers)}]"]
 
 
 def readme(
@@ -324,10 +332,13 @@ its answers and its error answers are the monolith's:
 
 {converted or "- none"}
 
-A method sees the path, the query and the JSON body, no cookies and no other headers: the
-app's before-request hooks run as for an anonymous request, its after-request hooks not at
-all. A body that is not JSON gets the proxy's 400, and a blank one reaches the view as
-`body = None`, where the monolith's `request.get_json()` would have answered 415 or 400.
+A method sees the path, the query, the JSON body and the caller's headers the proxy
+passes as context data (Authorization, Accept-Language, User-Agent, and those a route's
+`context` names), never cookies: a guard that checks only those headers (a bearer token)
+guards the method as it guards the view; the app's before-request hooks run as for a
+request without cookies, its after-request hooks not at all. A body that is not JSON gets
+the proxy's 400, and a blank one reaches the view as `body = None`, where the monolith's
+`request.get_json()` would have answered 415 or 400.
 
 These stay transplant-only (the HTTP envelope answers them), and why:
 

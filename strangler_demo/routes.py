@@ -7,7 +7,7 @@ import json
 import tomllib
 from pathlib import Path
 
-ROUTE_KEYS = ("path", "methods", "target", "protocol")
+ROUTE_KEYS = ("path", "methods", "target", "protocol", "context")
 
 
 def service_mode_routes(routes_toml: Path, *, owns_writes: bool = False) -> str:

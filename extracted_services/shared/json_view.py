@@ -4,20 +4,25 @@
 JSON out, a method of the view's own code (`request.args` read as `query`,
 `request.get_json()` as `body`, `jsonify(x)` returned as `x`):
 
-    class ShopService:
-        name = "shop"
+    class ClinicService:
+        name = "clinic"
         app = WsgiApp(create_app)  # the copied Flask app
+        context_data = ContextData()  # what the proxy passed of the request
 
         @rpc
-        @json_view("GET", "reviews.summary")
-        def summary(self, product_id, query):
-            return rating_summary(product_id)
+        @json_view("GET", "api.get_doctor", guards=[token_auth.login_required])
+        def get_doctor(self, doctor_id, query):
+            return (Doctor.get_by_id(doctor_id) or abort(404)).to_dict()
 
 The method runs in a request context of `self.app` holding the call's data: the path
 the endpoint builds from the path parameters, `query` as the query string, `body` as a
-JSON body (no cookies, no other headers). So the view's helpers, the app's
-before-request hooks (its after-request hooks, which shape headers and cookies, do not
-run) and its database session work as in the monolith, and its answer
+JSON body, and the caller's headers the proxy passed as context data (Authorization,
+Accept-Language, User-Agent and the route's `headers`, read from the service's
+`context_data` dependency, `caller_headers.py`; never cookies). The view's `guards`, the
+decorators that check those headers (`@token_auth.login_required`), wrap it as in the
+monolith; a guard's own answer (a 401) is the app's answer. So the view's helpers, the
+app's before-request hooks (its after-request hooks, which shape headers and cookies, do
+not run) and its database session work as in the monolith, and its answer
 is the monolith's: the value returned goes through the app's JSON provider (as
 `jsonify` sends it); an exception (`abort(...)`, the app's own error helpers) goes
 through the app's error handlers, and their JSON answer is raised as `ErrorAnswer`
@@ -31,16 +36,19 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response
 from nameko.exceptions import IncorrectSignature
 from werkzeug.datastructures import MultiDict
 
+from extracted_services.shared.caller_headers import CONTEXT_DATA, caller_headers
 from extracted_services.shared.errors import ErrorAnswer
 
 Method = Callable[..., Any]
+Guard = Callable[[Method], Method]  # a view decorator that may answer instead of the view
 RPC_ARGUMENTS = frozenset({"query", "body"})  # the proxy's kwargs that are no path parameter
 
 
@@ -49,8 +57,23 @@ class NotJsonAnswer(Exception):
     that is neither 200 nor an error)."""
 
 
-def json_view(http_method: str, endpoint: str) -> Callable[[Method], Method]:
-    """Run the decorated method as the app's `endpoint` answering an `http_method` request."""
+@dataclass(frozen=True)
+class _ViewValue:
+    """What the view returned, told apart from an answer a guard gave instead."""
+
+    value: Any
+
+
+def json_view(
+    http_method: str,
+    endpoint: str,
+    *,
+    headers: Sequence[str] = (),
+    guards: Sequence[Guard] = (),
+) -> Callable[[Method], Method]:
+    """Run the decorated method as the app's `endpoint` answering an `http_method` request
+    that carries the caller's standard headers and `headers`, behind the view's `guards`
+    (outermost first, as written above the view)."""
 
     def decorate(method: Method) -> Method:
         signature = inspect.signature(method)
@@ -62,34 +85,63 @@ def json_view(http_method: str, endpoint: str) -> Callable[[Method], Method]:
             except TypeError as exc:  # as nameko says it for an undecorated method
                 raise IncorrectSignature(str(exc)) from None
             arguments = dict(list(bound.arguments.items())[1:])  # all but `self`
-            return answer(
-                self.app, http_method, endpoint, functools.partial(method, self), arguments
-            )
+            data = getattr(self, CONTEXT_DATA)
+            request = _Request(http_method, caller_headers(data, headers))
+            view = functools.partial(method, self)
+            return _answer(self.app, request, endpoint, view, arguments, guards)
 
         return call
 
     return decorate
 
 
-def answer(
-    app: Flask, http_method: str, endpoint: str, view: Method, kwargs: Mapping[str, Any]
+@dataclass(frozen=True)
+class _Request:
+    """The HTTP method and the caller's headers of the request a method answers."""
+
+    method: str
+    headers: Mapping[str, str]
+
+
+def _answer(
+    app: Flask,
+    request: _Request,
+    endpoint: str,
+    view: Method,
+    kwargs: Mapping[str, Any],
+    guards: Sequence[Guard],
 ) -> Any:
-    """`view(**kwargs)` run as the app runs `endpoint`: its JSON result, or ErrorAnswer."""
+    """`view(**kwargs)` run as the app runs `endpoint` behind `guards`: its JSON result,
+    or ErrorAnswer."""
     path_values = {key: value for key, value in kwargs.items() if key not in RPC_ARGUMENTS}
     query = MultiDict(kwargs.get("query") or {})
     body = kwargs.get("body")
-    path = app.url_map.bind("localhost").build(endpoint, path_values, method=http_method)
+    path = app.url_map.bind("localhost").build(endpoint, path_values, method=request.method)
     json_body = {} if body is None else {"json": body}
-    with app.test_request_context(path, method=http_method, query_string=query, **json_body):
+    with app.test_request_context(
+        path, method=request.method, query_string=query, headers=dict(request.headers),
+        **json_body,
+    ):  # fmt: skip
         try:
-            early = app.preprocess_request()  # the before-request hooks, as in the monolith
-            if early is None:
+            answered = app.preprocess_request()  # the before-request hooks, as in the monolith
+            if answered is None:
                 arguments = {**kwargs, "query": query} if "query" in kwargs else dict(kwargs)
-                return json.loads(app.json.dumps(view(**arguments)))
-            response = app.make_response(early)
+                answered = _guarded(view, arguments, guards)(**path_values)  # or a guard's
+                if isinstance(answered, _ViewValue):
+                    return json.loads(app.json.dumps(answered.value))
+            response = app.make_response(answered)
         except Exception as exc:  # the app's handlers decide, as in the monolith
             response = _error_response(app, exc)
         return _result_of(response)
+
+
+def _guarded(view: Method, arguments: Mapping[str, Any], guards: Sequence[Guard]) -> Method:
+    """The view behind its guards, called as Flask calls a view: with the path values."""
+
+    def run(**path_values: Any) -> _ViewValue:
+        return _ViewValue(view(**{**arguments, **path_values}))
+
+    return functools.reduce(lambda inner, guard: guard(inner), reversed(guards), run)
 
 
 def _error_response(app: Flask, exc: Exception) -> Response:

@@ -5,12 +5,15 @@ The method keeps the view's code: `request.args` becomes the `query` parameter,
 `jsonify(x)`, dict or list (or `(that, 200)`) the return value. It is decorated with
 `@json_view(method, endpoint)` (`extracted_services/shared/json_view.py`), which runs it
 in the transplanted app's request context, so `abort(...)` and the app's own error
-helpers answer through the app's error handlers as in the monolith.
+helpers answer through the app's error handlers as in the monolith. The request headers
+it reads by name (`request.headers["X-Api-Key"]`, `request.authorization`) come along as
+context data: the standard ones always, the others named in `json_view(headers=...)`.
+The guard decorators the caller allows stay on the view, as `json_view(guards=...)`.
 
 Conservative: a view that reads anything else of the request, touches the session,
 cookies, the logged-in user, templates or redirects, answers another success status,
 or returns something not known to be JSON, is not converted; the reason says why.
-`state_use` applies the same reading to the helpers a view calls.
+`state_use` applies the same reading to the helpers and guards a view runs.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import GlobalScope, ScopeProvider
 
+from extracted_services.shared.caller_headers import STANDARD_HEADERS
 from extractor.codemods.names import dotted
 
 REGISTERING_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete"})
@@ -41,6 +45,8 @@ STATEFUL_NAMES = frozenset(
         "send_from_directory",
         "stream_with_context",
         "flash",
+        "login_required",  # Flask-Login's, applied by a project guard
+        "fresh_login_required",
     }
 )
 # what a helper may read of the request: the call's own data, which json_view sets
@@ -50,6 +56,13 @@ HELPER_REQUEST_READS = frozenset(
 )  # fmt: skip
 VIEW_REQUEST_READS = frozenset({"args", "get_json", "json"})  # rewritten to query / body
 MULTI_VALUE_READS = frozenset({"getlist", "lists", "listvalues", "to_dict"})
+# `request.<attribute>` that reads one header, which the call carries as context data
+HEADER_ATTRIBUTES = {
+    "authorization": "Authorization",
+    "user_agent": "User-Agent",
+    "accept_languages": "Accept-Language",
+}
+STANDARD_HEADER_NAMES = frozenset(header.lower() for header in STANDARD_HEADERS)
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,7 @@ class RpcMethod:
     name: str
     node: cst.FunctionDef
     module_names: frozenset[str]
+    headers: tuple[str, ...]  # the non-standard headers it reads: the route's `context`
 
 
 @dataclass(frozen=True)
@@ -91,23 +105,50 @@ class _Names(cst.CSTVisitor):
             self.nodes.append(node)
 
 
+@dataclass(frozen=True)
+class StateUse:
+    """What a piece of code needs of the request: the headers it reads by name, and the
+    first thing an RPC call does not carry (None: nothing)."""
+
+    headers: frozenset[str]
+    reason: str | None
+
+
 class _StateUses(_Names):
-    """The first use of request state the RPC call does not carry, as a reason."""
+    """The headers read by name, and the first use of request state the RPC call does not
+    carry, as a reason."""
 
     def __init__(self, request_reads: frozenset[str]) -> None:
         super().__init__()
         self.request_reads = request_reads
         self.reason: str | None = None
+        self.headers: set[str] = set()
+        self._named_reads: set[int] = set()  # ids of `request.headers` read by a name
 
     def _found(self, reason: str) -> None:
         self.reason = self.reason or reason
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if dotted(node.value) == "request.headers" and len(node.slice) == 1:
+            index = node.slice[0].slice
+            if isinstance(index, cst.Index):
+                self._header_named(node.value, index.value)
+
+    def _header_named(self, headers: cst.BaseExpression, name: cst.BaseExpression) -> None:
+        if isinstance(name, cst.SimpleString):
+            self.headers.add(str(name.evaluated_value))
+            self._named_reads.add(id(headers))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         super().visit_Attribute(node)
         base, attribute = dotted(node.value), node.attr.value
         if base == "request":
             self._not_names.add(id(node.value))  # `request.x` is judged here, by its `x`
-            if attribute not in self.request_reads:
+            if attribute in HEADER_ATTRIBUTES:
+                self.headers.add(HEADER_ATTRIBUTES[attribute])
+            elif attribute == "headers" and id(node) not in self._named_reads:
+                self._found("reads `request.headers` by a name known only when it runs")
+            elif attribute != "headers" and attribute not in self.request_reads:
                 self._found(f"reads `request.{attribute}`, which an RPC call does not carry")
         elif base == "request.args" and attribute in MULTI_VALUE_READS:
             self._found(f"reads `request.args.{attribute}`: the RPC `query` holds one value a key")
@@ -116,6 +157,9 @@ class _StateUses(_Names):
 
     def visit_Call(self, node: cst.Call) -> None:
         first = node.args[0].value if node.args else None
+        if dotted(node.func) == "request.headers.get" and first is not None:
+            assert isinstance(node.func, cst.Attribute)  # as `dotted` read it
+            self._header_named(node.func.value, first)
         if (
             dotted(node.func) == "g.get"
             and isinstance(first, cst.SimpleString)
@@ -134,11 +178,21 @@ class _StateUses(_Names):
 
 def state_use(
     function: cst.CSTNode, request_reads: frozenset[str] = HELPER_REQUEST_READS
-) -> str | None:
-    """Why `function` needs more of the request than an RPC call carries, or None."""
+) -> StateUse:
+    """The headers `function` reads, and why it needs more of the request than an RPC call
+    carries (None: it does not)."""
     visitor = _StateUses(request_reads)
     function.visit(visitor)
-    return visitor.reason
+    return StateUse(frozenset(visitor.headers), visitor.reason)
+
+
+def extra_headers(headers: frozenset[str]) -> tuple[str, ...]:
+    """The headers of `headers` the proxy passes only when the route names them (`context`),
+    one spelling each."""
+    by_name: dict[str, str] = {}
+    for header in sorted(headers):  # "X-Api-Key" before "x-api-key"
+        by_name.setdefault(header.lower(), header)
+    return tuple(h for key, h in sorted(by_name.items()) if key not in STANDARD_HEADER_NAMES)
 
 
 def find_function(module: cst.Module, qualname: str) -> cst.FunctionDef | None:
@@ -248,10 +302,12 @@ def _names(*parts: cst.CSTNode) -> list[cst.Name]:
     return visitor.nodes
 
 
-def _module_names(wrapper: cst.MetadataWrapper, function: cst.FunctionDef) -> set[str] | str:
-    """The module-level names the function's parameters and body use, or why one is not
-    known (a star import)."""
-    inside = {id(node) for node in _names(function.params, function.body)}
+def _module_names(
+    wrapper: cst.MetadataWrapper, function: cst.FunctionDef, guards: Sequence[cst.Decorator]
+) -> set[str] | str:
+    """The module-level names the function's parameters, body and `guards` use, or why one
+    is not known (a star import)."""
+    inside = {id(node) for node in _names(function.params, function.body, *guards)}
     names: set[str] = set()
     scopes = {id(scope): scope for scope in wrapper.resolve(ScopeProvider).values() if scope}
     for scope in scopes.values():
@@ -275,25 +331,69 @@ def _registers(decorator: cst.Decorator) -> bool:
     )
 
 
-def convert_view(module: cst.Module, qualname: str, call: ViewCall, name: str) -> RpcMethod | str:
+def _guard_name(decorator: cst.Decorator) -> str:
+    """The name a decorator is known by: `login_required` for `@auth.login_required(...)`."""
+    func = decorator.decorator
+    func = func.func if isinstance(func, cst.Call) else func
+    return (dotted(func) or "").rpartition(".")[2]
+
+
+def _guard_decorators(
+    decorators: Sequence[cst.Decorator], guards: frozenset[str]
+) -> list[cst.Decorator] | str:
+    """The view's decorators under its registering ones, each a guard named in `guards`, or
+    why one would not come along."""
+    kept: list[cst.Decorator] = []
+    for decorator in decorators:
+        if _registers(decorator) and not kept:
+            continue
+        if _registers(decorator) or _guard_name(decorator) not in guards:
+            written = cst.Module([]).code_for_node(decorator.decorator)
+            return f"is decorated with `@{written}`, which would not come along"
+        kept.append(decorator)
+    return kept
+
+
+def _json_view(
+    call: ViewCall, headers: tuple[str, ...], guards: Sequence[cst.Decorator]
+) -> cst.Decorator:
+    """`@json_view(method, endpoint[, headers=[...]][, guards=[...]])`."""
+    arguments = [json.dumps(call.http_method), json.dumps(call.endpoint)]
+    if headers:
+        arguments.append(f"headers={json.dumps(list(headers))}")
+    if guards:
+        written = ", ".join(cst.Module([]).code_for_node(g.decorator) for g in guards)
+        arguments.append(f"guards=[{written}]")
+    return cst.Decorator(cst.parse_expression(f"json_view({', '.join(arguments)})"))
+
+
+def convert_view(
+    module: cst.Module,
+    qualname: str,
+    call: ViewCall,
+    name: str,
+    *,
+    guards: frozenset[str] = frozenset(),
+    headers: frozenset[str] = frozenset(),
+) -> RpcMethod | str:
     """The view `qualname` of `module` as the `@rpc` method `name`, or why it stays a
-    transplanted view only."""
+    transplanted view only. Its decorators named in `guards` stay on it; `headers` are
+    those the guards and helpers it runs read."""
     wrapper = cst.MetadataWrapper(module)
     function = find_function(wrapper.module, qualname) if "." not in qualname else None
     if function is None:
         return f"`{qualname}` is not a module-level function"
-    for decorator in function.decorators:
-        if not _registers(decorator):
-            written = cst.Module([]).code_for_node(decorator.decorator)
-            return f"is decorated with `@{written}`, which would not come along"
+    guard_decorators = _guard_decorators(function.decorators, guards)
+    if isinstance(guard_decorators, str):
+        return guard_decorators
     params = function.params
     if params.posonly_params or params.kwonly_params or isinstance(params.star_arg, cst.Param):
         return "takes positional-only, keyword-only or * parameters"
     if params.star_kwarg is not None:
         return "takes **kwargs"
-    reason = state_use(function.body, VIEW_REQUEST_READS)
-    if reason is not None:
-        return reason
+    own = state_use(function.body, VIEW_REQUEST_READS)
+    if own.reason is not None:
+        return own.reason
     has_body = call.http_method in BODY_METHODS
     dotted_names = {dotted(node) for node in _attributes(function.body)}
     if not has_body and dotted_names & {"request.json", "request.get_json"}:
@@ -307,21 +407,18 @@ def convert_view(module: cst.Module, qualname: str, call: ViewCall, name: str) -
     assert isinstance(body, cst.BaseSuite)  # a transformer that removes no suite
     if transformer.reasons or not transformer.returns:
         return transformer.reasons[0] if transformer.reasons else "returns nothing"
-    module_names = _module_names(wrapper, function)
+    module_names = _module_names(wrapper, function, guard_decorators)
     if isinstance(module_names, str):
         return module_names
-    used = {node.value for node in _names(params, body)} & module_names
+    used = {node.value for node in _names(params, body, *guard_decorators)} & module_names
+    method_headers = extra_headers(own.headers | headers)
     node = function.with_changes(
         name=cst.Name(name),
         params=_method_params(params, has_body),
         body=body,
         decorators=[
             cst.Decorator(cst.Name("rpc")),
-            cst.Decorator(
-                cst.parse_expression(
-                    f"json_view({json.dumps(call.http_method)}, {json.dumps(call.endpoint)})"
-                )
-            ),
+            _json_view(call, method_headers, guard_decorators),
         ],
         returns=cst.Annotation(cst.Name("Any")),
         leading_lines=[
@@ -331,7 +428,7 @@ def convert_view(module: cst.Module, qualname: str, call: ViewCall, name: str) -
             ),
         ],
     )
-    return RpcMethod(name, node, frozenset(used))
+    return RpcMethod(name, node, frozenset(used), method_headers)
 
 
 def _attributes(node: cst.CSTNode) -> list[cst.Attribute]:

@@ -1,6 +1,7 @@
 """`strangler extract --style rpc` on a small shop written here: which views become `@rpc`
-methods, why the others stay on the envelope, and what the generated methods answer when
-the generated package is imported for real (in a child process)."""
+methods (guarded ones too, when their guards check only headers), why the others stay on
+the envelope, and what the generated methods answer when the generated package is
+imported for real (in a child process)."""
 
 from __future__ import annotations
 
@@ -51,9 +52,48 @@ SHOP = {
         def account():
             return session.get("account")
         """,
+    "shop/auth.py": """
+        import functools
+
+        from flask import abort, jsonify, request, session
+        from flask_httpauth import HTTPTokenAuth
+
+        token_auth = HTTPTokenAuth(scheme="Bearer")
+
+
+        @token_auth.verify_token
+        def verify_token(token):
+            return {"t-ann": "ann"}.get(token)
+
+
+        @token_auth.error_handler
+        def token_refused(status):
+            return jsonify(error="a valid token is required"), status
+
+
+        def api_key_required(view):
+            @functools.wraps(view)
+            def wrapper(*args, **kwargs):
+                if request.headers.get("X-Api-Key") != "k1":
+                    abort(401, "an API key is required")
+                return view(*args, **kwargs)
+
+            return wrapper
+
+
+        def staff_required(view):
+            @functools.wraps(view)
+            def wrapper(*args, **kwargs):
+                if not session.get("staff"):
+                    abort(403, "staff only")
+                return view(*args, **kwargs)
+
+            return wrapper
+        """,
     "shop/items.py": """
         from flask import Blueprint, jsonify, request
 
+        from shop.auth import api_key_required, staff_required, token_auth
         from shop.helpers import ITEMS, account, load
 
         bp = Blueprint("items", __name__, url_prefix="/api")
@@ -88,6 +128,24 @@ SHOP = {
         @bp.get("/echo")
         def echo():
             return {"echo": rpc(1)}
+
+
+        @bp.get("/stock/<int:item_id>")
+        @api_key_required
+        def stock(item_id):
+            return {"id": item_id, "stock": 3}
+
+
+        @bp.get("/mine")
+        @token_auth.login_required
+        def mine():
+            return {"user": token_auth.current_user()}
+
+
+        @bp.get("/takings")
+        @staff_required
+        def takings():
+            return {"takings": 0}
         """,
 }
 
@@ -97,11 +155,20 @@ from front.service import FrontService, build_app
 from extracted_services.shared.errors import ErrorAnswer
 service = FrontService()
 service.app = build_app({})
+service.context_data = {}  # nameko injects the call's context data: none here
 answers = [service.list_items(query={"limit": "1"}), service.get_item(item_id=2, query={})]
 try:
     service.get_item(item_id=7, query={})
 except ErrorAnswer as exc:
     answers.append([exc.status, exc.body])
+service.context_data = {"auth_token": "Bearer t-ann", "x_api_key": "k1"}  # as the proxy sends
+answers += [service.stock(item_id=1, query={}), service.mine(query={})]
+service.context_data = {"auth_token": "Bearer t-bob", "x_api_key": "k2"}
+for method in (service.stock, service.mine):
+    try:
+        method(**({"item_id": 1} if method == service.stock else {}), query={})
+    except ErrorAnswer as exc:
+        answers.append([exc.status, exc.body])
 print(json.dumps(answers))
 """
 
@@ -131,25 +198,46 @@ def test_json_views_target_their_methods_and_the_others_the_envelope(services: P
         ("/api/whoami", "GET"): ("front.http", "http"),
         ("/api/items", "POST"): ("front.http", "http"),
         ("/api/echo", "GET"): ("front.http", "http"),
+        ("/api/stock/<int:item_id>", "GET"): ("front.stock", "rpc"),
+        ("/api/mine", "GET"): ("front.mine", "rpc"),
+        ("/api/takings", "GET"): ("front.http", "http"),
     }
     manifest = tomllib.loads((services / "front" / "service.toml").read_text())
-    assert manifest["protocol"] == {"http": "http", "get_item": "rpc", "list_items": "rpc"}
+    assert manifest["protocol"] == {
+        "http": "http", "get_item": "rpc", "list_items": "rpc", "stock": "rpc", "mine": "rpc",
+    }  # fmt: skip
+
+
+def test_a_route_passes_the_headers_its_method_reads_beyond_the_standard(services: Path) -> None:
+    routes = tomllib.loads((services / "front" / "routes.toml").read_text())["route"]
+
+    contexts = {r["path"]: r.get("context") for r in routes if r["protocol"] == "rpc"}
+    assert contexts == {
+        "/api/items/<int:item_id>": None,
+        "/api/items": None,
+        "/api/stock/<int:item_id>": ["header:X-Api-Key"],  # the project guard reads it
+        "/api/mine": None,  # the token is in Authorization, which every call carries
+    }
 
 
 def test_the_readme_says_why_a_view_stays_transplant_only(services: Path) -> None:
     readme = (services / "front" / "README.md").read_text()
 
     assert (
-        "- `GET /api/whoami` (shop/items.py:19): calls `shop.helpers.account`, which uses `session`"
+        "- `GET /api/whoami` (shop/items.py:20): calls `shop.helpers.account`, which uses `session`"
         in readme
     )
     assert (
-        "- `POST /api/items` (shop/items.py:24): answers 201: the proxy answers an RPC result"
+        "- `POST /api/items` (shop/items.py:25): answers 201: the proxy answers an RPC result"
         " with 200" in readme
     )
     assert (
-        "- `GET /api/echo` (shop/items.py:34): uses `rpc` of shop.items, which rpc_methods.py"
-        " imports from nameko.rpc" in readme
+        "- `GET /api/echo` (shop/items.py:35): uses `rpc` of shop.items, which rpc_methods.py"
+        " has as `nameko.rpc:rpc`" in readme
+    )
+    assert (
+        "- `GET /api/takings` (shop/items.py:52): guarded by `shop.auth:staff_required`: its"
+        " code: `shop.auth.staff_required`, which uses `session`" in readme
     )
     assert "- `GET /api/items/<int:item_id>` -> `get_item`" in readme
 
@@ -165,4 +253,8 @@ def test_the_generated_methods_answer_as_the_views_do(services: Path) -> None:
         {"items": [{"id": 1, "name": "pen"}]},
         {"id": 2, "name": "ink"},
         [404, {"error": "no item 7"}],  # the app's own error handler's answer
+        {"id": 1, "stock": 3},  # the guards passed: the headers came along
+        {"user": "ann"},
+        [401, {"error": "an API key is required"}],  # the project guard's refusal
+        [401, {"error": "a valid token is required"}],  # the token check's own answer
     ]

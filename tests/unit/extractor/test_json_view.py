@@ -1,5 +1,6 @@
 """What a generated RPC method answers (`json_view`), and how the proxy turns its error
-answer into the monolith's HTTP answer, on a small Flask app."""
+answer into the monolith's HTTP answer, on a small Flask app; a token-guarded view checks
+the caller's headers rebuilt from the call's context data."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from flask import Flask, abort, jsonify, request
+from flask import Flask, abort, g, jsonify, request
+from flask_httpauth import HTTPTokenAuth
 from nameko.exceptions import serialize
 from werkzeug.datastructures import MultiDict
 
@@ -17,9 +19,26 @@ from extracted_services.shared.json_view import NotJsonAnswer, json_view
 from strangler_proxy.errors import RemoteError, http_error_for, is_expected_remote_error
 from strangler_proxy.http_types import error_response
 
+token_auth = HTTPTokenAuth(scheme="Bearer")
+
+
+@token_auth.verify_token
+def verify_token(token: str) -> str | None:
+    return {"tok-ann": "ann"}.get(token)
+
+
+@token_auth.error_handler
+def auth_error(status: int) -> Any:
+    return jsonify(error="unauthorized"), status
+
 
 def _app() -> Flask:
     app = Flask("shop")
+
+    @app.get("/me")
+    @token_auth.login_required
+    def me() -> Any:
+        return jsonify({})
 
     @app.get("/items/<int:item_id>")
     def show(item_id: int) -> Any:
@@ -39,6 +58,9 @@ def _app() -> Flask:
 class Service:
     app = _app()
 
+    def __init__(self, **context_data: str) -> None:
+        self.context_data = context_data  # what the proxy passed of the request
+
     @json_view("GET", "show")
     def show(self, item_id: int, query: MultiDict[str, str]) -> Any:
         if item_id == 0:
@@ -48,6 +70,16 @@ class Service:
     @json_view("GET", "page")
     def page(self, query: MultiDict[str, str]) -> Any:
         abort(302)
+
+    @json_view("GET", "me", headers=["X-Tenant"], guards=[token_auth.login_required])
+    def me(self, query: MultiDict[str, str]) -> Any:
+        return {
+            "user": token_auth.current_user(),
+            "tenant": request.headers.get("X-Tenant"),
+            "lang": request.headers.get("Accept-Language"),
+            "cookie": request.headers.get("Cookie"),
+            "guarded": g.flask_httpauth_user,
+        }
 
 
 def test_the_result_is_what_the_app_s_json_provider_sends() -> None:
@@ -87,3 +119,27 @@ def test_a_malformed_error_answer_is_the_service_s_fault() -> None:
     answer = http_error_for(RemoteError("ErrorAnswer", json.dumps({"status": 200, "body": {}})))
 
     assert (answer.status, answer.code) == (500, "internal_error")
+
+
+def test_a_token_guard_checks_the_caller_s_authorization_header() -> None:
+    caller = Service(auth_token="Bearer tok-ann", language="fr", x_tenant="t1", cookie="s=1")
+
+    assert caller.me(query={}) == {
+        "user": "ann",
+        "tenant": "t1",  # a header the route's `context` names
+        "lang": "fr",
+        "cookie": None,  # never rebuilt
+        "guarded": "ann",
+    }
+
+
+@pytest.mark.parametrize(
+    "context_data",
+    [{}, {"auth_token": "Bearer tok-bob"}, {"auth_token": "Token tok-ann"}],
+    ids=["no token", "unknown token", "another scheme"],
+)
+def test_the_guard_s_own_answer_is_the_app_s_error_answer(context_data: dict[str, str]) -> None:
+    with pytest.raises(ErrorAnswer) as raised:
+        Service(**context_data).me(query={})
+
+    assert (raised.value.status, raised.value.body) == (401, {"error": "unauthorized"})

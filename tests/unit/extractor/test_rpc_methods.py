@@ -1,5 +1,6 @@
 """The RPC-methods codemod on small hand-written views: the method text, written by hand,
-and the reason each view that cannot convert stays transplant-only."""
+the headers and guards it keeps, and the reason each view that cannot convert stays
+transplant-only."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from extractor.codemods.rpc_methods import ViewCall, convert_view
 VIEWS = '''\
 from flask import Blueprint, abort, jsonify, redirect, request, session
 
+from shop.auth import auth
 from shop.helpers import json_body, lookup
 
 bp = Blueprint("items", __name__)
@@ -53,6 +55,22 @@ def agent():
     return {"agent": request.headers.get("User-Agent")}
 
 
+@bp.get("/tenant")
+@auth.login_required
+def tenant():
+    return {"tenant": request.headers["X-Tenant"], "auth": request.authorization.token}
+
+
+@bp.get("/echo")
+def echo():
+    return {"headers": dict(request.headers)}
+
+
+@bp.get("/cookie")
+def cookie():
+    return {"theme": request.cookies.get("theme")}
+
+
 @bp.get("/all")
 @cached(60)
 def everything():
@@ -76,9 +94,11 @@ def search():
 '''
 
 
-def _method(qualname: str, http_method: str = "GET", rule: str = "/r") -> str:
+def _method(
+    qualname: str, http_method: str = "GET", rule: str = "/r", guards: frozenset[str] = frozenset()
+) -> str:
     call = ViewCall(http_method, f"items.{qualname}", rule, "shop/views.py:9")
-    converted = convert_view(cst.parse_module(VIEWS), qualname, call, qualname)
+    converted = convert_view(cst.parse_module(VIEWS), qualname, call, qualname, guards=guards)
     assert not isinstance(converted, str), converted
     cls = cst.parse_module("class Methods:\n    pass\n").body[0]
     assert isinstance(cls, cst.ClassDef)
@@ -123,13 +143,44 @@ def test_the_method_imports_only_the_module_names_it_still_uses() -> None:
     assert converted.module_names == {"lookup", "abort"}  # not request, not jsonify
 
 
+def test_a_guard_stays_on_the_method_and_the_headers_read_are_passed() -> None:
+    assert _method("tenant", guards=frozenset({"login_required"})) == textwrap.dedent("""\
+        class Methods:
+
+            # GET /r: `tenant`, shop/views.py:9
+            @rpc
+            @json_view("GET", "items.tenant", headers=["X-Tenant"], guards=[auth.login_required])
+            def tenant(self, query: MultiDict[str, str]) -> Any:
+                return {"tenant": request.headers["X-Tenant"], "auth": request.authorization.token}
+        """)
+
+
+def test_the_method_names_the_headers_its_guards_and_helpers_read_beyond_the_standard() -> None:
+    call = ViewCall("GET", "items.tenant", "/r", "shop/views.py:9")
+    read_elsewhere = frozenset({"x-api-key", "X-Api-Key", "Accept-Language", "user-agent"})
+    converted = convert_view(
+        cst.parse_module(VIEWS), "tenant", call, "tenant",
+        guards=frozenset({"login_required"}), headers=read_elsewhere,
+    )  # fmt: skip
+
+    assert not isinstance(converted, str)
+    assert converted.headers == ("X-Api-Key", "X-Tenant")  # Authorization: always passed
+    assert converted.module_names == {"auth", "request"}
+
+
 @pytest.mark.parametrize(
     ("qualname", "http_method", "reason"),
     [
         ("create", "POST", "answers 201: the proxy answers an RPC result with 200"),
         ("me", "GET", "uses `session`"),
         ("home", "GET", "uses `redirect`"),
-        ("agent", "GET", "reads `request.headers`, which an RPC call does not carry"),
+        ("echo", "GET", "reads `request.headers` by a name known only when it runs"),
+        ("cookie", "GET", "reads `request.cookies`, which an RPC call does not carry"),
+        (
+            "tenant",
+            "GET",
+            "is decorated with `@auth.login_required`, which would not come along",
+        ),
         ("everything", "GET", "is decorated with `@cached(60)`, which would not come along"),
         ("raw", "GET", 'returns `lookup(1, "en")`, not known to be JSON'),
         ("multi", "GET", "reads `request.args.getlist`: the RPC `query` holds one value a key"),
