@@ -3,7 +3,6 @@ well; a poison message refused alone; nothing applied twice when a batch comes a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +10,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.exc import OperationalError
 
-from extracted_services.catalog.storage import create_schema
 from extracted_services.catalog.tables import products
 from extracted_services.shared.change_batch import Refused, apply_batch
-from extracted_services.shared.change_writer import Applied, ChangeWriter, create_applied_table
+from extracted_services.shared.change_writer import Applied, ChangeWriter
 
 COPIES = {"categories": "catalog_categories", "products": "catalog_products"}
 
@@ -49,19 +47,6 @@ def body(position: int, row: dict[str, Any], table: str = "products") -> dict[st
         "transaction": None,
         "changes": [change],
     }
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-    else:
-        url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
-    engine = create_engine(url)
-    create_schema(engine)
-    create_applied_table(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -4,17 +4,13 @@ message naming none (an older relay's) still applies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select, text
 
-from extracted_services.catalog.storage import create_schema
 from extracted_services.catalog.tables import products
 from extracted_services.shared.change_batch import Refused, apply_batch
-from extracted_services.shared.change_writer import Applied, ChangeWriter, create_applied_table
+from extracted_services.shared.change_writer import Applied, ChangeWriter
 
 COPIES = {"categories": "catalog_categories", "products": "catalog_products"}
 OLD, NEW = "0ld0ld", "feedbeef"
@@ -49,19 +45,6 @@ def body(position: int, price: int, database: str | None, source: str = "monolit
         ],
     }
     return message if database is None else {**message, "database": database}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-    else:
-        url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
-    engine = create_engine(url)
-    create_schema(engine)
-    create_applied_table(engine)
-    yield engine
-    engine.dispose()
 
 
 def price(engine: Engine) -> int | None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, select, text
 
-from extracted_services.catalog.storage import create_schema
 from extracted_services.catalog.tables import categories, products
 from extracted_services.shared.change_messages import (
     ChangeMessage,
@@ -62,19 +60,6 @@ def apply(writer: ChangeWriter, message: ChangeMessage) -> Applied:
     """One message in its own transaction."""
     [applied] = writer.write([writer.check(message)])
     return applied
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-    else:
-        url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
-    engine = create_engine(url)
-    create_schema(engine)
-    create_applied_table(engine)
-    yield engine
-    engine.dispose()
 
 
 def prices(engine: Engine) -> dict[int, int]:
