@@ -10,7 +10,6 @@ the monolith's own, errors included.
 from __future__ import annotations
 
 import json
-import subprocess
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,12 +19,12 @@ import pytest
 import sqlalchemy
 import urllib3
 from click.testing import CliRunner
+from generated_stack import backfill, run_service, serve_monolith, serve_proxy
 
 from extractor.commands import extract
 from legacy_monolith.seed import seed_database
-from strangler.processes import ProcessGroup, free_port, http_ok, rpc_consumer_ready
+from strangler.processes import ProcessGroup
 from strangler_demo.routes import service_mode_routes
-from strangler_demo.stack import START_TIMEOUT, strangler_argv
 from strangler_proxy.compare import format_report, run_comparison
 from strangler_proxy.requests_file import parse_requests
 
@@ -57,44 +56,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory, amqp_uri: str) -> Iterator[S
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     service_db = f"sqlite:///{workdir / NAME}.sqlite3"
-    backfill = subprocess.run(
-        strangler_argv("service", "backfill", NAME, "--services-dir", str(services_dir),
-                       "--from-url", monolith_db, "--to-url", service_db),
-        capture_output=True, text=True, timeout=START_TIMEOUT, cwd=workdir,
-    )  # fmt: skip
-    assert backfill.returncode == 0, backfill.stderr
+    backfill(NAME, services_dir, monolith_db, service_db)
     routes = workdir / "routes.toml"
     routes.write_text(
         'monolith = "http://127.0.0.1:1"\n'
         + service_mode_routes(services_dir / NAME / "routes.toml")
     )
     with ProcessGroup(workdir / "logs") as group:
-        service = group.start(
-            NAME,
-            strangler_argv("service", "run", NAME, "--services-dir", str(services_dir),
-                           "--amqp-uri", amqp_uri, "--database-url", service_db),
-        )  # fmt: skip
-        service.wait_ready(rpc_consumer_ready(amqp_uri, NAME), START_TIMEOUT)
-        monolith_port, proxy_port, admin_port = free_port(), free_port(), free_port()
-        monolith_url = f"http://127.0.0.1:{monolith_port}"
-        monolith = group.start(
-            "monolith",
-            strangler_argv("monolith", "serve", "--port", str(monolith_port),
-                           "--database-url", monolith_db, "--workers", "1"),
-        )  # fmt: skip
-        monolith.wait_ready(http_ok(f"{monolith_url}/healthz"), START_TIMEOUT)
-        admin_url = f"http://127.0.0.1:{admin_port}"
-        proxy = group.start(
-            "proxy",
-            strangler_argv("proxy", "--routes", str(routes), "--monolith", monolith_url,
-                           "--amqp-uri", amqp_uri, "--port", str(proxy_port),
-                           "--admin-port", str(admin_port), "--workers", "1"),
-        )  # fmt: skip
-        proxy.wait_ready(http_ok(f"{admin_url}/_strangler/health"), START_TIMEOUT)
-        yield Stack(
-            monolith_url, f"http://127.0.0.1:{proxy_port}", admin_url, monolith_db,
-            services_dir / NAME,
-        )  # fmt: skip
+        run_service(group, NAME, services_dir, amqp_uri, service_db)
+        monolith_url = serve_monolith(group, monolith_db)
+        proxy_url, admin_url = serve_proxy(group, routes, monolith_url, amqp_uri)
+        yield Stack(monolith_url, proxy_url, admin_url, monolith_db, services_dir / NAME)
 
 
 def _product_ids(database_url: str, where: str) -> list[int]:

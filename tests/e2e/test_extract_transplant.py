@@ -21,11 +21,12 @@ import pytest
 import sqlalchemy
 import urllib3
 from click.testing import CliRunner
+from generated_stack import backfill, run_service, serve_monolith, serve_proxy
 from waiting import wait_until
 
 from extractor.commands import extract
 from legacy_monolith.seed import seed_database
-from strangler.processes import ProcessGroup, free_port, http_ok, rpc_consumer_ready
+from strangler.processes import ProcessGroup
 from strangler_demo.routes import service_mode_routes
 from strangler_demo.stack import START_TIMEOUT, strangler_argv
 from strangler_proxy.compare import format_report, run_comparison
@@ -78,46 +79,23 @@ def stack(tmp_path_factory: pytest.TempPathFactory, amqp_uri: str) -> Iterator[S
     with ProcessGroup(workdir / "logs") as group:
         for name in AREAS:
             service_db = f"sqlite:///{workdir / name}.sqlite3"
-            backfill = subprocess.run(
-                strangler_argv("service", "backfill", name, "--services-dir", str(services_dir),
-                               "--from-url", monolith_db, "--to-url", service_db),
-                capture_output=True, text=True, timeout=START_TIMEOUT, cwd=workdir,
-            )  # fmt: skip
-            assert backfill.returncode == 0, backfill.stderr
+            backfill(name, services_dir, monolith_db, service_db)
             install = subprocess.run(
                 strangler_argv("sync", "install", name, "--services-dir", str(services_dir),
                                "--database-url", monolith_db, "--amqp-uri", amqp_uri),
                 capture_output=True, text=True, timeout=START_TIMEOUT, cwd=workdir,
             )  # fmt: skip
             assert install.returncode == 0, install.stderr
-            running = group.start(
-                name,
-                strangler_argv("service", "run", name, "--services-dir", str(services_dir),
-                               "--amqp-uri", amqp_uri, "--database-url", service_db),
-            )  # fmt: skip
-            running.wait_ready(rpc_consumer_ready(amqp_uri, name), START_TIMEOUT)
+            run_service(group, name, services_dir, amqp_uri, service_db)
         group.start(
             "relay",
             strangler_argv("sync", "run", "--database-url", monolith_db, "--amqp-uri", amqp_uri,
                            "--poll-interval", "0.1"),
         )  # fmt: skip
-        monolith_port, proxy_port, admin_port = free_port(), free_port(), free_port()
-        monolith_url = f"http://127.0.0.1:{monolith_port}"
-        monolith = group.start(
-            "monolith",
-            strangler_argv("monolith", "serve", "--port", str(monolith_port),
-                           "--database-url", monolith_db, "--workers", "1"),
-        )  # fmt: skip
-        monolith.wait_ready(http_ok(f"{monolith_url}/healthz"), START_TIMEOUT)
-        proxy = group.start(
-            "proxy",
-            strangler_argv("proxy", "--routes", str(_routes_file(services_dir, workdir)),
-                           "--monolith", monolith_url, "--amqp-uri", amqp_uri,
-                           "--port", str(proxy_port), "--admin-port", str(admin_port),
-                           "--workers", "1"),
-        )  # fmt: skip
-        proxy.wait_ready(http_ok(f"http://127.0.0.1:{admin_port}/_strangler/health"), START_TIMEOUT)
-        yield Stack(monolith_url, f"http://127.0.0.1:{proxy_port}", monolith_db, services_dir)
+        monolith_url = serve_monolith(group, monolith_db)
+        routes = _routes_file(services_dir, workdir)
+        proxy_url, _ = serve_proxy(group, routes, monolith_url, amqp_uri)
+        yield Stack(monolith_url, proxy_url, monolith_db, services_dir)
 
 
 def _ids(database_url: str, query: str) -> list[int]:

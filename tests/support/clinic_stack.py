@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from click.testing import CliRunner
+from generated_stack import backfill, run_service, serve_proxy
 
 from extractor.commands import extract
-from strangler.processes import ProcessGroup, free_port, http_ok, rpc_consumer_ready
+from strangler.processes import ProcessGroup, free_port, http_ok
 from strangler_demo.routes import service_mode_routes
-from strangler_demo.stack import START_TIMEOUT, strangler_argv
+from strangler_demo.stack import START_TIMEOUT
 
 CLINIC = Path(__file__).resolve().parents[1] / "fixtures" / "extract_apps" / "clinic"
 SERVICE = "front_desk"
@@ -70,12 +71,7 @@ def clinic_stack(workdir: Path, amqp_uri: str, *extract_options: str) -> Iterato
     )  # fmt: skip
     assert seeded.returncode == 0, seeded.stderr
     service_db = f"sqlite:///{workdir / SERVICE}.sqlite3"
-    backfill = subprocess.run(
-        strangler_argv("service", "backfill", SERVICE, "--services-dir", str(services_dir),
-                       "--from-url", monolith_db, "--to-url", service_db),
-        capture_output=True, text=True, timeout=START_TIMEOUT, cwd=workdir,
-    )  # fmt: skip
-    assert backfill.returncode == 0, backfill.stderr
+    backfill(SERVICE, services_dir, monolith_db, service_db)
     package = services_dir / SERVICE
     routes = workdir / "routes.toml"
     routes.write_text(
@@ -83,13 +79,8 @@ def clinic_stack(workdir: Path, amqp_uri: str, *extract_options: str) -> Iterato
         + service_mode_routes(package / "routes.toml")
     )
     with ProcessGroup(workdir / "logs") as group:
-        running = group.start(
-            SERVICE,
-            strangler_argv("service", "run", SERVICE, "--services-dir", str(services_dir),
-                           "--amqp-uri", amqp_uri, "--database-url", service_db),
-        )  # fmt: skip
-        running.wait_ready(rpc_consumer_ready(amqp_uri, SERVICE), START_TIMEOUT)
-        monolith_port, proxy_port, admin_port = free_port(), free_port(), free_port()
+        run_service(group, SERVICE, services_dir, amqp_uri, service_db)
+        monolith_port = free_port()
         monolith_url = f"http://127.0.0.1:{monolith_port}"
         monolith = group.start(
             "clinic",
@@ -98,15 +89,8 @@ def clinic_stack(workdir: Path, amqp_uri: str, *extract_options: str) -> Iterato
             env=clinic_env(monolith_db),
         )  # fmt: skip
         monolith.wait_ready(http_ok(f"{monolith_url}/auth/login"), START_TIMEOUT)
-        admin_url = f"http://127.0.0.1:{admin_port}"
-        proxy = group.start(
-            "proxy",
-            strangler_argv("proxy", "--routes", str(routes), "--monolith", monolith_url,
-                           "--amqp-uri", amqp_uri, "--port", str(proxy_port),
-                           "--admin-port", str(admin_port), "--workers", "1"),
-        )  # fmt: skip
-        proxy.wait_ready(http_ok(f"{admin_url}/_strangler/health"), START_TIMEOUT)
-        yield ClinicStack(monolith_url, f"http://127.0.0.1:{proxy_port}", admin_url, package)
+        proxy_url, admin_url = serve_proxy(group, routes, monolith_url, amqp_uri)
+        yield ClinicStack(monolith_url, proxy_url, admin_url, package)
 
 
 def request(
