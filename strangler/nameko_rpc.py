@@ -15,7 +15,8 @@ expire at the call's timeout, and the service's queue is checked for consumers f
 so a stopped or unknown service fails at once (`RpcServiceAbsent`).
 
 Each thread owns one connection, channel and reply queue; a connection the broker
-closed is replaced by a later call. pika's errors become the classes below, which
+closed is replaced by a later call. `close` retires the client: idle connections close
+at once, one in use closes when its call ends. pika's errors become the classes below, which
 callers translate into their own.
 """
 
@@ -26,7 +27,8 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,6 +173,56 @@ class _Link:
             pass
 
 
+class _Links:
+    """A client's open links, which ones a call uses now, and whether the client is retired.
+
+    Only the thread using a link touches it; an idle one is closed by whoever retires."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy: dict[_Link, bool] = {}
+        self._retired = False
+
+    def add(self, link: _Link) -> None:
+        """A new link, in use by the calling thread."""
+        with self._lock:
+            self._busy[link] = True
+
+    def take(self, link: _Link) -> bool:
+        """Mark a kept link in use; False when it was closed since (retired or dropped)."""
+        with self._lock:
+            if link not in self._busy:
+                return False
+            self._busy[link] = True
+            return True
+
+    def put_back(self, link: _Link) -> None:
+        """The call using `link` ended: it is kept idle, or closed if the client is retired."""
+        with self._lock:
+            if link not in self._busy:
+                return
+            if not self._retired:
+                self._busy[link] = False
+                return
+            del self._busy[link]
+        link.close()
+
+    def drop(self, link: _Link) -> None:
+        with self._lock:
+            self._busy.pop(link, None)
+        link.close()
+
+    def retire(self) -> None:
+        """Close every idle link now; a link in use is closed when it is put back."""
+        with self._lock:
+            self._retired = True
+            idle = [link for link, busy in self._busy.items() if not busy]
+            for link in idle:
+                del self._busy[link]
+        for link in idle:
+            link.close()
+
+
 class NamekoRpc:
     """Calls `service.method(**kwargs)` over RabbitMQ and returns the result.
 
@@ -185,6 +237,7 @@ class NamekoRpc:
         self.delivery = delivery
         self.timeout = timeout
         self._local = threading.local()
+        self._links = _Links()
 
     def connection_name(self) -> str:
         """The name this thread's connection shows in the broker's connection list."""
@@ -198,43 +251,47 @@ class NamekoRpc:
         return parameters
 
     def _link(self, service: str) -> _Link:
+        """This thread's link, marked in use (put it back after the call)."""
         link: _Link | None = getattr(self._local, "link", None)
-        if link is not None and link.connection.is_open:
-            return link
+        if link is not None and self._links.take(link):
+            if link.connection.is_open:
+                return link
+            self._links.drop(link)
         try:
             link = _Link(self._parameters(), self.caller)
         # OSError: an unknown host (pika lets socket.gaierror through); ValueError: a bad URI
         except (AMQPError, OSError, ValueError) as exc:
             raise RpcUnavailable(service, "broker down") from exc
+        self._links.add(link)
         self._local.link = link
         return link
 
-    def _drop_link(self) -> None:
-        link: _Link | None = getattr(self._local, "link", None)
+    def _drop_link(self, link: _Link) -> None:
         self._local.link = None
-        if link is not None:
-            link.close()
+        self._links.drop(link)
 
-    def _ready_link(self, service: str) -> _Link:
-        """This thread's link; with the consumer check, to a service that has consumers,
-        a stale connection replaced once."""
-        if not self.delivery.check_consumers:
-            return self._link(service)
+    @contextmanager
+    def _ready_link(self, service: str) -> Iterator[_Link]:
+        """This thread's link, in use for the block; with the consumer check, to a service
+        that has consumers, a stale connection replaced once."""
         for attempt in (1, 2):
             link = self._link(service)
             try:
-                consumers = link.consumer_count(f"rpc-{service}")
-            except _QueueMissing as exc:
-                raise RpcServiceAbsent(service, "unroutable") from exc
+                if self.delivery.check_consumers:
+                    _check_consumers(link, service)
             except (*_LINK_BROKEN, AMQPChannelError) as exc:
-                self._drop_link()
+                self._drop_link(link)
                 if attempt == 2:
                     raise RpcUnavailable(service, "broker down") from exc
                 continue
-            if consumers == 0:
-                raise RpcServiceAbsent(service, "no consumers")
-            return link
-        raise AssertionError("unreachable")
+            except RpcServiceAbsent:
+                self._links.put_back(link)
+                raise
+            break
+        try:
+            yield link
+        finally:
+            self._links.put_back(link)
 
     def call(
         self,
@@ -252,7 +309,19 @@ class NamekoRpc:
         nameko context data; `timeout` replaces the client's for this call.
         """
         seconds = self.timeout if timeout is None else timeout
-        link = self._ready_link(service)
+        with self._ready_link(service) as link:
+            return self._call_on(link, service, method, kwargs, call_id, context, seconds)
+
+    def _call_on(
+        self,
+        link: _Link,
+        service: str,
+        method: str,
+        kwargs: Mapping[str, Any],
+        call_id: str | None,
+        context: Mapping[str, str] | None,
+        seconds: float,
+    ) -> Any:
         call_chain = f"{self.caller}.{call_id or uuid.uuid4()}"
         properties = request_properties(self.delivery, link.reply_to, call_chain, context, seconds)
         body = json.dumps({"args": [], "kwargs": dict(kwargs)}).encode()
@@ -264,12 +333,12 @@ class NamekoRpc:
         except NackError as exc:
             raise RpcUnavailable(service, "rejected by the broker") from exc
         except AMQPError as exc:
-            self._drop_link()
+            self._drop_link(link)
             raise RpcLinkLost(service, f"lost the broker while sending ({exc!r})") from exc
         try:
             reply = link.wait_reply(deadline)
         except AMQPError as exc:
-            self._drop_link()
+            self._drop_link(link)
             raise RpcLinkLost(service, f"lost the broker while waiting ({exc!r})") from exc
         if reply is None:
             raise RpcTimeout(service, f"no reply within {seconds:g}s")
@@ -281,16 +350,31 @@ class NamekoRpc:
         for _attempt in range(2):
             try:
                 link = self._link("(health)")
-                link.connection.process_data_events(time_limit=0)
-            except (RpcUnavailable, AMQPError):
-                self._drop_link()
+            except RpcUnavailable:
                 continue
+            try:
+                link.connection.process_data_events(time_limit=0)
+            except AMQPError:
+                self._drop_link(link)
+                continue
+            self._links.put_back(link)
             return True
         return False
 
     def close(self) -> None:
-        """Close this thread's connection (others close with their threads' process)."""
-        self._drop_link()
+        """Retire the client: idle connections close now, each one in use when its call
+        ends, and any later call's connection when that call ends."""
+        self._links.retire()
+
+
+def _check_consumers(link: _Link, service: str) -> None:
+    """Raise RpcServiceAbsent unless some instance consumes the service's queue."""
+    try:
+        consumers = link.consumer_count(f"rpc-{service}")
+    except _QueueMissing as exc:
+        raise RpcServiceAbsent(service, "unroutable") from exc
+    if consumers == 0:
+        raise RpcServiceAbsent(service, "no consumers")
 
 
 def request_properties(

@@ -171,10 +171,10 @@ class ProxyApp:
 
     def _backends(self, settings: Settings) -> tuple[Backends, ShadowRunner]:
         """Backends for these settings, built again only when a reload changed them."""
+        replaced = None
         with self._lock:
             if self._wired is None or self._wired[0] != settings:
-                if self._wired is not None:
-                    self._wired[2].shutdown(wait=False)
+                replaced = self._wired
                 backends = self._backend_factory(settings)
                 shadow = ShadowRunner(
                     backends.service,
@@ -183,7 +183,11 @@ class ProxyApp:
                     error_shape=settings.error_shape,
                 )
                 self._wired = (settings, backends, shadow)
-            return self._wired[1], self._wired[2]
+            wired = self._wired
+        if replaced is not None:  # closed outside the lock: closing talks to the broker
+            replaced[2].shutdown(wait=False)
+            replaced[1].close()
+        return wired[1], wired[2]
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         shape = self.routes.current().table.settings.error_shape
@@ -387,7 +391,12 @@ def real_backends(settings: Settings) -> Backends:
     nameko = NamekoBackend(client, trusted_proxies=settings.trusted_proxies)
     isolated = IsolatedBackend(nameko, Isolation(settings.isolation))
     service = AuthGate(isolated, monolith)
-    return Backends(monolith, service, monolith.reachable, client.reachable)
+
+    def close() -> None:
+        monolith.close()
+        client.close()
+
+    return Backends(monolith, service, monolith.reachable, client.reachable, close)
 
 
 def create_app(

@@ -1,6 +1,6 @@
 """The proxy's Nameko RPC client: the shared pika client, failing fast, in the proxy's errors.
 
-The wire protocol, the per-thread connections and their replacement live in
+The wire protocol, the per-thread connections, their replacement and closing live in
 `strangler/nameko_rpc.py`. The proxy sends with its FAIL_FAST delivery: a request
 expires at the call's timeout, and a stopped or unknown service fails at once with
 ServiceAbsent instead of a timeout. `proxy_error` is where the shared client's errors
@@ -81,5 +81,5 @@ class RpcClient:
         return self._rpc.reachable()
 
     def close(self) -> None:
-        """Close this thread's connection (others close with their threads' process)."""
+        """Close the connections: idle ones now, each one in use when its call ends."""
         self._rpc.close()

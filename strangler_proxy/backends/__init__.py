@@ -27,12 +27,15 @@ class Monolith(Protocol):
 
 @dataclass(frozen=True)
 class Backends:
-    """The backends for one set of settings, and how to check they are reachable."""
+    """The backends for one set of settings, how to check they are reachable, and how to
+    close their connections once other settings replace them (`close`: idle ones at once,
+    each one in use when its request is done)."""
 
     monolith: Monolith
     service: Backend
     monolith_reachable: Callable[[], bool]
     broker_reachable: Callable[[], bool]
+    close: Callable[[], None]
 
 
 BackendFactory = Callable[[Settings], Backends]

@@ -57,7 +57,10 @@ Body = bytes | Iterable[bytes]
 
 
 class HttpPool:
-    """Up to `size` idle connections kept for reuse; a connection the server closed is dropped."""
+    """Up to `size` idle connections kept for reuse; a connection the server closed is dropped.
+
+    Once closed, the pool keeps none: idle ones close at once, one in use when its answer
+    has been read."""
 
     def __init__(
         self, origin: Origin, *, connect_timeout: float, read_timeout: float, size: int = 16
@@ -68,6 +71,7 @@ class HttpPool:
         self._size = size
         self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
+        self._closed = False
 
     def send(
         self,
@@ -184,13 +188,15 @@ class HttpPool:
 
     def _release(self, connection: http.client.HTTPConnection) -> None:
         with self._lock:
-            if len(self._idle) < self._size:
+            if not self._closed and len(self._idle) < self._size:
                 self._idle.append(connection)
                 return
         connection.close()
 
     def close(self) -> None:
+        """Close the idle connections now, and each one in use when it comes back."""
         with self._lock:
+            self._closed = True
             idle, self._idle = self._idle, []
         for connection in idle:
             connection.close()

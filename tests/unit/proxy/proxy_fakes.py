@@ -92,7 +92,7 @@ def memory_backends(
 ) -> Callable[[Settings], Backends]:
     """A backend factory over in-memory monolith and RPC doubles."""
     service = AuthGate(NamekoBackend(rpc or MemoryRpc({"x": 1})), monolith)
-    return lambda settings: Backends(monolith, service, lambda: True, lambda: False)
+    return lambda settings: Backends(monolith, service, lambda: True, lambda: False, lambda: None)
 
 
 def memory_app(
