@@ -1,4 +1,5 @@
-"""Pure routing: which backend answers a request, and when a failed service call may fall back.
+"""Pure routing: which backend answers a request; when a failed service call may fall back
+or be sent again.
 
 No sockets and no clock: the caller passes the random draw, so every decision
 is reproducible in tests.
@@ -12,6 +13,7 @@ from typing import Literal
 
 from strangler_proxy.errors import (
     AuthDenied,
+    BrokerLinkLost,
     ProxyError,
     RemoteError,
     ServiceTimeout,
@@ -130,6 +132,16 @@ def may_fall_back(method: str, error: ProxyError, *, write_fallback: bool = True
     if isinstance(error, AuthDenied):
         return True
     return write_fallback and isinstance(error, ServiceUnavailable)
+
+
+def may_retry(error: ProxyError, *, keyed: bool) -> bool:
+    """Whether the proxy sends a failed service call again, with the same idempotency key.
+
+    Only when its own broker connection broke mid-call (the service may have acted, and
+    answers a repeat of the key with its first answer) and the call carries a key. A plain
+    timeout is never retried: the service may be stalled.
+    """
+    return keyed and isinstance(error, BrokerLinkLost)
 
 
 def fallback_reason(error: ProxyError) -> str:

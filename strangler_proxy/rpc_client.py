@@ -5,13 +5,23 @@ The wire protocol, the per-thread connections, their replacement and closing liv
 expires at the call's timeout, and a stopped or unknown service fails at once with
 ServiceAbsent instead of a timeout. `proxy_error` is where the shared client's errors
 become the proxy's own classes.
+
+A keyed call whose broker connection broke mid-call (`routing.may_retry`) is sent once
+more, on a new connection, with the same key and context, within what is left of its
+timeout: the service applies the key once and answers the repeat with its first answer.
+While that repeat is not taken (the service's consumer not back yet) or is refused as
+still running (`RequestInProgress`), the proxy waits briefly and asks again while time
+remains; then the last refusal is the answer (never a fallback: the first may have acted).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
+from strangler.idempotency import IDEMPOTENCY_CONTEXT_KEY
 from strangler.nameko_rpc import (
     FAIL_FAST,
     NamekoRpc,
@@ -22,6 +32,7 @@ from strangler.nameko_rpc import (
     RpcUnavailable,
 )
 from strangler_proxy.errors import (
+    REMOTE_RETRY_AFTER,
     BrokerLinkLost,
     ProxyError,
     RemoteError,
@@ -29,8 +40,12 @@ from strangler_proxy.errors import (
     ServiceTimeout,
     ServiceUnavailable,
 )
+from strangler_proxy.routing import may_retry
+
+log = logging.getLogger(__name__)
 
 CALLER_NAME = "strangler-proxy"
+NOT_TAKEN_PAUSE = 0.2  # seconds between sends of a repeat the broker did not deliver
 
 
 def proxy_error(failure: RpcUnavailable | RpcTimeout | RpcRemoteError) -> ProxyError:
@@ -69,9 +84,55 @@ class RpcClient:
         `call_id` starts the call chain; `context` is sent as nameko context data;
         `timeout` (a route's own) replaces the client's for this call.
         """
+        seconds = self._rpc.timeout if timeout is None else timeout
+        deadline = time.monotonic() + seconds
+        try:
+            return self._send(service, method, kwargs, call_id, context, seconds)
+        except BrokerLinkLost as lost:
+            if not may_retry(lost, keyed=IDEMPOTENCY_CONTEXT_KEY in (context or {})):
+                raise
+            log.warning(
+                "%s.%s: %s; sending it again with its idempotency key", service, method, lost
+            )
+            return self._repeat(service, method, kwargs, call_id, context, deadline, lost)
+
+    def _repeat(
+        self,
+        service: str,
+        method: str,
+        kwargs: dict[str, Any],
+        call_id: str,
+        context: Mapping[str, str] | None,
+        deadline: float,
+        lost: BrokerLinkLost,
+    ) -> Any:
+        """The repeat's answer, asked again until `deadline` while it is not taken or
+        still running; then the last such refusal is raised."""
+        refusal: ProxyError = lost
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                return self._send(service, method, kwargs, call_id, context, remaining)
+            except ServiceUnavailable:  # not delivered: `lost` still says what happened
+                pause = NOT_TAKEN_PAUSE
+            except RemoteError as error:
+                if error.exc_type not in REMOTE_RETRY_AFTER:
+                    raise
+                refusal, pause = error, REMOTE_RETRY_AFTER[error.exc_type]
+            time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+        raise refusal
+
+    def _send(
+        self,
+        service: str,
+        method: str,
+        kwargs: dict[str, Any],
+        call_id: str,
+        context: Mapping[str, str] | None,
+        seconds: float,
+    ) -> Any:
         try:
             return self._rpc.call(
-                service, method, kwargs, call_id=call_id, context=context, timeout=timeout
+                service, method, kwargs, call_id=call_id, context=context, timeout=seconds
             )
         except (RpcUnavailable, RpcTimeout, RpcRemoteError) as failure:
             raise proxy_error(failure) from failure
