@@ -11,6 +11,7 @@ import click
 from extracted_services.backfill.generic import DEFAULT_BATCH_SIZE
 from extracted_services.backfill.progress import progress_for
 from extracted_services.backfill.run import backfill_service
+from extracted_services.cli_options import services_dir_option
 from extracted_services.discovery import find_services
 from extracted_services.launcher import (
     broker_uri,
@@ -26,14 +27,6 @@ from strangler.processes import ManagedProcess
 
 MONOLITH_DATABASE_ENV = "DATABASE_URL"
 MONOLITH_DEFAULT_DATABASE_URL = "sqlite:///var/monolith.sqlite3"
-
-services_dir_option = click.option(
-    "--services-dir",
-    "services_dirs",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Also look for service packages (folders with a service.toml) in DIR. Repeatable.",
-)
 
 
 @click.group("service")

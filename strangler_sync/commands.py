@@ -13,6 +13,7 @@ from types import FrameType
 
 import click
 
+from extracted_services.cli_options import services_dir_option
 from extracted_services.discovery import find_services
 from strangler.broker import amqp_uri_from_env
 from strangler.database import display_url, open_engine
@@ -60,15 +61,6 @@ def sync() -> None:
     Changes travel as contract (i) of docs/contracts.md says: exchange strangler.changes,
     one queue sync-<service> per service.
     """
-
-
-services_dir_option = click.option(
-    "--services-dir",
-    "services_dirs",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Also look for service packages (folders with a service.toml) in DIR. Repeatable.",
-)
 
 
 @sync.command("install")
