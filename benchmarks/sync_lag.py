@@ -202,10 +202,10 @@ def broker_round_trip(amqp_uri: str, rate: float, seconds: float) -> Lags:
     consumer_channel.queue_declare(queue, durable=True)
 
     def on_message(
-        channel: object, method: object, properties: pika.BasicProperties, _: bytes
+        channel: object, method: pika.spec.Basic.Deliver, properties: pika.BasicProperties, _: bytes
     ) -> None:
         received.append(time.time() - float(properties.headers["sent_at"]))
-        consumer_channel.basic_ack(method.delivery_tag)  # type: ignore[attr-defined]
+        consumer_channel.basic_ack(method.delivery_tag)
         if len(received) == sent:
             consumer_channel.stop_consuming()
 

@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 from math import comb
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -48,10 +49,14 @@ INTENDED = {f"{area}.{view}": area for area, views in AREAS.items() for view in 
 INTENDED["healthz"] = "app"
 
 
+def pairs(counts: Counter[Any]) -> int:
+    """How many pairs of items share a label."""
+    return sum(comb(n, 2) for n in counts.values())
+
+
 def adjusted_rand_index(truth: dict[str, str], found: dict[str, str]) -> float:
     """Hubert-Arabie ARI over the same items."""
     items = sorted(truth)
-    pairs = lambda counts: sum(comb(n, 2) for n in counts.values())  # noqa: E731
     together = pairs(Counter((truth[i], found[i]) for i in items))
     truth_pairs = pairs(Counter(truth[i] for i in items))
     found_pairs = pairs(Counter(found[i] for i in items))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import pytest
 
@@ -26,8 +27,8 @@ class Clock:
         return self.now
 
 
-def isolation(clock: Clock, **settings: float) -> Isolation:
-    return Isolation(IsolationSettings(**settings), clock)  # type: ignore[arg-type]  # ints too
+def isolation(clock: Clock, **settings: Any) -> Isolation:
+    return Isolation(IsolationSettings(**settings), clock)
 
 
 def test_a_service_stalled_at_its_cap_turns_the_next_call_away_as_never_sent() -> None:
