@@ -9,10 +9,10 @@ address, a file or a credential.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from strangler import error_answer
 from strangler.errors import StranglerError
 
 
@@ -144,6 +144,7 @@ class HttpError:
     message: str
     retry_after: int | None = None  # seconds, sent as `Retry-After`
     body: Any = None  # a whole JSON body to send as it is (a service's ErrorAnswer)
+    headers: tuple[tuple[str, str], ...] = ()  # an ErrorAnswer's own (WWW-Authenticate, ...)
 
 
 INTERNAL_ERROR = HttpError(500, "internal_error", "internal server error")
@@ -160,27 +161,19 @@ REMOTE_ERROR_STATUS: dict[str, tuple[int, str]] = {
 REMOTE_RETRY_AFTER: dict[str, int] = {"RequestInProgress": 1}
 
 
-# A remote error carrying a whole answer, `{"status": N, "body": ...}`, sent as it is: the
-# monolith's own error answer, made by its code inside an RPC-method service.
-ERROR_ANSWER = "ErrorAnswer"
-
-
 def is_expected_remote_error(error: RemoteError) -> bool:
     """True for the exceptions a service raises on purpose (they are real answers)."""
-    return error.exc_type in REMOTE_ERROR_STATUS or error.exc_type == ERROR_ANSWER
+    return error.exc_type in REMOTE_ERROR_STATUS or error.exc_type == error_answer.EXC_TYPE
 
 
 def _error_answer(value: str) -> HttpError:
-    """An ErrorAnswer's status and body; one that is not `{"status": 400-599, "body"}` is
-    the service's fault (500)."""
-    try:
-        answer = json.loads(value)
-        status, body = answer["status"], answer["body"]
-    except (ValueError, KeyError, TypeError):
+    """A remote ErrorAnswer (the monolith's own error answer, made by its code inside an
+    RPC-method service) sent as it is; one that is not an error answer is the service's
+    fault (500)."""
+    answer = error_answer.decode(value)
+    if answer is None:
         return INTERNAL_ERROR
-    if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
-        return INTERNAL_ERROR
-    return HttpError(status, "", "", body=body)
+    return HttpError(answer.status, "", "", body=answer.body, headers=answer.headers)
 
 
 # Errors answered the same whatever their details (those go to the log only).
@@ -198,7 +191,7 @@ FIXED_ANSWERS: tuple[tuple[type[ProxyError], HttpError], ...] = (
 def http_error_for(error: ProxyError) -> HttpError:
     """THE mapping from a proxy error to the HTTP error the client gets."""
     if isinstance(error, RemoteError):
-        if error.exc_type == ERROR_ANSWER:
+        if error.exc_type == error_answer.EXC_TYPE:
             return _error_answer(error.value)
         mapped = REMOTE_ERROR_STATUS.get(error.exc_type)
         if mapped is None:

@@ -200,8 +200,9 @@ def json_response(status: int, payload: Any) -> Response:
 
 def error_response(error: HttpError, shape: ErrorShape = DEFAULT_ERROR_SHAPE) -> Response:
     """An error answer with the body in `shape` (by default {"error": {"code", "message"}}),
-    or the body the error carries as it is (a service's ErrorAnswer)."""
+    or the body and headers the error carries as they are (a service's ErrorAnswer)."""
     response = json_response(error.status, shape.body(error) if error.body is None else error.body)
-    if error.retry_after is None:
-        return response
-    return replace(response, headers=(*response.headers, ("Retry-After", str(error.retry_after))))
+    added = error.headers
+    if error.retry_after is not None:
+        added = (*added, ("Retry-After", str(error.retry_after)))
+    return replace(response, headers=(*response.headers, *added)) if added else response

@@ -6,14 +6,17 @@ statuses in one table (NotFound -> 404, BadRequest -> 400, Conflict -> 409,
 Forbidden -> 403, RequestInProgress -> 409 with Retry-After) and uses the
 message as `error.message`; so never rename them, and subclass them only under
 the same name. Any other exception becomes
-a 500 "internal server error". `ErrorAnswer` carries a whole answer, status and
-JSON body, which the proxy sends as it is.
+a 500 "internal server error". `ErrorAnswer` carries a whole answer, status, JSON
+body and the headers that belong to an error (`strangler/error_answer.py`), which the proxy
+sends as it is.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from typing import Any
+
+from strangler.error_answer import WireErrorAnswer, encode, kept_headers
 
 
 class ServiceError(Exception):
@@ -43,9 +46,11 @@ class RequestInProgress(ServiceError):
 class ErrorAnswer(ServiceError):
     """An error answer as the monolith makes it: its HTTP status and JSON body, which the
     proxy sends as they are (an RPC method run through the monolith's own error handlers,
-    `json_view.py`). On the wire its message is `{"body": ..., "status": N}` (JSON)."""
+    `json_view.py`). On the wire its message is `strangler.error_answer.encode(...)`."""
 
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(json.dumps({"status": status, "body": body}, sort_keys=True))
+    def __init__(self, status: int, body: Any, headers: Iterable[tuple[str, str]] = ()) -> None:
+        answer = WireErrorAnswer(status, body, kept_headers(headers))
+        super().__init__(encode(answer))
         self.status = status
         self.body = body
+        self.headers = answer.headers

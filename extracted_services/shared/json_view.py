@@ -159,5 +159,5 @@ def _result_of(response: Response) -> Any:
     if response.status_code == 200:
         return response.get_json()
     if response.status_code >= 400:
-        raise ErrorAnswer(response.status_code, response.get_json())
+        raise ErrorAnswer(response.status_code, response.get_json(), response.headers.items())
     raise NotJsonAnswer(f"the app answered {response.status}: an RPC reply carries a 200")

@@ -143,3 +143,16 @@ def test_the_guard_s_own_answer_is_the_app_s_error_answer(context_data: dict[str
         Service(**context_data).me(query={})
 
     assert (raised.value.status, raised.value.body) == (401, {"error": "unauthorized"})
+
+
+def test_the_guard_s_challenge_reaches_the_client_with_its_error_answer() -> None:
+    expected = Service.app.test_client().get("/me").headers["WWW-Authenticate"]  # the app's
+    assert expected.startswith("Bearer")
+
+    with pytest.raises(ErrorAnswer) as raised:
+        Service().me(query={})
+    wire = serialize(raised.value)  # as nameko replies
+    response = error_response(http_error_for(RemoteError(wire["exc_type"], wire["value"])))
+
+    assert response.status == 401
+    assert ("WWW-Authenticate", expected) in response.headers
