@@ -4,9 +4,11 @@ whose rules are its `@expose(url, methods=...)` methods, named and prefixed the 
 library does it.
 
 A view also serves the routes its Flask-AppBuilder base class exposes itself (a
-`ModelRestApi`'s `get_list`, `get`, `post`..., a `ModelView`'s list, show, add... pages, as
-Flask-AppBuilder 5.x exposes them), unless the project overrides them without `@expose`; the
-routes of other library classes it inherits from are named in a diagnostic.
+`ModelRestApi`'s `get_list`, `get`, `post`..., a `ModelView`'s list, show, add... pages, a
+security view's, as `extension_table` lists them for Flask-AppBuilder 5.3), unless the project
+overrides them without `@expose`, and takes the `route_base`, `resource_name`, `version` and
+`include_route_methods` it does not set from that class; the routes of other library classes it
+inherits from are named in a diagnostic.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.facts.values import CallOf
+from analyzer.resolution.extension_table import FAB_VIEW_BY_DOTTED, FabView
 from analyzer.resolution.registrations import Registration
 from analyzer.resolution.resolve import (
     ClassEntity,
@@ -51,38 +54,9 @@ PLAIN_BASES = frozenset(
 )
 
 
-GET, POST, PUT, DELETE = ("GET",), ("POST",), ("PUT",), ("DELETE",)
-GET_POST = ("GET", "POST")
-# the methods Flask-AppBuilder's own view classes decorate with `@expose`: (url, name, methods)
-MODEL_REST_API_RULES = (
-    ("/_info", "info", GET),
-    ("/<int:pk>", "get", GET),
-    ("/", "get_list", GET),
-    ("/", "post", POST),
-    ("/<pk>", "put", PUT),
-    ("/<pk>", "delete", DELETE),
-)
-MODEL_VIEW_RULES = (
-    ("/list/", "list", GET),
-    ("/show/<pk>", "show", GET),
-    ("/add", "add", GET_POST),
-    ("/edit/<pk>", "edit", GET_POST),
-    ("/delete/<pk>", "delete", GET_POST),
-    ("/download/<string:filename>", "download", GET),
-    ("/action/<string:name>/<pk>", "action", GET_POST),
-    ("/action_post", "action_post", POST),
-)
-FORM_VIEW_RULES = (("/form", "this_form_get", GET), ("/form", "this_form_post", POST))
-APPBUILDER_RULES = {
-    f"flask_appbuilder.{module}{name}": rules
-    for name, modules, rules in (
-        ("ModelRestApi", ("", "api."), MODEL_REST_API_RULES),
-        ("ModelView", ("", "views."), MODEL_VIEW_RULES),
-        ("SimpleFormView", ("", "views."), FORM_VIEW_RULES),
-        ("PublicFormView", ("", "views."), FORM_VIEW_RULES),
-    )
-    for module in modules
-}
+# the rules Flask-AppBuilder's own classes expose (`ModelRestApi`, `ModelView`, its security
+# views...), with where they are served: `extension_table`
+APPBUILDER_RULES = {dotted: view.rules for dotted, view in FAB_VIEW_BY_DOTTED.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,20 +91,30 @@ def appbuilder_blueprint(resolver: Resolver, reg: Registration) -> ExposedBluepr
         cls, ctor = view, None
     else:
         return "the view class is not known statically"
-    unknown_filter = _unknown_route_filter(resolver, cls)
-    if unknown_filter is not None:
-        return unknown_filter
     ctx = Ctx(reg.module, reg.fact.scope)
     given = resolver.keyword(ctor, "endpoint", ctx) if isinstance(ctor, CallOf) else None
     endpoint = constant(given)
     if endpoint is None and reg.fact.attr == "add_view_no_menu":
         endpoint = constant(reg.argument(1, "endpoint"))
+    return class_blueprint(
+        resolver, cls, endpoint if isinstance(endpoint, str) else None, (reg.file, reg.line)
+    )
+
+
+def class_blueprint(
+    resolver: Resolver, cls: ClassEntity, endpoint: str | None, site: tuple[str, int]
+) -> ExposedBlueprint | str:
+    """The blueprint Flask-AppBuilder makes for a project view class (named `endpoint`, else
+    after the class), its library rules declared at `site`; or why it is unknown."""
+    unknown_filter = _unknown_route_filter(resolver, cls)
+    if unknown_filter is not None:
+        return unknown_filter
     class_name = cls.qualname.rsplit(".", 1)[-1]
     return ExposedBlueprint(
-        endpoint if isinstance(endpoint, str) and endpoint else class_name,
+        endpoint or class_name,
         _appbuilder_route_base(resolver, cls, class_name),
         cls.qualname,
-        tuple(exposed_rules(resolver, cls, library_site=(reg.file, reg.line))),
+        tuple(exposed_rules(resolver, cls, library_site=site)),
         library_bases(resolver, cls),
     )
 
@@ -149,8 +133,11 @@ def library_bases(resolver: Resolver, cls: ClassEntity | ExternalEntity) -> tupl
 
 
 def _appbuilder_route_base(resolver: Resolver, cls: ClassEntity, class_name: str) -> str:
-    """`route_base`, else `/api/<version>/<resource_name>` for APIs, else `/<classname>`."""
-    given = constant(resolver.class_member(cls, "route_base", instance=False))
+    """`route_base`, else `/api/<version>/<resource_name>` for APIs, else `/<classname>`; each
+    attribute the project's classes do not set taken from the Flask-AppBuilder class it
+    extends (`RoleApi`'s `resource_name`), when known."""
+    library = _library_view(resolver, cls)
+    given = _class_attr(resolver, cls, "route_base", library)
     if isinstance(given, str):
         return given
     is_api = any(
@@ -160,10 +147,30 @@ def _appbuilder_route_base(resolver: Resolver, cls: ClassEntity, class_name: str
     )
     if not is_api:
         return "/" + class_name.lower()
-    version = constant(resolver.class_member(cls, "version", instance=False))
-    resource = constant(resolver.class_member(cls, "resource_name", instance=False))
+    version = _class_attr(resolver, cls, "version", library)
+    resource = _class_attr(resolver, cls, "resource_name", library)
     resource = resource if isinstance(resource, str) and resource else class_name
     return f"/api/{version if isinstance(version, str) else 'v1'}/{resource.lower()}"
+
+
+def _library_view(resolver: Resolver, cls: ClassEntity) -> FabView | None:
+    """The first Flask-AppBuilder class along the MRO whose attributes are known."""
+    return next(
+        (
+            FAB_VIEW_BY_DOTTED[k.dotted]
+            for k in resolver.mro(cls)
+            if isinstance(k, ExternalEntity) and k.dotted in FAB_VIEW_BY_DOTTED
+        ),
+        None,
+    )
+
+
+def _class_attr(resolver: Resolver, cls: ClassEntity, attr: str, library: FabView | None) -> object:
+    """A class attribute the project sets, else the library class's."""
+    given = resolver.class_member(cls, attr, instance=False)
+    if isinstance(given, Opaque) and given.external and library is not None:
+        return getattr(library, attr)
+    return constant(given)
 
 
 ROUTE_FILTERS = ("include_route_methods", "exclude_route_methods")
@@ -192,6 +199,9 @@ def exposed_rules(
     include, exclude = (
         constant_strings(resolver.class_member(cls, attr, instance=False)) for attr in ROUTE_FILTERS
     )
+    base_view = _library_view(resolver, cls)
+    if include is None and base_view is not None and _inherits_filter(resolver, cls):
+        include = base_view.include  # `PermissionApi`'s own filter
 
     def served(name: str) -> bool:
         return (include is None or name in include) and (exclude is None or name not in exclude)
@@ -238,3 +248,9 @@ def _method_rules(resolver: Resolver, klass: ClassEntity, method_name: str) -> l
             path = resolver.files[klass.module].path
             rules.append(ExposedRule(rule, method_name, method, methods, path, decorator.line))
     return rules
+
+
+def _inherits_filter(resolver: Resolver, cls: ClassEntity) -> bool:
+    """Whether the class leaves `include_route_methods` to its Flask-AppBuilder base."""
+    given = resolver.class_member(cls, "include_route_methods", instance=False)
+    return isinstance(given, Opaque) and given.external

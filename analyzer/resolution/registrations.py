@@ -19,11 +19,13 @@ from analyzer.facts.values import (
     UNKNOWN,
     Attr,
     CallOf,
+    Imported,
     Lit,
     Ref,
     Value,
     mentions_param,
 )
+from analyzer.resolution.extension_table import EXTENSION_CONSTRUCTORS
 from analyzer.resolution.module_walks import walked_modules
 from analyzer.resolution.resolve import (
     ClassEntity,
@@ -122,6 +124,9 @@ class _Expander:
         for module, facts in resolver.files.items():
             for fact in facts.registrations:
                 self._by_scope.setdefault((module, fact.scope), []).append(fact)
+            for function in facts.functions:
+                for fact in _extension_constructors(function):
+                    self._by_scope.setdefault((module, fact.scope), []).append(fact)
         self._helper: dict[FunctionEntity, bool] = {}
         self._deciding: set[FunctionEntity] = set()
         self._guessed = False  # a call cycle was met while deciding the current function
@@ -407,6 +412,32 @@ class _Expander:
             ):
                 return decorator.args[0]
         return None
+
+
+def _extension_constructors(function: FunctionFact) -> Iterator[RegistrationFact]:
+    """`Swagger(app, ...)`: an extension initialised by its constructor, as an `init_app`
+    registration whose target is the call itself (`known_extensions` says which count)."""
+    for call in function.calls:
+        if (call.args or call.kwargs) and _called_name(call.func) in EXTENSION_CONSTRUCTORS:
+            yield RegistrationFact(
+                "init_app",
+                "__init__",
+                function.qualname,
+                CallOf(call.func, call.args, call.kwargs, call.line),
+                call.line,
+                call.args,
+                call.kwargs,
+                loops=call.loops,
+            )
+
+
+def _called_name(func: Value) -> str | None:
+    match func:
+        case Ref(dotted):
+            return dotted.rsplit(".", 1)[-1]
+        case Imported(name=name) | Attr(name=name):
+            return name
+    return None
 
 
 def _is_hookimpl_marker(entity: Resolved) -> bool:

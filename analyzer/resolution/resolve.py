@@ -462,7 +462,9 @@ class Resolver:
     def imported(self, module: str, name: str) -> Resolved:
         submodule = f"{module}.{name}"
         bound = self.bindings.get(module, {}).get(name)
-        if submodule in self.files and (bound is None or _names_module(bound, submodule)):
+        if submodule in self.files and (
+            bound is None or _names_module(bound, submodule) or bound == Lit(None)
+        ):  # `swagger = None` in a package importing its own `swagger` module: a placeholder
             return ModuleEntity(self.canonical(submodule))
         if bound is not None:
             return self.global_name(module, name)

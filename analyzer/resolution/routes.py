@@ -1,7 +1,8 @@
 """Flask's routing rules applied to the resolved registrations: apps, blueprints (prefixes from
 the constructor or `register_blueprint`, nesting, renaming), class-based views, Flask-RESTful
-and Flask-RESTX resources, flask-smorest, Flask-AppBuilder and Flask-Admin views -> `Route`s
-exactly as `app.url_map` would hold them.
+and Flask-RESTX resources, flask-smorest, Flask-AppBuilder and Flask-Admin views, and what known
+extensions register themselves (`known_extensions`) -> `Route`s exactly as `app.url_map` would
+hold them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ from analyzer.facts.python import MODULE_SCOPE, Diagnostic
 from analyzer.facts.values import CallOf, Lit, Ref, Value, mentions_param
 from analyzer.resolution.admin_views import admin_index_blueprint, admin_view_blueprint
 from analyzer.resolution.exposed_views import ExposedBlueprint, appbuilder_blueprint
+from analyzer.resolution.known_extensions import (
+    EXTENSION_DEFAULT,
+    ExtensionViews,
+    appbuilder_views,
+    extension_app,
+    extension_blueprints,
+    initialised_extension,
+    library_blueprint,
+)
 from analyzer.resolution.registrations import Registration, Unresolved
 from analyzer.resolution.resolve import (
     ClassEntity,
@@ -94,6 +104,11 @@ class _Model:
     endpoint_views: dict[tuple[FlaskObject, str], Resolved] = field(default_factory=dict)
     views: dict[FlaskObject, list[Registration]] = field(default_factory=lambda: defaultdict(list))
     objects: dict[FlaskObject, None] = field(default_factory=dict)
+    # where an API or app builder is handed its app (`init_app(app)`): (file, line)
+    init_sites: dict[FlaskObject, list[tuple[str, int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    extensions: list[Registration] = field(default_factory=list)  # `Swagger(app)`, ...
 
 
 def build_route_map(
@@ -117,6 +132,7 @@ def build_route_map(
             )
     builder.attach_apis()
     builder.attach_exposed_views()
+    builder.attach_extensions()
     return builder.build()
 
 
@@ -165,6 +181,9 @@ class _RouteBuilder:
         if isinstance(target, FlaskObject) and self.added_by_helper(target, reg):
             target = target.parent
         kind = reg.fact.kind
+        if kind == "init_app" and target is not None and initialised_extension(target):
+            self.model.extensions.append(reg)
+            return
         if not isinstance(target, FlaskObject):
             if kind in ROUTE_KINDS:
                 self.note(
@@ -210,6 +229,7 @@ class _RouteBuilder:
             host = self.app_instance(reg.argument(0, "app"))
             if isinstance(host, FlaskObject):
                 self.model.hosts[target].append(host)
+                self.model.init_sites[target].append((reg.file, reg.line))
         elif kind == "add_namespace":
             namespace = reg.argument(0, "ns")
             if isinstance(namespace, FlaskObject):
@@ -288,6 +308,15 @@ class _RouteBuilder:
 
     def use_blueprint(self, parent: FlaskObject, reg: Registration) -> None:
         child = reg.argument(0, "blueprint")
+        written = reg.fact.args[0] if reg.fact.args else dict(reg.fact.kwargs).get("blueprint")
+        ctx = Ctx(reg.module, reg.fact.scope)
+        made = library_blueprint(self.resolver, written, child, ctx, (reg.file, reg.line))
+        if made is not None:  # Flask-Dance's `make_github_blueprint(...)`
+            found, assumed = made
+            for message in assumed:
+                self.note(reg.file, reg.line, EXTENSION_DEFAULT, message)
+            lib = f"{found.label}:{found.name}"
+            child = self.library_blueprint(found, lib, reg.module, reg.fact.line)
         if not isinstance(child, FlaskObject) or child.kind != "blueprint":
             self.note(
                 reg.file,
@@ -380,13 +409,11 @@ class _RouteBuilder:
                 self.exposed(
                     index, registry_site, (registry.module, registry.line), registry, hosts
                 )
-            else:
-                self.note(
-                    *registry_site,
-                    "inherited-routes",
-                    "Flask-AppBuilder also serves its own views (index, security, static files) "
-                    "on its app; they are not reported",
-                )
+            elif hosts:
+                sites = self.model.init_sites.get(registry) or [registry_site]
+                own = appbuilder_views(self.resolver, registry, sites[0])
+                self.extension_views(own, (registry.module, registry.line), hosts)
+                self.model.views[registry].extend(own.registrations)
             for reg in self.model.views.get(registry, []):
                 for found in self.registered_views(registry, reg):
                     declared = (reg.module, reg.fact.line)
@@ -412,6 +439,40 @@ class _RouteBuilder:
             given = reg.argument(0, "view")
             yield admin_view_blueprint(self.resolver, registry, value, given, ctx, site)
 
+    def attach_extensions(self) -> None:
+        """The blueprints known extensions register on the app they are initialised on."""
+        for reg in self.model.extensions:
+            app = self.app_instance(extension_app(reg))
+            if not isinstance(app, FlaskObject) or app.kind != "app":
+                self.note(
+                    reg.file,
+                    reg.line,
+                    "unresolved-route",
+                    f"{initialised_extension(reg.target)} initialised on {_describe(app)}, not "
+                    "a Flask app the analyzer can identify; its routes are not reported",
+                )
+                continue
+            found = extension_blueprints(self.resolver, reg)
+            self.extension_views(found, (reg.module, reg.fact.line), [app])
+
+    def extension_views(
+        self, found: ExtensionViews, declared: tuple[str, int], hosts: list[FlaskObject]
+    ) -> None:
+        """Declare an extension's own blueprints on its apps (`declared`: module and line)."""
+        self.diagnostics += found.notes
+        for blueprint in found.blueprints:
+            if isinstance(blueprint, str):
+                self.note(
+                    self.resolver.files[declared[0]].path,
+                    declared[1],
+                    "unresolved-view",
+                    f"{blueprint}; skipped",
+                )
+                continue
+            made = self.library_blueprint(blueprint, blueprint.label, *declared)
+            for app in hosts:
+                self.model.children[app].append(_BlueprintUse(made, None, None))
+
     def exposed(
         self,
         found: ExposedBlueprint | str,
@@ -432,10 +493,18 @@ class _RouteBuilder:
                 f"{found.label} also serves the routes it inherits from "
                 f"{', '.join(found.inherited_from)}; only its own @expose methods are reported",
             )
-        module, line = declared
+        blueprint = self.library_blueprint(found, f"{registry.lib}:{found.name}", *declared)
+        for app in hosts:
+            self.model.children[app].append(_BlueprintUse(blueprint, None, None))
+
+    def library_blueprint(
+        self, found: ExposedBlueprint, lib: str, module: str, line: int
+    ) -> FlaskObject:
+        """The blueprint a library makes (a view's, an extension's), declared at `module`,
+        `line`; `lib` keeps blueprints made by one call apart."""
         blueprint = FlaskObject(
             "blueprint",
-            f"{registry.lib}:{found.name}",  # keeps views added by one call apart
+            lib,
             module,
             line,
             CallOf(
@@ -449,6 +518,8 @@ class _RouteBuilder:
                 line,
             ),
         )
+        if blueprint in self.model.objects:
+            return blueprint
         self.model.objects[blueprint] = None
         self.model.decls[blueprint].extend(
             _Decl(
@@ -462,8 +533,7 @@ class _RouteBuilder:
             )
             for r in found.rules
         )
-        for app in hosts:
-            self.model.children[app].append(_BlueprintUse(blueprint, None, None))
+        return blueprint
 
     def api_decls(self, api: FlaskObject, prefix: str) -> Iterable[_Decl]:
         restx = api.kind == "restx_api"
@@ -645,7 +715,7 @@ class _RouteBuilder:
             )
             return
         full_endpoint = f"{name}.{endpoint}" if name else endpoint
-        if decl.kind == "generated" and endpoint == "specs":
+        if decl.kind == "generated" and endpoint == "specs" and rule.endswith("/swagger.json"):
             swagger_ui = "/swaggerui/<path:filename>"
             self.routes[(app_name, swagger_ui, "restx_doc.static")] = Route(
                 app_name,
