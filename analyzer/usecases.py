@@ -211,11 +211,15 @@ def build_analysis(
         for route in route_map.routes
     }
     hook_access = {
-        hook: fold_access((hook.handler,), call_graph.edges, tables.uses) for hook in hooks
+        hook: fold_access((hook.handler,), call_graph.edges, tables.uses, tables.external)
+        for hook in hooks
     }
     protections = protect_routes(resolver, route_map.routes, hooks, call_graph.edges)
     route_hook_access = fold_per_route(
-        {key: p.runs_also for key, p in protections.items()}, call_graph.edges, tables.uses
+        {key: p.runs_also for key, p in protections.items()},
+        call_graph.edges,
+        tables.uses,
+        tables.external,
     )
     modules = _module_infos(resolver, files)
     diagnostics = [

@@ -15,7 +15,7 @@ from analyzer.database.connections import ConnectionFinder
 from analyzer.database.names import callee_name
 from analyzer.database.orm_access import OrmAccessFinder
 from analyzer.database.orm_models import extract_models
-from analyzer.database.sql_calls import SqlFindings, add_text_findings, sql_in_scope
+from analyzer.database.sql_calls import SQL_CALLS, SqlFindings, add_text_findings, sql_in_scope
 from analyzer.database.sql_strings import SqlTextResolver
 from analyzer.facts.database import (
     DbDiagnostic,
@@ -38,7 +38,7 @@ def extract_db_facts(
     definitions = extract_models(scopes.tree, scopes.imported)
     resolver = SqlTextResolver(scopes)
     orm = OrmAccessFinder(scopes, definitions)
-    connections = ConnectionFinder(module, scopes)
+    connections = ConnectionFinder(module, scopes, SQL_CALLS)
     makes_flask_sqlalchemy = False
     functions: list[FunctionDbFacts] = []
     diagnostics: list[DbDiagnostic] = []
@@ -63,6 +63,9 @@ def extract_db_facts(
             returns_model=found.returns_model,
             receiver_uses=_unique(found.receiver_uses),
             built_method_calls=_unique(found.built_method_calls),
+            returns_connections=connections.returned(scope),
+            stores_connections=connections.stored(scope),
+            sql_sent_through=_unique(sql.sent_through),
         )
         if facts != FunctionDbFacts(scope.qualname):
             functions.append(facts)
@@ -76,6 +79,8 @@ def extract_db_facts(
         model_bases=definitions.model_bases,
         makes_flask_sqlalchemy=makes_flask_sqlalchemy,
         engines=connections.engines(),
+        engine_settings=connections.engine_settings(),
+        session_factories=connections.session_factories(),
     )
 
 

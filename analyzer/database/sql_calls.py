@@ -57,6 +57,7 @@ class SqlFindings:
     definitions: list[TableDefinition] = field(default_factory=list)
     sql_params: list[str] = field(default_factory=list)
     arguments: list[SqlArgument] = field(default_factory=list)
+    sent_through: list[Connection] = field(default_factory=list)  # the SQL parameters' SQL's
 
 
 def sql_argument(call: ast.Call) -> ast.expr | None:
@@ -110,7 +111,10 @@ def sql_in_scope(
         findings.name_uses.extend(
             SqlNameUse(ref, call.lineno, connection) for ref in _sql_name_refs(resolved)
         )
-        findings.sql_params.extend(p for p in resolved.params if p in _own_params(scope))
+        params = [p for p in resolved.params if p in _own_params(scope)]
+        findings.sql_params.extend(params)
+        if params and connection is not None:
+            findings.sent_through.append(connection)
     return findings
 
 

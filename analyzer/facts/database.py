@@ -14,18 +14,36 @@ AccessMode = Literal["read", "write"]
 Confidence = Literal["high", "low"]
 
 
-ConnectionKind = Literal["bind", "engine", "library", "imported"]
+ConnectionKind = Literal["bind", "engine", "library", "imported", "call", "sink", "g"]
 
 
 @dataclass(frozen=True)
 class Connection:
-    """A database other than the app's default one that SQL may be sent through."""
+    """A database connection, other than Flask-SQLAlchemy's default one, that SQL may be sent
+    through: made here ("bind", "engine", "library"), or known only once names are resolved
+    ("imported", "call", "sink", "g")."""
 
-    database: str  # the bind key ("reports"), the engine's module variable ("pkg.db.engine"),
-    # the library call that connects ("sqlite3.connect"), or, "imported", the imported name
-    # as written ("engines.reports"), another database if it holds a project `create_engine`
+    database: str  # the bind key ("reports"), the engine's module variable ("pkg.db.engine")
+    # or, for one made inside a function, "module.function"; the library call that connects
+    # ("sqlite3.connect"); "imported": the imported name as written ("engines.reports"), another
+    # database if it holds a project `create_engine`; "call": the function called, as written
+    # ("get_db", "db.get_db", "self.connection"), whose result is the connection; "sink": the
+    # function called with the SQL, as written ("query_db"), which sends it through its own
+    # connection; "g": the attribute of Flask's `g` holding the connection ("db" for `g.db`)
     kind: ConnectionKind  # "bind": a Flask-SQLAlchemy bind, always another database; "engine"
-    # (a `create_engine` of the project's) and "library": another one next to Flask-SQLAlchemy
+    # (a `create_engine` of the project's) and "library": see `analyzer.resolution.other_databases`
+    setting: str | None = None  # the configuration key or constant naming the database it
+    # connects to ("DATABASE" for `sqlite3.connect(current_app.config["DATABASE"])`)
+    user_provided: bool = False  # it connects to a database named by the request's data
+
+
+@dataclass(frozen=True)
+class StoredConnection:
+    """`g.<attribute> = <connection>`: Flask's `g` holds a connection for the request."""
+
+    attribute: str
+    connection: Connection
+    line: int
 
 
 @dataclass(frozen=True)
@@ -190,6 +208,12 @@ class FunctionDbFacts:
     # `M(...).m()`, `obj = M(...); obj.m()`, `M.m()` where M may be any class (`SQLAlchemy()`
     # too): only to find receiver writes of M's table; the call graph follows these itself
     built_method_calls: tuple[ModelMethodCall, ...] = ()
+    # the connections (not "call" ones: the Python facts' `returns` say those) it returns or,
+    # a `@contextmanager`, yields; those it stores in `g`; those its SQL parameters' SQL is
+    # sent through (a SQL sink's: `def query_db(sql): return get_db().execute(sql)`)
+    returns_connections: tuple[Connection, ...] = ()
+    stores_connections: tuple[StoredConnection, ...] = ()
+    sql_sent_through: tuple[Connection, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -208,3 +232,8 @@ class ModuleDbFacts:
     # the module makes a Flask-SQLAlchemy object (`SQLAlchemy(...)`): the app's own database
     makes_flask_sqlalchemy: bool = False
     engines: tuple[str, ...] = ()  # module-level names bound to `create_engine(...)`
+    # those of `engines` whose URL is read from a setting: name -> the setting's key
+    engine_settings: dict[str, str] = field(default_factory=dict)
+    # module-level names bound to a SQLAlchemy session factory on a connection
+    # (`ReportSession = sessionmaker(bind=reports_engine)`): name -> that connection
+    session_factories: dict[str, Connection] = field(default_factory=dict)

@@ -42,6 +42,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
                 "external": _external(access.external),
                 "hook_reads": list(hook_access.reads),
                 "hook_writes": list(hook_access.writes),
+                "hook_external": _external(hook_access.external),
                 "guards": [
                     {"name": g.name, "kind": g.kind, "file": g.file, "line": g.line}
                     for g in analysis.route_guards.get(key, ())
@@ -65,6 +66,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
                 "file": hook.file,
                 "line": hook.line,
                 **_access(analysis.hook_access[hook]),
+                "external": _external(analysis.hook_access[hook].external),
             }
             for hook in analysis.hooks
         ],

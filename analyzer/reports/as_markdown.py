@@ -237,7 +237,12 @@ def _other_databases(analysis: Analysis) -> str:
     accesses = [(r, _access(analysis, r)) for r in analysis.routes]
     lines += header("database", "table", "mode", "at", "routes")
     for use in analysis.external:
-        routes = [r for r, a in accesses if use in a.external]
+        routes = [_endpoint(r, several_apps) for r, a in accesses if use in a.external]
+        routes += [  # a hook's or loader's: reached for the routes it runs for
+            f"{hook.kind} {code(_function(hook.handler))}"
+            for hook, access in analysis.hook_access.items()
+            if use in access.external
+        ]
         lines.append(
             row(
                 [
@@ -245,7 +250,7 @@ def _other_databases(analysis: Analysis) -> str:
                     code(use.table),
                     use.mode,
                     f"{use.file}:{use.line}",
-                    ", ".join(_endpoint(r, several_apps) for r in routes) or "no route",
+                    ", ".join(routes) or "no route",
                 ]
             )
         )

@@ -177,14 +177,16 @@ def fold_per_route(
     runs_for: Mapping[tuple[str | None, str, str], tuple[FunctionKey, ...]],
     calls: Mapping[FunctionKey, tuple[FunctionKey, ...]],
     uses: Mapping[FunctionKey, tuple[TableUse, ...]],
+    external: Mapping[FunctionKey, tuple[TableUse, ...]] | None = None,
 ) -> dict[tuple[str | None, str, str], Access]:
-    """Table access of what runs for each route besides its view; routes sharing the same
-    hooks and decorators (most of a blueprint's) are folded once."""
+    """Table access of what runs for each route besides its view (given `external`, with the
+    tables of other databases it reaches); routes sharing the same hooks and decorators (most
+    of a blueprint's) are folded once."""
     folded: dict[tuple[FunctionKey, ...], Access] = {}
     result = {}
     for route, roots in runs_for.items():
         key = tuple(sorted(set(roots)))
         if key not in folded:
-            folded[key] = fold_access(key, calls, uses)
+            folded[key] = fold_access(key, calls, uses, external)
         result[route] = folded[key]
     return result

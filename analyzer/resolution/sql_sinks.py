@@ -5,7 +5,8 @@ A function is a SQL sink for a parameter when the SQL it runs is built from that
 or when it passes the parameter on to a sink's parameter (`return insert_returning_id(sql, p)`),
 transitively, to a fixed point. A call that gives a sink's parameter a SQL string (a literal, a
 constant, an f-string...) touches that string's tables, at the call:
-`insert_returning_id("INSERT INTO users ...")` writes `users` in the caller.
+`insert_returning_id("INSERT INTO users ...")` writes `users` in the caller, in the database
+the sink sends its SQL to (the one the sink it passes the parameter on to sends it to).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from analyzer.resolution.results import FunctionKey, TableUse
 
 Sink = tuple[FunctionKey, str]  # (function, parameter name)
 ConstantLookup = Callable[[str, str], tuple[TableAccess, ...] | None]  # (module, name as written)
+DatabaseLookup = Callable[[FunctionKey], str | None]  # the other database a sink sends SQL to
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +44,11 @@ class _Forward:
     params: tuple[str, ...]
 
 
-def sql_sink_uses(resolver: Resolver, constant: ConstantLookup) -> SinkUses:
-    """Table uses of every call that hands SQL to a project SQL sink."""
+def sql_sink_uses(
+    resolver: Resolver, constant: ConstantLookup, database_of: DatabaseLookup
+) -> SinkUses:
+    """Table uses of every call that hands SQL to a project SQL sink (`database_of` tells
+    the other database a sink function's own SQL calls send it to; None: the app's own)."""
     sinks: set[Sink] = set()
     handovers: list[tuple[FunctionKey, SqlArgument]] = []
     for module, facts in resolver.files.items():
@@ -56,7 +61,8 @@ def sql_sink_uses(resolver: Resolver, constant: ConstantLookup) -> SinkUses:
     if not sinks:
         return SinkUses({}, ())
     targets = _Targets(resolver)
-    _spread(sinks, list(_forwards(resolver)), targets)
+    passed_to = _spread(sinks, list(_forwards(resolver)), targets)
+    databases = _SinkDatabases(database_of, passed_to)
     names = _sink_names(sinks)
     uses: dict[FunctionKey, list[TableUse]] = defaultdict(list)
     diagnostics: list[Diagnostic] = []
@@ -64,22 +70,23 @@ def sql_sink_uses(resolver: Resolver, constant: ConstantLookup) -> SinkUses:
         if argument.callee not in names:
             continue
         func = _called_value(resolver.functions.get(caller), argument)
-        if (
-            func is None
-            or targets.parameter(caller, func, argument.line, argument.slot) not in sinks
-        ):
+        sink = None
+        if func is not None:
+            sink = targets.parameter(caller, func, argument.line, argument.slot)
+        if sink is None or sink not in sinks:
             continue
+        database = databases.of(sink)
         module = caller[0]
         path = resolver.files[module].path
         found = uses[caller]
-        found.extend(_use(a, caller, path, a.line) for a in argument.accesses)
+        found.extend(_use(a, caller, path, a.line, database) for a in argument.accesses)
         for ref in argument.name_refs:
             accesses = constant(module, ref)
             if accesses is None:
                 message = f"SQL in '{ref}' could not be found in the project"
                 diagnostics.append(Diagnostic(path, argument.line, "dynamic-sql", message))
                 continue
-            found.extend(_use(a, caller, path, argument.line) for a in accesses)
+            found.extend(_use(a, caller, path, argument.line, database) for a in accesses)
         diagnostics.extend(
             Diagnostic(path, d.line, "dynamic-sql", d.message) for d in argument.diagnostics
         )
@@ -105,8 +112,10 @@ def _params_in(value: Value) -> tuple[str, ...]:
     return ()
 
 
-def _spread(sinks: set[Sink], forwards: list[_Forward], targets: _Targets) -> None:
-    """Add the parameters passed on to sinks, until nothing changes."""
+def _spread(sinks: set[Sink], forwards: list[_Forward], targets: _Targets) -> dict[Sink, Sink]:
+    """Add the parameters passed on to sinks, until nothing changes; each added one with the
+    sink it is passed on to."""
+    passed_to: dict[Sink, Sink] = {}
     changed = True
     while changed:
         changed = False
@@ -120,7 +129,29 @@ def _spread(sinks: set[Sink], forwards: list[_Forward], targets: _Targets) -> No
             for param in forward.params:
                 if (forward.caller, param) not in sinks:
                     sinks.add((forward.caller, param))
+                    passed_to[(forward.caller, param)] = target
                     changed = True
+    return passed_to
+
+
+class _SinkDatabases:
+    """The other database each sink's SQL goes to: its function's SQL calls', else that of
+    the sink it passes the parameter on to."""
+
+    def __init__(self, database_of: DatabaseLookup, passed_to: dict[Sink, Sink]) -> None:
+        self.database_of = database_of
+        self.passed_to = passed_to
+
+    def of(self, sink: Sink) -> str | None:
+        seen: set[Sink] = set()
+        current: Sink | None = sink
+        while current is not None and current not in seen:
+            seen.add(current)
+            database = self.database_of(current[0])
+            if database is not None:
+                return database
+            current = self.passed_to.get(current)
+        return None
 
 
 def _sink_names(sinks: set[Sink]) -> set[str]:
@@ -183,7 +214,9 @@ def _parameter_name(fact: FunctionFact, slot: int | str) -> str | None:
     return positional[slot].name if slot < len(positional) else None
 
 
-def _use(access: TableAccess, function: FunctionKey, path: str, line: int) -> TableUse:
+def _use(
+    access: TableAccess, function: FunctionKey, path: str, line: int, database: str | None
+) -> TableUse:
     return TableUse(
         access.table,
         access.mode,
@@ -193,4 +226,5 @@ def _use(access: TableAccess, function: FunctionKey, path: str, line: int) -> Ta
         access.confidence,
         access.via,
         access.indirect,
+        database,
     )

@@ -55,7 +55,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
         for function in facts.db.functions:
             key = (module, function.qualname)
             found = [
-                _use(a, key, facts.path, databases.of_connection(a.connection, module))
+                _use(a, key, facts.path, databases.of_connection(a.connection, key))
                 for a in function.accesses
             ]
             for model_use in function.model_uses:
@@ -97,7 +97,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                         )
                     )
                     continue
-                database = databases.of_connection(name_use.connection, module)
+                database = databases.of_connection(name_use.connection, key)
                 found.extend(
                     _use(dataclasses.replace(a, line=name_use.line), key, facts.path, database)
                     for a in constant
@@ -122,7 +122,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
             found.extend(receivers.uses(module, function, key, facts.path))
             if found:
                 uses[key] = tuple(dict.fromkeys(found))
-    handed_over = sql_sink_uses(resolver, index.sql_constant)
+    handed_over = sql_sink_uses(resolver, index.sql_constant, databases.of_sink)
     for key, found_at_calls in handed_over.uses.items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_at_calls)))
     diagnostics.extend(handed_over.diagnostics)
@@ -335,10 +335,7 @@ class _ModelIndex:
                 else:
                     own.add(definition.name)
         return OtherDatabases(
-            flask_sqlalchemy=any(db.makes_flask_sqlalchemy for db in self.db.values()),
-            bound_tables={t: key for t, key in bound.items() if t not in own},
-            engines=frozenset((m, name) for m, db in self.db.items() for name in db.engines),
-            locate=self.resolver.locate,
+            self.resolver, self.db, {t: key for t, key in bound.items() if t not in own}
         )
 
     def tables(self, sql_files: Iterable[FileFacts]) -> tuple[Table, ...]:

@@ -84,6 +84,15 @@ def test_tables_of_other_databases(app_case: tuple[dict, dict]) -> None:
         assert by_key[route_key(route)]["external"] == route.get("external", []), route["endpoint"]
 
 
+def test_tables_of_other_databases_reached_besides_the_view(app_case: tuple[dict, dict]) -> None:
+    """`hook_external` per route: `[]` wherever the expected facts list none."""
+    found, wanted = app_case
+    by_key = {route_key(r): r for r in found["routes"]}
+    for route in wanted["routes"]:
+        got = by_key[route_key(route)]["hook_external"]
+        assert got == route.get("hook_external", []), route["endpoint"]
+
+
 def test_apps_are_listed(app_case: tuple[dict, dict]) -> None:
     found, wanted = app_case
     assert [a["name"] for a in found["apps"]] == wanted["apps"]
@@ -93,6 +102,7 @@ def test_hooks_are_reported_on_every_request(app_case: tuple[dict, dict]) -> Non
     found, wanted = app_case
     got = [
         {k: h[k] for k in ("kind", "function", "applies_to", "reads", "writes")}
+        | ({"external": h["external"]} if h["external"] else {})
         for h in found["hooks"]
     ]
     assert got == wanted.get("hooks", [])

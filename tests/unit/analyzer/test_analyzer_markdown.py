@@ -150,3 +150,15 @@ def test_other_databases_section_lists_each_external_access_and_its_routes() -> 
     assert section(markdown(FIXTURES / "areas"), "## Other databases") == (
         "## Other databases\n\nNone.\n"
     )
+
+
+def test_other_databases_section_names_the_hooks_that_reach_them() -> None:
+    other = section(markdown(FIXTURES / "helper_connections_orm"), "## Other databases")
+    assert (
+        "| `sqlite3.connect` | `visit_counts` | write | crm/legacy.py:28 |"
+        " before_request `crm.legacy:count_visit` |"
+    ) in other
+    assert (
+        "| `sqlite3.connect` | `agents` | read | crm/legacy.py:38 |"
+        " user_loader `crm.legacy:load_agent` |"
+    ) in other

@@ -7,13 +7,19 @@ Each `tests/fixtures/analyzer_db/modules/<name>.py` has `<name>.expected.json`:
   <table access> | ref NAME"] (what a call's argument may carry as SQL), "method_calls":
   ["Model.method"], "returns": ["Model"], "built_calls": ["Class.method"] (methods called on
   a class or on an instance just built from it, any class), "receiver_uses": ["self read|write"
-  for `session.add(self)`, `cls.query`, ..., or the name of a method called on the receiver]};
+  for `session.add(self)`, `cls.query`, ..., or the name of a method called on the receiver],
+  "connections": ["returns|sends SQL through|g.<attr> = <kind> <name> [setting=K] [user]"]
+  (the connections it returns or yields, those its SQL parameters' SQL is sent through, those
+  it stores in Flask's `g`), "sent_through": ["<table access> via <kind> <name> [setting=K]
+  [user]"] (the accesses sent through a connection other than Flask-SQLAlchemy's default one)};
   every function with facts must be listed, and only those.
 - "models": class -> {"table", "bases", and optionally "resolved" (default true), "pk",
   "abstract" (default false), "fks" ["col -> table.col"], "relationships"
   ["attr -> Target [secondary=t] [secondary_ref=n] [backref=b]"]}; only models, all of them.
 - "tables": name -> {"line", "variable", "fks"}; "sql_constants": name -> accesses;
-- "diagnostics": [[line, "message start"]]; "model_bases": [...]. Missing sections mean empty.
+- "diagnostics": [[line, "message start"]]; "model_bases": [...]; "engine_settings": module
+  engine -> the setting its URL is read from; "session_factories": module-level session
+  factory -> its connection ("<kind> <name> [setting=K]"). Missing sections mean empty.
 """
 
 from __future__ import annotations
@@ -27,7 +33,14 @@ from typing import Any
 import pytest
 
 from analyzer.database.extract import extract_db_facts
-from analyzer.facts.database import ForeignKey, ModuleDbFacts, SqlArgument, TableAccess
+from analyzer.facts.database import (
+    Connection,
+    ForeignKey,
+    FunctionDbFacts,
+    ModuleDbFacts,
+    SqlArgument,
+    TableAccess,
+)
 from analyzer.syntax.scopes import collect_scopes
 
 MODULES = Path(__file__).parents[2] / "fixtures" / "analyzer_db" / "modules"
@@ -47,6 +60,25 @@ def _carried(argument: SqlArgument) -> list[str]:
         *(f"{where}: {_access(a)}" for a in argument.accesses),
         *(f"{where}: ref {ref}" for ref in argument.name_refs),
     ]
+
+
+def _connection(connection: Connection) -> str:
+    setting = f" setting={connection.setting}" if connection.setting else ""
+    user = " user" if connection.user_provided else ""
+    return f"{connection.kind} {connection.database}{setting}{user}"
+
+
+def _connections(function: FunctionDbFacts) -> list[str]:
+    return sorted(
+        {
+            *(f"returns {_connection(c)}" for c in function.returns_connections),
+            *(f"sends SQL through {_connection(c)}" for c in function.sql_sent_through),
+            *(
+                f"g.{s.attribute} = {_connection(s.connection)}"
+                for s in function.stores_connections
+            ),
+        }
+    )
 
 
 def _fk(fk: ForeignKey) -> str:
@@ -79,6 +111,14 @@ def normalise(facts: ModuleDbFacts) -> dict[str, Any]:
                 {f"{c.model_ref}.{c.method}" for c in function.built_method_calls}
             ),
             "receiver_uses": sorted({u.method or f"self {u.mode}" for u in function.receiver_uses}),
+            "connections": _connections(function),
+            "sent_through": sorted(
+                {
+                    f"{_access(a)} via {_connection(a.connection)}"
+                    for a in function.accesses
+                    if a.connection is not None
+                }
+            ),
         }
         functions[function.qualname] = {k: v for k, v in entry.items() if v}
     models = {}
@@ -116,6 +156,8 @@ def normalise(facts: ModuleDbFacts) -> dict[str, Any]:
         },
         "diagnostics": sorted([d.line, d.message] for d in facts.diagnostics),
         "model_bases": sorted(facts.model_bases),
+        "engine_settings": dict(facts.engine_settings),
+        "session_factories": {k: _connection(c) for k, c in facts.session_factories.items()},
     }
 
 
@@ -151,6 +193,8 @@ def expected_form(expected: dict[str, Any]) -> dict[str, Any]:
         "sql_constants": {k: sorted(set(v)) for k, v in expected.get("sql_constants", {}).items()},
         "diagnostics": sorted(expected.get("diagnostics", [])),
         "model_bases": sorted(expected.get("model_bases", [])),
+        "engine_settings": expected.get("engine_settings", {}),
+        "session_factories": expected.get("session_factories", {}),
     }
 
 
