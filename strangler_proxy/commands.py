@@ -13,6 +13,7 @@ import click
 
 from strangler.errors import UsageError
 from strangler_proxy.routes_schema import schema_text
+from strangler_proxy.slow_clients import BODY_RATE_GRACE
 
 if TYPE_CHECKING:
     from strangler_proxy.admin import AdminAccess
@@ -41,8 +42,11 @@ Slow clients hold no thread: a connection gets one of a worker's --threads only
 once its request head has arrived, with the first bytes of its body, within
 --header-timeout seconds (then a 408, and the connection is closed); at most
 --max-slow-clients connections per worker wait so at once (more get a 408 at
-once). Each wait for more of a body then lasts at most --body-timeout seconds.
-An idle kept-alive connection is closed after {KEEPALIVE_SECONDS} s.
+once). Each wait for more of a body then lasts at most --body-timeout seconds,
+and a body must come at --min-body-rate bytes/s on average once the proxy has
+waited {BODY_RATE_GRACE:g} s for it (else a 408: a client trickling its body
+holds no thread for long). An idle kept-alive connection is closed after
+{KEEPALIVE_SECONDS} s.
 
 \b
 Routes file (TOML), every key:
@@ -96,6 +100,14 @@ Routes file (TOML), every key:
     help="Seconds each wait for more of a request's body may last.",
 )
 @click.option(
+    "--min-body-rate",
+    default=240.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help=f"Bytes/s a request's body must come at, on average, once it was waited for"
+    f" {BODY_RATE_GRACE:g} s; 0: any rate.",
+)
+@click.option(
     "--max-slow-clients",
     default=256,
     show_default=True,
@@ -115,6 +127,7 @@ def proxy(
     admin_token: str | None,
     header_timeout: float,
     body_timeout: float,
+    min_body_rate: float,
     max_slow_clients: int,
 ) -> None:
     from strangler.broker import amqp_uri_from_env
@@ -169,7 +182,12 @@ def proxy(
             transparent=True,
             settings={
                 "worker_class": worker_class(
-                    SlowClientSettings(header_timeout, max_slow_clients, body_timeout)
+                    SlowClientSettings(
+                        header_timeout=header_timeout,
+                        max_waiting=max_slow_clients,
+                        body_timeout=body_timeout,
+                        min_body_rate=min_body_rate,
+                    )
                 ),
                 "keepalive": KEEPALIVE_SECONDS,
             },

@@ -5,7 +5,8 @@ chunked transfer coding. Never more than `limit` bytes are taken: a declared
 `Content-Length` over it is refused before a byte is read (`within`), a
 chunked body as soon as it passes it. Any failure of the input stream (the
 client went away, a bad chunk) is the client's: BodyIncomplete, or
-BodyTimeout when it stopped sending.
+BodyTimeout when it stopped sending or sends too slowly (the server's reads
+raise SlowBody: `server_worker.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from typing import Protocol
 from strangler_proxy.errors import BodyIncomplete, BodyTimeout, PayloadTooLarge
 
 CHUNK_BYTES = 64 * 1024
+
+
+class SlowBody(TimeoutError):
+    """The client sends its body slower than the proxy's minimum rate (raised by the reads
+    of the socket under the input stream)."""
 
 
 class InputStream(Protocol):
@@ -79,6 +85,8 @@ class IncomingBody:
     def _read(self, size: int) -> bytes:
         try:
             return self.source.read(size)
+        except SlowBody as exc:
+            raise BodyTimeout(str(exc)) from exc
         except TimeoutError as exc:
             raise BodyTimeout(f"no more of the body within {self.read_timeout}s") from exc
         except Exception as exc:  # the server's own error classes: all mean the same here

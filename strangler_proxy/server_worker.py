@@ -9,8 +9,10 @@ goes back to gunicorn's poller, holding no thread, and is looked at again
 when more arrives. Each has `header_timeout` seconds from when it is first
 looked at, and at most `max_waiting` connections that sent part of a request
 wait at once (`slow_clients.WaitingRoom`); past either, the client gets a 408
-and its connection is closed. TLS and HTTP/2 connections are served as
-gunicorn does.
+and its connection is closed. Once a thread has the request, each read of its
+body waits at most what the minimum body rate leaves (`PacedReads`), so a
+client trickling its body gets the app's 408 too. TLS and HTTP/2 connections
+are served as gunicorn does.
 
 A request gunicorn itself refuses (a bad request line, header or framing, too
 long a head) is answered in the proxy's JSON error shape with a fixed message,
@@ -38,6 +40,7 @@ from gunicorn.http.errors import (
     ParseException,
     UnsupportedTransferCoding,
 )
+from gunicorn.http.unreader import SocketUnreader
 from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 
 from strangler_proxy.client_answer import response_head
@@ -45,8 +48,10 @@ from strangler_proxy.error_shape import DEFAULT_ERROR_SHAPE, ErrorShape
 from strangler_proxy.errors import HttpError
 from strangler_proxy.http_types import Response, error_response
 from strangler_proxy.reload import LiveRoutes
+from strangler_proxy.request_body import SlowBody
 from strangler_proxy.slow_clients import (
     PEEK_BYTES,
+    BodyPace,
     SlowClientSettings,
     WaitingRoom,
     request_ready,
@@ -90,6 +95,7 @@ class SlowClientsWorker(ThreadWorker):
         if self.cfg.is_ssl or conn.is_http2:
             return super().handle(conn)
         received, ended = _received(conn)
+        _pace_reads(conn)
         if ended or request_ready(received):
             self._waiting.ready(conn)
             return super().handle(conn)
@@ -97,6 +103,17 @@ class SlowClientsWorker(ThreadWorker):
             return _DEFER
         _refuse(conn)
         return False
+
+    def handle_request(self, req: Any, conn: TConn) -> Any:
+        """gunicorn's, with the request's body read at the minimum rate at least."""
+        reads = getattr(getattr(conn.parser, "unreader", None), "sock", None)
+        if not isinstance(reads, PacedReads):
+            return super().handle_request(req, conn)
+        reads.pace = BodyPace(self.settings.min_body_rate, self.settings.body_rate_grace)
+        try:
+            return super().handle_request(req, conn)
+        finally:
+            reads.pace = None
 
     def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: BaseException) -> None:
         """A request gunicorn refused to parse, answered in the error shape; any other error
@@ -140,6 +157,63 @@ def _received(conn: TConn) -> tuple[bytes, bool]:
     held.seek(0, io.SEEK_END)
     held.write(waiting)
     return held.getvalue(), not waiting
+
+
+class PacedReads:
+    """The client's socket as gunicorn's parser reads it (its unreader's `sock`).
+
+    While a request is handled (`pace` set), each wait for more of it lasts at most
+    what the minimum body rate leaves (`BodyPace.wait_left`), then SlowBody; the
+    socket's own timeout (the body timeout the app set) bounds it as before. Only
+    the time spent waiting in `recv` counts. Anything else is the socket's.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self.pace: BodyPace | None = None
+
+    def recv(self, size: int) -> bytes:
+        pace = self.pace
+        left = None if pace is None else pace.wait_left()
+        if pace is None or left is None:
+            return self._sock.recv(size)
+        if left <= 0:
+            raise _too_slow(pace)
+        own = self._sock.gettimeout()
+        paced = own is None or left < own
+        if paced:
+            self._sock.settimeout(left)
+        started = time.monotonic()
+        try:
+            data = self._sock.recv(size)
+        except TimeoutError:
+            pace.read(0, time.monotonic() - started)
+            if paced:
+                raise _too_slow(pace) from None
+            raise
+        finally:
+            if paced:
+                with contextlib.suppress(OSError):
+                    self._sock.settimeout(own)
+        pace.read(len(data), time.monotonic() - started)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def _too_slow(pace: BodyPace) -> SlowBody:
+    return SlowBody(
+        f"the body came slower than {pace.min_rate:g} bytes/s"
+        f" ({pace.received} bytes in {pace.waited:.1f}s of waiting)"
+    )
+
+
+def _pace_reads(conn: TConn) -> None:
+    """Have gunicorn's parser read the connection through PacedReads (once)."""
+    unreader = getattr(conn.parser, "unreader", None)
+    if isinstance(unreader, SocketUnreader) and not isinstance(unreader.sock, PacedReads):
+        unreader.sock = PacedReads(unreader.sock)
 
 
 def _refuse(conn: TConn) -> None:

@@ -87,3 +87,13 @@ def test_proxy_refuses_a_state_dir_it_cannot_make(tmp_path: Path) -> None:
     refusal = proxy_refusal(tmp_path, "--state-dir", str(inside_a_file))
     assert isinstance(refusal, UsageError)
     assert str(refusal).startswith(f"--state-dir {inside_a_file}: cannot make it: Not a directory")
+
+
+def test_proxy_takes_a_minimum_body_rate_of_zero_or_more(tmp_path: Path) -> None:
+    routes = tmp_path / "routes.toml"
+    routes.write_text('monolith = "http://127.0.0.1:1"\n')
+    negative = CliRunner().invoke(cli, ["proxy", "--routes", str(routes), "--min-body-rate", "-1"])
+    assert negative.exit_code == 2
+    assert "--min-body-rate" in negative.output
+    shown = CliRunner().invoke(cli, ["proxy", "--help"])
+    assert "--min-body-rate" in shown.output and "[default: 240.0; x>=0]" in shown.output
