@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from analyzer.reports.as_html import render_html
-from analyzer.reports.as_json import render_json
-from analyzer.reports.as_markdown import render_markdown
-from analyzer.resolution.graph import to_dot, to_graphml
 from analyzer.resolution.results import Analysis
 from analyzer.usecases import AnalyzeOptions, report_project
 from strangler.errors import StranglerError
 
-RENDERERS: dict[str, Callable[[Analysis], str]] = {
-    "json": render_json,
-    "markdown": render_markdown,
-    "dot": to_dot,
-    "graphml": to_graphml,
-    "html": render_html,
+# each format's renderer, imported only when that format is asked for (and the analysis run:
+# a reused report needs none)
+RENDERERS: dict[str, str] = {
+    "json": "analyzer.reports.as_json:render_json",
+    "markdown": "analyzer.reports.as_markdown:render_markdown",
+    "dot": "analyzer.resolution.graph:to_dot",
+    "graphml": "analyzer.resolution.graph:to_graphml",
+    "html": "analyzer.reports.as_html:render_html",
 }
+
+
+def renderer(output_format: str) -> Callable[[Analysis], str]:
+    """The function that renders an analysis in `output_format` (a key of RENDERERS)."""
+    module, name = RENDERERS[output_format].split(":")
+    render: Callable[[Analysis], str] = getattr(importlib.import_module(module), name)
+    return render
 
 
 @click.command()
@@ -66,7 +72,9 @@ def analyze(
     options = AnalyzeOptions(
         dialect=dialect, use_cache=not no_cache, cache_dir=cache_dir, include_tests=include_tests
     )
-    run = report_project(path, options, output_format, RENDERERS[output_format])
+    run = report_project(
+        path, options, output_format, lambda analysis: renderer(output_format)(analysis)
+    )
     report = run.report
     if output is None:
         sys.stdout.write(report.text)

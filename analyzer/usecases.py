@@ -3,7 +3,7 @@
 `analyze_project` and `report_project` do the I/O (walking, reading, caching);
 `build_analysis` is pure and works from facts alone. The cache lives outside the
 analyzed tree (`analyzer.collect.cache`); an unchanged tree gets the report of the
-run before it without loading the fact extractors at all.
+run before it without loading the fact extractors or the resolution stage at all.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analyzer.collect.cache import FactCache, default_cache_root, project_cache_dir
 from analyzer.collect.cycles import Cycles, ImportCycleMemo
@@ -20,17 +21,13 @@ from analyzer.collect.fingerprint import toolkit_fingerprint
 from analyzer.collect.progress import Progress
 from analyzer.collect.reuse import Report, ReportCache, run_start
 from analyzer.facts.python import Diagnostic, FileFacts
-from analyzer.resolution.calls import build_call_graph
 from analyzer.resolution.graph import evidence_order, fold_access, import_cycles
-from analyzer.resolution.guards import protect_routes
-from analyzer.resolution.hooks import collect_hooks, fold_per_route
-from analyzer.resolution.registrations import collect_registrations
-from analyzer.resolution.resolve import Resolver
 from analyzer.resolution.results import Analysis, ModuleInfo
-from analyzer.resolution.routes import build_route_map
-from analyzer.resolution.table_access import resolve_table_access
 from analyzer.source.discover import Discovery, discover
 from strangler.errors import UsageError
+
+if TYPE_CHECKING:
+    from analyzer.resolution.resolve import Resolver
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +191,16 @@ def build_analysis(
 ) -> Analysis:
     """Resolve names across modules and fold table access into routes and hooks
     (`find_import_cycles` may answer from a memo: see `analyzer.collect.cycles`)."""
+    # the resolution stage: loaded only when there is something to resolve (a reused report
+    # needs none of it)
+    from analyzer.resolution.calls import build_call_graph
+    from analyzer.resolution.guards import protect_routes
+    from analyzer.resolution.hooks import collect_hooks, fold_per_route
+    from analyzer.resolution.registrations import collect_registrations
+    from analyzer.resolution.resolve import Resolver
+    from analyzer.resolution.routes import build_route_map
+    from analyzer.resolution.table_access import resolve_table_access
+
     files = tuple(facts)
     resolver = Resolver(files)
     for source in discovery.files:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from analyzer.collect.file_facts import FileSpec
 
 FACTS_ENVELOPE = "strangler-facts"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def default_cache_root(environ: Mapping[str, str] | None = None) -> Path:
@@ -91,9 +91,10 @@ class FactCache:
         return facts if isinstance(facts, FileFacts) else None
 
     def store(self, key: str, facts: FileFacts) -> None:
-        """Write the entry atomically; an unwritable cache is skipped."""
-        text = codec.dumps({FACTS_ENVELOPE: FORMAT_VERSION, "facts": facts})
+        """Write the entry atomically; an unwritable cache is skipped, and so are facts the
+        format cannot hold (a field holding a value its declared type does not allow)."""
         try:
+            text = codec.dumps({FACTS_ENVELOPE: FORMAT_VERSION, "facts": facts})
             write_atomically(self._path(key), text)
-        except OSError:
+        except (OSError, TypeError, ValueError):
             return

@@ -8,7 +8,6 @@ import gc
 import hashlib
 import importlib
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from analyzer.collect.cache import FactCache, cache_key
@@ -100,6 +99,9 @@ def _extract_all(
     # the workers fork from this process: sqlglot (loaded only once a string looks like SQL,
     # as most large trees' strings do somewhere) loaded here once rather than in each of them
     importlib.import_module("analyzer.database.sql_tables")
+    # loaded here: a re-run extracting a file or two needs no process machinery
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     chunks = _balanced_chunks(jobs, workers * CHUNKS_PER_WORKER)
     extracted = []
     # the cycle collector only slows workers down: they build acyclic facts and exit

@@ -1,24 +1,31 @@
 """Facts to JSON and back: a plain data format that cannot run code when read.
 
-`dumps` writes `{"t": [table], "v": value}`. The table holds each distinct fact once, as
-`{"@": "ClassName", "f": [field values in order]}`, children before the facts that hold
-them; every fact elsewhere (in the value, in a later entry) is a reference `{"#": index}`.
-A file's facts repeat the same names and calls over and over (`Ref("db")`,
-`Attr(Ref("db"), "session")`): written once, each is built once when read, which is most
-of the reading time. Mappings inside facts are `{"@": "dict", "i": [[key, value], ...]}`,
-tuples are lists; objects without "@" or "#" stay plain dicts (envelopes around facts).
+`dumps` writes `{"c": [class names], "t": [table], "v": value}`. The table holds each
+distinct fact once, as a row `[class number, field values in order]`, children before the
+facts that hold them. A file's facts repeat the same names and calls over and over
+(`Ref("db")`, `Attr(Ref("db"), "session")`): written once, each is built once when read.
+
+How a field is written follows its declared type, so reading needs no tags on values:
+a fact (or None) is its row number; a tuple of facts, of plain values, or of `(str, fact)`
+or `(fact, fact)` pairs, a list of those; a plain value (str, int, float, bool, None)
+itself. A field of any other type is written self-described: a fact `{"#": row}`, a
+mapping `{"@": "dict", "i": [[key, value], ...]}`, a tuple a list. The envelope `dumps` is
+given (a dict around facts) keeps its keys; its values are written self-described.
 
 Reading builds only the classes of `FACT_CLASSES`, by name; anything else (a foreign or
-damaged entry, a reference to an entry not yet read) raises `FactDecodeError`.
+damaged entry, a reference to a row not yet read) raises `FactDecodeError`. Writing a field
+that holds a value its declared type does not allow raises TypeError.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import operator
+import sys
+import types
+import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from analyzer.facts import database as db_facts
 from analyzer.facts import python as facts
@@ -46,74 +53,189 @@ def _fact_classes() -> dict[str, FactClass]:
 
 
 FACT_CLASSES = _fact_classes()
+
+_PLAIN = (str, int, float, bool, type(None))
+_PLAIN_TYPES = frozenset(_PLAIN)
+
+# how a field is written, from its declared type
+PLAIN = 0  # str | int | float | bool | None, or a Literal of them: as is
+FACT = 1  # a fact class (or a union of them), maybe None: its row number, or null
+FACTS = 2  # tuple[fact, ...]: a list of row numbers
+PLAINS = 3  # tuple[plain, ...]: a list
+NAMED_FACTS = 4  # tuple[tuple[str, fact], ...]: a list of [name, row]
+FACT_PAIRS = 5  # tuple[tuple[fact, fact], ...]: a list of [row, row]
+ANY = 6  # anything else: self-described
+
+
+def _members(annotation: Any) -> tuple[Any, ...]:
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return tuple(m for arg in typing.get_args(annotation) for m in _members(arg))
+    return (annotation,)
+
+
+def _field_kind(annotation: Any) -> int:
+    members = _members(annotation)
+    if all(m in _PLAIN_TYPES or typing.get_origin(m) is Literal for m in members):
+        return PLAIN
+    if all(m is type(None) or m in _CLASS_SET for m in members):
+        return FACT
+    if len(members) == 1 and typing.get_origin(annotation) is tuple:
+        args = typing.get_args(annotation)
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = args[0]
+            item_members = _members(item)
+            if all(m in _CLASS_SET for m in item_members):
+                return FACTS
+            if all(m in _PLAIN_TYPES or typing.get_origin(m) is Literal for m in item_members):
+                return PLAINS
+            if typing.get_origin(item) is tuple:
+                pair = typing.get_args(item)
+                if len(pair) == 2 and all(m in _CLASS_SET for m in _members(pair[1])):
+                    if pair[0] is str:
+                        return NAMED_FACTS
+                    if all(m in _CLASS_SET for m in _members(pair[0])):
+                        return FACT_PAIRS
+    return ANY
+
+
+_CLASS_SET = frozenset(FACT_CLASSES.values())
 _FIELD_NAMES = {
     cls: tuple(field.name for field in dataclasses.fields(cls)) for cls in FACT_CLASSES.values()
 }
+# worked out for a class when it is first written or read (a run that reuses its report
+# reads no facts, and importing stays cheap)
+_FIELD_KINDS: dict[FactClass, tuple[int, ...]] = {}
+_ANNOTATIONS: dict[tuple[str, str], Any] = {}  # (module, annotation as written) -> type
 
 
-_PLAIN = (str, int, float, bool, type(None))
+def _declared_type(cls: FactClass, declared: Any) -> Any:
+    """A field's declared type: its annotation evaluated in the class's module, as
+    `typing.get_type_hints` does (once per distinct annotation); one that cannot be
+    evaluated is `Any`, written self-described."""
+    if not isinstance(declared, str):
+        return declared
+    key = (cls.__module__, declared)
+    if key not in _ANNOTATIONS:
+        try:
+            _ANNOTATIONS[key] = eval(declared, vars(sys.modules[cls.__module__]))
+        except Exception:
+            _ANNOTATIONS[key] = Any
+    return _ANNOTATIONS[key]
 
 
-def _field_reader(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
-    """A fast `fact -> (field values in order)` (attrgetter returns a bare value for one)."""
-    if len(names) > 1:
-        return operator.attrgetter(*names)
-    return lambda fact: tuple(getattr(fact, name) for name in names)
+def _kinds(cls: FactClass) -> tuple[int, ...]:
+    """How each field of `cls` is written, in order."""
+    kinds = _FIELD_KINDS.get(cls)
+    if kinds is None:
+        kinds = tuple(
+            _field_kind(_declared_type(cls, field.type)) for field in dataclasses.fields(cls)
+        )
+        _FIELD_KINDS[cls] = kinds
+    return kinds
 
 
-_FIELDS_OF = {cls: _field_reader(names) for cls, names in _FIELD_NAMES.items()}
+# how `_writer` writes a field of each kind held in `x`: statements setting `w` (what is
+# written) and `k` (its part of the key that tells equal facts apart: 1, 1.0 and True differ)
+_WRITE_FIELD = {
+    PLAIN: (
+        "if type(x) not in PLAIN_TYPES: not_allowed(cls, {name!r}, x)",
+        "w = x",
+        "k = x if type(x) is str or x is None else (type(x), x)",
+    ),
+    FACT: ("w = k = None if x is None else row(x)",),
+    FACTS: ("w = [row(i) for i in x]", "k = tuple(w)"),
+    PLAINS: (
+        "if any(type(i) not in PLAIN_TYPES for i in x): not_allowed(cls, {name!r}, x)",
+        "w = list(x)",
+        "k = tuple([(type(i), i) for i in x])",
+    ),
+    NAMED_FACTS: (
+        "if any(type(n) is not str for n, _ in x): not_allowed(cls, {name!r}, x)",
+        "w = [[n, row(v)] for n, v in x]",
+        "k = tuple([(n, v) for n, v in w])",
+    ),
+    FACT_PAIRS: ("w = [[row(a), row(b)] for a, b in x]", "k = tuple([(a, b) for a, b in w])"),
+    ANY: ("w = encode(x)", "k = shallow_key(w)"),
+}
+
+
+def _not_allowed(cls: FactClass, name: str, value: Any) -> None:
+    raise TypeError(f"{cls.__name__}.{name} holds {type(value).__name__} {value!r:.80}")
+
+
+Writer = Callable[
+    [int, dict[str, Any], Callable[[Any], int], Callable[[Any], Any]],
+    tuple[list[Any], tuple[Any, ...]],
+]
+
+
+def _writer(cls: FactClass) -> Writer:
+    """A function `(class number, fact's fields, row, encode) -> (row, key)` for `cls`,
+    written out field by field from the class's own field names and types only."""
+    lines = ["def write(number, fields, row, encode):"]
+    for position, (name, kind) in enumerate(zip(_FIELD_NAMES[cls], _kinds(cls), strict=True)):
+        lines.append(f"    x = fields[{name!r}]")
+        lines += [f"    {step.format(name=name)}" for step in _WRITE_FIELD[kind]]
+        lines.append(f"    w{position}, k{position} = w, k")
+    written = "".join(f", w{i}" for i in range(len(_FIELD_NAMES[cls])))
+    keys = "".join(f", k{i}" for i in range(len(_FIELD_NAMES[cls])))
+    lines.append(f"    return [number{written}], (number{keys})")
+    namespace: dict[str, Any] = {
+        "cls": cls,
+        "PLAIN_TYPES": _PLAIN_TYPES,
+        "not_allowed": _not_allowed,
+        "shallow_key": _shallow_key,
+    }
+    # the source names only the fact class's own fields (identifiers, from dataclasses.fields)
+    # and the steps above; nothing from an analyzed file or a cache entry (as `dataclasses`)
+    exec(compile("\n".join(lines) + "\n", f"<facts writer for {cls.__name__}>", "exec"), namespace)
+    write: Writer = namespace["write"]
+    return write
 
 
 class _Table:
     """The distinct facts met while writing, numbered in the order they were finished."""
 
     def __init__(self) -> None:
-        self.entries: list[dict[str, Any]] = []
+        self.rows: list[list[Any]] = []
+        self.classes: dict[type[Any], int] = {}  # class -> its number in this document
         self.index: dict[tuple[Any, ...], int] = {}  # equal facts are written once
-        self.seen: dict[int, int] = {}  # id(fact) -> index, for facts met more than once
+        self.seen: dict[int, int] = {}  # id(fact) -> row, for facts met more than once
+
+    def row(self, fact: Any) -> int:
+        """`fact`'s row number (writing it, and its children, first if new)."""
+        known = self.seen.get(id(fact))
+        if known is not None:
+            return known
+        cls = type(fact)
+        writer = _WRITERS.get(cls)
+        if writer is None:
+            if cls not in _CLASS_SET:
+                raise TypeError(f"{cls.__name__} is not a fact")
+            writer = _WRITERS[cls] = _writer(cls)
+        number = self.classes.setdefault(cls, len(self.classes))
+        row, key = writer(number, fact.__dict__, self.row, self.encode)
+        found = self.index.setdefault(key, len(self.rows))
+        if found == len(self.rows):
+            self.rows.append(row)
+        self.seen[id(fact)] = found
+        return found
 
     def encode(self, value: Any) -> Any:
-        """`value` as JSON-able data, facts replaced by references into the table."""
+        """`value` self-described: facts as `{"#": row}`, mappings tagged, tuples as lists."""
         kind = type(value)
-        if kind in _PLAIN:
+        if kind in _PLAIN_TYPES:
             return value
         if kind is tuple or kind is list:
             return [self.encode(item) for item in value]
         if kind is dict:
             return {"@": "dict", "i": [[self.encode(k), self.encode(v)] for k, v in value.items()]}
-        fields_of = _FIELDS_OF.get(kind)
-        if fields_of is None:
-            raise TypeError(f"{kind.__name__} is not a fact")
-        return {"#": self._entry(value, fields_of)}
-
-    def _entry(self, fact: Any, fields_of: Callable[[Any], tuple[Any, ...]]) -> int:
-        known = self.seen.get(id(fact))
-        if known is not None:
-            return known
-        fields = []
-        key: list[Any] = [type(fact)]
-        for item in fields_of(fact):
-            kind = type(item)
-            if kind is str or item is None:
-                fields.append(item)
-                key.append(item)
-            elif kind in _PLAIN:  # numbers and booleans: keyed with their type
-                fields.append(item)
-                key.append((kind, item))
-            else:
-                encoded = self.encode(item)
-                fields.append(encoded)
-                key.append(_shallow_key(encoded))
-        number = self.index.setdefault(tuple(key), len(self.entries))
-        if number == len(self.entries):
-            self.entries.append({"@": type(fact).__name__, "f": fields})
-        self.seen[id(fact)] = number
-        return number
+        return {"#": self.row(value)}
 
 
 def _shallow_key(encoded: Any) -> Any:
-    """A hashable stand-in for encoded fields; types kept, so `1`, `1.0` and `True` differ.
-    Children are references by then, so this walk stays shallow."""
+    """A hashable stand-in for a self-described value; types kept, so `1`, `1.0` and `True`
+    differ. Facts are row numbers by then, so this walk stays shallow."""
     kind = type(encoded)
     if kind is list:
         return tuple(map(_shallow_key, encoded))
@@ -123,6 +245,9 @@ def _shallow_key(encoded: Any) -> Any:
     return (kind, encoded)
 
 
+_WRITERS: dict[FactClass, Writer] = {}  # made on first use
+
+
 def dumps(value: Any) -> str:
     """`value` (facts, or tuples/dicts of them) as compact JSON text."""
     table = _Table()
@@ -130,8 +255,9 @@ def dumps(value: Any) -> str:
         encoded: Any = {key: table.encode(item) for key, item in value.items()}
     else:
         encoded = table.encode(value)
+    names = [cls.__name__ for cls in table.classes]  # numbered in insertion order
     return json.dumps(
-        {"t": table.entries, "v": encoded},
+        {"c": names, "t": table.rows, "v": encoded},
         separators=(",", ":"),
         # \u escapes: a string constant may hold lone surrogates, which UTF-8 cannot encode
         ensure_ascii=True,
@@ -139,51 +265,92 @@ def dumps(value: Any) -> str:
     )
 
 
-def _frozen(value: Any) -> Any:
-    """Lists back to tuples, deeply (facts are hashable and immutable)."""
-    if type(value) is list:
-        return tuple([_frozen(item) if type(item) is list else item for item in value])
+def _decoded(value: Any, built: list[Any]) -> Any:
+    """A self-described value back: lists to tuples, `{"#": n}` to row n, mappings."""
+    kind = type(value)
+    if kind is list:
+        return tuple([_decoded(item, built) for item in value])
+    if kind is dict:
+        number = value.get("#")
+        if number is not None:
+            if type(number) is not int or number < 0:
+                raise FactDecodeError(f"bad reference {number!r}")
+            return built[number]
+        if value.get("@") == "dict":
+            return {_decoded(k, built): _decoded(v, built) for k, v in value["i"]}
+        raise FactDecodeError("an unknown object")
     return value
 
 
-def _reader() -> Callable[[dict[str, Any]], Any]:
-    """json's object hook for one text: builds table entries in order, resolves references."""
+_READ_FIELD = {  # how `_builder` reads a field of each kind from `row[i]`
+    PLAIN: "{r}",
+    FACT: "(None if {r} is None else built[{r}])",
+    FACTS: "tuple([built[i] for i in {r}])",
+    PLAINS: "tuple({r})",
+    NAMED_FACTS: "tuple([(str(k), built[v]) for k, v in {r}])",
+    FACT_PAIRS: "tuple([(built[k], built[v]) for k, v in {r}])",
+    ANY: "decoded({r}, built)",
+}
+
+
+def _builder(cls: FactClass) -> Callable[[list[Any], list[Any]], Any]:
+    """A function `(row, built) -> fact` for `cls`, written out field by field (as
+    `dataclasses` writes `__init__`) from the class's own field names and types only: one
+    call per fact is most of the reading time. Built as unpickling does: no `__init__`."""
+    fields = ", ".join(
+        f"{name!r}: " + _READ_FIELD[kind].format(r=f"row[{number}]")
+        for number, (name, kind) in enumerate(zip(_FIELD_NAMES[cls], _kinds(cls), strict=True), 1)
+    )
+    source = (
+        "def build(row, built):\n"
+        "    fact = new(cls)\n"
+        f"    fact.__dict__.update({{{fields}}})\n"
+        "    return fact\n"
+    )
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "decoded": _decoded}
+    # the source names only the fact class's own fields and row positions: a cache entry's
+    # content is data the built function reads, never code (as `dataclasses` builds __init__)
+    exec(compile(source, f"<facts builder for {cls.__name__}>", "exec"), namespace)
+    build: Callable[[list[Any], list[Any]], Any] = namespace["build"]
+    return build
+
+
+Builder = Callable[[list[Any], list[Any]], Any]
+_BUILDERS: dict[FactClass, tuple[Builder, int]] = {}  # made on first use, with the row size
+
+
+def _builder_of(cls: FactClass) -> tuple[Builder, int]:
+    found = _BUILDERS.get(cls)
+    if found is None:
+        found = _BUILDERS[cls] = (_builder(cls), len(_FIELD_NAMES[cls]) + 1)
+    return found
+
+
+def _build(rows: list[Any], classes: list[FactClass]) -> list[Any]:
+    """Every row's fact, in order (each row refers only to rows before it: a later one is an
+    IndexError)."""
     built: list[Any] = []
-
-    def read(obj: dict[str, Any]) -> Any:
-        number = obj.get("#")
-        if number is not None:
-            return built[number]
-        tag = obj.get("@")
-        if tag is None:
-            return obj
-        if tag == "dict":
-            return {_frozen(key): _frozen(item) for key, item in obj["i"]}
-        cls = FACT_CLASSES[tag]
-        names = _FIELD_NAMES[cls]
-        items = obj["f"]
-        if len(items) != len(names):
-            raise FactDecodeError(f"{tag} has {len(names)} fields, not {len(items)}")
-        # built as unpickling does: no __init__ (and no frozen-field checks) per object
-        fact = object.__new__(cls)
-        fact.__dict__.update(
-            zip(names, [_frozen(i) if type(i) is list else i for i in items], strict=True)
-        )
-        built.append(fact)
-        return fact
-
-    return read
+    append = built.append
+    builders = [_builder_of(cls) for cls in classes]
+    for row in rows:
+        build, size = builders[row[0]]
+        if len(row) != size:
+            raise FactDecodeError(f"a row of {size} values has {len(row)}")
+        append(build(row, built))
+    return built
 
 
 def loads(text: str | bytes) -> Any:
     """The facts `dumps` wrote; FactDecodeError for anything else."""
     try:
-        document = json.loads(text, object_hook=_reader())
-        if type(document) is not dict or set(document) != {"t", "v"}:
+        document = json.loads(text)
+        if type(document) is not dict or set(document) != {"c", "t", "v"}:
             raise FactDecodeError("not a facts document")
+        classes = [FACT_CLASSES[name] for name in document["c"]]
+        built = _build(document["t"], classes)
         value = document["v"]
-        if type(value) is dict:
-            return {key: _frozen(item) for key, item in value.items()}
-        return _frozen(value)
+        if type(value) is dict and "#" not in value and "@" not in value:  # an envelope
+            return {key: _decoded(item, built) for key, item in value.items()}
+        return _decoded(value, built)
     except (ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
         raise FactDecodeError(str(exc)) from None

@@ -296,7 +296,9 @@ class Resolver:
         self._called: dict[tuple[int, str, str], tuple[CallFact, Resolved]] = {}
         self._mro: dict[ClassEntity, tuple[ClassEntity | ExternalEntity, ...]] = {}
         self._settings: dict[str, Resolved] | None = None
-        self._definitions: dict[str, tuple[tuple[LiteralValue, str], ...]] = {}
+        # every literal a class attribute or module-level name is given, by name: built on
+        # the first setting asked for (one pass, not one per setting)
+        self._definitions: dict[str, tuple[tuple[LiteralValue, str], ...]] | None = None
         self._user_class: tuple[ClassEntity | None] | None = None
         self._depth = 0
 
@@ -989,23 +991,26 @@ class Resolver:
         return {}
 
     def setting_definitions(self, name: str) -> tuple[tuple[LiteralValue, str], ...]:
-        """Every literal the project's classes or modules give the setting `name`, with where."""
-        known = self._definitions.get(name)
-        if known is None:
-            known = self._definitions[name] = tuple(self._setting_definitions(name))
-        return known
+        """Every literal the project's classes or modules give the setting `name`, with where
+        (the classes' first, in order, then the modules')."""
+        if self._definitions is None:
+            self._definitions = self._literal_definitions()
+        return self._definitions.get(name, ())
 
-    def _setting_definitions(self, name: str) -> list[tuple[LiteralValue, str]]:
-        found: list[tuple[LiteralValue, str]] = []
+    def _literal_definitions(self) -> dict[str, tuple[tuple[LiteralValue, str], ...]]:
+        found: dict[str, list[tuple[LiteralValue, str]]] = {}
         for (module, _), fact in self.classes.items():
             for attr, value in fact.class_attrs:
-                if attr == name and isinstance(value, Lit):
-                    found.append((value.value, f"{self.files[module].path}:{fact.line}"))
+                if isinstance(value, Lit):
+                    where = f"{self.files[module].path}:{fact.line}"
+                    found.setdefault(attr, []).append((value.value, where))
         for module, bindings in self.bindings.items():
-            bound = bindings.get(name)
-            if isinstance(bound, Lit) and self.canonical(module) == module:
-                found.append((bound.value, self.files[module].path))
-        return found
+            if self.canonical(module) != module:
+                continue  # an alias: its module's names are listed under its own name
+            for name, bound in bindings.items():
+                if isinstance(bound, Lit):
+                    found.setdefault(name, []).append((bound.value, self.files[module].path))
+        return {name: tuple(definitions) for name, definitions in found.items()}
 
     def keyword(self, value: CallOf, name: str, ctx: Ctx) -> Resolved:
         for key, item in value.kwargs:

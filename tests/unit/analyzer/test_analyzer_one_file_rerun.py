@@ -53,3 +53,27 @@ def _without_cache_counts(report: dict[str, Any]) -> dict[str, Any]:
     """The report less the counts of facts read from the cache and extracted (that differ)."""
     stats = {k: v for k, v in report["stats"].items() if k not in ("from_cache", "extracted")}
     return {**report, "stats": stats}
+
+
+LOADED_REPORT_MODULES = """
+import sys, runpy
+sys.argv = ["strangler", *sys.argv[1:]]
+try:
+    runpy.run_module("strangler_cli", run_name="__main__")
+finally:
+    print(*sorted(m for m in sys.modules if m.startswith("analyzer.reports.")), file=sys.stderr)
+"""
+
+
+def test_only_the_asked_formats_renderer_is_loaded(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    for rel, text in SOURCES.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(text)
+    command = [sys.executable, "-c", LOADED_REPORT_MODULES, "analyze", str(project), "--no-cache"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    loaded = done.stderr.split()
+    assert "analyzer.reports.as_json" in loaded  # JSON, the default format
+    assert "analyzer.reports.as_html" not in loaded
+    assert "analyzer.reports.as_markdown" not in loaded

@@ -120,3 +120,5 @@ def test_the_warm_path_loads_neither_sqlglot_nor_the_extractors(project: Path) -
     assert "sqlglot" in cold.stderr
     assert "sqlglot" not in warm.stderr
     assert "analyzer.collect.pipeline" not in warm.stderr
+    assert "analyzer.resolution.resolve" in cold.stderr  # the resolution stage: cold only
+    assert "analyzer.resolution.resolve" not in warm.stderr

@@ -82,19 +82,22 @@ def test_settings_resolve_only_the_defaults_of_functions_that_load_configuration
     assert _function(facts, "helper").params[1].default not in resolver.asked  # loads nothing
 
 
-def test_setting_definitions_are_collected_once_per_name(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_setting_definitions_are_collected_in_one_pass_for_every_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     resolver = Resolver([_facts(SERVICE)])
     scans = itertools.count()
-    real = Resolver._setting_definitions
+    real = Resolver._literal_definitions
 
-    def counted(self: Resolver, name: str) -> Any:
+    def counted(self: Resolver) -> Any:
         next(scans)
-        return real(self, name)
+        return real(self)
 
-    monkeypatch.setattr(Resolver, "_setting_definitions", counted)
-    expected = ((True, "shop.py:17"), (False, "shop.py"))
+    monkeypatch.setattr(Resolver, "_literal_definitions", counted)
+    expected = ((True, "shop.py:17"), (False, "shop.py"))  # the class's first, then the module's
     assert resolver.setting_definitions("DEBUG") == expected
     assert resolver.setting_definitions("DEBUG") == expected
+    assert resolver.setting_definitions("NOT_SET_ANYWHERE") == ()
     assert next(scans) == 1
 
 
