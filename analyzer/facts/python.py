@@ -12,7 +12,7 @@ from typing import Literal
 from analyzer.facts.database import ModuleDbFacts, TableDefinition
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "11"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "13"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
@@ -120,6 +120,8 @@ class RegistrationFact:
     kwargs: tuple[tuple[str, Value], ...] = ()
     view: Value | None = None  # the decorated function/class, or the registered callable
     loops: tuple[LoopFact, ...] = ()  # enclosing loops to unroll when resolving, outermost first
+    # the tests of the enclosing `if` statements whose body holds it (not their `else`)
+    tests: tuple[Value, ...] = ()
 
 
 FileKind = Literal["python", "sql"]

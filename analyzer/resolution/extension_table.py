@@ -422,6 +422,120 @@ FLASK_STORAGE_PREFIX = ("FS_PREFIX", None)
 FLASK_STORAGE_RULES: tuple[Rule, ...] = (("/<string:fs>/<path:filename>", "get_file", GET),)
 
 
+# ---- Flask-Security 5.9.2 (Flask-Security-Too, published as flask-security since 5.4) -------
+FLASK_SECURITY_VERSION = "5.9.2"
+FLASK_SECURITY_MODULE = "flask_security"
+# `Security.init_app` puts `core._default_config` in app.config with
+# `app.config.setdefault("SECURITY_" + key, value)`: the settings a rule, a blueprint or a
+# switch depends on (the rest are templates, salts, messages...)
+FLASK_SECURITY_PREFIX = "SECURITY_"
+FLASK_SECURITY_DEFAULTS: dict[str, str | bool | None] = {
+    "BLUEPRINT_NAME": "security",
+    "URL_PREFIX": None,
+    "STATIC_FOLDER": "static",
+    "STATIC_FOLDER_URL": "/fs-static",
+    "SUBDOMAIN": None,
+    "LOGIN_URL": "/login",
+    "LOGOUT_URL": "/logout",
+    "REGISTER_URL": "/register",
+    "RESET_URL": "/reset",
+    "CHANGE_URL": "/change",
+    "CONFIRM_URL": "/confirm",
+    "VERIFY_URL": "/verify",
+    "TWO_FACTOR_SETUP_URL": "/tf-setup",
+    "TWO_FACTOR_TOKEN_VALIDATION_URL": "/tf-validate",
+    "TWO_FACTOR_RESCUE_URL": "/tf-rescue",
+    "TWO_FACTOR_SELECT_URL": "/tf-select",
+    "CHANGE_EMAIL_URL": "/change-email",
+    "CHANGE_EMAIL_CONFIRM_URL": "/change-email-confirm",
+    "CHANGE_USERNAME_URL": "/change-username",
+    "MULTI_FACTOR_RECOVERY_CODES_URL": "/mf-recovery-codes",
+    "MULTI_FACTOR_RECOVERY_URL": "/mf-recovery",
+    "OAUTH_START_URL": "/login/oauthstart",
+    "OAUTH_RESPONSE_URL": "/login/oauthresponse",
+    "OAUTH_VERIFY_START_URL": "/login/oauth-verify-start",
+    "OAUTH_VERIFY_RESPONSE_URL": "/login/oauth-verify-response",
+    "REFRESH_TOKEN_URL": "/refresh-token",
+    "USERNAME_RECOVERY_URL": "/recover-username",
+    "US_SIGNIN_URL": "/us-signin",
+    "US_SIGNIN_SEND_CODE_URL": "/us-signin/send-code",
+    "US_SETUP_URL": "/us-setup",
+    "US_VERIFY_URL": "/us-verify",
+    "US_VERIFY_SEND_CODE_URL": "/us-verify/send-code",
+    "US_VERIFY_LINK_URL": "/us-verify-link",
+    "WAN_REGISTER_URL": "/wan-register",
+    "WAN_SIGNIN_URL": "/wan-signin",
+    "WAN_DELETE_URL": "/wan-delete",
+    "WAN_VERIFY_URL": "/wan-verify",
+    # the feature switches, all off
+    "CONFIRMABLE": False,
+    "REGISTERABLE": False,
+    "RECOVERABLE": False,
+    "TRACKABLE": False,
+    "PASSWORDLESS": False,
+    "CHANGEABLE": False,
+    "TWO_FACTOR": False,
+    "CHANGE_EMAIL": False,
+    "CHANGE_USERNAME": False,
+    "MULTI_FACTOR_RECOVERY_CODES": False,
+    "OAUTH_ENABLE": False,
+    "REFRESH_TOKEN": False,
+    "UNIFIED_SIGNIN": False,
+    "USERNAME_RECOVERY": False,
+    "WEBAUTHN": False,
+}
+FLASK_SECURITY_CLASSES = frozenset({"flask_security.Security", "flask_security.core.Security"})
+# `Security.init_app` then sets these attributes of the extension from the keyword of that name
+# (given to the constructor or to `init_app`), else from `SECURITY_<NAME>`
+# (`state.passwordless`), and registers itself as `app.extensions["security"]`
+FLASK_SECURITY_SWITCHES = frozenset(
+    {
+        "trackable",
+        "registerable",
+        "change_email",
+        "change_username",
+        "confirmable",
+        "changeable",
+        "recoverable",
+        "refresh_token",
+        "two_factor",
+        "unified_signin",
+        "username_recovery",
+        "passwordless",
+        "webauthn",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LibrarySettings:
+    """The configuration a library puts in `app.config` itself (`setdefault`, so a value the
+    project sets wins), and the switches its extension object mirrors from it."""
+
+    library: str
+    version: str
+    module: str  # a project importing it uses the library
+    prefix: str
+    defaults: dict[str, str | bool | None]  # without the prefix
+    extension: str  # its key in `app.extensions`
+    classes: frozenset[str]  # the extension's class
+    switches: frozenset[str]  # `ext.<name>`: `prefix + NAME` unless a `<name>=` keyword is given
+
+
+LIBRARY_SETTINGS: tuple[LibrarySettings, ...] = (
+    LibrarySettings(
+        "Flask-Security",
+        FLASK_SECURITY_VERSION,
+        FLASK_SECURITY_MODULE,
+        FLASK_SECURITY_PREFIX,
+        FLASK_SECURITY_DEFAULTS,
+        "security",
+        FLASK_SECURITY_CLASSES,
+        FLASK_SECURITY_SWITCHES,
+    ),
+)
+
+
 # ---- extensions initialised by their constructor (`Swagger(app)`): the class names looked
 # for among the calls, before resolution tells which library they come from
 EXTENSION_CONSTRUCTORS = frozenset(dotted.rsplit(".", 1)[-1] for dotted in FLASGGER_CLASSES)

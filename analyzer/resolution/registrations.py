@@ -7,6 +7,12 @@ once per module of a package walked with `pkgutil` (`module_walks`).
 A pluggy call `pm.hook.<name>(app=app)` runs every implementation of the hook in the tree
 (functions and methods marked `@hookimpl`): which plugins the manager registers is assumed to
 be those, as a manager loading the project's own plugin modules does.
+
+A library the project imports that puts its own defaults in `app.config` (Flask-Security's
+`init_app`, `extension_table.LIBRARY_SETTINGS`) gives every setting the project's code does not
+set its default; a registration made only under a test on one of its switches
+(`if state.passwordless:`, `app.extensions["security"]` passed as `state`) that is off is
+marked `switched_off`, and not reported.
 """
 
 from __future__ import annotations
@@ -20,15 +26,22 @@ from analyzer.facts.values import (
     Attr,
     CallOf,
     Imported,
+    Item,
     Lit,
     Ref,
     Value,
     mentions_param,
 )
-from analyzer.resolution.extension_table import EXTENSION_CONSTRUCTORS
+from analyzer.resolution.extension_table import (
+    EXTENSION_CONSTRUCTORS,
+    LIBRARY_SETTINGS,
+    LibrarySettings,
+)
 from analyzer.resolution.module_walks import walked_modules
 from analyzer.resolution.resolve import (
     ClassEntity,
+    ConfigEntity,
+    ConstEntity,
     Ctx,
     DictEntity,
     ExternalEntity,
@@ -63,6 +76,8 @@ class Registration:
     args: tuple[Resolved, ...]
     kwargs: tuple[tuple[str, Resolved], ...]
     view: Resolved | None
+    # made only under a test on a library's switch that is off: why (not reported)
+    switched_off: str | None = None
 
     def keyword(self, name: str) -> Resolved | None:
         for key, value in self.kwargs:
@@ -88,7 +103,9 @@ class Unresolved:
 
 def collect_registrations(resolver: Resolver) -> tuple[list[Registration], list[Unresolved]]:
     """All registrations in the project, helpers expanded at their call sites."""
-    expander = _Expander(resolver)
+    libraries = _libraries_used(resolver)
+    _put_library_defaults(resolver, libraries)
+    expander = _Expander(resolver, libraries)
     for module, facts in list(resolver.files.items()):
         if module != facts.module:
             continue  # an alias
@@ -111,8 +128,10 @@ def collect_registrations(resolver: Resolver) -> tuple[list[Registration], list[
 
 
 class _Expander:
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, libraries: tuple[LibrarySettings, ...] = ()) -> None:
         self.resolver = resolver
+        self.libraries = libraries
+        self._keywords: frozenset[str] | None = None
         self.found: list[Registration] = []
         self.failures: dict[tuple[str, int, str], tuple[RegistrationFact, str, str]] = {}
         self.succeeded: set[tuple[str, int, str]] = set()
@@ -269,7 +288,77 @@ class _Expander:
         for name, value in [*zip(positional, call.args, strict=False), *call.kwargs]:
             if isinstance(value, CallOf) and name in bound:  # a wrapped view passed on
                 bound[name] = self.resolve_argument(value, ctx)
+            elif name in bound and (extension := self.extension_object(value)) is not None:
+                bound[name] = extension
         return bound
+
+    def extension_object(self, written: Value) -> Resolved | None:
+        """`app.extensions["security"]`: the extension object a library the project uses
+        registers under that key (an instance of its class)."""
+        match written:
+            case Item(base=Attr(name="extensions") | Ref() as base, key=Lit(value=str() as key)):
+                if isinstance(base, Ref) and not base.dotted.endswith(".extensions"):
+                    return None
+                for library in self.libraries:
+                    if library.extension == key:
+                        return InstanceEntity(ExternalEntity(min(library.classes)))
+        return None
+
+    def switched_off(self, fact: RegistrationFact, ctx: Ctx) -> str | None:
+        """Why a registration is not made: one of the tests it is made under is a library
+        switch that is off (else None)."""
+        for test in fact.tests:
+            for library in self.libraries:
+                key = self.switch_key(library, test, ctx)
+                value = None if key is None else self.resolver.setting(ConstEntity(key), None)
+                if isinstance(value, ConstEntity) and not value.value:
+                    where = f" ({value.origin})" if value.origin else ""
+                    what = f"{library.library}'s {key}"
+                    return f"made only when {what} is on; it is {value.value!r}{where}"
+        return None
+
+    def switch_key(self, library: LibrarySettings, test: Value, ctx: Ctx) -> str | None:
+        """The setting a test reads when it is one of `library`'s switches: its extension's
+        attribute (`state.passwordless`, unless some call passes `passwordless=`), or the
+        setting itself (`app.config["SECURITY_PASSWORDLESS"]`, `app.config.get(...)`)."""
+        match test:
+            case Attr(base=base, name=name) if name in library.switches:
+                if name in self.keywords():
+                    return None  # `Security(app, passwordless=True)` decides, not the setting
+                owner = self.extension_object(base) or self.resolver.resolve(base, ctx)
+                if (
+                    isinstance(owner, InstanceEntity)
+                    and isinstance(owner.cls, ExternalEntity)
+                    and owner.cls.dotted in library.classes
+                ):
+                    return library.prefix + name.upper()
+                return None
+            case (
+                Item(base=config, key=Lit(value=str() as key))
+                | CallOf(func=Attr(base=config, name="get"), args=(Lit(value=str() as key), *_))
+            ):
+                pass
+            case CallOf(func=Ref(dotted), args=(Lit(value=str() as key), *_)) if dotted.endswith(
+                ".get"
+            ):
+                config = Ref(dotted.removesuffix(".get"))
+            case _:
+                return None
+        switch = library.defaults.get(key.removeprefix(library.prefix))
+        if not (key.startswith(library.prefix) and isinstance(switch, bool)):
+            return None
+        return key if isinstance(self.resolver.resolve(config, ctx), ConfigEntity) else None
+
+    def keywords(self) -> frozenset[str]:
+        """Every keyword some call of the project passes."""
+        if self._keywords is None:
+            self._keywords = frozenset(
+                key
+                for function in self.resolver.functions.values()
+                for call in function.calls
+                for key, _ in call.kwargs
+            )
+        return self._keywords
 
     def decorated(self, module: str, function: FunctionFact) -> None:
         """Apply the project's own decorators and decorator factories to the function they
@@ -362,6 +451,9 @@ class _Expander:
                 args=tuple(args),
                 kwargs=tuple(kwargs),
                 view=None if fact.view is None else resolve(fact.view, ctx),
+                switched_off=(
+                    self.switched_off(fact, ctx) if fact.tests and fact.kind != "hook" else None
+                ),
             )
         )
 
@@ -412,6 +504,34 @@ class _Expander:
             ):
                 return decorator.args[0]
         return None
+
+
+def _libraries_used(resolver: Resolver) -> tuple[LibrarySettings, ...]:
+    """The libraries of `LIBRARY_SETTINGS` some module of the project imports."""
+    imported = {i.target for facts in resolver.files.values() for i in facts.imports}
+    return tuple(
+        library
+        for library in LIBRARY_SETTINGS
+        if any(t == library.module or t.startswith(f"{library.module}.") for t in imported)
+    )
+
+
+def _put_library_defaults(resolver: Resolver, libraries: tuple[LibrarySettings, ...]) -> None:
+    """What the libraries' `init_app` does (`app.config.setdefault(prefix + key, default)`):
+    each setting the project's code does not set gets the library's default."""
+    settings = resolver.settings()
+    for library in libraries:
+        for key, value in library.defaults.items():
+            name = library.prefix + key
+            settings.setdefault(
+                name,
+                ConstEntity(
+                    value,
+                    f"{name} is not set by the project's code: {library.library}'s default "
+                    f"({library.version}), which configuration the analyzer does not read may "
+                    "change",
+                ),
+            )
 
 
 def _extension_constructors(function: FunctionFact) -> Iterator[RegistrationFact]:

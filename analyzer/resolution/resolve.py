@@ -822,12 +822,18 @@ class Resolver:
 
     def choice(self, test: Resolved, then: Value, otherwise: Value, ctx: Ctx) -> Resolved:
         """The branch the test selects; when it is not known, the first informative branch (a
-        `None` branch never is)."""
+        `None` branch never is). A library name tested (`if Swagger:`, bound by an optional
+        import) is taken to be there, the other branch's constant noted as the alternative."""
         truth = _truth(test)
         if truth is not None:
             return self.resolve(then if truth else otherwise, ctx)
         first = self.resolve(then, ctx)
         informative = not isinstance(first, Opaque) and first != ConstEntity(None)
+        if informative and isinstance(first, ConstEntity) and isinstance(test, ExternalEntity):
+            other = self.resolve(otherwise, ctx)
+            if isinstance(other, ConstEntity) and other.value != first.value:
+                where = f"{other.value!r} when {test.dotted} is missing or false"
+                return ConstEntity(first.value, first.origin or where)
         return first if informative else self.resolve(otherwise, ctx)
 
     # ---- items, dicts and configuration ------------------------------------------------

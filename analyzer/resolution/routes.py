@@ -177,6 +177,15 @@ class _RouteBuilder:
         return built[0] if len(built) == 1 else entity
 
     def add(self, reg: Registration) -> None:
+        if reg.switched_off is not None:
+            if reg.fact.kind in ROUTE_KINDS:
+                self.note(
+                    reg.file,
+                    reg.line,
+                    "configured-route",
+                    f".{reg.fact.attr}() not reported: {reg.switched_off}",
+                )
+            return
         target = self.app_instance(reg.target)
         if isinstance(target, FlaskObject) and self.added_by_helper(target, reg):
             target = target.parent

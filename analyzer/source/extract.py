@@ -257,12 +257,17 @@ class _Extractor:
         """Both branches in turn. Under a test on a parameter (`if not blueprints: blueprints =
         DEFAULTS else: blueprints = blueprints + DEFAULTS`) each branch starts from the names
         as they were, and a name they bind differently becomes a `Choice` on the test, which a
-        call site binding the parameter decides; under other tests the later binding stays."""
+        call site binding the parameter decides. So under a test on a name an import binds
+        (`if Swagger:` after `try: from flasgger import Swagger` / `except ImportError:
+        Swagger = None`): the import is taken to work, the resolver choosing its branch. Under
+        other tests the later binding stays."""
         tested, negated = node.test, False
         if isinstance(tested, ast.UnaryOp) and isinstance(tested.op, ast.Not):
             tested, negated = tested.operand, True
         test = self.value(tested, frame.env)
-        before = dict(frame.env) if mentions_param(test) else None
+        # `if TYPE_CHECKING:` is false when the code runs: its later (`else`) binding stays
+        imported = isinstance(test, Imported) and test.name != "TYPE_CHECKING"
+        before = dict(frame.env) if mentions_param(test) or imported else None
         frame.tests.append(self.value(node.test, frame.env))
         self.walk_body(node.body, frame)
         frame.tests[-1] = UNKNOWN
@@ -581,6 +586,7 @@ class _Extractor:
             kwargs,
             view,
             tuple(frame.loops),
+            _tests(frame),
         )
 
     # ---- calls --------------------------------------------------------------------------
@@ -643,6 +649,7 @@ class _Extractor:
                 kwargs,
                 self.value(node.args[0], env),
                 tuple(frame.loops),
+                _tests(frame),
             )
         )
 
@@ -667,6 +674,7 @@ class _Extractor:
                 kwargs,
                 view,
                 tuple(frame.loops),
+                _tests(frame),
             )
         )
 
@@ -908,6 +916,11 @@ def _either(first: Value, second: Value) -> Value:
 
 def _stringish(value: Value) -> bool:
     return isinstance(value, Joined) or (isinstance(value, Lit) and isinstance(value.value, str))
+
+
+def _tests(frame: _Frame) -> tuple[Value, ...]:
+    """The tests of the `if` statements a registration is made under (not in their `else`)."""
+    return tuple(test for test in frame.tests if not isinstance(test, Unknown))
 
 
 def _informative(value: Value | None) -> bool:
