@@ -63,6 +63,7 @@ def extract_db_facts(
             returns_model=found.returns_model,
             receiver_uses=_unique(found.receiver_uses),
             built_method_calls=_unique(found.built_method_calls),
+            result_uses=_unique(found.result_uses),
             returns_connections=connections.returned(scope),
             stores_connections=connections.stored(scope),
             sql_sent_through=_unique(sql.sent_through),

@@ -26,6 +26,17 @@ class in a classmethod (`cls.query.get(id)`, `select(cls)`, `session.get(cls, id
 another method on it (`self.save()`, `cls(**kw).save()`, `cls.create(...)`) records a
 ReceiverUse; the resolver turns it into a read or write of the caller's model's table.
 
+Instances are also known from: an attribute of Flask's `g` the module sets to one
+(`g.project = Project.query.get(id)`), a parameter named after a model (`def get(self,
+project)`, a guess: what it alone adds is low confidence), an item of a typed list
+(`people[0]`), and a call of a function or same-class method of the module that returns a
+model's instances or query (`for bill in self.get_bills(): ...`; a query chain returns its
+root model, `M.query.join(N)...` -> M). On them: a property read (`obj.balance`) is followed
+like a method call; a relationship assigned (`obj.tags = [...]`, `self.owers = owers`) or
+passed to the constructor (`M(tags=[...])`) is a relationship write (association rows).
+`session.add(f(...))`/`obj = f(...); session.add(obj)` where `f` is no model keeps the call's
+line (ResultUse) for the resolver, which knows what `f` returns.
+
 A model is recorded as written (ModelUse.model_ref): class-like names ("User", "models.User"),
 and, where only a table fits (`select(x)`, `insert(x)`, `x.insert()`), lower-case imported
 names. Names bound to a Table in this module become TableAccess entries directly.
@@ -45,6 +56,7 @@ from analyzer.facts.database import (
     ModelUse,
     ReceiverUse,
     RelationshipUse,
+    ResultUse,
     TableAccess,
 )
 from analyzer.syntax.scopes import ModuleScopes, Scope
@@ -73,6 +85,7 @@ class OrmFindings:
     returns_model: str | None = None
     receiver_uses: list[ReceiverUse] = field(default_factory=list)
     built_method_calls: list[ModelMethodCall] = field(default_factory=list)
+    result_uses: list[ResultUse] = field(default_factory=list)
 
 
 class OrmAccessFinder:
@@ -82,9 +95,52 @@ class OrmAccessFinder:
         self.scopes = scopes
         self.table_variables = definitions.table_variables
         self.local_models = {model.class_name for model in definitions.models}
+        self._g_models: dict[str, str] | None = None
+        self._returned: dict[str, str | None] = {}
+        self._scopes_by_name = {scope.qualname: scope for scope in scopes.all_scopes()}
 
     def find(self, scope: Scope) -> OrmFindings:
         return _FunctionPass(self, scope).run()
+
+    def returned_by(self, qualname: str) -> str | None:
+        """The model whose instances (or query) the function or method `qualname` of this
+        module returns, if one (`self.get_bills()`, `for b in self.get_bills(): ...`)."""
+        if qualname not in self._returned:
+            self._returned[qualname] = None  # a recursive call adds nothing
+            scope = self._scopes_by_name.get(qualname)
+            if scope is not None and scope.enclosing is not None:
+                self._returned[qualname] = _FunctionPass(self, scope).run().returns_model
+        return self._returned[qualname]
+
+    def g_models(self) -> dict[str, str]:
+        """Attributes of Flask's `g` this module sets to instances of one model (`g.project =
+        Project.query.get(id)`, in a hook or a view): `g.project.x` is then such an instance in
+        every function of the module. An attribute set to two models is left out; values whose
+        model is unknown (`g.project = form.save()`) do not count against the one known."""
+        if self._g_models is not None:
+            return self._g_models
+        self._g_models = {}  # while typing the stored values, `g.x` names no model
+        if "g" not in self.scopes.imported:
+            return self._g_models
+        nodes = {id(scope): node for node, scope in self.scopes.functions.items()}
+        found: dict[str, set[str | None]] = {}
+        for scope in self.scopes.all_scopes():
+            stores = {id(n) for n in scope.attribute_stores if _is_name(n.value, "g")}
+            if not stores or _is_local("g", scope):
+                continue
+            typing = _FunctionPass(self, scope)
+            typing.run()
+            root = nodes.get(id(scope), self.scopes.tree)
+            for node in ast.walk(root):
+                if not isinstance(node, ast.Assign):
+                    continue
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute) and id(target) in stores:
+                        model = typing.instance_model(node.value)
+                        found.setdefault(target.attr, set()).add(model)
+        known = {attr: {m for m in models if m is not None} for attr, models in found.items()}
+        self._g_models = {attr: models.pop() for attr, models in known.items() if len(models) == 1}
+        return self._g_models
 
     def entity(
         self, node: ast.expr, scope: Scope, *, table_position: bool = False
@@ -161,8 +217,10 @@ class _FunctionPass:
         self.out = OrmFindings()
         self.reads_at: dict[int, tuple[ast.expr, list[str]]] = {}  # id(node) -> (node, models)
         self.consumed: set[int] = set()  # `.query` nodes that belong to a bulk update/delete
+        self.bulk: set[int] = set()  # the bulk update/delete calls themselves
         self.types: dict[str, tuple[str, bool]] = {}  # variable -> (model, loaded from the db)
         self.made: set[str] = set()  # typed from `M.method(...)` only: M may be any class
+        self.guessed: set[str] = set()  # parameters typed by their name only (`project`)
 
     def run(self) -> OrmFindings:
         for call in self.scope.calls:
@@ -176,6 +234,7 @@ class _FunctionPass:
         for call in self.scope.calls:
             self._instance_call(call)
             self._class_call(call)
+            self._constructor_relationships(call)
         self._receiver_uses()
         self._instance_changes()
         self.out.returns_model = self._returned_model()
@@ -222,6 +281,7 @@ class _FunctionPass:
                 found = self.finder.entity(node.value, self.scope)
                 if found is not None:
                     self.consumed.add(id(node))
+                    self.bulk.add(id(call))
                     self._use(found, "write", call.lineno)
                     return
             if isinstance(node, ast.Call) and callee_name(node) == "query":
@@ -307,6 +367,13 @@ class _FunctionPass:
         owner = self.scope.class_qualname
         if self.scope.receiver == "self" and owner in self.finder.local_models:
             self.types["self"] = (str(owner), True)
+        for name in self.scope.params:
+            if name == self.scope.receiver or name in self.scope.bindings:
+                continue
+            model = self._named_model(name)
+            if model is not None:
+                self.types[name] = (model, True)
+                self.guessed.add(name)
         for name, bindings in self.scope.bindings.items():
             for binding in bindings:
                 if binding.value is None:
@@ -321,6 +388,8 @@ class _FunctionPass:
                 elif (made := self._class_call_model(binding.value)) is not None:
                     self.types[name] = (made, False)  # `M.create(...)`, `M.get_by_id(...)`
                     self.made.add(name)
+                elif (returned := self._local_call_model(binding.value)) is not None:
+                    self.types[name] = (returned, True)
         for target, iterable in self.scope.loops:
             if not isinstance(target, ast.Name):
                 continue
@@ -328,6 +397,68 @@ class _FunctionPass:
                 self.types[target.id] = self.types[iterable.id]
             elif len(reads := self._reads_in(iterable)) == 1:
                 self.types[target.id] = (reads.pop(), True)
+            elif (returned := self._local_call_model(iterable)) is not None:
+                self.types[target.id] = (returned, True)
+
+    def instance_model(self, node: ast.expr) -> str | None:
+        """The model of the one instance `node` stands for, if known (after `run`)."""
+        typed = self._type_of(node)
+        if typed is not None:
+            return typed[0]
+        reads = self._reads_in(node)
+        if len(reads) == 1 and isinstance(node, ast.Call | ast.Attribute):
+            return reads.pop()
+        return self.finder.constructed(node, self.scope)
+
+    def _local_call_model(self, node: ast.expr) -> str | None:
+        """The model a call chain starting with a call of this module's function or of a
+        method of the same class returns (`self.get_bills().all()`, `load_team(id)`)."""
+        while isinstance(node, ast.Call | ast.Attribute | ast.Subscript):
+            if isinstance(node, ast.Call):
+                func = node.func
+                owner = self.scope.class_qualname
+                if (
+                    isinstance(func, ast.Name)
+                    and not _is_local(func.id, self.scope)
+                    and func.id in self.finder.scopes.module.bindings
+                ):
+                    return self.finder.returned_by(func.id)
+                if (
+                    isinstance(func, ast.Attribute)
+                    and owner is not None
+                    and self.scope.receiver in ("self", "cls")
+                    and _is_name(func.value, self.scope.receiver)
+                ):
+                    return self.finder.returned_by(f"{owner}.{func.attr}")
+                node = func
+            else:
+                node = node.value
+        return None
+
+    def _type_of(self, node: ast.expr) -> tuple[str, bool] | None:
+        """(model, loaded from the db) of a typed variable or of `g.attr` (see g_models); an
+        item of either (`people[0]`) is one of the same model."""
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        if isinstance(node, ast.Name):
+            return self.types.get(node.id)
+        if isinstance(node, ast.Attribute) and _is_name(node.value, "g"):
+            if _is_local("g", self.scope):
+                return None
+            model = self.finder.g_models().get(node.attr)
+            return (model, True) if model is not None else None
+        return None
+
+    def _named_model(self, parameter: str) -> str | None:
+        """The model a parameter is named after (`project` -> Project, `order_item` ->
+        OrderItem): a model of this module or an imported class-like name (the resolver drops
+        what is no model). A guess by convention: what it alone finds is low confidence."""
+        camel = "".join(part.title() for part in parameter.split("_") if part)
+        if not is_camel(camel) or camel == parameter:
+            return None
+        if camel in self.finder.local_models or camel in self.finder.scopes.imported:
+            return camel
+        return None
 
     def _instances(self, node: ast.expr, *, loaded_only: bool = False) -> list[str]:
         """Models of the instances `node` stands for: `M(...)`, a typed variable, a list of them."""
@@ -337,8 +468,8 @@ class _FunctionPass:
             return self._instances(node.elt, loaded_only=loaded_only)
         if isinstance(node, ast.Starred):
             return self._instances(node.value, loaded_only=loaded_only)
-        if isinstance(node, ast.Name) and node.id in self.types:
-            model, loaded = self.types[node.id]
+        if (typed := self._type_of(node)) is not None:
+            model, loaded = typed
             return [model] if loaded or not loaded_only else []
         if loaded_only:
             reads = self._reads_in(node)
@@ -353,10 +484,26 @@ class _FunctionPass:
         for value in self.scope.returns:
             if isinstance(value, ast.Name) and value.id in self.types and value.id not in self.made:
                 found.add(self.types[value.id][0])
+            elif (built := self.finder.constructed(value, self.scope)) is not None:
+                found.add(built)  # `return M(...)`: a new instance, for the caller to add
+            elif (root := self._query_root(value)) is not None:
+                found.add(root)  # `M.query.join(N).filter(...)`: M's, whatever it joins
             elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-                found.update(self._reads_in(value))
+                found.update(self._reads_in(value) or filter(None, [self._local_call_model(value)]))
         model = found.pop() if len(found) == 1 else None
         return model if model and is_camel(model.rsplit(".", 1)[-1]) else None
+
+    def _query_root(self, node: ast.expr) -> str | None:
+        """M of a query chain that starts at `M.query` or `session.query(M, ...)`."""
+        while isinstance(node, ast.Call | ast.Attribute):
+            if isinstance(node, ast.Attribute) and node.attr == "query":
+                found = self.finder.entity(node.value, self.scope)
+                return found[1] if found and found[0] == "model" else None
+            if isinstance(node, ast.Call) and callee_name(node) == "query" and node.args:
+                found = self.finder.entity(node.args[0], self.scope)
+                return found[1] if found and found[0] == "model" else None
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return None
 
     def _instance_call(self, call: ast.Call) -> None:
         name = callee_name(call)
@@ -364,8 +511,8 @@ class _FunctionPass:
         if not isinstance(func, ast.Attribute):
             return
         receiver = func.value
-        if isinstance(receiver, ast.Name) and receiver.id in self.types:
-            model, loaded = self.types[receiver.id]
+        if (typed := self._type_of(receiver)) is not None:
+            model, loaded = typed
             found = ModelMethodCall(model, func.attr, call.lineno)
             if loaded:  # `M(...)` instances the call graph knows already
                 self.out.method_calls.append(found)
@@ -377,18 +524,30 @@ class _FunctionPass:
             self.out.built_method_calls.append(ModelMethodCall(built, func.attr, call.lineno))
         if not call.args:
             return
+        guessed = isinstance(call.args[0], ast.Name) and call.args[0].id in self.guessed
         if name in _ADDS:
-            for model in self._instances(call.args[0]):
-                self._use(("model", model), "write", call.lineno)
-        elif name == "delete" and not _sa_callee(func):
-            for model in self._instances(call.args[0], loaded_only=True):
-                self._use(("model", model), "write", call.lineno)
+            for model in self._instances(call.args[0]) or self._results(call):
+                self._use(("model", model), "write", call.lineno, low=guessed)
+        elif name == "delete" and not _sa_callee(func) and id(call) not in self.bulk:
+            for model in self._instances(call.args[0], loaded_only=True) or self._results(call):
+                self._use(("model", model), "write", call.lineno, low=guessed)
         elif name in _COLLECTION_CHANGES and isinstance(func.value, ast.Attribute):
             self._typed_relationship(func.value, "write")
             for arg in call.args:
                 added = self.finder.constructed(arg, self.scope)
                 if added is not None:
                     self._use(("model", added), "write", call.lineno, low=True)
+
+    def _results(self, call: ast.Call) -> list[str]:
+        """`session.add(f(...))` / `obj = f(...); session.add(obj)` with `f` not a model: the
+        call's line is kept for the resolver, which knows what `f` returns (nothing here)."""
+        value: ast.expr | None = call.args[0]
+        if isinstance(value, ast.Name) and self.scope.enclosing is not None:
+            bindings = self.scope.bindings.get(value.id, [])
+            value = bindings[0].value if len(bindings) == 1 else None
+        if isinstance(value, ast.Call) and self.scope.enclosing is not None:
+            self.out.result_uses.append(ResultUse(value.lineno, call.lineno))
+        return []
 
     def _class_call(self, call: ast.Call) -> None:
         """`M.create(...)`: a method called on a model class itself."""
@@ -450,9 +609,9 @@ class _FunctionPass:
     def _typed_relationship(self, node: ast.Attribute, mode: AccessMode) -> None:
         """`obj.attr` on a loaded instance; on a new one (`Blueprint(...)` looks the same) only
         when a collection is changed."""
-        owner = node.value
-        if isinstance(owner, ast.Name) and owner.id in self.types and node.attr[:1].islower():
-            model, loaded = self.types[owner.id]
+        typed = self._type_of(node.value)
+        if typed is not None and node.attr[:1].islower():
+            model, loaded = typed
             if loaded or mode == "write":
                 use = RelationshipUse(model, node.attr, mode, node.lineno)
                 self.out.relationship_uses.append(use)
@@ -461,13 +620,37 @@ class _FunctionPass:
         commits = any(callee_name(call) in _COMMITS for call in self.scope.calls)
         changed: set[str] = set()
         for node in self.scope.attribute_stores:
-            owner = node.value
-            if commits and isinstance(owner, ast.Name) and owner.id in self.types:
-                model, loaded = self.types[owner.id]
-                if loaded and model not in changed:
-                    changed.add(model)
-                    self._use(("model", model), "write", node.lineno, low=True)
+            typed = self._type_of(node.value)
+            if typed is None:
+                continue
+            # `obj.tags = [...]`, `self.owers = owers` in `__init__`: the resolver keeps those
+            # naming a relationship (a many-to-many one's association rows are written)
+            self._typed_relationship(node, "write")
+            model, loaded = typed
+            if commits and loaded and model not in changed:
+                changed.add(model)
+                self._use(("model", model), "write", node.lineno, low=True)
         called = {id(call.func) for call in self.scope.calls}
         for node in self.scope.attribute_loads:
             if id(node) not in called:
                 self._typed_relationship(node, "read")
+                self._property_read(node)
+
+    def _property_read(self, node: ast.Attribute) -> None:
+        """`obj.balance` on a loaded instance: when the model defines `balance` (a property),
+        its getter runs; the call graph follows the method like a called one."""
+        typed = self._type_of(node.value)
+        if typed is not None and typed[1] and node.attr[:1].islower():
+            self.out.method_calls.append(ModelMethodCall(typed[0], node.attr, node.lineno))
+
+    def _constructor_relationships(self, call: ast.Call) -> None:
+        """`M(tags=[...])`: a relationship set through the constructor's keywords (the resolver
+        keeps those naming a relationship)."""
+        model = self.finder.constructed(call, self.scope)
+        if model is None or self.scope.enclosing is None:
+            return
+        for keyword in call.keywords:
+            if keyword.arg is not None and keyword.arg[:1].islower():
+                self.out.relationship_uses.append(
+                    RelationshipUse(model, keyword.arg, "write", call.lineno)
+                )

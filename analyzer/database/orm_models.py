@@ -6,6 +6,9 @@ annotated), `__table__ = Table("x", ...)`, a trivial `declared_attr` (a literal,
 `camel_to_snake_case(ClassName)`. A subclass of a mapped model that declares no primary-key column
 shares its parent's table (single-table inheritance); with one (joined inheritance) it gets its own.
 `__table_args__ = {"schema": "s"}` qualifies the name as "s.name".
+
+SQLAlchemy-Continuum: a model declaring `__versioned__` also gets its version class
+`<Name>Version` (table `<table>_version`), see `_continuum_versions`.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class _ClassInfo:
     looks_mapped: bool = False
     decorated: bool = False  # @registry.mapped: a model without a base class
     bind_key: str | None = None  # __bind_key__: the Flask-SQLAlchemy bind it lives in
+    versioned: bool = False  # __versioned__ = {...}: SQLAlchemy-Continuum keeps its history
 
 
 def extract_models(tree: ast.Module, imported: set[str]) -> OrmDefinitions:
@@ -94,11 +98,79 @@ def extract_models(tree: ast.Module, imported: set[str]) -> OrmDefinitions:
     models = tuple(
         fact for name in classes if (fact := resolver.model_fact(name, table_variables)) is not None
     )
+    models, version_tables = _continuum_versions(models, classes, statements)
     return OrmDefinitions(
         models=models,
-        tables=tuple(tables),
+        tables=tuple([*tables, *version_tables]),
         model_bases=tuple(sorted(bases)),
         table_variables=table_variables,
+    )
+
+
+def _continuum_versions(
+    models: tuple[ModelFact, ...], classes: dict[str, _ClassInfo], statements: list[ast.stmt]
+) -> tuple[tuple[ModelFact, ...], list[TableDefinition]]:
+    """SQLAlchemy-Continuum's version classes (sqlalchemy_continuum/builder.py): for a model
+    with `__versioned__`, `<Name>Version` on `<table>_version`, with the model's relationships
+    pointing at their targets' versions (for versioned targets) through the association tables'
+    versions (`<secondary>_version`); the model gets a `versions` relationship to it, and
+    `X = version_class(Model)` names it X too."""
+    versioned = {
+        m.class_name: m
+        for m in models
+        if m.table and m.class_name in classes and classes[m.class_name].versioned
+    }
+    if not versioned:
+        return models, []
+    names = {name: [f"{name}Version"] for name in versioned}
+    for statement in statements:
+        value = statement.value if isinstance(statement, ast.Assign) else None
+        if isinstance(value, ast.Call) and callee_name(value) == "version_class" and value.args:
+            source = dotted_name(value.args[0])
+            if source in names:
+                assert isinstance(statement, ast.Assign)
+                names[source] += [n for n in _target_names(statement) if n not in names[source]]
+    found = [
+        dataclasses.replace(
+            model,
+            relationships=(
+                *model.relationships,
+                Relationship("versions", f"{model.class_name}Version"),
+            ),
+        )
+        if model.class_name in versioned
+        else model
+        for model in models
+    ]
+    version_tables: dict[str, TableDefinition] = {}
+    for name, model in versioned.items():
+        relationships = tuple(_version_of(rel, versioned) for rel in model.relationships)
+        for rel in relationships:
+            table = rel.secondary_table
+            if table and table not in version_tables:
+                version_tables[table] = TableDefinition(table, model.line)
+        found += [
+            ModelFact(
+                class_name=alias,
+                table=f"{model.table}_version",
+                line=model.line,
+                relationships=relationships,
+                has_primary_key=True,
+                bind_key=model.bind_key,
+            )
+            for alias in names[name]
+        ]
+    return tuple(found), list(version_tables.values())
+
+
+def _version_of(rel: Relationship, versioned: dict[str, ModelFact]) -> Relationship:
+    target = rel.target_ref.rsplit(".", 1)[-1]
+    return Relationship(
+        rel.attribute,
+        f"{target}Version" if target in versioned else rel.target_ref,
+        f"{rel.secondary_table}_version" if rel.secondary_table else None,
+        None,
+        rel.backref,
     )
 
 
@@ -161,6 +233,8 @@ def _class_info(node: ast.ClassDef, table_variables: dict[str, str]) -> _ClassIn
             continue
         if target in _MODEL_MARKERS:
             info.looks_mapped = True
+        if target == "__versioned__":
+            info.versioned = True
         if target == "__tablename__" and isinstance(value, ast.Constant):
             info.tablename = str(value.value)
         elif target == "__abstract__":

@@ -132,6 +132,16 @@ class ModelMethodCall:
 
 
 @dataclass(frozen=True)
+class ResultUse:
+    """`session.add(f(...))`, `obj = f(...); session.delete(obj)`: the value a project call
+    returns (the call made at `call_line`) is added or deleted. When that function is known to
+    return instances of one model (`returns_model`), the model's table is written."""
+
+    call_line: int
+    line: int
+
+
+@dataclass(frozen=True)
 class ReceiverUse:
     """In a method, the instance (or, in a classmethod, the class) it runs on is used,
     whichever model class that turns out to be: `session.add(self)` / `session.delete(self)`
@@ -208,6 +218,7 @@ class FunctionDbFacts:
     # `M(...).m()`, `obj = M(...); obj.m()`, `M.m()` where M may be any class (`SQLAlchemy()`
     # too): only to find receiver writes of M's table; the call graph follows these itself
     built_method_calls: tuple[ModelMethodCall, ...] = ()
+    result_uses: tuple[ResultUse, ...] = ()  # project calls whose result is added/deleted
     # the connections (not "call" ones: the Python facts' `returns` say those) it returns or,
     # a `@contextmanager`, yields; those it stores in `g`; those its SQL parameters' SQL is
     # sent through (a SQL sink's: `def query_db(sql): return get_db().execute(sql)`)

@@ -1,8 +1,12 @@
 """The project's call graph: each function's calls resolved to project functions.
 
-Also links a function to the project decorators wrapping it and to the functions defined
-inside it (decorator wrappers, closures), since those run when it does, and to the methods it
-calls on ORM model instances its queries load (found by the database extraction).
+Also links a function to the project decorators wrapping it (a class-based view's methods to
+those its class lists in `decorators`/`method_decorators`) and to the functions defined inside
+it (decorator wrappers, closures), since those run when it does, to the methods it calls on
+ORM model instances its queries load (found by the database extraction) or on a model's
+`query` when its `query_class` defines them (`Bill.query.get(project, id)`), and a form's
+`validate()`/`validate_on_submit()` to the form class's inline `validate_<field>` methods,
+which WTForms runs.
 """
 
 from __future__ import annotations
@@ -11,9 +15,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analyzer.facts.database import FunctionDbFacts
-from analyzer.facts.python import Diagnostic
-from analyzer.facts.values import Ref
-from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Opaque, Resolved, Resolver
+from analyzer.facts.python import CallFact, Diagnostic, FunctionFact
+from analyzer.facts.values import Attr, CallOf, Lit, Pairs, Ref, Seq, Value
+from analyzer.resolution.resolve import (
+    ClassEntity,
+    Ctx,
+    ExternalEntity,
+    FunctionEntity,
+    InstanceEntity,
+    Opaque,
+    Resolved,
+    Resolver,
+)
 from analyzer.resolution.results import FunctionKey
 
 
@@ -37,7 +50,10 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
             target = callable_function(resolver, resolved)
             if target is not None:
                 callees[target] = None
-            elif isinstance(resolved, Opaque) and resolved.missing:
+            elif isinstance(resolved, Opaque) and not resolved.missing:
+                callees.update(dict.fromkeys(_inline_validators(resolver, call, ctx)))
+                callees.update(dict.fromkeys(_query_class_methods(resolver, call, ctx)))
+            elif isinstance(resolved, Opaque):
                 diagnostics.append(
                     Diagnostic(
                         path, call.line, "unresolved-call", f"call not resolved: {resolved.reason}"
@@ -45,6 +61,11 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
                 )
         for decorator in function.decorators:
             target = callable_function(resolver, resolver.resolve(decorator, Ctx(module)))
+            if target is not None:
+                callees[target] = None
+        for decorator_module, decorator in _class_decorators(resolver, module, function):
+            func = decorator.func if isinstance(decorator, CallOf) else decorator
+            target = callable_function(resolver, resolver.resolve(func, Ctx(decorator_module)))
             if target is not None:
                 callees[target] = None
         for nested in function.nested:
@@ -60,6 +81,108 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
         if callees:
             edges[(module, qualname)] = tuple(callees)
     return CallGraph(edges, tuple(diagnostics))
+
+
+def _query_class_methods(resolver: Resolver, call: CallFact, ctx: Ctx) -> list[FunctionKey]:
+    """`Bill.query.get(project, id)`: the method of the model's `query_class` (Flask-SQLAlchemy's
+    `query_class = BillQuery`, a nested or module-level class), when it defines one."""
+    func = call.func
+    if isinstance(func, Attr) and isinstance(func.base, Attr) and func.base.name == "query":
+        owner, name = func.base.base, func.name
+    elif isinstance(func, Ref) and (parts := func.dotted.split("."))[-2:-1] == ["query"]:
+        owner, name = Ref(".".join(parts[:-2])), parts[-1]
+    else:
+        return []
+    model = resolver.resolve(owner, ctx) if not isinstance(owner, Ref) or owner.dotted else None
+    if not isinstance(model, ClassEntity):
+        return []
+    method = _query_class_member(resolver, model, name)
+    return [(method.module, method.qualname)] if isinstance(method, FunctionEntity) else []
+
+
+def _query_class_member(resolver: Resolver, model: ClassEntity, method: str) -> Resolved:
+    for klass in resolver.mro(model):
+        if isinstance(klass, ExternalEntity):
+            break
+        fact = resolver.classes.get((klass.module, klass.qualname))
+        value = dict(fact.class_attrs).get("query_class") if fact else None
+        if value is None:
+            continue
+        nested = (
+            (klass.module, f"{klass.qualname}.{value.dotted}") if isinstance(value, Ref) else None
+        )
+        query = (
+            ClassEntity(*nested)
+            if nested in resolver.classes
+            else resolver.resolve(value, Ctx(klass.module))
+        )
+        if isinstance(query, ClassEntity):
+            return resolver.class_member(query, method, instance=True)
+        break
+    return Opaque(f"no query_class defines {method}")
+
+
+HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+CLASS_DECORATOR_ATTRS = ("decorators", "method_decorators")
+FORM_VALIDATIONS = frozenset({"validate", "validate_on_submit"})
+
+
+def _class_decorators(
+    resolver: Resolver, module: str, function: FunctionFact
+) -> list[tuple[str, Value]]:
+    """(module, decorator) for each decorator a class-based view applies to this HTTP method
+    handler: its class's (or a project base's) `decorators` and `method_decorators` lists,
+    `method_decorators` also as a mapping from method names to lists."""
+    method = function.qualname.rsplit(".", 1)[-1]
+    if function.class_qualname is None or method not in HTTP_METHODS:
+        return []
+    found: list[tuple[str, Value]] = []
+    for attr in CLASS_DECORATOR_ATTRS:
+        for klass in resolver.mro(ClassEntity(module, function.class_qualname)):
+            if isinstance(klass, ExternalEntity):
+                break
+            fact = resolver.classes.get((klass.module, klass.qualname))
+            value = dict(fact.class_attrs).get(attr) if fact else None
+            if value is None:
+                continue
+            if isinstance(value, Seq):
+                found += [(klass.module, item) for item in value.items]
+            elif isinstance(value, Pairs):
+                found += [
+                    (klass.module, item)
+                    for key, listed in value.items
+                    if isinstance(key, Lit) and key.value == method and isinstance(listed, Seq)
+                    for item in listed.items
+                ]
+            break
+    return found
+
+
+def _inline_validators(resolver: Resolver, call: CallFact, ctx: Ctx) -> list[FunctionKey]:
+    """`form.validate()` on an instance of a project form class (built on a library's `Form`):
+    the `validate_<field>` methods along its MRO, which WTForms calls for each field."""
+    func = call.func
+    if not isinstance(func, Attr) or func.name not in FORM_VALIDATIONS:
+        return []
+    instance = resolver.resolve(func.base, ctx)
+    if not isinstance(instance, InstanceEntity) or not isinstance(instance.cls, ClassEntity):
+        return []
+    mro = resolver.mro(instance.cls)
+    if not any(isinstance(k, ExternalEntity) and k.dotted.endswith("Form") for k in mro):
+        return []
+    found: dict[FunctionKey, None] = {}
+    for klass in mro:
+        fact = (
+            resolver.classes.get((klass.module, klass.qualname))
+            if isinstance(klass, ClassEntity)
+            else None
+        )
+        for name in fact.methods if fact else ():
+            if name.startswith("validate_") and name not in found:
+                member = resolver.class_member(instance.cls, name, instance=True)
+                if isinstance(member, FunctionEntity):
+                    found[(member.module, member.qualname)] = None
+    return list(found)
 
 
 def _db_functions(resolver: Resolver) -> dict[FunctionKey, FunctionDbFacts]:

@@ -24,6 +24,7 @@ from analyzer.facts.database import (
 )
 from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.facts.values import Ref
+from analyzer.resolution.calls import callable_function
 from analyzer.resolution.other_databases import OtherDatabases, Site
 from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Opaque, Resolver
 from analyzer.resolution.results import FunctionKey, Table, TableUse
@@ -120,6 +121,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                         )
                     )
             found.extend(receivers.uses(module, function, key, facts.path))
+            found.extend(_result_uses(resolver, index, function, key, facts.path))
             if found:
                 uses[key] = tuple(dict.fromkeys(found))
     handed_over = sql_sink_uses(resolver, index.sql_constant, databases.of_sink)
@@ -128,6 +130,31 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
     diagnostics.extend(handed_over.diagnostics)
     own, external = databases.split(uses)
     return TableFacts(own, index.tables(sql_files), tuple(diagnostics), external)
+
+
+def _result_uses(
+    resolver: Resolver, index: _ModelIndex, function: FunctionDbFacts, key: FunctionKey, path: str
+) -> list[TableUse]:
+    """`session.add(form.export())`: the project function called on that line returns
+    instances of one model (its `returns_model`), so that model's table is written."""
+    if not function.result_uses:
+        return []
+    python = resolver.functions.get(key)
+    if python is None:
+        return []
+    found: list[TableUse] = []
+    for use in function.result_uses:
+        for call in python.calls:
+            if call.line != use.call_line:
+                continue
+            target = callable_function(resolver, resolver.called(call, Ctx(*key)))
+            model = resolver.returned_models.get(target) if target else None
+            if target is None or model is None:
+                continue
+            table = index.table_of(index.model_site(target[0], model))
+            if table is not None:
+                found.append(TableUse(table, "write", key, path, use.line, "high", "orm"))
+    return found
 
 
 def _use(access: TableAccess, key: FunctionKey, path: str, database: str | None) -> TableUse:
