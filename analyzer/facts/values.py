@@ -159,11 +159,16 @@ class Comprehension:
 
 @dataclass(frozen=True)
 class Choice:
-    """`then if test else otherwise`, or a function returning `then` only when `test` holds."""
+    """`then if test else otherwise`, or a function returning `then` only when `test` holds.
+
+    `either`: a name bound differently in both branches of an `if`/`else` on a test read from
+    run-time data (`if item["kind"] == "a": f = make_a` / `else: f = make_b`): each branch
+    may run, so where every value counts (a registration) each one is taken."""
 
     test: Value
     then: Value
     otherwise: Value
+    either: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,7 +242,7 @@ def mentions_param(value: Value) -> bool:
             return mentions_param(left) or mentions_param(right)
         case Comprehension(element, _, iterable):
             return mentions_param(element) or mentions_param(iterable)
-        case Choice(test, then, otherwise):
+        case Choice(test, then, otherwise, _):
             return any(mentions_param(v) for v in (test, then, otherwise))
         case CallOf(func, args, kwargs, _):
             return (

@@ -18,7 +18,7 @@ marked `switched_off`, and not reported.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from analyzer.facts.python import MODULE_SCOPE, CallFact, FunctionFact, LoopFact, RegistrationFact
 from analyzer.facts.values import (
@@ -29,6 +29,7 @@ from analyzer.facts.values import (
     Item,
     Lit,
     Ref,
+    Seq,
     Value,
     mentions_param,
 )
@@ -410,7 +411,37 @@ class _Expander:
         self, fact: RegistrationFact, ctx: Ctx, file: str, site: tuple[str, int]
     ) -> None:
         for env, walked in _loop_envs(self.resolver, fact.loops, ctx):
-            self.resolve_in(fact, Ctx(ctx.module, ctx.scope, env), file, site, walked=walked)
+            env_ctx = Ctx(ctx.module, ctx.scope, env)
+            for alternative in self.alternatives(fact, env_ctx):
+                self.resolve_in(alternative, env_ctx, file, site, walked=walked)
+
+    def alternatives(self, fact: RegistrationFact, ctx: Ctx) -> list[RegistrationFact]:
+        """The registration once per value its target, arguments and view may take, where a
+        name is bound differently in the two branches of an `if`/`else` (`blueprint_func =
+        make_github_blueprint` / `make_google_blueprint`): each branch may run."""
+        written = Seq(
+            (fact.target, fact.view or Lit(None), *fact.args, *(v for _, v in fact.kwargs))
+        )
+        alternatives = self.resolver.alternatives(written, ctx)
+        if alternatives == (written,):
+            return [fact]
+        names = tuple(k for k, _ in fact.kwargs)
+        found = []
+        for alternative in alternatives:
+            if not isinstance(alternative, Seq):
+                continue
+            target, view, *rest = alternative.items
+            args, kwargs = rest[: len(fact.args)], rest[len(fact.args) :]
+            found.append(
+                replace(
+                    fact,
+                    target=target,
+                    view=None if fact.view is None else view,
+                    args=tuple(args),
+                    kwargs=tuple(zip(names, kwargs, strict=True)),
+                )
+            )
+        return found
 
     def resolve_in(
         self,

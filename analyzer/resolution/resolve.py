@@ -2,7 +2,8 @@
 
 Follows imports (absolute, relative, `from x import y as z`, star imports), module-level
 bindings, classes and their bases, instances built by calling a class, attributes set on
-`self`, parameters annotated with a project class, and what simple factory functions return
+`self` (a parameter of `__init__` bound to what the calls building the class pass),
+parameters annotated with a project class, and what simple factory functions return
 (or, failing that, the ORM model whose instances the database facts say they return). Flask,
 Blueprint, Flask-RESTful/RESTX and flask-smorest objects become `FlaskObject`s. Nothing here
 reads files.
@@ -53,6 +54,7 @@ from analyzer.facts.values import (
 )
 
 MAX_DEPTH = 24
+MAX_ALTERNATIVES = 16  # values one registration may take through `either` choices
 
 FLASK_CONSTRUCTORS: dict[str, tuple[str, str]] = {
     # external dotted name -> (object kind, library)
@@ -295,6 +297,8 @@ class Resolver:
         self._calls: dict[tuple[int, str, str], Resolved] = {}
         self._called: dict[tuple[int, str, str], tuple[CallFact, Resolved]] = {}
         self._mro: dict[ClassEntity, tuple[ClassEntity | ExternalEntity, ...]] = {}
+        self._constructed: dict[tuple[ClassEntity, str], Resolved | None] = {}
+        self._constructions: dict[ClassEntity, list[tuple[CallFact, Ctx]]] | None = None
         self._settings: dict[str, Resolved] | None = None
         # every literal a class attribute or module-level name is given, by name: built on
         # the first setting asked for (one pass, not one per setting)
@@ -406,8 +410,15 @@ class Resolver:
         return entity
 
     def parameter(self, name: str, ctx: Ctx) -> Resolved:
-        """A parameter no caller binds: an instance of the project class it is annotated with."""
+        """A parameter no caller binds: in a class's `__init__`, what the calls building the
+        class pass (when they agree); else an instance of the project class it is annotated
+        with."""
         fact = self.functions.get((self.canonical(ctx.module), ctx.scope))
+        if fact is not None and fact.class_qualname is not None and ctx.scope.endswith(".__init__"):
+            owner = ClassEntity(self.canonical(ctx.module), fact.class_qualname)
+            constructed = self.constructed_argument(owner, name)
+            if constructed is not None:
+                return constructed
         for param in fact.params if fact else ():
             if param.name == name and param.annotation is not None:
                 cls = self.resolve(param.annotation, Ctx(ctx.module))
@@ -560,6 +571,61 @@ class Resolver:
             return Opaque(f"'{attr}' may come from {external.dotted}", external=True)
         return Opaque(f"{cls.qualname} has no attribute '{attr}'", missing=not dynamic)
 
+    def constructed_argument(self, klass: ClassEntity, name: str) -> Resolved | None:
+        """A parameter of `klass.__init__` (`self.app = app`) as the calls that build the class
+        bind it, when they all give it the same value (None otherwise)."""
+        key = (klass, name)
+        if key in self._constructed:
+            return self._constructed[key]
+        self._constructed[key] = None  # a construction that needs the parameter itself
+        init = self.functions.get((klass.module, f"{klass.qualname}.__init__"))
+        if init is None:
+            return None
+        values: dict[Resolved, None] = {}
+        for call, caller in self.constructions(klass):
+            if not (call.args or call.kwargs):
+                return None  # arguments not known: no value can be told for sure
+            env = self.bind_arguments(
+                init,
+                call.args,
+                call.kwargs,
+                caller,
+                callee_module=klass.module,
+            )
+            values[env.get(name, Opaque(f"no argument for '{name}'"))] = None
+        found = next(iter(values)) if len(values) == 1 else None
+        self._constructed[key] = None if isinstance(found, Opaque) else found
+        return self._constructed[key]
+
+    def constructions(self, klass: ClassEntity) -> list[tuple[CallFact, Ctx]]:
+        """The calls that build `klass`, or a subclass using its `__init__` (calls written with
+        a project class's name, indexed once); one inside another call's arguments is listed
+        without its own (`Pages(app).register()`: the facts keep only the outer call's)."""
+        if self._constructions is None:
+            self._constructions = {}
+            names = {qualname.rsplit(".", 1)[-1] for _, qualname in self.classes}
+            for (module, qualname), function in list(self.functions.items()):
+                for call in function.calls:
+                    if _last_name(call.func) not in names:
+                        continue
+                    ctx = Ctx(module, qualname)
+                    built = self.called(call, ctx)
+                    initialiser = (
+                        self.initialiser(built) if isinstance(built, ClassEntity) else None
+                    )
+                    if initialiser is not None:
+                        self._constructions.setdefault(initialiser, []).append((call, ctx))
+        return self._constructions.get(klass, [])
+
+    def initialiser(self, cls: ClassEntity) -> ClassEntity | None:
+        """The project class along `cls`'s MRO whose `__init__` runs for it."""
+        for klass in self.mro(cls):
+            if isinstance(klass, ExternalEntity):
+                return None
+            if "__init__" in self.classes[(klass.module, klass.qualname)].methods:
+                return klass
+        return None
+
     def mro(self, cls: ClassEntity) -> tuple[ClassEntity | ExternalEntity, ...]:
         """The class and its bases, depth first (enough for the single inheritance apps use)."""
         cached = self._mro.get(cls)
@@ -635,6 +701,12 @@ class Resolver:
                 if isinstance(text, ConstEntity):
                     return ConstEntity(str(text.value))
                 return InstanceEntity(func)
+            case ExternalEntity("builtins.dict") if not value.args and all(
+                key != SPREAD_KEYWORDS for key, _ in value.kwargs
+            ):  # `dict(name="github", ...)`
+                return DictEntity(
+                    tuple((ConstEntity(k), self.resolve(v, ctx)) for k, v in value.kwargs)
+                )
             case ExternalEntity("builtins.getattr") if len(value.args) in (2, 3):
                 return self.getattr_call(value, ctx)
             case ExternalEntity("importlib.import_module") if value.args:
@@ -820,13 +892,20 @@ class Resolver:
                 named.append((key, resolve(value, ctx)))
         return positional, named
 
-    def choice(self, test: Resolved, then: Value, otherwise: Value, ctx: Ctx) -> Resolved:
+    def choice(
+        self, test: Resolved, then: Value, otherwise: Value, ctx: Ctx, *, either: bool = False
+    ) -> Resolved:
         """The branch the test selects; when it is not known, the first informative branch (a
-        `None` branch never is). A library name tested (`if Swagger:`, bound by an optional
-        import) is taken to be there, the other branch's constant noted as the alternative."""
+        `None` branch never is; for an `either` choice, made by an `if`/`else`, the `else`
+        branch first, as the code's later binding). A library name tested (`if Swagger:`,
+        bound by an optional import) is taken to be there, the other branch's constant noted
+        as the alternative. Registrations take each branch of an `either` choice
+        (`alternatives`)."""
         truth = _truth(test)
         if truth is not None:
             return self.resolve(then if truth else otherwise, ctx)
+        if either:
+            then, otherwise = otherwise, then
         first = self.resolve(then, ctx)
         informative = not isinstance(first, Opaque) and first != ConstEntity(None)
         if informative and isinstance(first, ConstEntity) and isinstance(test, ExternalEntity):
@@ -835,6 +914,57 @@ class Resolver:
                 where = f"{other.value!r} when {test.dotted} is missing or false"
                 return ConstEntity(first.value, first.origin or where)
         return first if informative else self.resolve(otherwise, ctx)
+
+    def alternatives(self, value: Value, ctx: Ctx) -> tuple[Value, ...]:
+        """`value` once per branch of the `either` choices in it whose test is not known
+        statically (the branch a known test selects otherwise), at most
+        `MAX_ALTERNATIVES`; just `value` when it has none."""
+        if not _has_either(value):
+            return (value,)
+        return tuple(dict.fromkeys(self._alternatives(value, ctx)))[:MAX_ALTERNATIVES]
+
+    def _alternatives(self, value: Value, ctx: Ctx) -> list[Value]:
+        if not _has_either(value):
+            return [value]
+        match value:
+            case Choice(test, then, otherwise, True):
+                truth = _truth(self.resolve(test, ctx))
+                branches = (then, otherwise) if truth is None else (then if truth else otherwise,)
+                return [v for branch in branches for v in self._alternatives(branch, ctx)]
+            case Attr(base, name):
+                return [Attr(b, name) for b in self._alternatives(base, ctx)]
+            case Item(base, key):
+                return [
+                    Item(b, k)
+                    for b in self._alternatives(base, ctx)
+                    for k in self._alternatives(key, ctx)
+                ]
+            case Spread(inner):
+                return [Spread(i) for i in self._alternatives(inner, ctx)]
+            case Seq(items):
+                return [Seq(combo) for combo in self._combinations(items, ctx)]
+            case Joined(parts):
+                return [Joined(combo) for combo in self._combinations(parts, ctx)]
+            case CallOf(func, args, kwargs, line):
+                names = tuple(k for k, _ in kwargs)
+                return [
+                    CallOf(
+                        combo[0],
+                        combo[1 : 1 + len(args)],
+                        tuple(zip(names, combo[1 + len(args) :], strict=True)),
+                        line,
+                    )
+                    for combo in self._combinations((func, *args, *(v for _, v in kwargs)), ctx)
+                ]
+        return [value]
+
+    def _combinations(self, parts: tuple[Value, ...], ctx: Ctx) -> list[tuple[Value, ...]]:
+        combos: list[tuple[Value, ...]] = [()]
+        for part in parts:
+            options = self._alternatives(part, ctx)
+            combos = [(*combo, option) for combo in combos for option in options]
+            combos = combos[:MAX_ALTERNATIVES]
+        return combos
 
     # ---- items, dicts and configuration ------------------------------------------------
 
@@ -1089,8 +1219,43 @@ _RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
     Sum: lambda r, v, ctx: _sum(r.resolve(v.left, ctx), r.resolve(v.right, ctx)),
     SetUnion: lambda r, v, ctx: _union(r.resolve(v.left, ctx), r.resolve(v.right, ctx)),
     Comprehension: Resolver.comprehension,
-    Choice: lambda r, v, ctx: r.choice(r.resolve(v.test, ctx), v.then, v.otherwise, ctx),
+    Choice: lambda r, v, ctx: r.choice(
+        r.resolve(v.test, ctx), v.then, v.otherwise, ctx, either=v.either
+    ),
 }
+
+
+def _has_either(value: Value) -> bool:
+    """Whether a value holds a `Choice` made by an `if`/`else` (where the resolver expands
+    them: not inside dicts, sums or comprehensions)."""
+    match value:
+        case Choice(either=True):
+            return True
+        case Attr(base, _) | Spread(base):
+            return _has_either(base)
+        case Item(base, key):
+            return _has_either(base) or _has_either(key)
+        case Seq(items) | Joined(items):
+            return any(_has_either(item) for item in items)
+        case CallOf(func, args, kwargs, _):
+            return (
+                _has_either(func)
+                or any(_has_either(a) for a in args)
+                or any(_has_either(v) for _, v in kwargs)
+            )
+    return False
+
+
+def _last_name(value: Value) -> str | None:
+    """The name a call is written with (`Service`, `core.Service`), if any."""
+    match value:
+        case Ref(dotted):
+            return dotted.rsplit(".", 1)[-1]
+        case Imported(name=name) | Attr(name=name):
+            return name
+        case Local(qualname):
+            return qualname.rsplit(".", 1)[-1]
+    return None
 
 
 def _written(value: Value) -> str:

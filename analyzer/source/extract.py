@@ -3,7 +3,9 @@ the calls/decorators that may register Flask routes, blueprints, resources and h
 
 Pure and syntactic: names stay as written (`Value`s) and are resolved across modules later.
 Statements are followed in order, so a local bound before a registration is substituted
-into it; `for` loops over literal lists are unrolled.
+into it; `for` loops over literal lists are unrolled (a module-level list functions grow with
+`.append`/`.extend`/`+=` is, in functions, everything appended to it); a name both branches of
+an `if`/`else` bind differently is a `Choice` of both.
 Which functions and classes there are, their qualified names, nesting, classes and receivers
 come from the module's scopes (`analyzer.syntax.scopes`); this adds what the code denotes.
 """
@@ -113,11 +115,16 @@ class ModuleStructure:
 def extract_structure(
     scopes: ModuleScopes, *, path: str, module: str, is_package: bool
 ) -> ModuleStructure:
-    """Walk a parsed module, divided into `scopes`, once and return its structural facts."""
+    """Walk a parsed module, divided into `scopes`, and return its structural facts.
+
+    A module-level list that functions grow (`providers = []`, then `providers.append(x)` in
+    a function) is known, inside functions, as everything any code appends to it: the module
+    is then walked a second time with those lists known."""
     extractor = _Extractor(scopes, path, module, is_package)
-    top = _Frame(scopes.module, env=extractor.module_env)
-    extractor.walk_body(scopes.tree.body, top)
-    extractor.finish_function(top, line=1, params=(), decorators=())
+    top = extractor.walk_module()
+    if extractor.growth:
+        extractor = _Extractor(scopes, path, module, is_package, extractor.grown_lists(top))
+        top = extractor.walk_module()
     return ModuleStructure(
         bindings=tuple(top.env.items()),
         star_imports=tuple(dict.fromkeys(extractor.star_imports)),
@@ -165,7 +172,14 @@ class _ClassBuilder:
 
 
 class _Extractor:
-    def __init__(self, scopes: ModuleScopes, path: str, module: str, is_package: bool) -> None:
+    def __init__(
+        self,
+        scopes: ModuleScopes,
+        path: str,
+        module: str,
+        is_package: bool,
+        grown: dict[str, Value] | None = None,
+    ) -> None:
         self.scopes = scopes
         self.path = path
         self.module = module
@@ -177,6 +191,46 @@ class _Extractor:
         self.registrations: list[RegistrationFact] = []
         self.diagnostics: list[Diagnostic] = []
         self.module_env: dict[str, Value] = {}
+        # module-level lists grown by functions: what each function adds, and the list as
+        # the module had it then
+        self.growth: dict[str, list[Value]] = {}
+        self.growth_base: dict[str, Value] = {}
+        # the same lists with every addition (second walk): what functions see
+        self.grown = grown or {}
+
+    def walk_module(self) -> _Frame:
+        top = _Frame(self.scopes.module, env=self.module_env)
+        self.walk_body(self.scopes.tree.body, top)
+        for name, union in self.grown.items():  # importers see the additions too
+            if isinstance(top.env.get(name), Seq | Sum):
+                top.env[name] = union
+        self.finish_function(top, line=1, params=(), decorators=())
+        return top
+
+    def grown_lists(self, top: _Frame) -> dict[str, Value]:
+        """Each module-level list functions grow, with what they add (partly known when an
+        addition depends on a parameter or loop variable)."""
+        unions: dict[str, Value] = {}
+        for name, additions in self.growth.items():
+            final = top.env.get(name)
+            union = final if isinstance(final, Seq | Sum) else self.growth_base[name]
+            for added in additions:
+                union = _with_addition(union, added)
+            unions[name] = union
+        return unions
+
+    def grow_global(self, name: str, added: Value, frame: _Frame) -> bool:
+        """`name.append(x)` / `name += [...]` in a function, `name` a module-level list:
+        remembered (first walk) as an addition to that list."""
+        if frame.scope is self.scopes.module or name in frame.env:
+            return False
+        current = self.module_env.get(name)
+        if not isinstance(current, Seq | Sum):
+            return False
+        if not self.grown:
+            self.growth_base.setdefault(name, current)
+            self.growth.setdefault(name, []).append(added)
+        return True
 
     # ---- statements ---------------------------------------------------------------------
 
@@ -204,7 +258,10 @@ class _Extractor:
                 self.bind(target, self.value(value, frame.env), frame)
             case ast.AugAssign(target=ast.Name(id=name), op=ast.Add(), value=value):
                 self.collect_calls(value, frame)
-                grown = _grown(frame.env.get(name), self.value(value, frame.env))
+                added = self.value(value, frame.env)
+                if self.grow_global(name, added, frame):
+                    return
+                grown = _grown(frame.env.get(name), added)
                 frame.env[name] = UNKNOWN if grown is None else grown
             case ast.AugAssign(target=target, value=value):
                 self.collect_calls(value, frame)
@@ -260,14 +317,18 @@ class _Extractor:
         call site binding the parameter decides. So under a test on a name an import binds
         (`if Swagger:` after `try: from flasgger import Swagger` / `except ImportError:
         Swagger = None`): the import is taken to work, the resolver choosing its branch. Under
-        other tests the later binding stays."""
+        other tests a name both branches bind differently (`if kind == "a": f = make_a` /
+        `else: f = make_b`) becomes a `Choice` marked `either` (each may run); otherwise the
+        later binding stays."""
         tested, negated = node.test, False
         if isinstance(tested, ast.UnaryOp) and isinstance(tested.op, ast.Not):
             tested, negated = tested.operand, True
         test = self.value(tested, frame.env)
         # `if TYPE_CHECKING:` is false when the code runs: its later (`else`) binding stays
-        imported = isinstance(test, Imported) and test.name != "TYPE_CHECKING"
-        before = dict(frame.env) if mentions_param(test) or imported else None
+        type_checking = _names_type_checking(test)
+        imported = isinstance(test, Imported) and not type_checking
+        decided = mentions_param(test) or imported
+        before = dict(frame.env) if decided or (node.orelse and not type_checking) else None
         frame.tests.append(self.value(node.test, frame.env))
         self.walk_body(node.body, frame)
         frame.tests[-1] = UNKNOWN
@@ -284,9 +345,16 @@ class _Extractor:
             otherwise = frame.env.get(name)
             if otherwise is None:
                 frame.env[name] = then
-            elif then is not otherwise and then != otherwise:
+            elif then is otherwise or then == otherwise:
+                continue
+            elif decided:
                 branches = (otherwise, then) if negated else (then, otherwise)
                 frame.env[name] = Choice(test, *branches)
+            elif name in before and otherwise == before[name]:
+                frame.env[name] = then  # bound in the `if` only: the later binding stays
+            elif (name not in before or then != before[name]) and _small(then, otherwise):
+                branches = (otherwise, then) if negated else (then, otherwise)
+                frame.env[name] = Choice(test, *branches, either=True)
 
     def grow_list(self, call: ast.expr, frame: _Frame) -> None:
         """`name.append(x)` or `name.extend([...])` on a list written out here."""
@@ -297,7 +365,11 @@ class _Extractor:
                 keywords=[],
             ):
                 added = self.value(argument, frame.env)
-                grown = _grown(frame.env.get(name), Seq((added,)) if method == "append" else added)
+                if method == "append":
+                    added = Seq((added,))
+                if self.grow_global(name, added, frame):
+                    return
+                grown = _grown(frame.env.get(name), added)
                 if grown is not None:
                     frame.env[name] = grown
 
@@ -717,7 +789,10 @@ class _Extractor:
                     return Lit(constant)
                 return UNKNOWN
             case ast.Name(id=name):
-                return env.get(name, Ref(name))
+                found = env.get(name)
+                if found is None:  # a global: a list functions grow is known with their items
+                    found = self.grown.get(name, Ref(name))
+                return found
             case ast.Attribute(value=base, attr=attr):
                 return attribute_of(self.value(base, env), attr)
             case ast.Call(func=func):
@@ -869,6 +944,77 @@ def _grown(current: Value | None, added: Value) -> Value | None:
     if isinstance(added, Seq):
         return Seq(current.items + added.items)
     return Sum(current, added)
+
+
+MAX_CHOICE_SIZE = 64  # parts of the values an `if`/`else` choice may hold (a loop growing a
+# string in both branches would otherwise double it on each turn)
+
+
+def _small(*values: Value) -> bool:
+    """Whether the values have at most `MAX_CHOICE_SIZE` parts in all."""
+    stack: list[object] = list(values)
+    seen = 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend(node)
+            continue
+        seen += 1
+        if seen > MAX_CHOICE_SIZE:
+            return False
+        fields = getattr(node, "__dataclass_fields__", None)
+        if fields:
+            stack.extend(getattr(node, f) for f in fields)
+    return True
+
+
+def _names_type_checking(test: Value) -> bool:
+    """`TYPE_CHECKING` / `typing.TYPE_CHECKING`: false when the code runs."""
+    match test:
+        case Imported(name="TYPE_CHECKING"):
+            return True
+        case Ref(dotted):
+            return dotted == "TYPE_CHECKING" or dotted.endswith(".TYPE_CHECKING")
+    return False
+
+
+def _with_addition(current: Value, added: Value) -> Value:
+    """A list with the items of `added` (a `Seq`) after its own; items that depend on a
+    parameter or loop variable of the function adding them are not known."""
+    if isinstance(added, Seq) and all(_self_contained(item) for item in added.items):
+        if isinstance(current, Seq):
+            return Seq(current.items + added.items)
+        return Sum(current, added)
+    if isinstance(current, Sum) and isinstance(current.right, Unknown):
+        return current
+    return Sum(current, UNKNOWN)
+
+
+def _self_contained(value: Value) -> bool:
+    """Whether a value means the same outside the function it is written in (no parameter,
+    loop variable or unmodelled part)."""
+    match value:
+        case Param() | LoopVar() | Unknown():
+            return False
+        case Seq(items) | Joined(items):
+            return all(_self_contained(item) for item in items)
+        case Pairs(items):
+            return all(_self_contained(k) and _self_contained(v) for k, v in items)
+        case Attr(base, _) | Spread(base):
+            return _self_contained(base)
+        case Item(base, key) | Sum(base, key) | SetUnion(base, key):
+            return _self_contained(base) and _self_contained(key)
+        case Comprehension(_, _, iterable):
+            return _self_contained(iterable)
+        case Choice(test, then, otherwise, _):
+            return all(_self_contained(v) for v in (test, then, otherwise))
+        case CallOf(func, args, kwargs, _):
+            return (
+                _self_contained(func)
+                and all(_self_contained(a) for a in args)
+                and all(_self_contained(v) for _, v in kwargs)
+            )
+    return True
 
 
 def _guarded_value(frame: _Frame) -> Value | None:
