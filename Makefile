@@ -23,6 +23,7 @@ test: $(STAMP) services lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) services
+	@scripts/ensure_bench_tools.sh
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Route precision/recall of `strangler analyze` on real Flask apps from PyPI (evaluation/README.md).

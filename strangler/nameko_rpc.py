@@ -12,7 +12,14 @@ never expire, so one sent while no instance runs waits in the service's durable
 `rpc-<service>` queue and is applied later, even after its caller stopped waiting
 (`RpcTimeout`): send only calls the service applies once per key. FAIL_FAST requests
 expire at the call's timeout, and the service's queue is checked for consumers first,
-so a stopped or unknown service fails at once (`RpcServiceAbsent`).
+so a stopped or unknown service fails at once (`RpcServiceAbsent`). A check that found
+consumers holds for `consumer_check_seconds` on the connection that made it (per service):
+its calls within that window skip it (one broker round trip less each). A service stopped
+inside the window is not seen by them: such a call waits for its timeout, and its
+request, which expires then, is never applied late; the check is made again after any
+call that got no answer, and "no consumers" is never kept at all. A connection that sat
+idle longer than the window is checked before it sends, so one the broker dropped
+meanwhile is still replaced before the call, not lost with it.
 
 Each thread owns one connection, channel and reply queue; a connection the broker
 closed is replaced by a later call. `close` retires the client: idle connections close
@@ -51,6 +58,7 @@ RPC_EXCHANGE = "nameko-rpc"
 CALL_ID_STACK_HEADER = "nameko.call_id_stack"
 CONTEXT_HEADER_PREFIX = "nameko."
 PERSISTENT = 2  # AMQP delivery mode: the broker keeps the message on disk
+CONSUMER_CHECK_SECONDS = 1.0  # how long "the service's queue has consumers" is trusted
 _NOT_FOUND = 404
 # errors meaning "this connection is no good any more" (the broker went away or closed it)
 _LINK_BROKEN = (AMQPConnectionError, ConnectionWrongStateError, ChannelWrongStateError)
@@ -130,6 +138,7 @@ class _Link:
         self.channel.queue_bind(queue, RPC_EXCHANGE, routing_key=self.reply_to)
         self.channel.basic_consume(queue, self._on_reply, auto_ack=True)
         self._probe: BlockingChannel | None = None
+        self.consumers_seen: dict[str, float] = {}  # service -> when its check last passed
         self._expected: str | None = None
         self._reply: bytes | None = None
 
@@ -230,7 +239,13 @@ class NamekoRpc:
     """
 
     def __init__(
-        self, amqp_uri: str, *, caller: str, delivery: Delivery, timeout: float = 5.0
+        self,
+        amqp_uri: str,
+        *,
+        caller: str,
+        delivery: Delivery,
+        timeout: float = 5.0,
+        consumer_check_seconds: float = CONSUMER_CHECK_SECONDS,
     ) -> None:
         self.amqp_uri = amqp_uri
         self.caller = caller
@@ -238,6 +253,7 @@ class NamekoRpc:
         self.timeout = timeout
         self._local = threading.local()
         self._links = _Links()
+        self.consumer_check_seconds = consumer_check_seconds
 
     def connection_name(self) -> str:
         """The name this thread's connection shows in the broker's connection list."""
@@ -266,6 +282,10 @@ class NamekoRpc:
         self._local.link = link
         return link
 
+    def _recently_checked(self, link: _Link, service: str) -> bool:
+        seen = link.consumers_seen.get(service)
+        return seen is not None and time.monotonic() - seen < self.consumer_check_seconds
+
     def _drop_link(self, link: _Link) -> None:
         self._local.link = None
         self._links.drop(link)
@@ -277,8 +297,9 @@ class NamekoRpc:
         for attempt in (1, 2):
             link = self._link(service)
             try:
-                if self.delivery.check_consumers:
+                if self.delivery.check_consumers and not self._recently_checked(link, service):
                     _check_consumers(link, service)
+                    link.consumers_seen[service] = time.monotonic()
             except (*_LINK_BROKEN, AMQPChannelError) as exc:
                 self._drop_link(link)
                 if attempt == 2:
@@ -310,7 +331,11 @@ class NamekoRpc:
         """
         seconds = self.timeout if timeout is None else timeout
         with self._ready_link(service) as link:
-            return self._call_on(link, service, method, kwargs, call_id, context, seconds)
+            try:
+                return self._call_on(link, service, method, kwargs, call_id, context, seconds)
+            except (RpcUnavailable, RpcTimeout):
+                link.consumers_seen.pop(service, None)  # the next call checks again
+                raise
 
     def _call_on(
         self,

@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from werkzeug.wrappers import Request as WerkzeugRequest
-
 from strangler_proxy.admin import AdminAccess, AdminViews, admin_verdict, unauthorized
 from strangler_proxy.backends import BackendFactory, Backends
 from strangler_proxy.backends.monolith_auth import AuthGate, authenticated_user
@@ -46,7 +44,14 @@ from strangler_proxy.errors import (
     UpgradeNotSupported,
     http_error_for,
 )
-from strangler_proxy.http_types import Request, Response, Switched, error_response, without_headers
+from strangler_proxy.http_types import (
+    Headers,
+    Request,
+    Response,
+    Switched,
+    error_response,
+    without_headers,
+)
 from strangler_proxy.isolation import IsolatedBackend, Isolation
 from strangler_proxy.reload import LiveRoutes
 from strangler_proxy.request_body import IncomingBody
@@ -90,21 +95,37 @@ def read_request(environ: dict[str, Any], body_timeout: float | None = None) -> 
     absolute-form target's host replaces the Host header (RFC 9112 section 3.2.2).
     A target that is not a path is MalformedRequest.
     """
-    incoming = WerkzeugRequest(environ)
     target = parse_request_target(_raw_target(environ))
-    headers = tuple(incoming.headers.items())
+    headers = _environ_headers(environ)
     if target.authority is not None:
         headers = (*without_headers(headers, "Host"), ("Host", target.authority))
-    request_id = incoming.headers.get("X-Request-Id", "")
+    request_id = environ.get("HTTP_X_REQUEST_ID", "")
     return Request(
-        method=incoming.method,
+        method=environ.get("REQUEST_METHOD", "GET").upper(),
         target=target.target,
         headers=headers,
-        remote_addr=incoming.remote_addr or "",
-        scheme=incoming.scheme,
+        remote_addr=environ.get("REMOTE_ADDR") or "",
+        scheme=environ.get("wsgi.url_scheme", "http"),
         request_id=request_id if _REQUEST_ID.match(request_id) else uuid.uuid4().hex,
         incoming=_incoming_body(environ, body_timeout),
     )
+
+
+_CONTENT_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+_HTTP_CONTENT_KEYS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
+
+
+def _environ_headers(environ: dict[str, Any]) -> Headers:
+    """The request's headers from the environ, named and ordered as werkzeug's
+    `EnvironHeaders` gives them (without building a werkzeug request for each one)."""
+    headers = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key not in _HTTP_CONTENT_KEYS:
+                headers.append((key[5:].replace("_", "-").title(), value))
+        elif key in _CONTENT_KEYS and value:
+            headers.append((key.replace("_", "-").title(), value))
+    return tuple(headers)
 
 
 def _incoming_body(environ: dict[str, Any], body_timeout: float | None) -> IncomingBody | None:

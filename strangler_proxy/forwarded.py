@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from strangler_proxy.http_types import Headers, Request, end_to_end_headers, without_headers
+from strangler_proxy.http_types import HOP_BY_HOP, Headers, Request
 from strangler_proxy.route_table import Network
 
 FORWARDED_FOR = "X-Forwarded-For"
@@ -21,8 +21,14 @@ FORWARDED_PROTO = "X-Forwarded-Proto"
 FORWARDED_HOST = "X-Forwarded-Host"
 
 
+_NOTED = frozenset({"host", "upgrade", "x-request-id", "content-length"})
+_FORWARDING = {name.lower(): name for name in (FORWARDED_FOR, FORWARDED_PROTO, FORWARDED_HOST)}
+
+
 def is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
     """Whether a peer address lies in one of the trusted networks (IPv4-mapped IPv6 too)."""
+    if not trusted:
+        return False
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -38,40 +44,60 @@ def forwarded_headers(
     """The request's headers as the proxy forwards them to the monolith.
 
     With `upgrade` (a WebSocket passed on), the client's `Upgrade` goes too,
-    after `Connection: Upgrade`, at the head.
+    after `Connection: Upgrade`, at the head. One pass over the client's headers: this
+    runs for every forwarded request.
     """
-    client = end_to_end_headers(request.headers)
-    kept = without_headers(client, "Content-Length", FORWARDED_FOR, FORWARDED_PROTO, FORWARDED_HOST)
-    asked = request.header("Upgrade") if upgrade else None
+    lowered = [name.lower() for name, _ in request.headers]
+    dropped = set(HOP_BY_HOP)
+    for low, (_, value) in zip(lowered, request.headers, strict=True):
+        if low == "connection":
+            dropped.update(token.strip().lower() for token in value.split(","))
+    kept: list[tuple[str, str]] = []
+    given: dict[str, list[str]] = {low: [] for low in _FORWARDING}
+    first: dict[str, str] = {}  # the first value of each _NOTED header
+    for low, (name, value) in zip(lowered, request.headers, strict=True):
+        if low in _NOTED:
+            first.setdefault(low, value)
+        if low in dropped:
+            continue
+        if low in given:
+            given[low].append(value)
+        elif low != "content-length":
+            kept.append((name, value))
+    asked = first.get("upgrade") if upgrade else None
     headers = [] if asked is None else [("Connection", "Upgrade"), ("Upgrade", asked)]
     headers += kept
-    headers += _framing(request)
-    headers += _forwarding(request, client, is_trusted(request.remote_addr, trusted))
-    if request.header("X-Request-Id") is None and request.request_id:
+    headers += _framing(request, client_length="content-length" in first)
+    joined = {_FORWARDING[low]: ", ".join(values) or None for low, values in given.items()}
+    headers += _forwarding(request, joined, first.get("host"), trusted)
+    if "x-request-id" not in first and request.request_id:
         headers.append(("X-Request-Id", request.request_id))
     return tuple(headers)
 
 
-def _framing(request: Request) -> Headers:
+def _framing(request: Request, *, client_length: bool) -> Headers:
     """The body's framing: a body still to stream keeps the client's (its length, or chunks);
     one read whole goes with its length, when there is one or the client sent a length."""
     if request.incoming is not None:
         if request.incoming.length is None:
             return (("Transfer-Encoding", "chunked"),)
         return (("Content-Length", str(request.incoming.length)),)
-    if request.body or request.header("Content-Length") is not None:
+    if request.body or client_length:
         return (("Content-Length", str(len(request.body))),)
     return ()
 
 
-def _forwarding(request: Request, client: Headers, trusted: bool) -> Headers:
+def _forwarding(
+    request: Request,
+    given: dict[str, str | None],
+    client_host: str | None,
+    trusted_networks: tuple[Network, ...],
+) -> Headers:
     """X-Forwarded-For/-Proto/-Host: a trusted peer's extended, anyone else's replaced."""
-    given = {
-        name: _joined(client, name) for name in (FORWARDED_FOR, FORWARDED_PROTO, FORWARDED_HOST)
-    }
+    trusted = is_trusted(request.remote_addr, trusted_networks)
     chain = [given[FORWARDED_FOR] if trusted else None, request.remote_addr or None]
     proto = (given[FORWARDED_PROTO] if trusted else None) or request.scheme
-    host = (given[FORWARDED_HOST] if trusted else None) or request.header("Host")
+    host = (given[FORWARDED_HOST] if trusted else None) or client_host
     found = [
         (FORWARDED_FOR, ", ".join(part for part in chain if part)),
         (FORWARDED_PROTO, proto),
@@ -80,6 +106,14 @@ def _forwarding(request: Request, client: Headers, trusted: bool) -> Headers:
     return tuple((name, value) for name, value in found if value)
 
 
-def _joined(headers: Headers, name: str) -> str | None:
-    values = [value for key, value in headers if key.lower() == name.lower()]
-    return ", ".join(values) if values else None
+def end_to_end(headers: Headers) -> Headers:
+    """`headers` less hop-by-hop ones and those the Connection header names (as
+    `http_types.end_to_end_headers`, in one pass: every forwarded answer comes here)."""
+    lowered = [name.lower() for name, _ in headers]
+    if "connection" not in lowered and HOP_BY_HOP.isdisjoint(lowered):
+        return headers
+    dropped = set(HOP_BY_HOP)
+    for low, (_, value) in zip(lowered, headers, strict=True):
+        if low == "connection":
+            dropped.update(token.strip().lower() for token in value.split(","))
+    return tuple(header for low, header in zip(lowered, headers, strict=True) if low not in dropped)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -48,9 +49,17 @@ class RouteMatcher:
             ]
         )
         self._map.update()
+        # each rule's literal start (slashes merged, as the map merges them): a path that
+        # starts with none of them matches no rule, without asking werkzeug (most paths of
+        # a forwarded request)
+        self._starts = tuple(
+            {re.sub("/+", "/", route.path.split("<", 1)[0]) for route in self.routes}
+        )
 
     def match(self, method: str, path: str) -> Matched | None:
         """The matching route, or None (no rule, wrong method, or a slash redirect)."""
+        if "//" not in path and not path.startswith(self._starts):
+            return None  # (a path with "//" may match once merged: werkzeug decides)
         adapter = self._map.bind("localhost")
         try:
             endpoint, params = adapter.match(path, method=method)

@@ -38,12 +38,37 @@ def status_class(status: int) -> str:
     return f"{status // 100}xx"
 
 
+_BOUNDS = tuple((bound, bucket_bound(bound)) for bound in (*LATENCY_BUCKETS, float("inf")))
+
+
+class _AnswerKeys:
+    """The sample keys one route and backend's answers add to (made once, kept)."""
+
+    def __init__(self, route: str, backend: str) -> None:
+        self.timed: Labels = (("route", route), ("backend", backend))
+        bucket = f"{DURATION}_bucket"
+        self.buckets = tuple(
+            (bound, (bucket, (*self.timed, ("le", label)))) for bound, label in _BOUNDS
+        )
+        self.sum: SampleKey = (f"{DURATION}_sum", self.timed)
+        self.count: SampleKey = (f"{DURATION}_count", self.timed)
+        self.requests: dict[int, SampleKey] = {}  # by status // 100
+
+    def request(self, status: int) -> SampleKey:
+        key = self.requests.get(status // 100)
+        if key is None:
+            key = (REQUESTS, (*self.timed, ("status_class", status_class(status))))
+            self.requests[status // 100] = key
+        return key
+
+
 class ProxyStats:
     """Thread-safe samples of one process; `version` changes whenever one does."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._samples: defaultdict[SampleKey, float] = defaultdict(float)
+        self._answer_keys: dict[tuple[str, str], _AnswerKeys] = {}
         self.version = 0
 
     def _add(self, counts: Iterable[tuple[str, Labels, float]]) -> None:
@@ -55,20 +80,18 @@ class ProxyStats:
     def answered(self, rule: str | None, backend: str, status: int, seconds: float) -> None:
         """Count an answer by route, backend and status class, and time it by route and backend."""
         route = rule or NO_ROUTE
-        timed: Labels = (("route", route), ("backend", backend))
-        buckets = [
-            (f"{DURATION}_bucket", (*timed, ("le", bucket_bound(bound))), 1)
-            for bound in (*LATENCY_BUCKETS, float("inf"))
-            if seconds <= bound
-        ]
-        self._add(
-            [
-                (REQUESTS, (*timed, ("status_class", status_class(status))), 1),
-                *buckets,
-                (f"{DURATION}_sum", timed, seconds),
-                (f"{DURATION}_count", timed, 1),
-            ]
-        )
+        with self._lock:  # every answer comes here: its keys are made once per route/backend
+            keys = self._answer_keys.get((route, backend))
+            if keys is None:
+                keys = self._answer_keys[(route, backend)] = _AnswerKeys(route, backend)
+            samples = self._samples
+            samples[keys.request(status)] += 1
+            for bound, key in keys.buckets:
+                if seconds <= bound:
+                    samples[key] += 1
+            samples[keys.sum] += seconds
+            samples[keys.count] += 1
+            self.version += 1
 
     def fell_back(self, rule: str, reason: str) -> None:
         self._add([(FALLBACKS, (("route", rule), ("reason", reason)), 1)])

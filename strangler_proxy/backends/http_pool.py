@@ -3,21 +3,34 @@
 Built on http.client's lowest level (`putrequest`, `putheader`, `endheaders`):
 the request target goes out byte for byte (no dot-segment removal, no
 re-encoding) and no header is added (no Host, User-Agent, Accept-Encoding or
-Content-Length of its own). Foreign errors become the proxy's own here.
+Content-Length of its own). An answer's head is read as http.client reads it, but
+a plain one (every line `name: value`, nothing folded) without the email package,
+which costs more than the rest of a small forwarded request. Foreign errors become
+the proxy's own here.
 """
 
 from __future__ import annotations
 
+import email.parser
 import http.client
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
-from urllib3.util import wait_for_read
-
+from strangler_proxy.backends.lean_http import (
+    AnswerBrokeOff,
+    HeldThenSocket,
+    LeanAnswer,
+    Unread,
+    Whole,
+    read_answer,
+    request_head,
+)
 from strangler_proxy.errors import (
     MonolithBadResponse,
     MonolithTimeout,
@@ -54,6 +67,98 @@ class Origin:
 
 
 Body = bytes | Iterable[bytes]
+MAX_HEAD_LINE = 65536  # http.client's limits on an answer's head
+MAX_HEAD_FIELDS = 100
+# a field line the email package reads as `name: value` (name: printable, no colon or
+# space; value: its leading blanks dropped), on its own line
+_PLAIN_FIELD = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r\n]*)\r?\n")
+
+
+class _Fields:
+    """An answer's header fields as http.client's `HTTPMessage` gives them to its
+    response: `get` (the first value), `get_all`, `items`; names case-insensitive."""
+
+    def __init__(self, fields: list[tuple[str, str]]) -> None:
+        self._fields = fields
+        self._by_name: dict[str, list[str]] = {}
+        for name, value in fields:
+            self._by_name.setdefault(name.lower(), []).append(value)
+
+    def get(self, name: str, failobj: Any = None) -> Any:
+        values = self._by_name.get(name.lower())
+        return values[0] if values else failobj
+
+    def get_all(self, name: str, failobj: Any = None) -> Any:
+        return list(self._by_name.get(name.lower(), ())) or failobj
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._fields)
+
+
+def _read_fields(fp: Any) -> Any:
+    """The head's fields after the status line, as http.client's `parse_headers` reads
+    them; a head with a line that is not a plain field goes to that same parser."""
+    lines: list[str] = []
+    fields: list[tuple[str, str]] = []
+    plain = True
+    while True:
+        line = fp.readline(MAX_HEAD_LINE + 1)
+        if len(line) > MAX_HEAD_LINE:
+            raise http.client.LineTooLong("header line")
+        lines.append(text := line.decode("iso-8859-1"))
+        if len(lines) > MAX_HEAD_FIELDS:
+            raise http.client.HTTPException(f"got more than {MAX_HEAD_FIELDS} headers")
+        if line in (b"\r\n", b"\n", b""):
+            break
+        if plain and (field := _PLAIN_FIELD.fullmatch(text)) is not None:
+            fields.append((field[1], field[2]))
+        else:
+            plain = False
+    if plain:
+        return _Fields(fields)
+    parser = email.parser.Parser(_class=http.client.HTTPMessage)
+    return parser.parsestr("".join(lines))
+
+
+class _Answer(http.client.HTTPResponse):
+    """http.client's response, its head's fields read by `_read_fields`."""
+
+    def begin(self) -> None:  # http.client's own (3.11 to 3.13), but for `_read_fields`
+        if self.headers is not None:
+            return
+        while True:
+            version, status, reason = self._read_status()
+            if status != http.client.CONTINUE:
+                break
+            _read_fields(self.fp)  # the 100 answer's head, skipped
+        self.code = self.status = status
+        self.reason = reason.strip()
+        if version in ("HTTP/1.0", "HTTP/0.9"):
+            self.version = 10
+        elif version.startswith("HTTP/1."):
+            self.version = 11
+        else:
+            raise http.client.UnknownProtocol(version)
+        self.headers = self.msg = _read_fields(self.fp)
+        coding = self.headers.get("transfer-encoding")
+        self.chunked = bool(coding) and coding.lower() == "chunked"
+        self.chunk_left = None
+        self.will_close = self._check_close()
+        self.length = None
+        length = self.headers.get("content-length")
+        if length and not self.chunked:
+            try:
+                self.length = int(length)
+            except ValueError:
+                self.length = None
+            else:
+                if self.length < 0:
+                    self.length = None
+        no_body = status in (http.client.NO_CONTENT, http.client.NOT_MODIFIED)
+        if no_body or 100 <= status < 200 or self._method == "HEAD":
+            self.length = 0
+        if not self.will_close and not self.chunked and self.length is None:
+            self.will_close = True
 
 
 class HttpPool:
@@ -89,7 +194,24 @@ class HttpPool:
         bounds the wait for each chunk, never the whole answer); `timeout`, a route's own
         read timeout, replaces the pool's for this exchange."""
         connection = self._connection()
-        answer = self._exchange(connection, method, target, headers, body, timeout)
+        quick = self._quick_exchange(connection, method, target, headers, body, timeout)
+        if isinstance(quick, LeanAnswer):
+            if quick.will_close:
+                connection.close()
+            else:
+                self._release(connection)
+            whole = stream and _has_body(method, quick.status)
+            return Response(
+                quick.status,
+                quick.headers,
+                b"" if whole else quick.body,
+                quick.reason,
+                stream=Whole(quick.body) if whole else None,
+            )
+        if isinstance(quick, Unread):
+            answer = self._answer_from(connection, quick, method, timeout)
+        else:
+            answer = self._exchange(connection, method, target, headers, body, timeout)
         if stream and _has_body(method, answer.status):
             return _streamed(answer, connection, self._release)
         with self._foreign_errors(connection, timeout):
@@ -121,6 +243,46 @@ class HttpPool:
             reason=answer.reason,
             switched=Switched(upstream, idle_timeout, early),
         )
+
+    def _quick_exchange(
+        self,
+        connection: http.client.HTTPConnection,
+        method: str,
+        target: str,
+        headers: Headers,
+        body: Body,
+        timeout: float | None,
+    ) -> LeanAnswer | Unread | None:
+        """The usual exchange (no body to send) done by `lean_http`: the answer read whole,
+        or what was read of one left to http.client; None: not sent, left to `_exchange`."""
+        if body != b"" or first_header(headers, "Transfer-Encoding") is not None:
+            return None
+        head = request_head(method, self.origin.prefix + target, headers)
+        if head is None:
+            return None
+        sock = connection.sock
+        assert sock is not None
+        sock.settimeout(self._read_timeout if timeout is None else timeout)
+        with self._foreign_errors(connection, timeout):
+            sock.sendall(head)
+            try:
+                return read_answer(sock, method)
+            except AnswerBrokeOff as exc:
+                raise MonolithBadResponse(f"the answer broke off: {exc}") from exc
+
+    def _answer_from(
+        self,
+        connection: http.client.HTTPConnection,
+        unread: Unread,
+        method: str,
+        timeout: float | None,
+    ) -> http.client.HTTPResponse:
+        """http.client's reading of an answer `lean_http` left, from its first byte."""
+        assert connection.sock is not None
+        with self._foreign_errors(connection, timeout):
+            answer = _Answer(HeldThenSocket(unread.held, connection.sock), method=method)  # type: ignore[arg-type]
+            answer.begin()
+            return answer
 
     def _exchange(
         self,
@@ -167,8 +329,8 @@ class HttpPool:
         with self._lock:
             while self._idle:
                 connection = self._idle.pop()
-                if connection.sock is not None and not wait_for_read(connection.sock, 0.0):
-                    return connection  # nothing to read on an idle connection: still open
+                if connection.sock is not None and _still_open(connection.sock):
+                    return connection
                 connection.close()
         kind = (
             http.client.HTTPSConnection
@@ -176,6 +338,7 @@ class HttpPool:
             else http.client.HTTPConnection
         )
         connection = kind(self.origin.host, self.origin.port, timeout=self._connect_timeout)
+        connection.response_class = _Answer
         try:
             connection.connect()
         except TimeoutError as exc:
@@ -203,6 +366,22 @@ class HttpPool:
 
 
 CHUNK_BYTES = 64 * 1024
+
+
+def _still_open(sock: socket.socket) -> bool:
+    """Whether an idle connection may carry a request: nothing to read on it (a close or
+    stray bytes would be), asked without waiting in one system call."""
+    timeout = sock.gettimeout()
+    sock.settimeout(0.0)  # with a timeout, recv would first wait for something to read
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.settimeout(timeout)
+    return False
 
 
 def _streamed(

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from strangler_proxy.backends.http_pool import Body, HttpPool, Origin
 from strangler_proxy.errors import ProxyError
-from strangler_proxy.forwarded import forwarded_headers
+from strangler_proxy.forwarded import end_to_end, forwarded_headers
 from strangler_proxy.http_types import Request, Response, end_to_end_headers
 from strangler_proxy.route_table import Network
 
@@ -49,7 +49,7 @@ class MonolithBackend:
             stream=stream,
             timeout=request.timeout,
         )
-        return replace(upstream, headers=end_to_end_headers(upstream.headers))
+        return replace(upstream, headers=end_to_end(upstream.headers))
 
     def switch(self, request: Request) -> Response:
         """The monolith's answer to a WebSocket upgrade: a 101 with its connection to relay

@@ -23,6 +23,7 @@ from proxy_stack import (
     start_service,
 )
 
+from strangler.nameko_rpc import CONSUMER_CHECK_SECONDS
 from strangler.processes import ProcessGroup, free_port
 from strangler_cli import cli
 from strangler_demo.stack import strangler_argv
@@ -209,6 +210,7 @@ def test_reads_and_unsent_writes_fall_back_when_the_service_stops(
             "service",
         )
         spare.stop()
+    time.sleep(CONSUMER_CHECK_SECONDS)  # the proxy's last "it has consumers" holds this long
     read = call(stack.proxy + "/api/spare/3")
     assert read.json() == {"id": 3, "source": "monolith"}
     assert read.headers["X-Strangler-Backend"] == "monolith; fallback=no-consumers"

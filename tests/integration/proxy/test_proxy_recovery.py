@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -28,6 +29,7 @@ from proxy_stack import (
 )
 from waiting import wait_until
 
+from strangler.nameko_rpc import CONSUMER_CHECK_SECONDS
 from strangler.processes import ProcessGroup, rpc_consumer_ready
 from strangler_proxy.rpc_client import CALLER_NAME, RpcClient
 
@@ -92,6 +94,9 @@ def test_a_killed_service_is_not_waited_on_and_serves_the_first_request_once_bac
     os.kill(spare.pid, signal.SIGKILL)
     consuming = rpc_consumer_ready(stack.amqp_uri, "proxy_spare")
     assert wait_until(lambda: not consuming())
+    # the proxy trusts its last "it has consumers" this long; a call inside that window
+    # is sent, and waits for its timeout (tests/integration/proxy/test_proxy_consumer_check.py)
+    time.sleep(CONSUMER_CHECK_SECONDS)
 
     # more requests than it takes to open the breaker, each failing fast as never sent
     dead = [backend(stack, f"/api/spare/{n}") for n in range(5)]
