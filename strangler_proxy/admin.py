@@ -108,6 +108,7 @@ class AdminViews:
             "status": "ok" if broker and monolith else "degraded",
             "broker": {"reachable": broker, "uri": hide_password(settings.amqp_uri)},
             "monolith": {"reachable": monolith, "url": hide_password(settings.monolith)},
+            "breakers": backends.breakers(),
         }
 
     def _routes_view(self) -> dict[str, Any]:

@@ -52,7 +52,7 @@ from strangler_proxy.http_types import (
     error_response,
     without_headers,
 )
-from strangler_proxy.isolation import IsolatedBackend, Isolation
+from strangler_proxy.isolation import MONOLITH, IsolatedBackend, IsolatedMonolith, Isolation
 from strangler_proxy.reload import LiveRoutes
 from strangler_proxy.request_body import IncomingBody
 from strangler_proxy.request_target import parse_request_target
@@ -377,7 +377,7 @@ class ProxyApp:
         """
         client: socket.socket | None = environ.get("gunicorn.socket")
         if client is None:
-            switched.connection.close()
+            switched.close()
             refusal = UpgradeNotSupported("this server cannot pass WebSocket upgrades on")
             return self._send(error_response(http_error_for(refusal), shape), "GET", start_response)
         try:
@@ -386,7 +386,7 @@ class ProxyApp:
         except OSError as exc:
             log.info("a WebSocket ended: %s", exc)
         finally:
-            switched.connection.close()
+            switched.close()
             with contextlib.suppress(OSError):
                 client.shutdown(socket.SHUT_RDWR)
         start_response(status_line(response), [])
@@ -410,14 +410,18 @@ def real_backends(settings: Settings) -> Backends:
         trusted_proxies=settings.trusted_proxies,
     )
     nameko = NamekoBackend(client, trusted_proxies=settings.trusted_proxies)
+    guarded = IsolatedMonolith(monolith, Isolation(settings.isolation, kind="monolith"))
     isolated = IsolatedBackend(nameko, Isolation(settings.isolation))
-    service = AuthGate(isolated, monolith)
+    service = AuthGate(isolated, guarded)
 
     def close() -> None:
         monolith.close()
         client.close()
 
-    return Backends(monolith, service, monolith.reachable, client.reachable, close)
+    def breakers() -> dict[str, Any]:
+        return {"monolith": guarded.isolation.state(MONOLITH), "services": isolated.states()}
+
+    return Backends(guarded, service, monolith.reachable, client.reachable, close, breakers)
 
 
 def create_app(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from strangler.errors import UsageError
+from strangler_proxy.isolation_settings import DEFAULT_THREADS
 from strangler_proxy.routes_schema import schema_text
 from strangler_proxy.slow_clients import BODY_RATE_GRACE
 
@@ -65,7 +66,14 @@ Routes file (TOML), every key:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--threads",
+    default=DEFAULT_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Threads per worker; one backend (a service, the monolith) may hold at most the"
+    " routes file's `backend_max_share` of them, always one fewer than all.",
+)
 @click.option("--monolith", "monolith", metavar="URL", help="The monolith, over the file's.")
 @click.option("--amqp-uri", "amqp_uri", metavar="URI", help="The broker, over the file's.")
 @click.option(
@@ -152,6 +160,7 @@ def proxy(
         amqp_uri,
         default_amqp_uri=amqp_uri_from_env(),
         state_dir=None if state_dir is None else _state_directory(state_dir),
+        threads=threads,
     )
     table = source.load()
     admin_bind = () if admin_port is None else (("127.0.0.1", admin_port),)

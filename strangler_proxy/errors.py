@@ -9,7 +9,7 @@ address, a file or a credential.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from strangler import error_answer
@@ -53,6 +53,15 @@ class ServiceUnavailable(ProxyError):
 class ServiceAbsent(ServiceUnavailable):
     """No instance of the service consumes its queue (stopped, or never started), so the
     call was not sent: nothing waited on it, and the next call sees one that comes back."""
+
+
+class ServiceTurnedAway(ServiceUnavailable):
+    """The proxy kept the call: the service holds its share of the proxy's threads, or its
+    circuit breaker is open (`isolation.py`). Ask again in `retry_after` seconds."""
+
+    def __init__(self, service: str, reason: str, retry_after: int = 1) -> None:
+        super().__init__(service, reason)
+        self.retry_after = retry_after
 
 
 class ServiceTimeout(ProxyError):
@@ -119,6 +128,17 @@ class MonolithUnavailable(ProxyError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(f"cannot reach the monolith: {detail}")
+
+
+class MonolithTurnedAway(MonolithUnavailable):
+    """The proxy kept the request, never sent: the monolith holds its share of the proxy's
+    threads, or its circuit breaker is open (`isolation.py`). Ask again in `retry_after`
+    seconds."""
+
+    def __init__(self, reason: str, retry_after: int = 1) -> None:
+        super().__init__(f"not sent ({reason})")
+        self.reason = reason
+        self.retry_after = retry_after
 
 
 class MonolithTimeout(ProxyError):
@@ -204,6 +224,9 @@ def http_error_for(error: ProxyError) -> HttpError:
         return HttpError(413, "payload_too_large", error.message)
     if isinstance(error, UpgradeNotSupported):
         return HttpError(501, "not_implemented", error.message)
-    return next(
+    answer = next(
         (answer for kind, answer in FIXED_ANSWERS if isinstance(error, kind)), INTERNAL_ERROR
     )
+    if isinstance(error, ServiceTurnedAway | MonolithTurnedAway):
+        return replace(answer, retry_after=error.retry_after)
+    return answer

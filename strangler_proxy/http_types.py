@@ -6,7 +6,7 @@ import json
 import socket
 import typing
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -176,12 +176,23 @@ class Switched:
     """The monolith's connection after its 101: the proxy's to relay, then to close.
 
     `early` holds what the monolith sent after its 101 and the proxy read with
-    it; `idle_timeout` is how long the relay may go without a byte either way.
+    it; `idle_timeout` is how long the relay may go without a byte either way;
+    `on_close` runs once `close` has closed the connection (the tunnel's thread is
+    given back to the monolith's share, `isolation.py`).
     """
 
     connection: socket.socket
     idle_timeout: float
     early: bytes = b""
+    on_close: Callable[[], None] | None = field(default=None, compare=False)
+
+    def close(self) -> None:
+        """Close the connection; then `on_close`, if any."""
+        try:
+            self.connection.close()
+        finally:
+            if self.on_close is not None:
+                self.on_close()
 
 
 class BodyStream(typing.Protocol):

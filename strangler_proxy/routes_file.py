@@ -31,6 +31,8 @@ from strangler_proxy.isolation_settings import (
     DEFAULT_BREAKER_MAX_OPEN_SECONDS,
     DEFAULT_BREAKER_OPEN_SECONDS,
     DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_MAX_SHARE,
+    DEFAULT_THREADS,
     IsolationSettings,
 )
 from strangler_proxy.last_good import LastGoodCopy
@@ -151,6 +153,7 @@ class RoutesFile:
     The broker is `--amqp-uri`, else the file's `amqp_uri`, else `default_amqp_uri`
     (the AMQP_URI environment variable); the monolith is `--monolith`, else the file's.
     With a `state_dir` (`--state-dir`), every good load is kept there (`last_good.py`).
+    `threads` is each worker's (`--threads`): the backends' shares are of those.
     """
 
     path: Path
@@ -158,6 +161,7 @@ class RoutesFile:
     amqp_uri: str | None = None
     default_amqp_uri: str = DEFAULT_AMQP_URI
     state_dir: Path | None = None
+    threads: int = DEFAULT_THREADS
 
     def load(self) -> RouteTable:
         text = read_routes_text(self.path)
@@ -185,7 +189,8 @@ class RoutesFile:
             settings = replace(settings, monolith=self.monolith.rstrip("/"))
         if self.amqp_uri is not None:
             settings = replace(settings, amqp_uri=self.amqp_uri)
-        return replace(table, settings=settings)
+        isolation = replace(settings.isolation, threads=self.threads)
+        return replace(table, settings=replace(settings, isolation=isolation))
 
 
 def load_routes(path: Path, *, default_amqp_uri: str = DEFAULT_AMQP_URI) -> RouteTable:
@@ -286,6 +291,7 @@ class _Validator:
                 breaker_failures=self._count(data, "breaker_failures", DEFAULT_BREAKER_FAILURES),
                 breaker_open_seconds=first_open,
                 breaker_max_open_seconds=longest_open,
+                max_share=self._share(data, "backend_max_share", DEFAULT_MAX_SHARE),
             ),
         )
 
@@ -346,6 +352,14 @@ class _Validator:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise self._fail(f"{key!r} must be a whole number of at least 1, got {value!r}", key)
         return value
+
+    def _share(self, data: dict[str, Any], key: str, default: float) -> float:
+        if key not in data:
+            return default
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise self._fail(f"{key!r} must be a number above 0 and at most 1, got {value!r}", key)
+        return float(value)
 
     def _seconds(self, data: dict[str, Any], key: str, default: float) -> float:
         if key not in data:

@@ -11,6 +11,7 @@ from strangler_proxy.isolation_settings import (
     DEFAULT_BREAKER_MAX_OPEN_SECONDS,
     DEFAULT_BREAKER_OPEN_SECONDS,
     DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_MAX_SHARE,
 )
 from strangler_proxy.route_table import (
     DEFAULT_AMQP_URI,
@@ -53,17 +54,35 @@ TOP_LEVEL: tuple[Key, ...] = (
         "integer",
         f"`{DEFAULT_MAX_IN_FLIGHT}`",
         "calls one service may have waiting at once, per proxy worker (>= 1); while it has"
-        " that many and the oldest has waited 0.5 s, one more is turned away at once, as"
-        " never sent (a read falls back to the monolith), so a stalled service never takes"
-        " the threads other routes need; a service that answers quickly is never turned away",
+        " that many, the oldest has waited 0.5 s and none was answered meanwhile, one more"
+        " is turned away at once, as never sent (it falls back to the monolith as a call"
+        " the service never received: a read, a write if `write_fallback`; else a 503 with"
+        " `Retry-After`), so a stalled service never takes the threads other routes need; a"
+        " service that keeps answering is never turned away below `backend_max_share`",
+    ),
+    Key(
+        "backend_max_share",
+        "number",
+        f"`{DEFAULT_MAX_SHARE}`",
+        "the most of a proxy worker's threads (`--threads`) one backend, each service and"
+        " the monolith alike, may hold at once: rounded down, at least 1, and always one"
+        " thread fewer than all (> 0, <= 1); a request that finds its backend there waits"
+        " for a place at most 0.5 s (not at all once that backend has left its oldest call"
+        " unanswered 0.5 s), then is turned away as never sent: a service's call falls back"
+        " to the monolith as above, a request for the monolith (forwarded, or a fallback)"
+        " gets a 503 with `Retry-After`. An answer streamed from the monolith, or a"
+        " WebSocket to it, holds its place until it ends",
     ),
     Key(
         "breaker_failures",
         "integer",
         f"`{DEFAULT_BREAKER_FAILURES}`",
-        "calls in a row a service leaves unanswered (timeouts, broker unreachable) before"
-        " its circuit breaker opens: calls then fail at once, as never sent (>= 1); a"
-        " service with no instance consuming its queue fails fast without opening it",
+        "calls in a row a backend leaves unanswered before its circuit breaker opens (>= 1):"
+        " a service's timeouts or broker unreachable, the monolith's timeouts (connecting or"
+        " answering; any HTTP answer is an answer); calls then fail at once, as never sent"
+        " (as above, a service's fall back, the monolith's get a 503 with `Retry-After`). A"
+        " service with no instance consuming its queue, or a monolith refusing connections,"
+        " fails fast without opening it",
     ),
     Key(
         "breaker_open_seconds",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from strangler_proxy.http_types import Request, Response
 from strangler_proxy.route_table import Settings
@@ -36,6 +36,7 @@ class Backends:
     monolith_reachable: Callable[[], bool]
     broker_reachable: Callable[[], bool]
     close: Callable[[], None]
+    breakers: Callable[[], dict[str, Any]] = dict  # this worker's circuit breakers' states
 
 
 BackendFactory = Callable[[Settings], Backends]

@@ -14,10 +14,9 @@ that fell back to the monolith included) and compared with what the clients were
 - the kind of route the fault does not hit was answered normally all along;
 - once the fault ends, the route it hit is served normally again within a bound.
 
-Each kind of route has fewer clients than the proxy has threads: a stalled service's
-calls are turned away only once the oldest has waited 0.5 s (`isolation.py`), so as
-many calls as there are threads, all sent in the stall's first half second, would hold
-every thread until they time out.
+Each kind of route has fewer clients than the proxy has threads, so the faults are met
+with the proxy's threads to spare; a stalled backend with more clients than threads is
+`test_proxy_isolation_monolith.py`'s business (its share of the threads, `isolation.py`).
 """
 
 from __future__ import annotations

@@ -41,11 +41,18 @@ def test_a_service_stalled_at_its_cap_turns_the_next_call_away_as_never_sent() -
     with pytest.raises(ServiceUnavailable, match="busy"):
         guard.admit("orders")
     guard.admit("catalog")  # another service has its own share
-    guard.done("orders", first, "answered")
+    guard.done("orders", first, "unanswered")
     clock.now += 0.1
     with pytest.raises(ServiceUnavailable, match="busy"):
-        guard.admit("orders")  # still two old calls in flight
-    for call in (second, third):
+        guard.admit("orders")  # still two old calls in flight, and no answer
+    guard.done("orders", second, "answered")
+    clock.now += 0.1
+    fourth = guard.admit("orders")
+    fifth = guard.admit("orders")  # at its cap, the oldest call old, but it answered 0.1 s ago
+    clock.now += 0.5
+    with pytest.raises(ServiceUnavailable, match="busy"):
+        guard.admit("orders")  # old calls in flight, and no answer for 0.5 s
+    for call in (third, fourth, fifth):
         guard.done("orders", call, "answered")
     guard.admit("orders")  # their places are free
 

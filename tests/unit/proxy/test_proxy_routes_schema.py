@@ -37,7 +37,7 @@ def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
         'trusted_proxies = ["10.0.0.0/8"]\nbackend_headers = false\n'
         'error_body = { message = "{message}" }\n'
         "service_max_in_flight = 2\nbreaker_failures = 3\nbreaker_open_seconds = 1.5\n"
-        "breaker_max_open_seconds = 6\n"
+        "breaker_max_open_seconds = 6\nbackend_max_share = 0.5\n"
         '[[route]]\npath = "/a"\nmethods = ["GET"]\ntarget = "s.m"\nmode = "canary"\n'
         'percent = 5\nsticky = "ip"\narea = "shop"\nprotocol = "http"\n'
         'context = ["header:X-Tenant"]\n'
@@ -51,6 +51,7 @@ def test_a_file_using_every_key_the_schema_lists_is_accepted() -> None:
     isolation = table.settings.isolation
     assert (isolation.max_in_flight, isolation.breaker_failures) == (2, 3)
     assert (isolation.breaker_open_seconds, isolation.breaker_max_open_seconds) == (1.5, 6)
+    assert isolation.max_share == 0.5
     assert table.routes[0].timeout == 0.5
     assert table.routes[0].max_body == 2048
     assert table.routes[0].write_fallback is False
