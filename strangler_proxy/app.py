@@ -69,7 +69,7 @@ from strangler_proxy.routing import (
 from strangler_proxy.rpc_client import RpcClient
 from strangler_proxy.rules import RouteMatcher
 from strangler_proxy.shadow import ShadowRunner
-from strangler_proxy.stats import ProxyStats, Samples
+from strangler_proxy.stats import ProxyStats, SampleKey, Samples, breaker_samples
 from strangler_proxy.tunnel import relay
 from strangler_proxy.upgrade import protocol_refusal, requested_upgrade, service_refusal
 from strangler_proxy.worker_metrics import WorkerMetrics
@@ -187,8 +187,16 @@ class ProxyApp:
         self._lock = threading.Lock()
         self._wired: tuple[Settings, Backends, ShadowRunner] | None = None
         self._admin_views = AdminViews(
-            routes, all_samples or self.stats.samples, lambda s: self._backends(s)[0]
+            routes, all_samples or self._own_samples, lambda s: self._backends(s)[0]
         )
+
+    def breaker_samples(self) -> dict[SampleKey, float]:
+        """This worker's breaker states as gauge samples (none before the first request)."""
+        wired = self._wired
+        return {} if wired is None else breaker_samples(wired[1].breakers())
+
+    def _own_samples(self) -> dict[SampleKey, float]:
+        return {**self.stats.samples(), **self.breaker_samples()}
 
     def _backends(self, settings: Settings) -> tuple[Backends, ShadowRunner]:
         """Backends for these settings, built again only when a reload changed them."""
@@ -461,8 +469,7 @@ def create_app(
     if metrics_dir is None:
         return ProxyApp(live, backend_factory, admin=admin, stats=stats, body_timeout=body_timeout)
     worker = WorkerMetrics(metrics_dir, stats)
-    worker.start()
-    return ProxyApp(
+    app = ProxyApp(
         live,
         backend_factory,
         admin=admin,
@@ -470,3 +477,6 @@ def create_app(
         all_samples=worker.gather,
         body_timeout=body_timeout,
     )
+    worker.gauges = app.breaker_samples
+    worker.start()
+    return app

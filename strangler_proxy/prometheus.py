@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from strangler_proxy.stats import DURATION, FALLBACKS, REQUESTS, SHADOW, Labels, Samples
+from strangler_proxy.stats import (
+    BREAKER_OPEN,
+    DURATION,
+    FALLBACKS,
+    REQUESTS,
+    SHADOW,
+    Labels,
+    Samples,
+)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -18,7 +26,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 @dataclass(frozen=True)
 class Family:
     name: str
-    type: Literal["counter", "histogram"]
+    type: Literal["counter", "histogram", "gauge"]
     help: str
 
 
@@ -31,9 +39,15 @@ FAMILIES = (
     Family(DURATION, "histogram", "Seconds to answer a request, by route and backend."),
     Family(FALLBACKS, "counter", "Service calls the monolith answered instead, by reason."),
     Family(SHADOW, "counter", "Shadow comparisons by outcome (equal, different, failed, skipped)."),
+    Family(
+        BREAKER_OPEN,
+        "gauge",
+        "Proxy worker processes whose circuit breaker for the backend (the monolith or a"
+        " service) is not closed: open, or half-open while a probe may go.",
+    ),
 )
 
-_SUFFIXES = {"counter": ("",), "histogram": ("_bucket", "_sum", "_count")}
+_SUFFIXES = {"counter": ("",), "gauge": ("",), "histogram": ("_bucket", "_sum", "_count")}
 
 
 def escape_label_value(value: str) -> str:

@@ -24,6 +24,8 @@ DURATION = "strangler_proxy_request_duration_seconds"
 FALLBACKS = "strangler_proxy_fallbacks_total"
 SHADOW = "strangler_proxy_shadow_comparisons_total"
 SHADOW_FIELDS = "shadow_differing_fields"  # for /stats only: field paths are not for Prometheus
+BREAKER_OPEN = "strangler_proxy_breaker_open"  # a gauge: summed over live workers only
+GAUGES = frozenset({BREAKER_OPEN})
 
 # upper bounds in seconds of the latency histogram's buckets (+Inf is added)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -113,6 +115,16 @@ class ProxyStats:
     def snapshot(self) -> dict[str, Any]:
         """This process's counters as GET /_strangler/stats shows them."""
         return stats_view(self.samples())
+
+
+def breaker_samples(breakers: Mapping[str, Any]) -> dict[SampleKey, float]:
+    """A worker's breaker states (`Backends.breakers()`: the monolith's, and each called
+    service's) as BREAKER_OPEN samples: 1 for a breaker that is not closed, else 0."""
+    states = {"monolith": breakers.get("monolith", "closed"), **breakers.get("services", {})}
+    return {
+        (BREAKER_OPEN, (("backend", backend),)): float(state != "closed")
+        for backend, state in states.items()
+    }
 
 
 # sample name -> the /stats key it fills and the label that becomes that key's keys

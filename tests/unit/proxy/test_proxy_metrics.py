@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from proxy_fakes import MemoryMonolith, MemoryRpc, memory_backends, write_routes
@@ -10,9 +11,11 @@ from werkzeug.test import Client
 
 from strangler_proxy.admin import AdminAccess
 from strangler_proxy.app import create_app
+from strangler_proxy.backends import Backends
 from strangler_proxy.prometheus import CONTENT_TYPE, escape_label_value, render
+from strangler_proxy.route_table import Settings
 from strangler_proxy.routes_file import RoutesFile
-from strangler_proxy.stats import ProxyStats, stats_view
+from strangler_proxy.stats import BREAKER_OPEN, ProxyStats, breaker_samples, stats_view
 from strangler_proxy.worker_metrics import WorkerMetrics, sum_worker_files
 
 ROUTES = """
@@ -49,6 +52,7 @@ def test_every_family_has_help_and_type_before_its_samples_and_series_stay_toget
         "strangler_proxy_request_duration_seconds",
         "strangler_proxy_fallbacks_total",
         "strangler_proxy_shadow_comparisons_total",
+        "strangler_proxy_breaker_open",
     ]
     for family in families:
         first = lines.index(next(line for line in lines if line.startswith(f"# HELP {family} ")))
@@ -131,3 +135,53 @@ def test_the_admin_metrics_endpoint_sums_the_metrics_directory(tmp_path: Path) -
     assert wanted in answer.get_data(as_text=True)
     stats = client.get("/_strangler/stats", environ_overrides={"SERVER_PORT": "9090"}).get_json()
     assert stats["routes"]["/items/<int:item_id>"]["backends"] == {"service": 2}
+
+
+def test_a_breaker_that_is_not_closed_counts_one_per_running_worker(tmp_path: Path) -> None:
+    first, second = WorkerMetrics(tmp_path, ProxyStats()), WorkerMetrics(tmp_path, ProxyStats())
+    first.gauges = lambda: breaker_samples({"monolith": "open", "services": {"shop": "closed"}})
+    second.gauges = lambda: breaker_samples({"monolith": "half-open", "services": {}})
+    first.publish()
+    second.publish()
+    gone = tmp_path / "worker-99999999-dead.json"  # a worker that exited: no such pid
+    gone.write_text('[["strangler_proxy_breaker_open", [["backend", "shop"]], 1]]')
+
+    total = sum_worker_files(tmp_path)
+
+    assert total[(BREAKER_OPEN, (("backend", "monolith"),))] == 2
+    assert total[(BREAKER_OPEN, (("backend", "shop"),))] == 0  # the dead worker's 1 left out
+    assert 'strangler_proxy_breaker_open{backend="monolith"} 2' in render(total)
+
+
+def test_a_worker_rewrites_its_file_when_only_a_breaker_changed(tmp_path: Path) -> None:
+    worker = WorkerMetrics(tmp_path, ProxyStats())
+    state = {"monolith": "closed"}
+    worker.gauges = lambda: breaker_samples(state)
+    worker.publish()
+    state["monolith"] = "open"  # no request counted since
+    worker.publish()
+    assert sum_worker_files(tmp_path)[(BREAKER_OPEN, (("backend", "monolith"),))] == 1
+
+
+def test_the_metrics_endpoint_shows_the_breakers_of_the_worker(tmp_path: Path) -> None:
+    plain = memory_backends(MemoryMonolith(), MemoryRpc({"x": 1}))
+
+    def with_breakers(settings: Settings) -> Backends:
+        backends = plain(settings)
+        states = {"monolith": "closed", "services": {"shop": "open"}}
+        return replace(backends, breakers=lambda: states)
+
+    (tmp_path / "metrics").mkdir()
+    app = create_app(
+        RoutesFile(write_routes(tmp_path, ROUTES)),
+        admin=AdminAccess(port=9090),
+        backend_factory=with_breakers,
+        metrics_dir=tmp_path / "metrics",
+    )
+    client = Client(app)
+    client.get("/items/1")
+    text = client.get("/_strangler/metrics", environ_overrides={"SERVER_PORT": "9090"}).get_data(
+        as_text=True
+    )
+    assert 'strangler_proxy_breaker_open{backend="shop"} 1' in text
+    assert 'strangler_proxy_breaker_open{backend="monolith"} 0' in text
