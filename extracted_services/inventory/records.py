@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Status = Literal["reserved", "confirmed", "released", "refused"]
+Status = Literal["reserved", "confirmed", "released", "refused", "returned"]
 
 
 @dataclass(frozen=True)

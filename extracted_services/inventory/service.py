@@ -8,17 +8,19 @@ The monolith places an order as a saga (docs/saga.md) and calls, over RPC:
     inventory.reserve(saga_id, items=[{"product_id", "quantity"}, ...])
     inventory.confirm(saga_id)     # the reserved stock is sold
     inventory.release(saga_id)     # the compensation: the reserved stock is back
+    inventory.return_stock(saga_id)  # the order was cancelled: the sold stock is back
 
 Each answers `{"saga_id", "status", "reason"}`, `status` one of reserved, confirmed,
-released, refused (not enough stock: `reason` says which product). Every method is
-idempotent per saga id (`storage.py`): repeating a call, or nameko re-delivering it
-after a crash, answers the same and changes nothing more; a release of a saga never
-reserved is remembered, so a late reserve is refused. Confirming a released saga, or
-releasing a confirmed one, raises `Conflict`; bad arguments raise `BadRequest`.
+released, refused (not enough stock: `reason` says which product), returned. Every
+method is idempotent per saga id (`storage.py`): repeating a call, or nameko
+re-delivering it after a crash, answers the same and changes nothing more; a release of
+a saga never reserved is remembered, so a late reserve is refused. Confirming a
+released saga, releasing a confirmed one, or returning one that is not confirmed raises
+`Conflict`; bad arguments raise `BadRequest`.
 
 The saga id is the idempotency key, kept in the reservation's own row and
 transaction; the shared `Idempotency` dependency is not used, as it keys one call,
-while these rules span the saga's three calls.
+while these rules span the saga's calls.
 """
 
 from __future__ import annotations
@@ -58,3 +60,8 @@ class InventoryService:
     def release(self, saga_id: str) -> JsonObject:
         """Give the saga's reserved stock back (the saga's compensation)."""
         return reservation_object(self.storage.release(parse_saga_id(saga_id)))
+
+    @rpc(expected_exceptions=ServiceError)
+    def return_stock(self, saga_id: str) -> JsonObject:
+        """Put a confirmed saga's sold stock back: its order was cancelled."""
+        return reservation_object(self.storage.return_stock(parse_saga_id(saga_id)))

@@ -4,7 +4,9 @@ Each method is idempotent per saga id: the saga's row in `inventory_reservations
 claimed first (inserted if absent, else locked and read), so a call repeated or
 re-delivered answers what the first one did and changes nothing more. A release of a
 saga never reserved leaves a `released` row behind, so a reserve arriving after it
-(late, from the queue) is not applied. Stock rows are locked in product order.
+(late, from the queue) is not applied. A return puts a confirmed saga's stock back
+(its order was cancelled) once: the saga is then `returned`. Stock rows are locked in
+product order.
 """
 
 from __future__ import annotations
@@ -166,6 +168,8 @@ class InventoryStore:
             known = _existing(connection, saga_id)
             if known is None or known.status in ("released", "refused"):
                 raise Conflict(f"saga {saga_id} holds no reserved stock to confirm")
+            if known.status == "returned":
+                return known
             if known.status == "reserved":
                 _set_status(connection, saga_id, "confirmed", None)
         return Reservation(saga_id, "confirmed")
@@ -176,10 +180,32 @@ class InventoryStore:
             known = _claim(connection, saga_id, "released", RELEASED_UNRESERVED)
             if known is None:
                 return Reservation(saga_id, "released", RELEASED_UNRESERVED)
-            if known.status == "confirmed":
-                raise Conflict(f"saga {saga_id} is confirmed: its stock is sold, not released")
+            if known.status in ("confirmed", "returned"):
+                raise Conflict(f"saga {saga_id} is {known.status}: its stock is sold, not released")
             if known.status == "reserved":
                 _put_back(connection, saga_id)
                 _set_status(connection, saga_id, "released", None)
                 return Reservation(saga_id, "released")
         return known
+
+    def return_stock(self, saga_id: str) -> Reservation:
+        """Put a confirmed saga's sold stock back (its order was cancelled): `returned`,
+        once; Conflict for a saga that sold nothing (reserved, released, refused, unknown)."""
+        with self.engine.begin() as connection:
+            known = _existing(connection, saga_id)
+            if known is None:
+                raise Conflict(f"saga {saga_id} is unknown: it sold no stock to return")
+            if known.status not in ("confirmed", "returned"):
+                raise Conflict(
+                    f"saga {saga_id} is {known.status}, not confirmed: it sold no stock to return"
+                )
+            # compare-and-set before the stock: of two returns of the saga, one puts it back
+            # (SQLite takes no row lock for the read above)
+            returned = connection.execute(
+                reservations.update()
+                .where(reservations.c.saga_id == saga_id, reservations.c.status == "confirmed")
+                .values(status="returned", reason=None, updated_at=_now())
+            )
+            if returned.rowcount == 1:
+                _put_back(connection, saga_id)
+        return Reservation(saga_id, "returned")

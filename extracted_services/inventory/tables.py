@@ -3,8 +3,10 @@
 `inventory_stock_levels` is the monolith's `stock_levels` (same columns, same ids),
 which the service owns: what can still be sold. A reservation holds stock for one
 order saga; its lines say which warehouse each unit came from, so a release puts
-it back where it was. Per product: available + reserved + confirmed is the stock
-the service started with plus what was adjusted since.
+it back where it was; a return (the order cancelled after its sale) puts a confirmed
+saga's lines back the same way. Per product: available + reserved + confirmed is the
+stock the service started with plus what was adjusted since (returned lines are back in
+available).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ stock_levels = Table(
     UniqueConstraint("product_id", "warehouse_id", name="uq_inventory_stock_product_warehouse"),
 )
 
-# one row per saga id, whatever happened to it: reserved | confirmed | released | refused
+# one row per saga id, whatever happened to it:
+# reserved | confirmed | released | refused | returned
 reservations = Table(
     "inventory_reservations",
     metadata,

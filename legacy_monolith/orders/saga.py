@@ -6,6 +6,10 @@ the order in the monolith's database (the saga's move committed with it), then
 confirms. A refusal, no answer to the reserve, or a failed order compensates: the saga
 moves to `release`, which is sent at once and, failing that, by the runner
 (`saga_runner.py`). A confirm left unanswered is the runner's too; the order stands.
+
+Cancelling an order the saga placed moves its saga to `return` in the cancel's own
+transaction (`begin_return`); after the commit the return is sent (`send_return`), and
+failing that by the runner, until the service has put the sold stock back.
 """
 
 from __future__ import annotations
@@ -20,20 +24,24 @@ from legacy_monolith.db import db
 from legacy_monolith.helpers import abort_json, now_utc
 from legacy_monolith.orders.saga_inventory import Inventory, InventoryUnanswered
 from legacy_monolith.orders.saga_states import (
+    CANCELLABLE,
     CONFIRMING,
     CREATING_ORDER,
     RELEASING,
     RESERVING,
+    RETURNING,
     Event,
     SagaState,
 )
-from legacy_monolith.orders.saga_store import SagaItem, move, set_order, start
+from legacy_monolith.orders.saga_store import SagaItem, for_order, move, set_order, start
 from legacy_monolith.settings import DEFAULT_ORDER_SAGA, DEFAULT_SAGA_STEP_TIMEOUT
 from strangler.broker import amqp_uri_from_env
 
 EXTENSION = "order_saga_inventory"
 UNAVAILABLE = "the inventory service is unavailable; try again later"
 TAKEN_OVER = "the checkout took too long and was cancelled; try again"
+# a cancel's move races only the runner's confirmed: one retry after it always applies
+RETURN_TRIES = 2
 
 
 def order_saga_enabled() -> bool:
@@ -112,3 +120,23 @@ def checkout_saga(
     db.session.commit()
     _send(inventory, saga_id, CONFIRMING)
     return order_id
+
+
+def begin_return(order_id: int) -> str | None:
+    """In the cancel's transaction (the caller commits): move the order's saga to
+    `return`; its id, to `send_return` after the commit. None for an order placed
+    without the saga: its stock is in the monolith's `stock_levels`."""
+    for _ in range(RETURN_TRIES):
+        saga = for_order(db.session, order_id)
+        if saga is None:
+            return None
+        if saga.state not in CANCELLABLE:
+            abort_json(409, f"order {order_id}'s stock is already being returned")
+        if move(db.session, saga.saga_id, saga.state, "cancelled", now_utc()) is not None:
+            return saga.saga_id
+    abort_json(409, f"order {order_id} changed meanwhile; try again")
+
+
+def send_return(saga_id: str) -> None:
+    """After the cancel committed: send the return once; unanswered, the runner sends it."""
+    _send(inventory_for(current_app), saga_id, RETURNING)

@@ -1,4 +1,4 @@
-"""The inventory service as the order saga sees it: three idempotent RPC calls.
+"""The inventory service as the order saga sees it: four idempotent RPC calls.
 
 Calls go through the toolkit's pika client (`strangler/nameko_rpc.py`: no eventlet in
 the monolith), persistent on the service's durable queue, the saga id as the key the
@@ -16,25 +16,29 @@ from typing import Any, Protocol
 from legacy_monolith.orders.saga_states import (
     CONFIRMING,
     RELEASING,
+    RETURNING,
     Event,
     SagaState,
 )
 from legacy_monolith.orders.saga_store import SagaItem, items_payload
-from strangler.nameko_rpc import QUEUED, NamekoRpc, RpcFailure
+from strangler.nameko_rpc import QUEUED, NamekoRpc, RpcFailure, RpcRemoteError
 
 SERVICE = "inventory"
 CALLER = "legacy-monolith"
+CONFLICT = "Conflict"  # the inventory's exception for a call its saga's state refuses
 # what the inventory answered to reserve -> the saga's event
 RESERVE_EVENTS: dict[str, Event] = {
     "reserved": "reserved",
     "confirmed": "reserved",
     "refused": "refused",
     "released": "refused",
+    "returned": "reserved",
 }
 # a step the runner sends -> (the method, the event its answer brings)
 STEP_CALLS: dict[SagaState, tuple[str, Event]] = {
     CONFIRMING: ("confirm", "confirmed"),
     RELEASING: ("release", "released"),
+    RETURNING: ("return_stock", "returned"),
 }
 
 
@@ -65,7 +69,7 @@ class ReserveAnswer:
 
 
 class Inventory:
-    """reserve / confirm / release, each waiting at most `timeout` seconds."""
+    """reserve / confirm / release / return_stock, each waiting at most `timeout` seconds."""
 
     def __init__(self, rpc: RpcCaller, *, timeout: float) -> None:
         self.rpc = rpc
@@ -93,10 +97,26 @@ class Inventory:
         return ReserveAnswer(event, answer.get("reason"))
 
     def send_step(self, saga_id: str, state: SagaState) -> Event:
-        """Send the step a saga in `state` waits on (confirm or release); its event."""
+        """Send the step a saga in `state` waits on (confirm, release or return); its event."""
         method, event = STEP_CALLS[state]
-        self._call(method, saga_id=saga_id)
+        if state == RETURNING:
+            self._return(saga_id)
+        else:
+            self._call(method, saga_id=saga_id)
         return event
+
+    def _return(self, saga_id: str) -> None:
+        """return_stock; the service returns confirmed stock only, so on its Conflict (an
+        order cancelled before its confirm applied) confirm, then return again. A confirm
+        Conflict too (the saga was released by hand) leaves the step unanswered."""
+        try:
+            self._call("return_stock", saga_id=saga_id)
+        except InventoryUnanswered as exc:
+            cause = exc.__cause__
+            if not (isinstance(cause, RpcRemoteError) and cause.exc_type == CONFLICT):
+                raise
+            self._call("confirm", saga_id=saga_id)
+            self._call("return_stock", saga_id=saga_id)
 
     def close(self) -> None:
         self.rpc.close()

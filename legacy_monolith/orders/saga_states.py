@@ -1,16 +1,20 @@
 """The order saga's states and the events that move it: pure, no I/O (docs/saga.md).
 
 A saga is at a `step` with a `status`. While `running`, the step is the next thing to
-do; `completed` and `compensated` are final:
+do; `completed`, `compensated` and `returned` are final, and a completed saga moves on
+only when its order is cancelled:
 
     reserve       --reserved-->       create_order --order_created--> confirm
     reserve       --refused/unanswered/abandoned-->  release
     create_order  --order_failed/abandoned-->        release
     confirm       --confirmed-->      confirm (completed)
     release       --released-->       release (compensated)
+    confirm (running or completed) --cancelled-->    return
+    return        --returned-->       return (returned)
 
 Once the order exists (step `confirm`) the saga only goes forward: its stock is
-confirmed however long the inventory service is away, never released.
+confirmed however long the inventory service is away, never released; cancelling the
+order returns the sold stock (step `return`, which confirms first if need be).
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Step = Literal["reserve", "create_order", "confirm", "release"]
-Status = Literal["running", "completed", "compensated"]
+Step = Literal["reserve", "create_order", "confirm", "release", "return"]
+Status = Literal["running", "completed", "compensated", "returned"]
 Event = Literal[
     "reserved",  # inventory holds the stock
     "refused",  # inventory has not enough stock
@@ -29,6 +33,8 @@ Event = Literal[
     "order_failed",  # the order could not be created (payment declined, bad input, ...)
     "confirmed",  # inventory sold the reserved stock
     "released",  # inventory gave the reserved stock back (or never reserved it)
+    "cancelled",  # the order was cancelled: its sold stock goes back
+    "returned",  # inventory put the sold stock back
 ]
 
 
@@ -52,6 +58,8 @@ CONFIRMING = SagaState("confirm")
 RELEASING = SagaState("release")
 COMPLETED = SagaState("confirm", "completed")
 COMPENSATED = SagaState("release", "compensated")
+RETURNING = SagaState("return")
+RETURNED = SagaState("return", "returned")
 
 TRANSITIONS: dict[tuple[SagaState, Event], SagaState] = {
     (RESERVING, "reserved"): CREATING_ORDER,
@@ -63,10 +71,15 @@ TRANSITIONS: dict[tuple[SagaState, Event], SagaState] = {
     (CREATING_ORDER, "abandoned"): RELEASING,
     (CONFIRMING, "confirmed"): COMPLETED,
     (RELEASING, "released"): COMPENSATED,
+    (CONFIRMING, "cancelled"): RETURNING,
+    (COMPLETED, "cancelled"): RETURNING,
+    (RETURNING, "returned"): RETURNED,
 }
 
+# the states an order can be cancelled in: its saga then moves to `return`
+CANCELLABLE = (CONFIRMING, COMPLETED)
 # the running states whose step a runner sends again until the inventory service answers
-RESUMABLE = (CONFIRMING, RELEASING)
+RESUMABLE = (CONFIRMING, RELEASING, RETURNING)
 # the running states only the request that started the saga moves on; when that request
 # is gone (older than the runner's `stale_after`), the saga is `abandoned`
 REQUEST_OWNED = (RESERVING, CREATING_ORDER)

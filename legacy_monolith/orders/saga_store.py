@@ -129,8 +129,14 @@ def load(executor: Executor, saga_id: str) -> SagaRecord | None:
     return None if row is None else _record(row)
 
 
+def for_order(executor: Executor, order_id: int) -> SagaRecord | None:
+    """The saga that placed the order; None for an order placed without one."""
+    row = executor.execute(select(order_sagas).where(order_sagas.c.order_id == order_id)).first()
+    return None if row is None else _record(row)
+
+
 def due(executor: Executor, *, stale_before: datetime, limit: int = DUE_BATCH) -> list[SagaRecord]:
-    """Running sagas a runner moves on: those at a step it sends (confirm, release), and
+    """Running sagas a runner moves on: those at a step it sends (confirm, release, return), and
     those their request left behind (not moved since `stale_before`), oldest first."""
     resumable = or_(
         *(

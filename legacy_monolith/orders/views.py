@@ -36,7 +36,12 @@ from legacy_monolith.helpers import (
     user_id_required,
 )
 from legacy_monolith.notifications.views import notify
-from legacy_monolith.orders.saga import checkout_saga, order_saga_enabled
+from legacy_monolith.orders.saga import (
+    begin_return,
+    checkout_saga,
+    order_saga_enabled,
+    send_return,
+)
 from legacy_monolith.payments import views as payments_views
 from legacy_monolith.promotions.models import PromoCode
 
@@ -333,14 +338,27 @@ def _restock(order_id: int) -> None:
         )
 
 
-def cancel_order(order_id: int) -> None:
-    """Cancel, refund and restock an order that has not shipped; the caller commits."""
+def cancel_order(order_id: int) -> str | None:
+    """Cancel, refund and restock an order that has not shipped; the caller commits.
+
+    With ORDER_SAGA on, an order its saga placed has its stock in the inventory service:
+    its saga moves to `return` instead of a restock here, and the saga id is returned
+    for the caller to `finish_cancel` after the commit (docs/saga.md)."""
     set_order_status(order_id, "cancelled")
     payments_views.refund_order_payments(order_id)
-    _restock(order_id)
+    returning = begin_return(order_id) if order_saga_enabled() else None
+    if returning is None:
+        _restock(order_id)
     db.session.execute(
         text("UPDATE shipments SET status = 'cancelled' WHERE order_id = :id"), {"id": order_id}
     )
+    return returning
+
+
+def finish_cancel(returning: str | None) -> None:
+    """After the cancel committed, send its saga's return (if it has one)."""
+    if returning is not None:
+        send_return(returning)
 
 
 @bp.post("/checkout")
@@ -392,8 +410,9 @@ def get_order(order_id: int) -> ResponseReturnValue:
 @login_required
 def cancel(order_id: int) -> ResponseReturnValue:
     visible_order(order_id)
-    cancel_order(order_id)
+    returning = cancel_order(order_id)
     db.session.commit()
+    finish_cancel(returning)
     return jsonify(order_json(order_id))
 
 
@@ -403,11 +422,13 @@ def change_status(order_id: int) -> ResponseReturnValue:
     status = require_str(json_body(), "status", max_length=20)
     if status not in STATUSES:
         abort_json(400, "status must be one of: " + ", ".join(STATUSES))
+    returning = None
     if status == "cancelled":
-        cancel_order(order_id)
+        returning = cancel_order(order_id)
     else:
         set_order_status(order_id, status)
     if status == "refunded":
         payments_views.refund_order_payments(order_id)
     db.session.commit()
+    finish_cancel(returning)
     return jsonify(order_json(order_id))

@@ -2,7 +2,9 @@
 service, a real `strangler service run inventory` process, over RabbitMQ with the pika client;
 the saga runner runs beside them. The service is SIGKILLed between two steps of a saga (its
 stock reserved, its order not yet created) and started again: afterwards no stock is lost,
-sold twice or held, and every saga is completed or compensated."""
+sold twice or held, and every saga is completed or compensated. Cancelling an order the
+saga placed returns its stock to the service (not to the monolith's `stock_levels`), once,
+however often the return is sent while the service is down."""
 
 from __future__ import annotations
 
@@ -24,9 +26,11 @@ from legacy_monolith import create_app
 from legacy_monolith.db import db
 from legacy_monolith.orders import views as orders_views
 from legacy_monolith.orders.saga import EXTENSION
-from legacy_monolith.orders.saga_inventory import Inventory
+from legacy_monolith.orders.saga_inventory import CALLER, Inventory
 from legacy_monolith.orders.saga_runner import run_saga_runner
+from legacy_monolith.orders.saga_states import SagaState
 from legacy_monolith.seed import seed_database
+from strangler.nameko_rpc import QUEUED, NamekoRpc, RpcRemoteError
 from strangler.processes import ManagedProcess, ProcessGroup, rpc_consumer_ready
 from strangler_demo.stack import strangler_argv
 
@@ -37,6 +41,15 @@ ADDRESS = {"line1": "5 Elm Road", "city": "Leeds", "postal_code": "LS1", "countr
 CHECKOUT = {"address": ADDRESS, "payment": {"card_number": "4242424242424242"}}
 # per product, (warehouse, quantity) rows of the inventory service's stock
 STOCK = ([(1, 3), (2, 2)], [(1, 4)], [(2, 100)])
+
+
+def _sql_of(shopper: int) -> str:
+    """The shopper's orders and their sagas (`order_id`, `saga_id`, `step`, ...)."""
+    return (
+        "SELECT o.id AS order_id, s.saga_id, s.step, s.status, s.attempts FROM orders o"
+        " JOIN users u ON u.id = o.user_id LEFT JOIN order_sagas s ON s.order_id = o.id"
+        f" WHERE u.email = 'user{shopper}@example.com'"
+    )
 
 
 class Shop:
@@ -104,6 +117,29 @@ class Shop:
             return client.post("/api/orders/checkout", json=CHECKOUT).status_code
         finally:
             self.app.extensions[EXTENSION].close()  # this thread's broker connection
+
+    def cancel(self, shopper: int) -> tuple[int, Any]:
+        """Cancel the shopper's (only) order in this thread; the HTTP status and body."""
+        [order_id] = [row.order_id for row in self.rows(self.monolith, _sql_of(shopper))]
+        client = self.app.test_client()
+        login = {"email": f"user{shopper}@example.com", "password": f"password{shopper}"}
+        assert client.post("/api/accounts/login", json=login).status_code == 200
+        try:
+            response = client.post(f"/api/orders/{order_id}/cancel")
+            return response.status_code, response.get_json()
+        finally:
+            self.app.extensions[EXTENSION].close()
+
+    def available(self, product_id: int) -> int:
+        sql = f"SELECT SUM(quantity) FROM {stock_levels.name} WHERE product_id = {product_id}"
+        return int(self.rows(self.inventory, sql)[0][0])
+
+    def monolith_stock(self) -> list[Any]:
+        return self.rows(self.monolith, "SELECT id, quantity FROM stock_levels ORDER BY id")
+
+    def saga(self, shopper: int) -> Any:
+        [saga] = self.rows(self.monolith, _sql_of(shopper))
+        return saga
 
     def checkouts(self, orders: list[tuple[int, int]]) -> list[int]:
         """(shopper, product) checkouts, all at once; their statuses in order."""
@@ -247,3 +283,72 @@ def _lines_by_status(shop: Shop, status: str) -> dict[int, int]:
             f" WHERE r.status = '{status}' GROUP BY l.product_id",
         )
     )
+
+
+def _reservation(shop: Shop, saga_id: str) -> str:
+    sql = f"SELECT status FROM {reservations.name} WHERE saga_id = '{saga_id}'"
+    return str(shop.rows(shop.inventory, sql)[0][0])
+
+
+def test_cancelling_a_saga_order_returns_its_stock_to_the_service(shop: Shop) -> None:
+    a = shop.products[0]
+    assert shop.checkout(1, a) == 201
+    assert shop.available(a) == shop.initial[a] - 2
+    monolith_stock = shop.monolith_stock()
+    status, order = shop.cancel(1)
+    assert status == 200, order
+    assert order["status"] == "cancelled"
+    saga = shop.saga(1)
+    assert (saga.step, saga.status) == ("return", "returned")  # answered by the cancel itself
+    assert _reservation(shop, saga.saga_id) == "returned"
+    assert shop.available(a) == shop.initial[a]
+    assert shop.monolith_stock() == monolith_stock  # the service owns the stock
+
+
+def test_a_cancel_while_inventory_is_down_is_returned_by_the_runner_once(
+    shop: Shop, runner: None
+) -> None:
+    a = shop.products[0]
+    assert shop.checkout(1, a) == 201
+    assert wait_until(_all_sagas_finished(shop), timeout=30)
+    monolith_stock = shop.monolith_stock()
+    shop.kill_inventory()
+    status, order = shop.cancel(1)  # its return waits in the queue, unanswered
+    assert status == 200, order
+    assert order["status"] == "cancelled"
+    assert shop.saga(1).step == "return"
+    # the runner sends the return again (and again) while the service is away
+    assert wait_until(lambda: shop.saga(1).attempts >= 2, timeout=30)
+    assert shop.saga(1).status == "running"
+    assert shop.available(a) == shop.initial[a] - 2
+    shop.service = shop.start_inventory()  # every queued return applies now
+    assert wait_until(lambda: shop.saga(1).status == "returned", timeout=30)
+    saga = shop.saga(1)
+    assert saga.step == "return"
+    late = Inventory.over(shop.amqp_uri, timeout=STEP_TIMEOUT)
+    try:  # one more, after all those queued: answered, nothing more put back
+        assert late.send_step(saga.saga_id, SagaState("return")) == "returned"
+    finally:
+        late.close()
+    assert _reservation(shop, saga.saga_id) == "returned"
+    assert shop.available(a) == shop.initial[a]  # back once: three returns were sent
+    assert shop.monolith_stock() == monolith_stock
+
+
+def test_returning_a_released_saga_is_a_conflict(shop: Shop) -> None:
+    a = shop.products[0]
+    rpc = NamekoRpc(shop.amqp_uri, caller=CALLER, delivery=QUEUED, timeout=STEP_TIMEOUT)
+    try:
+        items = [{"product_id": a, "quantity": 2}]
+        reserved = rpc.call("inventory", "reserve", {"saga_id": "s-released", "items": items})
+        assert reserved["status"] == "reserved"
+        released = rpc.call("inventory", "release", {"saga_id": "s-released"})
+        assert released["status"] == "released"
+        with pytest.raises(RpcRemoteError) as refused:
+            rpc.call("inventory", "return_stock", {"saga_id": "s-released"})
+    finally:
+        rpc.close()
+    assert refused.value.exc_type == "Conflict"
+    assert "is released, not confirmed" in refused.value.value
+    assert _reservation(shop, "s-released") == "released"
+    assert shop.available(a) == shop.initial[a]

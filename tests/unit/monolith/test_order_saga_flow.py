@@ -282,3 +282,97 @@ def test_with_the_setting_off_checkout_takes_the_stock_itself(database_url: str,
     assert _sagas(sql) == []
     with app.app_context():
         db.engine.dispose()
+
+
+def _cancel(client: FlaskClient, order_id: int) -> Any:
+    return client.post(f"/api/orders/{order_id}/cancel")
+
+
+def test_cancelling_a_saga_order_returns_its_stock_to_the_service(
+    shopper: FlaskClient, sql: SQL, store: InventoryStore, rpc: QueuedRpc
+) -> None:
+    product_id = _stocked_product(sql)
+    before, available = _monolith_stock(sql, product_id), _available(store, product_id)
+    order_id = _checkout(shopper, product_id).json["id"]
+    response = _cancel(shopper, order_id)
+    assert response.status_code == 200, response.get_json()
+    assert response.json["status"] == "cancelled"
+    [saga] = _sagas(sql)
+    assert (saga.step, saga.status, saga.order_id) == ("return", "returned", order_id)
+    assert rpc.calls == ["reserve", "confirm", "return_stock"]
+    assert _reservation(store, saga.saga_id) == "returned"
+    assert _available(store, product_id) == available
+    assert _monolith_stock(sql, product_id) == before  # not restocked here too
+    assert (
+        sql("SELECT COUNT(*) AS n FROM stock_movements WHERE order_id = :o", o=order_id)[0].n == 0
+    )
+
+
+def test_an_order_cancelled_before_its_confirm_applied_is_confirmed_then_returned(
+    shopper: FlaskClient,
+    sql: SQL,
+    store: InventoryStore,
+    rpc: QueuedRpc,
+    runner: Callable[..., RunnerPass],
+) -> None:
+    product_id = _stocked_product(sql)
+    available = _available(store, product_id)
+    rpc.down_after = "reserve"
+    order_id = _checkout(shopper, product_id).json["id"]
+    rpc.down = False  # back, but the confirm that waited was lost: never applied
+    rpc.waiting.clear()
+    [saga] = _sagas(sql)
+    assert (saga.step, saga.status) == ("confirm", "running")
+    assert _cancel(shopper, order_id).status_code == 200
+    [saga] = _sagas(sql)
+    assert (saga.step, saga.status) == ("return", "returned")
+    # the return is refused (the stock is only reserved), so the confirm goes first
+    assert rpc.calls == ["reserve", "confirm", "return_stock", "confirm", "return_stock"]
+    assert _reservation(store, saga.saga_id) == "returned"
+    assert _available(store, product_id) == available
+    assert runner() == RunnerPass()
+
+
+def test_a_return_left_unanswered_is_sent_by_the_runner_and_applied_once(
+    shopper: FlaskClient,
+    sql: SQL,
+    store: InventoryStore,
+    rpc: QueuedRpc,
+    runner: Callable[..., RunnerPass],
+) -> None:
+    product_id = _stocked_product(sql)
+    available = _available(store, product_id)
+    order_id = _checkout(shopper, product_id).json["id"]
+    rpc.down = True
+    response = _cancel(shopper, order_id)
+    assert response.status_code == 200  # the cancel answers; the return waits
+    assert response.json["status"] == "cancelled"
+    [saga] = _sagas(sql)
+    assert (saga.step, saga.status) == ("return", "running")
+    assert runner() == RunnerPass(unanswered=1)
+    assert _available(store, product_id) == available - 2
+    rpc.come_back()  # the two queued returns apply: the stock comes back once
+    assert _available(store, product_id) == available
+    assert runner() == RunnerPass(finished=1)
+    [saga] = _sagas(sql)
+    assert (saga.step, saga.status, saga.attempts) == ("return", "returned", 1)
+    assert _available(store, product_id) == available
+    assert rpc.calls.count("return_stock") == 3
+
+
+def test_an_order_placed_without_the_saga_is_restocked_in_the_monolith(
+    database_url: str, sql: SQL, shopper: FlaskClient, store: InventoryStore, rpc: QueuedRpc
+) -> None:
+    plain = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    client = plain.test_client()
+    client.post("/api/accounts/login", json={"email": "user1@example.com", "password": "password1"})
+    product_id = _stocked_product(sql)
+    before, available = _monolith_stock(sql, product_id), _available(store, product_id)
+    order_id = _checkout(client, product_id).json["id"]
+    with plain.app_context():
+        db.engine.dispose()
+    assert _cancel(shopper, order_id).status_code == 200  # the saga app cancels it
+    assert _monolith_stock(sql, product_id) == before
+    assert _available(store, product_id) == available
+    assert rpc.calls == []
+    assert _sagas(sql) == []

@@ -1,4 +1,5 @@
-"""The order saga's state machine: every path ends completed or compensated, nothing else moves."""
+"""The order saga's state machine: every path ends completed, compensated or returned, nothing
+else moves."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from legacy_monolith.orders.saga_states import (
     CREATING_ORDER,
     RELEASING,
     RESERVING,
+    RESUMABLE,
+    RETURNED,
+    RETURNING,
     TRANSITIONS,
     Event,
     InvalidTransition,
@@ -51,10 +55,35 @@ def test_every_failure_before_the_order_exists_compensates(events: list[Event]) 
 
 
 @pytest.mark.parametrize("event", get_args(Event))
-def test_final_states_take_no_event(event: Event) -> None:
-    for final in (COMPLETED, COMPENSATED):
+def test_final_states_take_no_event_but_a_completed_sagas_cancellation(event: Event) -> None:
+    for final in (COMPLETED, COMPENSATED, RETURNED):
+        if (final, event) == (COMPLETED, "cancelled"):
+            continue
         with pytest.raises(InvalidTransition):
             next_state(final, event)
+
+
+def test_cancelling_the_order_returns_its_stock_whether_or_not_confirm_was_answered() -> None:
+    assert _walk(["reserved", "order_created", "confirmed", "cancelled"]) == RETURNING
+    assert _walk(["reserved", "order_created", "cancelled"]) == RETURNING
+    assert _walk(["reserved", "order_created", "cancelled", "returned"]) == RETURNED
+    assert RETURNED.finished and not RETURNING.finished
+    assert RETURNED.status == "returned" and RETURNING.step == "return"
+    assert RETURNING in RESUMABLE  # the runner sends the return until it is answered
+
+
+@pytest.mark.parametrize(
+    "events", [[], ["reserved"], ["refused"], ["refused", "released"], ["reserved", "order_failed"]]
+)
+def test_a_saga_without_an_order_cannot_be_cancelled(events: list[Event]) -> None:
+    with pytest.raises(InvalidTransition, match="cancelled"):
+        next_state(_walk(events), "cancelled")
+
+
+@pytest.mark.parametrize("event", ["confirmed", "released", "cancelled", "abandoned"])
+def test_a_return_only_ends_returned(event: Event) -> None:
+    with pytest.raises(InvalidTransition):
+        next_state(RETURNING, event)
 
 
 @pytest.mark.parametrize("event", ["abandoned", "order_failed", "released", "refused"])
