@@ -24,7 +24,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -33,17 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from extracted_services.catalog.backfill import backfill_catalog
-from legacy_monolith.seed import seed_database
-from strangler.broker import given_or_temporary_vhost
 from strangler.errors import StranglerError
 from strangler.processes import ManagedProcess, ProcessGroup, rpc_consumer_ready
+from strangler_demo.seeded_stack import seeded_stack
 from strangler_demo.stack import (
     START_TIMEOUT,
     RunningStack,
     StackDatabases,
-    sqlite_databases,
-    start_stack,
     strangler_argv,
 )
 
@@ -52,12 +47,6 @@ PRODUCT_IDS = range(1, 101)
 REQUEST_TIMEOUT = 15.0
 RECOVERY_LIMIT = 30.0  # seconds after a fault ends before a phase counts as not recovered
 SERVICE, FORWARDED = "service", "forwarded"
-
-
-class StackUnavailable(StranglerError):
-    """The stack could not be started."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -291,38 +280,27 @@ class Faults:
 
 
 def measure(clients: int, fault_seconds: float) -> tuple[Phase, list[Phase]]:
-    with (
-        given_or_temporary_vhost("strangler-bench") as amqp_uri,
-        tempfile.TemporaryDirectory(prefix="strangler-bench-") as tmp,
-    ):
-        workdir = Path(tmp)
-        databases = sqlite_databases(workdir)
-        seed_database(databases.monolith_url, **SEED)
-        backfill_catalog(databases.monolith_url, databases.catalog_url)
-        with ProcessGroup(workdir / "logs") as group:
-            try:
-                stack = start_stack(group, databases, amqp_uri=amqp_uri, workdir=workdir)
-            except StranglerError as exc:
-                raise StackUnavailable(f"the stack did not start: {exc}") from exc
-            faults = Faults(group, stack, databases, fault_seconds)
-            plan: list[tuple[str, str, Callable[[], None]]] = [
-                ("service killed, restarted", SERVICE, faults.kill_service),
-                ("service stalled (SIGSTOP)", SERVICE, faults.stall_service),
-                ("monolith stalled (SIGSTOP)", FORWARDED, faults.stall_monolith),
-                ("routes file edited, then invalid", SERVICE, faults.edit_routes),
-            ]
-            if shutil.which("rabbitmqctl") and os.geteuid() == 0:
-                closing = ("broker connections closed x2", SERVICE, faults.close_connections_twice)
-                plan.insert(3, closing)
-            print(f"stack up; {clients} clients; faults of {fault_seconds:g} s", flush=True)
-            with Load(stack.proxy_url, clients) as load:
-                time.sleep(2)  # warm-up: pools filled, first RPC replies queue declared
-                baseline = run_phase(load, "baseline (no fault)", SERVICE, _idle(fault_seconds), 0)
-                phases = []
-                for name, watched, fault in plan:
-                    phases.append(run_phase(load, name, watched, fault, RECOVERY_LIMIT / 3))
-                    print(f"  measured: {name}", flush=True)
-            return baseline, phases
+    with seeded_stack(**SEED) as seeded:
+        stack = seeded.stack
+        faults = Faults(seeded.group, stack, seeded.databases, fault_seconds)
+        plan: list[tuple[str, str, Callable[[], None]]] = [
+            ("service killed, restarted", SERVICE, faults.kill_service),
+            ("service stalled (SIGSTOP)", SERVICE, faults.stall_service),
+            ("monolith stalled (SIGSTOP)", FORWARDED, faults.stall_monolith),
+            ("routes file edited, then invalid", SERVICE, faults.edit_routes),
+        ]
+        if shutil.which("rabbitmqctl") and os.geteuid() == 0:
+            closing = ("broker connections closed x2", SERVICE, faults.close_connections_twice)
+            plan.insert(3, closing)
+        print(f"stack up; {clients} clients; faults of {fault_seconds:g} s", flush=True)
+        with Load(stack.proxy_url, clients) as load:
+            time.sleep(2)  # warm-up: pools filled, first RPC replies queue declared
+            baseline = run_phase(load, "baseline (no fault)", SERVICE, _idle(fault_seconds), 0)
+            phases = []
+            for name, watched, fault in plan:
+                phases.append(run_phase(load, name, watched, fault, RECOVERY_LIMIT / 3))
+                print(f"  measured: {name}", flush=True)
+        return baseline, phases
 
 
 def _idle(seconds: float) -> Callable[[], None]:

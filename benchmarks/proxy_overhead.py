@@ -32,7 +32,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -46,12 +45,10 @@ from urllib.request import urlopen
 
 import sqlalchemy
 
-from extracted_services.catalog.backfill import backfill_catalog
-from legacy_monolith.seed import seed_database
-from strangler.broker import given_or_temporary_vhost
 from strangler.errors import StranglerError
 from strangler.processes import ProcessGroup, free_port, http_ok
-from strangler_demo.stack import RunningStack, sqlite_databases, start_stack
+from strangler_demo.seeded_stack import StackUnavailable, seeded_stack
+from strangler_demo.stack import RunningStack
 from strangler_proxy.errors import ProxyError
 from strangler_proxy.rpc_client import RpcClient
 
@@ -64,12 +61,6 @@ LIST_PAGES = 10
 
 class BenchmarkFailed(StranglerError):
     """A response was not what the scenario measures, so its figures would lie."""
-
-
-class StackUnavailable(StranglerError):
-    """The stack could not be started."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -178,19 +169,25 @@ def run_clients(
         except Exception as exc:
             failures.append(exc)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    wall = run_together(work, clients, start)
+    for client in connections:
+        client.close()
+    if failures:
+        raise failures[0]
+    return Timing(tuple(latency for times in latencies for latency in times), wall)
+
+
+def run_together(work: Callable[[int], None], count: int, start: threading.Barrier) -> float:
+    """Run `work(index)` on `count` threads that each wait on `start` (of count + 1 parties,
+    the last this thread); the seconds from their release until the last one ended."""
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     start.wait()
     begun = time.perf_counter()
     for thread in threads:
         thread.join()
-    wall = time.perf_counter() - begun
-    for client in connections:
-        client.close()
-    if failures:
-        raise failures[0]
-    return Timing(tuple(latency for times in latencies for latency in times), wall)
+    return time.perf_counter() - begun
 
 
 def compare(stack: RunningStack, scenario: Scenario, *, requests: int, warmup: int) -> Comparison:
@@ -428,14 +425,7 @@ def rpc_measure(amqp_uri: str, product_ids: Sequence[int], concurrency: int) -> 
             except ProxyError as exc:
                 failures.append(exc)
 
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(concurrency)]
-        for thread in threads:
-            thread.start()
-        start.wait()
-        begun = time.perf_counter()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - begun
+        wall = run_together(work, concurrency, start)
         client.close()
         if failures:
             raise BenchmarkFailed(f"the AMQP client's call failed: {failures[0]}")
@@ -650,50 +640,36 @@ def run(args: argparse.Namespace) -> tuple[list[Comparison], list[LoadRow]]:
             " (scripts/ensure_bench_tools.sh installs it)",
             file=sys.stderr,
         )
-    with (
-        given_or_temporary_vhost("strangler-bench") as amqp_uri,
-        tempfile.TemporaryDirectory(prefix="strangler-bench-") as tmp,
-    ):
-        workdir = Path(tmp)
-        databases = sqlite_databases(workdir)
-        seed_database(databases.monolith_url, **SEED)
-        backfill_catalog(databases.monolith_url, databases.catalog_url)
-        product_ids = active_product_ids(databases.monolith_url)
-        with ProcessGroup(workdir / "logs") as group:
-            try:
-                stack = start_stack(group, databases, amqp_uri=amqp_uri, workdir=workdir)
-            except StranglerError as exc:
-                raise StackUnavailable(f"the stack did not start: {exc}") from exc
-            nginx_url = (
-                None
-                if args.skip_load or not wrk
-                else start_nginx(group, workdir, stack.monolith_url)
-            )
+    with seeded_stack(**SEED) as seeded:
+        stack, group, workdir = seeded.stack, seeded.group, seeded.workdir
+        product_ids = active_product_ids(seeded.databases.monolith_url)
+        nginx_url = (
+            None if args.skip_load or not wrk else start_nginx(group, workdir, stack.monolith_url)
+        )
+        print(
+            f"stack up: monolith {stack.monolith_url}, proxy {stack.proxy_url},"
+            f" nginx {nginx_url or '(not run)'}",
+            flush=True,
+        )
+        comparisons = []
+        if not args.skip_rounds:
             print(
-                f"stack up: monolith {stack.monolith_url}, proxy {stack.proxy_url},"
-                f" nginx {nginx_url or '(not run)'}",
+                f"rounds: {args.requests} requests per side per scenario, warm-up {args.warmup}",
                 flush=True,
             )
-            comparisons = []
-            if not args.skip_rounds:
-                print(
-                    f"rounds: {args.requests} requests per side per scenario,"
-                    f" warm-up {args.warmup}",
-                    flush=True,
+            for scenario in scenarios(product_ids, args.clients):
+                comparisons.append(
+                    compare(stack, scenario, requests=args.requests, warmup=args.warmup)
                 )
-                for scenario in scenarios(product_ids, args.clients):
-                    comparisons.append(
-                        compare(stack, scenario, requests=args.requests, warmup=args.warmup)
-                    )
-                    print(f"  measured {scenario.name}", flush=True)
-            rows = []
-            if not args.skip_load and wrk:
-                print(
-                    f"load: wrk, {settings.runs} runs of {settings.seconds} s per side",
-                    flush=True,
-                )
-                rows = measure_load(stack, nginx_url, workdir, product_ids, settings)
-            return comparisons, rows
+                print(f"  measured {scenario.name}", flush=True)
+        rows = []
+        if not args.skip_load and wrk:
+            print(
+                f"load: wrk, {settings.runs} runs of {settings.seconds} s per side",
+                flush=True,
+            )
+            rows = measure_load(stack, nginx_url, workdir, product_ids, settings)
+        return comparisons, rows
 
 
 def _positive(text: str) -> int:

@@ -26,9 +26,8 @@ from evaluation.apps import (
     WORK_DIR,
     AppSpec,
     EvaluationError,
-    load_apps,
-    select_apps,
 )
+from evaluation.each_app import named_apps, run_each
 from evaluation.truth import write_truth
 
 INSTALL_TIMEOUT_SECONDS = 1800
@@ -132,25 +131,20 @@ def _ensure_venv(app: AppSpec, venv: Path) -> Path:
     return python
 
 
+def _dump_and_tell(app: AppSpec) -> Path:
+    path = dump_app(app)
+    print(f"  wrote {path.relative_to(EVALUATION_DIR.parent)}")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Dump real url_maps into evaluation/truth/.")
     parser.add_argument("apps", nargs="+", metavar="NAME", help="apps of evaluation/apps.toml")
     arguments = parser.parse_args(argv)
-    try:
-        apps = select_apps(load_apps(), arguments.apps)
-    except EvaluationError as error:
-        print(f"error: {error}", file=sys.stderr)
+    apps = named_apps(arguments.apps)
+    if apps is None:
         return 2
-    failed = 0
-    for app in apps:
-        print(f"== {app.name}", flush=True)
-        try:
-            path = dump_app(app)
-        except EvaluationError as error:
-            print(f"error: {error}", file=sys.stderr)
-            failed += 1
-            continue
-        print(f"  wrote {path.relative_to(EVALUATION_DIR.parent)}")
+    _, failed = run_each(apps, _dump_and_tell)
     return 1 if failed else 0
 
 

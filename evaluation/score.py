@@ -15,7 +15,6 @@ for a low score.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import subprocess
@@ -26,15 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evaluation.apps import AppSpec, EvaluationError, load_apps, select_apps
+from evaluation.apps import AppSpec, EvaluationError
 from evaluation.archives import cached_archive, unpack
+from evaluation.each_app import named_apps, run_each
+from evaluation.match_counts import ratio_text
+from evaluation.readme_tables import update_readme
 from evaluation.scoring import Route, RouteScore, route_key, score_routes
 from evaluation.truth import read_truth
 
 STRANGLER = Path(sys.executable).with_name("strangler")
 ANALYZE_TIMEOUT_SECONDS = 1800
-README = Path(__file__).resolve().parent / "README.md"
-SCORES_START, SCORES_END = "<!-- scores: start -->", "<!-- scores: end -->"
+SCORES_MARKERS = ("<!-- scores: start -->", "<!-- scores: end -->")
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def evaluate_app(app: AppSpec, show: int) -> AppResult:
     print(f"  analyzer apps: {apps_seen}; counted: {app.analyzer_app or 'every route'}")
     print(
         f"  truth {score.truth_count}  found {score.found_count}  matched {score.matched}"
-        f"  precision {_ratio(score.precision)}  recall {_ratio(score.recall)}  ({seconds:.0f}s)"
+        f"  precision {ratio_text(score.precision)}  recall {ratio_text(score.recall)}"
+        f"  ({seconds:.0f}s)"
     )
     for missed, extra in score.near_misses[:show]:
         print(f"  near miss: real {_route(missed)}  reported {_route(extra)}  {found[extra]}")
@@ -129,23 +131,10 @@ def summary_table(results: list[AppResult], failed: list[str]) -> str:
         score = result.score
         lines.append(
             f"| {result.app.name} | {score.truth_count} | {score.found_count} | {score.matched}"
-            f" | {_ratio(score.precision)} | {_ratio(score.recall)} |"
+            f" | {ratio_text(score.precision)} | {ratio_text(score.recall)} |"
         )
     lines += [f"| {name} | | | | not scored | not scored |" for name in failed]
     return "\n".join(lines)
-
-
-def with_scores_table(readme: str, table: str, date: str) -> str:
-    """README.md's text with the part between the scores markers replaced by `table`."""
-    start, end = readme.find(SCORES_START), readme.find(SCORES_END)
-    if start < 0 or end < start:
-        raise EvaluationError(f"README.md: no {SCORES_START} ... {SCORES_END} markers")
-    section = f"{SCORES_START}\nMeasured {date} by `python -m evaluation.score`.\n\n{table}\n"
-    return readme[:start] + section + readme[end:]
-
-
-def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
 
 
 def _route(route: Route) -> str:
@@ -161,26 +150,14 @@ def main(argv: list[str] | None = None) -> int:
         "--update-readme", action="store_true", help="write the table into evaluation/README.md"
     )
     arguments = parser.parse_args(argv)
-    try:
-        apps = select_apps(load_apps(), arguments.apps)
-    except EvaluationError as error:
-        print(f"error: {error}", file=sys.stderr)
+    apps = named_apps(arguments.apps)
+    if apps is None:
         return 2
-    results: list[AppResult] = []
-    failed: list[str] = []
-    for app in apps:
-        print(f"== {app.name}", flush=True)
-        try:
-            results.append(evaluate_app(app, arguments.show))
-        except EvaluationError as error:
-            print(f"error: {error}", file=sys.stderr, flush=True)
-            failed.append(app.name)
-    table = summary_table(results, failed)
+    done, failed = run_each(apps, lambda app: evaluate_app(app, arguments.show))
+    table = summary_table([result for _, result in done], failed)
     print(f"\n{table}")
     if arguments.update_readme:
-        today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
-        README.write_text(with_scores_table(README.read_text(), table, today), encoding="utf-8")
-        print(f"updated {README.name}")
+        update_readme(SCORES_MARKERS, "evaluation.score", table)
     if failed:
         print(f"\nnot scored: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

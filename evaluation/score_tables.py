@@ -14,20 +14,21 @@ table-scores markers. Exits 1 only when an app could not be scored, never for a 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from evaluation.apps import EVALUATION_DIR, AppSpec, EvaluationError, load_apps, select_apps
+from evaluation.apps import EVALUATION_DIR, AppSpec, EvaluationError
+from evaluation.each_app import named_apps, run_each
+from evaluation.match_counts import ratio_text
+from evaluation.readme_tables import update_readme
 from evaluation.score import analyzer_report
 from evaluation.scoring import Route, route_key
 from evaluation.table_scoring import RouteTables, TableScore, score_table_access
 
 TABLES_DIR = EVALUATION_DIR / "tables"
-README = EVALUATION_DIR / "README.md"
 MARKERS = ("<!-- table-scores: start -->", "<!-- table-scores: end -->")
 
 
@@ -71,11 +72,21 @@ def _route_reads(route: dict[str, Any]) -> list[str]:
     return [*route["reads"], *related]
 
 
+def score_app(app: AppSpec) -> TableScore:
+    """Analyze the app and score its table access against its truth; the score printed."""
+    truth = read_tables_truth(tables_truth_path(app))
+    with tempfile.TemporaryDirectory(prefix=f"strangler-tables-{app.name}-") as workdir:
+        report = analyzer_report(app, Path(workdir))
+    score = score_table_access(truth, reported_tables(app, report))
+    print_score(score)
+    return score
+
+
 def print_score(score: TableScore) -> None:
     print(
         f"  truth {score.truth_count}  found {score.found_count}  matched {score.matched}"
-        f"  precision {_ratio(score.precision)}  recall {_ratio(score.recall)}"
-        f"  F1 {_ratio(score.f1)}  routes exact {score.routes_exact}/{score.route_count}"
+        f"  precision {ratio_text(score.precision)}  recall {ratio_text(score.recall)}"
+        f"  F1 {ratio_text(score.f1)}  routes exact {score.routes_exact}/{score.route_count}"
     )
     for route, (missed, extra) in score.by_route().items():
         rule, endpoint, methods = route
@@ -94,31 +105,15 @@ def summary_table(results: list[tuple[str, TableScore]], failed: list[str]) -> s
     for name, score in results:
         lines.append(
             f"| {name} | {score.route_count} | {score.routes_exact} | {score.truth_count}"
-            f" | {score.found_count} | {score.matched} | {_ratio(score.precision)}"
-            f" | {_ratio(score.recall)} | {_ratio(score.f1)} |"
+            f" | {score.found_count} | {score.matched} | {ratio_text(score.precision)}"
+            f" | {ratio_text(score.recall)} | {ratio_text(score.f1)} |"
         )
     lines += [f"| {name} | | | | | | not scored | not scored | not scored |" for name in failed]
     return "\n".join(lines)
 
 
-def with_table(readme: str, table: str, date: str) -> str:
-    """README.md's text with the part between the table-scores markers replaced."""
-    start_marker, end_marker = MARKERS
-    start, end = readme.find(start_marker), readme.find(end_marker)
-    if start < 0 or end < start:
-        raise EvaluationError(f"README.md: no {start_marker} ... {end_marker} markers")
-    section = (
-        f"{start_marker}\nMeasured {date} by `python -m evaluation.score_tables`.\n\n{table}\n"
-    )
-    return readme[:start] + section + readme[end:]
-
-
 def _accesses(accesses: list[tuple[Route, str, str]]) -> str:
     return ", ".join(f"{table} ({mode})" for _, table, mode in accesses)
-
-
-def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,34 +123,16 @@ def main(argv: list[str] | None = None) -> int:
         "--update-readme", action="store_true", help="write the table into evaluation/README.md"
     )
     arguments = parser.parse_args(argv)
-    try:
-        apps = select_apps(load_apps(), arguments.apps)
-    except EvaluationError as error:
-        print(f"error: {error}", file=sys.stderr)
+    apps = named_apps(arguments.apps)
+    if apps is None:
         return 2
     if not arguments.apps:
         apps = [app for app in apps if tables_truth_path(app).is_file()]
-    results: list[tuple[str, TableScore]] = []
-    failed: list[str] = []
-    for app in apps:
-        print(f"== {app.name}", flush=True)
-        try:
-            truth = read_tables_truth(tables_truth_path(app))
-            with tempfile.TemporaryDirectory(prefix=f"strangler-tables-{app.name}-") as workdir:
-                report = analyzer_report(app, Path(workdir))
-            score = score_table_access(truth, reported_tables(app, report))
-        except EvaluationError as error:
-            print(f"error: {error}", file=sys.stderr, flush=True)
-            failed.append(app.name)
-            continue
-        print_score(score)
-        results.append((app.name, score))
-    table = summary_table(results, failed)
+    done, failed = run_each(apps, score_app)
+    table = summary_table([(app.name, score) for app, score in done], failed)
     print(f"\n{table}")
     if arguments.update_readme:
-        today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
-        README.write_text(with_table(README.read_text(), table, today), encoding="utf-8")
-        print(f"updated {README.name}")
+        update_readme(MARKERS, "evaluation.score_tables", table)
     return 1 if failed else 0
 
 

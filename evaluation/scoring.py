@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from evaluation.match_counts import MatchCounts
+
 Route = tuple[str, str, tuple[str, ...]]  # (rule, endpoint, sorted methods)
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 
@@ -28,25 +30,12 @@ def route_key(rule: str, endpoint: str, methods: Iterable[str]) -> Route:
 
 
 @dataclass(frozen=True)
-class RouteScore:
-    """How one analyzer report compares with one app's truth."""
+class RouteScore(MatchCounts):
+    """How one analyzer report compares with one app's truth; the counts are of routes."""
 
-    truth_count: int
-    found_count: int
-    matched: int
     missed: tuple[Route, ...]  # in the truth, not reported (sorted)
     extra: tuple[Route, ...]  # reported, not in the truth (sorted)
     near_misses: tuple[tuple[Route, Route], ...]  # (missed, extra) sharing one rule
-
-    @property
-    def precision(self) -> float | None:
-        """Share of reported routes that are real; None when nothing was reported."""
-        return self.matched / self.found_count if self.found_count else None
-
-    @property
-    def recall(self) -> float | None:
-        """Share of real routes that were reported; None when the truth is empty."""
-        return self.matched / self.truth_count if self.truth_count else None
 
 
 def score_routes(truth: Iterable[Route], found: Iterable[Route]) -> RouteScore:

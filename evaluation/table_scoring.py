@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from evaluation.match_counts import MatchCounts
+
 MODES = ("read", "write")
 Route = tuple[str, str, tuple[str, ...]]  # (rule, endpoint, sorted methods), as scoring.py
 Access = tuple[Route, str, str]  # (route key, table, mode)
@@ -39,26 +41,14 @@ class RouteTables:
 
 
 @dataclass(frozen=True)
-class TableScore:
-    """How one report's table access compares with one app's truth."""
+class TableScore(MatchCounts):
+    """How one report's table access compares with one app's truth; the counts are of
+    (route, table, mode) triples: in the truth, reported for the truth's routes, both."""
 
-    truth_count: int  # (route, table, mode) triples in the truth
-    found_count: int  # triples reported for the truth's routes
-    matched: int
     missed: tuple[Access, ...]  # in the truth, not reported (sorted)
     extra: tuple[Access, ...]  # reported, not in the truth (sorted)
     routes_exact: int  # truth routes whose reads and writes are both exactly right
     route_count: int
-
-    @property
-    def precision(self) -> float | None:
-        """Share of reported triples that are real; None when nothing was reported."""
-        return self.matched / self.found_count if self.found_count else None
-
-    @property
-    def recall(self) -> float | None:
-        """Share of real triples that were reported; None when the truth has none."""
-        return self.matched / self.truth_count if self.truth_count else None
 
     @property
     def f1(self) -> float | None:

@@ -15,7 +15,7 @@ import socket
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,8 +34,9 @@ POSTGRES_URL = os.environ.get(
 REAL_SERVER_FIXTURES = {
     "amqp_uri": ("rabbitmq", "RabbitMQ"),
     "postgres_url": ("postgres", "PostgreSQL"),
+    "module_postgres_url": ("postgres", "PostgreSQL"),
 }
-SERVER_MARKERS = tuple(marker for marker, _ in REAL_SERVER_FIXTURES.values())
+SERVER_MARKERS = tuple(dict.fromkeys(marker for marker, _ in REAL_SERVER_FIXTURES.values()))
 _markers: dict[str, tuple[str, ...]] = {}  # test id -> its server markers, set at setup
 _ran: defaultdict[str, set[str]] = defaultdict(set)  # marker -> ids of the tests that ran
 
@@ -115,6 +116,19 @@ def amqp_uri() -> Iterator[str]:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with _temporary_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test module, dropped afterwards."""
+    with _temporary_database() as url:
+        yield url
+
+
+@contextmanager
+def _temporary_database() -> Iterator[str]:
     require("PostgreSQL", POSTGRES_URL, 5432)
     import sqlalchemy
 

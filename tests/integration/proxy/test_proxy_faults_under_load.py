@@ -28,18 +28,17 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import sqlalchemy
 import urllib3
-from ci_rules import missing, require_command
+from ci_rules import require_command
 from fault_load import FORWARDED, READ, SERVICE, WRITE, Load, Sample, under_way
 from faults import close_all_connections, sleep_until
 from proxy_stack import HERE, delete_queues, start_proxy
@@ -49,9 +48,6 @@ from strangler.processes import ManagedProcess, ProcessGroup, free_port, http_ok
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
 
-POSTGRES_URL = os.environ.get(
-    "STRANGLER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 SERVICE_NAME = "load_orders"
 PROXY_THREADS = 8  # its default; more than the load's clients of either kind of route
 RETRIED = "sending it again with its idempotency key"  # the proxy's log of a keyed retry
@@ -111,29 +107,10 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    """A PostgreSQL database of this module's own, dropped afterwards."""
-    admin = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"strangler_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    except sqlalchemy.exc.OperationalError as exc:
-        admin.dispose()
-        missing(f"PostgreSQL is not answering at {POSTGRES_URL}: {exc.orig}")
-    parts = urlsplit(POSTGRES_URL)
-    try:
-        yield urlunsplit((parts.scheme, parts.netloc, "/" + name, "", ""))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture(scope="module")
 def stack(
-    amqp_uri: str, database_url: str, tmp_path_factory: pytest.TempPathFactory
+    amqp_uri: str, module_postgres_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
+    database_url = module_postgres_url  # the module's own, dropped afterwards
     require_command("rabbitmqctl", "the broker itself closes every connection")
     workdir = tmp_path_factory.mktemp("faults-under-load")
     run_sql(database_url, "CREATE TABLE orders (id SERIAL PRIMARY KEY, item TEXT NOT NULL)")
@@ -201,36 +178,14 @@ def test_a_killed_service_loses_no_write_and_applies_none_twice(stack: Stack) ->
 
 
 def test_a_stalled_service_loses_no_write_and_applies_none_twice(stack: Stack) -> None:
-    with Load(stack.proxy, "stalled", hold=HOLD_SECONDS) as load:
-        warmed_up(load)
-        start = time.monotonic()
-        os.killpg(stack.service.pid, signal.SIGSTOP)
-        try:
-            sleep_until(start + FAULT_SECONDS)
-        finally:
-            os.killpg(stack.service.pid, signal.SIGCONT)
-        end = time.monotonic()
-        back = wait_until(lambda: served_again(load.samples(), SERVICE, end), RECOVERY_BOUND)
-    assert back, tail(load.samples(), SERVICE)
-    meanwhile = under_way(load.samples(), start, end)
+    load, meanwhile = stalled_under_load(stack, "stalled", stack.service, SERVICE)
     assert any(s.kind == SERVICE and not s.normal for s in meanwhile)  # the stall was met
     assert_nothing_lost_or_doubled(stack, load)
     assert_isolated(meanwhile, FORWARDED)
 
 
 def test_a_stalled_monolith_loses_no_write_and_applies_none_twice(stack: Stack) -> None:
-    with Load(stack.proxy, "monolith", hold=HOLD_SECONDS) as load:
-        warmed_up(load)
-        start = time.monotonic()
-        os.killpg(stack.monolith.pid, signal.SIGSTOP)
-        try:
-            sleep_until(start + FAULT_SECONDS)
-        finally:
-            os.killpg(stack.monolith.pid, signal.SIGCONT)
-        end = time.monotonic()
-        back = wait_until(lambda: served_again(load.samples(), FORWARDED, end), RECOVERY_BOUND)
-    assert back, tail(load.samples(), FORWARDED)
-    meanwhile = under_way(load.samples(), start, end)
+    load, meanwhile = stalled_under_load(stack, "monolith", stack.monolith, FORWARDED)
     assert any(s.kind == FORWARDED and not s.succeeded for s in meanwhile)  # the stall was met
     assert_nothing_lost_or_doubled(stack, load)
     assert_isolated(meanwhile, SERVICE)
@@ -282,6 +237,25 @@ def test_a_routes_file_edited_then_broken_loses_no_write_and_applies_none_twice(
     assert_isolated(meanwhile, FORWARDED)
     # nothing was hit: the service route too was answered by the service throughout
     assert_isolated(meanwhile, SERVICE)
+
+
+def stalled_under_load(
+    stack: Stack, tag: str, process: ManagedProcess, hit: str
+) -> tuple[Load, list[Sample]]:
+    """Stall `process` for FAULT_SECONDS under a load tagged `tag`, then wait until the `hit`
+    kind of route is served again; the load, and its samples under way during the stall."""
+    with Load(stack.proxy, tag, hold=HOLD_SECONDS) as load:
+        warmed_up(load)
+        start = time.monotonic()
+        os.killpg(process.pid, signal.SIGSTOP)
+        try:
+            sleep_until(start + FAULT_SECONDS)
+        finally:
+            os.killpg(process.pid, signal.SIGCONT)
+        end = time.monotonic()
+        back = wait_until(lambda: served_again(load.samples(), hit, end), RECOVERY_BOUND)
+    assert back, tail(load.samples(), hit)
+    return load, under_way(load.samples(), start, end)
 
 
 def warmed_up(load: Load) -> None:

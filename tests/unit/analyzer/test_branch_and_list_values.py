@@ -6,18 +6,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from analyzer_projects import analyze, write
+
 from analyzer.resolution.results import Analysis
-from analyzer.usecases import AnalyzeOptions, analyze_project
-
-
-def analyze(path: Path) -> Analysis:
-    return analyze_project(path, AnalyzeOptions(use_cache=False, show_progress=False, workers=1))
-
-
-def write(tmp_path: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    return tmp_path
 
 
 def routes(analysis: Analysis) -> set[tuple[str, str]]:
@@ -155,20 +146,25 @@ def test_an_item_appended_from_a_parameter_is_reported_as_unknown(tmp_path: Path
     assert "unresolved-route" in kinds(analysis)
 
 
+# A class that registers its route on the app its `__init__` is given.
+PAGES_APP = (
+    "from flask import Flask\n\n\n"
+    "def about():\n"
+    "    return ''\n\n\n"
+    "class Pages:\n"
+    "    def __init__(self, app):\n"
+    "        self.app = app\n\n"
+    "    def register(self):\n"
+    "        self.app.add_url_rule('/about', 'about', about)\n\n\n"
+)
+
+
 def test_an_init_parameter_built_in_two_ways_stays_unknown(tmp_path: Path) -> None:
     project = write(
         tmp_path,
         {
             "app.py": (
-                "from flask import Flask\n\n\n"
-                "def about():\n"
-                "    return ''\n\n\n"
-                "class Pages:\n"
-                "    def __init__(self, app):\n"
-                "        self.app = app\n\n"
-                "    def register(self):\n"
-                "        self.app.add_url_rule('/about', 'about', about)\n\n\n"
-                "one = Flask('one')\n"
+                PAGES_APP + "one = Flask('one')\n"
                 "two = Flask('two')\n"
                 "Pages(one).register()\n"
                 "Pages(app=two)\n"
@@ -185,17 +181,7 @@ def test_an_init_parameter_built_once_is_the_argument_given(tmp_path: Path) -> N
         tmp_path,
         {
             "app.py": (
-                "from flask import Flask\n\n\n"
-                "def about():\n"
-                "    return ''\n\n\n"
-                "class Pages:\n"
-                "    def __init__(self, app):\n"
-                "        self.app = app\n\n"
-                "    def register(self):\n"
-                "        self.app.add_url_rule('/about', 'about', about)\n\n\n"
-                "one = Flask('one')\n"
-                "pages = Pages(app=one)\n"
-                "pages.register()\n"
+                PAGES_APP + "one = Flask('one')\npages = Pages(app=one)\npages.register()\n"
             ),
         },
     )

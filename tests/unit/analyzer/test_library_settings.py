@@ -5,21 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from analyzer_projects import analyze, write
+
 from analyzer.resolution import extension_table as table
 from analyzer.resolution.results import Analysis
-from analyzer.usecases import AnalyzeOptions, analyze_project
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer_apps"
-
-
-def analyze(path: Path) -> Analysis:
-    return analyze_project(path, AnalyzeOptions(use_cache=False, show_progress=False, workers=1))
-
-
-def write(tmp_path: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    return tmp_path
 
 
 def rules(analysis: Analysis) -> dict[str, str]:

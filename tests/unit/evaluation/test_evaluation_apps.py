@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from evaluation_modules import evaluation_module
 
 EVALUATION_DIR = Path(__file__).resolve().parents[3] / "evaluation"
 
-
-def _load_apps_module() -> ModuleType:
-    """evaluation/ is not installed in the venv: load the file itself."""
-    spec = importlib.util.spec_from_file_location("evaluation_apps", EVALUATION_DIR / "apps.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-apps = _load_apps_module()
+apps = evaluation_module("apps")
 
 VALID_APP = """
 [[app]]

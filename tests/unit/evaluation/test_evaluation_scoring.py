@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
+from evaluation_modules import evaluation_module
 
-SCORING_FILE = Path(__file__).resolve().parents[3] / "evaluation" / "scoring.py"
-
-
-def _load_scoring() -> ModuleType:
-    """evaluation/ is not installed in the venv: load the file itself."""
-    spec = importlib.util.spec_from_file_location("evaluation_scoring", SCORING_FILE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-scoring = _load_scoring()
+scoring = evaluation_module("scoring")
 
 INDEX = ("/", "index", ("GET",))
 ITEM = ("/items/<int:item_id>", "items.get_item", ("GET",))

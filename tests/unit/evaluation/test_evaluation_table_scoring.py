@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
+from evaluation_modules import evaluation_module
 
-SCORING_FILE = Path(__file__).resolve().parents[3] / "evaluation" / "table_scoring.py"
-
-
-def _load() -> ModuleType:
-    """evaluation/ is not installed in the venv: load the file itself."""
-    spec = importlib.util.spec_from_file_location("evaluation_table_scoring", SCORING_FILE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-scoring = _load()
+scoring = evaluation_module("table_scoring")
 RouteTables = scoring.RouteTables
 
 LIST = ("/bills", "bills.list", ("GET",))

@@ -65,10 +65,11 @@ def test_tables_read_through_relationships_count_as_reads(monkeypatch: pytest.Mo
 
 def test_readme_table_goes_between_its_markers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(ROOT))
-    from evaluation.score_tables import MARKERS, with_table
+    from evaluation.readme_tables import with_table
+    from evaluation.score_tables import MARKERS
 
     readme = f"intro\n{MARKERS[0]}\nold table\n{MARKERS[1]}\nafter\n"
-    updated = with_table(readme, "| new |", "2026-01-02")
+    updated = with_table(readme, MARKERS, "evaluation.score_tables", "| new |", "2026-01-02")
     assert updated.startswith("intro\n")
     assert updated.endswith(f"{MARKERS[1]}\nafter\n")
     assert "old table" not in updated
