@@ -6,38 +6,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select
+from inventory_stock import quantities, stocked_engine
+from sqlalchemy import Engine, func, select
 
 from extracted_services.inventory.exceptions import Conflict
 from extracted_services.inventory.records import Item
-from extracted_services.inventory.storage import InventoryStore, create_schema
-from extracted_services.inventory.tables import reservation_lines, reservations, stock_levels
+from extracted_services.inventory.storage import InventoryStore
+from extracted_services.inventory.tables import reservation_lines, reservations
 
-# product 1: 3 in warehouse 1, 4 in warehouse 2; product 2: 1 in warehouse 1
-STOCK = [(1, 1, 1, 3), (2, 1, 2, 4), (3, 2, 1, 1)]
 START = {(1, 1): 3, (1, 2): 4, (2, 1): 1}
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[InventoryStore]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'inventory.sqlite3'}")
-    create_schema(engine)
-    with engine.begin() as connection:
-        connection.execute(
-            stock_levels.insert(),
-            [
-                {"id": row_id, "product_id": product, "warehouse_id": warehouse, "quantity": q}
-                for row_id, product, warehouse, q in STOCK
-            ],
-        )
+    engine = stocked_engine(tmp_path / "inventory.sqlite3")
     yield InventoryStore(engine)
     engine.dispose()
-
-
-def _quantities(engine: Engine) -> dict[tuple[int, int], int]:
-    with engine.connect() as connection:
-        rows = connection.execute(select(stock_levels)).all()
-    return {(row.product_id, row.warehouse_id): row.quantity for row in rows}
 
 
 def _status(engine: Engine, saga_id: str) -> str | None:
@@ -53,13 +37,13 @@ def test_return_puts_a_confirmed_sagas_stock_back_where_it_came_from_once(
 ) -> None:
     store.reserve("s1", (Item(1, 5), Item(2, 1)))
     store.confirm("s1")
-    assert _quantities(store.engine) == {(1, 1): 0, (1, 2): 2, (2, 1): 0}
+    assert quantities(store.engine) == {(1, 1): 0, (1, 2): 2, (2, 1): 0}
     first = store.return_stock("s1")
     assert first.status == "returned"
-    assert _quantities(store.engine) == START
+    assert quantities(store.engine) == START
     again = store.return_stock("s1")
     assert again.status == "returned"
-    assert _quantities(store.engine) == START  # the repeat put nothing more back
+    assert quantities(store.engine) == START  # the repeat put nothing more back
     assert _status(store.engine, "s1") == "returned"
     with store.engine.connect() as connection:  # the lines stay: they say what was returned
         lines = connection.execute(select(func.count()).select_from(reservation_lines))
@@ -74,7 +58,7 @@ def test_a_returned_saga_is_neither_released_nor_reserved_again(store: Inventory
         store.release("s1")
     assert store.confirm("s1").status == "returned"  # a late confirm changes nothing
     assert store.reserve("s1", (Item(1, 2),)).status == "returned"
-    assert _quantities(store.engine) == START
+    assert quantities(store.engine) == START
 
 
 @pytest.mark.parametrize("state", ["reserved", "released", "refused", "unknown"])
@@ -85,9 +69,9 @@ def test_returning_a_saga_that_sold_nothing_is_a_conflict(
         store.reserve("s1", (Item(2, 5 if state == "refused" else 1),))
     if state == "released":
         store.release("s1")
-    before = _quantities(store.engine)
+    before = quantities(store.engine)
     with pytest.raises(Conflict, match="no stock to return") as raised:
         store.return_stock("s1")
     assert ("unknown" if state == "unknown" else f"is {state}") in str(raised.value)
-    assert _quantities(store.engine) == before
+    assert quantities(store.engine) == before
     assert _status(store.engine, "s1") == (None if state == "unknown" else state)

@@ -6,38 +6,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select
+from inventory_stock import quantities, stocked_engine
+from sqlalchemy import Engine, func, select
 
 from extracted_services.inventory.exceptions import BadRequest, Conflict
 from extracted_services.inventory.records import Item
 from extracted_services.inventory.schemas import parse_items
-from extracted_services.inventory.storage import InventoryStore, create_schema
-from extracted_services.inventory.tables import reservation_lines, stock_levels
-
-# product 1: 3 in warehouse 1, 4 in warehouse 2; product 2: 1 in warehouse 1
-STOCK = [(1, 1, 1, 3), (2, 1, 2, 4), (3, 2, 1, 1)]
+from extracted_services.inventory.storage import InventoryStore
+from extracted_services.inventory.tables import reservation_lines
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'inventory.sqlite3'}")
-    create_schema(engine)
-    with engine.begin() as connection:
-        connection.execute(
-            stock_levels.insert(),
-            [
-                {"id": row_id, "product_id": product, "warehouse_id": warehouse, "quantity": q}
-                for row_id, product, warehouse, q in STOCK
-            ],
-        )
+    engine = stocked_engine(tmp_path / "inventory.sqlite3")
     yield engine
     engine.dispose()
-
-
-def _quantities(engine: Engine) -> dict[tuple[int, int], int]:
-    with engine.connect() as connection:
-        rows = connection.execute(select(stock_levels)).all()
-    return {(row.product_id, row.warehouse_id): row.quantity for row in rows}
 
 
 def _line_count(engine: Engine) -> int:
@@ -52,7 +35,7 @@ def test_reserve_takes_stock_warehouse_by_warehouse_once_per_saga(engine: Engine
     first = store.reserve("s1", (Item(1, 5),))
     again = store.reserve("s1", (Item(1, 5),))
     assert first.status == again.status == "reserved"
-    assert _quantities(engine) == {(1, 1): 0, (1, 2): 2, (2, 1): 1}
+    assert quantities(engine) == {(1, 1): 0, (1, 2): 2, (2, 1): 1}
     assert _line_count(engine) == 2  # one line per warehouse, not doubled by the repeat
 
 
@@ -64,7 +47,7 @@ def test_not_enough_stock_refuses_the_whole_reservation_and_says_so(engine: Engi
         "not enough stock for product 2: 1 available, 2 requested",
     )
     assert store.reserve("s1", (Item(2, 1),)).status == "refused"  # the first answer stands
-    assert _quantities(engine) == {(1, 1): 3, (1, 2): 4, (2, 1): 1}
+    assert quantities(engine) == {(1, 1): 3, (1, 2): 4, (2, 1): 1}
     assert store.release("s1").status == "refused"
     with pytest.raises(Conflict):
         store.confirm("s1")
@@ -75,7 +58,7 @@ def test_release_puts_the_stock_back_where_it_came_from_once(engine: Engine) -> 
     store.reserve("s1", (Item(1, 4), Item(2, 1)))
     assert store.release("s1").status == "released"
     assert store.release("s1").status == "released"
-    assert _quantities(engine) == {(1, 1): 3, (1, 2): 4, (2, 1): 1}
+    assert quantities(engine) == {(1, 1): 3, (1, 2): 4, (2, 1): 1}
     with pytest.raises(Conflict):
         store.confirm("s1")
 
@@ -87,14 +70,14 @@ def test_confirm_is_idempotent_and_a_confirmed_saga_is_never_released(engine: En
     assert store.confirm("s1").status == "confirmed"
     with pytest.raises(Conflict, match="confirmed"):
         store.release("s1")
-    assert _quantities(engine)[(2, 1)] == 0
+    assert quantities(engine)[(2, 1)] == 0
 
 
 def test_a_release_before_the_reserve_makes_a_late_reserve_take_nothing(engine: Engine) -> None:
     store = InventoryStore(engine)
     assert store.release("late").status == "released"
     assert store.reserve("late", (Item(1, 2),)).status == "released"
-    assert _quantities(engine) == {(1, 1): 3, (1, 2): 4, (2, 1): 1}
+    assert quantities(engine) == {(1, 1): 3, (1, 2): 4, (2, 1): 1}
     assert _line_count(engine) == 0
 
 
