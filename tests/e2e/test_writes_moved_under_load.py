@@ -44,6 +44,7 @@ from extracted_services.backfill.run import backfill_service
 from extracted_services.discovery import find_services
 from extracted_services.reconcile.run import reconcile_service
 from legacy_monolith.seed import ADMIN_EMAIL, ADMIN_PASSWORD, seed_database
+from strangler.nameko_rpc import CONSUMER_CHECK_SECONDS
 from strangler.processes import (
     ManagedProcess,
     ProcessGroup,
@@ -64,6 +65,10 @@ NAME, BLUEPRINT, OWNED = "shop_reviews", "reviews", "reviews"
 MOVED_WRITES = "/api/reviews/"  # the path prefix of the review routes, held in the monolith
 WORKLOAD_SECONDS = 60.0
 KILL_AT, CLOSE_CONNECTIONS_AT = 15.0, 35.0  # seconds into the workload
+# how long the killed service stays down: longer than the proxy trusts a consumer check,
+# so some writes find no consumer and are held back (503) rather than queued for the
+# restarted service (which a restart faster than that window would answer)
+DOWN_SECONDS = CONSUMER_CHECK_SECONDS + 2.0
 CUSTOMERS = 6  # seeded user1..user6, one client each, and one admin client
 PAUSE = 0.05  # seconds each client waits between requests
 PRODUCTS = 120
@@ -260,6 +265,7 @@ def test_moved_writes_cross_once_under_load_with_a_crash_and_lost_connections(
     workload.start()
     sleep_until(started + KILL_AT)
     kill_hard(stack.service)
+    time.sleep(DOWN_SECONDS)
     start_service(
         stack.group, "service-restarted", stack.amqp_uri, stack.services, stack.service_db
     )
