@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import types
 import typing
 from collections.abc import Callable
@@ -105,31 +104,14 @@ _FIELD_NAMES = {
 # worked out for a class when it is first written or read (a run that reuses its report
 # reads no facts, and importing stays cheap)
 _FIELD_KINDS: dict[FactClass, tuple[int, ...]] = {}
-_ANNOTATIONS: dict[tuple[str, str], Any] = {}  # (module, annotation as written) -> type
-
-
-def _declared_type(cls: FactClass, declared: Any) -> Any:
-    """A field's declared type: its annotation evaluated in the class's module, as
-    `typing.get_type_hints` does (once per distinct annotation); one that cannot be
-    evaluated is `Any`, written self-described."""
-    if not isinstance(declared, str):
-        return declared
-    key = (cls.__module__, declared)
-    if key not in _ANNOTATIONS:
-        try:
-            _ANNOTATIONS[key] = eval(declared, vars(sys.modules[cls.__module__]))
-        except Exception:
-            _ANNOTATIONS[key] = Any
-    return _ANNOTATIONS[key]
 
 
 def _kinds(cls: FactClass) -> tuple[int, ...]:
     """How each field of `cls` is written, in order."""
     kinds = _FIELD_KINDS.get(cls)
     if kinds is None:
-        kinds = tuple(
-            _field_kind(_declared_type(cls, field.type)) for field in dataclasses.fields(cls)
-        )
+        declared = typing.get_type_hints(cls)  # the annotations, evaluated in cls's module
+        kinds = tuple(_field_kind(declared[field.name]) for field in dataclasses.fields(cls))
         _FIELD_KINDS[cls] = kinds
     return kinds
 
