@@ -55,6 +55,7 @@ from strangler.processes import (
 from strangler_cli import cli
 from strangler_demo.routes import service_mode_routes
 from strangler_demo.stack import START_TIMEOUT, strangler_argv
+from strangler_proxy.route_table import DEFAULT_RPC_TIMEOUT
 from strangler_sync.broker import delete_service_queues, queue_backlog
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
@@ -65,10 +66,12 @@ NAME, BLUEPRINT, OWNED = "shop_reviews", "reviews", "reviews"
 MOVED_WRITES = "/api/reviews/"  # the path prefix of the review routes, held in the monolith
 WORKLOAD_SECONDS = 60.0
 KILL_AT, CLOSE_CONNECTIONS_AT = 15.0, 35.0  # seconds into the workload
-# how long the killed service stays down: longer than the proxy trusts a consumer check,
-# so some writes find no consumer and are held back (503) rather than queued for the
-# restarted service (which a restart faster than that window would answer)
-DOWN_SECONDS = CONSUMER_CHECK_SECONDS + 2.0
+# how long the killed service stays down: the first write of each client after the kill
+# may pass a consumer check made just before it (trusted CONSUMER_CHECK_SECONDS) and wait
+# in the queue, holding that client, until it expires unapplied at the call's timeout;
+# the service stays down past that, so the clients' next writes find no consumer and are
+# held back (503) rather than queued for the restarted service
+DOWN_SECONDS = DEFAULT_RPC_TIMEOUT + CONSUMER_CHECK_SECONDS + 2.0
 CUSTOMERS = 6  # seeded user1..user6, one client each, and one admin client
 PAUSE = 0.05  # seconds each client waits between requests
 PRODUCTS = 120
