@@ -24,11 +24,11 @@ from urllib.parse import urlsplit
 
 from strangler_proxy.backends.lean_http import (
     AnswerBrokeOff,
-    HeldThenSocket,
     LeanAnswer,
     Unread,
     Whole,
     read_answer,
+    read_held_first,
     request_head,
 )
 from strangler_proxy.errors import (
@@ -280,7 +280,8 @@ class HttpPool:
         """http.client's reading of an answer `lean_http` left, from its first byte."""
         assert connection.sock is not None
         with self._foreign_errors(connection, timeout):
-            answer = _Answer(HeldThenSocket(unread.held, connection.sock), method=method)  # type: ignore[arg-type]
+            answer = _Answer(connection.sock, method=method)
+            read_held_first(answer, unread.held, connection.sock)
             answer.begin()
             return answer
 

@@ -15,13 +15,18 @@ lines) is read by http.client from its first byte (`held_then_socket`).
 
 from __future__ import annotations
 
+import http.client
 import io
 import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from strangler_proxy.http_types import Headers
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 LEAN_BODY_BYTES = 64 * 1024  # a longer answer streams through http.client
 MAX_HEAD_BYTES = 64 * 1024
@@ -160,23 +165,21 @@ class _HeldThenSocket(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
         if self._held:
-            count = min(len(buffer), len(self._held))
-            buffer[:count] = self._held[:count]
+            target = memoryview(buffer).cast("B")
+            count = min(len(target), len(self._held))
+            target[:count] = self._held[:count]
             self._held = self._held[count:]
             return count
         return self._sock.recv_into(buffer)
 
 
-class HeldThenSocket:
-    """What http.client's response reads from: the bytes already taken, then the socket."""
-
-    def __init__(self, held: bytes, sock: socket.socket) -> None:
-        self._raw = _HeldThenSocket(held, sock)
-
-    def makefile(self, mode: str) -> io.BufferedReader:
-        return io.BufferedReader(self._raw)
+def read_held_first(response: http.client.HTTPResponse, held: bytes, sock: socket.socket) -> None:
+    """Make `response` (built on `sock`, not begun) read the bytes already taken from `sock`
+    first, then the socket."""
+    response.fp.close()  # the reader http.client made on the socket: never read, let go
+    response.fp = io.BufferedReader(_HeldThenSocket(held, sock))
 
 
 class Whole:

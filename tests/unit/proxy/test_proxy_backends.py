@@ -120,7 +120,7 @@ def test_the_status_table(error: ProxyError, status: int, code: str) -> None:
         ),
     ],
 )
-def test_an_answer_never_carries_the_details_of_a_failure(error: Exception, message: str) -> None:
-    mapped = http_error_for(error)  # type: ignore[arg-type]
+def test_an_answer_never_carries_the_details_of_a_failure(error: ProxyError, message: str) -> None:
+    mapped = http_error_for(error)
     assert mapped.message == message
     assert "10.0.0." in str(error)  # the details stay in the error, for the log

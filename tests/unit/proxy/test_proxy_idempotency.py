@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from proxy_fakes import MemoryMonolith, MemoryRpc, memory_app, write_routes
@@ -24,9 +25,9 @@ ORDERS = RouteMatch("/orders", "shop", "place_order")
 CARTS = RouteMatch("/carts", "shop", "fill_cart")
 
 
-def write(method: str = "POST", *, key: str | None = None, **fields: object) -> Request:
+def write(method: str = "POST", *, key: str | None = None, **fields: Any) -> Request:
     headers = (("Idempotency-Key", key),) if key is not None else ()
-    return Request(method, "/orders", headers, match=ORDERS, **fields)  # type: ignore[arg-type]
+    return Request(method, "/orders", headers, match=ORDERS, **fields)
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
