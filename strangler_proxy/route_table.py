@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from strangler.broker import DEFAULT_AMQP_URI
+from strangler.context_keys import context_key
 from strangler_proxy.error_shape import DEFAULT_ERROR_SHAPE, ErrorShape
 from strangler_proxy.isolation_settings import IsolationSettings
 
@@ -40,8 +41,7 @@ class StickyKey:
 class PassedValue:
     """A request header or cookie a route passes to its service as Nameko context data.
 
-    It travels as the AMQP header `nameko.<context_key>`: the name lower-cased,
-    `-` written `_` (`header:X-Tenant-Id` -> `x_tenant_id`).
+    It travels as the AMQP header `nameko.<context_key>` (`strangler.context_keys`).
     """
 
     source: Literal["cookie", "header"]
@@ -49,7 +49,7 @@ class PassedValue:
 
     @property
     def context_key(self) -> str:
-        return self.name.lower().replace("-", "_")
+        return context_key(self.name)
 
     def __str__(self) -> str:
         return f"{self.source}:{self.name}"

@@ -11,29 +11,18 @@ cannot drift apart. A call that may write also carries `idempotency_key`
 
 from __future__ import annotations
 
-from nameko.constants import (
-    AUTH_TOKEN_CONTEXT_KEY,
-    CALL_ID_STACK_CONTEXT_KEY,
-    LANGUAGE_CONTEXT_KEY,
-    USER_AGENT_CONTEXT_KEY,
-    USER_ID_CONTEXT_KEY,
-)
+from nameko.constants import CALL_ID_STACK_CONTEXT_KEY, USER_ID_CONTEXT_KEY
 
+from strangler.context_keys import STANDARD_HEADERS
 from strangler.idempotency import IDEMPOTENCY_CONTEXT_KEY
 from strangler_proxy.http_types import Request
 from strangler_proxy.idempotency import idempotency_key
 from strangler_proxy.route_table import PassedValue
 
-# nameko's standard context key -> the request header that fills it
-STANDARD_HEADERS: tuple[tuple[str, str], ...] = (
-    (AUTH_TOKEN_CONTEXT_KEY, "Authorization"),
-    (LANGUAGE_CONTEXT_KEY, "Accept-Language"),
-    (USER_AGENT_CONTEXT_KEY, "User-Agent"),
-)
 # keys only the proxy sets: a route's extra header or cookie may not take them
 RESERVED_KEYS = frozenset(
     {
-        *(key for key, _ in STANDARD_HEADERS),
+        *STANDARD_HEADERS.values(),
         USER_ID_CONTEXT_KEY,
         CALL_ID_STACK_CONTEXT_KEY,
         IDEMPOTENCY_CONTEXT_KEY,
@@ -49,7 +38,7 @@ def context_data(request: Request) -> dict[str, str]:
     """
     data = {
         key: value
-        for key, header in STANDARD_HEADERS
+        for header, key in STANDARD_HEADERS.items()
         if (value := request.header(header)) is not None
     }
     for passed in request.match.context if request.match else ():

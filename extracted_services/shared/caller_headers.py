@@ -2,7 +2,7 @@
 
 The proxy sends, with every call, the Authorization, Accept-Language and User-Agent
 headers as nameko's standard context keys, and each header a route's `context` names
-(`header:X-Api-Key`) as the key `x_api_key` (docs/contracts.md, "Context data"). A
+(`header:X-Api-Key`) as the key `x_api_key` (`strangler/context_keys.py`). A
 generated RPC method (`json_view`) rebuilds those headers in the request context it runs
 the view in, so a guard that reads only headers checks the caller as the monolith does.
 Cookies are never rebuilt.
@@ -13,16 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from nameko.constants import AUTH_TOKEN_CONTEXT_KEY, LANGUAGE_CONTEXT_KEY, USER_AGENT_CONTEXT_KEY
 from nameko.extensions import DependencyProvider
 
+from strangler.context_keys import STANDARD_HEADERS, context_key
+
 CONTEXT_DATA = "context_data"  # the service's attribute that holds `ContextData()`
-# the request header -> nameko's standard context key the proxy fills from it
-STANDARD_HEADERS: Mapping[str, str] = {
-    "Authorization": AUTH_TOKEN_CONTEXT_KEY,
-    "Accept-Language": LANGUAGE_CONTEXT_KEY,
-    "User-Agent": USER_AGENT_CONTEXT_KEY,
-}
 
 
 class ContextData(DependencyProvider):
@@ -30,11 +25,6 @@ class ContextData(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> Mapping[str, Any]:
         return dict(worker_ctx.data)
-
-
-def context_key(header: str) -> str:
-    """The context key a route's `header:<name>` travels as: lower-cased, `-` as `_`."""
-    return header.lower().replace("-", "_")
 
 
 def caller_headers(data: Mapping[str, Any], extra: Iterable[str]) -> dict[str, str]:

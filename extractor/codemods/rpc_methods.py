@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import GlobalScope, ScopeProvider
 
-from extracted_services.shared.caller_headers import STANDARD_HEADERS
 from extractor.codemods.names import dotted
+from strangler.context_keys import STANDARD_HEADERS
 
 REGISTERING_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})  # the proxy passes `body` only with these
