@@ -17,7 +17,10 @@ from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.source.discover import SourceFile
 
 PARALLEL_MIN_BYTES = 256 * 1024  # below this, starting workers costs more than it saves
-CHUNKS_PER_WORKER = 4
+# each chunk holds this share, per worker, of the source not yet in a chunk: chunks shrink as
+# the work runs out, so the workers finish together and the last results to unpickle are small
+CHUNK_SHARE = 2
+MIN_CHUNK_BYTES = 32 * 1024  # smaller chunks cost more in messages than they even out
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +105,35 @@ def _extract_all(
     # loaded here: a re-run extracting a file or two needs no process machinery
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    chunks = _balanced_chunks(jobs, workers * CHUNKS_PER_WORKER)
+    chunks = _shrinking_chunks(jobs, workers)
     extracted = []
     # the cycle collector only slows workers down: they build acyclic facts and exit
     with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
-        futures = {pool.submit(_chunk_facts, chunk, dialect, cache): len(chunk) for chunk in chunks}
+        futures = {pool.submit(_worker_chunk, chunk, dialect, cache): chunk for chunk in chunks}
         for future in as_completed(futures):
-            extracted.extend(future.result())
+            chunk = futures[future]
+            for job, facts in zip(chunk, future.result(), strict=True):
+                extracted.append(facts if facts is not None else _stored(job, dialect, cache))
             if progress is not None:
-                progress.advance(futures[future])
+                progress.advance(len(chunk))
     return extracted
+
+
+def _worker_chunk(
+    jobs: list[_Job], dialect: str | None, cache: FactCache | None
+) -> list[FileFacts | None]:
+    """In a worker: the facts of each job, None for those sent back through the cache.
+
+    With a cache, the worker has just written every entry: reading one back costs this
+    process about what unpickling its facts would, and spares the worker pickling them."""
+    return [None if cache is not None else facts for facts in _chunk_facts(jobs, dialect, cache)]
+
+
+def _stored(job: _Job, dialect: str | None, cache: FactCache | None) -> FileFacts:
+    """A job's facts from the cache entry a worker wrote; extracted again in the rare case
+    there is none (a write that failed, facts the cache format cannot hold)."""
+    facts = cache.load(job.key) if cache is not None else None
+    return facts if facts is not None else extract_file(job.source, job.spec, dialect)
 
 
 def _chunk_facts(jobs: list[_Job], dialect: str | None, cache: FactCache | None) -> list[FileFacts]:
@@ -125,12 +147,20 @@ def _chunk_facts(jobs: list[_Job], dialect: str | None, cache: FactCache | None)
     return chunk
 
 
-def _balanced_chunks(jobs: list[_Job], count: int) -> list[list[_Job]]:
-    """Split jobs into `count` chunks of similar total size (largest first, greedy)."""
-    chunks: list[list[_Job]] = [[] for _ in range(min(count, len(jobs)))]
-    sizes = [0] * len(chunks)
+def _shrinking_chunks(jobs: list[_Job], workers: int) -> list[list[_Job]]:
+    """Jobs, largest first, in chunks of shrinking size (see CHUNK_SHARE), for the workers to
+    take in turn."""
+    remaining = sum(len(job.source) for job in jobs)
+    chunks: list[list[_Job]] = []
+    chunk: list[_Job] = []
+    size = 0
     for job in sorted(jobs, key=lambda j: len(j.source), reverse=True):
-        smallest = sizes.index(min(sizes))
-        chunks[smallest].append(job)
-        sizes[smallest] += len(job.source)
+        chunk.append(job)
+        size += len(job.source)
+        if size >= max(remaining // (workers * CHUNK_SHARE), MIN_CHUNK_BYTES):
+            chunks.append(chunk)
+            remaining -= size
+            chunk, size = [], 0
+    if chunk:
+        chunks.append(chunk)
     return chunks

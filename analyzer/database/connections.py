@@ -57,7 +57,6 @@ class ConnectionFinder:
         self.sql_calls = sql_calls  # names that are SQL entry points, not project functions
         self._with_values: dict[int, dict[tuple[int, str], ast.expr]] = {}
         self._nodes: dict[int, ast.AST] | None = None
-        self._g_stores: dict[int, ast.expr] | None = None
         self._yields: dict[int, list[ast.expr]] | None = None
 
     def of_call(self, call: ast.Call, scope: Scope) -> Connection | None:
@@ -195,10 +194,9 @@ class ConnectionFinder:
         targets = [t for t in scope.attribute_stores if self._is_g(t.value, scope)]
         if not targets:
             return ()
-        stores = self.g_stores()
         found: list[StoredConnection] = []
         for target in targets:
-            value = stores.get(id(target))
+            value = self.scopes.attribute_values.get(id(target))
             if value is None:
                 continue
             connection = self._of(value, scope, 0)
@@ -312,18 +310,6 @@ class ConnectionFinder:
             }
             self._with_values[id(scope)] = found
         return found
-
-    def g_stores(self) -> dict[int, ast.expr]:
-        """By `id()` of the target: the values assigned to attributes (`g.db = ...`)."""
-        if self._g_stores is None:
-            self._g_stores = {
-                id(target): node.value
-                for node in ast.walk(self.scopes.tree)
-                if isinstance(node, ast.Assign)
-                for target in node.targets
-                if isinstance(target, ast.Attribute)
-            }
-        return self._g_stores
 
     def yields(self) -> dict[int, list[ast.expr]]:
         """By `id()` of the scope: what each `@contextmanager` function yields."""

@@ -72,6 +72,7 @@ _LOADER_OPTIONS = frozenset(
 )
 _COLLECTION_CHANGES = frozenset({"append", "extend", "remove", "insert", "clear", "pop", "add"})
 _COMMITS = frozenset({"commit", "flush"})
+_TABLE_METHODS = frozenset({"select", "insert", "update", "delete"})  # of a Table object
 
 Entity = tuple[str, str]  # ("model", ref as written) or ("table", table name)
 
@@ -177,10 +178,16 @@ class OrmAccessFinder:
         """The model of `M(...)`: a call of a class-like name, not of a method on it."""
         if not isinstance(node, ast.Call):
             return None
-        dotted = dotted_name(node.func)
-        if dotted is None or not is_camel(dotted.rsplit(".", 1)[-1]):
+        func = node.func  # its last name tells first (this runs on every call of a function)
+        if isinstance(func, ast.Attribute):
+            called = func.attr
+        elif isinstance(func, ast.Name):
+            called = func.id
+        else:
             return None
-        found = self.entity(node.func, scope)
+        if not is_camel(called):
+            return None
+        found = self.entity(func, scope)  # None unless `func` is a dotted name
         return found[1] if found and found[0] == "model" else None
 
 
@@ -309,12 +316,6 @@ class _FunctionPass:
             self._method_call(call, name, func)
 
     def _method_call(self, call: ast.Call, name: str, func: ast.Attribute) -> None:
-        receiver = self.finder.entity(func.value, self.scope, table_position=True)
-        table_like = receiver is not None and (
-            receiver[0] == "table"
-            or (dotted_name(func.value) or "").endswith("__table__")
-            or not is_camel(receiver[1].rsplit(".", 1)[-1])
-        )
         if name == "query":
             for entity in self._entities(call.args):
                 self._read_entity(call, entity)
@@ -330,10 +331,17 @@ class _FunctionPass:
                     self._read_entity(call, model)
         elif name in _BULK_MAPPINGS and call.args:
             self._use(self.finder.entity(call.args[0], self.scope), "write", call.lineno)
-        elif table_like and not call.args and name in ("insert", "update", "delete"):
-            self._use(receiver, "write", call.lineno)
-        elif table_like and name == "select":
-            self._read_entity(call, receiver)
+        elif name in _TABLE_METHODS:  # `users.insert()`, `User.__table__.select()`
+            receiver = self.finder.entity(func.value, self.scope, table_position=True)
+            table_like = receiver is not None and (
+                receiver[0] == "table"
+                or (dotted_name(func.value) or "").endswith("__table__")
+                or not is_camel(receiver[1].rsplit(".", 1)[-1])
+            )
+            if table_like and name == "select":
+                self._read_entity(call, receiver)
+            elif table_like and not call.args:
+                self._use(receiver, "write", call.lineno)
 
     def _entities(self, args: list[ast.expr]) -> list[Entity]:
         """Models and tables named in `args`, looking inside `func.count(M.id)` and the like."""
@@ -562,7 +570,12 @@ class _FunctionPass:
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             return None
         func = node.func
-        found = self.finder.entity(func.value, self.scope)
+        owner = func.value  # a class-like name last, or no M (this runs on every call)
+        if not isinstance(owner, ast.Attribute | ast.Name):
+            return None
+        if not is_camel(owner.attr if isinstance(owner, ast.Attribute) else owner.id):
+            return None
+        found = self.finder.entity(owner, self.scope)
         if (
             func.attr[:1].islower()
             and found
@@ -617,6 +630,8 @@ class _FunctionPass:
                 self.out.relationship_uses.append(use)
 
     def _instance_changes(self) -> None:
+        if not self.types and "g" not in self.finder.scopes.imported:
+            return  # no instance known here: nothing below is typed (see `_type_of`)
         commits = any(callee_name(call) in _COMMITS for call in self.scope.calls)
         changed: set[str] = set()
         for node in self.scope.attribute_stores:

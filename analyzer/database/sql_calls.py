@@ -19,6 +19,7 @@ import ast
 import builtins
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from analyzer.database.connections import ConnectionFinder
 from analyzer.database.names import callee_name, is_camel
@@ -63,13 +64,18 @@ class SqlFindings:
 def sql_argument(call: ast.Call) -> ast.expr | None:
     """The expression a call receives as SQL, if the call is a SQL entry point."""
     name = callee_name(call)
-    if name is None:
-        return None
-    if name not in SQL_CALLS and not _SQL_NAME_HINT.search(name):
+    if name is None or not _names_sql_entry(name):
         return None
     if call.args:
         return _plain(call.args[0])
     return next((k.value for k in call.keywords if k.arg in _SQL_KEYWORDS), None)
+
+
+@lru_cache(maxsize=4096)
+def _names_sql_entry(name: str) -> bool:
+    """Whether a call named `name` is a SQL entry point (cached: the same names recur, and
+    every call of every function is asked about, twice)."""
+    return name in SQL_CALLS or _SQL_NAME_HINT.search(name) is not None
 
 
 def _plain(argument: ast.expr) -> ast.expr | None:
@@ -84,8 +90,9 @@ def sql_in_scope(
     the other calls' arguments may carry."""
     findings = SqlFindings()
     module_level = scope.enclosing is None
-    sent_through = _calls_sent_through(scope, connections)
-    for call in scope.calls:
+    arguments = [sql_argument(call) for call in scope.calls]  # by both loops, asked once
+    sent_through = _calls_sent_through(scope, arguments, connections)
+    for call, argument in zip(scope.calls, arguments, strict=True):
         name = callee_name(call)
         if module_level and name in WRAPPERS:
             continue  # `QUERY = text("...")` defines a constant; its uses are the accesses
@@ -94,7 +101,6 @@ def sql_in_scope(
             if table:
                 findings.accesses.append(TableAccess(table, "read", call.lineno))
             continue
-        argument = sql_argument(call)
         if argument is None:
             if name is not None and not _builtin_call(call, scope):
                 _call_arguments(call, name, scope, resolver, dialect, findings)
@@ -118,12 +124,15 @@ def sql_in_scope(
     return findings
 
 
-def _calls_sent_through(scope: Scope, connections: ConnectionFinder) -> dict[int, Connection]:
-    """By `id()`: the calls of `scope` sent to another database, and the calls in their
-    arguments (`text(...)` in `conn.execute(text(...))`), with that database."""
+def _calls_sent_through(
+    scope: Scope, arguments: list[ast.expr | None], connections: ConnectionFinder
+) -> dict[int, Connection]:
+    """By `id()`: the SQL calls of `scope` (those with a SQL argument, in `arguments`) sent to
+    another database, and the calls in their arguments (`text(...)` in
+    `conn.execute(text(...))`), with that database."""
     found: dict[int, Connection] = {}
-    for call in scope.calls:
-        if sql_argument(call) is None:
+    for call, argument in zip(scope.calls, arguments, strict=True):
+        if argument is None:
             continue
         connection = connections.of_call(call, scope)
         if connection is None:
@@ -149,6 +158,8 @@ def _call_arguments(
         if not _may_be_sql_text(node, scope):
             continue
         resolved = resolver.resolve(node, scope)
+        if not resolved.texts and not resolved.name_refs:
+            continue  # most arguments: nothing to keep
         carried = SqlFindings()
         for text in resolved.texts:
             add_text_findings(text, call.lineno, dialect, carried, explicit=True)

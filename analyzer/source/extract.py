@@ -58,6 +58,7 @@ from analyzer.facts.values import (
     mentions_param,
 )
 from analyzer.source.modules import absolute_import
+from analyzer.syntax.nodes import BRANCHES, CHILD_FIELDS
 from analyzer.syntax.scopes import ModuleScopes, Scope, class_statements, has_decorator
 
 # `x.get(...)(...)` is mostly a dict lookup, so only these count when applied by hand
@@ -136,6 +137,24 @@ def extract_structure(
     )
 
 
+class _Calls:
+    """The calls a scope makes, each once, in the order first made. Equal calls are on the
+    same line: a new one is compared with those already there, as hashing it (all the values
+    nested in its callee and arguments, on every call of every file) would cost more."""
+
+    __slots__ = ("by_line", "made")
+
+    def __init__(self) -> None:
+        self.made: list[CallFact] = []
+        self.by_line: dict[int, list[CallFact]] = {}
+
+    def add(self, call: CallFact) -> None:
+        on_line = self.by_line.setdefault(call.line, [])
+        if call not in on_line:
+            on_line.append(call)
+            self.made.append(call)
+
+
 @dataclass
 class _Frame:
     """The symbolic state while walking a scope's code (a class body's code is its enclosing
@@ -144,7 +163,7 @@ class _Frame:
 
     scope: Scope
     env: dict[str, Value]
-    calls: dict[CallFact, None] = field(default_factory=dict)
+    calls: _Calls = field(default_factory=_Calls)
     returns: Value | None = None
     loops: list[LoopFact] = field(default_factory=list)
     tests: list[Value] = field(default_factory=list)  # enclosing `if` tests (UNKNOWN: else)
@@ -239,7 +258,15 @@ class _Extractor:
             self.walk_statement(statement, frame)
 
     def walk_statement(self, node: ast.stmt, frame: _Frame) -> None:
-        match node:
+        match node:  # the commonest statements first
+            case ast.Expr(value=value):
+                self.collect_calls(value, frame, statement=True)
+                self.grow_list(value, frame)
+            case ast.Assign(targets=targets, value=value):
+                self.collect_calls(value, frame, statement=True)
+                bound = self.value(value, frame.env)
+                for target in targets:
+                    self.bind(target, bound, frame)
             case ast.FunctionDef() | ast.AsyncFunctionDef():
                 self.walk_function(node, frame)
             case ast.ClassDef():
@@ -248,11 +275,6 @@ class _Extractor:
                 self.walk_import(node, frame)
             case ast.ImportFrom():
                 self.walk_import_from(node, frame)
-            case ast.Assign(targets=targets, value=value):
-                self.collect_calls(value, frame, statement=True)
-                bound = self.value(value, frame.env)
-                for target in targets:
-                    self.bind(target, bound, frame)
             case ast.AnnAssign(target=target, value=value) if value is not None:
                 self.collect_calls(value, frame, statement=True)
                 self.bind(target, self.value(value, frame.env), frame)
@@ -266,9 +288,6 @@ class _Extractor:
             case ast.AugAssign(target=target, value=value):
                 self.collect_calls(value, frame)
                 self.bind(target, UNKNOWN, frame)
-            case ast.Expr(value=value):
-                self.collect_calls(value, frame, statement=True)
-                self.grow_list(value, frame)
             case ast.Return(value=value) if value is not None:
                 self.collect_calls(value, frame, statement=True)
                 self.record_return(self.value(value, frame.env), frame)
@@ -447,7 +466,7 @@ class _Extractor:
                 # `app.config["X"] = value`: kept as the call it is, `__setitem__`
                 func = attribute_of(self.value(config, frame.env), "__setitem__")
                 args = (self.value(key, frame.env), value)
-                frame.calls[CallFact(func, target.lineno, args, loops=tuple(frame.loops))] = None
+                frame.calls.add(CallFact(func, target.lineno, args, loops=tuple(frame.loops)))
             case ast.Attribute(value=ast.Name(id=owner), attr=attr):
                 holder = frame.env.get(owner)
                 if isinstance(holder, SelfOf) and holder.class_qualname in self.classes:
@@ -519,7 +538,7 @@ class _Extractor:
             line=line,
             class_qualname=scope.class_qualname,
             params=params,
-            calls=tuple(frame.calls),
+            calls=tuple(frame.calls.made),
             returns=frame.returns if frame.returns is not None else _guarded_value(frame),
             decorators=decorators,
             nested=tuple(dict.fromkeys(nested)),
@@ -666,6 +685,8 @@ class _Extractor:
     def collect_calls(
         self, expr: ast.expr, frame: _Frame, *, statement: bool = False, skip_top: bool = False
     ) -> None:
+        if type(expr) not in BRANCHES:  # a name or a constant: no call in it
+            return
         calls, inner_names, walrus_names = _calls_in(expr)
         for name in walrus_names:  # `:=` binds in the enclosing function
             frame.env[name] = UNKNOWN
@@ -696,9 +717,9 @@ class _Extractor:
                 continue
             if statement and node is expr:
                 args, kwargs = self.arguments(node, env)
-                frame.calls[CallFact(callee, node.lineno, args, kwargs, tuple(frame.loops))] = None
+                frame.calls.add(CallFact(callee, node.lineno, args, kwargs, tuple(frame.loops)))
             else:
-                frame.calls[CallFact(callee, node.lineno)] = None
+                frame.calls.add(CallFact(callee, node.lineno))
 
     def route_call(
         self,
@@ -783,18 +804,19 @@ class _Extractor:
 
     def value(self, expr: ast.expr, env: dict[str, Value]) -> Value:
         """What `expr` denotes, with locals known at this point substituted."""
+        # the commonest nodes first, without the `match` below: this runs on every one
+        if isinstance(expr, ast.Name):
+            found = env.get(expr.id)
+            if found is None:  # a global: a list functions grow is known with their items
+                found = self.grown.get(expr.id)
+            return Ref(expr.id) if found is None else found
+        if isinstance(expr, ast.Attribute):
+            return attribute_of(self.value(expr.value, env), expr.attr)
         match expr:
             case ast.Constant(value=constant):
                 if constant is None or isinstance(constant, str | int | float | bool):
                     return Lit(constant)
                 return UNKNOWN
-            case ast.Name(id=name):
-                found = env.get(name)
-                if found is None:  # a global: a list functions grow is known with their items
-                    found = self.grown.get(name, Ref(name))
-                return found
-            case ast.Attribute(value=base, attr=attr):
-                return attribute_of(self.value(base, env), attr)
             case ast.Call(func=func):
                 args, kwargs = self.arguments(expr, env)
                 return CallOf(self.value(func, env), args, kwargs, expr.lineno)
@@ -881,41 +903,47 @@ class _Extractor:
         return self.value(part, env)
 
 
-_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop)
-_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
-
-
 def _calls_in(expr: ast.expr) -> tuple[list[ast.Call], list[str], list[str]]:
     """Every call inside `expr` (outermost first), the names bound inside it by comprehensions
-    and lambdas, and those bound by `:=` (a leaner `ast.walk`: this runs on every expression)."""
+    and lambdas, and those bound by `:=` (a leaner `ast.walk`: this runs on every expression).
+    """
     calls: list[ast.Call] = []
     bound: list[str] = []
     walrus: list[str] = []
     stack: list[ast.AST] = [expr]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        if isinstance(node, _LEAVES):
-            continue
-        if isinstance(node, ast.Call):
-            calls.append(node)
-        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-            walrus.append(node.target.id)
-        elif isinstance(node, ast.comprehension):
-            bound.extend(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
-        elif isinstance(node, ast.arguments):
-            bound.extend(a.arg for a in (*node.posonlyargs, *node.args, *node.kwonlyargs))
-            bound.extend(a.arg for a in (node.vararg, node.kwarg) if a is not None)
+        node = pop()
         kind = type(node)
-        fields = _CHILD_FIELDS.get(kind)
-        if fields is None:
-            fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
-        for name in fields:
-            child = getattr(node, name, None)
-            if isinstance(child, list):
-                stack.extend(item for item in child if isinstance(item, ast.AST))
-            elif isinstance(child, ast.AST):
-                stack.append(child)
+        if kind in _BINDING_EXPRESSIONS:
+            _bound_in(node, bound, walrus)
+        elif isinstance(node, ast.Call):
+            calls.append(node)
+        for name in CHILD_FIELDS[kind]:
+            child: object = getattr(node, name, None)
+            if type(child) is list:
+                for item in child:
+                    if type(item) in BRANCHES:
+                        push(item)
+            elif isinstance(child, ast.AST) and type(child) in BRANCHES:
+                push(child)
     return calls, bound, walrus
+
+
+def _bound_in(node: ast.AST, bound: list[str], walrus: list[str]) -> None:
+    """The names a `:=`, a comprehension's `for` or a lambda's parameters bind."""
+    if isinstance(node, ast.NamedExpr):
+        if isinstance(node.target, ast.Name):
+            walrus.append(node.target.id)
+    elif isinstance(node, ast.comprehension):
+        bound.extend(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+    elif isinstance(node, ast.arguments):
+        bound.extend(a.arg for a in (*node.posonlyargs, *node.args, *node.kwonlyargs))
+        bound.extend(a.arg for a in (node.vararg, node.kwarg) if a is not None)
+
+
+# the nodes inside an expression that bind names (see `_bound_in`)
+_BINDING_EXPRESSIONS = frozenset({ast.NamedExpr, ast.comprehension, ast.arguments})
 
 
 def _concatenate(left: Value, right: Value) -> Value:

@@ -16,11 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from analyzer.facts.python import MODULE_SCOPE
+from analyzer.syntax.nodes import BRANCHES, CHILD_FIELDS
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Binding:
     """`name = value` (value None when it cannot be followed), `name += value` when augmented."""
 
@@ -29,7 +30,7 @@ class Binding:
     augmented: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Scope:
     """A function (or the module) with the nodes found directly in its body."""
 
@@ -71,6 +72,8 @@ class ModuleScopes:
     imported: set[str]  # names bound by import statements at module level
     classes: dict[str, ast.ClassDef]  # module-level classes by name
     class_constants: dict[str, dict[str, ast.expr]]  # class qualname -> attribute -> value
+    # by `id()` of the target: the value `target.attr = value` assigns (outside class bodies)
+    attribute_values: dict[int, ast.expr]
 
     def all_scopes(self) -> Iterator[Scope]:
         yield self.module
@@ -89,6 +92,7 @@ def collect_scopes(tree: ast.Module) -> ModuleScopes:
         imported=collector.imported,
         classes=collector.classes,
         class_constants=collector.class_constants,
+        attribute_values=collector.attribute_values,
     )
 
 
@@ -132,24 +136,45 @@ class _Collector:
         self.imported: set[str] = set()
         self.classes: dict[str, ast.ClassDef] = {}
         self.class_constants: dict[str, dict[str, ast.expr]] = {}
+        self.attribute_values: dict[int, ast.expr] = {}
 
     def walk_body(
         self, body: list[ast.stmt], scope: Scope, prefix: str = "", namespace: Scope | None = None
     ) -> None:
         """Record `body`'s nodes in `scope`; the names it binds go to `namespace` when given
-        (a class body's names are the class's, not the enclosing scope's)."""
+        (a class body's names are the class's, not the enclosing scope's).
+
+        Nodes are told apart by their exact type (an ast from `ast.parse` holds no subclasses)
+        and their children read through the fields each type may hold nodes in: this loop
+        runs on every node of every file."""
         names = namespace or scope
         stack: list[ast.AST] = list(reversed(body))
+        pop, push = stack.pop, stack.append
         while stack:
-            node = stack.pop()
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._function(node, scope, prefix, namespace)
-                continue
-            if isinstance(node, ast.ClassDef):
-                self._class(node, scope, prefix, namespace)
-                continue
-            self._record(node, scope, names)
-            stack.extend(reversed(_children(node)))
+            node = pop()
+            kind = type(node)
+            if kind in _RECORDED_NODES:
+                if isinstance(node, ast.Call):
+                    scope.calls.append(node)
+                elif isinstance(node, ast.Attribute):
+                    is_store = isinstance(node.ctx, ast.Store)
+                    (scope.attribute_stores if is_store else scope.attribute_loads).append(node)
+                elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    self._function(node, scope, prefix, namespace)
+                    continue
+                elif isinstance(node, ast.ClassDef):
+                    self._class(node, scope, prefix, namespace)
+                    continue
+                else:
+                    self._record_binding(node, scope, names)
+            for field_name in reversed(CHILD_FIELDS[kind]):
+                value: object = getattr(node, field_name, None)
+                if type(value) is list:
+                    for item in reversed(value):
+                        if type(item) in BRANCHES:
+                            push(item)
+                elif isinstance(value, ast.AST) and type(value) in BRANCHES:
+                    push(value)
 
     def _function(
         self, node: FunctionNode, scope: Scope, prefix: str, namespace: Scope | None
@@ -205,20 +230,11 @@ class _Collector:
             if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
                 self.walk_body([ast.Expr(statement.value)], scope, prefix, own)
 
-    def _record(self, node: ast.AST, scope: Scope, names: Scope) -> None:
-        if isinstance(node, ast.Call):
-            scope.calls.append(node)
-        elif isinstance(node, ast.Attribute):
-            if isinstance(node.ctx, ast.Store):
-                scope.attribute_stores.append(node)
-            else:
-                scope.attribute_loads.append(node)
-        elif type(node) in _BINDING_NODES:
-            self._record_binding(node, scope, names)
-
     def _record_binding(self, node: ast.AST, scope: Scope, names: Scope) -> None:
         if isinstance(node, ast.Assign):
             for target in node.targets:
+                if type(target) is ast.Attribute:
+                    self.attribute_values[id(target)] = node.value
                 _bind_target(names, target, node.value, node.lineno)
         elif isinstance(node, ast.AnnAssign):
             _bind_target(names, node.target, node.value, node.lineno)
@@ -245,7 +261,7 @@ class _Collector:
                     self.imported.add(name)
 
 
-# the node types `_record_binding` looks at (most nodes are none of these: one set lookup)
+# the node types `_record_binding` looks at
 _BINDING_NODES = frozenset(
     {
         ast.Assign,
@@ -262,34 +278,14 @@ _BINDING_NODES = frozenset(
         ast.ImportFrom,
     }
 )
-
-
-def _subclasses(*bases: type) -> frozenset[type]:
-    found: set[type] = set()
-    pending = list(bases)
-    while pending:
-        cls = pending.pop()
-        found.add(cls)
-        pending.extend(cls.__subclasses__())
-    return frozenset(found)
-
-
-# nodes with nothing below them worth visiting: names, contexts, constants, operators
-_LEAVES = _subclasses(
-    ast.Name, ast.expr_context, ast.Constant, ast.operator, ast.boolop, ast.cmpop, ast.unaryop
-)
-
-
-def _children(node: ast.AST) -> list[ast.AST]:
-    """Child nodes worth visiting (leaves left out), in source order."""
-    found: list[ast.AST] = []
-    for name in node._fields:
-        value = getattr(node, name, None)
-        if type(value) is list:
-            found.extend(v for v in value if isinstance(v, ast.AST) and type(v) not in _LEAVES)
-        elif isinstance(value, ast.AST) and type(value) not in _LEAVES:
-            found.append(value)
-    return found
+# the node types a walk records or turns aside at (most nodes are none of these: one lookup)
+_RECORDED_NODES = _BINDING_NODES | {
+    ast.Call,
+    ast.Attribute,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+}
 
 
 def _bind_target(scope: Scope, target: ast.expr, value: ast.expr | None, line: int) -> None:
