@@ -264,13 +264,15 @@ def _decoded(value: Any, built: list[Any]) -> Any:
     return value
 
 
-_READ_FIELD = {  # how `_builder` reads a field of each kind from `row[i]`
+# how `_builder` reads a field of each kind from the row's value `{r}`; an empty list (most
+# are: a call's keywords and loops) skips the comprehension, which costs a frame
+_READ_FIELD = {
     PLAIN: "{r}",
     FACT: "(None if {r} is None else built[{r}])",
-    FACTS: "tuple([built[i] for i in {r}])",
+    FACTS: "(() if {r} == [] else tuple([built[i] for i in {r}]))",
     PLAINS: "tuple({r})",
-    NAMED_FACTS: "tuple([(str(k), built[v]) for k, v in {r}])",
-    FACT_PAIRS: "tuple([(built[k], built[v]) for k, v in {r}])",
+    NAMED_FACTS: "(() if {r} == [] else tuple([(str(k), built[v]) for k, v in {r}]))",
+    FACT_PAIRS: "(() if {r} == [] else tuple([(built[k], built[v]) for k, v in {r}]))",
     ANY: "decoded({r}, built)",
 }
 
@@ -278,13 +280,19 @@ _READ_FIELD = {  # how `_builder` reads a field of each kind from `row[i]`
 def _builder(cls: FactClass) -> Callable[[list[Any], list[Any]], Any]:
     """A function `(row, built) -> fact` for `cls`, written out field by field (as
     `dataclasses` writes `__init__`) from the class's own field names and types only: one
-    call per fact is most of the reading time. Built as unpickling does: no `__init__`."""
+    call per fact is most of the reading time. Built as unpickling does: no `__init__`.
+    Unpacking the row checks its length (a ValueError otherwise)."""
+    names = _FIELD_NAMES[cls]
+    unpacked = ", ".join(f"x{number}" for number in range(len(names)))
     fields = ", ".join(
-        f"{name!r}: " + _READ_FIELD[kind].format(r=f"row[{number}]")
-        for number, (name, kind) in enumerate(zip(_FIELD_NAMES[cls], _kinds(cls), strict=True), 1)
+        f"{name!r}: " + _READ_FIELD[kind].format(r=f"x{number}")
+        for number, (name, kind) in enumerate(zip(names, _kinds(cls), strict=True))
     )
+    # one `update` from a dict display: the instance keeps the class's shared keys (faster
+    # attribute reads later than a dict filled key by key)
     source = (
         "def build(row, built):\n"
+        f"    _, {unpacked} = row\n"
         "    fact = new(cls)\n"
         f"    fact.__dict__.update({{{fields}}})\n"
         "    return fact\n"
@@ -298,27 +306,24 @@ def _builder(cls: FactClass) -> Callable[[list[Any], list[Any]], Any]:
 
 
 Builder = Callable[[list[Any], list[Any]], Any]
-_BUILDERS: dict[FactClass, tuple[Builder, int]] = {}  # made on first use, with the row size
+_BUILDERS: dict[FactClass, Builder] = {}  # made on first use
 
 
-def _builder_of(cls: FactClass) -> tuple[Builder, int]:
+def _builder_of(cls: FactClass) -> Builder:
     found = _BUILDERS.get(cls)
     if found is None:
-        found = _BUILDERS[cls] = (_builder(cls), len(_FIELD_NAMES[cls]) + 1)
+        found = _BUILDERS[cls] = _builder(cls)
     return found
 
 
 def _build(rows: list[Any], classes: list[FactClass]) -> list[Any]:
     """Every row's fact, in order (each row refers only to rows before it: a later one is an
-    IndexError)."""
+    IndexError; a row of the wrong length, a ValueError)."""
     built: list[Any] = []
     append = built.append
     builders = [_builder_of(cls) for cls in classes]
     for row in rows:
-        build, size = builders[row[0]]
-        if len(row) != size:
-            raise FactDecodeError(f"a row of {size} values has {len(row)}")
-        append(build(row, built))
+        append(builders[row[0]](row, built))
     return built
 
 

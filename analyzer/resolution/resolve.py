@@ -52,6 +52,7 @@ from analyzer.facts.values import (
     SuperOf,
     Value,
 )
+from analyzer.resolution.class_members import ClassMembers
 
 MAX_DEPTH = 24
 MAX_ALTERNATIVES = 16  # values one registration may take through `either` choices
@@ -297,6 +298,7 @@ class Resolver:
         self._calls: dict[tuple[int, str, str], Resolved] = {}
         self._called: dict[tuple[int, str, str], tuple[CallFact, Resolved]] = {}
         self._mro: dict[ClassEntity, tuple[ClassEntity | ExternalEntity, ...]] = {}
+        self._members: dict[ClassEntity, ClassMembers] = {}
         self._constructed: dict[tuple[ClassEntity, str], Resolved | None] = {}
         self._constructions: dict[ClassEntity, list[tuple[CallFact, Ctx]]] | None = None
         self._settings: dict[str, Resolved] | None = None
@@ -349,6 +351,19 @@ class Resolver:
     def resolve(self, value: Value, ctx: Ctx) -> Resolved:
         if self._depth > MAX_DEPTH:
             return _CYCLE
+        # the commonest values answered here, as their resolvers would (a constant, a name or
+        # call already resolved where no parameter is bound): a third of all values met
+        if type(value) is Lit:
+            return ConstEntity(value.value)
+        if not ctx.env:
+            if type(value) is Ref:
+                known = self._refs.get((ctx.module, value.dotted))
+                if known is not None:
+                    return known
+            elif type(value) is CallOf:
+                known = self._calls.get((id(value), ctx.module, ctx.scope))
+                if known is not None:
+                    return known
         # one dict lookup per value (a match statement tried each class pattern in turn,
         # and this runs hundreds of thousands of times on a large app)
         resolver = _RESOLVERS.get(type(value))
@@ -495,6 +510,8 @@ class Resolver:
     # ---- attributes ----------------------------------------------------------------------
 
     def member(self, entity: Resolved, attr: str) -> Resolved:
+        if type(entity) is Opaque:  # the commonest owner, and no case below matches it
+            return entity
         match entity:
             case FunctionEntity(qualname=qualname) | ClassEntity(qualname=qualname) if (
                 attr == "__name__"
@@ -537,8 +554,6 @@ class Resolver:
                 return ConstEntity(name if attr == "name" else ispkg)
             case ConstEntity(value=str()) if attr == "format" or attr in _STR_METHODS:
                 return BoundMethod(entity, attr)
-            case Opaque():
-                return entity
         return Opaque(f"attribute '{attr}' of {type(entity).__name__}")
 
     def class_member(
@@ -553,23 +568,32 @@ class Resolver:
                 # bases after it are still searched, their definition taken
                 external = external or klass
                 continue
-            fact = self.classes[(klass.module, klass.qualname)]
-            if attr in fact.methods:
+            members = self.members(klass)
+            if attr in members.methods:
                 return FunctionEntity(klass.module, f"{klass.qualname}.{attr}")
-            dynamic = dynamic or "__getattr__" in fact.methods
+            dynamic = dynamic or members.dynamic
             nested = (klass.module, f"{klass.qualname}.{attr}")
             if nested in self.classes:
                 return ClassEntity(*nested)
-            for name, value in fact.class_attrs:
-                if name == attr:
-                    return self.resolve(value, Ctx(klass.module))
+            value = members.class_attrs.get(attr)
+            if value is not None:
+                return self.resolve(value, Ctx(klass.module))
             if instance:
-                for name, value in fact.instance_attrs:
-                    if name == attr:
-                        return self.resolve(value, Ctx(klass.module, f"{klass.qualname}.__init__"))
+                value = members.instance_attrs.get(attr)
+                if value is not None:
+                    return self.resolve(value, Ctx(klass.module, f"{klass.qualname}.__init__"))
         if external is not None:
             return Opaque(f"'{attr}' may come from {external.dotted}", external=True)
         return Opaque(f"{cls.qualname} has no attribute '{attr}'", missing=not dynamic)
+
+    def members(self, klass: ClassEntity) -> ClassMembers:
+        """`klass`'s methods and attributes by name (indexed on first use)."""
+        known = self._members.get(klass)
+        if known is None:
+            known = self._members[klass] = ClassMembers.of(
+                self.classes[(klass.module, klass.qualname)]
+            )
+        return known
 
     def constructed_argument(self, klass: ClassEntity, name: str) -> Resolved | None:
         """A parameter of `klass.__init__` (`self.app = app`) as the calls that build the class
@@ -696,6 +720,8 @@ class Resolver:
             if fallback is not None:
                 func = ExternalEntity(fallback)
         match func:
+            case Opaque():  # matches no case below; the commonest callee, so tried first
+                pass
             case ExternalEntity("builtins.str") if len(value.args) == 1:
                 text = self.resolve(value.args[0], ctx)
                 if isinstance(text, ConstEntity):
@@ -1175,16 +1201,15 @@ def _absolute_name(name: str, package: object) -> str | None:
 
 
 def _config_call(func: Value) -> tuple[Value, str] | None:
-    """(`x.config`, loader) for a call written `x.config.<loader>(...)`, else None."""
+    """(`x.config`, loader) for a call written `x.config.<loader>(...)`, else None (asked of
+    every call in the project: the owner is built only for a loader)."""
     match func:
-        case Ref(dotted) if "." in dotted:
+        case Ref(dotted) if "." in dotted and dotted.rpartition(".")[2] in _CONFIG_LOADERS:
             owner, _, method = dotted.rpartition(".")
-            config: Value = Ref(owner)
-        case Attr(config, method):
-            pass
-        case _:
-            return None
-    return (config, method) if method in _CONFIG_LOADERS else None
+            return Ref(owner), method
+        case Attr(config, method) if method in _CONFIG_LOADERS:
+            return config, method
+    return None
 
 
 def _config_owner(func: Value) -> Value:

@@ -97,6 +97,8 @@ def _forwards(resolver: Resolver) -> Iterator[_Forward]:
     """Statement-level calls passing a parameter on, alone or inside a built string."""
     for key, function in resolver.functions.items():
         for call in function.calls:
+            if not (call.args or call.kwargs):
+                continue  # most calls: nothing passed on
             slots: list[tuple[int | str, Value]] = [*enumerate(call.args), *call.kwargs]
             for slot, value in slots:
                 params = _params_in(value)
