@@ -64,6 +64,7 @@ def extract_db_facts(
             receiver_uses=_unique(found.receiver_uses),
             built_method_calls=_unique(found.built_method_calls),
             result_uses=_unique(found.result_uses),
+            model_arguments=_unique(found.model_arguments),
             returns_connections=connections.returned(scope),
             stores_connections=connections.stored(scope),
             sql_sent_through=_unique(sql.sent_through),

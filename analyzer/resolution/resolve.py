@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from analyzer.facts.database import is_placeholder
 from analyzer.facts.python import (
     MODULE_SCOPE,
     ROUTE_DECORATORS,
@@ -285,7 +286,7 @@ class Resolver:
             for name, facts in self.files.items()
             if facts.db is not None
             for function in facts.db.functions
-            if function.returns_model is not None
+            if function.returns_model is not None and not is_placeholder(function.returns_model)
         }
         self._globals: dict[tuple[str, str], Resolved] = {}
         self._refs: dict[

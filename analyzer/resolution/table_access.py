@@ -21,10 +21,12 @@ from analyzer.facts.database import (
     Relationship,
     TableAccess,
     TableDefinition,
+    is_placeholder,
 )
 from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.facts.values import Ref
 from analyzer.resolution.calls import callable_function
+from analyzer.resolution.model_flow import ModelFlow, ModelSite
 from analyzer.resolution.other_databases import OtherDatabases, Site
 from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Opaque, Resolver
 from analyzer.resolution.results import FunctionKey, Table, TableUse
@@ -43,6 +45,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
     """Every function's direct table uses, and every table the project defines."""
     index = _ModelIndex(resolver)
     receivers = _ReceiverUses(resolver, index)
+    flow = ModelFlow(resolver, receivers.functions)
     sql_files = [f for f in files if f.kind == "sql"]
     databases = index.other_databases()
     uses: dict[FunctionKey, tuple[TableUse, ...]] = {}
@@ -60,6 +63,8 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                 for a in function.accesses
             ]
             for model_use in function.model_uses:
+                if is_placeholder(model_use.model_ref):
+                    continue  # resolved per call by the model flow
                 site = index.model_site(module, model_use.model_ref)
                 table = index.table_of(site) or index.table_variables.get(site)
                 if table is None:
@@ -86,6 +91,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                         "orm",
                     )
                 )
+            found.extend(_flowing_uses(flow, index, key, facts.path))
             for name_use in function.sql_name_uses:
                 constant = index.sql_constant(module, name_use.name_ref)
                 if constant is None:
@@ -104,21 +110,11 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                     for a in constant
                 )
             for rel_use in function.relationship_uses:
-                tables = index.relationship_tables(module, rel_use.model_ref, rel_use.attribute)
-                # a changed many-to-many collection inserts/deletes association rows itself
-                links = set(tables[1:]) if rel_use.mode == "write" else set()
-                for table in filter(None, tables):
-                    found.append(
-                        TableUse(
-                            table,
-                            rel_use.mode,
-                            key,
-                            facts.path,
-                            rel_use.line,
-                            "high",
-                            "orm",
-                            table not in links,
-                        )
+                if not is_placeholder(rel_use.model_ref):
+                    site = (module, rel_use.model_ref)
+                    use = _Located(key, facts.path, rel_use.line)
+                    found.extend(
+                        _relationship_uses(index, site, rel_use.attribute, rel_use.mode, use)
                     )
             found.extend(receivers.uses(module, function, key, facts.path))
             found.extend(_result_uses(resolver, index, function, key, facts.path))
@@ -130,6 +126,45 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
     diagnostics.extend(handed_over.diagnostics)
     own, external = databases.split(uses)
     return TableFacts(own, index.tables(sql_files), tuple(diagnostics), external)
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    """Where a use is made: the function, its file, the line."""
+
+    key: FunctionKey
+    path: str
+    line: int
+
+
+def _relationship_uses(
+    index: _ModelIndex, site: ModelSite, attribute: str, mode: AccessMode, at: _Located
+) -> list[TableUse]:
+    """The tables behind `Model.attribute` when it is a relationship (none for a column)."""
+    tables = index.relationship_tables(site[0], site[1], attribute)
+    # a changed many-to-many collection inserts/deletes association rows itself
+    links = set(tables[1:]) if mode == "write" else set()
+    return [
+        TableUse(table, mode, at.key, at.path, at.line, "high", "orm", table not in links)
+        for table in filter(None, tables)
+    ]
+
+
+def _flowing_uses(
+    flow: ModelFlow, index: _ModelIndex, key: FunctionKey, path: str
+) -> list[TableUse]:
+    """Uses of models known per call (see `analyzer.resolution.model_flow`)."""
+    found: list[TableUse] = []
+    for bound in flow.bound_uses(key):
+        at = _Located(key, path, bound.line)
+        access = bound.access
+        if access.kind == "relationship":
+            found.extend(_relationship_uses(index, bound.site, access.attribute, access.mode, at))
+            continue
+        table = index.table_of(index.model_site(*bound.site))
+        if table is not None:
+            found.append(TableUse(table, access.mode, key, path, bound.line, "high", "orm"))
+    return found
 
 
 def _result_uses(
