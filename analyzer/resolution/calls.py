@@ -2,7 +2,8 @@
 
 Also links a function to the project decorators wrapping it (a class-based view's methods to
 those its class lists in `decorators`/`method_decorators`) and to the functions defined inside
-it (decorator wrappers, closures), since those run when it does, to the methods it calls on
+it (decorator wrappers, closures), since those run when it does, to the receivers of the
+signals it sends (`analyzer.resolution.signals`), to the methods it calls on
 ORM model instances its queries load (found by the database extraction) or on a model's
 `query` when its `query_class` defines them (`Bill.query.get(project, id)`), and a form's
 `validate()`/`validate_on_submit()` to the form class's inline `validate_<field>` methods,
@@ -28,6 +29,7 @@ from analyzer.resolution.resolve import (
     Resolver,
 )
 from analyzer.resolution.results import FunctionKey
+from analyzer.resolution.signals import SignalReceivers
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,7 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
     edges: dict[FunctionKey, tuple[FunctionKey, ...]] = {}
     diagnostics: list[Diagnostic] = []
     db_functions = _db_functions(resolver)
+    signals = SignalReceivers(resolver)
     for (module, qualname), function in resolver.functions.items():
         ctx = Ctx(module, qualname)
         path = resolver.files[module].path
@@ -50,6 +53,8 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
             target = callable_function(resolver, resolved)
             if target is not None:
                 callees[target] = None
+            elif sent := signals.sent(call.func, module):
+                callees.update(dict.fromkeys(sent))
             elif isinstance(resolved, Opaque) and not resolved.missing:
                 callees.update(dict.fromkeys(_inline_validators(resolver, call, ctx)))
                 callees.update(dict.fromkeys(_query_class_methods(resolver, call, ctx)))
