@@ -30,6 +30,7 @@ from analyzer.resolution.model_flow import ModelFlow, ModelSite
 from analyzer.resolution.other_databases import OtherDatabases, Site
 from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Opaque, Resolver
 from analyzer.resolution.results import FunctionKey, Table, TableUse
+from analyzer.resolution.schemas import SchemaRules
 from analyzer.resolution.sql_sinks import sql_sink_uses
 
 
@@ -120,6 +121,8 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
             found.extend(_result_uses(resolver, index, function, key, facts.path))
             if found:
                 uses[key] = tuple(dict.fromkeys(found))
+    for key, found_for_schemas in _schema_uses(resolver, index).items():
+        uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_for_schemas)))
     handed_over = sql_sink_uses(resolver, index.sql_constant, databases.of_sink)
     for key, found_at_calls in handed_over.uses.items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_at_calls)))
@@ -164,6 +167,21 @@ def _flowing_uses(
         table = index.table_of(index.model_site(*bound.site))
         if table is not None:
             found.append(TableUse(table, access.mode, key, path, bound.line, "high", "orm"))
+    return found
+
+
+def _schema_uses(resolver: Resolver, index: _ModelIndex) -> dict[FunctionKey, list[TableUse]]:
+    """The relationships the marshmallow schemas each function applies dump."""
+    rules = SchemaRules(resolver)
+    found: dict[FunctionKey, list[TableUse]] = {}
+    if not rules.schema_classes:
+        return found
+    for key, function in resolver.functions.items():
+        for schema in rules.applied(key):
+            at = _Located(key, resolver.files[key[0]].path, function.line)
+            for model, attribute in rules.dumped(schema, index):
+                uses = _relationship_uses(index, model, attribute, "read", at)
+                found.setdefault(key, []).extend(uses)
     return found
 
 
@@ -275,6 +293,7 @@ class _ModelIndex:
             self.model_bases.update((module, base) for base in facts.db.model_bases)
         self._tables: dict[Site, str | None] = {}
         self._backrefs: dict[tuple[Site, str], tuple[Site, Relationship]] | None = None
+        self._relationships: dict[Site, dict[str, Site | None]] = {}
 
     def is_missing(self, module: str, ref: str) -> bool:
         """Whether `ref` names nothing the project defines or imports (worth a diagnostic)."""
@@ -352,6 +371,22 @@ class _ModelIndex:
             if secondary:
                 tables.append(secondary)
         return tuple(tables)
+
+    def model_sites(self) -> list[Site]:
+        return list(self.models)
+
+    def relationships_of(self, site: Site) -> dict[str, Site | None]:
+        """A model's relationships, its bases' and backrefs to it -> each target model."""
+        if site not in self._relationships:
+            found: dict[str, Site | None] = {}
+            for klass in self._lineage(site):
+                for rel in self.models[klass].relationships:
+                    found.setdefault(rel.attribute, self.find_model(klass[0], rel.target_ref))
+            for (target, name), (owner, _) in self.backrefs().items():
+                if target == site:
+                    found.setdefault(name, owner)
+            self._relationships[site] = found
+        return self._relationships[site]
 
     def find_model(self, module: str, ref: str) -> Site | None:
         """A model named in relationship(): an importable name, else SQLAlchemy's registry
