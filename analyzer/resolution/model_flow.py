@@ -27,9 +27,8 @@ from analyzer.facts.database import (
     ModelArgument,
     is_placeholder,
 )
-from analyzer.facts.values import Attr, Ref, Value
 from analyzer.resolution.calls import callable_function
-from analyzer.resolution.resolve import Ctx, Resolver
+from analyzer.resolution.resolve import Ctx, Resolver, written_name
 from analyzer.resolution.results import FunctionKey
 
 ModelSite = tuple[str, str]  # (module the name is written in, model name or a parameter's)
@@ -99,12 +98,19 @@ class ModelFlow:
             function = self.resolver.functions.get(key)
             found: list[FunctionKey] = []
             for call in function.calls if function else ():
-                if call.line == line and _last_name(call.func) == callee:
+                if call.line == line and written_name(call.func) == callee:
                     target = callable_function(self.resolver, self.resolver.called(call, Ctx(*key)))
                     if target is not None:
                         found.append(target)
             self._targets[memo] = tuple(dict.fromkeys(found))
         return self._targets[memo]
+
+    def returned_models(self, key: FunctionKey) -> tuple[ModelSite, ...]:
+        """The concrete models function `key` returns instances of, when known."""
+        facts = self.functions.get(key)
+        if facts is None or facts.returns_model is None:
+            return ()
+        return tuple(s for s in self.sites(key, facts.returns_model) if not is_placeholder(s[1]))
 
     def bound_uses(self, key: FunctionKey) -> Iterator[BoundAccess]:
         """The concrete model uses of `key`: its own placeholders resolved, and the parameter
@@ -188,11 +194,3 @@ def _placeholder_uses(facts: FunctionDbFacts) -> Iterator[tuple[ModelAccess, str
     for rel in facts.relationship_uses:
         if is_placeholder(rel.model_ref):
             yield ModelAccess("relationship", rel.mode, rel.attribute), rel.model_ref, rel.line
-
-
-def _last_name(func: Value) -> str | None:
-    if isinstance(func, Attr):
-        return func.name
-    if isinstance(func, Ref):
-        return func.dotted.rsplit(".", 1)[-1]
-    return None

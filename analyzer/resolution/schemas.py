@@ -9,10 +9,13 @@ is its own business: loading runs the schema's hooks (`@pre_load`, `@post_load`,
 field, the relationship of the same name (or the field's `attribute=`) on the schema's model,
 and so on through the nested schema, on the relationship's target model.
 
-A schema's model is marshmallow-sqlalchemy's `class Meta: model = M`; otherwise the model
-whose relationships (backrefs included) match the most of the schema's Nested field names
-(a unique best, at least one match): a schema serialises an object's relationships by their
-names, so the model that has them is the one it is written for.
+A schema's model is marshmallow-sqlalchemy's `class Meta: model = M`; otherwise the model of
+the object the applying function returns, when the model flow knows it; otherwise the model
+whose class name starts the schema's (`PendingCertificateOutputSchema` -> PendingCertificate,
+the longest such); otherwise the model whose relationships (backrefs included) match the
+most of the schema's Nested field names (a unique best, at least one match): a schema
+serialises an object's relationships by their names, so the model that has them is the one
+it is written for.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from analyzer.facts.python import FunctionFact
-from analyzer.facts.values import Attr, CallOf, Imported, Lit, Ref, Value
+from analyzer.facts.values import CallOf, Lit, Value
 from analyzer.resolution.resolve import (
     ClassEntity,
     Ctx,
@@ -32,6 +35,8 @@ from analyzer.resolution.resolve import (
     Resolved,
     Resolver,
     SeqEntity,
+    method_of,
+    written_name,
 )
 from analyzer.resolution.results import FunctionKey
 
@@ -91,8 +96,9 @@ class SchemaRules:
                 for value in values:
                     found.extend(self._schemas(value, Ctx(module)))
         for call in function.calls:
-            if isinstance(call.func, Attr) and call.func.name in _APPLY_METHODS:
-                found.extend(self._schemas(call.func.base, Ctx(*key)))
+            method = method_of(call.func)
+            if method is not None and method[1] in _APPLY_METHODS:
+                found.extend(self._schemas(method[0], Ctx(*key)))
         self._applied[key] = list(dict.fromkeys(found))
         return self._applied[key]
 
@@ -111,11 +117,16 @@ class SchemaRules:
                     found.extend(self._validators(value, owner.module))
         return list(dict.fromkeys(found))
 
-    def dumped(self, schema: ClassEntity, models: ModelRelations) -> list[tuple[ModelSite, str]]:
-        """(model, relationship) pairs dumping with `schema` reads, nested schemas' too."""
+    def dumped(
+        self, schema: ClassEntity, models: ModelRelations, dumped: ModelSite | None = None
+    ) -> list[tuple[ModelSite, str]]:
+        """(model, relationship) pairs dumping with `schema` reads, nested schemas' too;
+        `dumped`: the model of the object dumped, when known (the view returns one), which
+        beats the guess by field names but not a `Meta.model`."""
         found: list[tuple[ModelSite, str]] = []
         seen: set[tuple[ClassEntity, ModelSite | None]] = set()
-        stack: list[tuple[ClassEntity, ModelSite | None, int]] = [(schema, None, 0)]
+        start = self.meta_model(schema) or dumped
+        stack: list[tuple[ClassEntity, ModelSite | None, int]] = [(schema, start, 0)]
         while stack:
             klass, model, depth = stack.pop()
             model = model or self.model_of(klass, models)
@@ -128,17 +139,33 @@ class SchemaRules:
                 if model is not None and field.relationship in relationships:
                     found.append((model, field.relationship))
                     target = relationships[field.relationship]
+                elif model is not None:
+                    continue  # a known model's plain attribute: no related rows below it
                 if field.nested is not None:
                     stack.append((field.nested, target, depth + 1))
         return list(dict.fromkeys(found))
 
-    def model_of(self, schema: ClassEntity, models: ModelRelations) -> ModelSite | None:
-        """`class Meta: model = M`, else the model whose relationships its Nested fields name."""
+    def meta_model(self, schema: ClassEntity) -> ModelSite | None:
+        """marshmallow-sqlalchemy's `class Meta: model = M`."""
         meta = self.resolver.class_member(schema, "Meta", instance=False)
         if isinstance(meta, ClassEntity):
             model = self.resolver.class_member(meta, "model", instance=False)
             if isinstance(model, ClassEntity):
                 return (model.module, model.qualname)
+        return None
+
+    def model_of(self, schema: ClassEntity, models: ModelRelations) -> ModelSite | None:
+        """`class Meta: model = M`, else the model whose relationships its Nested fields name."""
+        if (meta := self.meta_model(schema)) is not None:
+            return meta
+        name = schema.qualname.rsplit(".", 1)[-1]
+        prefixed = [
+            site
+            for site in models.model_sites()
+            if name.startswith(site[1]) and name[len(site[1]) : len(site[1]) + 1].isupper()
+        ]
+        if prefixed:
+            return max(prefixed, key=lambda site: len(site[1]))
         names = {field.relationship for field in self._fields(schema)}
         if not names:
             return None
@@ -165,7 +192,7 @@ class SchemaRules:
 
     def _nested_field(self, name: str, value: Value, module: str) -> _Field | None:
         """`fields.Nested(S, attribute="x")`, `fields.List(fields.Nested("S"))`."""
-        if not isinstance(value, CallOf) or _last_name(value.func) not in ("Nested", "List"):
+        if not isinstance(value, CallOf) or written_name(value.func) not in ("Nested", "List"):
             return None
         attribute = dict(value.kwargs).get("attribute")
         relationship = (
@@ -173,7 +200,7 @@ class SchemaRules:
             if isinstance(attribute, Lit) and isinstance(attribute.value, str)
             else name
         )
-        if _last_name(value.func) == "List":
+        if written_name(value.func) == "List":
             inner = value.args[0] if value.args else None
             return self._nested_field(relationship, inner, module) if inner is not None else None
         nested: ClassEntity | None = None
@@ -238,14 +265,6 @@ class SchemaRules:
 def _is_hook(function: FunctionFact) -> bool:
     for decorator in function.decorators:
         func = decorator.func if isinstance(decorator, CallOf) else decorator
-        if _last_name(func) in _HOOKS:
+        if written_name(func) in _HOOKS:
             return True
     return False
-
-
-def _last_name(value: Value) -> str | None:
-    if isinstance(value, Attr):
-        return value.name
-    if isinstance(value, Ref):
-        return value.dotted.rsplit(".", 1)[-1]
-    return value.name if isinstance(value, Imported) else None

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from analyzer.facts.values import Attr, CallOf, Imported, Ref, Value
-from analyzer.resolution.resolve import Ctx, FunctionEntity, Resolver
+from analyzer.facts.values import CallOf, Imported, Ref, Value
+from analyzer.resolution.resolve import Ctx, FunctionEntity, Resolver, method_of
 from analyzer.resolution.results import FunctionKey
 
 # where the signal is defined: (module, the value its module variable holds), or, for a
@@ -59,15 +59,10 @@ class SignalReceivers:
 
     def _method_owner(self, func: Value, methods: frozenset[str], module: str) -> SignalKey | None:
         """The signal whose method (one of `methods`) `func`, written in `module`, names."""
-        if isinstance(func, Attr) and func.name in methods:
-            owner = func.base
-        elif isinstance(func, Ref) and "." in func.dotted:
-            dotted, method = func.dotted.rsplit(".", 1)
-            if method not in methods:
-                return None
-            owner = Ref(dotted)
-        else:
+        method = method_of(func)
+        if method is None or method[1] not in methods:
             return None
+        owner = method[0]
         if isinstance(owner, Imported):
             site = self.resolver.locate(owner.module, owner.name)
         elif isinstance(owner, Ref):

@@ -121,7 +121,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
             found.extend(_result_uses(resolver, index, function, key, facts.path))
             if found:
                 uses[key] = tuple(dict.fromkeys(found))
-    for key, found_for_schemas in _schema_uses(resolver, index).items():
+    for key, found_for_schemas in _schema_uses(resolver, index, flow).items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_for_schemas)))
     handed_over = sql_sink_uses(resolver, index.sql_constant, databases.of_sink)
     for key, found_at_calls in handed_over.uses.items():
@@ -170,16 +170,23 @@ def _flowing_uses(
     return found
 
 
-def _schema_uses(resolver: Resolver, index: _ModelIndex) -> dict[FunctionKey, list[TableUse]]:
+def _schema_uses(
+    resolver: Resolver, index: _ModelIndex, flow: ModelFlow
+) -> dict[FunctionKey, list[TableUse]]:
     """The relationships the marshmallow schemas each function applies dump."""
     rules = SchemaRules(resolver)
     found: dict[FunctionKey, list[TableUse]] = {}
     if not rules.schema_classes:
         return found
     for key, function in resolver.functions.items():
-        for schema in rules.applied(key):
+        schemas = rules.applied(key)
+        if not schemas:
+            continue
+        returned = flow.returned_models(key)
+        dumped = index.model_site(*returned[0]) if len(returned) == 1 else None
+        for schema in schemas:
             at = _Located(key, resolver.files[key[0]].path, function.line)
-            for model, attribute in rules.dumped(schema, index):
+            for model, attribute in rules.dumped(schema, index, dumped):
                 uses = _relationship_uses(index, model, attribute, "read", at)
                 found.setdefault(key, []).extend(uses)
     return found

@@ -86,7 +86,16 @@ SOURCES = {
             posts = fields.Nested(PostOutputSchema, many=True)
             tags = fields.Nested(TagSchema, many=True)  # not Author's: no relationship read
 
+        class FrontPageSchema(Schema):  # no model by name: Post has both relationships
+            author = fields.Nested(AuthorSchema)
+            tags = fields.Nested(TagSchema, many=True)
+
+        class HeadlineSchema(Schema):  # only Post has `author`, but an Author is dumped
+            author = fields.Nested(AuthorSchema)
+
         author_page_schema = AuthorPageSchema()
+        front_page_schema = FrontPageSchema()
+        headline_schema = HeadlineSchema()
         post_input_schema = PostInputSchema()
         post_output_schema = PostOutputSchema()
     """,
@@ -95,7 +104,14 @@ SOURCES = {
 
         from flask import Flask, request
 
-        from app.schemas import author_page_schema, post_input_schema, post_output_schema
+        from app.models import Author
+        from app.schemas import (
+            author_page_schema,
+            front_page_schema,
+            headline_schema,
+            post_input_schema,
+            post_output_schema,
+        )
 
         app = Flask(__name__)
 
@@ -123,6 +139,15 @@ SOURCES = {
         @validate_schema(None, author_page_schema)
         def show_author(author_id):
             return {"id": author_id}
+
+        @app.route("/front")
+        def front():
+            return front_page_schema.dump({})
+
+        @app.route("/headline/<int:author_id>")
+        @validate_schema(None, headline_schema)
+        def headline(author_id):
+            return Author.query.get(author_id)
 
         @app.route("/plain")
         def plain():
@@ -153,6 +178,11 @@ def test_a_dumped_schema_reads_the_relationships_its_nested_fields_serialise(
     # Meta.model names Author: its backref posts, then the post schema's fields on Post
     author = access["show_author"]
     assert set(author.indirect) == {"posts", "authors", "countries", "tags", "post_tags"}
+    # by its Nested field names, FrontPageSchema is Post's
+    assert set(access["front"].indirect) == {"authors", "countries", "tags", "post_tags"}
+    # the view returns an Author, which has no `author` relationship
+    assert access["headline"].reads == ("authors",)
+    assert access["headline"].indirect == ()
 
 
 def test_a_loaded_schema_runs_its_hooks_and_field_validators(tmp_path: Path) -> None:
