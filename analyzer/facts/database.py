@@ -203,6 +203,9 @@ class Relationship:
     secondary_table: str | None = None  # a table name (literal, or a Table defined in this module)
     secondary_ref: str | None = None  # secondary=<name> not defined here: the name as written
     backref: str | None = None  # backref="x": the target model gets a relationship "x" back
+    # `x = association_proxy("via", "remote")`: target_ref "", reached through the model's
+    # relationship `via`, then its target's relationship `remote`
+    proxied: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -349,13 +349,19 @@ class _ModelIndex:
             return None
         return db.sql_constants[name]
 
-    def relationship_tables(self, module: str, model_ref: str, attribute: str) -> tuple[str, ...]:
-        """Tables reached through `Model.attribute` when it is a relationship (or backref):
-        the target's ("" when unknown), then the association (secondary) table, if any."""
+    def relationship_tables(
+        self, module: str, model_ref: str, attribute: str, depth: int = 0
+    ) -> tuple[str, ...]:
+        """Tables reached through `Model.attribute` when it is a relationship (or backref, or
+        association proxy): the target's ("" when unknown), then the association tables."""
+        if depth > 4:
+            return ()
         site = self.model_site(module, model_ref)
         for klass in self._lineage(site):
             model = self.models[klass]
             for rel in model.relationships:
+                if rel.attribute == attribute and rel.proxied:
+                    return self._proxy_tables(klass, rel.proxied, depth)
                 if rel.attribute == attribute:
                     return self._relationship_targets(klass, rel, rel.target_ref)
         backref = self.backrefs().get((site, attribute))
@@ -363,6 +369,19 @@ class _ModelIndex:
             owner, rel = backref
             return self._relationship_targets(owner, rel, owner[1])
         return ()
+
+    def _proxy_tables(self, site: Site, proxied: tuple[str, str], depth: int) -> tuple[str, ...]:
+        """`association_proxy("via", "remote")`: the remote's target, then the association
+        object's table (via's target) and the remote's own association table, if any."""
+        via, remote = proxied
+        via_tables = self.relationship_tables(site[0], site[1], via, depth + 1)
+        via_target = self.relationships_of(site).get(via)
+        if not via_tables or via_target is None:
+            return ()
+        remote_tables = self.relationship_tables(via_target[0], via_target[1], remote, depth + 1)
+        if not remote_tables:
+            return ()
+        return (remote_tables[0], *via_tables, *remote_tables[1:])
 
     def _relationship_targets(
         self, owner: Site, rel: Relationship, target_ref: str
@@ -386,13 +405,21 @@ class _ModelIndex:
         """A model's relationships, its bases' and backrefs to it -> each target model."""
         if site not in self._relationships:
             found: dict[str, Site | None] = {}
+            self._relationships[site] = found  # a proxy back to this model adds nothing
+            proxies: list[tuple[str, tuple[str, str]]] = []
             for klass in self._lineage(site):
                 for rel in self.models[klass].relationships:
-                    found.setdefault(rel.attribute, self.find_model(klass[0], rel.target_ref))
+                    if rel.proxied:
+                        proxies.append((rel.attribute, rel.proxied))
+                    else:
+                        found.setdefault(rel.attribute, self.find_model(klass[0], rel.target_ref))
             for (target, name), (owner, _) in self.backrefs().items():
                 if target == site:
                     found.setdefault(name, owner)
-            self._relationships[site] = found
+            for attribute, (via, remote) in proxies:
+                via_target = found.get(via)
+                reached = self.relationships_of(via_target).get(remote) if via_target else None
+                found.setdefault(attribute, reached)
         return self._relationships[site]
 
     def find_model(self, module: str, ref: str) -> Site | None:
