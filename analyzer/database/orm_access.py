@@ -716,28 +716,38 @@ class _FunctionPass:
                 self.out.relationship_uses.append(use)
 
     def _instance_changes(self) -> None:
-        """A loaded instance changed is written when this function commits, or when it hands
-        the instance on to a call (`database.update(obj)`, `save(obj)`), which may commit."""
+        """A loaded instance changed (`obj.x = ...`, `setattr(obj, key, value)`) is written
+        when this function commits, or when it hands the instance on to a call
+        (`database.update(obj)`, `save(obj)`), which may commit."""
         commits = any(callee_name(call) in _COMMITS for call in self.scope.calls)
         handed = {
             arg.id
             for call in self.scope.calls
+            if not _calls_name(call, "setattr")
             for arg in (*call.args, *(k.value for k in call.keywords))
             if isinstance(arg, ast.Name)
         }
-        changed: set[str] = set()
         for node in self.scope.attribute_stores:
-            typed = self._type_of(node.value)
+            if self._type_of(node.value) is not None:
+                # `obj.tags = [...]`, `self.owers = owers` in `__init__`: the resolver keeps those
+                # naming a relationship (a many-to-many one's association rows are written)
+                self._typed_relationship(node, "write")
+        changes: list[tuple[ast.expr, int]] = [
+            (n.value, n.lineno) for n in self.scope.attribute_stores
+        ]
+        changes += [
+            (c.args[0], c.lineno) for c in self.scope.calls if _calls_name(c, "setattr") and c.args
+        ]
+        changed: set[str] = set()
+        for instance, line in changes:
+            typed = self._type_of(instance)
             if typed is None:
                 continue
-            # `obj.tags = [...]`, `self.owers = owers` in `__init__`: the resolver keeps those
-            # naming a relationship (a many-to-many one's association rows are written)
-            self._typed_relationship(node, "write")
             model, loaded = typed
-            handed_on = isinstance(node.value, ast.Name) and node.value.id in handed
+            handed_on = isinstance(instance, ast.Name) and instance.id in handed
             if (commits or handed_on) and loaded and model not in changed:
                 changed.add(model)
-                self._use(("model", model), "write", node.lineno, low=True)
+                self._use(("model", model), "write", line, low=True)
         called = {id(call.func) for call in self.scope.calls}
         for node in self.scope.attribute_loads:
             if id(node) not in called:

@@ -84,6 +84,13 @@ VIEWS = """
         user.name = "new"
         database.update(user)
         return "renamed"
+
+    @app.route("/notes/<int:note_id>", methods=["PATCH"])
+    def patch_note(note_id):
+        note = database.get(Note, note_id)
+        for key, value in {"id": note_id}.items():
+            setattr(note, key, value)
+        return str(database.update(note))
 """
 
 
@@ -119,3 +126,5 @@ def test_each_caller_of_a_generic_helper_gets_its_own_models_table(tmp_path: Pat
     # a loaded instance changed and handed to a helper that commits
     assert access["rename"].reads == ("users",)
     assert access["rename"].writes == ("users",)
+    # setattr changes the instance as an assignment does
+    assert access["patch_note"].writes == ("notes",)
