@@ -9,8 +9,9 @@ from M, `insert/update/delete(M)` and `table.insert/update/delete()`,
 `M.query.filter(...).update/delete(...)` and `session.query(M)...update/delete()` (writes, not
 reads), and, marked "low", attribute assignment on an instance loaded from M in a function that
 calls `commit()`/`flush()`, and a new `M(...)` appended to a collection.
-Relationships: `obj.attr` on an instance known to come from M, `.join(M.attr)` and loader options
-(`joinedload(M.attr)`, ...) become RelationshipUse entries; the resolver keeps those naming a
+Relationships: `obj.attr` on an instance known to come from M, `.join(M.attr)`, loader options
+(`joinedload(M.attr)`, ...) and relationship tests (`M.tags.any(...)`, `M.owner.has(...)`, an
+EXISTS subquery) become RelationshipUse entries; the resolver keeps those naming a
 relationship and turns them into indirect table accesses.
 Methods: `obj.method(...)` on an instance loaded from M becomes a ModelMethodCall (the call
 graph follows it into the model's method), and a function returning such an instance (`return
@@ -75,6 +76,7 @@ _LOADER_OPTIONS = frozenset(
     {"joinedload", "selectinload", "subqueryload", "lazyload", "contains_eager", "defaultload"}
     | {"immediateload", "raiseload", "noload"}
 )
+_RELATIONSHIP_TESTS = frozenset({"any", "has"})
 _COLLECTION_CHANGES = frozenset({"append", "extend", "remove", "insert", "clear", "pop", "add"})
 _COMMITS = frozenset({"commit", "flush"})
 
@@ -337,6 +339,8 @@ class _FunctionPass:
         elif name in _LOADER_OPTIONS:
             for arg in call.args:
                 self._relationship(arg)
+        elif name in _RELATIONSHIP_TESTS and isinstance(func, ast.Attribute):
+            self._relationship(func.value)  # `M.tags.any(...)`: an EXISTS over its tables
         elif isinstance(func, ast.Attribute):
             self._method_call(call, name, func)
 
