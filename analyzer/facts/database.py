@@ -97,6 +97,15 @@ class ModelArgument:
 
 
 @dataclass(frozen=True)
+class ParamGuard:
+    """`if <parameter>:` (or `is not None`): lines `first`..`last` run only when it is given."""
+
+    parameter: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
 class ModelUse:
     """A use of an ORM model in a function, by the name written there (resolved later)."""
 
@@ -257,6 +266,7 @@ class FunctionDbFacts:
     built_method_calls: tuple[ModelMethodCall, ...] = ()
     result_uses: tuple[ResultUse, ...] = ()  # project calls whose result is added/deleted
     model_arguments: tuple[ModelArgument, ...] = ()
+    param_guards: tuple[ParamGuard, ...] = ()
     # the connections (not "call" ones: the Python facts' `returns` say those) it returns or,
     # a `@contextmanager`, yields; those it stores in `g`; those its SQL parameters' SQL is
     # sent through (a SQL sink's: `def query_db(sql): return get_db().execute(sql)`)

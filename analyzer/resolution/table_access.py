@@ -26,6 +26,7 @@ from analyzer.facts.database import (
 from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.facts.values import Ref
 from analyzer.resolution.calls import callable_function
+from analyzer.resolution.guarded_uses import move_guarded_uses
 from analyzer.resolution.model_flow import ModelFlow, ModelSite
 from analyzer.resolution.other_databases import OtherDatabases, Site
 from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Opaque, Resolver
@@ -123,6 +124,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                 uses[key] = tuple(dict.fromkeys(found))
     for key, found_for_schemas in _schema_uses(resolver, index, flow).items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_for_schemas)))
+    uses = move_guarded_uses(resolver, receivers.functions, uses)
     handed_over = sql_sink_uses(resolver, index.sql_constant, databases.of_sink)
     for key, found_at_calls in handed_over.uses.items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_at_calls)))
