@@ -75,8 +75,10 @@ def extract_db_facts(
             sql_sent_through=_unique(sql.sent_through),
         )
         if facts != FunctionDbFacts(scope.qualname):
-            guards = _guards(nodes.get(id(scope)), scope.params)
-            functions.append(dataclasses.replace(facts, param_guards=guards))
+            if facts.accesses or facts.model_uses or facts.relationship_uses:
+                guards = _guards(nodes.get(id(scope)), scope.params)  # what they may move
+                facts = dataclasses.replace(facts, param_guards=guards)
+            functions.append(facts)
     constants = _sql_constants(scopes, resolver, dialect, diagnostics)
     return ModuleDbFacts(
         functions=tuple(functions),

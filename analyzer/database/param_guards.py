@@ -13,23 +13,37 @@ from analyzer.facts.database import ParamGuard
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
 def param_guards(node: FunctionNode, params: list[str]) -> tuple[ParamGuard, ...]:
-    """The `if <param>:` bodies of the function (not of functions nested in it)."""
+    """The `if <param>:` bodies of the function (not of functions nested in it), for the
+    parameters that have a default (the others are always given)."""
+    arguments = node.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    optional = {a.arg for a in positional[len(positional) - len(arguments.defaults) :]}
+    optional |= {
+        a.arg for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d
+    }
+    optional &= set(params)
+    if not optional:
+        return ()
     found: list[ParamGuard] = []
     stack: list[ast.AST] = list(node.body)
-    while stack:
+    while stack:  # statements only: a guard is an `if` statement
         statement = stack.pop()
-        if isinstance(statement, FunctionNode | ast.ClassDef | ast.Lambda):
+        if isinstance(statement, FunctionNode | ast.ClassDef):
             continue
         if isinstance(statement, ast.If) and statement.body:
             last = statement.body[-1]
-            for name in _tested_parameters(statement.test, params):
+            for name in _tested_parameters(statement.test, optional):
                 found.append(ParamGuard(name, statement.body[0].lineno, last.end_lineno or 0))
-        stack.extend(ast.iter_child_nodes(statement))
+        for block in _BLOCKS:
+            stack.extend(getattr(statement, block, ()))
     return tuple(found)
 
 
-def _tested_parameters(test: ast.expr, params: list[str]) -> list[str]:
+def _tested_parameters(test: ast.expr, params: set[str]) -> list[str]:
     """Parameters the test requires to be truthy (`p`, `p is not None`, `p and q`)."""
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
         return [name for value in test.values for name in _tested_parameters(value, params)]
