@@ -223,6 +223,13 @@ def _branches(values: list[ast.expr]) -> list[ast.expr]:
     return found
 
 
+def _passes_name(node: ast.expr, name: str) -> bool:
+    """Whether the call `node` passes the variable `name` itself as an argument."""
+    if not isinstance(node, ast.Call):
+        return False
+    return any(_is_name(arg, name) for arg in (*node.args, *(k.value for k in node.keywords)))
+
+
 def _is_plain_parameter(name: str, scope: Scope) -> bool:
     """A parameter of the function itself (not its receiver), never rebound in its body."""
     return name in scope.params and name != scope.receiver and name not in scope.bindings
@@ -428,8 +435,10 @@ class _FunctionPass:
                     self.made.add(name)
                 elif (returned := self._local_call_model(binding.value)) is not None:
                     self.types[name] = (returned, True)
-                elif (deferred := self._project_call_model(binding.value)) is not None:
-                    self.types[name] = (deferred, True)
+                elif (deferred := self._project_call_model(binding.value)) is not None and (
+                    name not in self.types or not _passes_name(binding.value, name)
+                ):
+                    self.types[name] = (deferred, True)  # but `x = update(x)` keeps x's type
         for target, iterable in self.scope.loops:
             if not isinstance(target, ast.Name):
                 continue

@@ -81,9 +81,12 @@ VIEWS = """
     @app.route("/users/<int:user_id>", methods=["PUT"])
     def rename(user_id):
         user = database.get(User, user_id)
+        user = rename_user(user)
+        return str(len(user.roles))
+
+    def rename_user(user):
         user.name = "new"
-        database.update(user)
-        return "renamed"
+        return database.update(user)
 
     @app.route("/notes/<int:note_id>", methods=["PATCH"])
     def patch_note(note_id):
@@ -123,8 +126,10 @@ def test_each_caller_of_a_generic_helper_gets_its_own_models_table(tmp_path: Pat
     assert set(access["user_roles"].indirect) == {"roles", "roles_users"}
     # create(model) adds the instance it is given
     assert access["new_note"].writes == ("notes",)
-    # a loaded instance changed and handed to a helper that commits
+    # a loaded instance changed and handed to a helper that commits; `user =
+    # rename_user(user)` keeps the User type for `user.roles`
     assert access["rename"].reads == ("users",)
     assert access["rename"].writes == ("users",)
+    assert set(access["rename"].indirect) == {"roles", "roles_users"}
     # setattr changes the instance as an assignment does
     assert access["patch_note"].writes == ("notes",)
