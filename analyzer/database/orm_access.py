@@ -506,18 +506,21 @@ class _FunctionPass:
     def _model_arguments(self) -> None:
         """Calls handing a model class, a typed instance or a placeholder to a callee."""
         for call in self.scope.calls:
-            name = self._maybe_project_callee(call)
-            if name is None:
+            if not call.args and not call.keywords:
                 continue
             slots: list[tuple[int | str, ast.expr]] = list(enumerate(call.args))
             slots += [(k.arg, k.value) for k in call.keywords if k.arg is not None]
-            for slot, arg in slots:
-                model = self._argument_model(arg)
-                if model is not None:
-                    self.out.model_arguments.append(ModelArgument(name, call.lineno, slot, model))
+            models = [(slot, model) for slot, arg in slots if (model := self._argument_model(arg))]
+            name = self._maybe_project_callee(call) if models else None
+            if name is not None:
+                self.out.model_arguments.extend(
+                    ModelArgument(name, call.lineno, slot, model) for slot, model in models
+                )
 
     def _argument_model(self, node: ast.expr) -> str | None:
         """The model class (`Certificate`) or instance an argument holds, if known."""
+        if not isinstance(node, ast.Name | ast.Attribute):
+            return None  # a literal, a call, an expression: no model class or variable
         typed = self._type_of(node)
         if typed is not None and not isinstance(node, ast.Subscript):
             return typed[0]
@@ -732,6 +735,26 @@ class _FunctionPass:
         """A loaded instance changed (`obj.x = ...`, `setattr(obj, key, value)`) is written
         when this function commits, or when it hands the instance on to a call
         (`database.update(obj)`, `save(obj)`), which may commit."""
+        for node in self.scope.attribute_stores:
+            if self._type_of(node.value) is not None:
+                # `obj.tags = [...]`, `self.owers = owers` in `__init__`: the resolver keeps those
+                # naming a relationship (a many-to-many one's association rows are written)
+                self._typed_relationship(node, "write")
+        changes = [(n.value, n.lineno) for n in self.scope.attribute_stores]
+        changes += [
+            (c.args[0], c.lineno) for c in self.scope.calls if _calls_name(c, "setattr") and c.args
+        ]
+        typed_changes = [(i, line, t) for i, line in changes if (t := self._type_of(i)) and t[1]]
+        if typed_changes:
+            self._changes_written(typed_changes)
+        called = {id(call.func) for call in self.scope.calls}
+        for node in self.scope.attribute_loads:
+            if id(node) not in called:
+                self._typed_relationship(node, "read")
+                self._property_read(node)
+
+    def _changes_written(self, changes: list[tuple[ast.expr, int, tuple[str, bool]]]) -> None:
+        """Loaded instances changed: written when committed here or handed on."""
         commits = any(callee_name(call) in _COMMITS for call in self.scope.calls)
         handed = {
             arg.id
@@ -740,32 +763,12 @@ class _FunctionPass:
             for arg in (*call.args, *(k.value for k in call.keywords))
             if isinstance(arg, ast.Name)
         }
-        for node in self.scope.attribute_stores:
-            if self._type_of(node.value) is not None:
-                # `obj.tags = [...]`, `self.owers = owers` in `__init__`: the resolver keeps those
-                # naming a relationship (a many-to-many one's association rows are written)
-                self._typed_relationship(node, "write")
-        changes: list[tuple[ast.expr, int]] = [
-            (n.value, n.lineno) for n in self.scope.attribute_stores
-        ]
-        changes += [
-            (c.args[0], c.lineno) for c in self.scope.calls if _calls_name(c, "setattr") and c.args
-        ]
         changed: set[str] = set()
-        for instance, line in changes:
-            typed = self._type_of(instance)
-            if typed is None:
-                continue
-            model, loaded = typed
+        for instance, line, (model, _) in changes:
             handed_on = isinstance(instance, ast.Name) and instance.id in handed
-            if (commits or handed_on) and loaded and model not in changed:
+            if (commits or handed_on) and model not in changed:
                 changed.add(model)
                 self._use(("model", model), "write", line, low=True)
-        called = {id(call.func) for call in self.scope.calls}
-        for node in self.scope.attribute_loads:
-            if id(node) not in called:
-                self._typed_relationship(node, "read")
-                self._property_read(node)
 
     def _property_read(self, node: ast.Attribute) -> None:
         """`obj.balance` on a loaded instance: when the model defines `balance` (a property),

@@ -78,7 +78,7 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
                 callees[target] = None
         for nested in function.nested:
             callees[(module, nested)] = None
-        for schema in schemas.applied((module, qualname)):
+        for schema in schemas.applied((module, qualname)) if schemas.schema_classes else ():
             callees.update(dict.fromkeys(schemas.hooks(schema)))
         db = db_functions.get((module, qualname))
         for method_call in db.method_calls if db else ():
