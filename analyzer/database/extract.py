@@ -8,6 +8,8 @@ nothing are left out.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -15,12 +17,14 @@ from analyzer.database.connections import ConnectionFinder
 from analyzer.database.names import callee_name
 from analyzer.database.orm_access import OrmAccessFinder
 from analyzer.database.orm_models import extract_models
+from analyzer.database.param_guards import param_guards
 from analyzer.database.sql_calls import SQL_CALLS, SqlFindings, add_text_findings, sql_in_scope
 from analyzer.database.sql_strings import SqlTextResolver
 from analyzer.facts.database import (
     DbDiagnostic,
     FunctionDbFacts,
     ModuleDbFacts,
+    ParamGuard,
     TableAccess,
 )
 from analyzer.syntax.scopes import ModuleScopes
@@ -43,6 +47,7 @@ def extract_db_facts(
     functions: list[FunctionDbFacts] = []
     diagnostics: list[DbDiagnostic] = []
     tables = list(definitions.tables)
+    nodes = {id(scope): node for node, scope in scopes.functions.items()}
     for scope in scopes.all_scopes():
         sql = sql_in_scope(scope, resolver, dialect, connections)
         makes_flask_sqlalchemy = makes_flask_sqlalchemy or any(
@@ -64,11 +69,15 @@ def extract_db_facts(
             receiver_uses=_unique(found.receiver_uses),
             built_method_calls=_unique(found.built_method_calls),
             result_uses=_unique(found.result_uses),
+            model_arguments=_unique(found.model_arguments),
             returns_connections=connections.returned(scope),
             stores_connections=connections.stored(scope),
             sql_sent_through=_unique(sql.sent_through),
         )
         if facts != FunctionDbFacts(scope.qualname):
+            if facts.accesses or facts.model_uses or facts.relationship_uses:
+                guards = _guards(nodes.get(id(scope)), scope.params)  # what they may move
+                facts = dataclasses.replace(facts, param_guards=guards)
             functions.append(facts)
     constants = _sql_constants(scopes, resolver, dialect, diagnostics)
     return ModuleDbFacts(
@@ -105,6 +114,12 @@ def _sql_constants(
         if findings.accesses:
             constants[name] = _unique(findings.accesses)
     return constants
+
+
+def _guards(node: ast.AST | None, params: list[str]) -> tuple[ParamGuard, ...]:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return param_guards(node, params)
+    return ()
 
 
 def _unique(items: Iterable[_T]) -> tuple[_T, ...]:

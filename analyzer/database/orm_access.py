@@ -9,8 +9,9 @@ from M, `insert/update/delete(M)` and `table.insert/update/delete()`,
 `M.query.filter(...).update/delete(...)` and `session.query(M)...update/delete()` (writes, not
 reads), and, marked "low", attribute assignment on an instance loaded from M in a function that
 calls `commit()`/`flush()`, and a new `M(...)` appended to a collection.
-Relationships: `obj.attr` on an instance known to come from M, `.join(M.attr)` and loader options
-(`joinedload(M.attr)`, ...) become RelationshipUse entries; the resolver keeps those naming a
+Relationships: `obj.attr` on an instance known to come from M, `.join(M.attr)`, loader options
+(`joinedload(M.attr)`, ...) and relationship tests (`M.tags.any(...)`, `M.owner.has(...)`, an
+EXISTS subquery) become RelationshipUse entries; the resolver keeps those naming a
 relationship and turns them into indirect table accesses.
 Methods: `obj.method(...)` on an instance loaded from M becomes a ModelMethodCall (the call
 graph follows it into the model's method), and a function returning such an instance (`return
@@ -50,14 +51,19 @@ from dataclasses import dataclass, field
 from analyzer.database.names import callee_name, dotted_name, is_camel
 from analyzer.database.orm_models import OrmDefinitions
 from analyzer.facts.database import (
+    PARAM_MODEL,
     AccessMode,
     Confidence,
+    ModelArgument,
     ModelMethodCall,
     ModelUse,
     ReceiverUse,
     RelationshipUse,
     ResultUse,
     TableAccess,
+    call_model,
+    is_placeholder,
+    param_model,
 )
 from analyzer.syntax.scopes import ModuleScopes, Scope
 
@@ -70,6 +76,7 @@ _LOADER_OPTIONS = frozenset(
     {"joinedload", "selectinload", "subqueryload", "lazyload", "contains_eager", "defaultload"}
     | {"immediateload", "raiseload", "noload"}
 )
+_RELATIONSHIP_TESTS = frozenset({"any", "has"})
 _COLLECTION_CHANGES = frozenset({"append", "extend", "remove", "insert", "clear", "pop", "add"})
 _COMMITS = frozenset({"commit", "flush"})
 _TABLE_METHODS = frozenset({"select", "insert", "update", "delete"})  # of a Table object
@@ -87,6 +94,7 @@ class OrmFindings:
     receiver_uses: list[ReceiverUse] = field(default_factory=list)
     built_method_calls: list[ModelMethodCall] = field(default_factory=list)
     result_uses: list[ResultUse] = field(default_factory=list)
+    model_arguments: list[ModelArgument] = field(default_factory=list)
 
 
 class OrmAccessFinder:
@@ -110,7 +118,11 @@ class OrmAccessFinder:
             self._returned[qualname] = None  # a recursive call adds nothing
             scope = self._scopes_by_name.get(qualname)
             if scope is not None and scope.enclosing is not None:
-                self._returned[qualname] = _FunctionPass(self, scope).run().returns_model
+                returned = _FunctionPass(self, scope).run().returns_model
+                # a placeholder names that function's own parameter or call: not the caller's
+                self._returned[qualname] = (
+                    None if returned and is_placeholder(returned) else returned
+                )
         return self._returned[qualname]
 
     def g_models(self) -> dict[str, str]:
@@ -156,6 +168,8 @@ class OrmAccessFinder:
         if parts[0] == "cls" and _class_of_classmethod(scope) in self.local_models:
             parts[0] = str(scope.class_qualname)
         root = parts[0]
+        if len(parts) == 1 and _is_plain_parameter(root, scope):
+            return ("model", param_model(root))  # whatever model each caller passes
         if _is_local(root, scope):
             return None
         if root in self.table_variables:
@@ -203,6 +217,31 @@ def _is_local(name: str, scope: Scope) -> bool:
     return found is not None and found.enclosing is not None
 
 
+def _branches(values: list[ast.expr]) -> list[ast.expr]:
+    """Each value a conditional expression may take (`a if test else b` -> a, b)."""
+    found: list[ast.expr] = []
+    stack = list(reversed(values))
+    while stack:
+        value = stack.pop()
+        if isinstance(value, ast.IfExp):
+            stack.extend((value.orelse, value.body))
+        else:
+            found.append(value)
+    return found
+
+
+def _passes_name(node: ast.expr, name: str) -> bool:
+    """Whether the call `node` passes the variable `name` itself as an argument."""
+    if not isinstance(node, ast.Call):
+        return False
+    return any(_is_name(arg, name) for arg in (*node.args, *(k.value for k in node.keywords)))
+
+
+def _is_plain_parameter(name: str, scope: Scope) -> bool:
+    """A parameter of the function itself (not its receiver), never rebound in its body."""
+    return name in scope.params and name != scope.receiver and name not in scope.bindings
+
+
 def _is_name(node: ast.expr, name: str) -> bool:
     return isinstance(node, ast.Name) and node.id == name
 
@@ -232,8 +271,9 @@ class _FunctionPass:
     def run(self) -> OrmFindings:
         for call in self.scope.calls:
             self._bulk_write(call)
+        called = {id(call.func) for call in self.scope.calls}  # `session.query(M)`: no `.query`
         for node in self.scope.attribute_loads:
-            if node.attr == "query" and id(node) not in self.consumed:
+            if node.attr == "query" and id(node) not in self.consumed and id(node) not in called:
                 self._read_entity(node, self.finder.entity(node.value, self.scope))
         for call in self.scope.calls:
             self._call(call)
@@ -244,6 +284,7 @@ class _FunctionPass:
             self._constructor_relationships(call)
         self._receiver_uses()
         self._instance_changes()
+        self._model_arguments()
         self.out.returns_model = self._returned_model()
         return self.out
 
@@ -312,6 +353,8 @@ class _FunctionPass:
         elif name in _LOADER_OPTIONS:
             for arg in call.args:
                 self._relationship(arg)
+        elif name in _RELATIONSHIP_TESTS and isinstance(func, ast.Attribute):
+            self._relationship(func.value)  # `M.tags.any(...)`: an EXISTS over its tables
         elif isinstance(func, ast.Attribute):
             self._method_call(call, name, func)
 
@@ -382,6 +425,8 @@ class _FunctionPass:
             if model is not None:
                 self.types[name] = (model, True)
                 self.guessed.add(name)
+            elif name != self.scope.receiver:
+                self.types[name] = (param_model(name), True)
         for name, bindings in self.scope.bindings.items():
             for binding in bindings:
                 if binding.value is None:
@@ -398,6 +443,10 @@ class _FunctionPass:
                     self.made.add(name)
                 elif (returned := self._local_call_model(binding.value)) is not None:
                     self.types[name] = (returned, True)
+                elif (deferred := self._project_call_model(binding.value)) is not None and (
+                    name not in self.types or not _passes_name(binding.value, name)
+                ):
+                    self.types[name] = (deferred, True)  # but `x = update(x)` keeps x's type
         for target, iterable in self.scope.loops:
             if not isinstance(target, ast.Name):
                 continue
@@ -442,6 +491,52 @@ class _FunctionPass:
             else:
                 node = node.value
         return None
+
+    def _project_call_model(self, node: ast.expr) -> str | None:
+        """`x = helper(...)`, `x = service.get(...)` where the callee may be a project function
+        of another module: what it returns is known once calls are resolved (a placeholder)."""
+        name = self._maybe_project_callee(node)
+        return call_model(node.lineno, name) if name is not None else None
+
+    def _maybe_project_callee(self, node: ast.expr) -> str | None:
+        """The last name of a call of an imported or module-level name (`helper(...)`,
+        `service.get(...)`), which may run a project function; None for builtins, locals."""
+        if not isinstance(node, ast.Call) or self.scope.enclosing is None:
+            return None
+        dotted = dotted_name(node.func)
+        if dotted is None:
+            return None
+        root = dotted.split(".")[0]
+        scopes = self.finder.scopes
+        known = root in scopes.imported or root in scopes.module.bindings
+        return callee_name(node) if known and not _is_local(root, self.scope) else None
+
+    def _model_arguments(self) -> None:
+        """Calls handing a model class, a typed instance or a placeholder to a callee."""
+        for call in self.scope.calls:
+            if not call.args and not call.keywords:
+                continue
+            slots: list[tuple[int | str, ast.expr]] = list(enumerate(call.args))
+            slots += [(k.arg, k.value) for k in call.keywords if k.arg is not None]
+            models = [(slot, model) for slot, arg in slots if (model := self._argument_model(arg))]
+            name = self._maybe_project_callee(call) if models else None
+            if name is not None:
+                self.out.model_arguments.extend(
+                    ModelArgument(name, call.lineno, slot, model) for slot, model in models
+                )
+
+    def _argument_model(self, node: ast.expr) -> str | None:
+        """The model class (`Certificate`) or instance an argument holds, if known."""
+        if not isinstance(node, ast.Name | ast.Attribute):
+            return None  # a literal, a call, an expression: no model class or variable
+        typed = self._type_of(node)
+        if typed is not None and not isinstance(node, ast.Subscript):
+            return typed[0]
+        found = self.finder.entity(node, self.scope)
+        if found is None or found[0] != "model" or dotted_name(node) != found[1]:
+            return None
+        ref = found[1]
+        return ref if is_placeholder(ref) or is_camel(ref.rsplit(".", 1)[-1]) else None
 
     def _type_of(self, node: ast.expr) -> tuple[str, bool] | None:
         """(model, loaded from the db) of a typed variable or of `g.attr` (see g_models); an
@@ -489,7 +584,7 @@ class _FunctionPass:
         """The one model this function returns instances of: a typed variable, or a query
         method chain reading one model (`M.query.get(id)`, `session.scalars(select(M))`)."""
         found: set[str] = set()
-        for value in self.scope.returns:
+        for value in _branches(self.scope.returns):
             if isinstance(value, ast.Name) and value.id in self.types and value.id not in self.made:
                 found.add(self.types[value.id][0])
             elif (built := self.finder.constructed(value, self.scope)) is not None:
@@ -497,9 +592,29 @@ class _FunctionPass:
             elif (root := self._query_root(value)) is not None:
                 found.add(root)  # `M.query.join(N).filter(...)`: M's, whatever it joins
             elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-                found.update(self._reads_in(value) or filter(None, [self._local_call_model(value)]))
+                found.update(
+                    self._reads_in(value)
+                    or filter(None, [self._local_call_model(value), self._chain_root_model(value)])
+                )
+                if not found:  # `return service.get(...)`: what that call returns
+                    found.update(filter(None, [self._project_call_model(value)]))
+            elif (deferred := self._project_call_model(value)) is not None:
+                found.add(deferred)  # `return helper(...)`: what the helper returns
         model = found.pop() if len(found) == 1 else None
-        return model if model and is_camel(model.rsplit(".", 1)[-1]) else None
+        if model is None:
+            return None
+        if model.startswith(PARAM_MODEL):  # a parameter handed back: only one used as a model
+            return model if any(u.model_ref == model for u in self.out.model_uses) else None
+        return model if is_placeholder(model) or is_camel(model.rsplit(".", 1)[-1]) else None
+
+    def _chain_root_model(self, node: ast.expr) -> str | None:
+        """The model of a method chain on a typed variable (`query.filter(...).scalar()`)."""
+        while isinstance(node, ast.Call | ast.Attribute):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        if _is_name(node, str(self.scope.receiver)):
+            return None  # `self.save()`: a method's result, not the instance
+        typed = self._type_of(node)
+        return typed[0] if typed is not None else None
 
     def _query_root(self, node: ast.expr) -> str | None:
         """M of a query chain that starts at `M.query` or `session.query(M, ...)`."""
@@ -519,7 +634,7 @@ class _FunctionPass:
         if not isinstance(func, ast.Attribute):
             return
         receiver = func.value
-        if (typed := self._type_of(receiver)) is not None:
+        if (typed := self._type_of(receiver)) is not None and not is_placeholder(typed[0]):
             model, loaded = typed
             found = ModelMethodCall(model, func.attr, call.lineno)
             if loaded:  # `M(...)` instances the call graph knows already
@@ -630,32 +745,53 @@ class _FunctionPass:
                 self.out.relationship_uses.append(use)
 
     def _instance_changes(self) -> None:
+        """A loaded instance changed (`obj.x = ...`, `setattr(obj, key, value)`) is written
+        when this function commits, or when it hands the instance on to a call
+        (`database.update(obj)`, `save(obj)`), which may commit."""
         if not self.types and "g" not in self.finder.scopes.imported:
             return  # no instance known here: nothing below is typed (see `_type_of`)
-        commits = any(callee_name(call) in _COMMITS for call in self.scope.calls)
-        changed: set[str] = set()
         for node in self.scope.attribute_stores:
-            typed = self._type_of(node.value)
-            if typed is None:
-                continue
-            # `obj.tags = [...]`, `self.owers = owers` in `__init__`: the resolver keeps those
-            # naming a relationship (a many-to-many one's association rows are written)
-            self._typed_relationship(node, "write")
-            model, loaded = typed
-            if commits and loaded and model not in changed:
-                changed.add(model)
-                self._use(("model", model), "write", node.lineno, low=True)
+            if self._type_of(node.value) is not None:
+                # `obj.tags = [...]`, `self.owers = owers` in `__init__`: the resolver keeps those
+                # naming a relationship (a many-to-many one's association rows are written)
+                self._typed_relationship(node, "write")
+        changes = [(n.value, n.lineno) for n in self.scope.attribute_stores]
+        changes += [
+            (c.args[0], c.lineno) for c in self.scope.calls if _calls_name(c, "setattr") and c.args
+        ]
+        typed_changes = [(i, line, t) for i, line in changes if (t := self._type_of(i)) and t[1]]
+        if typed_changes:
+            self._changes_written(typed_changes)
         called = {id(call.func) for call in self.scope.calls}
         for node in self.scope.attribute_loads:
             if id(node) not in called:
                 self._typed_relationship(node, "read")
                 self._property_read(node)
 
+    def _changes_written(self, changes: list[tuple[ast.expr, int, tuple[str, bool]]]) -> None:
+        """Loaded instances changed: written when committed here or handed on."""
+        commits = any(callee_name(call) in _COMMITS for call in self.scope.calls)
+        handed = {
+            arg.id
+            for call in self.scope.calls
+            if not _calls_name(call, "setattr")
+            for arg in (*call.args, *(k.value for k in call.keywords))
+            if isinstance(arg, ast.Name)
+        }
+        changed: set[str] = set()
+        for instance, line, (model, _) in changes:
+            handed_on = isinstance(instance, ast.Name) and instance.id in handed
+            if (commits or handed_on) and model not in changed:
+                changed.add(model)
+                self._use(("model", model), "write", line, low=True)
+
     def _property_read(self, node: ast.Attribute) -> None:
         """`obj.balance` on a loaded instance: when the model defines `balance` (a property),
         its getter runs; the call graph follows the method like a called one."""
         typed = self._type_of(node.value)
-        if typed is not None and typed[1] and node.attr[:1].islower():
+        if typed is None or is_placeholder(typed[0]):
+            return  # a placeholder's class is known only per call: no method to follow here
+        if typed[1] and node.attr[:1].islower():
             self.out.method_calls.append(ModelMethodCall(typed[0], node.attr, node.lineno))
 
     def _constructor_relationships(self, call: ast.Call) -> None:

@@ -171,6 +171,7 @@ def _version_of(rel: Relationship, versioned: dict[str, ModelFact]) -> Relations
         f"{rel.secondary_table}_version" if rel.secondary_table else None,
         None,
         rel.backref,
+        rel.proxied,
     )
 
 
@@ -315,6 +316,11 @@ def _read_attribute(
         relationship = _relationship(name, value, annotation, table_variables)
         if relationship is not None:
             info.relationships.append(relationship)
+    elif called == "association_proxy" and len(value.args) >= 2:
+        names = [a.value for a in value.args[:2] if isinstance(a, ast.Constant)]
+        if len(names) == 2 and all(isinstance(n, str) for n in names):
+            proxied = (str(names[0]), str(names[1]))
+            info.relationships.append(Relationship(name, "", proxied=proxied))
 
 
 def _relationship(

@@ -62,6 +62,49 @@ class TableAccess:
     connection: Connection | None = None  # None: sent through the app's own database
 
 
+# A model reference (`ModelUse.model_ref`, `RelationshipUse.model_ref`, `returns_model`,
+# `ModelArgument.model_ref`) may be a placeholder for a model known only per call, once calls
+# are resolved: "@param:<name>" is whatever model (class or instance) the caller passes as that
+# parameter (`def get(model, id): return model.query.get(id)`), "@call:<line>:<callee>" is the
+# model of what the project function called there (its last name as written) returns
+# (`cert = database.get(Certificate, id)`).
+PARAM_MODEL = "@param:"
+CALL_MODEL = "@call:"
+
+
+def param_model(parameter: str) -> str:
+    return f"{PARAM_MODEL}{parameter}"
+
+
+def call_model(line: int, callee: str) -> str:
+    return f"{CALL_MODEL}{line}:{callee}"
+
+
+def is_placeholder(model_ref: str) -> bool:
+    return model_ref.startswith("@")
+
+
+@dataclass(frozen=True)
+class ModelArgument:
+    """A call handing a model class or instance (or a placeholder for one) to a callee, which
+    may use that parameter like a model (`database.get(Certificate, id)`, `create(obj)`):
+    resolved later, per call, to the caller's table uses."""
+
+    callee: str  # the last part of the called name as written: "get"
+    line: int
+    slot: int | str  # the argument's position, or its keyword
+    model_ref: str
+
+
+@dataclass(frozen=True)
+class ParamGuard:
+    """`if <parameter>:` (or `is not None`): lines `first`..`last` run only when it is given."""
+
+    parameter: str
+    first: int
+    last: int
+
+
 @dataclass(frozen=True)
 class ModelUse:
     """A use of an ORM model in a function, by the name written there (resolved later)."""
@@ -169,6 +212,9 @@ class Relationship:
     secondary_table: str | None = None  # a table name (literal, or a Table defined in this module)
     secondary_ref: str | None = None  # secondary=<name> not defined here: the name as written
     backref: str | None = None  # backref="x": the target model gets a relationship "x" back
+    # `x = association_proxy("via", "remote")`: target_ref "", reached through the model's
+    # relationship `via`, then its target's relationship `remote`
+    proxied: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +265,8 @@ class FunctionDbFacts:
     # too): only to find receiver writes of M's table; the call graph follows these itself
     built_method_calls: tuple[ModelMethodCall, ...] = ()
     result_uses: tuple[ResultUse, ...] = ()  # project calls whose result is added/deleted
+    model_arguments: tuple[ModelArgument, ...] = ()
+    param_guards: tuple[ParamGuard, ...] = ()
     # the connections (not "call" ones: the Python facts' `returns` say those) it returns or,
     # a `@contextmanager`, yields; those it stores in `g`; those its SQL parameters' SQL is
     # sent through (a SQL sink's: `def query_db(sql): return get_db().execute(sql)`)

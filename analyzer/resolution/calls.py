@@ -2,7 +2,9 @@
 
 Also links a function to the project decorators wrapping it (a class-based view's methods to
 those its class lists in `decorators`/`method_decorators`) and to the functions defined inside
-it (decorator wrappers, closures), since those run when it does, to the methods it calls on
+it (decorator wrappers, closures), since those run when it does, to the receivers of the
+signals it sends (`analyzer.resolution.signals`), to the hooks and validators of the marshmallow
+schemas it applies (`analyzer.resolution.schemas`), to the methods it calls on
 ORM model instances its queries load (found by the database extraction) or on a model's
 `query` when its `query_class` defines them (`Bill.query.get(project, id)`), and a form's
 `validate()`/`validate_on_submit()` to the form class's inline `validate_<field>` methods,
@@ -28,6 +30,8 @@ from analyzer.resolution.resolve import (
     Resolver,
 )
 from analyzer.resolution.results import FunctionKey
+from analyzer.resolution.schemas import SchemaRules
+from analyzer.resolution.signals import SignalReceivers
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,8 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
     edges: dict[FunctionKey, tuple[FunctionKey, ...]] = {}
     diagnostics: list[Diagnostic] = []
     db_functions = _db_functions(resolver)
+    signals = SignalReceivers(resolver)
+    schemas = SchemaRules(resolver)
     for (module, qualname), function in resolver.functions.items():
         ctx = Ctx(module, qualname)
         path = resolver.files[module].path
@@ -50,6 +56,8 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
             target = callable_function(resolver, resolved)
             if target is not None:
                 callees[target] = None
+            elif sent := signals.sent(call.func, module):
+                callees.update(dict.fromkeys(sent))
             elif isinstance(resolved, Opaque) and not resolved.missing:
                 callees.update(dict.fromkeys(_inline_validators(resolver, call, ctx)))
                 callees.update(dict.fromkeys(_query_class_methods(resolver, call, ctx)))
@@ -70,6 +78,8 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
                 callees[target] = None
         for nested in function.nested:
             callees[(module, nested)] = None
+        for schema in schemas.applied((module, qualname)) if schemas.schema_classes else ():
+            callees.update(dict.fromkeys(schemas.hooks(schema)))
         db = db_functions.get((module, qualname))
         for method_call in db.method_calls if db else ():
             model = resolver.resolve(Ref(method_call.model_ref), Ctx(module))

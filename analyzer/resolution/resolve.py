@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from analyzer.facts.database import is_placeholder
 from analyzer.facts.python import (
     MODULE_SCOPE,
     ROUTE_DECORATORS,
@@ -286,7 +287,7 @@ class Resolver:
             for name, facts in self.files.items()
             if facts.db is not None
             for function in facts.db.functions
-            if function.returns_model is not None
+            if function.returns_model is not None and not is_placeholder(function.returns_model)
         }
         self._globals: dict[tuple[str, str], Resolved] = {}
         self._refs: dict[
@@ -630,7 +631,7 @@ class Resolver:
             names = {qualname.rsplit(".", 1)[-1] for _, qualname in self.classes}
             for (module, qualname), function in list(self.functions.items()):
                 for call in function.calls:
-                    if _last_name(call.func) not in names:
+                    if written_name(call.func) not in names:
                         continue
                     ctx = Ctx(module, qualname)
                     built = self.called(call, ctx)
@@ -1271,7 +1272,18 @@ def _has_either(value: Value) -> bool:
     return False
 
 
-def _last_name(value: Value) -> str | None:
+def method_of(func: Value) -> tuple[Value, str] | None:
+    """(owner, method) of a called `owner.method`, written as an attribute or a dotted name."""
+    match func:
+        case Attr(base, name):
+            return base, name
+        case Ref(dotted) if "." in dotted:
+            owner, name = dotted.rsplit(".", 1)
+            return Ref(owner), name
+    return None
+
+
+def written_name(value: Value) -> str | None:
     """The name a call is written with (`Service`, `core.Service`), if any."""
     match value:
         case Ref(dotted):

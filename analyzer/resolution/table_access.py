@@ -21,13 +21,17 @@ from analyzer.facts.database import (
     Relationship,
     TableAccess,
     TableDefinition,
+    is_placeholder,
 )
 from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.facts.values import Ref
 from analyzer.resolution.calls import callable_function
+from analyzer.resolution.guarded_uses import move_guarded_uses
+from analyzer.resolution.model_flow import ModelFlow, ModelSite
 from analyzer.resolution.other_databases import OtherDatabases, Site
 from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Opaque, Resolver
 from analyzer.resolution.results import FunctionKey, Table, TableUse
+from analyzer.resolution.schemas import SchemaRules
 from analyzer.resolution.sql_sinks import sql_sink_uses
 
 
@@ -43,6 +47,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
     """Every function's direct table uses, and every table the project defines."""
     index = _ModelIndex(resolver)
     receivers = _ReceiverUses(resolver, index)
+    flow = ModelFlow(resolver, receivers.functions)
     sql_files = [f for f in files if f.kind == "sql"]
     databases = index.other_databases()
     uses: dict[FunctionKey, tuple[TableUse, ...]] = {}
@@ -60,6 +65,8 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                 for a in function.accesses
             ]
             for model_use in function.model_uses:
+                if is_placeholder(model_use.model_ref):
+                    continue  # resolved per call by the model flow
                 site = index.model_site(module, model_use.model_ref)
                 table = index.table_of(site) or index.table_variables.get(site)
                 if table is None:
@@ -86,6 +93,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                         "orm",
                     )
                 )
+            found.extend(_flowing_uses(flow, index, key, facts.path))
             for name_use in function.sql_name_uses:
                 constant = index.sql_constant(module, name_use.name_ref)
                 if constant is None:
@@ -104,32 +112,86 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                     for a in constant
                 )
             for rel_use in function.relationship_uses:
-                tables = index.relationship_tables(module, rel_use.model_ref, rel_use.attribute)
-                # a changed many-to-many collection inserts/deletes association rows itself
-                links = set(tables[1:]) if rel_use.mode == "write" else set()
-                for table in filter(None, tables):
-                    found.append(
-                        TableUse(
-                            table,
-                            rel_use.mode,
-                            key,
-                            facts.path,
-                            rel_use.line,
-                            "high",
-                            "orm",
-                            table not in links,
-                        )
+                if not is_placeholder(rel_use.model_ref):
+                    site = (module, rel_use.model_ref)
+                    use = _Located(key, facts.path, rel_use.line)
+                    found.extend(
+                        _relationship_uses(index, site, rel_use.attribute, rel_use.mode, use)
                     )
             found.extend(receivers.uses(module, function, key, facts.path))
             found.extend(_result_uses(resolver, index, function, key, facts.path))
             if found:
                 uses[key] = tuple(dict.fromkeys(found))
+    for key, found_for_schemas in _schema_uses(resolver, index, flow).items():
+        uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_for_schemas)))
+    uses = move_guarded_uses(resolver, receivers.functions, uses)
     handed_over = sql_sink_uses(resolver, index.sql_constant, databases.of_sink)
     for key, found_at_calls in handed_over.uses.items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_at_calls)))
     diagnostics.extend(handed_over.diagnostics)
     own, external = databases.split(uses)
     return TableFacts(own, index.tables(sql_files), tuple(diagnostics), external)
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    """Where a use is made: the function, its file, the line."""
+
+    key: FunctionKey
+    path: str
+    line: int
+
+
+def _relationship_uses(
+    index: _ModelIndex, site: ModelSite, attribute: str, mode: AccessMode, at: _Located
+) -> list[TableUse]:
+    """The tables behind `Model.attribute` when it is a relationship (none for a column)."""
+    tables = index.relationship_tables(site[0], site[1], attribute)
+    # a changed many-to-many collection inserts/deletes association rows itself
+    links = set(tables[1:]) if mode == "write" else set()
+    return [
+        TableUse(table, mode, at.key, at.path, at.line, "high", "orm", table not in links)
+        for table in filter(None, tables)
+    ]
+
+
+def _flowing_uses(
+    flow: ModelFlow, index: _ModelIndex, key: FunctionKey, path: str
+) -> list[TableUse]:
+    """Uses of models known per call (see `analyzer.resolution.model_flow`)."""
+    found: list[TableUse] = []
+    for bound in flow.bound_uses(key):
+        at = _Located(key, path, bound.line)
+        access = bound.access
+        if access.kind == "relationship":
+            found.extend(_relationship_uses(index, bound.site, access.attribute, access.mode, at))
+            continue
+        table = index.table_of(index.model_site(*bound.site))
+        if table is not None:
+            found.append(TableUse(table, access.mode, key, path, bound.line, "high", "orm"))
+    return found
+
+
+def _schema_uses(
+    resolver: Resolver, index: _ModelIndex, flow: ModelFlow
+) -> dict[FunctionKey, list[TableUse]]:
+    """The relationships the marshmallow schemas each function applies dump."""
+    rules = SchemaRules(resolver)
+    found: dict[FunctionKey, list[TableUse]] = {}
+    if not rules.schema_classes:
+        return found
+    for key, function in resolver.functions.items():
+        schemas = rules.applied(key)
+        if not schemas:
+            continue
+        returned = flow.returned_models(key)
+        dumped = index.model_site(*returned[0]) if len(returned) == 1 else None
+        for schema in schemas:
+            at = _Located(key, resolver.files[key[0]].path, function.line)
+            for model, attribute in rules.dumped(schema, index, dumped):
+                uses = _relationship_uses(index, model, attribute, "read", at)
+                found.setdefault(key, []).extend(uses)
+    return found
 
 
 def _result_uses(
@@ -240,6 +302,7 @@ class _ModelIndex:
             self.model_bases.update((module, base) for base in facts.db.model_bases)
         self._tables: dict[Site, str | None] = {}
         self._backrefs: dict[tuple[Site, str], tuple[Site, Relationship]] | None = None
+        self._relationships: dict[Site, dict[str, Site | None]] = {}
 
     def is_missing(self, module: str, ref: str) -> bool:
         """Whether `ref` names nothing the project defines or imports (worth a diagnostic)."""
@@ -288,13 +351,19 @@ class _ModelIndex:
             return None
         return db.sql_constants[name]
 
-    def relationship_tables(self, module: str, model_ref: str, attribute: str) -> tuple[str, ...]:
-        """Tables reached through `Model.attribute` when it is a relationship (or backref):
-        the target's ("" when unknown), then the association (secondary) table, if any."""
+    def relationship_tables(
+        self, module: str, model_ref: str, attribute: str, depth: int = 0
+    ) -> tuple[str, ...]:
+        """Tables reached through `Model.attribute` when it is a relationship (or backref, or
+        association proxy): the target's ("" when unknown), then the association tables."""
+        if depth > 4:
+            return ()
         site = self.model_site(module, model_ref)
         for klass in self._lineage(site):
             model = self.models[klass]
             for rel in model.relationships:
+                if rel.attribute == attribute and rel.proxied:
+                    return self._proxy_tables(klass, rel.proxied, depth)
                 if rel.attribute == attribute:
                     return self._relationship_targets(klass, rel, rel.target_ref)
         backref = self.backrefs().get((site, attribute))
@@ -302,6 +371,19 @@ class _ModelIndex:
             owner, rel = backref
             return self._relationship_targets(owner, rel, owner[1])
         return ()
+
+    def _proxy_tables(self, site: Site, proxied: tuple[str, str], depth: int) -> tuple[str, ...]:
+        """`association_proxy("via", "remote")`: the remote's target, then the association
+        object's table (via's target) and the remote's own association table, if any."""
+        via, remote = proxied
+        via_tables = self.relationship_tables(site[0], site[1], via, depth + 1)
+        via_target = self.relationships_of(site).get(via)
+        if not via_tables or via_target is None:
+            return ()
+        remote_tables = self.relationship_tables(via_target[0], via_target[1], remote, depth + 1)
+        if not remote_tables:
+            return ()
+        return (remote_tables[0], *via_tables, *remote_tables[1:])
 
     def _relationship_targets(
         self, owner: Site, rel: Relationship, target_ref: str
@@ -317,6 +399,30 @@ class _ModelIndex:
             if secondary:
                 tables.append(secondary)
         return tuple(tables)
+
+    def model_sites(self) -> list[Site]:
+        return list(self.models)
+
+    def relationships_of(self, site: Site) -> dict[str, Site | None]:
+        """A model's relationships, its bases' and backrefs to it -> each target model."""
+        if site not in self._relationships:
+            found: dict[str, Site | None] = {}
+            self._relationships[site] = found  # a proxy back to this model adds nothing
+            proxies: list[tuple[str, tuple[str, str]]] = []
+            for klass in self._lineage(site):
+                for rel in self.models[klass].relationships:
+                    if rel.proxied:
+                        proxies.append((rel.attribute, rel.proxied))
+                    else:
+                        found.setdefault(rel.attribute, self.find_model(klass[0], rel.target_ref))
+            for (target, name), (owner, _) in self.backrefs().items():
+                if target == site:
+                    found.setdefault(name, owner)
+            for attribute, (via, remote) in proxies:
+                via_target = found.get(via)
+                reached = self.relationships_of(via_target).get(remote) if via_target else None
+                found.setdefault(attribute, reached)
+        return self._relationships[site]
 
     def find_model(self, module: str, ref: str) -> Site | None:
         """A model named in relationship(): an importable name, else SQLAlchemy's registry
