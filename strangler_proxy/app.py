@@ -91,23 +91,46 @@ def read_request(environ: dict[str, Any], body_timeout: float | None = None) -> 
     """The WSGI request as the proxy's Request, its body left to read (`Request.incoming`,
     each wait for more of it at most `body_timeout` seconds on gunicorn's socket).
 
-    The target is the request line's, as received (gunicorn's RAW_URI); an
-    absolute-form target's host replaces the Host header (RFC 9112 section 3.2.2).
-    A target that is not a path is MalformedRequest.
+    The target is the request line's, as received (gunicorn's RAW_URI). A target that is
+    not a path is MalformedRequest.
     """
-    target = parse_request_target(_raw_target(environ))
-    headers = _environ_headers(environ)
-    if target.authority is not None:
-        headers = (*without_headers(headers, "Host"), ("Host", target.authority))
-    request_id = environ.get("HTTP_X_REQUEST_ID", "")
-    return Request(
-        method=environ.get("REQUEST_METHOD", "GET").upper(),
-        target=target.target,
-        headers=headers,
+    return request_of(
+        environ.get("REQUEST_METHOD", "GET").upper(),
+        _raw_target(environ),
+        _environ_headers(environ),
         remote_addr=environ.get("REMOTE_ADDR") or "",
         scheme=environ.get("wsgi.url_scheme", "http"),
-        request_id=request_id if _REQUEST_ID.match(request_id) else uuid.uuid4().hex,
+        client_request_id=environ.get("HTTP_X_REQUEST_ID", ""),
         incoming=_incoming_body(environ, body_timeout),
+    )
+
+
+def request_of(
+    method: str,
+    raw_target: str,
+    headers: Headers,
+    *,
+    remote_addr: str,
+    scheme: str,
+    client_request_id: str,
+    incoming: IncomingBody | None = None,
+) -> Request:
+    """The proxy's Request from what the server read: the request line's target as
+    received (an absolute-form target's host replaces the Host header, RFC 9112 section
+    3.2.2), the client's `X-Request-Id` kept when it is a plain token, else a new one.
+    A target that is not a path is MalformedRequest."""
+    target = parse_request_target(raw_target)
+    if target.authority is not None:
+        headers = (*without_headers(headers, "Host"), ("Host", target.authority))
+    plain = _REQUEST_ID.match(client_request_id)
+    return Request(
+        method=method,
+        target=target.target,
+        headers=headers,
+        remote_addr=remote_addr,
+        scheme=scheme,
+        request_id=client_request_id if plain else uuid.uuid4().hex,
+        incoming=incoming,
     )
 
 
@@ -197,6 +220,10 @@ class ProxyApp:
 
     def _own_samples(self) -> dict[SampleKey, float]:
         return {**self.stats.samples(), **self.breaker_samples()}
+
+    def backends(self, settings: Settings) -> Backends:
+        """The backends serving these settings (built again only when a reload changed them)."""
+        return self._backends(settings)[0]
 
     def _backends(self, settings: Settings) -> tuple[Backends, ShadowRunner]:
         """Backends for these settings, built again only when a reload changed them."""
@@ -429,7 +456,15 @@ def real_backends(settings: Settings) -> Backends:
     def breakers() -> dict[str, Any]:
         return {"monolith": guarded.isolation.state(MONOLITH), "services": isolated.states()}
 
-    return Backends(guarded, service, monolith.reachable, client.reachable, close, breakers)
+    return Backends(
+        guarded,
+        service,
+        monolith.reachable,
+        client.reachable,
+        close,
+        breakers,
+        monolith_isolation=guarded.isolation,
+    )
 
 
 def create_app(

@@ -17,9 +17,13 @@ from strangler_proxy.routes_schema import schema_text
 from strangler_proxy.slow_clients import BODY_RATE_GRACE
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from strangler_proxy.admin import AdminAccess
+    from strangler_proxy.slow_clients import SlowClientSettings
 
 KEEPALIVE_SECONDS = 5  # an idle kept-alive connection (or one gone quiet mid-request) is closed
+SERVERS = ("threads", "event-loop")  # --server: gunicorn's threaded worker, or one event loop
 
 PROXY_HELP = f"""Run the strangler-fig proxy in front of the monolith.
 
@@ -48,6 +52,12 @@ and a body must come at --min-body-rate bytes/s on average once the proxy has
 waited {BODY_RATE_GRACE:g} s for it (else a 408: a client trickling its body
 holds no thread for long). An idle kept-alive connection is closed after
 {KEEPALIVE_SECONDS} s.
+
+--server chooses how a worker serves its connections: `event-loop` (the
+default: one event loop reads every connection and forwards plain requests to
+the monolith itself, holding no thread; every other request goes to one of the
+worker's --threads) or `threads` (gunicorn's threaded worker, every request on
+a thread). Both behave the same to clients.
 
 \b
 Routes file (TOML), every key:
@@ -122,6 +132,14 @@ Routes file (TOML), every key:
     type=click.IntRange(1, 100_000),
     help="Connections per worker that may wait for their request to arrive at once.",
 )
+@click.option(
+    "--server",
+    type=click.Choice(SERVERS),
+    default="event-loop",
+    show_default=True,
+    envvar="STRANGLER_PROXY_SERVER",
+    help="How each worker serves its connections: threads, or one event loop.",
+)
 def proxy(
     routes_path: Path,
     host: str,
@@ -137,12 +155,12 @@ def proxy(
     body_timeout: float,
     min_body_rate: float,
     max_slow_clients: int,
+    server: str,
 ) -> None:
     from strangler.broker import amqp_uri_from_env
     from strangler.wsgi_server import check_address, serve
     from strangler_proxy.app import create_app
     from strangler_proxy.routes_file import RoutesFile, amqp_uri_problem, monolith_problem
-    from strangler_proxy.server_worker import worker_class
     from strangler_proxy.slow_clients import SlowClientSettings
     from strangler_proxy.worker_metrics import metrics_directory
 
@@ -190,7 +208,7 @@ def proxy(
             also_bind=admin_bind,
             transparent=True,
             settings={
-                "worker_class": worker_class(
+                "worker_class": _worker_class(server)(
                     SlowClientSettings(
                         header_timeout=header_timeout,
                         max_waiting=max_slow_clients,
@@ -201,6 +219,17 @@ def proxy(
                 "keepalive": KEEPALIVE_SECONDS,
             },
         )
+
+
+def _worker_class(server: str) -> Callable[[SlowClientSettings], type]:
+    """The gunicorn worker class maker for `--server`."""
+    if server == "event-loop":
+        from strangler_proxy.event_loop.worker import worker_class as event_loop_worker
+
+        return event_loop_worker
+    from strangler_proxy.server_worker import worker_class as threaded_worker
+
+    return threaded_worker
 
 
 def _admin_access(port: int, admin_port: int | None, token: str | None) -> AdminAccess:

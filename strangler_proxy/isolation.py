@@ -35,6 +35,12 @@ A call holds its thread until its answer is sent: a monolith answer streamed to 
 client, or a WebSocket tunnel to it, counts against the ceiling until it is closed (not
 against the stall cap: it was answered).
 
+A call the event loop forwards itself (`admit_unthreaded`) holds no thread, so it takes
+no place under the ceiling: many may wait on a slow monolith at once. It counts toward
+the stall cap (once the backend looks stalled with that many waiting, one more is turned
+away) and its outcome toward the breaker; while the breaker is not closed, or the stall
+cap is reached, such a call goes the threaded way (turned away, or the probe).
+
 Pure state machine plus a condition; the clock is injected for tests.
 """
 
@@ -76,6 +82,8 @@ Kind = Literal["service", "monolith"]
 
 def outcome_of(error: BaseException | None) -> Outcome:
     """What a call's result (None: a response) says about its backend, for its breaker."""
+    if isinstance(error, ServiceTurnedAway | MonolithTurnedAway):
+        return "link lost"  # never reached the backend: it says nothing either way
     if isinstance(error, ServiceAbsent | MonolithUnavailable):
         return "absent"
     if isinstance(error, BrokerLinkLost | MonolithBadResponse | _CLIENTS_FAULT):
@@ -92,11 +100,13 @@ class Admission:
 
     started: float
     probe: bool = False
+    threaded: bool = True  # it holds a thread (not the event loop's own forward)
 
 
 @dataclass
 class _Backend:
     waiting: list[Admission] = field(default_factory=list)  # the calls awaiting an answer
+    threads: int = 0  # how many of them hold a thread
     holding: int = 0  # answered calls still holding their thread (a stream, a tunnel)
     last_answer: float | None = None  # when it last answered
     failures: int = 0  # in a row
@@ -146,11 +156,8 @@ class Isolation:
                 open_until = state.open_until
                 if open_until is not None and (now < open_until or state.probing):
                     raise self._turned_away(backend, "circuit open", open_until - now)
-                if len(state.waiting) + state.holding >= ceiling:
-                    deadline = now + STALLED_SECONDS if deadline is None else deadline
-                    if state.stalled(now) or now >= deadline:
-                        raise self._turned_away(backend, "busy", STALLED_SECONDS)
-                    self._changed.wait(deadline - now)
+                if state.threads + state.holding >= ceiling:
+                    deadline = self._wait_for_place(backend, state, now, deadline)
                     continue
                 if len(state.waiting) >= cap and state.stalled(now):
                     raise self._turned_away(backend, "busy", STALLED_SECONDS)
@@ -159,13 +166,49 @@ class Isolation:
                 call = Admission(now, probe)
                 if not uploading:
                     state.waiting.append(call)
+                    state.threads += 1
                 return call
 
-    def sent(self, backend: str, call: Admission) -> None:
-        """An uploading call's body is all read: from now on it waits for its backend."""
+    def admit_unthreaded(self, backend: str) -> Admission | None:
+        """A call that holds no thread (the event loop's): admitted while the breaker is
+        closed and the backend not stalled at its cap; else None, and `admit` turns it away
+        (or makes it the probe). It takes no place under the ceiling, but it counts as
+        waiting for the stall cap; give it back to `done`."""
+        cap = self.settings.max_in_flight if self.kind == "service" else self.settings.ceiling
         with self._changed:
+            state = self._backends.setdefault(backend, _Backend())
+            now = self.clock()
+            if state.open_until is not None or (len(state.waiting) >= cap and state.stalled(now)):
+                return None
+            call = Admission(now, threaded=False)
+            state.waiting.append(call)
+            return call
+
+    def sent(self, backend: str, call: Admission) -> None:
+        """An uploading call's body is all read: from now on it waits for its backend, once
+        it has a place under the ceiling, waited for as `admit` waits (uploads admitted
+        together may have found the ceiling free); turned away, the body's last bytes are
+        never sent, so the backend cannot act on it."""
+        with self._changed:
+            state = self._backends[backend]
+            deadline: float | None = None
+            while state.threads + state.holding >= self.settings.ceiling:
+                deadline = self._wait_for_place(backend, state, self.clock(), deadline)
             call.started = self.clock()
-            self._backends[backend].waiting.append(call)
+            state.waiting.append(call)
+            state.threads += 1
+
+    def _wait_for_place(
+        self, backend: str, state: _Backend, now: float, deadline: float | None
+    ) -> float:
+        """Wait (holding `_changed`) for a call to end, at most until STALLED_SECONDS after
+        the first wait (the deadline, returned); turned away at once when the backend is
+        stalled, or when that time is up."""
+        deadline = now + STALLED_SECONDS if deadline is None else deadline
+        if state.stalled(now) or now >= deadline:
+            raise self._turned_away(backend, "busy", STALLED_SECONDS)
+        self._changed.wait(deadline - now)
+        return deadline
 
     def _turned_away(self, backend: str, reason: str, seconds: float) -> ProxyError:
         retry_after = max(1, math.ceil(seconds))
@@ -183,6 +226,7 @@ class Isolation:
             state = self._backends[backend]
             if call in state.waiting:  # not an upload whose body never came whole
                 state.waiting.remove(call)
+                state.threads -= call.threaded
             state.holding += holding
             if call.probe:
                 state.probing = False
@@ -228,7 +272,7 @@ class Isolation:
         """The threads the backend holds now: calls awaiting an answer, streams, tunnels."""
         with self._changed:
             found = self._backends.get(backend)
-            return 0 if found is None else len(found.waiting) + found.holding
+            return 0 if found is None else found.threads + found.holding
 
 
 class _Handler(Protocol):

@@ -71,7 +71,8 @@ TOP_LEVEL: tuple[Key, ...] = (
         " unanswered 0.5 s), then is turned away as never sent: a service's call falls back"
         " to the monolith as above, a request for the monolith (forwarded, or a fallback)"
         " gets a 503 with `Retry-After`. An answer streamed from the monolith, or a"
-        " WebSocket to it, holds its place until it ends",
+        " WebSocket to it, holds its place until it ends; a plain request the event loop"
+        " forwards (`--server event-loop`) holds no thread and takes no place",
     ),
     Key(
         "breaker_failures",

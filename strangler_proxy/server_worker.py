@@ -27,7 +27,7 @@ import select
 import socket
 import time
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from gunicorn.http.errors import (
     ConfigurationProblem,
@@ -123,13 +123,16 @@ class SlowClientsWorker(ThreadWorker):
             super().handle_error(req, client, addr, exc)
             return
         self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
-        _answer_and_close(client, error_response(refusal, self._error_shape()))
+        _answer_and_close(client, error_response(refusal, error_shape_of(self.wsgi)))
 
-    def _error_shape(self) -> ErrorShape:
-        routes = getattr(self.wsgi, "routes", None)  # the ProxyApp's
-        if isinstance(routes, LiveRoutes):
-            return routes.current().table.settings.error_shape
-        return DEFAULT_ERROR_SHAPE
+
+def error_shape_of(app: object) -> ErrorShape:
+    """The error shape the server's own answers take: the current routes table's, for the
+    proxy's app (any other app: the default one)."""
+    routes = getattr(app, "routes", None)  # the ProxyApp's
+    if isinstance(routes, LiveRoutes):
+        return routes.current().table.settings.error_shape
+    return DEFAULT_ERROR_SHAPE
 
 
 def server_refusal(exc: BaseException) -> HttpError | None:
@@ -159,6 +162,16 @@ def _received(conn: TConn) -> tuple[bytes, bool]:
     return held.getvalue(), not waiting
 
 
+class ClientReads(Protocol):
+    """What PacedReads reads: the client's socket (or the event-loop server's stand-in)."""
+
+    def recv(self, size: int, /) -> bytes: ...
+
+    def gettimeout(self) -> float | None: ...
+
+    def settimeout(self, value: float | None, /) -> None: ...
+
+
 class PacedReads:
     """The client's socket as gunicorn's parser reads it (its unreader's `sock`).
 
@@ -168,7 +181,7 @@ class PacedReads:
     the time spent waiting in `recv` counts. Anything else is the socket's.
     """
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: ClientReads) -> None:
         self._sock = sock
         self.pace: BodyPace | None = None
 
@@ -224,12 +237,17 @@ def _refuse(conn: TConn) -> None:
 def _answer_and_close(sock: socket.socket, answer: Response) -> None:
     """Send the answer and close, having read what the client sent (unread bytes would make
     the close a reset, which may drop the answer)."""
-    framing = (("Content-Length", str(len(answer.body))), ("Connection", "close"))
-    head = response_head(replace(answer, headers=(*answer.headers, *framing)))
     with contextlib.suppress(OSError):  # nothing more waiting is the usual case
         sock.recv(PEEK_BYTES, socket.MSG_DONTWAIT)
     with contextlib.suppress(OSError):
         sock.setblocking(True)
         sock.settimeout(1.0)
-        sock.sendall(head + answer.body)
+        sock.sendall(closing_answer(answer))
         sock.shutdown(socket.SHUT_RDWR)
+
+
+def closing_answer(answer: Response) -> bytes:
+    """The server's own answer as sent before it closes the connection: whole, with its
+    length and `Connection: close`."""
+    framing = (("Content-Length", str(len(answer.body))), ("Connection", "close"))
+    return response_head(replace(answer, headers=(*answer.headers, *framing))) + answer.body

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from strangler_proxy.http_types import Request, Response
+from strangler_proxy.isolation import Isolation
 from strangler_proxy.route_table import Settings
 
 
@@ -37,6 +38,7 @@ class Backends:
     broker_reachable: Callable[[], bool]
     close: Callable[[], None]
     breakers: Callable[[], dict[str, Any]] = dict  # this worker's circuit breakers' states
+    monolith_isolation: Isolation | None = None  # the monolith's breaker, for the loop's calls
 
 
 BackendFactory = Callable[[Settings], Backends]

@@ -33,6 +33,7 @@ from waiting import wait_until
 from websocket_echo import BINARY, CLOSE, TEXT, encode_frame, head_fields, read_frame, read_head
 
 from strangler.processes import ProcessGroup, free_port, http_ok
+from strangler_proxy.commands import SERVERS
 
 SUPPORT = HERE.parents[1] / "support"
 PROXY_OWN = {"x-strangler-backend", "x-request-id"}
@@ -50,8 +51,11 @@ class Sides:
         return (("direct", self.direct), ("proxy", self.proxy))
 
 
-@pytest.fixture(scope="module")
-def sides(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sides]:
+@pytest.fixture(scope="module", params=SERVERS)
+def sides(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sides]:
+    """The app directly and through the proxy, on each of its servers (`--server`)."""
     workdir = tmp_path_factory.mktemp("conformance")
     with ProcessGroup(workdir / "logs") as group:
         port = free_port()
@@ -64,7 +68,7 @@ def sides(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sides]:
         app.wait_ready(http_ok(direct + "/conditional"), timeout=30)
         routes = workdir / "routes.toml"
         routes.write_text(f'monolith = "{direct}"\n')
-        proxy, _admin = start_proxy(group, routes)
+        proxy, _admin = start_proxy(group, routes, options=("--server", request.param))
         yield Sides(direct, proxy)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from strangler_proxy.errors import (
     BrokerLinkLost,
+    MonolithTurnedAway,
     RemoteError,
     ServiceAbsent,
     ServiceTimeout,
@@ -174,3 +175,32 @@ def test_only_calls_left_unanswered_count_against_a_service(
         with pytest.raises(ServiceUnavailable, match="circuit open"):
             backend.handle(_request())
         assert inner.calls == 2  # the third never reached the service
+
+
+def test_the_loops_own_calls_take_no_thread_but_count_for_the_stall_cap() -> None:
+    clock = Clock()
+    guard = Isolation(IsolationSettings(threads=4), clock, kind="monolith")  # ceiling 3
+    on_loop = [guard.admit_unthreaded("monolith") for _ in range(5)]  # more than the ceiling
+    assert None not in on_loop
+    threaded = [guard.admit("monolith") for _ in range(2)]  # its threads' share is untouched
+    assert guard.in_flight("monolith") == 2
+    clock.now += 0.5  # seven calls waiting, the oldest 0.5 s, nothing answered: stalled
+    assert guard.admit_unthreaded("monolith") is None  # left to `admit`, which turns it away
+    with pytest.raises(MonolithTurnedAway, match="busy"):
+        guard.admit("monolith")  # below the ceiling, but stalled at its cap
+    for call in [*on_loop, *threaded]:
+        guard.done("monolith", call, "answered")
+    assert guard.admit_unthreaded("monolith") is not None  # it answers again
+
+
+def test_the_loops_own_calls_open_the_breaker_and_are_then_left_to_admit() -> None:
+    clock = Clock()
+    guard = isolation(clock, breaker_failures=2)
+    for _ in range(2):
+        call = guard.admit_unthreaded("orders")
+        assert call is not None
+        guard.done("orders", call, "unanswered")
+    assert guard.state("orders") == "open"
+    assert guard.admit_unthreaded("orders") is None
+    with pytest.raises(ServiceUnavailable, match="circuit open"):
+        guard.admit("orders")

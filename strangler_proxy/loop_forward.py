@@ -1,0 +1,210 @@
+"""Forward plain monolith requests on the event loop itself, with no thread in the way.
+
+Most of a site's traffic, while endpoints move, is requests no route sends elsewhere: a
+GET to the monolith. The event-loop server offers each request head to `LoopForwarder.take`
+first; it takes one only when nothing but a plain forward can happen to it (no body, no
+upgrade, not an admin endpoint, no route or a route left on the monolith, no auth check,
+the monolith's breaker closed, a head `lean_http` can write) and leaves every other to the
+threaded WSGI app, untouched. What the monolith and the client get is what the threaded
+path gives them, from the same pure pieces: `forwarded.py` (the request's headers),
+`client_answer.py` (the proxy's headers, the status line); the server frames the answer
+as it frames the WSGI app's.
+
+The answer passes piece by piece (`loop_http.py`); a client that cannot take more holds
+the monolith back (`AnswerSink.attach`). The request is counted in the stats as the
+threaded path counts it, and its outcome goes to the monolith's breaker.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from strangler_proxy.admin import admin_verdict
+from strangler_proxy.app import ProxyApp, request_of
+from strangler_proxy.backends.http_pool import Origin
+from strangler_proxy.backends.lean_http import request_head
+from strangler_proxy.backends.loop_http import LoopHttpPool
+from strangler_proxy.backends.monolith_http import MAX_CONNECT_SECONDS
+from strangler_proxy.client_answer import status_line, with_proxy_headers
+from strangler_proxy.errors import MalformedRequest, ProxyError, http_error_for
+from strangler_proxy.forwarded import end_to_end, forwarded_headers
+from strangler_proxy.http_types import Headers, Request, Response, error_response
+from strangler_proxy.isolation import MONOLITH, Admission, Isolation, outcome_of
+from strangler_proxy.route_table import Settings
+from strangler_proxy.upgrade import requested_upgrade
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RequestHead:
+    """A request's head as the server parsed it; `has_body`: a body follows it."""
+
+    method: str
+    target: str  # the request line's, as received
+    headers: Headers
+    remote_addr: str
+    scheme: str
+    on_admin_port: bool
+    has_body: bool
+
+
+class AnswerSink(Protocol):
+    """The client's connection, as the forwarder writes an answer to it; the server frames
+    it (a length or chunks, HEAD and 304 without a body, its Server and Date rules)."""
+
+    def start_response(self, status: str, headers: Headers) -> None: ...
+
+    def write(self, piece: bytes) -> None: ...
+
+    def end(self) -> None: ...
+
+    def abort(self) -> None:
+        """The answer broke off after its head: close the connection, nothing more sent."""
+
+    def attach(
+        self, pause: Callable[[], None], resume: Callable[[], None], gone: Callable[[], None]
+    ) -> None:
+        """Who to tell when the client cannot take more, can again, or went away."""
+
+
+class LoopForwarder:
+    """The event loop's share of `app`'s requests (see the module's docstring)."""
+
+    def __init__(self, app: ProxyApp) -> None:
+        self._app = app
+        self._wired: tuple[Settings, LoopHttpPool] | None = None
+
+    def take(self, head: RequestHead, sink: AnswerSink) -> bool:
+        """Forward the request and answer it, or say False and leave it to the app."""
+        if head.has_body:
+            return False
+        active = self._app.routes.current()
+        settings = active.table.settings
+        try:
+            request = request_of(
+                head.method,
+                head.target,
+                head.headers,
+                remote_addr=head.remote_addr,
+                scheme=head.scheme,
+                client_request_id=_joined(head.headers, "x-request-id"),
+            )
+        except MalformedRequest:
+            return False  # the app answers it in the error shape
+        if requested_upgrade(request) is not None:
+            return False
+        if admin_verdict(self._app.admin, request, on_admin_port=head.on_admin_port) != "proxy":
+            return False
+        matched = active.matcher.match(request.method, request.path)
+        route = None if matched is None else matched.route
+        if route is not None and (route.mode != "monolith" or route.auth is not None):
+            return False
+        pool = self._pool(settings)
+        wire = request_head(
+            request.method,
+            pool.origin.prefix + request.target,
+            forwarded_headers(request, settings.trusted_proxies),
+        )
+        isolation = self._app.backends(settings).monolith_isolation
+        if wire is None or isolation is None:
+            return False
+        call = isolation.admit_unthreaded(MONOLITH)
+        if call is None:
+            return False
+        answer = _Answer(self._app, settings, request, route.path if route else None, sink)
+        answer.admitted(isolation, call)
+        timeout = route.timeout if route is not None else None
+        exchange = pool.send(request.method, wire, answer, timeout=timeout)
+        sink.attach(exchange.pause, exchange.resume, exchange.abort)
+        return True
+
+    def _pool(self, settings: Settings) -> LoopHttpPool:
+        """The pool for these settings' monolith, made again when a reload changed them."""
+        wired = self._wired
+        if wired is not None and wired[0] == settings:
+            return wired[1]
+        pool = LoopHttpPool(
+            Origin.from_url(settings.monolith),
+            connect_timeout=min(settings.monolith_timeout, MAX_CONNECT_SECONDS),
+            read_timeout=settings.monolith_timeout,
+        )
+        if wired is not None:
+            wired[1].close()
+        self._wired = (settings, pool)
+        return pool
+
+    def close(self) -> None:
+        if self._wired is not None:
+            self._wired[1].close()
+
+
+def _joined(headers: Headers, lowered: str) -> str:
+    """A header's values joined with commas, as a WSGI server puts them in the environ."""
+    return ",".join(value for name, value in headers if name.lower() == lowered)
+
+
+class _Answer:
+    """The monolith's answer for one request, passed on to the client (an AnswerReceiver)."""
+
+    def __init__(
+        self,
+        app: ProxyApp,
+        settings: Settings,
+        request: Request,
+        rule: str | None,
+        sink: AnswerSink,
+    ) -> None:
+        self._app = app
+        self._settings = settings
+        self._request = request
+        self._rule = rule
+        self._sink = sink
+        self._started = time.perf_counter()
+        self._isolation: Isolation | None = None
+        self._call: Admission | None = None
+
+    def admitted(self, isolation: Isolation, call: Admission) -> None:
+        self._isolation, self._call = isolation, call
+
+    def answer_head(self, status: int, reason: str, headers: Headers) -> None:
+        self._counted(None, status)
+        self._send_head(Response(status, end_to_end(headers), reason=reason))
+
+    def answer_body(self, piece: bytes) -> None:
+        self._sink.write(piece)
+
+    def answer_end(self) -> None:
+        self._sink.end()
+
+    def answer_failed(self, error: ProxyError, *, started: bool) -> None:
+        request = self._request
+        if started:
+            log.warning("%s %s: the answer broke off: %s", request.method, request.target, error)
+            self._sink.abort()
+            return
+        log.error("%s %s: %s", request.method, request.target, error)
+        response = error_response(http_error_for(error), self._settings.error_shape)
+        self._counted(error, response.status)
+        self._send_head(response)
+        if response.body:
+            self._sink.write(response.body)
+        self._sink.end()
+
+    def _send_head(self, response: Response) -> None:
+        backend = "monolith" if self._settings.backend_headers else None
+        sent = with_proxy_headers(
+            response, request_id=self._request.request_id, backend=backend, rule=self._rule
+        )
+        self._sink.start_response(status_line(sent), sent.headers)
+
+    def _counted(self, error: ProxyError | None, status: int) -> None:
+        """The answer counted as the threaded path counts it, its outcome told the breaker."""
+        seconds = time.perf_counter() - self._started
+        self._app.stats.answered(self._rule, "monolith", status, seconds)
+        if self._isolation is not None and self._call is not None:
+            self._isolation.done(MONOLITH, self._call, outcome_of(error))
