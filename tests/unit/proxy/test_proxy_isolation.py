@@ -180,8 +180,9 @@ def test_only_calls_left_unanswered_count_against_a_service(
 def test_the_loops_own_calls_take_no_thread_but_count_for_the_stall_cap() -> None:
     clock = Clock()
     guard = Isolation(IsolationSettings(threads=4), clock, kind="monolith")  # ceiling 3
-    on_loop = [guard.admit_unthreaded("monolith") for _ in range(5)]  # more than the ceiling
-    assert None not in on_loop
+    admitted = [guard.admit_unthreaded("monolith") for _ in range(5)]  # more than the ceiling
+    on_loop = [call for call in admitted if call is not None]
+    assert len(on_loop) == 5
     threaded = [guard.admit("monolith") for _ in range(2)]  # its threads' share is untouched
     assert guard.in_flight("monolith") == 2
     clock.now += 0.5  # seven calls waiting, the oldest 0.5 s, nothing answered: stalled
