@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
-from analyzer.resolution.results import Analysis
+from analyzer.resolution.results import Access, Analysis
 from analyzer.usecases import AnalyzeOptions, analyze_project
+
+# teams and people, many-to-many through `members` (an app module's body: it needs `Flask`
+# and `SQLAlchemy` imported before it)
+TEAMS_AND_PEOPLE = """
+    app = Flask(__name__)
+    db = SQLAlchemy(app)
+
+    members = db.Table(
+        "members",
+        db.Column("team_id", db.Integer, db.ForeignKey("teams.id")),
+        db.Column("person_id", db.Integer, db.ForeignKey("people.id")),
+    )
+
+    class Person(db.Model):
+        __tablename__ = "people"
+        id = db.Column(db.Integer, primary_key=True)
+
+    class Team(db.Model):
+        __tablename__ = "teams"
+        id = db.Column(db.Integer, primary_key=True)
+        people = db.relationship(Person, secondary=members)
+"""
 
 
 def analyze(path: Path) -> Analysis:
@@ -16,3 +39,22 @@ def write(tmp_path: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     return tmp_path
+
+
+def write_dedented(root: Path, files: dict[str, str]) -> Path:
+    """`files` (path -> indented source) written under `root`, folders made as needed."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def by_endpoint(analysis: Analysis) -> dict[str, Access]:
+    """Each route's table access, by its endpoint."""
+    return {endpoint: access for (_, _, endpoint), access in analysis.route_access.items()}
+
+
+def route_access(root: Path, files: dict[str, str]) -> dict[str, Access]:
+    """The table access, by endpoint, of the project made of `files` (see write_dedented)."""
+    return by_endpoint(analyze(write_dedented(root, files)))

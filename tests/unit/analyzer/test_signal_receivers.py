@@ -3,11 +3,11 @@ route's (Flask-Principal's `identity_changed` makes it send `identity_loaded` to
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
+from analyzer_projects import route_access
+
 from analyzer.resolution.results import Access
-from analyzer.usecases import AnalyzeOptions, analyze_project
 
 SOURCES = {
     "app.py": """
@@ -52,11 +52,7 @@ SOURCES = {
 
 
 def _access(root: Path) -> dict[str, Access]:
-    for name, text in SOURCES.items():
-        (root / name).write_text(textwrap.dedent(text))
-    options = AnalyzeOptions(use_cache=False, show_progress=False, workers=1)
-    analysis = analyze_project(root, options)
-    return {endpoint: access for (_, _, endpoint), access in analysis.route_access.items()}
+    return route_access(root, SOURCES)
 
 
 def test_a_sent_signal_runs_its_receivers(tmp_path: Path) -> None:

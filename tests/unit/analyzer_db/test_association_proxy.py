@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
+from analyzer_projects import route_access
+
 from analyzer.resolution.results import Access
-from analyzer.usecases import AnalyzeOptions, analyze_project
 
 APP = """
     from flask import Flask
@@ -49,10 +49,7 @@ APP = """
 
 
 def _access(root: Path) -> dict[str, Access]:
-    (root / "app.py").write_text(textwrap.dedent(APP))
-    options = AnalyzeOptions(use_cache=False, show_progress=False, workers=1)
-    analysis = analyze_project(root, options)
-    return {endpoint: access for (_, _, endpoint), access in analysis.route_access.items()}
+    return route_access(root, {"app.py": APP})
 
 
 def test_an_association_proxy_reads_the_association_and_the_remote_target(

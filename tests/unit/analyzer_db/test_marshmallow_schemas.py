@@ -3,11 +3,11 @@ the relationships they serialise (transitively), the input schema's hooks and va
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
+from analyzer_projects import route_access
+
 from analyzer.resolution.results import Access
-from analyzer.usecases import AnalyzeOptions, analyze_project
 
 SOURCES = {
     "app/__init__.py": "",
@@ -157,13 +157,7 @@ SOURCES = {
 
 
 def _access(root: Path) -> dict[str, Access]:
-    for name, text in SOURCES.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    options = AnalyzeOptions(use_cache=False, show_progress=False, workers=1)
-    analysis = analyze_project(root, options)
-    return {endpoint: access for (_, _, endpoint), access in analysis.route_access.items()}
+    return route_access(root, SOURCES)
 
 
 def test_a_dumped_schema_reads_the_relationships_its_nested_fields_serialise(

@@ -3,11 +3,11 @@ and carried back by their results: each calling route gets the tables of its own
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from analyzer.resolution.results import Access, Analysis
-from analyzer.usecases import AnalyzeOptions, analyze_project
+from analyzer_projects import analyze, by_endpoint, write_dedented
+
+from analyzer.resolution.results import Analysis
 
 MODELS = """
     from app.extensions import db
@@ -105,19 +105,11 @@ def _analyze(root: Path) -> Analysis:
         "app/database.py": DATABASE,
         "app/views.py": VIEWS,
     }
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return analyze_project(root, AnalyzeOptions(use_cache=False, show_progress=False, workers=1))
-
-
-def _by_endpoint(analysis: Analysis) -> dict[str, Access]:
-    return {endpoint: access for (_, _, endpoint), access in analysis.route_access.items()}
+    return analyze(write_dedented(root, files))
 
 
 def test_each_caller_of_a_generic_helper_gets_its_own_models_table(tmp_path: Path) -> None:
-    access = _by_endpoint(_analyze(tmp_path))
+    access = by_endpoint(_analyze(tmp_path))
     # get(model) reads through session_query(model): Note here, User through get_user
     assert access["note"].reads == ("notes",)
     assert access["note"].writes == ()
