@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
-from process_memory import child_pids, peak_resident_bytes
-from proxy_stack import start_proxy
-
-from strangler.processes import ProcessGroup
+from process_memory import peak_resident_bytes
+from stdlib_monolith import Proxy, proxy_in_front
 
 MiB = 1024 * 1024
 BLOCK = bytes(range(256)) * 4096  # 1 MiB
@@ -57,30 +53,12 @@ class _Generator(BaseHTTPRequestHandler):
         """Quiet."""
 
 
-@dataclass(frozen=True)
-class Proxy:
-    host: str
-    port: int
-    worker: int  # the one gunicorn worker's pid
-
-
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
-    monolith = ThreadingHTTPServer(("127.0.0.1", 0), _Generator)
-    monolith.daemon_threads = True
-    threading.Thread(target=monolith.serve_forever, daemon=True).start()
+    # enough threads that the monolith's share (3/4 of them) takes all ten at once
     workdir = tmp_path_factory.mktemp("downloads")
-    routes = workdir / "routes.toml"
-    routes.write_text(f'monolith = "http://127.0.0.1:{monolith.server_port}"\n')
-    try:
-        with ProcessGroup(workdir / "logs") as group:
-            # enough threads that the monolith's share (3/4 of them) takes all ten at once
-            public, _admin = start_proxy(group, routes, options=("--threads", "16"))
-            [worker] = child_pids(group.processes[-1].pid)
-            host, port = public.removeprefix("http://").split(":")
-            yield Proxy(host, int(port), worker)
-    finally:
-        monolith.shutdown()
+    with proxy_in_front(_Generator, workdir, options=("--threads", "16")) as running:
+        yield running
 
 
 def download(proxy: Proxy, path: str) -> tuple[int, int, str]:

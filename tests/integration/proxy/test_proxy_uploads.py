@@ -10,17 +10,13 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
-from process_memory import child_pids, peak_resident_bytes
-from proxy_stack import start_proxy
-
-from strangler.processes import ProcessGroup
+from process_memory import peak_resident_bytes
+from stdlib_monolith import Proxy, proxy_in_front
 
 BLOCK = bytes(range(256)) * 4096  # 1 MiB
 MiB = 1024 * 1024
@@ -65,29 +61,10 @@ class _Sink(BaseHTTPRequestHandler):
         """Quiet."""
 
 
-@dataclass(frozen=True)
-class Proxy:
-    host: str
-    port: int
-    worker: int  # the one gunicorn worker's pid
-
-
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
-    sink = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
-    sink.daemon_threads = True
-    threading.Thread(target=sink.serve_forever, daemon=True).start()
-    workdir = tmp_path_factory.mktemp("uploads")
-    routes = workdir / "routes.toml"
-    routes.write_text(f'monolith = "http://127.0.0.1:{sink.server_port}"\n{ROUTES}')
-    try:
-        with ProcessGroup(workdir / "logs") as group:
-            public, _admin = start_proxy(group, routes)
-            [worker] = child_pids(group.processes[-1].pid)
-            host, port = public.removeprefix("http://").split(":")
-            yield Proxy(host, int(port), worker)
-    finally:
-        sink.shutdown()
+    with proxy_in_front(_Sink, tmp_path_factory.mktemp("uploads"), ROUTES) as running:
+        yield running
 
 
 def upload(proxy: Proxy, path: str, mebibytes: int, *, chunked: bool) -> tuple[int, Any]:

@@ -94,6 +94,16 @@ async def read_head(reader: asyncio.StreamReader) -> bytes:
     return await reader.readuntil(b"\r\n\r\n")
 
 
+async def one_exchange(answer: Answerer, *, read_timeout: float = 5.0) -> Received:
+    """What the receiver got for one GET to a server answering with `answer`."""
+    server, _ = await serve(answer)
+    received = Received()
+    pool_for(server, read_timeout).send("GET", GET, received)
+    await received.done.wait()
+    server.close()
+    return received
+
+
 def test_answers_come_whole_and_one_connection_carries_them_all() -> None:
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
@@ -178,12 +188,8 @@ def test_an_answer_without_a_length_ends_where_the_connection_does() -> None:
         await writer.drain()
 
     async def test() -> None:
-        server, _ = await serve(answer)
-        received = Received()
-        pool_for(server).send("GET", GET, received)
-        await received.done.wait()
+        received = await one_exchange(answer)
         assert (received.body, received.kinds) == (b"until the end", ["head", "end"])
-        server.close()
 
     run(test)
 
@@ -195,13 +201,9 @@ def test_an_interim_answer_is_skipped() -> None:
         await writer.drain()
 
     async def test() -> None:
-        server, _ = await serve(answer)
-        received = Received()
-        pool_for(server).send("GET", GET, received)
-        await received.done.wait()
+        received = await one_exchange(answer)
         assert received.events[0] == ("head", (200, "OK", (("Content-Length", "1"),)))
         assert (received.body, received.kinds) == (b"x", ["head", "end"])
-        server.close()
 
     run(test)
 
@@ -236,12 +238,8 @@ def test_a_silent_monolith_times_out(sent: bytes, expected: tuple[type, bool]) -
         await asyncio.sleep(5)
 
     async def test() -> None:
-        server, _ = await serve(answer)
-        received = Received()
-        pool_for(server, read_timeout=0.2).send("GET", GET, received)
-        await received.done.wait()
+        received = await one_exchange(answer, read_timeout=0.2)
         assert received.events[-1] == ("failed", expected)
-        server.close()
 
     run(test)
 
@@ -289,12 +287,8 @@ def test_a_broken_answer_is_a_bad_response(sent: bytes, expected: tuple[type, bo
         await writer.drain()
 
     async def test() -> None:
-        server, _ = await serve(answer)
-        received = Received()
-        pool_for(server).send("GET", GET, received)
-        await received.done.wait()
+        received = await one_exchange(answer)
         assert received.events[-1] == ("failed", expected)
-        server.close()
 
     run(test)
 
