@@ -11,6 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 Rule = tuple[str, str, tuple[str, ...]]  # (url, endpoint or method name, methods)
+# a library default as plain data: literals, and dicts, tuples and lists of them
+TableValue = (
+    str
+    | int
+    | float
+    | bool
+    | None
+    | dict[str, "TableValue"]
+    | tuple["TableValue", ...]
+    | list["TableValue"]
+)
 
 GET, POST, PUT, DELETE = ("GET",), ("POST",), ("PUT",), ("DELETE",)
 GET_POST = ("GET", "POST")
@@ -347,7 +358,7 @@ FLASGGER_CLASSES = frozenset(
 # `Swagger(app, config, sanitizer, template, ...)`; `merge=True` adds the config to the defaults
 FLASGGER_APP_AT, FLASGGER_CONFIG_AT = 0, 1
 # `Swagger.DEFAULT_CONFIG` (used when no config is given); `app.config["SWAGGER"]` updates it
-FLASGGER_DEFAULTS: dict[str, object] = {
+FLASGGER_DEFAULTS: dict[str, TableValue] = {
     "specs": ({"endpoint": "apispec_1", "route": "/apispec_1.json"},),
     "static_url_path": "/flasgger_static",
     "swagger_ui": True,

@@ -541,13 +541,13 @@ def _string_keys(mapping: DictEntity) -> dict[str, Resolved]:
     return {key: value for k, value in mapping.items if isinstance(key := constant(k), str)}
 
 
-def _entity(value: object) -> Resolved:
+def _entity(value: table.TableValue) -> Resolved:
     """A table default as the resolver would have read it."""
     if isinstance(value, dict):
         return DictEntity(tuple((ConstEntity(k), _entity(v)) for k, v in value.items()))
     if isinstance(value, tuple | list):
         return SeqEntity(tuple(_entity(v) for v in value))
-    return ConstEntity(value)  # type: ignore[arg-type]
+    return ConstEntity(value)
 
 
 def _describe(entity: Resolved | None) -> str:
