@@ -50,7 +50,8 @@ class LoopFirst:
             remote_addr=exchange.peer[0] if exchange.peer else "",
             scheme=request.scheme,
             on_admin_port=admin_port is not None and exchange.listener[1] == admin_port,
-            has_body=request.has_body,
+            # a client waiting for `100 Continue` gets it from gunicorn's environ: the threads'
+            has_body=request.has_body or request.expects_continue,
         )
         shape = self._app.routes.current().table.settings.error_shape
         if not self._forwarder.take(head, _LoopAnswer(exchange, self._cfg, shape)):

@@ -223,6 +223,15 @@ def test_100_continue_comes_before_the_body_is_sent(sides: Sides) -> None:
     assert json.loads(answers[1].body)["bytes"] == len(body)
 
 
+def test_an_expectation_without_a_body_is_met_as_directly(sides: Sides) -> None:
+    first_heads = []
+    for _, base in sides.both():
+        with connect(base) as sock:
+            sock.sendall(get("/conditional", "Expect: 100-continue"))
+            first_heads.append(read_head(sock))
+    assert first_heads == [b"HTTP/1.1 100 Continue\r\n\r\n"] * 2
+
+
 def test_server_sent_events_pass_one_by_one(sides: Sides) -> None:
     answers = []
     for _, base in sides.both():
