@@ -268,6 +268,12 @@ class Isolation:
             names = sorted(self._backends)
         return {name: self.state(name) for name in names}
 
+    def waiting(self, backend: str) -> int:
+        """The calls awaiting the backend's answer now, the event loop's included (tests)."""
+        with self._changed:
+            found = self._backends.get(backend)
+            return 0 if found is None else len(found.waiting)
+
     def in_flight(self, backend: str) -> int:
         """The threads the backend holds now: calls awaiting an answer, streams, tunnels."""
         with self._changed:

@@ -21,19 +21,20 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from strangler_proxy.admin import admin_verdict
 from strangler_proxy.app import ProxyApp, request_of
 from strangler_proxy.backends.http_pool import Origin
 from strangler_proxy.backends.lean_http import request_head
-from strangler_proxy.backends.loop_http import LoopHttpPool
+from strangler_proxy.backends.loop_http import Exchange, LoopHttpPool
 from strangler_proxy.backends.monolith_http import MAX_CONNECT_SECONDS
 from strangler_proxy.client_answer import status_line, with_proxy_headers
 from strangler_proxy.errors import MalformedRequest, ProxyError, http_error_for
 from strangler_proxy.forwarded import end_to_end, forwarded_headers
 from strangler_proxy.http_types import Headers, Request, Response, error_response
-from strangler_proxy.isolation import MONOLITH, Admission, Isolation, outcome_of
+from strangler_proxy.isolation import MONOLITH, Admission, Isolation, Outcome, outcome_of
 from strangler_proxy.route_table import Settings
 from strangler_proxy.upgrade import requested_upgrade
 
@@ -116,11 +117,11 @@ class LoopForwarder:
         call = isolation.admit_unthreaded(MONOLITH)
         if call is None:
             return False
-        answer = _Answer(self._app, settings, request, route.path if route else None, sink)
-        answer.admitted(isolation, call)
+        rule = route.path if route else None
+        answer = _Answer(self._app, settings, request, rule, sink, _Place(isolation, call))
         timeout = route.timeout if route is not None else None
         exchange = pool.send(request.method, wire, answer, timeout=timeout)
-        sink.attach(exchange.pause, exchange.resume, exchange.abort)
+        sink.attach(exchange.pause, exchange.resume, partial(answer.client_gone, exchange))
         return True
 
     def _pool(self, settings: Settings) -> LoopHttpPool:
@@ -148,6 +149,14 @@ def _joined(headers: Headers, lowered: str) -> str:
     return ",".join(value for name, value in headers if name.lower() == lowered)
 
 
+@dataclass(frozen=True)
+class _Place:
+    """The call's admission by the monolith's isolation, to give back once it is over."""
+
+    isolation: Isolation
+    call: Admission
+
+
 class _Answer:
     """The monolith's answer for one request, passed on to the client (an AnswerReceiver)."""
 
@@ -158,6 +167,7 @@ class _Answer:
         request: Request,
         rule: str | None,
         sink: AnswerSink,
+        place: _Place,
     ) -> None:
         self._app = app
         self._settings = settings
@@ -165,11 +175,13 @@ class _Answer:
         self._rule = rule
         self._sink = sink
         self._started = time.perf_counter()
-        self._isolation: Isolation | None = None
-        self._call: Admission | None = None
+        self._place: _Place | None = place
 
-    def admitted(self, isolation: Isolation, call: Admission) -> None:
-        self._isolation, self._call = isolation, call
+    def client_gone(self, exchange: Exchange) -> None:
+        """The client left: the monolith's answer is dropped, and a call it had not answered
+        yet gives its place back, saying nothing about the monolith."""
+        exchange.abort()
+        self._give_back("link lost")
 
     def answer_head(self, status: int, reason: str, headers: Headers) -> None:
         self._counted(None, status)
@@ -206,5 +218,9 @@ class _Answer:
         """The answer counted as the threaded path counts it, its outcome told the breaker."""
         seconds = time.perf_counter() - self._started
         self._app.stats.answered(self._rule, "monolith", status, seconds)
-        if self._isolation is not None and self._call is not None:
-            self._isolation.done(MONOLITH, self._call, outcome_of(error))
+        self._give_back(outcome_of(error))
+
+    def _give_back(self, outcome: Outcome) -> None:
+        place, self._place = self._place, None
+        if place is not None:
+            place.isolation.done(MONOLITH, place.call, outcome)

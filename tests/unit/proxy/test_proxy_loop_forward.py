@@ -54,6 +54,7 @@ class Sink:
     pieces: list[bytes] = field(default_factory=list)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     aborted: bool = False
+    gone: Callable[[], None] | None = None  # what the server calls once the client is gone
 
     def start_response(self, status: str, headers: Headers) -> None:
         self.status, self.headers = status, headers
@@ -71,7 +72,7 @@ class Sink:
     def attach(
         self, pause: Callable[[], None], resume: Callable[[], None], gone: Callable[[], None]
     ) -> None:
-        pass
+        self.gone = gone
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
@@ -217,5 +218,30 @@ def test_an_unreachable_monolith_gets_the_error_shape_and_an_open_breaker_is_lef
         assert isolation.state(MONOLITH) == "open"
         assert not forwarder.take(head("/anything"), Sink())  # the threaded path turns it away
         forwarder.close()
+
+    run(test)
+
+
+def test_a_client_gone_before_the_answer_gives_the_monoliths_place_back(tmp_path: Path) -> None:
+    async def test() -> None:
+        async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            await asyncio.sleep(5)  # never answers while the test runs
+
+        server = await asyncio.start_server(silent, "127.0.0.1", 0)
+        app = proxy_app(tmp_path, server.sockets[0].getsockname()[1])
+        forwarder = LoopForwarder(app)
+        sink = Sink()
+        assert forwarder.take(head("/slow"), sink)
+        isolation = app.backends(app.routes.current().table.settings).monolith_isolation
+        assert isolation is not None
+        await asyncio.sleep(0.05)
+        assert isolation.waiting(MONOLITH) == 1
+        assert sink.gone is not None
+        sink.gone()  # the client's connection is lost
+        assert isolation.waiting(MONOLITH) == 0
+        assert isolation.state(MONOLITH) == "closed"
+        forwarder.close()
+        server.close()
 
     run(test)
