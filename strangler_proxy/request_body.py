@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from strangler_proxy.errors import BodyIncomplete, BodyTimeout, PayloadTooLarge
+from strangler_proxy.errors import BodyIncomplete, BodyTimeout, PayloadTooLarge, ProxyError
 
 CHUNK_BYTES = 64 * 1024
 
@@ -89,6 +89,8 @@ class IncomingBody:
             raise BodyTimeout(str(exc)) from exc
         except TimeoutError as exc:
             raise BodyTimeout(f"no more of the body within {self.read_timeout}s") from exc
+        except ProxyError:
+            raise  # the proxy's own say, on its way (an upload turned away once all read)
         except Exception as exc:  # the server's own error classes: all mean the same here
             raise BodyIncomplete(f"the body broke off: {exc!r}") from exc
 

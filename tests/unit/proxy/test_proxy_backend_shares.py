@@ -358,6 +358,35 @@ def test_an_upload_takes_a_place_once_its_body_is_all_read() -> None:
     assert inner.seen[4:] == [0, 1]  # a chunked body ends when its source has no more
 
 
+class PlaceTakenMeanwhile:
+    """A client's body: while it comes, another call takes the monolith's one place and
+    stays unanswered 0.5 s (the backend looks stalled)."""
+
+    def __init__(self, isolation: Isolation, clock: Clock, body: bytes) -> None:
+        self.isolation, self.clock, self.body = isolation, clock, body
+
+    def read(self, size: int = -1, /) -> bytes:
+        if not self.body:
+            return b""
+        self.isolation.admit(MONOLITH)
+        self.clock.now += 0.5
+        body, self.body = self.body, b""
+        return body
+
+
+def test_an_upload_finding_no_place_once_read_is_turned_away_before_its_last_bytes() -> None:
+    clock = Clock()
+    isolation = guard(clock, "monolith", threads=2)  # ceiling 1
+    inner = Uploading(isolation)
+    monolith = IsolatedMonolith(inner, isolation)
+    body = IncomingBody(PlaceTakenMeanwhile(isolation, clock, b"ab"), 2)
+    with pytest.raises(MonolithTurnedAway, match="busy") as refused:
+        monolith.handle(Request("POST", "/upload", incoming=body))
+    assert inner.seen == []  # the monolith never got the body's bytes
+    assert http_error_for(refused.value).status == 503
+    assert isolation.state(MONOLITH) == "closed"  # turned away says nothing of the monolith
+
+
 def test_the_real_backends_guard_the_monolith_and_show_every_breaker() -> None:
     routes = 'monolith = "http://127.0.0.1:1"\namqp_uri = "amqp://guest:guest@127.0.0.1:1/"\n'
     backends = real_backends(parse_routes(routes + "breaker_failures = 1\n").settings)
