@@ -300,6 +300,8 @@ class NamekoRpc:
                 if self.delivery.check_consumers and not self._recently_checked(link, service):
                     _check_consumers(link, service)
                     link.consumers_seen[service] = time.monotonic()
+                else:  # no round trip: a close the broker already sent is read now, not sent into
+                    link.connection.process_data_events(time_limit=0)
             except (*_LINK_BROKEN, AMQPChannelError) as exc:
                 self._drop_link(link)
                 if attempt == 2:
