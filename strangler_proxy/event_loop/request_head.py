@@ -24,7 +24,7 @@ from gunicorn.util import split_request_uri
 from strangler_proxy.request_body import CHUNK_BYTES
 
 
-class LoopRequest(Request):  # type: ignore[misc, unused-ignore]  # untyped gunicorn: Any (strict)
+class LoopRequest(Request):
     """One request's head: gunicorn's Request, filled from the loop's parse instead of
     reading a socket (so gunicorn's `__init__`, which reads, is not called)."""
 

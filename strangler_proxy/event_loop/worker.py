@@ -39,7 +39,7 @@ def worker_class(settings: SlowClientSettings) -> type[EventLoopWorker]:
     return type("EventLoopWorker", (EventLoopWorker,), {"settings": settings})
 
 
-class EventLoopWorker(Worker):  # type: ignore[misc, unused-ignore]  # untyped gunicorn (strict)
+class EventLoopWorker(Worker):
     """A gunicorn worker serving HTTP/1 on a uvloop, the app on a pool of threads."""
 
     settings = SlowClientSettings()
