@@ -373,6 +373,8 @@ class ProxyApp:
                 response = backends.monolith.switch(request)
             else:
                 response = backends.monolith.handle(request, stream=stream)
+        except (PayloadTooLarge, BodyIncomplete, BodyTimeout) as exc:  # the client's body
+            return self._refused(request, exc, rule, shape, started)
         except ProxyError as exc:
             log.error("%s %s: %s", request.method, request.target, exc)
             response = error_response(http_error_for(exc), shape)
