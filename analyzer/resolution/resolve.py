@@ -14,6 +14,7 @@ from __future__ import annotations
 import builtins
 import importlib.util
 import posixpath
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -53,10 +54,15 @@ from analyzer.facts.values import (
     SuperOf,
     Value,
 )
+from analyzer.resolution import protobuf
 from analyzer.resolution.class_members import ClassMembers
+from analyzer.resolution.protobuf import ProtoEntity, ProtoIndex
 
 MAX_DEPTH = 24
 MAX_ALTERNATIVES = 16  # values one registration may take through `either` choices
+# `re.sub` is applied to strings known statically only within these sizes
+MAX_PATTERN = 200
+MAX_SUBSTITUTED = 2000
 
 FLASK_CONSTRUCTORS: dict[str, tuple[str, str]] = {
     # external dotted name -> (object kind, library)
@@ -227,6 +233,7 @@ Resolved = (
     | FlaskObject
     | BoundMethod
     | RouteDecorator
+    | ProtoEntity
     | Opaque
 )
 
@@ -307,6 +314,7 @@ class Resolver:
         # the first setting asked for (one pass, not one per setting)
         self._definitions: dict[str, tuple[tuple[LiteralValue, str], ...]] | None = None
         self._user_class: tuple[ClassEntity | None] | None = None
+        self.protobuf = ProtoIndex(self.files.values())
         self._depth = 0
 
     def add_alias(self, alias: str, module: str) -> None:
@@ -399,11 +407,21 @@ class Resolver:
             items = SeqEntity(tuple(key for key, _ in items.items))
         if not isinstance(items, SeqEntity):
             return Opaque("a comprehension over values known only at run time")
-        built = []
+        built: list[Resolved] = []
+        partial = False
         for item in items.items:
             env = dict(ctx.env)
             bind_target(value.target, item, env)
-            built.append(self.resolve(value.element, Ctx(ctx.module, ctx.scope, env)))
+            element = self.resolve(value.element, Ctx(ctx.module, ctx.scope, env))
+            if not value.spliced:
+                built.append(element)
+            elif isinstance(element, SeqEntity | Opaque):
+                built.extend(_known_items(element))
+                partial = partial or isinstance(element, Opaque)
+            else:
+                partial = True
+        if partial:
+            return Opaque("a sequence partly built at run time", known_items=tuple(built))
         return SeqEntity(tuple(built))
 
     def _pairs(self, value: Pairs, ctx: Ctx) -> Resolved:
@@ -472,6 +490,10 @@ class Resolver:
         bindings = self.bindings.get(module)
         if bindings is None:
             return Opaque(f"module {module} is not in the analyzed tree", external=True)
+        if self.protobuf:  # generated code binds its classes through `globals()`
+            generated = self.protobuf.top_level(self.canonical(module), name)
+            if generated is not None:
+                return generated
         if name in bindings:
             return self.resolve(bindings[name], Ctx(module))
         for star in self.files[module].star_imports:
@@ -555,6 +577,10 @@ class Resolver:
                 return ConstEntity(name if attr == "name" else ispkg)
             case ConstEntity(value=str()) if attr == "format" or attr in _STR_METHODS:
                 return BoundMethod(entity, attr)
+            case ProtoEntity():
+                if attr in protobuf.METHODS:
+                    return BoundMethod(entity, attr)
+                return _from_proto(self.protobuf.member(entity, attr), attr)
         return Opaque(f"attribute '{attr}' of {type(entity).__name__}")
 
     def class_member(
@@ -746,6 +772,8 @@ class Resolver:
                 return Opaque("a module imported by a name known only at run time")
             case ExternalEntity("os.environ.get" | "os.getenv"):
                 return self.environment(value, ctx)
+            case ExternalEntity("re.sub"):
+                return self.substituted(value, ctx)
             case BoundMethod(owner=FlaskObject(kind="app" | "blueprint") as owner, name=attr) if (
                 attr in ROUTE_DECORATORS
             ):
@@ -798,6 +826,11 @@ class Resolver:
                 return self.formatted(template, value, ctx)
             case BoundMethod(owner=ConstEntity(value=str() as text), name=method):
                 return self.string_method(text, method, value, ctx)
+            case ProtoEntity(kind=protobuf.SERVICE) if not value.args and not value.kwargs:
+                return ProtoEntity(protobuf.SERVICE_INSTANCE, func.name)
+            case BoundMethod(owner=ProtoEntity() as owner, name=method) if not value.kwargs:
+                given = [_to_proto(self.resolve(a, ctx)) for a in value.args]
+                return _from_proto(self.protobuf.call(owner, method, given), method)
         return Opaque(
             "the result of a call the analyzer does not follow", external=_is_external(func)
         )
@@ -837,6 +870,19 @@ class Resolver:
         except TypeError:
             return Opaque(f"a str.{method}() call that would fail")
         return ConstEntity(result)
+
+    def substituted(self, value: CallOf, ctx: Ctx) -> Resolved:
+        """`re.sub(pattern, replacement, text)` on short strings known statically."""
+        parts = [constant(self.resolve(a, ctx)) for a in value.args]
+        if value.kwargs or len(parts) != 3 or not all(isinstance(p, str) for p in parts):
+            return Opaque("re.sub() with arguments known only at run time")
+        pattern, replacement, text = (str(p) for p in parts)
+        if len(pattern) > MAX_PATTERN or len(text) > MAX_SUBSTITUTED:
+            return Opaque("re.sub() on a pattern or text too long to apply")
+        try:
+            return ConstEntity(re.sub(pattern, replacement, text))
+        except (re.error, IndexError) as exc:
+            return Opaque(f"a re.sub() call that would fail ({exc})")
 
     def returned(self, func: FunctionEntity, value: CallOf, ctx: Ctx) -> Resolved:
         key = (func.module, func.qualname)
@@ -1001,6 +1047,8 @@ class Resolver:
                 return self.setting(key, None)
             case DictEntity(), _:
                 return base.get(key) or Opaque("a key the dict does not hold")
+            case ProtoEntity(kind=protobuf.EXTENSIONS), ProtoEntity():
+                return _from_proto(self.protobuf.extension(base, key), "Extensions[...]")
             case SeqEntity(items), ConstEntity(value=int() as index) if (
                 -len(items) <= index < len(items)
             ):
@@ -1249,6 +1297,28 @@ _RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
         r.resolve(v.test, ctx), v.then, v.otherwise, ctx, either=v.either
     ),
 }
+
+
+def _from_proto(found: protobuf.Plain, what: str) -> Resolved:
+    """A protobuf answer as a resolved value."""
+    match found:
+        case ProtoEntity():
+            return found
+        case list():
+            return SeqEntity(tuple(_from_proto(item, what) for item in found))
+        case str() | int() | float() | bool() | None:
+            return ConstEntity(found)
+    return Opaque(f"'{what}' of protobuf-generated code, not told by its descriptors")
+
+
+def _to_proto(entity: Resolved) -> protobuf.Plain:
+    """A resolved argument handed to a generated object's method."""
+    match entity:
+        case ProtoEntity():
+            return entity
+        case ConstEntity(value=value):
+            return value
+    return protobuf.UNKNOWN
 
 
 def _has_either(value: Value) -> bool:
