@@ -762,6 +762,9 @@ class Resolver:
                 )
             case ExternalEntity("builtins.getattr") if len(value.args) in (2, 3):
                 return self.getattr_call(value, ctx)
+            case ExternalEntity("builtins.globals") if not value.args and not value.kwargs:
+                # `globals()[name]`: the module's own names, looked up as `module.name` is
+                return self.module(ctx.module)
             case ExternalEntity("importlib.import_module") if value.args:
                 imported = constant(self.resolve(value.args[0], ctx))
                 package = constant(self.argument(value, 1, "package", ctx))
@@ -1053,6 +1056,8 @@ class Resolver:
                 -len(items) <= index < len(items)
             ):
                 return items[index]
+            case ModuleEntity(name), ConstEntity(value=str() as attr):  # `globals()[attr]`
+                return self.imported(name, attr)
         return Opaque("an item the analyzer does not follow")
 
     def dict_method(self, mapping: DictEntity, method: str, value: CallOf, ctx: Ctx) -> Resolved:
