@@ -79,6 +79,14 @@ class Registration:
     view: Resolved | None
     # made only under a test on a library's switch that is off: why (not reported)
     switched_off: str | None = None
+    # where the registration itself is written, when a helper's call is `file:line`
+    written: tuple[str, int] | None = None
+
+    @property
+    def written_at(self) -> tuple[str, int]:
+        """The registration's own file and line (a diagnostic about it names them once, however
+        many calls reach it)."""
+        return self.written or (self.file, self.line)
 
     def keyword(self, name: str) -> Resolved | None:
         for key, value in self.kwargs:
@@ -485,6 +493,7 @@ class _Expander:
                 switched_off=(
                     self.switched_off(fact, ctx) if fact.tests and fact.kind != "hook" else None
                 ),
+                written=None if site == (file, fact.line) else (file, fact.line),
             )
         )
 
