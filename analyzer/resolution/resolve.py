@@ -238,6 +238,9 @@ Resolved = (
 )
 
 _BUILTINS = frozenset(dir(builtins))
+# the finder of an item of a package walk (`for finder, name, ispkg in pkgutil.iter_modules`)
+MODULE_FINDER = "pkgutil.ModuleInfo.module_finder"
+MODULE_FINDER_FIND_SPEC = f"{MODULE_FINDER}.find_spec"
 _CONFIG_LOADERS = frozenset(
     {"from_object", "from_pyfile", "from_envvar", "update", "from_mapping", "__setitem__"}
 )
@@ -775,6 +778,20 @@ class Resolver:
                 return Opaque("a module imported by a name known only at run time")
             case ExternalEntity("os.environ.get" | "os.getenv"):
                 return self.environment(value, ctx)
+            case ExternalEntity(dotted) if dotted == MODULE_FINDER_FIND_SPEC and value.args:
+                # `finder.find_spec(name)` for an item of a package walk: the spec of that
+                # module, which stands for the module itself here
+                name = constant(self.resolve(value.args[0], ctx))
+                if isinstance(name, str) and name in self.files:
+                    return self.module(name)
+            case ExternalEntity("importlib.util.module_from_spec") if len(value.args) == 1:
+                spec = self.resolve(value.args[0], ctx)
+                if isinstance(spec, ModuleEntity):
+                    return spec
+            case ExternalEntity("inspect.getmembers") if len(value.args) == 2:
+                module = self.resolve(value.args[0], ctx)
+                if isinstance(module, ModuleEntity):
+                    return self.flask_members(module)
             case ExternalEntity("re.sub"):
                 return self.substituted(value, ctx)
             case BoundMethod(owner=FlaskObject(kind="app" | "blueprint") as owner, name=attr) if (
@@ -837,6 +854,17 @@ class Resolver:
         return Opaque(
             "the result of a call the analyzer does not follow", external=_is_external(func)
         )
+
+    def flask_members(self, module: ModuleEntity) -> SeqEntity:
+        """`inspect.getmembers(module, predicate)`: the (name, object) pairs of the module's
+        Flask objects (its own or imported), the only members a registration can use; the
+        predicate is taken to select them, not evaluated."""
+        found = []
+        for name in sorted(self.bindings.get(module.name, {})):
+            member = self.imported(module.name, name)
+            if isinstance(member, FlaskObject):
+                found.append(SeqEntity((ConstEntity(name), member)))
+        return SeqEntity(tuple(found))
 
     def getattr_call(self, value: CallOf, ctx: Ctx) -> Resolved:
         """`getattr(obj, "name")`, or its default when a project object lacks the name."""
@@ -1418,7 +1446,7 @@ def bind_target(target: Value, item: Resolved, env: dict[str, Resolved]) -> None
             env[name] = item
         case Seq(parts):
             if isinstance(item, ModuleInfoEntity):  # (module_finder, name, ispkg)
-                finder = Opaque("a value the analyzer does not follow")
+                finder = ExternalEntity(MODULE_FINDER)
                 item = SeqEntity((finder, ConstEntity(item.name), ConstEntity(item.ispkg)))
             items = item.items if isinstance(item, SeqEntity) else ()
             if len(items) != len(parts):
