@@ -781,9 +781,9 @@ class Resolver:
             case ExternalEntity(dotted) if dotted == MODULE_FINDER_FIND_SPEC and value.args:
                 # `finder.find_spec(name)` for an item of a package walk: the spec of that
                 # module, which stands for the module itself here
-                name = constant(self.resolve(value.args[0], ctx))
-                if isinstance(name, str) and name in self.files:
-                    return self.module(name)
+                walked = constant(self.resolve(value.args[0], ctx))
+                if isinstance(walked, str) and walked in self.files:
+                    return self.module(walked)
             case ExternalEntity("importlib.util.module_from_spec") if len(value.args) == 1:
                 spec = self.resolve(value.args[0], ctx)
                 if isinstance(spec, ModuleEntity):
