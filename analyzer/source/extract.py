@@ -723,9 +723,10 @@ class _Extractor:
             ):  # app.route("/x")(view)
                 self.route_call(node, func, func.func, frame, env)
             callee = self.value(func, env)
-            if _unknown_root(callee):
-                continue
-            if statement and node is expr:
+            whole = statement and node is expr
+            if _unknown_root(callee) and not (whole and frame.loops and _loop_rooted(callee)):
+                continue  # kept: `plugin.register(app)` in a loop, resolved per item
+            if whole:
                 args, kwargs = self.arguments(node, env)
                 frame.calls.add(CallFact(callee, node.lineno, args, kwargs, tuple(frame.loops)))
             else:
@@ -1090,6 +1091,11 @@ def _unknown_root(value: Value) -> bool:
     while isinstance(value, Attr):
         value = value.base
     return isinstance(value, Unknown | LoopVar)
+
+
+def _loop_rooted(value: Value) -> bool:
+    """Whether the value is a loop variable's attribute (`plugin.register`)."""
+    return isinstance(value, Attr) and isinstance(value.base, LoopVar)
 
 
 def _loop_target(target: ast.expr) -> Value:
