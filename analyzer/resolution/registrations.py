@@ -79,6 +79,14 @@ class Registration:
     view: Resolved | None
     # made only under a test on a library's switch that is off: why (not reported)
     switched_off: str | None = None
+    # where the registration itself is written, when a helper's call is `file:line`
+    written: tuple[str, int] | None = None
+
+    @property
+    def written_at(self) -> tuple[str, int]:
+        """The registration's own file and line (a diagnostic about it names them once, however
+        many calls reach it)."""
+        return self.written or (self.file, self.line)
 
     def keyword(self, name: str) -> Resolved | None:
         for key, value in self.kwargs:
@@ -215,9 +223,20 @@ class _Expander:
         fact = self.function(entity)
         for call in fact.calls if fact else ():
             if call.args or call.kwargs:
-                for callee in self._callees(call, ctx):
+                callees = self._callees(call, ctx)
+                if not callees and call.loops:  # `plugin.register(app)`: per item of the loop
+                    callees = self._looped_callees(call, ctx)
+                for callee in callees:
                     if callee != entity:
                         yield call, callee
+
+    def _looped_callees(self, call: CallFact, ctx: Ctx) -> list[FunctionEntity]:
+        """The project functions a call in a loop runs for the loop's items, each once."""
+        found: dict[FunctionEntity, None] = {}
+        for env, _ in _loop_envs(self.resolver, call.loops, ctx):
+            if env is not ctx.env:
+                found.update(dict.fromkeys(self._callees(call, Ctx(ctx.module, ctx.scope, env))))
+        return list(found)
 
     def _callees(self, call: CallFact, ctx: Ctx) -> list[FunctionEntity]:
         """The project function a call runs, or for `pm.hook.<name>(...)` (pluggy) every
@@ -275,6 +294,8 @@ class _Expander:
                 continue
             for env_in_loop, _ in _loop_envs(self.resolver, call.loops, ctx):
                 call_ctx = Ctx(ctx.module, ctx.scope, env_in_loop)
+                if call.loops and callee not in self._callees(call, call_ctx):
+                    continue  # `plugin.register(app)`: another item's function
                 bound = self.bind(callee, callee_fact, call, call_ctx)
                 self.expand(callee, bound, site or (file, call.line), depth + 1)
 
@@ -485,6 +506,7 @@ class _Expander:
                 switched_off=(
                     self.switched_off(fact, ctx) if fact.tests and fact.kind != "hook" else None
                 ),
+                written=None if site == (file, fact.line) else (file, fact.line),
             )
         )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import builtins
 import importlib.util
 import posixpath
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -53,10 +54,15 @@ from analyzer.facts.values import (
     SuperOf,
     Value,
 )
+from analyzer.resolution import protobuf
 from analyzer.resolution.class_members import ClassMembers
+from analyzer.resolution.protobuf import ProtoEntity, ProtoIndex
 
 MAX_DEPTH = 24
 MAX_ALTERNATIVES = 16  # values one registration may take through `either` choices
+# `re.sub` is applied to strings known statically only within these sizes
+MAX_PATTERN = 200
+MAX_SUBSTITUTED = 2000
 
 FLASK_CONSTRUCTORS: dict[str, tuple[str, str]] = {
     # external dotted name -> (object kind, library)
@@ -227,10 +233,14 @@ Resolved = (
     | FlaskObject
     | BoundMethod
     | RouteDecorator
+    | ProtoEntity
     | Opaque
 )
 
 _BUILTINS = frozenset(dir(builtins))
+# the finder of an item of a package walk (`for finder, name, ispkg in pkgutil.iter_modules`)
+MODULE_FINDER = "pkgutil.ModuleInfo.module_finder"
+MODULE_FINDER_FIND_SPEC = f"{MODULE_FINDER}.find_spec"
 _CONFIG_LOADERS = frozenset(
     {"from_object", "from_pyfile", "from_envvar", "update", "from_mapping", "__setitem__"}
 )
@@ -307,6 +317,7 @@ class Resolver:
         # the first setting asked for (one pass, not one per setting)
         self._definitions: dict[str, tuple[tuple[LiteralValue, str], ...]] | None = None
         self._user_class: tuple[ClassEntity | None] | None = None
+        self.protobuf = ProtoIndex(self.files.values())
         self._depth = 0
 
     def add_alias(self, alias: str, module: str) -> None:
@@ -399,11 +410,21 @@ class Resolver:
             items = SeqEntity(tuple(key for key, _ in items.items))
         if not isinstance(items, SeqEntity):
             return Opaque("a comprehension over values known only at run time")
-        built = []
+        built: list[Resolved] = []
+        partial = False
         for item in items.items:
             env = dict(ctx.env)
             bind_target(value.target, item, env)
-            built.append(self.resolve(value.element, Ctx(ctx.module, ctx.scope, env)))
+            element = self.resolve(value.element, Ctx(ctx.module, ctx.scope, env))
+            if not value.spliced:
+                built.append(element)
+            elif isinstance(element, SeqEntity | Opaque):
+                built.extend(_known_items(element))
+                partial = partial or isinstance(element, Opaque)
+            else:
+                partial = True
+        if partial:
+            return Opaque("a sequence partly built at run time", known_items=tuple(built))
         return SeqEntity(tuple(built))
 
     def _pairs(self, value: Pairs, ctx: Ctx) -> Resolved:
@@ -472,6 +493,10 @@ class Resolver:
         bindings = self.bindings.get(module)
         if bindings is None:
             return Opaque(f"module {module} is not in the analyzed tree", external=True)
+        if self.protobuf:  # generated code binds its classes through `globals()`
+            generated = self.protobuf.top_level(self.canonical(module), name)
+            if generated is not None:
+                return generated
         if name in bindings:
             return self.resolve(bindings[name], Ctx(module))
         for star in self.files[module].star_imports:
@@ -555,6 +580,10 @@ class Resolver:
                 return ConstEntity(name if attr == "name" else ispkg)
             case ConstEntity(value=str()) if attr == "format" or attr in _STR_METHODS:
                 return BoundMethod(entity, attr)
+            case ProtoEntity():
+                if attr in protobuf.METHODS:
+                    return BoundMethod(entity, attr)
+                return _from_proto(self.protobuf.member(entity, attr), attr)
         return Opaque(f"attribute '{attr}' of {type(entity).__name__}")
 
     def class_member(
@@ -736,6 +765,9 @@ class Resolver:
                 )
             case ExternalEntity("builtins.getattr") if len(value.args) in (2, 3):
                 return self.getattr_call(value, ctx)
+            case ExternalEntity("builtins.globals") if not value.args and not value.kwargs:
+                # `globals()[name]`: the module's own names, looked up as `module.name` is
+                return self.module(ctx.module)
             case ExternalEntity("importlib.import_module") if value.args:
                 imported = constant(self.resolve(value.args[0], ctx))
                 package = constant(self.argument(value, 1, "package", ctx))
@@ -746,6 +778,22 @@ class Resolver:
                 return Opaque("a module imported by a name known only at run time")
             case ExternalEntity("os.environ.get" | "os.getenv"):
                 return self.environment(value, ctx)
+            case ExternalEntity(dotted) if dotted == MODULE_FINDER_FIND_SPEC and value.args:
+                # `finder.find_spec(name)` for an item of a package walk: the spec of that
+                # module, which stands for the module itself here
+                walked = constant(self.resolve(value.args[0], ctx))
+                if isinstance(walked, str) and walked in self.files:
+                    return self.module(walked)
+            case ExternalEntity("importlib.util.module_from_spec") if len(value.args) == 1:
+                spec = self.resolve(value.args[0], ctx)
+                if isinstance(spec, ModuleEntity):
+                    return spec
+            case ExternalEntity("inspect.getmembers") if len(value.args) == 2:
+                module = self.resolve(value.args[0], ctx)
+                if isinstance(module, ModuleEntity):
+                    return self.flask_members(module)
+            case ExternalEntity("re.sub"):
+                return self.substituted(value, ctx)
             case BoundMethod(owner=FlaskObject(kind="app" | "blueprint") as owner, name=attr) if (
                 attr in ROUTE_DECORATORS
             ):
@@ -798,9 +846,25 @@ class Resolver:
                 return self.formatted(template, value, ctx)
             case BoundMethod(owner=ConstEntity(value=str() as text), name=method):
                 return self.string_method(text, method, value, ctx)
+            case ProtoEntity(kind=protobuf.SERVICE) if not value.args and not value.kwargs:
+                return ProtoEntity(protobuf.SERVICE_INSTANCE, func.name)
+            case BoundMethod(owner=ProtoEntity() as owner, name=method) if not value.kwargs:
+                given = [_to_proto(self.resolve(a, ctx)) for a in value.args]
+                return _from_proto(self.protobuf.call(owner, method, given), method)
         return Opaque(
             "the result of a call the analyzer does not follow", external=_is_external(func)
         )
+
+    def flask_members(self, module: ModuleEntity) -> SeqEntity:
+        """`inspect.getmembers(module, predicate)`: the (name, object) pairs of the module's
+        Flask objects (its own or imported), the only members a registration can use; the
+        predicate is taken to select them, not evaluated."""
+        found = []
+        for name in sorted(self.bindings.get(module.name, {})):
+            member = self.imported(module.name, name)
+            if isinstance(member, FlaskObject):
+                found.append(SeqEntity((ConstEntity(name), member)))
+        return SeqEntity(tuple(found))
 
     def getattr_call(self, value: CallOf, ctx: Ctx) -> Resolved:
         """`getattr(obj, "name")`, or its default when a project object lacks the name."""
@@ -837,6 +901,19 @@ class Resolver:
         except TypeError:
             return Opaque(f"a str.{method}() call that would fail")
         return ConstEntity(result)
+
+    def substituted(self, value: CallOf, ctx: Ctx) -> Resolved:
+        """`re.sub(pattern, replacement, text)` on short strings known statically."""
+        parts = [constant(self.resolve(a, ctx)) for a in value.args]
+        if value.kwargs or len(parts) != 3 or not all(isinstance(p, str) for p in parts):
+            return Opaque("re.sub() with arguments known only at run time")
+        pattern, replacement, text = (str(p) for p in parts)
+        if len(pattern) > MAX_PATTERN or len(text) > MAX_SUBSTITUTED:
+            return Opaque("re.sub() on a pattern or text too long to apply")
+        try:
+            return ConstEntity(re.sub(pattern, replacement, text))
+        except (re.error, IndexError) as exc:
+            return Opaque(f"a re.sub() call that would fail ({exc})")
 
     def returned(self, func: FunctionEntity, value: CallOf, ctx: Ctx) -> Resolved:
         key = (func.module, func.qualname)
@@ -1001,10 +1078,14 @@ class Resolver:
                 return self.setting(key, None)
             case DictEntity(), _:
                 return base.get(key) or Opaque("a key the dict does not hold")
+            case ProtoEntity(kind=protobuf.EXTENSIONS), ProtoEntity():
+                return _from_proto(self.protobuf.extension(base, key), "Extensions[...]")
             case SeqEntity(items), ConstEntity(value=int() as index) if (
                 -len(items) <= index < len(items)
             ):
                 return items[index]
+            case ModuleEntity(name), ConstEntity(value=str() as attr):  # `globals()[attr]`
+                return self.imported(name, attr)
         return Opaque("an item the analyzer does not follow")
 
     def dict_method(self, mapping: DictEntity, method: str, value: CallOf, ctx: Ctx) -> Resolved:
@@ -1251,6 +1332,28 @@ _RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
 }
 
 
+def _from_proto(found: protobuf.Plain, what: str) -> Resolved:
+    """A protobuf answer as a resolved value."""
+    match found:
+        case ProtoEntity():
+            return found
+        case list():
+            return SeqEntity(tuple(_from_proto(item, what) for item in found))
+        case str() | int() | float() | bool() | None:
+            return ConstEntity(found)
+    return Opaque(f"'{what}' of protobuf-generated code, not told by its descriptors")
+
+
+def _to_proto(entity: Resolved) -> protobuf.Plain:
+    """A resolved argument handed to a generated object's method."""
+    match entity:
+        case ProtoEntity():
+            return entity
+        case ConstEntity(value=value):
+            return value
+    return protobuf.UNKNOWN
+
+
 def _has_either(value: Value) -> bool:
     """Whether a value holds a `Choice` made by an `if`/`else` (where the resolver expands
     them: not inside dicts, sums or comprehensions)."""
@@ -1343,7 +1446,7 @@ def bind_target(target: Value, item: Resolved, env: dict[str, Resolved]) -> None
             env[name] = item
         case Seq(parts):
             if isinstance(item, ModuleInfoEntity):  # (module_finder, name, ispkg)
-                finder = Opaque("a value the analyzer does not follow")
+                finder = ExternalEntity(MODULE_FINDER)
                 item = SeqEntity((finder, ConstEntity(item.name), ConstEntity(item.ispkg)))
             items = item.items if isinstance(item, SeqEntity) else ()
             if len(items) != len(parts):

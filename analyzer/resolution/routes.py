@@ -141,6 +141,10 @@ class _RouteBuilder:
         self.resolver = resolver
         self.model = _Model()
         self.diagnostics: list[Diagnostic] = []
+        # registrations whose rule is known in some context, and the notes about helpers' others
+        # (one per registration, at the line it is written, kept only if no call makes it known)
+        self.ruled: set[tuple[str, int, str]] = set()
+        self.unruled: dict[tuple[str, int, str], Diagnostic] = {}
         self.routes: dict[tuple[str | None, str, str], Route] = {}
 
     # ---- collecting -------------------------------------------------------------------
@@ -178,6 +182,7 @@ class _RouteBuilder:
 
     def add(self, reg: Registration) -> None:
         if reg.switched_off is not None:
+            self.ruled.add(_fact_key(reg))  # accounted for where it is made
             if reg.fact.kind in ROUTE_KINDS:
                 self.note(
                     reg.file,
@@ -263,13 +268,17 @@ class _RouteBuilder:
     ) -> None:
         rule = constant(rule_value)
         if not isinstance(rule, str):
-            self.note(
-                reg.file,
-                reg.line,
+            note = Diagnostic(
+                *reg.written_at,
                 "dynamic-route",
                 f"route rule not known statically ({_describe(rule_value)}); skipped",
             )
+            if reg.written is None:
+                self.diagnostics.append(note)
+            else:  # in a helper: noted where it is written, unless a call makes it known
+                self.unruled.setdefault(_fact_key(reg), note)
             return
+        self.ruled.add(_fact_key(reg))
         self.note_configured(reg, "route rule", rule_value)
         endpoint = constant(endpoint_value)
         if endpoint_value is not None and not isinstance(endpoint_value, ConstEntity):
@@ -637,7 +646,10 @@ class _RouteBuilder:
             routes=tuple(sorted(self.routes.values(), key=_route_order)),
             blueprint_names={b: self.blueprint_name(b) for b in blueprints},
             app_names=app_names,
-            diagnostics=tuple(self.diagnostics),
+            diagnostics=(
+                *self.diagnostics,
+                *(note for key, note in self.unruled.items() if key not in self.ruled),
+            ),
         )
 
     @staticmethod
@@ -907,6 +919,11 @@ class _RouteBuilder:
 
     def note(self, file: str, line: int, kind: str, message: str) -> None:
         self.diagnostics.append(Diagnostic(file, line, kind, message))
+
+
+def _fact_key(reg: Registration) -> tuple[str, int, str]:
+    """One registration as written, whatever context it is resolved in."""
+    return reg.module, reg.fact.line, reg.fact.attr
 
 
 def _view_name(view: Resolved | None) -> str | None:
