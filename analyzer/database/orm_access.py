@@ -32,7 +32,10 @@ Instances are also known from: an attribute of Flask's `g` the module sets to on
 project)`, a guess: what it alone adds is low confidence), an item of a typed list
 (`people[0]`), and a call of a function or same-class method of the module that returns a
 model's instances or query (`for bill in self.get_bills(): ...`; a query chain returns its
-root model, `M.query.join(N)...` -> M). On them: a property read (`obj.balance`) is followed
+root model, `M.query.join(N)...` -> M), and a relationship of a typed instance, read directly
+or through a dynamic relationship's query (`owner = post.author`, `post.author.save()`, `for
+tag in post.tags.all()`; written "@rel:<attribute>:<model>", the resolver keeps those naming a
+relationship). On them: a property read (`obj.balance`) is followed
 like a method call; a relationship assigned (`obj.tags = [...]`, `self.owers = owers`) or
 passed to the constructor (`M(tags=[...])`) is a relationship write (association rows).
 `session.add(f(...))`/`obj = f(...); session.add(obj)` where `f` is no model keeps the call's
@@ -64,6 +67,8 @@ from analyzer.facts.database import (
     call_model,
     is_placeholder,
     param_model,
+    rel_model,
+    split_rel_model,
 )
 from analyzer.syntax.scopes import ModuleScopes, Scope
 
@@ -80,6 +85,11 @@ _RELATIONSHIP_TESTS = frozenset({"any", "has"})
 _COLLECTION_CHANGES = frozenset({"append", "extend", "remove", "insert", "clear", "pop", "add"})
 _COMMITS = frozenset({"commit", "flush"})
 _TABLE_METHODS = frozenset({"select", "insert", "update", "delete"})  # of a Table object
+# what a dynamic relationship (`lazy="dynamic"`, a query) is narrowed or run by, keeping its model
+_RELATED_QUERY = frozenset(
+    {"all", "first", "one", "one_or_none", "first_or_404", "filter", "filter_by", "order_by"}
+    | {"limit", "offset", "distinct"}
+)
 
 Entity = tuple[str, str]  # ("model", ref as written) or ("table", table name)
 
@@ -240,6 +250,19 @@ def _passes_name(node: ast.expr, name: str) -> bool:
 def _is_plain_parameter(name: str, scope: Scope) -> bool:
     """A parameter of the function itself (not its receiver), never rebound in its body."""
     return name in scope.params and name != scope.receiver and name not in scope.bindings
+
+
+def _may_be_relationship(attribute: str) -> bool:
+    """Whether `obj.<attribute>` may be a relationship (the resolver drops columns)."""
+    return attribute[:1].islower() and attribute != "query"
+
+
+def _followable(model_ref: str) -> bool:
+    """A model the call graph can follow methods of: a name, or a relationship of a name's
+    (`post.author.save()`), not one known only per call."""
+    while (related := split_rel_model(model_ref)) is not None:
+        model_ref = related[1]
+    return not is_placeholder(model_ref)
 
 
 def _is_name(node: ast.expr, name: str) -> bool:
@@ -443,6 +466,8 @@ class _FunctionPass:
                     self.made.add(name)
                 elif (returned := self._local_call_model(binding.value)) is not None:
                     self.types[name] = (returned, True)
+                elif (related := self._related(binding.value)) is not None:
+                    self.types[name] = (related, True)  # `owner = post.author`
                 elif (deferred := self._project_call_model(binding.value)) is not None and (
                     name not in self.types or not _passes_name(binding.value, name)
                 ):
@@ -456,6 +481,8 @@ class _FunctionPass:
                 self.types[target.id] = (reads.pop(), True)
             elif (returned := self._local_call_model(iterable)) is not None:
                 self.types[target.id] = (returned, True)
+            elif (related := self._related(iterable)) is not None:
+                self.types[target.id] = (related, True)  # `for tag in post.tags.all()`
 
     def instance_model(self, node: ast.expr) -> str | None:
         """The model of the one instance `node` stands for, if known (after `run`)."""
@@ -550,7 +577,23 @@ class _FunctionPass:
                 return None
             model = self.finder.g_models().get(node.attr)
             return (model, True) if model is not None else None
+        if isinstance(node, ast.Attribute) and _may_be_relationship(node.attr):
+            base = self._type_of(node.value)
+            if base is not None and base[1]:
+                return (rel_model(node.attr, base[0]), True)  # `post.author`: the target's
         return None
+
+    def _related(self, node: ast.expr) -> str | None:
+        """The model of the instances a relationship of a typed instance holds, read directly
+        or through a dynamic relationship's query (`post.author`, `post.tags.all()`)."""
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr not in _RELATED_QUERY:
+                return None
+            node = node.func.value
+        if not isinstance(node, ast.Attribute):
+            return None
+        typed = self._type_of(node)
+        return typed[0] if typed is not None and typed[0].startswith("@rel:") else None
 
     def _named_model(self, parameter: str) -> str | None:
         """The model a parameter is named after (`project` -> Project, `order_item` ->
@@ -634,7 +677,10 @@ class _FunctionPass:
         if not isinstance(func, ast.Attribute):
             return
         receiver = func.value
-        if (typed := self._type_of(receiver)) is not None and not is_placeholder(typed[0]):
+        typed = self._type_of(receiver)
+        if typed is not None and func.attr in _COLLECTION_CHANGES and split_rel_model(typed[0]):
+            typed = None  # `post.tags.append(tag)`: a collection's method, not the model's
+        if typed is not None and _followable(typed[0]):
             model, loaded = typed
             found = ModelMethodCall(model, func.attr, call.lineno)
             if loaded:  # `M(...)` instances the call graph knows already
@@ -789,7 +835,7 @@ class _FunctionPass:
         """`obj.balance` on a loaded instance: when the model defines `balance` (a property),
         its getter runs; the call graph follows the method like a called one."""
         typed = self._type_of(node.value)
-        if typed is None or is_placeholder(typed[0]):
+        if typed is None or not _followable(typed[0]):
             return  # a placeholder's class is known only per call: no method to follow here
         if typed[1] and node.attr[:1].islower():
             self.out.method_calls.append(ModelMethodCall(typed[0], node.attr, node.lineno))

@@ -47,7 +47,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
     """Every function's direct table uses, and every table the project defines."""
     index = _ModelIndex(resolver)
     receivers = _ReceiverUses(resolver, index)
-    flow = ModelFlow(resolver, receivers.functions)
+    flow = ModelFlow(resolver, receivers.functions, index.related)
     sql_files = [f for f in files if f.kind == "sql"]
     databases = index.other_databases()
     uses: dict[FunctionKey, tuple[TableUse, ...]] = {}
@@ -163,12 +163,18 @@ def _flowing_uses(
     for bound in flow.bound_uses(key):
         at = _Located(key, path, bound.line)
         access = bound.access
-        if access.kind == "relationship":
-            found.extend(_relationship_uses(index, bound.site, access.attribute, access.mode, at))
+        site: ModelSite | None = bound.site
+        for attribute in access.through:  # `p.author.followers`: of the author's model
+            site = index.related(site, attribute) if site is not None else None
+        if site is None:
             continue
-        table = index.table_of(index.model_site(*bound.site))
+        if access.kind == "relationship":
+            found.extend(_relationship_uses(index, site, access.attribute, access.mode, at))
+            continue
+        table = index.table_of(index.model_site(*site))
         if table is not None:
-            found.append(TableUse(table, access.mode, key, path, bound.line, "high", "orm"))
+            use = TableUse(table, access.mode, key, path, bound.line, access.confidence, "orm")
+            found.append(use)
     return found
 
 
@@ -402,6 +408,10 @@ class _ModelIndex:
 
     def model_sites(self) -> list[Site]:
         return list(self.models)
+
+    def related(self, site: Site, attribute: str) -> Site | None:
+        """The model the relationship `attribute` of the model named at `site` leads to."""
+        return self.relationships_of(self.model_site(*site)).get(attribute)
 
     def relationships_of(self, site: Site) -> dict[str, Site | None]:
         """A model's relationships, its bases' and backrefs to it -> each target model."""
