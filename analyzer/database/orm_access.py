@@ -41,7 +41,9 @@ passed to the constructor (`M(tags=[...])`) is a relationship write (association
 `session.add(f(...))`/`obj = f(...); session.add(obj)` where `f` is no model keeps the call's
 line (ResultUse) for the resolver, which knows what `f` returns.
 
-A model is recorded as written (ModelUse.model_ref): class-like names ("User", "models.User"),
+A model is recorded as written (ModelUse.model_ref): class-like names ("User", "models.User";
+one a function imports itself, `from app.models import User` in a view, by its absolute name
+"app.models.User"; the columns and aggregates a query selects, `func.sum(M.x).label("t")`),
 and, where only a table fits (`select(x)`, `insert(x)`, `x.insert()`), lower-case imported
 names. Names bound to a Table in this module become TableAccess entries directly.
 """
@@ -110,8 +112,14 @@ class OrmFindings:
 class OrmAccessFinder:
     """Finds ORM accesses in the scopes of one module."""
 
-    def __init__(self, scopes: ModuleScopes, definitions: OrmDefinitions) -> None:
+    def __init__(
+        self,
+        scopes: ModuleScopes,
+        definitions: OrmDefinitions,
+        function_imports: dict[tuple[int, str], str] | None = None,
+    ) -> None:
         self.scopes = scopes
+        self.function_imports = function_imports or {}
         self.table_variables = definitions.table_variables
         self.local_models = {model.class_name for model in definitions.models}
         self._g_models: dict[str, str] | None = None
@@ -181,7 +189,13 @@ class OrmAccessFinder:
         if len(parts) == 1 and _is_plain_parameter(root, scope):
             return ("model", param_model(root))  # whatever model each caller passes
         if _is_local(root, scope):
-            return None
+            source = self._imported_in_function(root, scope)
+            if source is None:
+                return None
+            # `from app.models import User` in the function: the model by its full name
+            full = [*source.split("."), *parts[1:]]
+            camel = [i for i, part in enumerate(full) if is_camel(part)]
+            return ("model", ".".join(full[: camel[-1] + 1])) if camel else None
         if root in self.table_variables:
             return ("table", self.table_variables[root])
         camel = [i for i, part in enumerate(parts) if is_camel(part)]
@@ -197,6 +211,15 @@ class OrmAccessFinder:
         if module_variable and root not in self.scopes.imported:
             return None
         return ("model", ref)
+
+    def _imported_in_function(self, name: str, scope: Scope) -> str | None:
+        """The absolute dotted name a function (this one or one enclosing it) binds `name` to
+        by an import of its own, when that is all that binds it there."""
+        found = scope.lookup(name)
+        if found is None or found.enclosing is None or name in found.params:
+            return None
+        sources = {self.function_imports.get((b.line, name)) for b in found.bindings[name]}
+        return sources.pop() if len(sources) == 1 and None not in sources else None
 
     def constructed(self, node: ast.expr, scope: Scope) -> str | None:
         """The model of `M(...)`: a call of a class-like name, not of a method on it."""
@@ -421,6 +444,11 @@ class _FunctionPass:
                     found.append(entity)
             elif isinstance(node, ast.Call):
                 stack.extend(reversed([*node.args, *(k.value for k in node.keywords)]))
+                func = node.func  # `func.sum(M.x).label("total")`, `M.x.desc()`: what it is of
+                if isinstance(func, ast.Attribute) and isinstance(
+                    func.value, ast.Call | ast.Attribute
+                ):
+                    stack.append(func.value)
             elif isinstance(node, ast.BinOp | ast.Compare | ast.BoolOp | ast.UnaryOp):
                 stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
         return found

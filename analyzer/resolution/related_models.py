@@ -30,7 +30,10 @@ class RelatedModels:
             if model_ref.startswith("@"):
                 return None
             found = self.resolver.resolve(Ref(model_ref), Ctx(module))
-            return found if isinstance(found, ClassEntity) else None
+            if isinstance(found, ClassEntity):
+                return found
+            site = self.resolver.locate(module, model_ref)  # `app.models.User`: absolute
+            return ClassEntity(*site) if site in self.resolver.classes else None
         attribute, base = related
         owner = self.model_class(module, base, depth + 1) if depth < 8 else None
         return self.target(owner, attribute) if owner is not None else None
