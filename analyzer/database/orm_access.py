@@ -288,6 +288,19 @@ def _followable(model_ref: str) -> bool:
     return not is_placeholder(model_ref)
 
 
+def _page_of(node: ast.Attribute, pages: set[str]) -> str | None:
+    """The variable of `page.items`, when it holds a page of results."""
+    page = node.value
+    if node.attr == "items" and isinstance(page, ast.Name) and page.id in pages:
+        return page.id
+    return None
+
+
+def _calls_method(node: ast.expr, name: str) -> bool:
+    """Whether `node` is a call of a method or function named `name`."""
+    return isinstance(node, ast.Call) and callee_name(node) == name
+
+
 def _is_name(node: ast.expr, name: str) -> bool:
     return isinstance(node, ast.Name) and node.id == name
 
@@ -313,6 +326,7 @@ class _FunctionPass:
         self.types: dict[str, tuple[str, bool]] = {}  # variable -> (model, loaded from the db)
         self.made: set[str] = set()  # typed from `M.method(...)` only: M may be any class
         self.guessed: set[str] = set()  # parameters typed by their name only (`project`)
+        self.pages: set[str] = set()  # variables holding a page of results (`.paginate(...)`)
 
     def run(self) -> OrmFindings:
         for call in self.scope.calls:
@@ -489,6 +503,8 @@ class _FunctionPass:
                 reads = self._reads_in(binding.value)
                 if len(reads) == 1:
                     self.types[name] = (reads.pop(), True)
+                    if _calls_method(binding.value, "paginate"):
+                        self.pages.add(name)  # its `.items` are the instances
                 elif (made := self._class_call_model(binding.value)) is not None:
                     self.types[name] = (made, False)  # `M.create(...)`, `M.get_by_id(...)`
                     self.made.add(name)
@@ -605,6 +621,8 @@ class _FunctionPass:
                 return None
             model = self.finder.g_models().get(node.attr)
             return (model, True) if model is not None else None
+        if isinstance(node, ast.Attribute) and (page := _page_of(node, self.pages)):
+            return self.types.get(page)  # `page.items`: the page's instances
         if isinstance(node, ast.Attribute) and _may_be_relationship(node.attr):
             base = self._type_of(node.value)
             if base is not None and base[1]:
@@ -612,16 +630,17 @@ class _FunctionPass:
         return None
 
     def _related(self, node: ast.expr) -> str | None:
-        """The model of the instances a relationship of a typed instance holds, read directly
-        or through a dynamic relationship's query (`post.author`, `post.tags.all()`)."""
+        """The model of the instances an attribute of a typed object holds (a relationship's,
+        read directly or through a dynamic relationship's query: `post.author`,
+        `post.tags.all()`; a page's `items`)."""
         while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr not in _RELATED_QUERY:
                 return None
             node = node.func.value
         if not isinstance(node, ast.Attribute):
             return None
-        typed = self._type_of(node)
-        return typed[0] if typed is not None and typed[0].startswith("@rel:") else None
+        typed = self._type_of(node)  # a relationship's, or `page.items`, `g.project`
+        return typed[0] if typed is not None else None
 
     def _named_model(self, parameter: str) -> str | None:
         """The model a parameter is named after (`project` -> Project, `order_item` ->

@@ -28,6 +28,7 @@ from analyzer.facts.values import Ref
 from analyzer.resolution.calls import callable_function
 from analyzer.resolution.guarded_uses import move_guarded_uses
 from analyzer.resolution.model_flow import ModelFlow, ModelSite
+from analyzer.resolution.orm_events import flush_calls, mapper_listeners
 from analyzer.resolution.other_databases import OtherDatabases, Site
 from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Opaque, Resolver
 from analyzer.resolution.results import FunctionKey, Table, TableUse
@@ -41,6 +42,8 @@ class TableFacts:
     tables: tuple[Table, ...]
     diagnostics: tuple[Diagnostic, ...]
     external: dict[FunctionKey, tuple[TableUse, ...]]  # tables of other databases
+    # a function writing a table -> the mapper event listeners its flush runs (orm_events)
+    flush_calls: dict[FunctionKey, tuple[FunctionKey, ...]]
 
 
 def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> TableFacts:
@@ -130,7 +133,12 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_at_calls)))
     diagnostics.extend(handed_over.diagnostics)
     own, external = databases.split(uses)
-    return TableFacts(own, index.tables(sql_files), tuple(diagnostics), external)
+    listeners = mapper_listeners(
+        resolver, lambda model: index.table_of((model.module, model.qualname))
+    )
+    return TableFacts(
+        own, index.tables(sql_files), tuple(diagnostics), external, flush_calls(own, listeners)
+    )
 
 
 @dataclass(frozen=True, slots=True)
