@@ -113,11 +113,14 @@ class ModelArgument:
 
 @dataclass(frozen=True)
 class ParamGuard:
-    """`if <parameter>:` (or `is not None`): lines `first`..`last` run only when it is given."""
+    """`if <parameter>:` (or `is not None`): lines `first`..`last` run only when it is given;
+    with `model`, `if isinstance(<parameter>, Model):` (or `<parameter>.__class__.__name__ ==
+    "Model"`): they run only when it holds an instance of that class."""
 
     parameter: str
     first: int
     last: int
+    model: str | None = None  # the class tested, as written ("Comment", "models.Comment")
 
 
 @dataclass(frozen=True)
