@@ -145,3 +145,18 @@ def test_a_big_module_parses_each_distinct_sql_once() -> None:
     facts = extract_db_facts(collect_scopes(ast.parse(source)), module="big")
     assert len(facts.functions) == 500
     assert _parse_statements.cache_info().misses == 11
+
+
+def test_a_session_query_of_columns_or_a_session_handed_over_is_no_sql() -> None:
+    facts = facts_of(
+        """
+        query_client = create_query_client_func(db.session, Client)
+
+        def totals(user_id):
+            return db.session.query(Workout.sport_id, func.count(Workout.id)).all()
+        """
+    )
+    assert [f.sql_name_uses for f in facts.functions] == [()] * len(facts.functions)
+    function = next(f for f in facts.functions if f.qualname == "totals")
+    assert [(u.model_ref, u.mode) for u in function.model_uses] == [("Workout", "read")]
+    assert facts.diagnostics == ()
