@@ -741,7 +741,7 @@ class _FunctionPass:
         if not call.args:
             return
         guessed = isinstance(call.args[0], ast.Name) and call.args[0].id in self.guessed
-        if name in _ADDS:
+        if name in _ADDS and not self._is_plain_collection(func.value):
             for model in self._instances(call.args[0]) or self._results(call):
                 self._use(("model", model), "write", call.lineno, low=guessed)
         elif name == "delete" and not _sa_callee(func) and id(call) not in self.bulk:
@@ -753,6 +753,18 @@ class _FunctionPass:
                 added = self.finder.constructed(arg, self.scope)
                 if added is not None:
                     self._use(("model", added), "write", call.lineno, low=True)
+
+    def _is_plain_collection(self, node: ast.expr) -> bool:
+        """A set (or an item of a mapping of sets) the function builds, not a session: its
+        `add(obj)` stores nothing (`by_source[key].add(row)`, `seen = set(); seen.add(row)`)."""
+        if isinstance(node, ast.Subscript):
+            return True
+        if not isinstance(node, ast.Name) or self.scope.enclosing is None:
+            return False
+        values = [b.value for b in self.scope.bindings.get(node.id, [])]
+        return bool(values) and all(
+            isinstance(v, ast.Set | ast.SetComp) or _calls_name(v, "set") for v in values
+        )
 
     def _results(self, call: ast.Call) -> list[str]:
         """`session.add(f(...))` / `obj = f(...); session.add(obj)` with `f` not a model: the

@@ -160,3 +160,20 @@ def test_a_session_query_of_columns_or_a_session_handed_over_is_no_sql() -> None
     function = next(f for f in facts.functions if f.qualname == "totals")
     assert [(u.model_ref, u.mode) for u in function.model_uses] == [("Workout", "read")]
     assert facts.diagnostics == ()
+
+
+def test_adding_a_loaded_row_to_a_set_writes_nothing() -> None:
+    facts = facts_of(
+        """
+        def group():
+            by_kind = defaultdict(set)
+            seen = set()
+            for tag in Tag.query.all():
+                by_kind[tag.kind_id].add(tag)
+                seen.add(tag)
+            db.session.add(Tag(label="new"))
+        """
+    )
+    (function,) = facts.functions
+    uses = {(u.model_ref, u.mode, u.line) for u in function.model_uses}
+    assert uses == {("Tag", "read", 5), ("Tag", "write", 8)}
