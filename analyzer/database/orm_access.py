@@ -511,7 +511,8 @@ class _FunctionPass:
                 elif (returned := self._local_call_model(binding.value)) is not None:
                     self.types[name] = (returned, True)
                 elif (related := self._related(binding.value)) is not None:
-                    self.types[name] = (related, True)  # `owner = post.author`
+                    # `owner = post.author`; not over a type another binding gives it
+                    self.types.setdefault(name, (related, True))
                 elif (deferred := self._project_call_model(binding.value)) is not None and (
                     name not in self.types or not _passes_name(binding.value, name)
                 ):

@@ -177,3 +177,21 @@ def test_adding_a_loaded_row_to_a_set_writes_nothing() -> None:
     (function,) = facts.functions
     uses = {(u.model_ref, u.mode, u.line) for u in function.model_uses}
     assert uses == {("Tag", "read", 5), ("Tag", "write", 8)}
+
+
+def test_a_relationship_of_a_row_known_per_call_leaves_a_known_type_alone() -> None:
+    facts = facts_of(
+        """
+        from helpers import lookup
+
+        def init(serial):
+            found = lookup(serial)
+            if not found:
+                token = Token(serial)
+            else:
+                token = found[0].token
+            token.save()
+        """
+    )
+    function = next(f for f in facts.functions if f.qualname == "init")
+    assert [(c.model_ref, c.method) for c in function.built_method_calls] == [("Token", "save")]
