@@ -28,8 +28,10 @@ another method on it (`self.save()`, `cls(**kw).save()`, `cls.create(...)`) reco
 ReceiverUse; the resolver turns it into a read or write of the caller's model's table.
 
 Instances are also known from: an attribute of Flask's `g` the module sets to one
-(`g.project = Project.query.get(id)`), a parameter named after a model (`def get(self,
-project)`, a guess: what it alone adds is low confidence), an item of a typed list
+(`g.project = Project.query.get(id)`), a parameter annotated with one model (`user: User`,
+`user: "Optional[User]"`), a parameter named after a model (`def get(self, project)`, a
+guess: what it alone adds is low confidence), each entity of the rows a query of several
+gives (`for task, user in session.query(Task, User)...paginate().items`), an item of a typed list
 (`people[0]`), and a call of a function or same-class method of the module that returns a
 model's instances or query (`for bill in self.get_bills(): ...`; a query chain returns its
 root model, `M.query.join(N)...` -> M), and a relationship of a typed instance, read directly
@@ -125,6 +127,7 @@ class OrmAccessFinder:
         self._g_models: dict[str, str] | None = None
         self._returned: dict[str, str | None] = {}
         self._scopes_by_name = {scope.qualname: scope for scope in scopes.all_scopes()}
+        self._nodes = {id(scope): node for node, scope in scopes.functions.items()}
 
     def find(self, scope: Scope) -> OrmFindings:
         return _FunctionPass(self, scope).run()
@@ -212,6 +215,23 @@ class OrmAccessFinder:
             return None
         return ("model", ref)
 
+    def annotated_model(self, scope: Scope, parameter: str) -> str | None:
+        """The one model a parameter is annotated with (`user: User`, `user: "User"`,
+        `Optional[User]`, `User | None`): a model of this module or an imported class-like
+        name (the resolver drops what is no model)."""
+        node = self._nodes.get(id(scope))
+        if node is None:
+            return None
+        arguments = node.args
+        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        annotation = next((a.annotation for a in every if a.arg == parameter), None)
+        ref = _annotated_class(annotation) if annotation is not None else None
+        if ref is None or not is_camel(ref.rsplit(".", 1)[-1]):
+            return None
+        root = ref.split(".")[0]
+        known = root in self.local_models or root in self.scopes.imported
+        return ref if known and not _is_local(root, scope) else None
+
     def _imported_in_function(self, name: str, scope: Scope) -> str | None:
         """The absolute dotted name a function (this one or one enclosing it) binds `name` to
         by an import of its own, when that is all that binds it there."""
@@ -273,6 +293,33 @@ def _passes_name(node: ast.expr, name: str) -> bool:
 def _is_plain_parameter(name: str, scope: Scope) -> bool:
     """A parameter of the function itself (not its receiver), never rebound in its body."""
     return name in scope.params and name != scope.receiver and name not in scope.bindings
+
+
+def _annotated_class(annotation: ast.expr, depth: int = 0) -> str | None:
+    """The one class an annotation names: `User`, `"User"`, `Optional[User]`,
+    `Union[User, None]`, `User | None` (None for several, or anything else)."""
+    if depth > 4:
+        return None
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            parsed = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+        return _annotated_class(parsed, depth + 1)
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        options = [annotation.left, annotation.right]
+    elif isinstance(annotation, ast.Subscript) and dotted_name(annotation.value) in (
+        "Optional",
+        "typing.Optional",
+        "Union",
+        "typing.Union",
+    ):
+        inner = annotation.slice
+        options = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+    else:
+        return dotted_name(annotation)
+    kept = [o for o in options if not (isinstance(o, ast.Constant) and o.value is None)]
+    return _annotated_class(kept[0], depth + 1) if len(kept) == 1 else None
 
 
 def _may_be_relationship(attribute: str) -> bool:
@@ -486,8 +533,11 @@ class _FunctionPass:
         for name in self.scope.params:
             if name == self.scope.receiver or name in self.scope.bindings:
                 continue
+            annotated = self.finder.annotated_model(self.scope, name)
             model = self._named_model(name)
-            if model is not None:
+            if annotated is not None:
+                self.types[name] = (annotated, True)  # `def view(user: User)`: declared
+            elif model is not None:
                 self.types[name] = (model, True)
                 self.guessed.add(name)
             elif name != self.scope.receiver:
@@ -500,11 +550,11 @@ class _FunctionPass:
                 if model is not None:
                     self.types[name] = (model, False)
                     continue
+                if _calls_method(binding.value, "paginate"):
+                    self.pages.add(name)  # its `.items` are the rows it pages
                 reads = self._reads_in(binding.value)
                 if len(reads) == 1:
                     self.types[name] = (reads.pop(), True)
-                    if _calls_method(binding.value, "paginate"):
-                        self.pages.add(name)  # its `.items` are the instances
                 elif (made := self._class_call_model(binding.value)) is not None:
                     self.types[name] = (made, False)  # `M.create(...)`, `M.get_by_id(...)`
                     self.made.add(name)
@@ -518,6 +568,11 @@ class _FunctionPass:
                 ):
                     self.types[name] = (deferred, True)  # but `x = update(x)` keeps x's type
         for target, iterable in self.scope.loops:
+            if isinstance(target, ast.Tuple):  # `for task, user in session.query(Task, User)`
+                for element, model in zip(target.elts, self._row_models(iterable), strict=False):
+                    if isinstance(element, ast.Name) and model is not None:
+                        self.types[element.id] = (model, True)
+                continue
             if not isinstance(target, ast.Name):
                 continue
             if isinstance(iterable, ast.Name) and iterable.id in self.types:
@@ -528,6 +583,27 @@ class _FunctionPass:
                 self.types[target.id] = (returned, True)
             elif (related := self._related(iterable)) is not None:
                 self.types[target.id] = (related, True)  # `for tag in post.tags.all()`
+
+    def _row_models(self, node: ast.expr) -> list[str | None]:
+        """The model of each entity of the rows a query of several entities gives
+        (`session.query(Task, User)...`, a page of it's `.items`); None for a column."""
+        if isinstance(node, ast.Attribute) and (page := _page_of(node, self.pages)):
+            bindings = self.scope.bindings.get(page, [])
+            node = bindings[-1].value if bindings and bindings[-1].value is not None else node
+        while isinstance(node, ast.Call | ast.Attribute):
+            if isinstance(node, ast.Call) and callee_name(node) == "query" and len(node.args) > 1:
+                found: list[str | None] = []
+                for arg in node.args:
+                    entity = self.finder.entity(arg, self.scope)
+                    whole = (
+                        entity is not None
+                        and entity[0] == "model"
+                        and dotted_name(arg) == entity[1]
+                    )
+                    found.append(entity[1] if whole and entity is not None else None)
+                return found
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return []
 
     def instance_model(self, node: ast.expr) -> str | None:
         """The model of the one instance `node` stands for, if known (after `run`)."""
