@@ -47,7 +47,9 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
         return _with(base, diagnostics=(*diagnostics, _too_deep(spec.rel)))
     diagnostics.extend(structure.diagnostics)
     try:
-        db = extract_db_facts(scopes, module=spec.module, dialect=dialect)
+        db = extract_db_facts(
+            scopes, module=spec.module, dialect=dialect, is_package=spec.is_package
+        )
     except RecursionError:
         db = None
         diagnostics.append(_too_deep(spec.rel))

@@ -353,6 +353,11 @@ class Resolver:
             for star in self.files[module].star_imports:
                 if head in self.bindings.get(star, {}):
                     return self.locate(star, dotted, depth + 1)
+            parts = dotted.split(".")  # an absolute name (`app.models.User`, a function's import)
+            for cut in range(len(parts) - 1, 0, -1):
+                candidate = ".".join(parts[:cut])
+                if candidate in self.files:
+                    return self.locate(candidate, ".".join(parts[cut:]), depth + 1)
         return self.canonical(module), dotted
 
     def canonical(self, module: str) -> str:
