@@ -18,10 +18,11 @@ import pytest
 import uvloop
 
 from strangler_proxy.admin import AdminAccess
-from strangler_proxy.app import ProxyApp, create_app
+from strangler_proxy.app import ProxyApp, create_app, real_backends
 from strangler_proxy.http_types import Headers
 from strangler_proxy.isolation import MONOLITH
 from strangler_proxy.loop_forward import LoopForwarder, RequestHead
+from strangler_proxy.reload import LiveRoutes
 from strangler_proxy.routes_file import RoutesFile
 from strangler_proxy.stats import FALLBACKS
 
@@ -228,6 +229,31 @@ def test_a_service_read_the_broker_cannot_take_falls_back_to_the_monolith_on_the
         assert sink.header("X-Strangler-Route") == "/moved/<int:id>"
         fell_back = (FALLBACKS, (("route", "/moved/<int:id>"), ("reason", "broker-down")))
         assert app.stats.samples()[fell_back] == 1
+        forwarder.close()
+        server.close()
+
+    run(test)
+
+
+@pytest.mark.parametrize(
+    ("draw", "backend"),
+    [(0.99, "monolith"), (0.0, "monolith; fallback=broker-down")],
+    ids=["kept-on-the-monolith", "sent-to-the-service"],
+)
+def test_a_canarys_draw_is_made_on_the_loop(tmp_path: Path, draw: float, backend: str) -> None:
+    async def test() -> None:
+        seen: list[bytes] = []
+        server = await monolith(seen)
+        routes = tmp_path / "routes.toml"
+        routes.write_text(ROUTES.format(port=server.sockets[0].getsockname()[1]))
+        source = RoutesFile(routes)
+        app = ProxyApp(LiveRoutes(source, source.load()), real_backends, draw=lambda: draw)
+        forwarder = LoopForwarder(app)
+        sink = Sink()
+        assert forwarder.take(head("/canary"), sink)  # 50%: the draw decides
+        await sink.ended.wait()
+        # a draw under 50 sends the read to the service: no broker here, so it falls back
+        assert (sink.header("X-Strangler-Backend"), len(seen)) == (backend, 1)
         forwarder.close()
         server.close()
 
