@@ -31,6 +31,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pika
@@ -64,6 +65,18 @@ class _NoLink(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """What a call sends: its routing key, JSON body, call chain and context, and when it
+    expires (the loop's time)."""
+
+    routing_key: str
+    body: bytes
+    chain: str
+    context: Mapping[str, str] | None
+    deadline: float
 
 
 class LoopCall:
@@ -193,17 +206,21 @@ class LoopRpc:
         RpcRemoteError) once, on the loop, unless the call is cancelled first."""
         loop = asyncio.get_running_loop()
         seconds = self.timeout if timeout is None else timeout
-        call = LoopCall(service, reply)
         deadline = loop.time() + seconds
+        outgoing = _Outgoing(
+            f"{service}.{method}",
+            json.dumps({"args": [], "kwargs": dict(kwargs)}).encode(),
+            f"{self.caller}.{call_id}",
+            context,
+            deadline,
+        )
+        call = LoopCall(service, reply)
         call.timer = loop.call_at(deadline, self._timed_out, call, seconds)
-        body = json.dumps({"args": [], "kwargs": dict(kwargs)}).encode()
-        chain = f"{self.caller}.{call_id}"
-        send = (service, method, body, chain, context, deadline)
         link = self._link
         if link is not None and link.open and self._checked(link, service, loop.time()):
-            self._publish(link, call, *send)
+            self._publish(link, call, outgoing)
         else:
-            call.preparing = loop.create_task(self._prepare_and_send(call, *send))
+            call.preparing = loop.create_task(self._prepare_and_send(call, outgoing))
         return call
 
     def _checked(self, link: _Link, service: str, now: float) -> bool:
@@ -215,17 +232,9 @@ class LoopRpc:
             call.link.consumers_seen.pop(call.service, None)  # the next call checks again
         call.fail(RpcTimeout(call.service, f"no reply within {seconds:g}s"))
 
-    async def _prepare_and_send(
-        self,
-        call: LoopCall,
-        service: str,
-        method: str,
-        body: bytes,
-        chain: str,
-        context: Mapping[str, str] | None,
-        deadline: float,
-    ) -> None:
+    async def _prepare_and_send(self, call: LoopCall, outgoing: _Outgoing) -> None:
         """Connect and check for consumers as needed, then publish (if still wanted)."""
+        service = call.service
         try:
             link = await self._ready_link()
             if not self._checked(link, service, asyncio.get_running_loop().time()):
@@ -237,27 +246,19 @@ class LoopRpc:
             call.fail(failure)
             return
         if not call.finished:
-            self._publish(link, call, service, method, body, chain, context, deadline)
+            self._publish(link, call, outgoing)
 
-    def _publish(
-        self,
-        link: _Link,
-        call: LoopCall,
-        service: str,
-        method: str,
-        body: bytes,
-        chain: str,
-        context: Mapping[str, str] | None,
-        deadline: float,
-    ) -> None:
-        remaining = max(0.001, deadline - asyncio.get_running_loop().time())
-        properties = request_properties(FAIL_FAST, link.reply_to, chain, context, remaining)
+    def _publish(self, link: _Link, call: LoopCall, outgoing: _Outgoing) -> None:
+        remaining = max(0.001, outgoing.deadline - asyncio.get_running_loop().time())
+        properties = request_properties(
+            FAIL_FAST, link.reply_to, outgoing.chain, outgoing.context, remaining
+        )
         call.correlation_id = properties.correlation_id
         call.link = link
         link.pending[call.correlation_id] = call
         try:
             link.channel.basic_publish(
-                RPC_EXCHANGE, f"{service}.{method}", body, properties, mandatory=True
+                RPC_EXCHANGE, outgoing.routing_key, outgoing.body, properties, mandatory=True
             )
         except AMQPError as exc:
             link.broke(repr(exc))

@@ -6,15 +6,19 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import pika
 import pytest
 import uvloop
 from ci_rules import require_command
 from nameko.constants import AUTH_TOKEN_CONTEXT_KEY, LANGUAGE_CONTEXT_KEY
-from proxy_stack import SLOW_SECONDS, close_connection_from_broker, delete_queues, start_service
+from proxy_stack import (
+    SLOW_SECONDS,
+    close_connection_from_broker,
+    delete_queues,
+    hand_made_service,
+    start_service,
+)
 
 from strangler.nameko_rpc import RpcLinkLost, RpcRemoteError, RpcTimeout, RpcUnavailable
 from strangler.processes import ProcessGroup, free_port
@@ -148,18 +152,10 @@ def test_an_unknown_service_is_unavailable_at_once(services: None, amqp_uri: str
 
 
 def test_a_queue_without_consumers_is_unavailable_and_gets_nothing(amqp_uri: str) -> None:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True)
-    channel.queue_declare("rpc-proxy_ghost", auto_delete=False)
-    channel.queue_bind("rpc-proxy_ghost", "nameko-rpc", routing_key="proxy_ghost.*")
-    try:
+    with hand_made_service(amqp_uri, "proxy_ghost", taking=False) as channel:
         _, failure = on_loop(amqp_uri, lambda rpc: call(rpc, "proxy_ghost", "get", {}))
         assert isinstance(failure, RpcUnavailable) and failure.reason == "no consumers", failure
         assert channel.queue_declare("rpc-proxy_ghost", passive=True).method.message_count == 0
-    finally:
-        channel.queue_delete("rpc-proxy_ghost")
-        connection.close()
 
 
 def test_a_timed_out_call_was_delivered_once_and_its_late_reply_is_dropped(
@@ -216,26 +212,10 @@ def test_a_call_waiting_when_the_broker_closes_the_connection_is_lost_and_the_ne
         return lost, await call(rpc, "proxy_echo", "call_count", {"key": "x"})
 
     caller = f"loop-rpc-test-{uuid.uuid4().hex[:8]}"  # its connection's name is its own
-    with silent_service("proxy_silent", amqp_uri):
+    with hand_made_service(amqp_uri, "proxy_silent", taking=True):
         (_, failure), after = on_loop(amqp_uri, work, timeout=30.0, caller=caller)
     assert isinstance(failure, RpcLinkLost), failure
     assert after == (0, None)
-
-
-@contextmanager
-def silent_service(name: str, amqp_uri: str) -> Iterator[None]:
-    """A service whose one instance takes its calls and never answers them."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True)
-    channel.queue_declare(f"rpc-{name}", auto_delete=False)
-    channel.queue_bind(f"rpc-{name}", "nameko-rpc", routing_key=f"{name}.*")
-    channel.basic_consume(f"rpc-{name}", lambda *delivered: None)
-    try:
-        yield
-    finally:
-        channel.queue_delete(f"rpc-{name}")
-        connection.close()
 
 
 def test_a_broker_that_is_down_makes_the_service_unavailable() -> None:
