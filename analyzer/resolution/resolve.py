@@ -53,6 +53,7 @@ from analyzer.facts.values import (
     Sum,
     SuperOf,
     Value,
+    mentions_param,
 )
 from analyzer.resolution import protobuf
 from analyzer.resolution.class_members import ClassMembers
@@ -187,6 +188,15 @@ class FlaskObject:
     # `event_stream.py`: `app = create_app()`): (that module, line); `parent` is the app the
     # factory builds, whose ctor, module and scope it shares
     call_site: tuple[str, int] | None = None
+    # built in a method run for an instance of this class (a base class's `__init__` making
+    # one blueprint per subclass, named from the subclass's attributes)
+    receiver: ClassEntity | None = None
+
+    @property
+    def ctx(self) -> Ctx:
+        """Where its constructor's arguments are resolved."""
+        env = {} if self.receiver is None else {RECEIVER: self.receiver}
+        return Ctx(self.module, self.scope, env)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +248,11 @@ Resolved = (
 )
 
 _BUILTINS = frozenset(dir(builtins))
+# the env key for the class a method runs for (`cls`, or `self`'s class): the class it is called
+# on, which may be a subclass of the one defining it; no parameter can have this name
+RECEIVER = "<receiver>"
+# classes made by these calls build records whose fields are attributes
+NAMED_TUPLES = frozenset({"collections.namedtuple", "typing.NamedTuple"})
 # the finder of an item of a package walk (`for finder, name, ispkg in pkgutil.iter_modules`)
 MODULE_FINDER = "pkgutil.ModuleInfo.module_finder"
 MODULE_FINDER_FIND_SPEC = f"{MODULE_FINDER}.find_spec"
@@ -263,6 +278,7 @@ _STR_METHODS = frozenset(
         "removesuffix",
         "startswith",
         "endswith",
+        "join",
     ]
 )
 
@@ -405,14 +421,23 @@ class Resolver:
         return ctx.env.get(value.name, Opaque(f"loop variable '{value.name}' in {ctx.scope}"))
 
     def _self_of(self, value: SelfOf, ctx: Ctx) -> Resolved:
-        cls = ClassEntity(self.canonical(ctx.module), value.class_qualname)
-        return InstanceEntity(cls, exact=False)
+        return InstanceEntity(self._class_of(value.class_qualname, ctx), exact=False)
+
+    def _class_of(self, class_qualname: str, ctx: Ctx) -> ClassEntity:
+        """`cls` in a method of `class_qualname`: the class it runs for, when a call bound it."""
+        cls = ClassEntity(self.canonical(ctx.module), class_qualname)
+        receiver = ctx.env.get(RECEIVER)
+        if isinstance(receiver, ClassEntity) and receiver != cls and cls in self.mro(receiver):
+            return receiver
+        return cls
 
     def comprehension(self, value: Comprehension, ctx: Ctx) -> Resolved:
         """The sequence a comprehension builds over items known statically."""
         items = self.resolve(value.iterable, ctx)
         if isinstance(items, DictEntity):  # iterating a dict: its keys
             items = SeqEntity(tuple(key for key, _ in items.items))
+        if items == ConstEntity(None):  # would raise: code reaching it tests for None first
+            items = SeqEntity(())
         if not isinstance(items, SeqEntity):
             return Opaque("a comprehension over values known only at run time")
         built: list[Resolved] = []
@@ -560,6 +585,8 @@ class Resolver:
                 found = self.class_member(cls, attr, instance=True)
                 if not exact and isinstance(found, Opaque) and found.missing:
                     return Opaque(found.reason)
+                if isinstance(found, FunctionEntity):
+                    return self.flask_property(found, cls) or found
                 return found
             case SuperEntity(cls):
                 return self.class_member(cls, attr, instance=True, skip_own=True)
@@ -573,7 +600,7 @@ class Resolver:
                 return ExternalEntity(f"{dotted}.{attr}")
             case FlaskObject(kind="blueprint") if attr in ("name", "url_prefix"):
                 index = 0 if attr == "name" else -1
-                given = self.argument(entity.ctor, index, attr, Ctx(entity.module, entity.scope))
+                given = self.argument(entity.ctor, index, attr, entity.ctx)
                 return ConstEntity(None) if given is None else given
             case FlaskObject(kind="app") if attr == "config":
                 return ConfigEntity()
@@ -581,6 +608,8 @@ class Resolver:
                 return BoundMethod(entity, attr)
             case DictEntity() if attr in ("get", "items", "keys", "values"):
                 return BoundMethod(entity, attr)
+            case DictEntity() if (field := entity.get(ConstEntity(attr))) is not None:
+                return field  # a named tuple's field (see NAMED_TUPLES)
             case ModuleInfoEntity(name=name, ispkg=ispkg) if attr in ("name", "ispkg"):
                 return ConstEntity(name if attr == "name" else ispkg)
             case ConstEntity(value=str()) if attr == "format" or attr in _STR_METHODS:
@@ -616,10 +645,37 @@ class Resolver:
             if instance:
                 value = members.instance_attrs.get(attr)
                 if value is not None:
-                    return self.resolve(value, Ctx(klass.module, f"{klass.qualname}.__init__"))
+                    # set by a base class's method: run for `cls`, whose attributes it may read
+                    init = f"{klass.qualname}.__init__"
+                    env = {} if klass == cls else self.inherited_init_env(klass, init, cls)
+                    return self.resolve(value, Ctx(klass.module, init, env))
         if external is not None:
             return Opaque(f"'{attr}' may come from {external.dotted}", external=True)
         return Opaque(f"{cls.qualname} has no attribute '{attr}'", missing=not dynamic)
+
+    def inherited_init_env(
+        self, klass: ClassEntity, init: str, cls: ClassEntity
+    ) -> dict[str, Resolved]:
+        """Bindings for `klass.__init__` run for a subclass `cls`: `self` is a `cls`, and its
+        parameters are their defaults (what a construction without arguments, `cls()`, gives;
+        a parameter without one stays unknown)."""
+        fact = self.functions.get((klass.module, init))
+        env = {}
+        if fact is not None:
+            env = self.bind_arguments(fact, (), (), Ctx(klass.module), callee_module=klass.module)
+        return {**env, RECEIVER: cls}
+
+    def flask_property(self, method: FunctionEntity, cls: ClassEntity) -> Resolved | None:
+        """A property of an instance of `cls` that returns a Flask object (`return
+        self.__blueprint`) or a literal (`return []`), else None: other properties stay
+        methods, as calls see them."""
+        fact = self.functions.get((method.module, method.qualname))
+        if fact is None or fact.returns is None or Ref("property") not in fact.decorators:
+            return None
+        if isinstance(fact.returns, Lit | Seq) and not mentions_param(fact.returns):
+            return self.resolve(fact.returns, Ctx(method.module, method.qualname))
+        found = self.resolve(fact.returns, Ctx(method.module, method.qualname, {RECEIVER: cls}))
+        return found if isinstance(found, FlaskObject) else None
 
     def members(self, klass: ClassEntity) -> ClassMembers:
         """`klass`'s methods and attributes by name (indexed on first use)."""
@@ -814,8 +870,15 @@ class Resolver:
                 known = FLASK_CONSTRUCTORS.get(dotted)
                 if known is not None:
                     kind, lib = known
+                    receiver = ctx.env.get(RECEIVER)
                     return FlaskObject(
-                        kind, lib, self.canonical(ctx.module), value.line, value, ctx.scope
+                        kind,
+                        lib,
+                        self.canonical(ctx.module),
+                        value.line,
+                        value,
+                        ctx.scope,
+                        receiver=receiver if isinstance(receiver, ClassEntity) else None,
                     )
                 return InstanceEntity(func)
             case ClassEntity():
@@ -845,6 +908,12 @@ class Resolver:
                 )
             case FunctionEntity():
                 return self.returned(func, value, ctx)
+            case InstanceEntity(cls=ExternalEntity(dotted)) if dotted in NAMED_TUPLES:
+                # a record built with keywords (`ResourceMap(resource=..., url=...)`): its
+                # fields read as attributes (`r.url`), kept as a dict of them
+                _, named = self.arguments((), value.kwargs, ctx, self.resolve)
+                if not value.args:
+                    return DictEntity(tuple((ConstEntity(k), v) for k, v in named))
             case SuperEntity():
                 return func
             case BoundMethod(owner=ConstEntity(value=str() as template), name="format"):
@@ -899,6 +968,11 @@ class Resolver:
     def string_method(self, text: str, method: str, value: CallOf, ctx: Ctx) -> Resolved:
         """`name.lower()`, `rule.rstrip("/")`...: a str method with constant arguments."""
         args = [self.resolve(a, ctx) for a in value.args]
+        if method == "join" and len(args) == 1 and not value.kwargs:  # `"/".join(parts)`
+            parts = constant_strings(args[0])
+            if parts is None:
+                return Opaque("str.join() of items known only at run time")
+            return ConstEntity(text.join(parts))
         if value.kwargs or not all(isinstance(constant(a), str) for a in args):
             return Opaque(f"str.{method}() with arguments known only at run time")
         try:
@@ -1320,7 +1394,7 @@ _RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
     LoopVar: Resolver._loop_var,
     Local: lambda r, v, ctx: r.local(r.canonical(ctx.module), v.qualname),
     SelfOf: Resolver._self_of,
-    ClassOf: lambda r, v, ctx: ClassEntity(r.canonical(ctx.module), v.class_qualname),
+    ClassOf: lambda r, v, ctx: r._class_of(v.class_qualname, ctx),
     SuperOf: lambda r, v, ctx: SuperEntity(ClassEntity(r.canonical(ctx.module), v.class_qualname)),
     ModuleRef: lambda r, v, ctx: r.module(v.module),
     Imported: lambda r, v, ctx: r.imported(v.module, v.name),

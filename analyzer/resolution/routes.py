@@ -398,7 +398,7 @@ class _RouteBuilder:
         for api in list(self.model.objects):
             if api.kind not in ("restful_api", "restx_api", "smorest_api"):
                 continue
-            host = self.resolver.argument(api.ctor, 0, "app", Ctx(api.module, api.scope))
+            host = self.resolver.argument(api.ctor, 0, "app", api.ctx)
             hosts = list(self.model.hosts.get(api, ()))
             if isinstance(host, FlaskObject):
                 hosts.insert(0, host)
@@ -406,7 +406,7 @@ class _RouteBuilder:
                 for app in hosts:
                     self.model.children[app].extend(self.model.children.get(api, ()))
                 continue
-            prefix = constant(self.resolver.keyword(api.ctor, "prefix", Ctx(api.module, api.scope)))
+            prefix = constant(self.resolver.keyword(api.ctor, "prefix", api.ctx))
             prefix = prefix if isinstance(prefix, str) else ""
             decls = list(self.api_decls(api, prefix))
             for app in hosts:
@@ -577,7 +577,7 @@ class _RouteBuilder:
     def restx_generated_decls(self, api: FlaskObject, prefix: str) -> Iterable[_Decl]:
         """The routes Flask-RESTX adds itself: the spec, the Swagger UI page and the root."""
         file = self.resolver.files[api.module].path
-        doc = self.resolver.argument(api.ctor, -1, "doc", Ctx(api.module, api.scope))
+        doc = self.resolver.argument(api.ctor, -1, "doc", api.ctx)
         doc_path = "/" if doc is None else constant(doc)
         generated = [(prefix + "/swagger.json", "specs"), (prefix or "/", "root")]
         if isinstance(doc_path, str) and doc_path:
@@ -615,8 +615,15 @@ class _RouteBuilder:
 
     def build(self) -> RouteMap:
         apps = [o for o in self.model.objects if o.kind == "app" and not self.folded(o)]
-        blueprints = [o for o in self.model.objects if o.kind == "blueprint"]
         registered = {use.child for uses in self.model.children.values() for use in uses}
+        # a base class's method building one blueprint per subclass: read without a subclass,
+        # it makes none of its own
+        per_class = {(o.module, o.line) for o in registered if o.receiver is not None}
+        blueprints = [
+            o
+            for o in self.model.objects
+            if o.kind == "blueprint" and (o.receiver or (o.module, o.line) not in per_class)
+        ]
         app_records = []
         app_names: dict[FlaskObject, str] = {}
         for app in sorted(apps, key=lambda a: a.call_site or (a.module, a.line)):
@@ -819,7 +826,7 @@ class _RouteBuilder:
         name: str,
         blueprint: str | None,
     ) -> None:
-        ctx = Ctx(owner.module, owner.scope)
+        ctx = owner.ctx
         argument = self.resolver.argument
         is_app = owner.kind == "app"
         folder_value = argument(owner.ctor, 2, "static_folder", ctx)
@@ -847,19 +854,11 @@ class _RouteBuilder:
     # ---- names ------------------------------------------------------------------------
 
     def own_prefix(self, blueprint: FlaskObject) -> str | None:
-        found = constant(
-            self.resolver.keyword(
-                blueprint.ctor, "url_prefix", Ctx(blueprint.module, blueprint.scope)
-            )
-        )
+        found = constant(self.resolver.keyword(blueprint.ctor, "url_prefix", blueprint.ctx))
         return found if isinstance(found, str) else None
 
     def blueprint_name(self, blueprint: FlaskObject) -> str:
-        found = constant(
-            self.resolver.argument(
-                blueprint.ctor, 0, "name", Ctx(blueprint.module, blueprint.scope)
-            )
-        )
+        found = constant(self.resolver.argument(blueprint.ctor, 0, "name", blueprint.ctx))
         if isinstance(found, str):
             return found
         self.note(

@@ -352,6 +352,8 @@ class _Extractor:
         imported = isinstance(test, Imported) and not type_checking
         decided = mentions_param(test) or imported
         before = dict(frame.env) if decided or (node.orelse and not type_checking) else None
+        attrs = self.instance_attrs(frame) if decided and node.orelse else None
+        attrs_before = None if attrs is None else dict(attrs)
         frame.tests.append(self.value(node.test, frame.env))
         self.walk_body(node.body, frame)
         frame.tests[-1] = UNKNOWN
@@ -362,8 +364,22 @@ class _Extractor:
         then_env = dict(frame.env)
         frame.env.clear()
         frame.env.update(before)
+        then_attrs = None
+        if attrs is not None and attrs_before is not None:
+            then_attrs = dict(attrs)
+            attrs.clear()
+            attrs.update(attrs_before)
         self.walk_body(node.orelse, frame)
         frame.tests.pop()
+        if attrs is not None and attrs_before is not None and then_attrs is not None:
+            # `self.x` set in both branches of a test on a parameter: a `Choice` as for names
+            for name, then in then_attrs.items():
+                otherwise = attrs.get(name)
+                if otherwise is None or otherwise == attrs_before.get(name):
+                    attrs[name] = then
+                elif then != otherwise and then != attrs_before.get(name):
+                    branches = (otherwise, then) if negated else (then, otherwise)
+                    attrs[name] = Choice(test, *branches)
         for name, then in then_env.items():
             otherwise = frame.env.get(name)
             if otherwise is None:
@@ -378,6 +394,13 @@ class _Extractor:
             elif (name not in before or then != before[name]) and _small(then, otherwise):
                 branches = (otherwise, then) if negated else (then, otherwise)
                 frame.env[name] = Choice(test, *branches, either=True)
+
+    def instance_attrs(self, frame: _Frame) -> dict[str, Value] | None:
+        """The `self.x = ...` values of the class whose method this frame walks, if any."""
+        for value in frame.env.values():
+            if isinstance(value, SelfOf) and value.class_qualname in self.classes:
+                return self.classes[value.class_qualname].instance_attrs
+        return None
 
     def grow_list(self, call: ast.expr, frame: _Frame) -> None:
         """`name.append(x)` or `name.extend([...])` on a list written out here."""
