@@ -798,9 +798,9 @@ class Resolver:
             case FunctionEntity():
                 return self.returned(func, value, ctx)
             case InstanceEntity(cls=ClassEntity() as cls) if isinstance(
-                method := self.class_member(cls, "__call__", instance=True), FunctionEntity
+                dunder_call := self.class_member(cls, "__call__", instance=True), FunctionEntity
             ):  # a project object called (`require_auth(scopes=...)`) runs its `__call__`
-                return self.returned(method, value, ctx)
+                return self.returned(dunder_call, value, ctx)
             case SuperEntity():
                 return func
             case BoundMethod(owner=ConstEntity(value=str() as template), name="format"):
