@@ -4,8 +4,13 @@ function to the calls that pass that parameter: a parameter defaulting to a fals
 does not run for it (`create(name, users=None)` with `if users: role.users = users`, called
 with and without `users`). Uses inside `if isinstance(<parameter>, Model):` (or a test of its
 `__class__.__name__`) go only to the calls that may pass such an instance: not to one passing
-an instance of another model (`can_view(equipment, ...)` skips the branch for workouts). A
-function no resolved call reaches keeps its uses.
+an instance of another model (`can_view(equipment, ...)` skips the branch for workouts). What
+follows `if light or ...: return` at the top of a function runs only for the calls where
+`light` may be falsy (`serialize(light=True)`, the default, returns early). A line inside
+several such guards runs for a call only when each of them does. The calls a function makes
+only on guarded lines (a property read under `if check_workouts:`) move the same way, in the
+call graph. Call sites are calls of functions and methods called on model instances
+(`user.serialize(light=False)`). A function no resolved call reaches keeps its uses.
 """
 
 from __future__ import annotations
@@ -41,17 +46,15 @@ def move_guarded_uses(
     kept = dict(uses)
     for callee, sites in _call_sites(resolver, functions, set(guards)).items():
         fact = resolver.functions[callee]
-        inside = [u for u in uses[callee] if _guard_of(u, guards[callee]) is not None]
+        inside = [u for u in uses[callee] if _guards_of(u.line, guards[callee])]
         if not inside:
             continue
         kept[callee] = tuple(u for u in uses[callee] if u not in inside)
         for caller, call in sites:
             path = resolver.files[caller[0]].path
             for use in inside:
-                guard = _guard_of(use, guards[callee])
-                if guard is None:
-                    continue
-                if _runs(classes, caller, call, fact, guard):
+                enclosing = _guards_of(use.line, guards[callee])
+                if all(_runs(classes, caller, call, fact, g) for g in enclosing):
                     moved[caller].append(
                         dataclasses.replace(use, function=caller, file=path, line=call.line)
                     )
@@ -126,12 +129,15 @@ def move_guarded_calls(
             found = lines.get(target)
             if not found:
                 continue  # a nested function, a decorator: no line to judge
-            inside = [_guard_of_line(line, guards[callee]) for line in found]
-            if any(guard is None for guard in inside):
+            inside = [_guards_of(line, guards[callee]) for line in found]
+            if not all(inside):
                 continue
             result[callee].remove(target)
             for caller, call in sites:
-                if any(_runs(classes, caller, call, fact, g) for g in inside if g is not None):
+                if any(
+                    all(_runs(classes, caller, call, fact, g) for g in enclosing)
+                    for enclosing in inside
+                ):
                     added[caller][target] = None
     for caller, targets in added.items():
         result[caller] = list(
@@ -170,12 +176,9 @@ def _model_method(
     return (method.module, method.qualname) if isinstance(method, FunctionEntity) else None
 
 
-def _guard_of(use: TableUse, guards: tuple[ParamGuard, ...]) -> ParamGuard | None:
-    return _guard_of_line(use.line, guards)
-
-
-def _guard_of_line(line: int, guards: tuple[ParamGuard, ...]) -> ParamGuard | None:
-    return next((g for g in guards if g.first <= line <= g.last), None)
+def _guards_of(line: int, guards: tuple[ParamGuard, ...]) -> tuple[ParamGuard, ...]:
+    """The guards around a line: it runs for a call only when each of them does."""
+    return tuple(g for g in guards if g.first <= line <= g.last)
 
 
 def _call_sites(

@@ -92,13 +92,19 @@ SERIALIZED = (
         def badge_count(self):
             return Badge.query.count()
 
-        def serialize(self, *, check_badges=False, light=True):
+        @property
+        def people_count(self):
+            return Person.query.count()
+
+        def serialize(self, *, check_badges=False, light=True, viewer=None):
             data = {"id": self.id}
             if check_badges:
                 data["badges"] = self.badge_count
             if light:
                 return data
             data["teams"] = Team.query.count()
+            if viewer:
+                data["people"] = self.people_count
             return data
 
     @app.route("/players/<int:pid>")
@@ -120,6 +126,16 @@ SERIALIZED = (
     def nested_player(pid):
         found = Player.query.get(pid)
         return {"player": found.serialize(check_badges=True)}
+
+    @app.route("/players/<int:pid>/seen")
+    def seen_player(pid):
+        found = Player.query.get(pid)
+        return found.serialize(viewer=pid)
+
+    @app.route("/players/<int:pid>/seen/full")
+    def seen_full_player(pid):
+        found = Player.query.get(pid)
+        return found.serialize(viewer=pid, light=False)
 """
 )
 
@@ -134,6 +150,9 @@ def test_a_model_method_returning_early_by_default_charges_the_rest_to_calls_tha
     # a call inside an expression keeps only the names of its arguments: enough to know
     # that it passes `check_badges` and leaves `light` to its default
     assert set(access["nested_player"].reads) == {"players", "badges"}
+    # `if viewer:` after the early return: both must let the line run
+    assert access["seen_player"].reads == ("players",)
+    assert set(access["seen_full_player"].reads) == {"players", "teams", "people"}
 
 
 def test_an_early_return_on_a_parameter_guards_the_rest_of_the_function() -> None:
