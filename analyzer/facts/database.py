@@ -133,6 +133,9 @@ class ModelUse:
     mode: AccessMode
     line: int
     confidence: Confidence = "high"
+    # a read that loads the model's rows as instances (`M.query.filter(...).first()`,
+    # `session.get(M, id)`): its eagerly loaded relationships (`lazy="joined"`) come along
+    loads: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,9 @@ class Relationship:
     # `x = association_proxy("via", "remote")`: target_ref "", reached through the model's
     # relationship `via`, then its target's relationship `remote`
     proxied: tuple[str, str] | None = None
+    # loaded with its parent (lazy="joined"/"selectin"/"subquery"/"immediate", or lazy=False):
+    # reading the model reads the target too
+    eager: bool = False
 
 
 @dataclass(frozen=True)
