@@ -77,7 +77,7 @@ def extract_db_facts(
             sql_sent_through=_unique(sql.sent_through),
         )
         if facts != FunctionDbFacts(scope.qualname):
-            if facts.accesses or facts.model_uses or facts.relationship_uses:
+            if facts.accesses or facts.model_uses or facts.relationship_uses or facts.method_calls:
                 guards = _guards(nodes.get(id(scope)), scope.params)  # what they may move
                 facts = dataclasses.replace(facts, param_guards=guards)
             functions.append(facts)

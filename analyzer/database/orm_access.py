@@ -12,7 +12,10 @@ calls `commit()`/`flush()`, and a new `M(...)` appended to a collection.
 Relationships: `obj.attr` on an instance known to come from M, `.join(M.attr)`, loader options
 (`joinedload(M.attr)`, ...) and relationship tests (`M.tags.any(...)`, `M.owner.has(...)`, an
 EXISTS subquery) become RelationshipUse entries; the resolver keeps those naming a
-relationship and turns them into indirect table accesses.
+relationship and turns them into indirect table accesses. A read that loads rows as instances
+(a chain ending in `.first()`, `.all()`, `.get()`..., `session.get(M, id)`; not `.count()`,
+columns, or `from_statement`) is marked `loads`: the relationships the model loads with its
+rows (`lazy="joined"`) are read too.
 Methods: `obj.method(...)` on an instance loaded from M becomes a ModelMethodCall (the call
 graph follows it into the model's method), and a function returning such an instance (`return
 M.query.get(id)`, `found = session.execute(select(M)...).scalar_one(); return found`) names M as
@@ -79,6 +82,22 @@ from analyzer.syntax.scopes import ModuleScopes, Scope
 _SA_MODULES = frozenset({"sa", "sqlalchemy", "db", "sql", "expression", "sqlalchemy.sql"})
 _JOINS = frozenset({"join", "outerjoin", "select_from", "join_from"})
 _GETS = frozenset({"get", "get_one", "get_or_404"})
+# what a query chain ends in when it loads its entities as instances
+_LOADING_ENDS = frozenset(
+    {
+        "all",
+        "first",
+        "one",
+        "one_or_none",
+        "first_or_404",
+        "one_or_404",
+        "get",
+        "get_or_404",
+        "paginate",
+        "scalar_one",
+        "scalar_one_or_none",
+    }
+)
 _ADDS = frozenset({"add", "add_all", "merge", "bulk_save_objects"})
 _BULK_MAPPINGS = frozenset({"bulk_insert_mappings", "bulk_update_mappings"})
 _LOADER_OPTIONS = frozenset(
@@ -362,6 +381,43 @@ def _sa_callee(func: ast.expr) -> bool:
     return isinstance(func, ast.Attribute) and dotted_name(func.value) in _SA_MODULES
 
 
+def _loading_roots(calls: list[ast.Call]) -> set[int]:
+    """The query roots (`M.query`, `session.query(...)`, `select(...)`) of chains ending in a
+    call that loads instances (`.first()`, `.all()`...), not through `from_statement` (whose
+    rows bring no eager joins)."""
+    found: set[int] = set()
+    for call in calls:
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr in _LOADING_ENDS):
+            continue
+        stack: list[ast.expr] = [func.value]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Attribute):
+                if node.attr == "from_statement":
+                    break
+                if node.attr == "query":
+                    found.add(id(node))
+                stack.append(node.value)
+            elif isinstance(node, ast.Call):
+                name = callee_name(node)
+                if name in ("query", "select"):
+                    found.add(id(node))
+                if name in ("scalars", "execute", "query", "select"):
+                    stack.extend(node.args[:1] if name in ("scalars", "execute") else ())
+                stack.append(node.func)
+    return found
+
+
+def _names_entity(node: ast.expr, model: str) -> bool:
+    """Whether the query at `node` selects `model` itself (not only its columns)."""
+    if isinstance(node, ast.Attribute):  # `M.query`
+        return True
+    if isinstance(node, ast.Call):
+        return any(dotted_name(arg) == model for arg in node.args)
+    return False
+
+
 class _FunctionPass:
     def __init__(self, finder: OrmAccessFinder, scope: Scope) -> None:
         self.finder = finder
@@ -374,6 +430,7 @@ class _FunctionPass:
         self.made: set[str] = set()  # typed from `M.method(...)` only: M may be any class
         self.guessed: set[str] = set()  # parameters typed by their name only (`project`)
         self.pages: set[str] = set()  # variables holding a page of results (`.paginate(...)`)
+        self.loading = _loading_roots(scope.calls)  # query roots whose rows load as instances
 
     def run(self) -> OrmFindings:
         for call in self.scope.calls:
@@ -397,7 +454,14 @@ class _FunctionPass:
 
     # -- recording
 
-    def _use(self, entity: Entity | None, mode: AccessMode, line: int, low: bool = False) -> None:
+    def _use(
+        self,
+        entity: Entity | None,
+        mode: AccessMode,
+        line: int,
+        low: bool = False,
+        loads: bool = False,
+    ) -> None:
         if entity is None:
             return
         confidence: Confidence = "low" if low else "high"
@@ -405,12 +469,13 @@ class _FunctionPass:
         if kind == "table":
             self.out.accesses.append(TableAccess(name, mode, line, confidence, via="orm"))
         else:
-            self.out.model_uses.append(ModelUse(name, mode, line, confidence))
+            self.out.model_uses.append(ModelUse(name, mode, line, confidence, loads))
 
     def _read_entity(self, node: ast.expr, entity: Entity | None) -> None:
         if entity is None:
             return
-        self._use(entity, "read", node.lineno)
+        loads = id(node) in self.loading and _names_entity(node, entity[1])
+        self._use(entity, "read", node.lineno, loads=loads)
         if entity[0] == "model":
             self.reads_at.setdefault(id(node), (node, []))[1].append(entity[1])
 
@@ -478,6 +543,7 @@ class _FunctionPass:
             if name == "get_or_404" or "session" in owner or owner == "db":
                 model = self.finder.entity(call.args[0], self.scope)
                 if model is not None and is_camel(model[1].rsplit(".", 1)[-1]):
+                    self.loading.add(id(call))
                     self._read_entity(call, model)
         elif name in _BULK_MAPPINGS and call.args:
             self._use(self.finder.entity(call.args[0], self.scope), "write", call.lineno)
@@ -642,9 +708,25 @@ class _FunctionPass:
 
     def _project_call_model(self, node: ast.expr) -> str | None:
         """`x = helper(...)`, `x = service.get(...)` where the callee may be a project function
-        of another module: what it returns is known once calls are resolved (a placeholder)."""
-        name = self._maybe_project_callee(node)
+        of another module, or `x = self.method(...)` of a base class (a library's too, such
+        as Authlib's `acquire_token`): what it returns is known once calls are resolved (a
+        placeholder)."""
+        name = self._maybe_project_callee(node) or self._receiver_method(node)
         return call_model(node.lineno, name) if name is not None else None
+
+    def _receiver_method(self, node: ast.expr) -> str | None:
+        """The method name of `self.method(...)`, in a method or a function nested in one."""
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "self"
+        ):
+            return None
+        scope: Scope | None = self.scope
+        while scope is not None and scope.class_qualname is None:
+            scope = scope.enclosing
+        return node.func.attr if scope is not None and scope.receiver == "self" else None
 
     def _maybe_project_callee(self, node: ast.expr) -> str | None:
         """The last name of a call of an imported or module-level name (`helper(...)`,

@@ -34,6 +34,9 @@ _MODEL_CALLS = _COLUMN_CALLS | _RELATIONSHIP_CALLS | {"column_property", "synony
 _LOWER_NAMING = "lower"
 _SNAKE_NAMING = "snake"
 
+# `relationship(..., lazy=...)` values that load the target with its parent (False: "joined")
+EAGER_LOADING: tuple[object, ...] = ("joined", "selectin", "subquery", "immediate", False)
+
 
 def camel_to_snake_case(name: str) -> str:
     """Flask-SQLAlchemy 3's table name for a model class named `name`."""
@@ -334,7 +337,10 @@ def _relationship(
     if target is None:
         return None
     secondary_table = secondary_ref = backref = None
+    eager = False
     for keyword in call.keywords:
+        if keyword.arg == "lazy" and isinstance(keyword.value, ast.Constant):
+            eager = keyword.value.value in EAGER_LOADING
         if keyword.arg == "secondary":
             if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
                 secondary_table = keyword.value.value
@@ -349,7 +355,7 @@ def _relationship(
                 backref_value = backref_value.args[0]
             if isinstance(backref_value, ast.Constant) and isinstance(backref_value.value, str):
                 backref = backref_value.value
-    return Relationship(name, target, secondary_table, secondary_ref, backref)
+    return Relationship(name, target, secondary_table, secondary_ref, backref, eager=eager)
 
 
 def _model_ref(node: ast.expr) -> str | None:

@@ -115,12 +115,14 @@ class ModelArgument:
 class ParamGuard:
     """`if <parameter>:` (or `is not None`): lines `first`..`last` run only when it is given;
     with `model`, `if isinstance(<parameter>, Model):` (or `<parameter>.__class__.__name__ ==
-    "Model"`): they run only when it holds an instance of that class."""
+    "Model"`): they run only when it holds an instance of that class; with `falsy`, only when
+    it is falsy (the rest of a function after `if <parameter> or ...: return`)."""
 
     parameter: str
     first: int
     last: int
     model: str | None = None  # the class tested, as written ("Comment", "models.Comment")
+    falsy: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,9 @@ class ModelUse:
     mode: AccessMode
     line: int
     confidence: Confidence = "high"
+    # a read that loads the model's rows as instances (`M.query.filter(...).first()`,
+    # `session.get(M, id)`): its eagerly loaded relationships (`lazy="joined"`) come along
+    loads: bool = False
 
 
 @dataclass(frozen=True)
@@ -233,6 +238,9 @@ class Relationship:
     # `x = association_proxy("via", "remote")`: target_ref "", reached through the model's
     # relationship `via`, then its target's relationship `remote`
     proxied: tuple[str, str] | None = None
+    # loaded with its parent (lazy="joined"/"selectin"/"subquery"/"immediate", or lazy=False):
+    # reading the model reads the target too
+    eager: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,21 +4,27 @@ function to the calls that pass that parameter: a parameter defaulting to a fals
 does not run for it (`create(name, users=None)` with `if users: role.users = users`, called
 with and without `users`). Uses inside `if isinstance(<parameter>, Model):` (or a test of its
 `__class__.__name__`) go only to the calls that may pass such an instance: not to one passing
-an instance of another model (`can_view(equipment, ...)` skips the branch for workouts). A
-function no resolved call reaches keeps its uses.
+an instance of another model (`can_view(equipment, ...)` skips the branch for workouts). What
+follows `if light or ...: return` at the top of a function runs only for the calls where
+`light` may be falsy (`serialize(light=True)`, the default, returns early). A line inside
+several such guards runs for a call only when each of them does. The calls a function makes
+only on guarded lines (a property read under `if check_workouts:`) move the same way, in the
+call graph. Call sites are calls of functions and methods called on model instances
+(`user.serialize(light=False)`). A function no resolved call reaches keeps its uses.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Mapping
 
-from analyzer.facts.database import FunctionDbFacts, ParamGuard
+from analyzer.facts.database import FunctionDbFacts, ModelMethodCall, ParamGuard
 from analyzer.facts.python import CallFact, FunctionFact
-from analyzer.facts.values import SPREAD_KEYWORDS, Lit, Seq, Spread, Value
+from analyzer.facts.values import SPREAD_KEYWORDS, Lit, Ref, Seq, Spread, Value
 from analyzer.resolution.calls import callable_function
 from analyzer.resolution.related_models import RelatedModels
-from analyzer.resolution.resolve import ClassEntity, Ctx, Resolver, written_name
+from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Resolver, written_name
 from analyzer.resolution.results import FunctionKey, TableUse
 
 
@@ -38,23 +44,17 @@ def move_guarded_uses(
     classes = _ArgumentClasses(resolver, functions)
     moved: dict[FunctionKey, list[TableUse]] = defaultdict(list)
     kept = dict(uses)
-    for callee, sites in _call_sites(resolver, set(guards)).items():
+    for callee, sites in _call_sites(resolver, functions, set(guards)).items():
         fact = resolver.functions[callee]
-        inside = [u for u in uses[callee] if _guard_of(u, guards[callee]) is not None]
+        inside = [u for u in uses[callee] if _guards_of(u.line, guards[callee])]
         if not inside:
             continue
         kept[callee] = tuple(u for u in uses[callee] if u not in inside)
         for caller, call in sites:
             path = resolver.files[caller[0]].path
             for use in inside:
-                guard = _guard_of(use, guards[callee])
-                if guard is None:
-                    continue
-                if guard.model is not None:
-                    runs = classes.may_hold(caller, call, fact, guard.parameter, guard.model)
-                else:
-                    runs = _passes(fact, call, guard.parameter)
-                if runs:
+                enclosing = _guards_of(use.line, guards[callee])
+                if all(_runs(classes, caller, call, fact, g) for g in enclosing):
                     moved[caller].append(
                         dataclasses.replace(use, function=caller, file=path, line=call.line)
                     )
@@ -68,13 +68,14 @@ def _movable(
 ) -> tuple[ParamGuard, ...]:
     """The guards whose uses move to calls: on a class, or a parameter falsy by default."""
     by_class = tuple(guard for guard in guards if guard.model is not None)
-    return (*_falsy_by_default(resolver, key, guards), *by_class)
+    return (*_skipped_by_default(resolver, key, guards), *by_class)
 
 
-def _falsy_by_default(
+def _skipped_by_default(
     resolver: Resolver, key: FunctionKey, guards: tuple[ParamGuard, ...]
 ) -> tuple[ParamGuard, ...]:
-    """The guards whose parameter defaults to a falsy constant."""
+    """The guards a call leaving their parameter out skips: it defaults to a falsy constant
+    (a truthy one for a `falsy` guard: `light=True` before `if light: return`)."""
     fact = resolver.functions.get(key)
     if fact is None:
         return ()
@@ -84,32 +85,150 @@ def _falsy_by_default(
         for guard in guards
         if guard.model is None
         and (default := defaults.get(guard.parameter)) is not None
-        and _falsy(default)
+        and (_truthy(default) if guard.falsy else _falsy(default))
     )
 
 
-def _guard_of(use: TableUse, guards: tuple[ParamGuard, ...]) -> ParamGuard | None:
-    return next((g for g in guards if g.first <= use.line <= g.last), None)
+def _runs(
+    classes: _ArgumentClasses,
+    caller: FunctionKey,
+    call: CallFact,
+    fact: FunctionFact,
+    guard: ParamGuard,
+) -> bool:
+    """Whether the lines of `guard` may run for this call."""
+    if guard.model is not None:
+        return classes.may_hold(caller, call, fact, guard.parameter, guard.model)
+    if guard.falsy:
+        return _may_be_falsy(fact, call, guard.parameter)
+    return _passes(fact, call, guard.parameter)
+
+
+def move_guarded_calls(
+    resolver: Resolver, edges: Mapping[FunctionKey, tuple[FunctionKey, ...]]
+) -> dict[FunctionKey, tuple[FunctionKey, ...]]:
+    """The call graph with each call made only inside guarded lines (a property read or
+    method called under `if check_workouts:`, after `if light: return`) moved, like the
+    uses there, to the calls of the function that run those lines."""
+    functions = db_functions(resolver)
+    guards = {
+        key: movable
+        for key, facts in functions.items()
+        if key in edges and (movable := _movable(resolver, key, facts.param_guards))
+    }
+    if not guards:
+        return dict(edges)
+    classes = _ArgumentClasses(resolver, functions)
+    related = classes.related
+    result = {key: list(found) for key, found in edges.items()}
+    added: dict[FunctionKey, dict[FunctionKey, None]] = defaultdict(dict)
+    for callee, sites in _call_sites(resolver, functions, set(guards)).items():
+        lines = _callee_lines(resolver, related, callee, functions.get(callee))
+        fact = resolver.functions[callee]
+        for target in edges.get(callee, ()):
+            found = lines.get(target)
+            if not found:
+                continue  # a nested function, a decorator: no line to judge
+            inside = [_guards_of(line, guards[callee]) for line in found]
+            if not all(inside):
+                continue
+            result[callee].remove(target)
+            for caller, call in sites:
+                if any(
+                    all(_runs(classes, caller, call, fact, g) for g in enclosing)
+                    for enclosing in inside
+                ):
+                    added[caller][target] = None
+    for caller, targets in added.items():
+        result[caller] = list(
+            dict.fromkeys((*result.get(caller, ()), *(t for t in targets if t != caller)))
+        )
+    return {key: tuple(found) for key, found in result.items() if found}
+
+
+def _callee_lines(
+    resolver: Resolver,
+    related: RelatedModels,
+    key: FunctionKey,
+    facts: FunctionDbFacts | None,
+) -> dict[FunctionKey, list[int]]:
+    """The lines where a function calls each project function it calls (its calls, and the
+    methods and properties of model instances it uses)."""
+    found: dict[FunctionKey, list[int]] = defaultdict(list)
+    for call in resolver.functions[key].calls:
+        target = callable_function(resolver, resolver.called(call, Ctx(*key)))
+        if target is not None:
+            found[target].append(call.line)
+    for method_call in facts.method_calls if facts else ():
+        target = _model_method(resolver, related, key[0], method_call)
+        if target is not None:
+            found[target].append(method_call.line)
+    return found
+
+
+def _model_method(
+    resolver: Resolver, related: RelatedModels, module: str, method_call: ModelMethodCall
+) -> FunctionKey | None:
+    model = related.model_class(module, method_call.model_ref)
+    if model is None:
+        return None
+    method = resolver.class_member(model, method_call.method, instance=True)
+    return (method.module, method.qualname) if isinstance(method, FunctionEntity) else None
+
+
+def _guards_of(line: int, guards: tuple[ParamGuard, ...]) -> tuple[ParamGuard, ...]:
+    """The guards around a line: it runs for a call only when each of them does."""
+    return tuple(g for g in guards if g.first <= line <= g.last)
 
 
 def _call_sites(
-    resolver: Resolver, callees: set[FunctionKey]
+    resolver: Resolver, functions: Mapping[FunctionKey, FunctionDbFacts], callees: set[FunctionKey]
 ) -> dict[FunctionKey, list[tuple[FunctionKey, CallFact]]]:
-    """The resolved calls of each of `callees`, by caller."""
+    """The resolved calls of each of `callees`, by caller: calls of functions, and methods
+    called on model instances (`user.serialize(light=False)`, `self.author.serialize()`)."""
     names = {key[1].rsplit(".", 1)[-1] for key in callees}
+    related = RelatedModels(resolver)
     found: dict[FunctionKey, list[tuple[FunctionKey, CallFact]]] = defaultdict(list)
     for caller, function in resolver.functions.items():
+        by_line: dict[tuple[int, str], CallFact] = {}
         for call in function.calls:
-            if written_name(call.func) not in names:
+            name = written_name(call.func)
+            if name not in names:
                 continue
+            by_line.setdefault((call.line, name), call)
             target = callable_function(resolver, resolver.called(call, Ctx(*caller)))
             if target in callees:
+                found[target].append((caller, call))
+        facts = functions.get(caller)
+        for method_call in facts.method_calls if facts else ():
+            if method_call.method not in names:
+                continue
+            target = _model_method(resolver, related, caller[0], method_call)
+            if target not in callees:
+                continue
+            # a call on a value the facts do not follow has no CallFact: any argument may come
+            call = by_line.get((method_call.line, method_call.method)) or CallFact(
+                Ref(method_call.method), method_call.line, unkept=("*", "**")
+            )
+            if (caller, call) not in found[target]:
                 found[target].append((caller, call))
     return found
 
 
+def db_functions(resolver: Resolver) -> dict[FunctionKey, FunctionDbFacts]:
+    """The database facts of each function, by key."""
+    return {
+        (module, function.qualname): function
+        for module, facts in resolver.files.items()
+        if module == facts.module and facts.db is not None
+        for function in facts.db.functions
+    }
+
+
 def _passes(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
     """Whether the call may give `parameter` a value other than a falsy constant."""
+    if call.unkept:
+        return _may_pass(fact, call, parameter)
     given = dict(call.kwargs)
     if parameter in given:
         return not _falsy(given[parameter])
@@ -170,6 +289,37 @@ def _slots(fact: FunctionFact, parameter: str) -> set[int | str]:
     if parameter in positional:
         found.add(positional.index(parameter))
     return found
+
+
+def _may_be_falsy(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
+    """Whether the call may give `parameter` a falsy value (left out, it takes its default)."""
+    if call.unkept:
+        return _may_pass(fact, call, parameter)
+    given = dict(call.kwargs)
+    if parameter in given:
+        return not _truthy(given[parameter])
+    if SPREAD_KEYWORDS in given or any(isinstance(arg, Spread) for arg in call.args):
+        return True
+    positional = [p.name for p in fact.params if p.kind == "positional"]
+    index = positional.index(parameter) if parameter in positional else len(call.args)
+    if index < len(call.args):
+        return not _truthy(call.args[index])
+    default = next((p.default for p in fact.params if p.name == parameter), None)
+    return default is None or not _truthy(default)
+
+
+def _may_pass(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
+    """Whether a call whose arguments are not kept may pass `parameter` (what it passes
+    there is not known)."""
+    if parameter in call.unkept or "*" in call.unkept or "**" in call.unkept:
+        return True
+    positional = [p.name for p in fact.params if p.kind == "positional"]
+    return parameter in positional and str(positional.index(parameter)) in call.unkept
+
+
+def _truthy(value: Value) -> bool:
+    """A truthy constant: True, a non-zero number, a non-empty string."""
+    return isinstance(value, Lit) and bool(value.value)
 
 
 def _falsy(value: Value) -> bool:

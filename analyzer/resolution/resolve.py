@@ -914,6 +914,10 @@ class Resolver:
                 _, named = self.arguments((), value.kwargs, ctx, self.resolve)
                 if not value.args:
                     return DictEntity(tuple((ConstEntity(k), v) for k, v in named))
+            case InstanceEntity(cls=ClassEntity() as cls) if isinstance(
+                dunder_call := self.class_member(cls, "__call__", instance=True), FunctionEntity
+            ):  # a project object called (`require_auth(scopes=...)`) runs its `__call__`
+                return self.returned(dunder_call, value, ctx)
             case SuperEntity():
                 return func
             case BoundMethod(owner=ConstEntity(value=str() as template), name="format"):

@@ -85,17 +85,22 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                         )
                     )
                     continue
-                found.append(
-                    TableUse(
-                        table,
-                        model_use.mode,
-                        key,
-                        facts.path,
-                        model_use.line,
-                        model_use.confidence,
-                        "orm",
-                    )
+                table_use = TableUse(
+                    table,
+                    model_use.mode,
+                    key,
+                    facts.path,
+                    model_use.line,
+                    model_use.confidence,
+                    "orm",
                 )
+                found.append(table_use)
+                if model_use.loads:  # its eagerly loaded relationships come along
+                    found.extend(
+                        dataclasses.replace(table_use, table=eager, indirect=True)
+                        for eager in index.eager_tables(table)
+                        if eager != table
+                    )
             found.extend(_flowing_uses(flow, index, key, facts.path))
             for name_use in function.sql_name_uses:
                 constant = index.sql_constant(module, name_use.name_ref)
@@ -317,6 +322,8 @@ class _ModelIndex:
         self._tables: dict[Site, str | None] = {}
         self._backrefs: dict[tuple[Site, str], tuple[Site, Relationship]] | None = None
         self._relationships: dict[Site, dict[str, Site | None]] = {}
+        self._eager: dict[str, tuple[str, ...]] = {}
+        self._by_table: dict[str, list[Site]] | None = None
 
     def is_missing(self, module: str, ref: str) -> bool:
         """Whether `ref` names nothing the project defines or imports (worth a diagnostic)."""
@@ -413,6 +420,37 @@ class _ModelIndex:
             if secondary:
                 tables.append(secondary)
         return tuple(tables)
+
+    def eager_tables(self, table: str) -> tuple[str, ...]:
+        """The tables read along with a model's table: its relationships loaded with it
+        (`lazy="joined"`...), theirs in turn."""
+        known = self._eager.get(table)
+        if known is None:
+            found: dict[str, None] = {}
+            todo, seen = [table], {table}
+            while todo:
+                for site in self.models_of_table().get(todo.pop(), ()):
+                    for klass in self._lineage(site):
+                        for rel in self.models[klass].relationships:
+                            if not rel.eager or rel.proxied:
+                                continue
+                            for reached in self._relationship_targets(klass, rel, rel.target_ref):
+                                if reached and reached not in seen:
+                                    seen.add(reached)
+                                    found[reached] = None
+                                    todo.append(reached)
+            known = self._eager[table] = tuple(found)
+        return known
+
+    def models_of_table(self) -> dict[str, list[Site]]:
+        """Each table's models (a single-table subclass shares its parent's)."""
+        if self._by_table is None:
+            self._by_table = defaultdict(list)
+            for site in self.models:
+                table = self.table_of(site)
+                if table:
+                    self._by_table[table].append(site)
+        return self._by_table
 
     def model_sites(self) -> list[Site]:
         return list(self.models)
