@@ -14,7 +14,7 @@ from analyzer.facts.database import FunctionDbFacts, ParamGuard
 from analyzer.facts.python import CallFact, FunctionFact
 from analyzer.facts.values import SPREAD_KEYWORDS, Lit, Seq, Spread, Value
 from analyzer.resolution.calls import callable_function
-from analyzer.resolution.resolve import Ctx, Resolver, written_name
+from analyzer.resolution.resolve import Ctx, Resolver
 from analyzer.resolution.results import FunctionKey, TableUse
 
 
@@ -77,13 +77,10 @@ def _call_sites(
     """The resolved calls of each of `callees`, by caller."""
     names = {key[1].rsplit(".", 1)[-1] for key in callees}
     found: dict[FunctionKey, list[tuple[FunctionKey, CallFact]]] = defaultdict(list)
-    for caller, function in resolver.functions.items():
-        for call in function.calls:
-            if written_name(call.func) not in names:
-                continue
-            target = callable_function(resolver, resolver.called(call, Ctx(*caller)))
-            if target in callees:
-                found[target].append((caller, call))
+    for caller, call in resolver.calls_named(names):
+        target = callable_function(resolver, resolver.called(call, Ctx(*caller)))
+        if target in callees:
+            found[target].append((caller, call))
     return found
 
 

@@ -307,6 +307,12 @@ class Resolver:
         # the first setting asked for (one pass, not one per setting)
         self._definitions: dict[str, tuple[tuple[LiteralValue, str], ...]] | None = None
         self._user_class: tuple[ClassEntity | None] | None = None
+        # every call of every function, by the name it is written with (`written_name`):
+        # built on the first scan that asks, so each scan over the project's calls for a few
+        # names reads only theirs
+        self._calls_by_name: dict[str | None, list[tuple[int, tuple[str, str], CallFact]]] | None = (
+            None
+        )
         self._depth = 0
 
     def add_alias(self, alias: str, module: str) -> None:
@@ -346,6 +352,23 @@ class Resolver:
 
     def canonical(self, module: str) -> str:
         return self.files[module].module if module in self.files else module
+
+    def calls_named(self, names: Iterable[str]) -> list[tuple[tuple[str, str], CallFact]]:
+        """(function, call) for every call whose `written_name` is one of `names`, in the
+        order a loop over `functions` and each one's calls meets them."""
+        if self._calls_by_name is None:
+            self._calls_by_name = {}
+            number = 0
+            for key, function in self.functions.items():
+                for call in function.calls:
+                    name = written_name(call.func)
+                    self._calls_by_name.setdefault(name, []).append((number, key, call))
+                    number += 1
+        found = [
+            entry for name in set(names) for entry in self._calls_by_name.get(name, ())
+        ]
+        found.sort(key=lambda entry: entry[0])
+        return [(key, call) for _, key, call in found]
 
     # ---- values ------------------------------------------------------------------------
 
@@ -629,17 +652,12 @@ class Resolver:
         if self._constructions is None:
             self._constructions = {}
             names = {qualname.rsplit(".", 1)[-1] for _, qualname in self.classes}
-            for (module, qualname), function in list(self.functions.items()):
-                for call in function.calls:
-                    if written_name(call.func) not in names:
-                        continue
-                    ctx = Ctx(module, qualname)
-                    built = self.called(call, ctx)
-                    initialiser = (
-                        self.initialiser(built) if isinstance(built, ClassEntity) else None
-                    )
-                    if initialiser is not None:
-                        self._constructions.setdefault(initialiser, []).append((call, ctx))
+            for (module, qualname), call in self.calls_named(names):
+                ctx = Ctx(module, qualname)
+                built = self.called(call, ctx)
+                initialiser = self.initialiser(built) if isinstance(built, ClassEntity) else None
+                if initialiser is not None:
+                    self._constructions.setdefault(initialiser, []).append((call, ctx))
         return self._constructions.get(klass, [])
 
     def initialiser(self, cls: ClassEntity) -> ClassEntity | None:
