@@ -1291,12 +1291,11 @@ def _absolute_name(name: str, package: object) -> str | None:
 def _config_call(func: Value) -> tuple[Value, str] | None:
     """(`x.config`, loader) for a call written `x.config.<loader>(...)`, else None (asked of
     every call in the project: the owner is built only for a loader)."""
-    match func:
-        case Ref(dotted) if "." in dotted and dotted.rpartition(".")[2] in _CONFIG_LOADERS:
-            owner, _, method = dotted.rpartition(".")
-            return Ref(owner), method
-        case Attr(config, method) if method in _CONFIG_LOADERS:
-            return config, method
+    if type(func) is Ref:  # by exact type (value classes have no subclasses)
+        owner, dot, method = func.dotted.rpartition(".")
+        return (Ref(owner), method) if dot and method in _CONFIG_LOADERS else None
+    if type(func) is Attr and func.name in _CONFIG_LOADERS:
+        return func.base, func.name
     return None
 
 
