@@ -196,6 +196,7 @@ def build_analysis(
     from analyzer.resolution.calls import build_call_graph
     from analyzer.resolution.guards import protect_routes
     from analyzer.resolution.hooks import collect_hooks, fold_per_route
+    from analyzer.resolution.orm_events import with_flush_calls
     from analyzer.resolution.registrations import collect_registrations
     from analyzer.resolution.resolve import Resolver
     from analyzer.resolution.routes import build_route_map
@@ -211,20 +212,20 @@ def build_analysis(
     hooks, hook_notes = collect_hooks(registrations, route_map.app_names, route_map.blueprint_names)
     call_graph = build_call_graph(resolver)
     tables = resolve_table_access(resolver, files)
+    calls = with_flush_calls(call_graph.edges, tables.flush_calls)  # + mapper event listeners
     route_access = {
         (route.app, route.rule, route.endpoint): fold_access(
-            route.handlers, call_graph.edges, tables.uses, tables.external
+            route.handlers, calls, tables.uses, tables.external
         )
         for route in route_map.routes
     }
     hook_access = {
-        hook: fold_access((hook.handler,), call_graph.edges, tables.uses, tables.external)
-        for hook in hooks
+        hook: fold_access((hook.handler,), calls, tables.uses, tables.external) for hook in hooks
     }
-    protections = protect_routes(resolver, route_map.routes, hooks, call_graph.edges)
+    protections = protect_routes(resolver, route_map.routes, hooks, calls)
     route_hook_access = fold_per_route(
         {key: p.runs_also for key, p in protections.items()},
-        call_graph.edges,
+        calls,
         tables.uses,
         tables.external,
     )
@@ -248,7 +249,7 @@ def build_analysis(
         tables=tables.tables,
         modules=modules,
         import_cycles=find_import_cycles(modules),
-        calls=dict(call_graph.edges),
+        calls=calls,
         function_uses=tables.uses,
         diagnostics=tuple(
             sorted(set(diagnostics), key=lambda d: (d.file, d.line, d.kind, d.message))

@@ -9,7 +9,10 @@ an extra. Such pairs, a missed and an extra route with the same rule, are listed
 near misses, because they usually point at one naming bug rather than two.
 
 Both sides are compared as sets: a rule Flask holds twice (the same blueprint registered
-twice under one name) counts once.
+twice under one name) counts once. Flask keeps one rule per `add_url_rule` call, so a rule
+added twice for one endpoint with other methods (`GET` once, `POST` once) is two rules in
+`url_map`; the analyzer's contract is one route per (rule, endpoint) with the methods merged,
+so both sides are merged that way first (as the fixture apps' url_map test does).
 """
 
 from __future__ import annotations
@@ -38,9 +41,18 @@ class RouteScore(MatchCounts):
     near_misses: tuple[tuple[Route, Route], ...]  # (missed, extra) sharing one rule
 
 
+def merged(routes: Iterable[Route]) -> set[Route]:
+    """One route per (rule, endpoint), its methods the union of those given for it."""
+    methods: dict[tuple[str, str], set[str]] = {}
+    for rule, endpoint, given in routes:
+        methods.setdefault((rule, endpoint), set()).update(given)
+    return {(rule, endpoint, tuple(sorted(m))) for (rule, endpoint), m in methods.items()}
+
+
 def score_routes(truth: Iterable[Route], found: Iterable[Route]) -> RouteScore:
-    """Compare the real routes with the reported ones (keys made by `route_key`)."""
-    truth_set, found_set = set(truth), set(found)
+    """Compare the real routes with the reported ones (keys made by `route_key`), each side
+    `merged` per (rule, endpoint)."""
+    truth_set, found_set = merged(truth), merged(found)
     missed = tuple(sorted(truth_set - found_set))
     extra = tuple(sorted(found_set - truth_set))
     extra_by_rule: dict[str, list[Route]] = {}

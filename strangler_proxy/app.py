@@ -221,6 +221,10 @@ class ProxyApp:
     def _own_samples(self) -> dict[SampleKey, float]:
         return {**self.stats.samples(), **self.breaker_samples()}
 
+    def draw(self) -> float:
+        """A uniform random number in [0, 1) for a canary's choice (injected in tests)."""
+        return self._draw()
+
     def backends(self, settings: Settings) -> Backends:
         """The backends serving these settings (built again only when a reload changed them)."""
         return self._backends(settings)[0]
@@ -351,7 +355,7 @@ class ProxyApp:
                 log.warning("%s %s goes to the monolith: %s", request.method, request.target, exc)
                 return Decision("monolith", matched.route, fallback="auth"), request
             request = replace(request, user_id=user)
-        return decide_matched(matched, request, self._draw()), request
+        return decide_matched(matched, request, self.draw()), request
 
     def _from_monolith(
         self,
@@ -369,6 +373,8 @@ class ProxyApp:
                 response = backends.monolith.switch(request)
             else:
                 response = backends.monolith.handle(request, stream=stream)
+        except (PayloadTooLarge, BodyIncomplete, BodyTimeout) as exc:  # the client's body
+            return self._refused(request, exc, rule, shape, started)
         except ProxyError as exc:
             log.error("%s %s: %s", request.method, request.target, exc)
             response = error_response(http_error_for(exc), shape)
@@ -464,6 +470,7 @@ def real_backends(settings: Settings) -> Backends:
         close,
         breakers,
         monolith_isolation=guarded.isolation,
+        service_isolation=isolated.isolation,
     )
 
 

@@ -6,12 +6,16 @@ that file instead of stopping the whole analysis.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from analyzer.database.extract import extract_db_facts
+from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.python import Diagnostic, FileFacts, FileKind
 from analyzer.source.extract import extract_structure
 from analyzer.source.parse import parse_source
+from analyzer.source.protobuf_descriptors import MARKER, read_file_descriptor, serialized_file
+from analyzer.source.protobuf_wire import WireError
 from analyzer.syntax.scopes import collect_scopes
 
 
@@ -43,7 +47,9 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
         return _with(base, diagnostics=(*diagnostics, _too_deep(spec.rel)))
     diagnostics.extend(structure.diagnostics)
     try:
-        db = extract_db_facts(scopes, module=spec.module, dialect=dialect)
+        db = extract_db_facts(
+            scopes, module=spec.module, dialect=dialect, is_package=spec.is_package
+        )
     except RecursionError:
         db = None
         diagnostics.append(_too_deep(spec.rel))
@@ -54,6 +60,7 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
                 spec.rel, 1, "internal", f"database extraction failed: {type(exc).__name__}: {exc}"
             )
         )
+    protobuf = _protobuf(parsed.tree, spec.rel, diagnostics) if MARKER in source else None
     return FileFacts(
         path=spec.rel,
         module=spec.module,
@@ -68,7 +75,22 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
         registrations=structure.registrations,
         db=db,
         diagnostics=tuple(diagnostics),
+        protobuf=protobuf,
     )
+
+
+def _protobuf(tree: ast.Module, path: str, diagnostics: list[Diagnostic]) -> ProtoFile | None:
+    """The descriptor of a protobuf-generated module, if it is one."""
+    found = serialized_file(tree)
+    if found is None:
+        return None
+    data, line = found
+    try:
+        return read_file_descriptor(data, line)
+    except WireError as exc:
+        message = f"serialized protobuf descriptor not readable ({exc}); its services are unknown"
+        diagnostics.append(Diagnostic(path, line, "protobuf", message))
+        return None
 
 
 def _sql_facts(source: bytes, spec: FileSpec, dialect: str | None, lines: int) -> FileFacts:

@@ -27,21 +27,23 @@ from analyzer.facts.database import (
     ParamGuard,
     TableAccess,
 )
+from analyzer.syntax.imports import function_imports
 from analyzer.syntax.scopes import ModuleScopes
 
 _T = TypeVar("_T")
 
 
 def extract_db_facts(
-    scopes: ModuleScopes, *, module: str, dialect: str | None = None
+    scopes: ModuleScopes, *, module: str, dialect: str | None = None, is_package: bool = False
 ) -> ModuleDbFacts:
     """Everything database-related in `scopes`, those of the parsed module `module` (the
-    dotted module name, which names the engines it holds); other names are kept as written,
-    for the caller to resolve.
+    dotted module name, which names the engines it holds, and the package relative imports
+    start from, with `is_package`); other names are kept as written, for the caller to
+    resolve (a model a function imports itself by its absolute dotted name).
     """
     definitions = extract_models(scopes.tree, scopes.imported)
     resolver = SqlTextResolver(scopes)
-    orm = OrmAccessFinder(scopes, definitions)
+    orm = OrmAccessFinder(scopes, definitions, function_imports(scopes.tree, module, is_package))
     connections = ConnectionFinder(module, scopes, SQL_CALLS)
     makes_flask_sqlalchemy = False
     functions: list[FunctionDbFacts] = []

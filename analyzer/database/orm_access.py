@@ -28,17 +28,24 @@ another method on it (`self.save()`, `cls(**kw).save()`, `cls.create(...)`) reco
 ReceiverUse; the resolver turns it into a read or write of the caller's model's table.
 
 Instances are also known from: an attribute of Flask's `g` the module sets to one
-(`g.project = Project.query.get(id)`), a parameter named after a model (`def get(self,
-project)`, a guess: what it alone adds is low confidence), an item of a typed list
+(`g.project = Project.query.get(id)`), a parameter annotated with one model (`user: User`,
+`user: "Optional[User]"`), a parameter named after a model (`def get(self, project)`, a
+guess: what it alone adds is low confidence), each entity of the rows a query of several
+gives (`for task, user in session.query(Task, User)...paginate().items`), an item of a typed list
 (`people[0]`), and a call of a function or same-class method of the module that returns a
 model's instances or query (`for bill in self.get_bills(): ...`; a query chain returns its
-root model, `M.query.join(N)...` -> M). On them: a property read (`obj.balance`) is followed
+root model, `M.query.join(N)...` -> M), and a relationship of a typed instance, read directly
+or through a dynamic relationship's query (`owner = post.author`, `post.author.save()`, `for
+tag in post.tags.all()`; written "@rel:<attribute>:<model>", the resolver keeps those naming a
+relationship). On them: a property read (`obj.balance`) is followed
 like a method call; a relationship assigned (`obj.tags = [...]`, `self.owers = owers`) or
 passed to the constructor (`M(tags=[...])`) is a relationship write (association rows).
 `session.add(f(...))`/`obj = f(...); session.add(obj)` where `f` is no model keeps the call's
 line (ResultUse) for the resolver, which knows what `f` returns.
 
-A model is recorded as written (ModelUse.model_ref): class-like names ("User", "models.User"),
+A model is recorded as written (ModelUse.model_ref): class-like names ("User", "models.User";
+one a function imports itself, `from app.models import User` in a view, by its absolute name
+"app.models.User"; the columns and aggregates a query selects, `func.sum(M.x).label("t")`),
 and, where only a table fits (`select(x)`, `insert(x)`, `x.insert()`), lower-case imported
 names. Names bound to a Table in this module become TableAccess entries directly.
 """
@@ -64,6 +71,8 @@ from analyzer.facts.database import (
     call_model,
     is_placeholder,
     param_model,
+    rel_model,
+    split_rel_model,
 )
 from analyzer.syntax.scopes import ModuleScopes, Scope
 
@@ -80,6 +89,11 @@ _RELATIONSHIP_TESTS = frozenset({"any", "has"})
 _COLLECTION_CHANGES = frozenset({"append", "extend", "remove", "insert", "clear", "pop", "add"})
 _COMMITS = frozenset({"commit", "flush"})
 _TABLE_METHODS = frozenset({"select", "insert", "update", "delete"})  # of a Table object
+# what a dynamic relationship (`lazy="dynamic"`, a query) is narrowed or run by, keeping its model
+_RELATED_QUERY = frozenset(
+    {"all", "first", "one", "one_or_none", "first_or_404", "filter", "filter_by", "order_by"}
+    | {"limit", "offset", "distinct"}
+)
 
 Entity = tuple[str, str]  # ("model", ref as written) or ("table", table name)
 
@@ -100,13 +114,20 @@ class OrmFindings:
 class OrmAccessFinder:
     """Finds ORM accesses in the scopes of one module."""
 
-    def __init__(self, scopes: ModuleScopes, definitions: OrmDefinitions) -> None:
+    def __init__(
+        self,
+        scopes: ModuleScopes,
+        definitions: OrmDefinitions,
+        function_imports: dict[tuple[int, str], str] | None = None,
+    ) -> None:
         self.scopes = scopes
+        self.function_imports = function_imports or {}
         self.table_variables = definitions.table_variables
         self.local_models = {model.class_name for model in definitions.models}
         self._g_models: dict[str, str] | None = None
         self._returned: dict[str, str | None] = {}
         self._scopes_by_name = {scope.qualname: scope for scope in scopes.all_scopes()}
+        self._nodes = {id(scope): node for node, scope in scopes.functions.items()}
 
     def find(self, scope: Scope) -> OrmFindings:
         return _FunctionPass(self, scope).run()
@@ -171,7 +192,13 @@ class OrmAccessFinder:
         if len(parts) == 1 and _is_plain_parameter(root, scope):
             return ("model", param_model(root))  # whatever model each caller passes
         if _is_local(root, scope):
-            return None
+            source = self._imported_in_function(root, scope)
+            if source is None:
+                return None
+            # `from app.models import User` in the function: the model by its full name
+            full = [*source.split("."), *parts[1:]]
+            camel = [i for i, part in enumerate(full) if is_camel(part)]
+            return ("model", ".".join(full[: camel[-1] + 1])) if camel else None
         if root in self.table_variables:
             return ("table", self.table_variables[root])
         camel = [i for i, part in enumerate(parts) if is_camel(part)]
@@ -187,6 +214,32 @@ class OrmAccessFinder:
         if module_variable and root not in self.scopes.imported:
             return None
         return ("model", ref)
+
+    def annotated_model(self, scope: Scope, parameter: str) -> str | None:
+        """The one model a parameter is annotated with (`user: User`, `user: "User"`,
+        `Optional[User]`, `User | None`): a model of this module or an imported class-like
+        name (the resolver drops what is no model)."""
+        node = self._nodes.get(id(scope))
+        if node is None:
+            return None
+        arguments = node.args
+        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        annotation = next((a.annotation for a in every if a.arg == parameter), None)
+        ref = _annotated_class(annotation) if annotation is not None else None
+        if ref is None or not is_camel(ref.rsplit(".", 1)[-1]):
+            return None
+        root = ref.split(".")[0]
+        known = root in self.local_models or root in self.scopes.imported
+        return ref if known and not _is_local(root, scope) else None
+
+    def _imported_in_function(self, name: str, scope: Scope) -> str | None:
+        """The absolute dotted name a function (this one or one enclosing it) binds `name` to
+        by an import of its own, when that is all that binds it there."""
+        found = scope.lookup(name)
+        if found is None or found.enclosing is None or name in found.params:
+            return None
+        sources = {self.function_imports.get((b.line, name)) for b in found.bindings[name]}
+        return sources.pop() if len(sources) == 1 and None not in sources else None
 
     def constructed(self, node: ast.expr, scope: Scope) -> str | None:
         """The model of `M(...)`: a call of a class-like name, not of a method on it."""
@@ -242,6 +295,59 @@ def _is_plain_parameter(name: str, scope: Scope) -> bool:
     return name in scope.params and name != scope.receiver and name not in scope.bindings
 
 
+def _annotated_class(annotation: ast.expr, depth: int = 0) -> str | None:
+    """The one class an annotation names: `User`, `"User"`, `Optional[User]`,
+    `Union[User, None]`, `User | None` (None for several, or anything else)."""
+    if depth > 4:
+        return None
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            parsed = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+        return _annotated_class(parsed, depth + 1)
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        options = [annotation.left, annotation.right]
+    elif isinstance(annotation, ast.Subscript) and dotted_name(annotation.value) in (
+        "Optional",
+        "typing.Optional",
+        "Union",
+        "typing.Union",
+    ):
+        inner = annotation.slice
+        options = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+    else:
+        return dotted_name(annotation)
+    kept = [o for o in options if not (isinstance(o, ast.Constant) and o.value is None)]
+    return _annotated_class(kept[0], depth + 1) if len(kept) == 1 else None
+
+
+def _may_be_relationship(attribute: str) -> bool:
+    """Whether `obj.<attribute>` may be a relationship (the resolver drops columns)."""
+    return attribute[:1].islower() and attribute != "query"
+
+
+def _followable(model_ref: str) -> bool:
+    """A model the call graph can follow methods of: a name, or a relationship of a name's
+    (`post.author.save()`), not one known only per call."""
+    while (related := split_rel_model(model_ref)) is not None:
+        model_ref = related[1]
+    return not is_placeholder(model_ref)
+
+
+def _page_of(node: ast.Attribute, pages: set[str]) -> str | None:
+    """The variable of `page.items`, when it holds a page of results."""
+    page = node.value
+    if node.attr == "items" and isinstance(page, ast.Name) and page.id in pages:
+        return page.id
+    return None
+
+
+def _calls_method(node: ast.expr, name: str) -> bool:
+    """Whether `node` is a call of a method or function named `name`."""
+    return isinstance(node, ast.Call) and callee_name(node) == name
+
+
 def _is_name(node: ast.expr, name: str) -> bool:
     return isinstance(node, ast.Name) and node.id == name
 
@@ -267,6 +373,7 @@ class _FunctionPass:
         self.types: dict[str, tuple[str, bool]] = {}  # variable -> (model, loaded from the db)
         self.made: set[str] = set()  # typed from `M.method(...)` only: M may be any class
         self.guessed: set[str] = set()  # parameters typed by their name only (`project`)
+        self.pages: set[str] = set()  # variables holding a page of results (`.paginate(...)`)
 
     def run(self) -> OrmFindings:
         for call in self.scope.calls:
@@ -398,6 +505,11 @@ class _FunctionPass:
                     found.append(entity)
             elif isinstance(node, ast.Call):
                 stack.extend(reversed([*node.args, *(k.value for k in node.keywords)]))
+                func = node.func  # `func.sum(M.x).label("total")`, `M.x.desc()`: what it is of
+                if isinstance(func, ast.Attribute) and isinstance(
+                    func.value, ast.Call | ast.Attribute
+                ):
+                    stack.append(func.value)
             elif isinstance(node, ast.BinOp | ast.Compare | ast.BoolOp | ast.UnaryOp):
                 stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
         return found
@@ -421,8 +533,11 @@ class _FunctionPass:
         for name in self.scope.params:
             if name == self.scope.receiver or name in self.scope.bindings:
                 continue
+            annotated = self.finder.annotated_model(self.scope, name)
             model = self._named_model(name)
-            if model is not None:
+            if annotated is not None:
+                self.types[name] = (annotated, True)  # `def view(user: User)`: declared
+            elif model is not None:
                 self.types[name] = (model, True)
                 self.guessed.add(name)
             elif name != self.scope.receiver:
@@ -435,6 +550,8 @@ class _FunctionPass:
                 if model is not None:
                     self.types[name] = (model, False)
                     continue
+                if _calls_method(binding.value, "paginate"):
+                    self.pages.add(name)  # its `.items` are the rows it pages
                 reads = self._reads_in(binding.value)
                 if len(reads) == 1:
                     self.types[name] = (reads.pop(), True)
@@ -443,11 +560,19 @@ class _FunctionPass:
                     self.made.add(name)
                 elif (returned := self._local_call_model(binding.value)) is not None:
                     self.types[name] = (returned, True)
+                elif (related := self._related(binding.value)) is not None:
+                    # `owner = post.author`; not over a type another binding gives it
+                    self.types.setdefault(name, (related, True))
                 elif (deferred := self._project_call_model(binding.value)) is not None and (
                     name not in self.types or not _passes_name(binding.value, name)
                 ):
                     self.types[name] = (deferred, True)  # but `x = update(x)` keeps x's type
         for target, iterable in self.scope.loops:
+            if isinstance(target, ast.Tuple):  # `for task, user in session.query(Task, User)`
+                for element, model in zip(target.elts, self._row_models(iterable), strict=False):
+                    if isinstance(element, ast.Name) and model is not None:
+                        self.types[element.id] = (model, True)
+                continue
             if not isinstance(target, ast.Name):
                 continue
             if isinstance(iterable, ast.Name) and iterable.id in self.types:
@@ -456,6 +581,29 @@ class _FunctionPass:
                 self.types[target.id] = (reads.pop(), True)
             elif (returned := self._local_call_model(iterable)) is not None:
                 self.types[target.id] = (returned, True)
+            elif (related := self._related(iterable)) is not None:
+                self.types[target.id] = (related, True)  # `for tag in post.tags.all()`
+
+    def _row_models(self, node: ast.expr) -> list[str | None]:
+        """The model of each entity of the rows a query of several entities gives
+        (`session.query(Task, User)...`, a page of it's `.items`); None for a column."""
+        if isinstance(node, ast.Attribute) and (page := _page_of(node, self.pages)):
+            bindings = self.scope.bindings.get(page, [])
+            node = bindings[-1].value if bindings and bindings[-1].value is not None else node
+        while isinstance(node, ast.Call | ast.Attribute):
+            if isinstance(node, ast.Call) and callee_name(node) == "query" and len(node.args) > 1:
+                found: list[str | None] = []
+                for arg in node.args:
+                    entity = self.finder.entity(arg, self.scope)
+                    whole = (
+                        entity is not None
+                        and entity[0] == "model"
+                        and dotted_name(arg) == entity[1]
+                    )
+                    found.append(entity[1] if whole and entity is not None else None)
+                return found
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return []
 
     def instance_model(self, node: ast.expr) -> str | None:
         """The model of the one instance `node` stands for, if known (after `run`)."""
@@ -550,7 +698,26 @@ class _FunctionPass:
                 return None
             model = self.finder.g_models().get(node.attr)
             return (model, True) if model is not None else None
+        if isinstance(node, ast.Attribute) and (page := _page_of(node, self.pages)):
+            return self.types.get(page)  # `page.items`: the page's instances
+        if isinstance(node, ast.Attribute) and _may_be_relationship(node.attr):
+            base = self._type_of(node.value)
+            if base is not None and base[1]:
+                return (rel_model(node.attr, base[0]), True)  # `post.author`: the target's
         return None
+
+    def _related(self, node: ast.expr) -> str | None:
+        """The model of the instances an attribute of a typed object holds (a relationship's,
+        read directly or through a dynamic relationship's query: `post.author`,
+        `post.tags.all()`; a page's `items`)."""
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr not in _RELATED_QUERY:
+                return None
+            node = node.func.value
+        if not isinstance(node, ast.Attribute):
+            return None
+        typed = self._type_of(node)  # a relationship's, or `page.items`, `g.project`
+        return typed[0] if typed is not None else None
 
     def _named_model(self, parameter: str) -> str | None:
         """The model a parameter is named after (`project` -> Project, `order_item` ->
@@ -634,7 +801,10 @@ class _FunctionPass:
         if not isinstance(func, ast.Attribute):
             return
         receiver = func.value
-        if (typed := self._type_of(receiver)) is not None and not is_placeholder(typed[0]):
+        typed = self._type_of(receiver)
+        if typed is not None and func.attr in _COLLECTION_CHANGES and split_rel_model(typed[0]):
+            typed = None  # `post.tags.append(tag)`: a collection's method, not the model's
+        if typed is not None and _followable(typed[0]):
             model, loaded = typed
             found = ModelMethodCall(model, func.attr, call.lineno)
             if loaded:  # `M(...)` instances the call graph knows already
@@ -648,7 +818,7 @@ class _FunctionPass:
         if not call.args:
             return
         guessed = isinstance(call.args[0], ast.Name) and call.args[0].id in self.guessed
-        if name in _ADDS:
+        if name in _ADDS and not self._is_plain_collection(func.value):
             for model in self._instances(call.args[0]) or self._results(call):
                 self._use(("model", model), "write", call.lineno, low=guessed)
         elif name == "delete" and not _sa_callee(func) and id(call) not in self.bulk:
@@ -660,6 +830,18 @@ class _FunctionPass:
                 added = self.finder.constructed(arg, self.scope)
                 if added is not None:
                     self._use(("model", added), "write", call.lineno, low=True)
+
+    def _is_plain_collection(self, node: ast.expr) -> bool:
+        """A set (or an item of a mapping of sets) the function builds, not a session: its
+        `add(obj)` stores nothing (`by_source[key].add(row)`, `seen = set(); seen.add(row)`)."""
+        if isinstance(node, ast.Subscript):
+            return True
+        if not isinstance(node, ast.Name) or self.scope.enclosing is None:
+            return False
+        values = [b.value for b in self.scope.bindings.get(node.id, [])]
+        return bool(values) and all(
+            isinstance(v, ast.Set | ast.SetComp) or _calls_name(v, "set") for v in values
+        )
 
     def _results(self, call: ast.Call) -> list[str]:
         """`session.add(f(...))` / `obj = f(...); session.add(obj)` with `f` not a model: the
@@ -789,7 +971,7 @@ class _FunctionPass:
         """`obj.balance` on a loaded instance: when the model defines `balance` (a property),
         its getter runs; the call graph follows the method like a called one."""
         typed = self._type_of(node.value)
-        if typed is None or is_placeholder(typed[0]):
+        if typed is None or not _followable(typed[0]):
             return  # a placeholder's class is known only per call: no method to follow here
         if typed[1] and node.attr[:1].islower():
             self.out.method_calls.append(ModelMethodCall(typed[0], node.attr, node.lineno))

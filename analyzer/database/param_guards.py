@@ -1,13 +1,17 @@
 """Branches a function takes only when a parameter is given: `if users: role.users = users`,
 `if owner is not None: ...`. When the parameter defaults to None (or another falsy value) and
 a call leaves it out, the branch does not run for that call, so what it touches belongs only
-to the callers that pass the parameter (the resolver moves those uses to them).
+to the callers that pass the parameter (the resolver moves those uses to them). Likewise a
+branch taken only for one class of what a parameter holds (`if isinstance(item, Comment):`,
+`if item.__class__.__name__ == "Workout" and ...:`) belongs only to the callers that may pass
+an instance of it.
 """
 
 from __future__ import annotations
 
 import ast
 
+from analyzer.database.names import dotted_name
 from analyzer.facts.database import ParamGuard
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -26,8 +30,6 @@ def param_guards(node: FunctionNode, params: list[str]) -> tuple[ParamGuard, ...
         a.arg for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d
     }
     optional &= set(params)
-    if not optional:
-        return ()
     found: list[ParamGuard] = []
     stack: list[ast.AST] = list(node.body)
     while stack:  # statements only: a guard is an `if` statement
@@ -36,11 +38,50 @@ def param_guards(node: FunctionNode, params: list[str]) -> tuple[ParamGuard, ...
             continue
         if isinstance(statement, ast.If) and statement.body:
             last = statement.body[-1]
+            first, end = statement.body[0].lineno, last.end_lineno or 0
             for name in _tested_parameters(statement.test, optional):
-                found.append(ParamGuard(name, statement.body[0].lineno, last.end_lineno or 0))
+                found.append(ParamGuard(name, first, end))
+            for name, model in _tested_classes(statement.test, set(params)):
+                found.append(ParamGuard(name, first, end, model))
         for block in _BLOCKS:
             stack.extend(getattr(statement, block, ()))
     return tuple(found)
+
+
+def _tested_classes(test: ast.expr, params: set[str]) -> list[tuple[str, str]]:
+    """(parameter, class) pairs the test requires: `isinstance(p, C)`,
+    `p.__class__.__name__ == "C"`, either in an `and`."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return [pair for value in test.values for pair in _tested_classes(value, params)]
+    if (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Name)
+        and test.func.id == "isinstance"
+        and len(test.args) == 2
+        and isinstance(test.args[0], ast.Name)
+        and test.args[0].id in params
+    ):
+        model = dotted_name(test.args[1])  # a tuple of classes: none known to be required
+        return [(test.args[0].id, model)] if model else []
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and isinstance(test.comparators[0], ast.Constant)
+        and isinstance(test.comparators[0].value, str)
+        and (name := _class_name_of(test.left)) in params
+    ):
+        return [(str(name), test.comparators[0].value)]
+    return []
+
+
+def _class_name_of(node: ast.expr) -> str | None:
+    """`p` of `p.__class__.__name__`."""
+    if isinstance(node, ast.Attribute) and node.attr == "__name__":
+        owner = node.value
+        if isinstance(owner, ast.Attribute) and owner.attr == "__class__":
+            return owner.value.id if isinstance(owner.value, ast.Name) else None
+    return None
 
 
 def _tested_parameters(test: ast.expr, params: set[str]) -> list[str]:

@@ -62,12 +62,16 @@ class SqlFindings:
 
 
 def sql_argument(call: ast.Call) -> ast.expr | None:
-    """The expression a call receives as SQL, if the call is a SQL entry point."""
+    """The expression a call receives as SQL, if the call is a SQL entry point (not an ORM
+    session's `query(...)`, which takes models and columns, nor a session handed over)."""
     name = callee_name(call)
     if name is None or not _names_sql_entry(name):
         return None
+    if name == "query" and _is_session(getattr(call.func, "value", None)):
+        return None
     if call.args:
-        return _plain(call.args[0])
+        first = call.args[0]  # `create_query_func(db.session, Model)` hands over no SQL
+        return None if _is_session(first) else _plain(first)
     return next((k.value for k in call.keywords if k.arg in _SQL_KEYWORDS), None)
 
 
@@ -76,6 +80,13 @@ def _names_sql_entry(name: str) -> bool:
     """Whether a call named `name` is a SQL entry point (cached: the same names recur, and
     every call of every function is asked about, twice)."""
     return name in SQL_CALLS or _SQL_NAME_HINT.search(name) is not None
+
+
+def _is_session(node: ast.expr | None) -> bool:
+    """`session`, `db.session`, `self.session`: an ORM session, by its name."""
+    if isinstance(node, ast.Attribute):
+        return node.attr == "session"
+    return isinstance(node, ast.Name) and node.id == "session"
 
 
 def _plain(argument: ast.expr) -> ast.expr | None:

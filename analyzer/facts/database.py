@@ -67,9 +67,12 @@ class TableAccess:
 # are resolved: "@param:<name>" is whatever model (class or instance) the caller passes as that
 # parameter (`def get(model, id): return model.query.get(id)`), "@call:<line>:<callee>" is the
 # model of what the project function called there (its last name as written) returns
-# (`cert = database.get(Certificate, id)`).
+# (`cert = database.get(Certificate, id)`), "@rel:<attribute>:<model ref>" is the model the
+# relationship `attribute` of that model ref (itself maybe a placeholder) leads to (`owner =
+# post.author`, `for tag in post.tags.all()`); an attribute that is no relationship leads nowhere.
 PARAM_MODEL = "@param:"
 CALL_MODEL = "@call:"
+REL_MODEL = "@rel:"
 
 
 def param_model(parameter: str) -> str:
@@ -78,6 +81,18 @@ def param_model(parameter: str) -> str:
 
 def call_model(line: int, callee: str) -> str:
     return f"{CALL_MODEL}{line}:{callee}"
+
+
+def rel_model(attribute: str, model_ref: str) -> str:
+    return f"{REL_MODEL}{attribute}:{model_ref}"
+
+
+def split_rel_model(model_ref: str) -> tuple[str, str] | None:
+    """(attribute, model ref) of a "@rel:" placeholder, None for any other reference."""
+    if not model_ref.startswith(REL_MODEL):
+        return None
+    attribute, _, base = model_ref[len(REL_MODEL) :].partition(":")
+    return attribute, base
 
 
 def is_placeholder(model_ref: str) -> bool:
@@ -98,11 +113,14 @@ class ModelArgument:
 
 @dataclass(frozen=True)
 class ParamGuard:
-    """`if <parameter>:` (or `is not None`): lines `first`..`last` run only when it is given."""
+    """`if <parameter>:` (or `is not None`): lines `first`..`last` run only when it is given;
+    with `model`, `if isinstance(<parameter>, Model):` (or `<parameter>.__class__.__name__ ==
+    "Model"`): they run only when it holds an instance of that class."""
 
     parameter: str
     first: int
     last: int
+    model: str | None = None  # the class tested, as written ("Comment", "models.Comment")
 
 
 @dataclass(frozen=True)

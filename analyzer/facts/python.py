@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from analyzer.facts.database import ModuleDbFacts, TableDefinition
+from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "16"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "19"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
@@ -145,3 +146,5 @@ class FileFacts:
     db: ModuleDbFacts | None = None
     schema_tables: tuple[TableDefinition, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    # a protobuf-generated module (`AddSerializedFile(b"...")`): what its descriptor defines
+    protobuf: ProtoFile | None = None

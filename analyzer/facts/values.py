@@ -150,11 +150,13 @@ class SetUnion:
 @dataclass(frozen=True)
 class Comprehension:
     """`[element for target in iterable]` (one `for`, no `if`): `element` built once per item,
-    the names of `target` in it as `LoopVar`s."""
+    the names of `target` in it as `LoopVar`s. `spliced`: each element is a sequence whose
+    items are the comprehension's (`[e for a in A for b in B(a)]`, a list grown in loops)."""
 
     element: Value
     target: Value
     iterable: Value
+    spliced: bool = False
 
 
 @dataclass(frozen=True)

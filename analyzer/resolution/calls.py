@@ -5,7 +5,8 @@ those its class lists in `decorators`/`method_decorators`) and to the functions 
 it (decorator wrappers, closures), since those run when it does, to the receivers of the
 signals it sends (`analyzer.resolution.signals`), to the hooks and validators of the marshmallow
 schemas it applies (`analyzer.resolution.schemas`), to the methods it calls on
-ORM model instances its queries load (found by the database extraction) or on a model's
+ORM model instances its queries load or its relationships reach (found by the database
+extraction; `analyzer.resolution.related_models`) or on a model's
 `query` when its `query_class` defines them (`Bill.query.get(project, id)`), and a form's
 `validate()`/`validate_on_submit()` to the form class's inline `validate_<field>` methods,
 which WTForms runs.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from analyzer.facts.database import FunctionDbFacts
 from analyzer.facts.python import CallFact, Diagnostic, FunctionFact
 from analyzer.facts.values import Attr, CallOf, Lit, Pairs, Ref, Seq, Value
+from analyzer.resolution.related_models import RelatedModels
 from analyzer.resolution.resolve import (
     ClassEntity,
     Ctx,
@@ -47,6 +49,7 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
     db_functions = _db_functions(resolver)
     signals = SignalReceivers(resolver)
     schemas = SchemaRules(resolver)
+    related = RelatedModels(resolver)
     for (module, qualname), function in resolver.functions.items():
         ctx = Ctx(module, qualname)
         path = resolver.files[module].path
@@ -82,8 +85,8 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
             callees.update(dict.fromkeys(schemas.hooks(schema)))
         db = db_functions.get((module, qualname))
         for method_call in db.method_calls if db else ():
-            model = resolver.resolve(Ref(method_call.model_ref), Ctx(module))
-            if isinstance(model, ClassEntity):
+            model = related.model_class(module, method_call.model_ref)
+            if model is not None:
                 method = resolver.class_member(model, method_call.method, instance=True)
                 if isinstance(method, FunctionEntity):
                     callees[(method.module, method.qualname)] = None

@@ -2,7 +2,10 @@
 function to the calls that pass that parameter: a parameter defaulting to a falsy constant
 (None, False, 0, "", an empty list) and left out of a call is falsy in that call, so the branch
 does not run for it (`create(name, users=None)` with `if users: role.users = users`, called
-with and without `users`). A function no resolved call reaches keeps its uses.
+with and without `users`). Uses inside `if isinstance(<parameter>, Model):` (or a test of its
+`__class__.__name__`) go only to the calls that may pass such an instance: not to one passing
+an instance of another model (`can_view(equipment, ...)` skips the branch for workouts). A
+function no resolved call reaches keeps its uses.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from analyzer.facts.database import FunctionDbFacts, ParamGuard
 from analyzer.facts.python import CallFact, FunctionFact
 from analyzer.facts.values import SPREAD_KEYWORDS, Lit, Seq, Spread, Value
 from analyzer.resolution.calls import callable_function
-from analyzer.resolution.resolve import Ctx, Resolver
+from analyzer.resolution.related_models import RelatedModels
+from analyzer.resolution.resolve import ClassEntity, Ctx, Resolver, written_name
 from analyzer.resolution.results import FunctionKey, TableUse
 
 
@@ -25,12 +29,13 @@ def move_guarded_uses(
 ) -> dict[FunctionKey, tuple[TableUse, ...]]:
     """`uses` with each guarded use moved to the calls that pass its parameter."""
     guards = {
-        key: optional
+        key: movable
         for key, facts in functions.items()
-        if key in uses and (optional := _falsy_by_default(resolver, key, facts.param_guards))
+        if key in uses and (movable := _movable(resolver, key, facts.param_guards))
     }
     if not guards:
         return uses
+    classes = _ArgumentClasses(resolver, functions)
     moved: dict[FunctionKey, list[TableUse]] = defaultdict(list)
     kept = dict(uses)
     for callee, sites in _call_sites(resolver, set(guards)).items():
@@ -43,13 +48,27 @@ def move_guarded_uses(
             path = resolver.files[caller[0]].path
             for use in inside:
                 guard = _guard_of(use, guards[callee])
-                if guard is not None and _passes(fact, call, guard.parameter):
+                if guard is None:
+                    continue
+                if guard.model is not None:
+                    runs = classes.may_hold(caller, call, fact, guard.parameter, guard.model)
+                else:
+                    runs = _passes(fact, call, guard.parameter)
+                if runs:
                     moved[caller].append(
                         dataclasses.replace(use, function=caller, file=path, line=call.line)
                     )
     for caller, found in moved.items():
         kept[caller] = tuple(dict.fromkeys((*kept.get(caller, ()), *found)))
     return kept
+
+
+def _movable(
+    resolver: Resolver, key: FunctionKey, guards: tuple[ParamGuard, ...]
+) -> tuple[ParamGuard, ...]:
+    """The guards whose uses move to calls: on a class, or a parameter falsy by default."""
+    by_class = tuple(guard for guard in guards if guard.model is not None)
+    return (*_falsy_by_default(resolver, key, guards), *by_class)
 
 
 def _falsy_by_default(
@@ -63,7 +82,9 @@ def _falsy_by_default(
     return tuple(
         guard
         for guard in guards
-        if (default := defaults.get(guard.parameter)) is not None and _falsy(default)
+        if guard.model is None
+        and (default := defaults.get(guard.parameter)) is not None
+        and _falsy(default)
     )
 
 
@@ -94,6 +115,58 @@ def _passes(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
     positional = [p.name for p in fact.params if p.kind == "positional"]
     index = positional.index(parameter) if parameter in positional else len(call.args)
     return index < len(call.args) and not _falsy(call.args[index])
+
+
+class _ArgumentClasses:
+    """The model class a call passes as a parameter, when the database facts know it."""
+
+    def __init__(self, resolver: Resolver, functions: dict[FunctionKey, FunctionDbFacts]) -> None:
+        self.resolver = resolver
+        self.functions = functions
+        self.related = RelatedModels(resolver)
+
+    def may_hold(
+        self, caller: FunctionKey, call: CallFact, fact: FunctionFact, parameter: str, model: str
+    ) -> bool:
+        """Whether the call may pass an instance of `model` (or of a subclass) as `parameter`:
+        False only when every model it may pass there is known and none is one."""
+        slots = _slots(fact, parameter)
+        facts = self.functions.get(caller)
+        callee = written_name(call.func)
+        refs = [
+            argument.model_ref
+            for argument in (facts.model_arguments if facts else ())
+            if argument.line == call.line and argument.callee == callee and argument.slot in slots
+        ]
+        if not refs:
+            return True
+        wanted = model.rsplit(".", 1)[-1]
+        for ref in refs:
+            klass = self.related.model_class(caller[0], ref)
+            if klass is None or wanted in self._names(klass):
+                return True
+        return False
+
+    def _names(self, klass: ClassEntity) -> set[str]:
+        if (klass.module, klass.qualname) not in self.resolver.classes:
+            return {klass.qualname.rsplit(".", 1)[-1]}
+        return {
+            base.qualname.rsplit(".", 1)[-1]
+            for base in self.resolver.mro(klass)
+            if isinstance(base, ClassEntity)
+        }
+
+
+def _slots(fact: FunctionFact, parameter: str) -> set[int | str]:
+    """Where a call may pass `parameter`: by its keyword, or at its position (the database
+    facts' `ModelArgument.slot`; a call's own arguments are not always kept)."""
+    positional = [p.name for p in fact.params if p.kind == "positional"]
+    if fact.class_qualname and positional[:1] in (["self"], ["cls"]):
+        positional = positional[1:]  # a method: the call passes no receiver
+    found: set[int | str] = {parameter}
+    if parameter in positional:
+        found.add(positional.index(parameter))
+    return found
 
 
 def _falsy(value: Value) -> bool:

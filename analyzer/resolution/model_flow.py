@@ -16,33 +16,42 @@ parameter on).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from analyzer.facts.database import (
     CALL_MODEL,
     PARAM_MODEL,
     AccessMode,
+    Confidence,
     FunctionDbFacts,
     ModelArgument,
     is_placeholder,
+    rel_model,
+    split_rel_model,
 )
 from analyzer.resolution.calls import callable_function
 from analyzer.resolution.resolve import Ctx, Resolver, written_name
 from analyzer.resolution.results import FunctionKey
 
 ModelSite = tuple[str, str]  # (module the name is written in, model name or a parameter's)
+# the model a relationship of a model leads to (None: no such relationship)
+RelatedModel = Callable[[ModelSite, str], ModelSite | None]
 _MAX_DEPTH = 12
 
 
 @dataclass(frozen=True, slots=True)
 class ModelAccess:
     """A use of a model whose class is known only per call: its table ("model"), or the
-    tables behind one of its relationships ("relationship", `attribute`)."""
+    tables behind one of its relationships ("relationship", `attribute`); of the model the
+    relationships `through` lead to from it, when not of that model itself (`p.author.x`)."""
 
     kind: str  # "model" or "relationship"
     mode: AccessMode
     attribute: str = ""
+    through: tuple[str, ...] = ()
+    confidence: Confidence = "high"  # "low": a best-effort rule (a changed instance committed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +66,25 @@ class BoundAccess:
 class ModelFlow:
     """Resolves placeholders, per function, and binds parameters' uses to call sites."""
 
-    def __init__(self, resolver: Resolver, functions: dict[FunctionKey, FunctionDbFacts]) -> None:
+    def __init__(
+        self,
+        resolver: Resolver,
+        functions: dict[FunctionKey, FunctionDbFacts],
+        related: RelatedModel,
+    ) -> None:
         self.resolver = resolver
         self.functions = functions
+        self.related = related
         self._sites: dict[tuple[FunctionKey, str], tuple[ModelSite, ...]] = {}
         self._summaries: dict[tuple[FunctionKey, str], tuple[ModelAccess, ...]] = {}
         self._targets: dict[tuple[FunctionKey, int, str], tuple[FunctionKey, ...]] = {}
 
     def sites(self, key: FunctionKey, ref: str, depth: int = 0) -> tuple[ModelSite, ...]:
         """The models `ref`, written in function `key`, may stand for: concrete names, or
-        `(module, "@param:p")` for a parameter of `key` (bound by its callers)."""
+        `(module, "@param:p")` for a parameter of `key` (bound by its callers), or a
+        relationship of it (`(module, "@rel:author:@param:p")`)."""
+        if (relationship := split_rel_model(ref)) is not None:
+            return self._related_sites(key, *relationship, depth)
         if not ref.startswith(CALL_MODEL):
             return ((key[0], ref),)
         memo = (key, ref)
@@ -83,13 +101,28 @@ class ModelFlow:
             if returned is None or returned.returns_model is None:
                 continue
             for module, name in self.sites(target, returned.returns_model, depth + 1):
-                if name.startswith(PARAM_MODEL):
-                    for argument in self._arguments(key, line, callee, target, name):
-                        found.extend(self.sites(key, argument.model_ref, depth + 1))
+                path, base = _unwound(name)
+                if base.startswith(PARAM_MODEL):  # what the caller passes (or a relationship of it)
+                    for argument in self._arguments(key, line, callee, target, base):
+                        found.extend(self.sites(key, _wound(path, argument.model_ref), depth + 1))
                 else:
                     found.append((module, name))
         self._sites[memo] = tuple(dict.fromkeys(found))
         return self._sites[memo]
+
+    def _related_sites(
+        self, key: FunctionKey, attribute: str, base: str, depth: int
+    ) -> tuple[ModelSite, ...]:
+        """The models the relationship `attribute` of what `base` stands for leads to."""
+        if depth > _MAX_DEPTH:
+            return ()
+        found: list[ModelSite] = []
+        for site in self.sites(key, base, depth + 1):
+            if is_placeholder(site[1]):  # a parameter's: known per call
+                found.append((site[0], rel_model(attribute, site[1])))
+            elif (target := self.related(site, attribute)) is not None:
+                found.append(target)
+        return tuple(dict.fromkeys(found))
 
     def targets(self, key: FunctionKey, line: int, callee: str) -> tuple[FunctionKey, ...]:
         """The project functions the calls named `callee` at `line` of `key` run."""
@@ -120,7 +153,7 @@ class ModelFlow:
             return
         for access, ref, line in _placeholder_uses(facts):
             for site in self.sites(key, ref):
-                if not site[1].startswith(PARAM_MODEL):
+                if not is_placeholder(site[1]):
                     yield BoundAccess(access, site, line)
         for argument in facts.model_arguments:
             sites = [s for s in self.sites(key, argument.model_ref) if not is_placeholder(s[1])]
@@ -140,14 +173,18 @@ class ModelFlow:
         if facts is None or depth > _MAX_DEPTH:
             return ()
         placeholder = f"{PARAM_MODEL}{parameter}"
-        found: list[ModelAccess] = [
-            access
-            for access, ref, _ in _placeholder_uses(facts)
-            if any(site[1] == placeholder for site in self.sites(key, ref))
-        ]
+        found: list[ModelAccess] = []
+        for access, ref, _ in _placeholder_uses(facts):
+            for site in self.sites(key, ref):
+                through = _through(site[1], placeholder)
+                if through is not None:
+                    found.append(_reached(access, through))
         for argument in facts.model_arguments:
-            if any(site[1] == placeholder for site in self.sites(key, argument.model_ref)):
-                found.extend(self._handed_uses(key, argument, depth + 1))
+            for site in self.sites(key, argument.model_ref):
+                through = _through(site[1], placeholder)
+                if through is not None:
+                    handed = self._handed_uses(key, argument, depth + 1)
+                    found.extend(_reached(access, through) for access in handed)
         self._summaries[memo] = tuple(dict.fromkeys(found))
         return self._summaries[memo]
 
@@ -186,11 +223,41 @@ class ModelFlow:
         ]
 
 
+def _unwound(ref: str) -> tuple[tuple[str, ...], str]:
+    """The relationships a "@rel:" reference follows, first first, and the one it starts at."""
+    path: list[str] = []
+    while (relationship := split_rel_model(ref)) is not None:
+        path.append(relationship[0])
+        ref = relationship[1]
+    return tuple(reversed(path)), ref
+
+
+def _wound(path: tuple[str, ...], ref: str) -> str:
+    """The reference to what the relationships `path` lead to from `ref`."""
+    for attribute in path:
+        ref = rel_model(attribute, ref)
+    return ref
+
+
+def _through(ref: str, placeholder: str) -> tuple[str, ...] | None:
+    """The relationships leading from the parameter `placeholder` to `ref` (`()`: `ref` is
+    the parameter itself), None when `ref` is not reached from it."""
+    path, base = _unwound(ref)
+    return path if base == placeholder else None
+
+
+def _reached(access: ModelAccess, through: tuple[str, ...]) -> ModelAccess:
+    """`access`, made of the model `through` leads to from the one it was made of."""
+    if not through:
+        return access
+    return dataclasses.replace(access, through=through + access.through)
+
+
 def _placeholder_uses(facts: FunctionDbFacts) -> Iterator[tuple[ModelAccess, str, int]]:
     """The function's model and relationship uses whose model is a placeholder."""
     for use in facts.model_uses:
         if is_placeholder(use.model_ref):
-            yield ModelAccess("model", use.mode), use.model_ref, use.line
+            yield ModelAccess("model", use.mode, confidence=use.confidence), use.model_ref, use.line
     for rel in facts.relationship_uses:
         if is_placeholder(rel.model_ref):
             yield ModelAccess("relationship", rel.mode, rel.attribute), rel.model_ref, rel.line

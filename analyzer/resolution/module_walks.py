@@ -6,6 +6,8 @@ defines is unrolled once per module, as it runs.
 
 from __future__ import annotations
 
+import posixpath
+
 from analyzer.facts.values import Attr, CallOf, Ref, Seq, Value
 from analyzer.resolution.resolve import (
     Ctx,
@@ -47,7 +49,8 @@ def walked_modules(resolver: Resolver, iterable: Value, ctx: Ctx) -> SeqEntity |
 
 def _walked_package(resolver: Resolver, paths: Value, ctx: Ctx) -> str | None:
     """The package whose directory a walk is given: `pkg.__path__`, `__path__` in a package,
-    or `[os.path.dirname(__file__)]`."""
+    or `[folder]` with the folder computed from `__file__` (`os.path.dirname(__file__)`,
+    `os.path.join(os.path.dirname(__file__), "..", "views")`)."""
     own_module = resolver.canonical(ctx.module)
     match paths:
         case Ref("__path__"):
@@ -56,14 +59,50 @@ def _walked_package(resolver: Resolver, paths: Value, ctx: Ctx) -> str | None:
             package = resolver.resolve(Ref(dotted.removesuffix(".__path__")), ctx)
         case Attr(base=base, name="__path__"):
             package = resolver.resolve(base, ctx)
-        case Seq(items=(CallOf(func=func, args=(Ref("__file__"),)),)):
-            if resolver.resolve(func, ctx) != ExternalEntity("os.path.dirname"):
-                return None
-            if resolver.files[own_module].is_package:
-                return own_module
-            return own_module.rpartition(".")[0] or None
+        case Seq(items=(folder,)):
+            path = _tree_path(resolver, folder, ctx)
+            return None if path is None else _package_in(resolver, path)
         case _:
             return None
     if isinstance(package, ModuleEntity) and resolver.files[package.name].is_package:
         return package.name
     return None
+
+
+# path functions that keep a path inside the tree (relative to its root, '/'-separated)
+_SAME_PATH = ("os.path.abspath", "os.path.normpath", "os.path.realpath")
+
+
+def _tree_path(resolver: Resolver, value: Value, ctx: Ctx) -> str | None:
+    """A path computed from the module's `__file__`, relative to the analyzed root, or None
+    when it is not such a path (or leaves the tree)."""
+    match value:
+        case Ref("__file__"):
+            return resolver.files[resolver.canonical(ctx.module)].path
+        case CallOf(func=func, args=(first, *rest), kwargs=()):
+            called = resolver.resolve(func, ctx)
+            if not isinstance(called, ExternalEntity):
+                return None
+            base = _tree_path(resolver, first, ctx)
+            if base is None:
+                return None
+            if called.dotted == "os.path.dirname" and not rest:
+                return posixpath.dirname(base)
+            if called.dotted in _SAME_PATH and not rest:
+                return base
+            if called.dotted == "os.path.join":
+                parts = [constant(resolver.resolve(part, ctx)) for part in rest]
+                if not all(isinstance(p, str) and not p.startswith("/") for p in parts):
+                    return None
+                joined = posixpath.normpath(posixpath.join(base, *map(str, parts)))
+                return None if joined.startswith("..") else joined
+    return None
+
+
+def _package_in(resolver: Resolver, folder: str) -> str | None:
+    """The package of the tree whose folder is `folder` ('.' is the root)."""
+    wanted = "__init__.py" if folder in ("", ".") else f"{folder}/__init__.py"
+    return next(
+        (m for m, f in sorted(resolver.files.items()) if f.path == wanted and f.module == m),
+        None,
+    )

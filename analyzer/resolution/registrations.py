@@ -25,10 +25,12 @@ from analyzer.facts.values import (
     UNKNOWN,
     Attr,
     CallOf,
+    ClassOf,
     Item,
     Lit,
     Local,
     Ref,
+    SelfOf,
     Seq,
     Value,
     mentions_param,
@@ -40,6 +42,7 @@ from analyzer.resolution.extension_table import (
 )
 from analyzer.resolution.module_walks import walked_modules
 from analyzer.resolution.resolve import (
+    RECEIVER,
     ClassEntity,
     ConfigEntity,
     ConstEntity,
@@ -56,6 +59,7 @@ from analyzer.resolution.resolve import (
     ViewEntity,
     bind_target,
     constant,
+    method_of,
     written_name,
 )
 
@@ -80,6 +84,14 @@ class Registration:
     view: Resolved | None
     # made only under a test on a library's switch that is off: why (not reported)
     switched_off: str | None = None
+    # where the registration itself is written, when a helper's call is `file:line`
+    written: tuple[str, int] | None = None
+
+    @property
+    def written_at(self) -> tuple[str, int]:
+        """The registration's own file and line (a diagnostic about it names them once, however
+        many calls reach it)."""
+        return self.written or (self.file, self.line)
 
     def keyword(self, name: str) -> Resolved | None:
         for key, value in self.kwargs:
@@ -214,19 +226,39 @@ class _Expander:
     ) -> Iterator[tuple[CallFact, FunctionEntity]]:
         """The calls with arguments `entity` makes to other project functions."""
         fact = self.function(entity)
+        # a method: its calls on `self`/`cls` and the classes it builds run for the same class
+        receiving = fact is not None and fact.class_qualname is not None
         for call in fact.calls if fact else ():
-            if call.args or call.kwargs:
-                for callee in self._callees(call, ctx):
+            if call.args or call.kwargs or (receiving and _on_own_class(call.func)):
+                callees = self._callees(call, ctx, constructors=receiving)
+                if not callees and call.loops:  # `plugin.register(app)`: per item of the loop
+                    callees = self._looped_callees(call, ctx)
+                for callee in callees:
                     if callee != entity:
                         yield call, callee
 
-    def _callees(self, call: CallFact, ctx: Ctx) -> list[FunctionEntity]:
+    def _looped_callees(self, call: CallFact, ctx: Ctx) -> list[FunctionEntity]:
+        """The project functions a call in a loop runs for the loop's items, each once."""
+        found: dict[FunctionEntity, None] = {}
+        for env, _ in _loop_envs(self.resolver, call.loops, ctx):
+            if env is not ctx.env:
+                found.update(dict.fromkeys(self._callees(call, Ctx(ctx.module, ctx.scope, env))))
+        return list(found)
+
+    def _callees(
+        self, call: CallFact, ctx: Ctx, *, constructors: bool = False
+    ) -> list[FunctionEntity]:
         """The project function a call runs, or for `pm.hook.<name>(...)` (pluggy) every
-        implementation of that hook in the tree."""
+        implementation of that hook in the tree; with `constructors`, a class's `__init__`
+        for a call building it (`inst = cls()`)."""
         hook = _pluggy_hook(call.func)
         if hook is not None and hook in self.hook_implementations():
             return self.hook_implementations()[hook]
         callee = self.resolver.called(call, ctx)
+        if constructors and isinstance(callee, ClassEntity):
+            initialiser = self.resolver.initialiser(callee)
+            if initialiser is not None:
+                return [FunctionEntity(initialiser.module, f"{initialiser.qualname}.__init__")]
         return [callee] if isinstance(callee, FunctionEntity) else []
 
     def hook_implementations(self) -> dict[str, list[FunctionEntity]]:
@@ -276,6 +308,10 @@ class _Expander:
                 continue
             for env_in_loop, _ in _loop_envs(self.resolver, call.loops, ctx):
                 call_ctx = Ctx(ctx.module, ctx.scope, env_in_loop)
+                if call.loops and callee not in self._callees(
+                    call, call_ctx, constructors=RECEIVER in ctx.env
+                ):
+                    continue  # `plugin.register(app)`: another item's function
                 bound = self.bind(callee, callee_fact, call, call_ctx)
                 self.expand(callee, bound, site or (file, call.line), depth + 1)
 
@@ -286,6 +322,9 @@ class _Expander:
         bound = self.resolver.bind_arguments(
             fact, call.args, call.kwargs, ctx, callee_module=callee.module
         )
+        receiver = self.receiver(callee, fact, call, ctx)
+        if receiver is not None:
+            bound[RECEIVER] = receiver
         positional = [p.name for p in fact.params if p.kind == "positional"]
         for name, value in [*zip(positional, call.args, strict=False), *call.kwargs]:
             if isinstance(value, CallOf) and name in bound:  # a wrapped view passed on
@@ -293,6 +332,29 @@ class _Expander:
             elif name in bound and (extension := self.extension_object(value)) is not None:
                 bound[name] = extension
         return bound
+
+    def receiver(
+        self, callee: FunctionEntity, fact: FunctionFact, call: CallFact, ctx: Ctx
+    ) -> ClassEntity | None:
+        """The class a method runs for: the class it is called on (`api_bp.register(app)`, a
+        subclass maybe) or whose instance it is called on (`self._add_resources()`), or the
+        class being built (`cls()` runs `__init__`); None for a plain function."""
+        if fact.class_qualname is None:
+            return None
+        built = self.resolver.called(call, ctx)
+        if isinstance(built, ClassEntity):
+            return built
+        owner = method_of(call.func)
+        if owner is None:
+            return None
+        found = self.resolver.resolve(owner[0], ctx)
+        if isinstance(found, InstanceEntity) and isinstance(found.cls, ClassEntity):
+            found = found.cls
+        if isinstance(found, ClassEntity) and found != ClassEntity(
+            callee.module, fact.class_qualname
+        ):
+            return found
+        return None
 
     def extension_object(self, written: Value) -> Resolved | None:
         """`app.extensions["security"]`: the extension object a library the project uses
@@ -472,7 +534,10 @@ class _Expander:
             return
         if ctx.env:
             self.bound.add(key)
-        found = self.unbound if not ctx.env and _mentions_param(fact) else self.found
+        # read on its own, a function's registration that depends on its parameters (or a
+        # method's on `self`/`cls`) is kept only if no call resolves it with them bound
+        depends = _mentions_param(fact) or _mentions_own_class(fact)
+        found = self.unbound if not ctx.env and depends else self.found
         found.append(
             Registration(
                 fact=fact,
@@ -486,6 +551,7 @@ class _Expander:
                 switched_off=(
                     self.switched_off(fact, ctx) if fact.tests and fact.kind != "hook" else None
                 ),
+                written=None if site == (file, fact.line) else (file, fact.line),
             )
         )
 
@@ -604,6 +670,20 @@ def _pluggy_hook(func: Value) -> str | None:
         ):
             return func.name
     return None
+
+
+def _mentions_own_class(fact: RegistrationFact) -> bool:
+    """Whether a registration's target or arguments are read from `self` or `cls`."""
+    values = [fact.target, *fact.args, *(v for _, v in fact.kwargs), fact.view or Lit(None)]
+    values += [loop.iterable for loop in fact.loops]
+    return any(_on_own_class(v) for v in values)
+
+
+def _on_own_class(func: Value) -> bool:
+    """`self.method`, `cls.method` or `cls` itself: a call a method makes for its class."""
+    while isinstance(func, Attr):
+        func = func.base
+    return isinstance(func, SelfOf | ClassOf)
 
 
 def _key(reg: Registration) -> tuple[str, int, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import builtins
 import importlib.util
 import posixpath
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -52,11 +53,17 @@ from analyzer.facts.values import (
     Sum,
     SuperOf,
     Value,
+    mentions_param,
 )
+from analyzer.resolution import protobuf
 from analyzer.resolution.class_members import ClassMembers
+from analyzer.resolution.protobuf import ProtoEntity, ProtoIndex
 
 MAX_DEPTH = 24
 MAX_ALTERNATIVES = 16  # values one registration may take through `either` choices
+# `re.sub` is applied to strings known statically only within these sizes
+MAX_PATTERN = 200
+MAX_SUBSTITUTED = 2000
 
 FLASK_CONSTRUCTORS: dict[str, tuple[str, str]] = {
     # external dotted name -> (object kind, library)
@@ -181,6 +188,15 @@ class FlaskObject:
     # `event_stream.py`: `app = create_app()`): (that module, line); `parent` is the app the
     # factory builds, whose ctor, module and scope it shares
     call_site: tuple[str, int] | None = None
+    # built in a method run for an instance of this class (a base class's `__init__` making
+    # one blueprint per subclass, named from the subclass's attributes)
+    receiver: ClassEntity | None = None
+
+    @property
+    def ctx(self) -> Ctx:
+        """Where its constructor's arguments are resolved."""
+        env = {} if self.receiver is None else {RECEIVER: self.receiver}
+        return Ctx(self.module, self.scope, env)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,10 +243,19 @@ Resolved = (
     | FlaskObject
     | BoundMethod
     | RouteDecorator
+    | ProtoEntity
     | Opaque
 )
 
 _BUILTINS = frozenset(dir(builtins))
+# the env key for the class a method runs for (`cls`, or `self`'s class): the class it is called
+# on, which may be a subclass of the one defining it; no parameter can have this name
+RECEIVER = "<receiver>"
+# classes made by these calls build records whose fields are attributes
+NAMED_TUPLES = frozenset({"collections.namedtuple", "typing.NamedTuple"})
+# the finder of an item of a package walk (`for finder, name, ispkg in pkgutil.iter_modules`)
+MODULE_FINDER = "pkgutil.ModuleInfo.module_finder"
+MODULE_FINDER_FIND_SPEC = f"{MODULE_FINDER}.find_spec"
 _CONFIG_LOADERS = frozenset(
     {"from_object", "from_pyfile", "from_envvar", "update", "from_mapping", "__setitem__"}
 )
@@ -253,6 +278,7 @@ _STR_METHODS = frozenset(
         "removesuffix",
         "startswith",
         "endswith",
+        "join",
     ]
 )
 
@@ -315,6 +341,7 @@ class Resolver:
         # built on the first scan that asks, so each scan over the project's calls for a few
         # names reads only theirs
         self._calls_by_name: dict[str | None, list[_NamedCall]] | None = None
+        self.protobuf = ProtoIndex(self.files.values())
         self._depth = 0
         # answers cut short so far: at the depth cap, or by meeting a definition (a name, a
         # class's bases, a constructor's argument, the settings, the constructions) while it
@@ -362,6 +389,11 @@ class Resolver:
             for star in self.files[module].star_imports:
                 if head in self.bindings.get(star, {}):
                     return self.locate(star, dotted, depth + 1)
+            parts = dotted.split(".")  # an absolute name (`app.models.User`, a function's import)
+            for cut in range(len(parts) - 1, 0, -1):
+                candidate = ".".join(parts[:cut])
+                if candidate in self.files:
+                    return self.locate(candidate, ".".join(parts[cut:]), depth + 1)
         return self.canonical(module), dotted
 
     def canonical(self, module: str) -> str:
@@ -425,21 +457,40 @@ class Resolver:
         return ctx.env.get(value.name, Opaque(f"loop variable '{value.name}' in {ctx.scope}"))
 
     def _self_of(self, value: SelfOf, ctx: Ctx) -> Resolved:
-        cls = ClassEntity(self.canonical(ctx.module), value.class_qualname)
-        return InstanceEntity(cls, exact=False)
+        return InstanceEntity(self._class_of(value.class_qualname, ctx), exact=False)
+
+    def _class_of(self, class_qualname: str, ctx: Ctx) -> ClassEntity:
+        """`cls` in a method of `class_qualname`: the class it runs for, when a call bound it."""
+        cls = ClassEntity(self.canonical(ctx.module), class_qualname)
+        receiver = ctx.env.get(RECEIVER)
+        if isinstance(receiver, ClassEntity) and receiver != cls and cls in self.mro(receiver):
+            return receiver
+        return cls
 
     def comprehension(self, value: Comprehension, ctx: Ctx) -> Resolved:
         """The sequence a comprehension builds over items known statically."""
         items = self.resolve(value.iterable, ctx)
         if isinstance(items, DictEntity):  # iterating a dict: its keys
             items = SeqEntity(tuple(key for key, _ in items.items))
+        if items == ConstEntity(None):  # would raise: code reaching it tests for None first
+            items = SeqEntity(())
         if not isinstance(items, SeqEntity):
             return Opaque("a comprehension over values known only at run time")
-        built = []
+        built: list[Resolved] = []
+        partial = False
         for item in items.items:
             env = dict(ctx.env)
             bind_target(value.target, item, env)
-            built.append(self.resolve(value.element, Ctx(ctx.module, ctx.scope, env)))
+            element = self.resolve(value.element, Ctx(ctx.module, ctx.scope, env))
+            if not value.spliced:
+                built.append(element)
+            elif isinstance(element, SeqEntity | Opaque):
+                built.extend(_known_items(element))
+                partial = partial or isinstance(element, Opaque)
+            else:
+                partial = True
+        if partial:
+            return Opaque("a sequence partly built at run time", known_items=tuple(built))
         return SeqEntity(tuple(built))
 
     def _pairs(self, value: Pairs, ctx: Ctx) -> Resolved:
@@ -521,6 +572,10 @@ class Resolver:
         bindings = self.bindings.get(module)
         if bindings is None:
             return Opaque(f"module {module} is not in the analyzed tree", external=True)
+        if self.protobuf:  # generated code binds its classes through `globals()`
+            generated = self.protobuf.top_level(self.canonical(module), name)
+            if generated is not None:
+                return generated
         if name in bindings:
             return self.resolve(bindings[name], Ctx(module))
         for star in self.files[module].star_imports:
@@ -586,6 +641,8 @@ class Resolver:
                 found = self.class_member(cls, attr, instance=True)
                 if not exact and isinstance(found, Opaque) and found.missing:
                     return Opaque(found.reason)
+                if isinstance(found, FunctionEntity):
+                    return self.flask_property(found, cls) or found
                 return found
             case SuperEntity(cls):
                 return self.class_member(cls, attr, instance=True, skip_own=True)
@@ -599,7 +656,7 @@ class Resolver:
                 return ExternalEntity(f"{dotted}.{attr}")
             case FlaskObject(kind="blueprint") if attr in ("name", "url_prefix"):
                 index = 0 if attr == "name" else -1
-                given = self.argument(entity.ctor, index, attr, Ctx(entity.module, entity.scope))
+                given = self.argument(entity.ctor, index, attr, entity.ctx)
                 return ConstEntity(None) if given is None else given
             case FlaskObject(kind="app") if attr == "config":
                 return ConfigEntity()
@@ -607,10 +664,16 @@ class Resolver:
                 return BoundMethod(entity, attr)
             case DictEntity() if attr in ("get", "items", "keys", "values"):
                 return BoundMethod(entity, attr)
+            case DictEntity() if (field := entity.get(ConstEntity(attr))) is not None:
+                return field  # a named tuple's field (see NAMED_TUPLES)
             case ModuleInfoEntity(name=name, ispkg=ispkg) if attr in ("name", "ispkg"):
                 return ConstEntity(name if attr == "name" else ispkg)
             case ConstEntity(value=str()) if attr == "format" or attr in _STR_METHODS:
                 return BoundMethod(entity, attr)
+            case ProtoEntity():
+                if attr in protobuf.METHODS:
+                    return BoundMethod(entity, attr)
+                return _from_proto(self.protobuf.member(entity, attr), attr)
         return Opaque(f"attribute '{attr}' of {type(entity).__name__}")
 
     def class_member(
@@ -651,10 +714,37 @@ class Resolver:
             if instance:
                 value = members.instance_attrs.get(attr)
                 if value is not None:
-                    return self.resolve(value, Ctx(klass.module, f"{klass.qualname}.__init__"))
+                    # set by a base class's method: run for `cls`, whose attributes it may read
+                    init = f"{klass.qualname}.__init__"
+                    env = {} if klass == cls else self.inherited_init_env(klass, init, cls)
+                    return self.resolve(value, Ctx(klass.module, init, env))
         if external is not None:
             return Opaque(f"'{attr}' may come from {external.dotted}", external=True)
         return Opaque(f"{cls.qualname} has no attribute '{attr}'", missing=not dynamic)
+
+    def inherited_init_env(
+        self, klass: ClassEntity, init: str, cls: ClassEntity
+    ) -> dict[str, Resolved]:
+        """Bindings for `klass.__init__` run for a subclass `cls`: `self` is a `cls`, and its
+        parameters are their defaults (what a construction without arguments, `cls()`, gives;
+        a parameter without one stays unknown)."""
+        fact = self.functions.get((klass.module, init))
+        env = {}
+        if fact is not None:
+            env = self.bind_arguments(fact, (), (), Ctx(klass.module), callee_module=klass.module)
+        return {**env, RECEIVER: cls}
+
+    def flask_property(self, method: FunctionEntity, cls: ClassEntity) -> Resolved | None:
+        """A property of an instance of `cls` that returns a Flask object (`return
+        self.__blueprint`) or a literal (`return []`), else None: other properties stay
+        methods, as calls see them."""
+        fact = self.functions.get((method.module, method.qualname))
+        if fact is None or fact.returns is None or Ref("property") not in fact.decorators:
+            return None
+        if isinstance(fact.returns, Lit | Seq) and not mentions_param(fact.returns):
+            return self.resolve(fact.returns, Ctx(method.module, method.qualname))
+        found = self.resolve(fact.returns, Ctx(method.module, method.qualname, {RECEIVER: cls}))
+        return found if isinstance(found, FlaskObject) else None
 
     def members(self, klass: ClassEntity) -> ClassMembers:
         """`klass`'s methods and attributes by name (indexed on first use)."""
@@ -819,6 +909,9 @@ class Resolver:
                 )
             case ExternalEntity("builtins.getattr") if len(value.args) in (2, 3):
                 return self.getattr_call(value, ctx)
+            case ExternalEntity("builtins.globals") if not value.args and not value.kwargs:
+                # `globals()[name]`: the module's own names, looked up as `module.name` is
+                return self.module(ctx.module)
             case ExternalEntity("importlib.import_module") if value.args:
                 imported = constant(self.resolve(value.args[0], ctx))
                 package = constant(self.argument(value, 1, "package", ctx))
@@ -829,6 +922,22 @@ class Resolver:
                 return Opaque("a module imported by a name known only at run time")
             case ExternalEntity("os.environ.get" | "os.getenv"):
                 return self.environment(value, ctx)
+            case ExternalEntity(dotted) if dotted == MODULE_FINDER_FIND_SPEC and value.args:
+                # `finder.find_spec(name)` for an item of a package walk: the spec of that
+                # module, which stands for the module itself here
+                walked = constant(self.resolve(value.args[0], ctx))
+                if isinstance(walked, str) and walked in self.files:
+                    return self.module(walked)
+            case ExternalEntity("importlib.util.module_from_spec") if len(value.args) == 1:
+                spec = self.resolve(value.args[0], ctx)
+                if isinstance(spec, ModuleEntity):
+                    return spec
+            case ExternalEntity("inspect.getmembers") if len(value.args) == 2:
+                module = self.resolve(value.args[0], ctx)
+                if isinstance(module, ModuleEntity):
+                    return self.flask_members(module)
+            case ExternalEntity("re.sub"):
+                return self.substituted(value, ctx)
             case BoundMethod(owner=FlaskObject(kind="app" | "blueprint") as owner, name=attr) if (
                 attr in ROUTE_DECORATORS
             ):
@@ -844,8 +953,15 @@ class Resolver:
                 known = FLASK_CONSTRUCTORS.get(dotted)
                 if known is not None:
                     kind, lib = known
+                    receiver = ctx.env.get(RECEIVER)
                     return FlaskObject(
-                        kind, lib, self.canonical(ctx.module), value.line, value, ctx.scope
+                        kind,
+                        lib,
+                        self.canonical(ctx.module),
+                        value.line,
+                        value,
+                        ctx.scope,
+                        receiver=receiver if isinstance(receiver, ClassEntity) else None,
                     )
                 return InstanceEntity(func)
             case ClassEntity():
@@ -875,15 +991,37 @@ class Resolver:
                 )
             case FunctionEntity():
                 return self.returned(func, value, ctx)
+            case InstanceEntity(cls=ExternalEntity(dotted)) if dotted in NAMED_TUPLES:
+                # a record built with keywords (`ResourceMap(resource=..., url=...)`): its
+                # fields read as attributes (`r.url`), kept as a dict of them
+                _, named = self.arguments((), value.kwargs, ctx, self.resolve)
+                if not value.args:
+                    return DictEntity(tuple((ConstEntity(k), v) for k, v in named))
             case SuperEntity():
                 return func
             case BoundMethod(owner=ConstEntity(value=str() as template), name="format"):
                 return self.formatted(template, value, ctx)
             case BoundMethod(owner=ConstEntity(value=str() as text), name=method):
                 return self.string_method(text, method, value, ctx)
+            case ProtoEntity(kind=protobuf.SERVICE) if not value.args and not value.kwargs:
+                return ProtoEntity(protobuf.SERVICE_INSTANCE, func.name)
+            case BoundMethod(owner=ProtoEntity() as owner, name=method) if not value.kwargs:
+                given = [_to_proto(self.resolve(a, ctx)) for a in value.args]
+                return _from_proto(self.protobuf.call(owner, method, given), method)
         return Opaque(
             "the result of a call the analyzer does not follow", external=_is_external(func)
         )
+
+    def flask_members(self, module: ModuleEntity) -> SeqEntity:
+        """`inspect.getmembers(module, predicate)`: the (name, object) pairs of the module's
+        Flask objects (its own or imported), the only members a registration can use; the
+        predicate is taken to select them, not evaluated."""
+        found = []
+        for name in sorted(self.bindings.get(module.name, {})):
+            member = self.imported(module.name, name)
+            if isinstance(member, FlaskObject):
+                found.append(SeqEntity((ConstEntity(name), member)))
+        return SeqEntity(tuple(found))
 
     def getattr_call(self, value: CallOf, ctx: Ctx) -> Resolved:
         """`getattr(obj, "name")`, or its default when a project object lacks the name."""
@@ -913,6 +1051,11 @@ class Resolver:
     def string_method(self, text: str, method: str, value: CallOf, ctx: Ctx) -> Resolved:
         """`name.lower()`, `rule.rstrip("/")`...: a str method with constant arguments."""
         args = [self.resolve(a, ctx) for a in value.args]
+        if method == "join" and len(args) == 1 and not value.kwargs:  # `"/".join(parts)`
+            parts = constant_strings(args[0])
+            if parts is None:
+                return Opaque("str.join() of items known only at run time")
+            return ConstEntity(text.join(parts))
         if value.kwargs or not all(isinstance(constant(a), str) for a in args):
             return Opaque(f"str.{method}() with arguments known only at run time")
         try:
@@ -920,6 +1063,19 @@ class Resolver:
         except TypeError:
             return Opaque(f"a str.{method}() call that would fail")
         return ConstEntity(result)
+
+    def substituted(self, value: CallOf, ctx: Ctx) -> Resolved:
+        """`re.sub(pattern, replacement, text)` on short strings known statically."""
+        parts = [constant(self.resolve(a, ctx)) for a in value.args]
+        if value.kwargs or len(parts) != 3 or not all(isinstance(p, str) for p in parts):
+            return Opaque("re.sub() with arguments known only at run time")
+        pattern, replacement, text = (str(p) for p in parts)
+        if len(pattern) > MAX_PATTERN or len(text) > MAX_SUBSTITUTED:
+            return Opaque("re.sub() on a pattern or text too long to apply")
+        try:
+            return ConstEntity(re.sub(pattern, replacement, text))
+        except (re.error, IndexError) as exc:
+            return Opaque(f"a re.sub() call that would fail ({exc})")
 
     def returned(self, func: FunctionEntity, value: CallOf, ctx: Ctx) -> Resolved:
         key = (func.module, func.qualname)
@@ -1084,10 +1240,14 @@ class Resolver:
                 return self.setting(key, None)
             case DictEntity(), _:
                 return base.get(key) or Opaque("a key the dict does not hold")
+            case ProtoEntity(kind=protobuf.EXTENSIONS), ProtoEntity():
+                return _from_proto(self.protobuf.extension(base, key), "Extensions[...]")
             case SeqEntity(items), ConstEntity(value=int() as index) if (
                 -len(items) <= index < len(items)
             ):
                 return items[index]
+            case ModuleEntity(name), ConstEntity(value=str() as attr):  # `globals()[attr]`
+                return self.imported(name, attr)
         return Opaque("an item the analyzer does not follow")
 
     def dict_method(self, mapping: DictEntity, method: str, value: CallOf, ctx: Ctx) -> Resolved:
@@ -1320,7 +1480,7 @@ _RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
     LoopVar: Resolver._loop_var,
     Local: lambda r, v, ctx: r.local(r.canonical(ctx.module), v.qualname),
     SelfOf: Resolver._self_of,
-    ClassOf: lambda r, v, ctx: ClassEntity(r.canonical(ctx.module), v.class_qualname),
+    ClassOf: lambda r, v, ctx: r._class_of(v.class_qualname, ctx),
     SuperOf: lambda r, v, ctx: SuperEntity(ClassEntity(r.canonical(ctx.module), v.class_qualname)),
     ModuleRef: lambda r, v, ctx: r.module(v.module),
     Imported: lambda r, v, ctx: r.imported(v.module, v.name),
@@ -1335,6 +1495,28 @@ _RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
         r.resolve(v.test, ctx), v.then, v.otherwise, ctx, either=v.either
     ),
 }
+
+
+def _from_proto(found: protobuf.Plain, what: str) -> Resolved:
+    """A protobuf answer as a resolved value."""
+    match found:
+        case ProtoEntity():
+            return found
+        case list():
+            return SeqEntity(tuple(_from_proto(item, what) for item in found))
+        case str() | int() | float() | bool() | None:
+            return ConstEntity(found)
+    return Opaque(f"'{what}' of protobuf-generated code, not told by its descriptors")
+
+
+def _to_proto(entity: Resolved) -> protobuf.Plain:
+    """A resolved argument handed to a generated object's method."""
+    match entity:
+        case ProtoEntity():
+            return entity
+        case ConstEntity(value=value):
+            return value
+    return protobuf.UNKNOWN
 
 
 def _has_either(value: Value) -> bool:
@@ -1429,7 +1611,7 @@ def bind_target(target: Value, item: Resolved, env: dict[str, Resolved]) -> None
             env[name] = item
         case Seq(parts):
             if isinstance(item, ModuleInfoEntity):  # (module_finder, name, ispkg)
-                finder = Opaque("a value the analyzer does not follow")
+                finder = ExternalEntity(MODULE_FINDER)
                 item = SeqEntity((finder, ConstEntity(item.name), ConstEntity(item.ispkg)))
             items = item.items if isinstance(item, SeqEntity) else ()
             if len(items) != len(parts):

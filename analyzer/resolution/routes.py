@@ -141,6 +141,10 @@ class _RouteBuilder:
         self.resolver = resolver
         self.model = _Model()
         self.diagnostics: list[Diagnostic] = []
+        # registrations whose rule is known in some context, and the notes about helpers' others
+        # (one per registration, at the line it is written, kept only if no call makes it known)
+        self.ruled: set[tuple[str, int, str]] = set()
+        self.unruled: dict[tuple[str, int, str], Diagnostic] = {}
         self.routes: dict[tuple[str | None, str, str], Route] = {}
 
     # ---- collecting -------------------------------------------------------------------
@@ -178,6 +182,7 @@ class _RouteBuilder:
 
     def add(self, reg: Registration) -> None:
         if reg.switched_off is not None:
+            self.ruled.add(_fact_key(reg))  # accounted for where it is made
             if reg.fact.kind in ROUTE_KINDS:
                 self.note(
                     reg.file,
@@ -263,13 +268,17 @@ class _RouteBuilder:
     ) -> None:
         rule = constant(rule_value)
         if not isinstance(rule, str):
-            self.note(
-                reg.file,
-                reg.line,
+            note = Diagnostic(
+                *reg.written_at,
                 "dynamic-route",
                 f"route rule not known statically ({_describe(rule_value)}); skipped",
             )
+            if reg.written is None:
+                self.diagnostics.append(note)
+            else:  # in a helper: noted where it is written, unless a call makes it known
+                self.unruled.setdefault(_fact_key(reg), note)
             return
+        self.ruled.add(_fact_key(reg))
         self.note_configured(reg, "route rule", rule_value)
         endpoint = constant(endpoint_value)
         if endpoint_value is not None and not isinstance(endpoint_value, ConstEntity):
@@ -389,7 +398,7 @@ class _RouteBuilder:
         for api in list(self.model.objects):
             if api.kind not in ("restful_api", "restx_api", "smorest_api"):
                 continue
-            host = self.resolver.argument(api.ctor, 0, "app", Ctx(api.module, api.scope))
+            host = self.resolver.argument(api.ctor, 0, "app", api.ctx)
             hosts = list(self.model.hosts.get(api, ()))
             if isinstance(host, FlaskObject):
                 hosts.insert(0, host)
@@ -397,7 +406,7 @@ class _RouteBuilder:
                 for app in hosts:
                     self.model.children[app].extend(self.model.children.get(api, ()))
                 continue
-            prefix = constant(self.resolver.keyword(api.ctor, "prefix", Ctx(api.module, api.scope)))
+            prefix = constant(self.resolver.keyword(api.ctor, "prefix", api.ctx))
             prefix = prefix if isinstance(prefix, str) else ""
             decls = list(self.api_decls(api, prefix))
             for app in hosts:
@@ -568,7 +577,7 @@ class _RouteBuilder:
     def restx_generated_decls(self, api: FlaskObject, prefix: str) -> Iterable[_Decl]:
         """The routes Flask-RESTX adds itself: the spec, the Swagger UI page and the root."""
         file = self.resolver.files[api.module].path
-        doc = self.resolver.argument(api.ctor, -1, "doc", Ctx(api.module, api.scope))
+        doc = self.resolver.argument(api.ctor, -1, "doc", api.ctx)
         doc_path = "/" if doc is None else constant(doc)
         generated = [(prefix + "/swagger.json", "specs"), (prefix or "/", "root")]
         if isinstance(doc_path, str) and doc_path:
@@ -606,8 +615,15 @@ class _RouteBuilder:
 
     def build(self) -> RouteMap:
         apps = [o for o in self.model.objects if o.kind == "app" and not self.folded(o)]
-        blueprints = [o for o in self.model.objects if o.kind == "blueprint"]
         registered = {use.child for uses in self.model.children.values() for use in uses}
+        # a base class's method building one blueprint per subclass: read without a subclass,
+        # it makes none of its own
+        per_class = {(o.module, o.line) for o in registered if o.receiver is not None}
+        blueprints = [
+            o
+            for o in self.model.objects
+            if o.kind == "blueprint" and (o.receiver or (o.module, o.line) not in per_class)
+        ]
         app_records = []
         app_names: dict[FlaskObject, str] = {}
         for app in sorted(apps, key=lambda a: a.call_site or (a.module, a.line)):
@@ -637,7 +653,10 @@ class _RouteBuilder:
             routes=tuple(sorted(self.routes.values(), key=_route_order)),
             blueprint_names={b: self.blueprint_name(b) for b in blueprints},
             app_names=app_names,
-            diagnostics=tuple(self.diagnostics),
+            diagnostics=(
+                *self.diagnostics,
+                *(note for key, note in self.unruled.items() if key not in self.ruled),
+            ),
         )
 
     @staticmethod
@@ -807,7 +826,7 @@ class _RouteBuilder:
         name: str,
         blueprint: str | None,
     ) -> None:
-        ctx = Ctx(owner.module, owner.scope)
+        ctx = owner.ctx
         argument = self.resolver.argument
         is_app = owner.kind == "app"
         folder_value = argument(owner.ctor, 2, "static_folder", ctx)
@@ -835,19 +854,11 @@ class _RouteBuilder:
     # ---- names ------------------------------------------------------------------------
 
     def own_prefix(self, blueprint: FlaskObject) -> str | None:
-        found = constant(
-            self.resolver.keyword(
-                blueprint.ctor, "url_prefix", Ctx(blueprint.module, blueprint.scope)
-            )
-        )
+        found = constant(self.resolver.keyword(blueprint.ctor, "url_prefix", blueprint.ctx))
         return found if isinstance(found, str) else None
 
     def blueprint_name(self, blueprint: FlaskObject) -> str:
-        found = constant(
-            self.resolver.argument(
-                blueprint.ctor, 0, "name", Ctx(blueprint.module, blueprint.scope)
-            )
-        )
+        found = constant(self.resolver.argument(blueprint.ctor, 0, "name", blueprint.ctx))
         if isinstance(found, str):
             return found
         self.note(
@@ -907,6 +918,11 @@ class _RouteBuilder:
 
     def note(self, file: str, line: int, kind: str, message: str) -> None:
         self.diagnostics.append(Diagnostic(file, line, kind, message))
+
+
+def _fact_key(reg: Registration) -> tuple[str, int, str]:
+    """One registration as written, whatever context it is resolved in."""
+    return reg.module, reg.fact.line, reg.fact.attr
 
 
 def _view_name(view: Resolved | None) -> str | None:

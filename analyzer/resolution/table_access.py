@@ -28,6 +28,7 @@ from analyzer.facts.values import Ref
 from analyzer.resolution.calls import callable_function
 from analyzer.resolution.guarded_uses import move_guarded_uses
 from analyzer.resolution.model_flow import ModelFlow, ModelSite
+from analyzer.resolution.orm_events import flush_calls, mapper_listeners
 from analyzer.resolution.other_databases import OtherDatabases, Site
 from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Opaque, Resolver
 from analyzer.resolution.results import FunctionKey, Table, TableUse
@@ -41,13 +42,15 @@ class TableFacts:
     tables: tuple[Table, ...]
     diagnostics: tuple[Diagnostic, ...]
     external: dict[FunctionKey, tuple[TableUse, ...]]  # tables of other databases
+    # a function writing a table -> the mapper event listeners its flush runs (orm_events)
+    flush_calls: dict[FunctionKey, tuple[FunctionKey, ...]]
 
 
 def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> TableFacts:
     """Every function's direct table uses, and every table the project defines."""
     index = _ModelIndex(resolver)
     receivers = _ReceiverUses(resolver, index)
-    flow = ModelFlow(resolver, receivers.functions)
+    flow = ModelFlow(resolver, receivers.functions, index.related)
     sql_files = [f for f in files if f.kind == "sql"]
     databases = index.other_databases()
     uses: dict[FunctionKey, tuple[TableUse, ...]] = {}
@@ -130,7 +133,12 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_at_calls)))
     diagnostics.extend(handed_over.diagnostics)
     own, external = databases.split(uses)
-    return TableFacts(own, index.tables(sql_files), tuple(diagnostics), external)
+    listeners = mapper_listeners(
+        resolver, lambda model: index.table_of((model.module, model.qualname))
+    )
+    return TableFacts(
+        own, index.tables(sql_files), tuple(diagnostics), external, flush_calls(own, listeners)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,12 +171,18 @@ def _flowing_uses(
     for bound in flow.bound_uses(key):
         at = _Located(key, path, bound.line)
         access = bound.access
-        if access.kind == "relationship":
-            found.extend(_relationship_uses(index, bound.site, access.attribute, access.mode, at))
+        site: ModelSite | None = bound.site
+        for attribute in access.through:  # `p.author.followers`: of the author's model
+            site = index.related(site, attribute) if site is not None else None
+        if site is None:
             continue
-        table = index.table_of(index.model_site(*bound.site))
+        if access.kind == "relationship":
+            found.extend(_relationship_uses(index, site, access.attribute, access.mode, at))
+            continue
+        table = index.table_of(index.model_site(*site))
         if table is not None:
-            found.append(TableUse(table, access.mode, key, path, bound.line, "high", "orm"))
+            use = TableUse(table, access.mode, key, path, bound.line, access.confidence, "orm")
+            found.append(use)
     return found
 
 
@@ -402,6 +416,10 @@ class _ModelIndex:
 
     def model_sites(self) -> list[Site]:
         return list(self.models)
+
+    def related(self, site: Site, attribute: str) -> Site | None:
+        """The model the relationship `attribute` of the model named at `site` leads to."""
+        return self.relationships_of(self.model_site(*site)).get(attribute)
 
     def relationships_of(self, site: Site) -> dict[str, Site | None]:
         """A model's relationships, its bases' and backrefs to it -> each target model."""

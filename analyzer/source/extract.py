@@ -167,6 +167,10 @@ class _Frame:
     returns: Value | None = None
     loops: list[LoopFact] = field(default_factory=list)
     tests: list[Value] = field(default_factory=list)  # enclosing `if` tests (UNKNOWN: else)
+    # for each symbolic loop entered: how many `if` tests enclosed it
+    loop_tests: list[int] = field(default_factory=list)
+    # how many symbolic loops enclosed each local name's last binding
+    bound_loops: dict[str, int] = field(default_factory=dict)
     guarded: tuple[Value, Value] | None = None  # `if test: return value`, before any return
 
 
@@ -348,6 +352,8 @@ class _Extractor:
         imported = isinstance(test, Imported) and not type_checking
         decided = mentions_param(test) or imported
         before = dict(frame.env) if decided or (node.orelse and not type_checking) else None
+        attrs = self.instance_attrs(frame) if decided and node.orelse else None
+        attrs_before = None if attrs is None else dict(attrs)
         frame.tests.append(self.value(node.test, frame.env))
         self.walk_body(node.body, frame)
         frame.tests[-1] = UNKNOWN
@@ -358,8 +364,22 @@ class _Extractor:
         then_env = dict(frame.env)
         frame.env.clear()
         frame.env.update(before)
+        then_attrs = None
+        if attrs is not None and attrs_before is not None:
+            then_attrs = dict(attrs)
+            attrs.clear()
+            attrs.update(attrs_before)
         self.walk_body(node.orelse, frame)
         frame.tests.pop()
+        if attrs is not None and attrs_before is not None and then_attrs is not None:
+            # `self.x` set in both branches of a test on a parameter: a `Choice` as for names
+            for name, then in then_attrs.items():
+                otherwise = attrs.get(name)
+                if otherwise is None or otherwise == attrs_before.get(name):
+                    attrs[name] = then
+                elif then != otherwise and then != attrs_before.get(name):
+                    branches = (otherwise, then) if negated else (then, otherwise)
+                    attrs[name] = Choice(test, *branches)
         for name, then in then_env.items():
             otherwise = frame.env.get(name)
             if otherwise is None:
@@ -375,6 +395,13 @@ class _Extractor:
                 branches = (otherwise, then) if negated else (then, otherwise)
                 frame.env[name] = Choice(test, *branches, either=True)
 
+    def instance_attrs(self, frame: _Frame) -> dict[str, Value] | None:
+        """The `self.x = ...` values of the class whose method this frame walks, if any."""
+        for value in frame.env.values():
+            if isinstance(value, SelfOf) and value.class_qualname in self.classes:
+                return self.classes[value.class_qualname].instance_attrs
+        return None
+
     def grow_list(self, call: ast.expr, frame: _Frame) -> None:
         """`name.append(x)` or `name.extend([...])` on a list written out here."""
         match call:
@@ -388,6 +415,9 @@ class _Extractor:
                     added = Seq((added,))
                 if self.grow_global(name, added, frame):
                     return
+                outer = frame.bound_loops.get(name, 0)
+                if len(frame.loops) > outer and name in frame.env:
+                    added = _looped(added, frame, outer)
                 grown = _grown(frame.env.get(name), added)
                 if grown is not None:
                     frame.env[name] = grown
@@ -424,8 +454,10 @@ class _Extractor:
             else:
                 self.bind(node.target, target, frame)
                 frame.loops.append(LoopFact(target, iterable))
+                frame.loop_tests.append(len(frame.tests))
                 self.walk_body(node.body, frame)
                 frame.loops.pop()
+                frame.loop_tests.pop()
         self.walk_body(node.orelse, frame)
 
     def literal_items(self, iterable: ast.expr, env: dict[str, Value]) -> tuple[Value, ...] | None:
@@ -453,6 +485,7 @@ class _Extractor:
         match target:
             case ast.Name(id=name):
                 frame.env[name] = value
+                frame.bound_loops[name] = len(frame.loops)
             case ast.Tuple(elts=elements) | ast.List(elts=elements):
                 if isinstance(value, Seq) and len(value.items) == len(elements):
                     for element, item in zip(elements, value.items, strict=True):
@@ -713,9 +746,10 @@ class _Extractor:
             ):  # app.route("/x")(view)
                 self.route_call(node, func, func.func, frame, env)
             callee = self.value(func, env)
-            if _unknown_root(callee):
-                continue
-            if statement and node is expr:
+            whole = statement and node is expr
+            if _unknown_root(callee) and not (whole and frame.loops and _loop_rooted(callee)):
+                continue  # kept: `plugin.register(app)` in a loop, resolved per item
+            if whole:
                 args, kwargs = self.arguments(node, env)
                 frame.calls.add(CallFact(callee, node.lineno, args, kwargs, tuple(frame.loops)))
             else:
@@ -964,6 +998,18 @@ def _united(left: Value, right: Value) -> Value:
     return SetUnion(left, right)
 
 
+def _looped(added: Value, frame: _Frame, outer: int) -> Value:
+    """What a list bound outside the loops entered since gets from `.append`/`.extend` in
+    them (`added`, a `Seq` for `.append`): `added`'s items once per turn of those loops, as a
+    comprehension over them; not known when an `if` inside them decides."""
+    if len(frame.tests) > frame.loop_tests[outer]:
+        return UNKNOWN
+    built: Value = added
+    for loop in reversed(frame.loops[outer:]):
+        built = Comprehension(built, loop.target, loop.iterable, spliced=True)
+    return built
+
+
 def _grown(current: Value | None, added: Value) -> Value | None:
     """A list written out here, with more items (written out, or a sequence known only at run
     time: then its items written so far stay known)."""
@@ -1068,6 +1114,11 @@ def _unknown_root(value: Value) -> bool:
     while isinstance(value, Attr):
         value = value.base
     return isinstance(value, Unknown | LoopVar)
+
+
+def _loop_rooted(value: Value) -> bool:
+    """Whether the value is a loop variable's attribute (`plugin.register`)."""
+    return isinstance(value, Attr) and isinstance(value.base, LoopVar)
 
 
 def _loop_target(target: ast.expr) -> Value:

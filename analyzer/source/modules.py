@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from analyzer.syntax.imports import absolute_import
+
+__all__ = ["absolute_import", "module_name_for", "path_module_name"]
+
 MAX_PACKAGE_DEPTH = 32
 
 
@@ -42,19 +46,3 @@ def path_module_name(relative: Path) -> str | None:
     if not parts or not all(part.isidentifier() for part in parts):
         return None
     return ".".join(parts)
-
-
-def absolute_import(module: str, is_package: bool, level: int, name: str | None) -> str | None:
-    """The absolute module named by a relative import, or None when it climbs above the top."""
-    if level == 0:
-        return name
-    package_parts = module.split(".") if module else []
-    if not is_package:
-        package_parts = package_parts[:-1]
-    climb = level - 1
-    if climb >= len(package_parts):
-        return None
-    base = package_parts[: len(package_parts) - climb]
-    if name:
-        base = [*base, name]
-    return ".".join(base) if base else None

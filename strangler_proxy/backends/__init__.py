@@ -39,6 +39,7 @@ class Backends:
     close: Callable[[], None]
     breakers: Callable[[], dict[str, Any]] = dict  # this worker's circuit breakers' states
     monolith_isolation: Isolation | None = None  # the monolith's breaker, for the loop's calls
+    service_isolation: Isolation | None = None  # the services' breakers, for the loop's calls
 
 
 BackendFactory = Callable[[Settings], Backends]

@@ -50,6 +50,22 @@ def rpc_kwargs(request: Request) -> dict[str, Any]:
     return kwargs
 
 
+def call_kwargs(request: Request, trusted_proxies: tuple[Network, ...]) -> dict[str, Any]:
+    """The keyword arguments the matched route's target receives: the envelope of the whole
+    request (`protocol = "http"`, its X-Forwarded-* made as the monolith's are with
+    `trusted_proxies`), else `rpc_kwargs`."""
+    if request.match is not None and request.match.protocol == "http":
+        return {ENVELOPE_KWARG: request_envelope(request, trusted_proxies).to_wire()}
+    return rpc_kwargs(request)
+
+
+def response_of(request: Request, result: Any) -> Response:
+    """The client's answer from the target's result: the envelope's response, or 200 JSON."""
+    if request.match is not None and request.match.protocol == "http":
+        return response_from_envelope(result)
+    return json_response(200, result)
+
+
 class NamekoBackend:
     """A backend that turns the request into an RPC call to the matched route's target.
 
@@ -62,18 +78,13 @@ class NamekoBackend:
         self._trusted = trusted_proxies
 
     def handle(self, request: Request) -> Response:
-        if request.match is not None and request.match.protocol == "http":
-            envelope = request_envelope(request, self._trusted).to_wire()
-            return response_from_envelope(self._call(request, {ENVELOPE_KWARG: envelope}))
-        return json_response(200, self._call(request, rpc_kwargs(request)))
-
-    def _call(self, request: Request, kwargs: dict[str, Any]) -> Any:
         assert request.match is not None  # the app sends only matched requests here
-        return self._client.call(
+        result = self._client.call(
             request.match.service,
             request.match.method,
-            kwargs,
+            call_kwargs(request, self._trusted),
             call_id=request.request_id,
             context=context_data(request),
             timeout=request.timeout,
         )
+        return response_of(request, result)

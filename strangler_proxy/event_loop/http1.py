@@ -152,6 +152,7 @@ class _Head:
 class _Parsed:
     request: LoopRequest
     body: BodyFeed
+    trailers: list[tuple[bytes, bytes]] = field(default_factory=list)  # counted, then dropped
 
 
 class Http1Connection(asyncio.Protocol):
@@ -263,9 +264,15 @@ class Http1Connection(asyncio.Protocol):
             raise LimitRequestLine(line, self._limit_line)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        assert self._head is not None
-        self._head.fields.append((name, value))
-        if len(self._head.fields) > self._limit_fields:
+        """A field of the head, or, once the head is done, a trailer field after a chunked
+        body: held to the same limits and dropped (the threaded path forwards none)."""
+        if self._head is not None:
+            fields = self._head.fields
+        else:
+            assert self._receiving is not None
+            fields = self._receiving.trailers
+        fields.append((name, value))
+        if len(fields) > self._limit_fields:
             raise LimitRequestHeaders("limit request headers fields")
         if len(name) + len(value) + 2 > self._limit_field_size:
             raise LimitRequestHeaders("limit request headers fields size")
@@ -281,6 +288,10 @@ class Http1Connection(asyncio.Protocol):
             self._parser.get_http_version(),
             head.fields,
         )
+        if request.method == "CONNECT" and request.has_body:
+            # llhttp reads no body after a CONNECT's head (what follows is the tunnel's):
+            # one that declares a body cannot be framed as gunicorn's worker would
+            raise InvalidHeader("Content-Length" if request.content_length else "Transfer-Encoding")
         body = BodyFeed(self._loop, lambda: self._pause("body"), lambda: self._resume("body"))
         self._receiving = _Parsed(request, body)
         self._queue.append(self._receiving)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pika
+from pika.adapters.blocking_connection import BlockingChannel
 
 from strangler.processes import ManagedProcess, ProcessGroup, free_port, http_ok, rpc_consumer_ready
 from strangler_demo.stack import strangler_argv
@@ -62,6 +64,26 @@ def start_proxy(
     admin = f"http://127.0.0.1:{admin_port}"
     process.wait_ready(http_ok(admin + "/_strangler/health"), timeout=30)
     return f"http://127.0.0.1:{port}", admin
+
+
+@contextmanager
+def hand_made_service(amqp_uri: str, name: str, *, taking: bool) -> Iterator[BlockingChannel]:
+    """A service's RPC queue made by hand, removed after the block: with no instance
+    consuming it (`taking` False: a stopped service), or with one that takes every call
+    and never answers; the channel that made it, for looking at the queue."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    queue = f"rpc-{name}"
+    channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True)
+    channel.queue_declare(queue, auto_delete=False)
+    channel.queue_bind(queue, "nameko-rpc", routing_key=f"{name}.*")
+    if taking:
+        channel.basic_consume(queue, lambda *delivered: None)
+    try:
+        yield channel
+    finally:
+        channel.queue_delete(queue)
+        connection.close()
 
 
 def delete_queues(amqp_uri: str, *names: str) -> None:

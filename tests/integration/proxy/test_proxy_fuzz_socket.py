@@ -223,6 +223,12 @@ def test_the_proxy_routes_every_request_or_refuses_it_in_its_shape(
             return
         forwarded = parse_request_target(target).target
         picked = stack.router.picks(method, forwarded)
+        if backend == "proxy":  # refused once routed: its body broke off mid-way
+            assert answer.status in range(400, 500), (raw, answer)
+            assert set(json.loads(answer.body)["error"]) == {"code", "message"}, raw
+            # the monolith may have had the head of the body it was streamed, nothing else
+            assert picked is None and reached in ([], [f"{method} {forwarded}"]), raw
+            return
         if backend == "service":
             assert picked is not None and picked[0].mode == "service", raw
             assert answer.status < 500 and reached == [], (raw, answer)

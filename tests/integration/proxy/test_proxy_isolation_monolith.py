@@ -262,11 +262,14 @@ def test_a_stalled_service_leaves_the_forwarded_routes_served(stack: Stack) -> N
     assert [(a.status, a.backend) for a in served] == [(200, "monolith"), (201, "monolith")]
     assert [a for a in served if a.seconds > PROMPT] == [], served
     stuck = [a for a in answers if a.backend == "monolith; fallback=timeout"]
-    assert 1 <= len(stuck) <= CEILING, answers  # no more than its share waited on it
+    # on the threads server each read holds a thread, so no more than the service's share
+    # waits on it; on the event loop a read holds none, and each one waits for its answer
+    waiting_at_most = CEILING if stack.server == "threads" else CLIENTS
+    assert 1 <= len(stuck) <= waiting_at_most, answers
     assert max(a.ended for a in served) < min(a.ended for a in stuck), (served, answers)
     turned_away = [a for a in answers if a not in stuck]
-    assert len(turned_away) >= CLIENTS - CEILING, answers
-    assert {(a.status, a.backend) for a in turned_away} == {(200, "monolith; fallback=busy")}
+    assert len(turned_away) >= CLIENTS - waiting_at_most, answers
+    assert {(a.status, a.backend) for a in turned_away} <= {(200, "monolith; fallback=busy")}
     assert [a for a in turned_away if a.seconds > PROMPT] == [], turned_away
     # the stuck calls timed out: the breaker sends the next read to the monolith at once
     assert (after.status, after.backend) == (200, "monolith; fallback=circuit-open"), after

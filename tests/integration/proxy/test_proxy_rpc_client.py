@@ -7,10 +7,15 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import pika
 import pytest
 from ci_rules import require_command
-from proxy_stack import SLOW_SECONDS, close_connection_from_broker, delete_queues, start_service
+from proxy_stack import (
+    SLOW_SECONDS,
+    close_connection_from_broker,
+    delete_queues,
+    hand_made_service,
+    start_service,
+)
 
 from strangler.processes import ProcessGroup, free_port
 from strangler_proxy.errors import RemoteError, ServiceTimeout, ServiceUnavailable
@@ -78,19 +83,11 @@ def test_an_unknown_service_is_unavailable_at_once_not_a_timeout(
 
 
 def test_a_queue_without_consumers_is_unavailable(amqp_uri: str, client: RpcClient) -> None:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True)
-    channel.queue_declare("rpc-proxy_ghost", auto_delete=False)
-    channel.queue_bind("rpc-proxy_ghost", "nameko-rpc", routing_key="proxy_ghost.*")
-    try:
+    with hand_made_service(amqp_uri, "proxy_ghost", taking=False) as channel:
         with pytest.raises(ServiceUnavailable) as caught:
             client.call("proxy_ghost", "get", {}, call_id="r8")
         assert caught.value.reason == "no consumers"
         assert channel.queue_declare("rpc-proxy_ghost", passive=True).method.message_count == 0
-    finally:
-        channel.queue_delete("rpc-proxy_ghost")
-        connection.close()
 
 
 def test_a_timed_out_call_was_delivered_once_and_is_not_sent_again(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import socket
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -54,6 +55,8 @@ class _Sink(BaseHTTPRequestHandler):
         remaining = int(self.headers["Content-Length"])
         while remaining:
             chunk = self.rfile.read(min(remaining, 256 * 1024))
+            if not chunk:  # the proxy gave up on this body
+                return
             remaining -= len(chunk)
             yield chunk
 
@@ -99,3 +102,19 @@ def test_a_routes_limit_stops_a_chunked_body_on_its_way(proxy: Proxy) -> None:
     status, error = upload(proxy, "/limited", 3, chunked=True)
     assert status == 413
     assert error["error"]["code"] == "payload_too_large"
+
+
+def test_a_body_that_breaks_off_on_its_way_is_the_proxys_refusal_not_the_monoliths(
+    proxy: Proxy,
+) -> None:
+    with socket.create_connection((proxy.host, proxy.port), timeout=30) as client:
+        client.sendall(
+            b"POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n" % (2 * MiB)
+        )
+        client.sendall(BLOCK)  # half of it, then the client stops sending
+        client.shutdown(socket.SHUT_WR)
+        answer = http.client.HTTPResponse(client, method="POST")
+        answer.begin()
+        body = json.loads(answer.read())
+    assert (answer.status, body["error"]["code"]) == (400, "bad_request")
+    assert answer.getheader("X-Strangler-Backend") == "proxy"

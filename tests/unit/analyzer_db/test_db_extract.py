@@ -145,3 +145,53 @@ def test_a_big_module_parses_each_distinct_sql_once() -> None:
     facts = extract_db_facts(collect_scopes(ast.parse(source)), module="big")
     assert len(facts.functions) == 500
     assert _parse_statements.cache_info().misses == 11
+
+
+def test_a_session_query_of_columns_or_a_session_handed_over_is_no_sql() -> None:
+    facts = facts_of(
+        """
+        query_client = create_query_client_func(db.session, Client)
+
+        def totals(user_id):
+            return db.session.query(Workout.sport_id, func.count(Workout.id)).all()
+        """
+    )
+    assert [f.sql_name_uses for f in facts.functions] == [()] * len(facts.functions)
+    function = next(f for f in facts.functions if f.qualname == "totals")
+    assert [(u.model_ref, u.mode) for u in function.model_uses] == [("Workout", "read")]
+    assert facts.diagnostics == ()
+
+
+def test_adding_a_loaded_row_to_a_set_writes_nothing() -> None:
+    facts = facts_of(
+        """
+        def group():
+            by_kind = defaultdict(set)
+            seen = set()
+            for tag in Tag.query.all():
+                by_kind[tag.kind_id].add(tag)
+                seen.add(tag)
+            db.session.add(Tag(label="new"))
+        """
+    )
+    (function,) = facts.functions
+    uses = {(u.model_ref, u.mode, u.line) for u in function.model_uses}
+    assert uses == {("Tag", "read", 5), ("Tag", "write", 8)}
+
+
+def test_a_relationship_of_a_row_known_per_call_leaves_a_known_type_alone() -> None:
+    facts = facts_of(
+        """
+        from helpers import lookup
+
+        def init(serial):
+            found = lookup(serial)
+            if not found:
+                token = Token(serial)
+            else:
+                token = found[0].token
+            token.save()
+        """
+    )
+    function = next(f for f in facts.functions if f.qualname == "init")
+    assert [(c.model_ref, c.method) for c in function.built_method_calls] == [("Token", "save")]

@@ -3,9 +3,13 @@ counts for the calls that pass it, not for those that leave it out."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 from analyzer_projects import TEAMS_AND_PEOPLE, route_access
+
+from analyzer.database.param_guards import param_guards
+from analyzer.facts.database import ParamGuard
 
 APP = (
     """
@@ -47,3 +51,23 @@ def test_an_optional_parameters_branch_counts_only_where_it_is_passed(tmp_path: 
     assert access["new_team"].writes == ("teams",)
     assert access["new_team_without_people"].writes == ("teams",)
     assert set(access["new_full_team"].writes) == {"teams", "members"}
+
+
+def test_a_branch_for_one_class_of_a_parameter_is_guarded_by_that_class() -> None:
+    source = (
+        "def can_see(thing, user=None):\n"  # line 1
+        "    if isinstance(thing, models.Comment) and user:\n"
+        "        a = 1\n"  # line 3
+        '    if thing.__class__.__name__ == "Post":\n'
+        "        b = 2\n"  # line 5
+        "    if isinstance(thing, (Post, Comment)):\n"
+        "        c = 3\n"  # line 7: either class, so no one class is required
+    )
+    function = ast.parse(source).body[0]
+    assert isinstance(function, ast.FunctionDef)
+    guards = set(param_guards(function, ["thing", "user"]))
+    assert guards == {
+        ParamGuard("user", 3, 3),
+        ParamGuard("thing", 3, 3, "models.Comment"),
+        ParamGuard("thing", 5, 5, "Post"),
+    }

@@ -46,6 +46,15 @@ def test_different_methods_make_a_miss_an_extra_and_a_near_miss() -> None:
     assert score.precision == 0.0
 
 
+def test_one_rule_added_per_method_counts_as_one_route_with_both_methods() -> None:
+    # Flask's url_map holds two rules for `add_url_rule("/x", "x", f, methods=["GET"])` then
+    # `methods=["POST"]`; the analyzer reports one route per (rule, endpoint)
+    truth = [("/x", "x", ("GET",)), ("/x", "x", ("POST",)), INDEX]
+    score = scoring.score_routes(truth=truth, found=[("/x", "x", ("GET", "POST")), INDEX])
+    assert (score.truth_count, score.found_count, score.matched) == (2, 2, 2)
+    assert score.missed == ()
+
+
 def test_duplicate_routes_count_once() -> None:
     score = scoring.score_routes(truth=[INDEX, INDEX, ITEM], found=[INDEX, INDEX])
     # 1 of 1 distinct reported route is real, 1 of 2 distinct real routes was reported

@@ -146,6 +146,23 @@ def test_a_chunked_body_comes_unchunked_and_an_answer_without_length_goes_chunke
     assert result["environ"]["HTTP_TRANSFER_ENCODING"] == "chunked"
 
 
+def test_trailer_fields_after_a_chunked_body_are_dropped_and_the_connection_goes_on(
+    address: tuple[str, int],
+) -> None:
+    with connect(address) as sock:
+        answers = sock.makefile("rb")
+        sock.sendall(
+            b"POST /stream HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5;ext=1\r\nhello\r\n0\r\nX-Trailer: 1\r\nX-Other: 2\r\n\r\n"
+            b"GET /after HTTP/1.1\r\nHost: h\r\n\r\n"
+        )
+        first = answered(*read_answer(answers))
+        second = answered(*read_answer(answers))
+    assert first["body"] == "hello"
+    assert "HTTP_X_TRAILER" not in first["environ"]  # as gunicorn's threaded worker gives it
+    assert second["environ"]["RAW_URI"] == "/after"
+
+
 def test_an_answer_without_length_to_http_1_0_ends_with_the_connection(
     address: tuple[str, int],
 ) -> None:
@@ -209,12 +226,20 @@ def test_100_continue_is_sent_before_the_body_is(address: tuple[str, int]) -> No
             "request_header_fields_too_large",
         ),
         (b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431, None),
+        (
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n"
+            + b"".join(b"X-%d: 1\r\n" % n for n in range(101))
+            + b"\r\n",
+            431,
+            "request_header_fields_too_large",
+        ),
         (b"POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n", 501, "not_implemented"),
         (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "bad_request"),
         (b"GET / HTTP/2.0\r\n\r\n", 400, "bad_request"),
         (b"G(T / HTTP/1.1\r\n\r\n", 400, "bad_request"),
         (b"GET / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400, None),
         (b"GET / HTTP/1.1\r\nExpect: teapot\r\n\r\n", 417, "expectation_failed"),
+        (b"CONNECT h:443 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello", 400, None),
     ],
 )
 def test_a_refused_request_is_answered_in_the_error_shape_and_closed(

@@ -1,5 +1,6 @@
-"""The event loop's own forwards (`loop_forward.py`): which requests it takes, and that what
-the monolith and the client get is what the threaded path gives them.
+"""The event loop's own answers (`loop_forward.py`): which requests it takes, and that what
+the monolith and the client get is what the threaded path gives them (the service reads it
+takes against a real broker: tests/integration/proxy/test_proxy_loop_service.py).
 
 A real proxy app (real backends, a routes file) and a small monolith on a socket in the
 same loop; the client's side is a sink that records what the server would frame.
@@ -17,11 +18,13 @@ import pytest
 import uvloop
 
 from strangler_proxy.admin import AdminAccess
-from strangler_proxy.app import ProxyApp, create_app
+from strangler_proxy.app import ProxyApp, create_app, real_backends
 from strangler_proxy.http_types import Headers
 from strangler_proxy.isolation import MONOLITH
 from strangler_proxy.loop_forward import LoopForwarder, RequestHead
+from strangler_proxy.reload import LiveRoutes
 from strangler_proxy.routes_file import RoutesFile
+from strangler_proxy.stats import FALLBACKS
 
 ROUTES = """
 monolith = "http://127.0.0.1:{port}"
@@ -31,6 +34,7 @@ amqp_uri = "amqp://guest:guest@127.0.0.1:1/"
 path = "/moved/<int:id>"
 target = "shop.get_item"
 mode = "service"
+methods = ["GET", "DELETE"]
 
 [[route]]
 path = "/kept"
@@ -42,6 +46,17 @@ path = "/canary"
 target = "shop.canary"
 mode = "canary"
 percent = 50
+
+[[route]]
+path = "/shadowed"
+target = "shop.shadowed"
+mode = "shadow"
+
+[[route]]
+path = "/guarded"
+target = "shop.guarded"
+mode = "service"
+auth = "monolith:/whoami"
 """
 
 
@@ -170,16 +185,17 @@ def test_a_route_left_on_the_monolith_is_forwarded_and_named(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     "request_head",
     [
-        head("/moved/7"),  # a service's
-        head("/canary"),  # a draw decides it
+        head("/moved/7", method="DELETE"),  # a service's, not a read
+        head("/shadowed"),  # compared with the service's answer
+        head("/guarded"),  # the monolith's auth check first
         head("/upload", method="POST", has_body=True),
         head("/chat", headers=(("Host", "h"), ("Connection", "Upgrade"), ("Upgrade", "websocket"))),
         head("/_strangler/health", on_admin_port=True),
         head("nopath"),  # not a path: the app answers it in the error shape
     ],
-    ids=["service", "canary", "body", "upgrade", "admin", "malformed"],
+    ids=["service-write", "shadow", "auth", "body", "upgrade", "admin", "malformed"],
 )
-def test_anything_but_a_plain_forward_is_left_to_the_app(
+def test_anything_but_a_plain_forward_or_a_service_read_is_left_to_the_app(
     tmp_path: Path, request_head: RequestHead
 ) -> None:
     async def test() -> None:
@@ -190,6 +206,54 @@ def test_anything_but_a_plain_forward_is_left_to_the_app(
         assert not forwarder.take(request_head, sink)
         await asyncio.sleep(0.05)
         assert (seen, sink.status) == ([], None)
+        forwarder.close()
+        server.close()
+
+    run(test)
+
+
+def test_a_service_read_the_broker_cannot_take_falls_back_to_the_monolith_on_the_loop(
+    tmp_path: Path,
+) -> None:
+    async def test() -> None:
+        seen: list[bytes] = []
+        server = await monolith(seen)
+        app = proxy_app(tmp_path, server.sockets[0].getsockname()[1])  # no broker at port 1
+        forwarder = LoopForwarder(app)
+        sink = Sink()
+        assert forwarder.take(head("/moved/7?x=1"), sink)
+        await sink.ended.wait()
+        assert [request.split(b"\r\n")[0] for request in seen] == [b"GET /moved/7?x=1 HTTP/1.1"]
+        assert (sink.status, b"".join(sink.pieces)) == ("200 Fine", b"body")
+        assert sink.header("X-Strangler-Backend") == "monolith; fallback=broker-down"
+        assert sink.header("X-Strangler-Route") == "/moved/<int:id>"
+        fell_back = (FALLBACKS, (("route", "/moved/<int:id>"), ("reason", "broker-down")))
+        assert app.stats.samples()[fell_back] == 1
+        forwarder.close()
+        server.close()
+
+    run(test)
+
+
+@pytest.mark.parametrize(
+    ("draw", "backend"),
+    [(0.99, "monolith"), (0.0, "monolith; fallback=broker-down")],
+    ids=["kept-on-the-monolith", "sent-to-the-service"],
+)
+def test_a_canarys_draw_is_made_on_the_loop(tmp_path: Path, draw: float, backend: str) -> None:
+    async def test() -> None:
+        seen: list[bytes] = []
+        server = await monolith(seen)
+        routes = tmp_path / "routes.toml"
+        routes.write_text(ROUTES.format(port=server.sockets[0].getsockname()[1]))
+        source = RoutesFile(routes)
+        app = ProxyApp(LiveRoutes(source, source.load()), real_backends, draw=lambda: draw)
+        forwarder = LoopForwarder(app)
+        sink = Sink()
+        assert forwarder.take(head("/canary"), sink)  # 50%: the draw decides
+        await sink.ended.wait()
+        # a draw under 50 sends the read to the service: no broker here, so it falls back
+        assert (sink.header("X-Strangler-Backend"), len(seen)) == (backend, 1)
         forwarder.close()
         server.close()
 

@@ -1,0 +1,42 @@
+"""Import statements: the absolute module a relative import names, and the names imports
+inside functions bind."""
+
+from __future__ import annotations
+
+import ast
+
+
+def absolute_import(module: str, is_package: bool, level: int, name: str | None) -> str | None:
+    """The absolute module named by a relative import, or None when it climbs above the top."""
+    if level == 0:
+        return name
+    package_parts = module.split(".") if module else []
+    if not is_package:
+        package_parts = package_parts[:-1]
+    climb = level - 1
+    if climb >= len(package_parts):
+        return None
+    base = package_parts[: len(package_parts) - climb]
+    if name:
+        base = [*base, name]
+    return ".".join(base) if base else None
+
+
+def function_imports(tree: ast.Module, module: str, is_package: bool) -> dict[tuple[int, str], str]:
+    """(line, name) -> absolute dotted name, for the names imports inside functions bind
+    (`from app.models import User` in a view, to avoid an import cycle)."""
+    found: dict[tuple[int, str], str] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            continue  # module level: the resolver follows those
+        for node in ast.walk(statement):
+            if isinstance(node, ast.ImportFrom):
+                source = absolute_import(module, is_package, node.level, node.module)
+                for alias in node.names if source else ():
+                    if alias.name != "*":
+                        found[(node.lineno, alias.asname or alias.name)] = f"{source}.{alias.name}"
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        found[(node.lineno, alias.asname)] = alias.name
+    return found
