@@ -108,7 +108,10 @@ def _query_class_methods(resolver: Resolver, call: CallFact, ctx: Ctx) -> list[F
     func = call.func
     if isinstance(func, Attr) and isinstance(func.base, Attr) and func.base.name == "query":
         owner, name = func.base.base, func.name
-    elif isinstance(func, Ref) and (parts := func.dotted.split("."))[-2:-1] == ["query"]:
+    elif isinstance(func, Ref) and ".query." in f".{func.dotted}":  # asked of most calls
+        parts = func.dotted.split(".")
+        if parts[-2:-1] != ["query"]:
+            return []
         owner, name = Ref(".".join(parts[:-2])), parts[-1]
     else:
         return []

@@ -189,13 +189,13 @@ def _call_sites(
     names = {key[1].rsplit(".", 1)[-1] for key in callees}
     related = RelatedModels(resolver)
     found: dict[FunctionKey, list[tuple[FunctionKey, CallFact]]] = defaultdict(list)
-    for caller, function in resolver.functions.items():
-        by_line: dict[tuple[int, str], CallFact] = {}
-        for call in function.calls:
-            name = written_name(call.func)
-            if name not in names:
-                continue
-            by_line.setdefault((call.line, name), call)
+    named: dict[FunctionKey, list[CallFact]] = defaultdict(list)
+    for caller, call in resolver.calls_named(names):
+        named[caller].append(call)
+    for caller in resolver.functions:
+        by_line: dict[tuple[int, str | None], CallFact] = {}
+        for call in named.get(caller, ()):
+            by_line.setdefault((call.line, written_name(call.func)), call)
             target = callable_function(resolver, resolver.called(call, Ctx(*caller)))
             if target in callees:
                 found[target].append((caller, call))
