@@ -126,18 +126,25 @@ _WRITE_FIELD = {
         "k = x if type(x) is str or x is None else (type(x), x)",
     ),
     FACT: ("w = k = None if x is None else row(x)",),
-    FACTS: ("w = [row(i) for i in x]", "k = tuple(w)"),
+    # an empty tuple (most are: a call's keywords and loops) skips the comprehensions, each
+    # a frame
+    FACTS: ("if x: w = [row(i) for i in x]; k = tuple(w)", "else: w = []; k = ()"),
     PLAINS: (
         "if any(type(i) not in PLAIN_TYPES for i in x): not_allowed(cls, {name!r}, x)",
         "w = list(x)",
-        "k = tuple([(type(i), i) for i in x])",
+        "k = tuple([(type(i), i) for i in x]) if x else ()",
     ),
     NAMED_FACTS: (
-        "if any(type(n) is not str for n, _ in x): not_allowed(cls, {name!r}, x)",
-        "w = [[n, row(v)] for n, v in x]",
-        "k = tuple([(n, v) for n, v in w])",
+        "if not x: w = []; k = ()",
+        "else:",
+        "    if any(type(n) is not str for n, _ in x): not_allowed(cls, {name!r}, x)",
+        "    w = [[n, row(v)] for n, v in x]",
+        "    k = tuple([(n, v) for n, v in w])",
     ),
-    FACT_PAIRS: ("w = [[row(a), row(b)] for a, b in x]", "k = tuple([(a, b) for a, b in w])"),
+    FACT_PAIRS: (
+        "if x: w = [[row(a), row(b)] for a, b in x]; k = tuple([(a, b) for a, b in w])",
+        "else: w = []; k = ()",
+    ),
     ANY: ("w = encode(x)", "k = shallow_key(w)"),
 }
 
