@@ -85,7 +85,7 @@ _LOADER_OPTIONS = frozenset(
     {"joinedload", "selectinload", "subqueryload", "lazyload", "contains_eager", "defaultload"}
     | {"immediateload", "raiseload", "noload"}
 )
-_RELATIONSHIP_TESTS = frozenset({"any", "has"})
+_RELATIONSHIP_TESTS = frozenset({"any", "has", "contains"})  # `contains`: dropped on a column
 _COLLECTION_CHANGES = frozenset({"append", "extend", "remove", "insert", "clear", "pop", "add"})
 _COMMITS = frozenset({"commit", "flush"})
 _TABLE_METHODS = frozenset({"select", "insert", "update", "delete"})  # of a Table object
@@ -461,7 +461,7 @@ class _FunctionPass:
             for arg in call.args:
                 self._relationship(arg)
         elif name in _RELATIONSHIP_TESTS and isinstance(func, ast.Attribute):
-            self._relationship(func.value)  # `M.tags.any(...)`: an EXISTS over its tables
+            self._relationship(func.value)  # `M.tags.any(...)`, `.contains(x)`: over its tables
         elif isinstance(func, ast.Attribute):
             self._method_call(call, name, func)
 

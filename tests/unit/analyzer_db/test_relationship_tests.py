@@ -25,3 +25,32 @@ def test_a_relationship_test_reads_its_tables(tmp_path: Path) -> None:
     access = route_access(tmp_path, {"app.py": APP})
     assert access["teams_with"].reads == ("teams",)
     assert set(access["teams_with"].indirect) == {"people", "members"}
+
+
+CONTAINS_APP = (
+    """
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+"""
+    + TEAMS_AND_PEOPLE
+    + """
+    @app.route("/teams/of/<int:person_id>")
+    def teams_of(person_id):
+        person = Person.query.get(person_id)
+        return str(Team.query.filter(Team.people.contains(person)).count())
+
+    @app.route("/teams/named/<name>")
+    def teams_named(name):
+        return str(Team.query.filter(Team.name.contains(name)).count())
+"""
+)
+
+
+def test_a_collection_contains_test_reads_its_tables(tmp_path: Path) -> None:
+    """`M.rel.contains(obj)` (zou's `Task.assignees.contains(person)`) is a comparison over
+    the relationship's association table; a column's `contains` (LIKE) reads nothing more."""
+    access = route_access(tmp_path, {"app.py": CONTAINS_APP})
+    assert set(access["teams_of"].reads) == {"teams", "people"}  # people: Person.query.get
+    assert access["teams_of"].indirect == ("members",)
+    assert access["teams_named"].reads == ("teams",)
+    assert access["teams_named"].indirect == ()
