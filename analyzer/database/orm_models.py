@@ -34,6 +34,8 @@ _MODEL_MARKERS = frozenset(
     | {"__bind_key__"}
 )
 _MODEL_CALLS = _COLUMN_CALLS | _RELATIONSHIP_CALLS | {"column_property", "synonym"}
+# relationship(lazy=...) values that load the relationship whenever its model is loaded
+_EAGER_LOADING = frozenset({"joined", "selectin", "subquery", "immediate", False})
 _LOWER_NAMING = "lower"
 _SNAKE_NAMING = "snake"
 
@@ -350,7 +352,11 @@ def _relationship(
     if target is None:
         return None
     secondary_table = secondary_ref = backref = None
+    eager = False
     for keyword in call.keywords:
+        if keyword.arg == "lazy" and isinstance(keyword.value, ast.Constant):
+            eager = keyword.value.value in _EAGER_LOADING
+
         if keyword.arg == "secondary":
             if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
                 secondary_table = keyword.value.value
@@ -365,7 +371,7 @@ def _relationship(
                 backref_value = backref_value.args[0]
             if isinstance(backref_value, ast.Constant) and isinstance(backref_value.value, str):
                 backref = backref_value.value
-    return Relationship(name, target, secondary_table, secondary_ref, backref)
+    return Relationship(name, target, secondary_table, secondary_ref, backref, eager=eager)
 
 
 def _model_ref(node: ast.expr) -> str | None:

@@ -233,6 +233,8 @@ class Relationship:
     # `x = association_proxy("via", "remote")`: target_ref "", reached through the model's
     # relationship `via`, then its target's relationship `remote`
     proxied: tuple[str, str] | None = None
+    # lazy="joined"/"selectin"/"subquery"/"immediate" (or lazy=False): loaded with its model
+    eager: bool = False
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
     for key, found_for_schemas in _schema_uses(resolver, index, flow).items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_for_schemas)))
     uses = move_guarded_uses(resolver, receivers.functions, uses)
+    uses = _with_eager_loads(index.eager_tables(), uses)
     handed_over = sql_sink_uses(resolver, index.sql_constant, databases.of_sink)
     for key, found_at_calls in handed_over.uses.items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_at_calls)))
@@ -139,6 +140,30 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
     return TableFacts(
         own, index.tables(sql_files), tuple(diagnostics), external, flush_calls(own, listeners)
     )
+
+
+def _with_eager_loads(
+    eager: dict[str, tuple[str, ...]], uses: dict[FunctionKey, tuple[TableUse, ...]]
+) -> dict[FunctionKey, tuple[TableUse, ...]]:
+    """A model's table read through the ORM loads its eager relationships (`lazy="joined"`,
+    `"selectin"`...) too, and theirs in turn: their tables are read there, indirectly."""
+    if not eager:
+        return uses
+    found: dict[FunctionKey, tuple[TableUse, ...]] = {}
+    for key, function_uses in uses.items():
+        read = {use.table for use in function_uses if use.mode == "read"}
+        queue = [u for u in function_uses if u.mode == "read" and u.via == "orm"]
+        added: list[TableUse] = []
+        while queue:
+            use = queue.pop()
+            for table in eager.get(use.table, ()):
+                if table not in read:
+                    read.add(table)
+                    loaded = dataclasses.replace(use, table=table, indirect=True)
+                    added.append(loaded)
+                    queue.append(loaded)
+        found[key] = (*function_uses, *added) if added else function_uses
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +438,21 @@ class _ModelIndex:
             if secondary:
                 tables.append(secondary)
         return tuple(tables)
+
+    def eager_tables(self) -> dict[str, tuple[str, ...]]:
+        """A model's table -> the tables its eager relationships (its bases' too) load with
+        it; models sharing a table (single-table inheritance) pool theirs."""
+        found: dict[str, list[str]] = {}
+        for site in self.models:
+            table = self.table_of(site)
+            if table is None:
+                continue
+            for klass in self._lineage(site):
+                for rel in self.models[klass].relationships:
+                    if rel.eager and not rel.proxied:
+                        targets = self._relationship_targets(klass, rel, rel.target_ref)
+                        found.setdefault(table, []).extend(filter(None, targets))
+        return {table: tuple(dict.fromkeys(tables)) for table, tables in found.items()}
 
     def model_sites(self) -> list[Site]:
         return list(self.models)
