@@ -2,7 +2,9 @@
 function to the calls that pass that parameter: a parameter defaulting to a falsy constant
 (None, False, 0, "", an empty list) and left out of a call is falsy in that call, so the branch
 does not run for it (`create(name, users=None)` with `if users: role.users = users`, called
-with and without `users`). Uses inside `if isinstance(<parameter>, Model):` (or a test of its
+with and without `users`); one with another default runs the branch unless the call passes a
+falsy constant (zou's `emit(event, data, persist=True)` with `if persist: save_event(...)`,
+called `persist=False`). Uses inside `if isinstance(<parameter>, Model):` (or a test of its
 `__class__.__name__`) go only to the calls that may pass such an instance: not to one passing
 an instance of another model (`can_view(equipment, ...)` skips the branch for workouts). A
 function no resolved call reaches keeps its uses.
@@ -66,15 +68,15 @@ def move_guarded_uses(
 def _movable(
     resolver: Resolver, key: FunctionKey, guards: tuple[ParamGuard, ...]
 ) -> tuple[ParamGuard, ...]:
-    """The guards whose uses move to calls: on a class, or a parameter falsy by default."""
+    """The guards whose uses move to calls: on a class, or a parameter with a default."""
     by_class = tuple(guard for guard in guards if guard.model is not None)
-    return (*_falsy_by_default(resolver, key, guards), *by_class)
+    return (*_with_default(resolver, key, guards), *by_class)
 
 
-def _falsy_by_default(
+def _with_default(
     resolver: Resolver, key: FunctionKey, guards: tuple[ParamGuard, ...]
 ) -> tuple[ParamGuard, ...]:
-    """The guards whose parameter defaults to a falsy constant."""
+    """The guards whose parameter has a default (a call may leave it out)."""
     fact = resolver.functions.get(key)
     if fact is None:
         return ()
@@ -82,9 +84,7 @@ def _falsy_by_default(
     return tuple(
         guard
         for guard in guards
-        if guard.model is None
-        and (default := defaults.get(guard.parameter)) is not None
-        and _falsy(default)
+        if guard.model is None and defaults.get(guard.parameter) is not None
     )
 
 
@@ -109,15 +109,19 @@ def _call_sites(
 
 
 def _passes(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
-    """Whether the call may give `parameter` a value other than a falsy constant."""
+    """Whether the call may give `parameter` a value other than a falsy constant (its
+    default when the call leaves it out)."""
     given = dict(call.kwargs)
     if parameter in given:
         return not _falsy(given[parameter])
     if SPREAD_KEYWORDS in given or any(isinstance(arg, Spread) for arg in call.args):
         return True
-    positional = [p.name for p in fact.params if p.kind == "positional"]
+    positional = _positional(fact)
     index = positional.index(parameter) if parameter in positional else len(call.args)
-    return index < len(call.args) and not _falsy(call.args[index])
+    if index < len(call.args):
+        return not _falsy(call.args[index])
+    default = next((p.default for p in fact.params if p.name == parameter), None)
+    return default is not None and not _falsy(default)
 
 
 class _ArgumentClasses:
@@ -163,13 +167,19 @@ class _ArgumentClasses:
 def _slots(fact: FunctionFact, parameter: str) -> set[int | str]:
     """Where a call may pass `parameter`: by its keyword, or at its position (the database
     facts' `ModelArgument.slot`; a call's own arguments are not always kept)."""
-    positional = [p.name for p in fact.params if p.kind == "positional"]
-    if fact.class_qualname and positional[:1] in (["self"], ["cls"]):
-        positional = positional[1:]  # a method: the call passes no receiver
+    positional = _positional(fact)
     found: set[int | str] = {parameter}
     if parameter in positional:
         found.add(positional.index(parameter))
     return found
+
+
+def _positional(fact: FunctionFact) -> list[str]:
+    """The parameters a call fills by position, in order (a method's receiver left out)."""
+    positional = [p.name for p in fact.params if p.kind == "positional"]
+    if fact.class_qualname and positional[:1] in (["self"], ["cls"]):
+        positional = positional[1:]  # a method: the call passes no receiver
+    return positional
 
 
 def _falsy(value: Value) -> bool:

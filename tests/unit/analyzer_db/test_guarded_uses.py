@@ -71,3 +71,61 @@ def test_a_branch_for_one_class_of_a_parameter_is_guarded_by_that_class() -> Non
         ParamGuard("thing", 3, 3, "models.Comment"),
         ParamGuard("thing", 5, 5, "Post"),
     }
+
+
+EVENTS_APP = (
+    """
+    from flask import Flask, request
+    from flask_sqlalchemy import SQLAlchemy
+"""
+    + TEAMS_AND_PEOPLE
+    + """
+    class ApiEvent(db.Model):
+        __tablename__ = "api_event"
+        id = db.Column(db.Integer, primary_key=True)
+
+    def emit(event, data=None, persist=True, project_id=None):
+        if persist:
+            db.session.add(ApiEvent())
+            db.session.commit()
+
+    class Notifier:
+        def notify(self, event, persist=True):
+            if persist:
+                db.session.add(ApiEvent())
+
+    @app.route("/ping")
+    def ping():
+        emit("main:test", data={}, persist=False)
+        return "pong"
+
+    @app.route("/ping/positional")
+    def ping_positional():
+        emit("main:test", {}, False)
+        Notifier().notify("main:test", False)
+        return "pong"
+
+    @app.route("/teams/<int:team_id>", methods=["DELETE"])
+    def delete_team(team_id):
+        emit("team:delete", {"id": team_id})
+        return "gone"
+
+    @app.route("/teams/<int:team_id>/touch", methods=["POST"])
+    def touch_team(team_id):
+        Notifier().notify("team:touch")
+        emit("team:touch", persist=request.json["persist"])
+        return "done"
+"""
+)
+
+
+def test_a_branch_on_a_parameter_true_by_default_is_left_out_where_a_call_turns_it_off(
+    tmp_path: Path,
+) -> None:
+    """zou's `events.emit(event, data, persist=True)` stores the event only `if persist:`;
+    a call passing `persist=False` (or False at its position) writes nothing."""
+    access = route_access(tmp_path, {"app.py": EVENTS_APP})
+    assert access["ping"].writes == ()
+    assert access["ping_positional"].writes == ()
+    assert access["delete_team"].writes == ("api_event",)
+    assert access["touch_team"].writes == ("api_event",)
