@@ -370,6 +370,12 @@ class _FunctionPass:
         self.reads_at: dict[int, tuple[ast.expr, list[str]]] = {}  # id(node) -> (node, models)
         self.consumed: set[int] = set()  # `.query` nodes that belong to a bulk update/delete
         self.bulk: set[int] = set()  # the bulk update/delete calls themselves
+        self.counted: set[int] = set()  # `.query` / `query(...)` nodes of a `.count()` chain
+        self.from_statement: set[int] = {  # `select(M).from_statement(...)`: its select(M) call
+            id(call.func.value)
+            for call in scope.calls
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "from_statement"
+        }
         self.types: dict[str, tuple[str, bool]] = {}  # variable -> (model, loaded from the db)
         self.made: set[str] = set()  # typed from `M.method(...)` only: M may be any class
         self.guessed: set[str] = set()  # parameters typed by their name only (`project`)
@@ -378,6 +384,7 @@ class _FunctionPass:
     def run(self) -> OrmFindings:
         for call in self.scope.calls:
             self._bulk_write(call)
+            self._counted(call)
         called = {id(call.func) for call in self.scope.calls}  # `session.query(M)`: no `.query`
         for node in self.scope.attribute_loads:
             if node.attr == "query" and id(node) not in self.consumed and id(node) not in called:
@@ -397,7 +404,14 @@ class _FunctionPass:
 
     # -- recording
 
-    def _use(self, entity: Entity | None, mode: AccessMode, line: int, low: bool = False) -> None:
+    def _use(
+        self,
+        entity: Entity | None,
+        mode: AccessMode,
+        line: int,
+        low: bool = False,
+        loads: bool = True,
+    ) -> None:
         if entity is None:
             return
         confidence: Confidence = "low" if low else "high"
@@ -405,12 +419,12 @@ class _FunctionPass:
         if kind == "table":
             self.out.accesses.append(TableAccess(name, mode, line, confidence, via="orm"))
         else:
-            self.out.model_uses.append(ModelUse(name, mode, line, confidence))
+            self.out.model_uses.append(ModelUse(name, mode, line, confidence, loads))
 
-    def _read_entity(self, node: ast.expr, entity: Entity | None) -> None:
+    def _read_entity(self, node: ast.expr, entity: Entity | None, loads: bool = True) -> None:
         if entity is None:
             return
-        self._use(entity, "read", node.lineno)
+        self._use(entity, "read", node.lineno, loads=loads and id(node) not in self.counted)
         if entity[0] == "model":
             self.reads_at.setdefault(id(node), (node, []))[1].append(entity[1])
 
@@ -446,6 +460,29 @@ class _FunctionPass:
                 return
             node = node.func if isinstance(node, ast.Call) else node.value
 
+    def _loads(self, call: ast.Call, entity: Entity) -> bool:
+        """Whether `query(...)`/`select(...)` loads the entity's rows: named bare among its
+        arguments (not only inside `func.count(M.id)` or as `M.col`), and not run through
+        `.from_statement(text)`, whose eager loaders read only what the statement selects."""
+        if id(call) in self.from_statement:
+            return False
+        return any(dotted_name(arg) == entity[1] for arg in call.args)
+
+    def _counted(self, call: ast.Call) -> None:
+        """`M.query.filter(...).count()`, `session.query(M).count()`: rows counted, not loaded."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "count" and not call.args):
+            return
+        node: ast.expr = func.value
+        while isinstance(node, ast.Call | ast.Attribute):
+            if isinstance(node, ast.Attribute) and node.attr == "query":
+                self.counted.add(id(node))
+                return
+            if isinstance(node, ast.Call) and callee_name(node) == "query":
+                self.counted.add(id(node))
+                return
+            node = node.func if isinstance(node, ast.Call) else node.value
+
     def _call(self, call: ast.Call) -> None:
         name = callee_name(call)
         func = call.func
@@ -453,7 +490,7 @@ class _FunctionPass:
             return
         if name == "select" and _sa_callee(func):
             for entity in self._entities(call.args):
-                self._read_entity(call, entity)
+                self._read_entity(call, entity, self._loads(call, entity))
         elif name in ("insert", "update", "delete") and _sa_callee(func) and call.args:
             target = self.finder.entity(call.args[0], self.scope, table_position=True)
             self._use(target, "write", call.lineno)
@@ -468,10 +505,10 @@ class _FunctionPass:
     def _method_call(self, call: ast.Call, name: str, func: ast.Attribute) -> None:
         if name == "query":
             for entity in self._entities(call.args):
-                self._read_entity(call, entity)
+                self._read_entity(call, entity, self._loads(call, entity))
         elif name in _JOINS:
             for arg in call.args[:1]:
-                self._read_entity(call, self.finder.entity(arg, self.scope))
+                self._read_entity(call, self.finder.entity(arg, self.scope), loads=False)
                 self._relationship(arg)
         elif name in _GETS and call.args:
             owner = dotted_name(func.value) or ""

@@ -131,6 +131,9 @@ class ModelUse:
     mode: AccessMode
     line: int
     confidence: Confidence = "high"
+    # a read loading the model's rows (its eager relationships with them): not a `count()`,
+    # nor a column or aggregate of it (`query(func.count(M.id))`)
+    loads: bool = True
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                         model_use.line,
                         model_use.confidence,
                         "orm",
+                        loads=model_use.loads,
                     )
                 )
             found.extend(_flowing_uses(flow, index, key, facts.path))
@@ -152,7 +153,7 @@ def _with_eager_loads(
     found: dict[FunctionKey, tuple[TableUse, ...]] = {}
     for key, function_uses in uses.items():
         read = {use.table for use in function_uses if use.mode == "read"}
-        queue = [u for u in function_uses if u.mode == "read" and u.via == "orm"]
+        queue = [u for u in function_uses if u.mode == "read" and u.via == "orm" and u.loads]
         added: list[TableUse] = []
         while queue:
             use = queue.pop()

@@ -13,6 +13,7 @@ from analyzer_projects import route_access
 APP = """
     from flask import Flask
     from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy import func, select, text
 
     app = Flask(__name__)
     db = SQLAlchemy(app)
@@ -56,6 +57,25 @@ APP = """
     @app.route("/departments")
     def departments():
         return str(Department.query.count())
+
+    @app.route("/chats/count")
+    def chat_count():
+        total = Chat.query.filter(Chat.id > 0).count()
+        per_chat = db.session.query(func.count(Chat.id)).group_by(Chat.id).all()
+        return str((total, per_chat))
+
+    @app.route("/messages/of/chats")
+    def messages_of_chats():
+        return str(len(Message.query.join(Chat).all()))
+
+    @app.route("/chats/raw")
+    def raw_chats():
+        chats = db.session.scalars(select(Chat).from_statement(text("SELECT * FROM chat")))
+        return str(len(chats.all()))
+
+    @app.route("/chats/selected")
+    def selected_chats():
+        return str(len(db.session.scalars(select(Chat)).all()))
 """
 
 
@@ -72,3 +92,16 @@ def test_loading_a_model_reads_its_eager_relationships(tmp_path: Path) -> None:
     # lazy="select" (the default) and a plain many-to-one load nothing until used
     assert set(access["messages"].reads) | set(access["messages"].indirect) == {"message"}
     assert set(access["departments"].reads) | set(access["departments"].indirect) == {"department"}
+
+
+def test_counting_or_joining_a_model_loads_none_of_its_rows(tmp_path: Path) -> None:
+    """`.count()`, `query(func.count(M.id))`, a joined model and `select(M).from_statement(
+    text)` (whose joined loaders read only what the statement selects) load nothing eagerly;
+    `select(M)` run does."""
+    access = route_access(tmp_path, {"app.py": APP})
+    assert set(access["chat_count"].reads) | set(access["chat_count"].indirect) == {"chat"}
+    joined = access["messages_of_chats"]
+    assert set(joined.reads) | set(joined.indirect) == {"message", "chat"}
+    assert set(access["raw_chats"].reads) | set(access["raw_chats"].indirect) == {"chat"}
+    selected = access["selected_chats"]
+    assert set(selected.indirect) == {"chat_participant", "person", "department"}
