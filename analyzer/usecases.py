@@ -194,6 +194,7 @@ def build_analysis(
     # the resolution stage: loaded only when there is something to resolve (a reused report
     # needs none of it)
     from analyzer.resolution.calls import build_call_graph
+    from analyzer.resolution.guarded_uses import move_guarded_calls
     from analyzer.resolution.guards import protect_routes
     from analyzer.resolution.hooks import collect_hooks, fold_per_route
     from analyzer.resolution.orm_events import with_flush_calls
@@ -212,7 +213,14 @@ def build_analysis(
     hooks, hook_notes = collect_hooks(registrations, route_map.app_names, route_map.blueprint_names)
     call_graph = build_call_graph(resolver)
     tables = resolve_table_access(resolver, files)
-    calls = with_flush_calls(call_graph.edges, tables.flush_calls)  # + mapper event listeners
+    db_functions = {
+        (module, function.qualname): function
+        for module, file in resolver.files.items()
+        if module == file.module and file.db is not None
+        for function in file.db.functions
+    }
+    edges = move_guarded_calls(resolver, db_functions, call_graph.edges)  # `if persist: ...`
+    calls = with_flush_calls(edges, tables.flush_calls)  # + mapper event listeners
     route_access = {
         (route.app, route.rule, route.endpoint): fold_access(
             route.handlers, calls, tables.uses, tables.external

@@ -76,10 +76,11 @@ def extract_db_facts(
             stores_connections=connections.stored(scope),
             sql_sent_through=_unique(sql.sent_through),
         )
+        # the branches on parameters: what they may move (the uses, the calls made there)
+        guards = _guards(nodes.get(id(scope)), scope.params)
+        if guards:
+            facts = dataclasses.replace(facts, param_guards=guards)
         if facts != FunctionDbFacts(scope.qualname):
-            if facts.accesses or facts.model_uses or facts.relationship_uses:
-                guards = _guards(nodes.get(id(scope)), scope.params)  # what they may move
-                facts = dataclasses.replace(facts, param_guards=guards)
             functions.append(facts)
     constants = _sql_constants(scopes, resolver, dialect, diagnostics)
     return ModuleDbFacts(

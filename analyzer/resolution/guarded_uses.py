@@ -4,7 +4,9 @@ function to the calls that pass that parameter: a parameter defaulting to a fals
 does not run for it (`create(name, users=None)` with `if users: role.users = users`, called
 with and without `users`); one with another default runs the branch unless the call passes a
 falsy constant (zou's `emit(event, data, persist=True)` with `if persist: save_event(...)`,
-called `persist=False`). Uses inside `if isinstance(<parameter>, Model):` (or a test of its
+called `persist=False`). The project functions a guarded branch calls move the same way: the
+call graph's edge goes from the function to the callers that pass the parameter
+(`move_guarded_calls`). Uses inside `if isinstance(<parameter>, Model):` (or a test of its
 `__class__.__name__`) go only to the calls that may pass such an instance: not to one passing
 an instance of another model (`can_view(equipment, ...)` skips the branch for workouts). A
 function no resolved call reaches keeps its uses.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Mapping
 
 from analyzer.facts.database import FunctionDbFacts, ParamGuard
 from analyzer.facts.python import CallFact, FunctionFact
@@ -63,6 +66,46 @@ def move_guarded_uses(
     for caller, found in moved.items():
         kept[caller] = tuple(dict.fromkeys((*kept.get(caller, ()), *found)))
     return kept
+
+
+def move_guarded_calls(
+    resolver: Resolver,
+    functions: dict[FunctionKey, FunctionDbFacts],
+    edges: Mapping[FunctionKey, tuple[FunctionKey, ...]],
+) -> dict[FunctionKey, tuple[FunctionKey, ...]]:
+    """`edges` with each call made only in a branch on a parameter with a default moved to
+    the callers that pass that parameter (a function no resolved call reaches keeps it)."""
+    moved = dict(edges)
+    branching: dict[FunctionKey, dict[FunctionKey, list[ParamGuard]]] = {}
+    for key, facts in functions.items():
+        fact = resolver.functions.get(key)
+        guards = _with_default(resolver, key, facts.param_guards)
+        if fact is None or not guards or not edges.get(key):
+            continue
+        inside: dict[FunctionKey, list[ParamGuard]] = defaultdict(list)
+        outside: set[FunctionKey] = set()
+        for call in fact.calls:
+            target = callable_function(resolver, resolver.called(call, Ctx(*key)))
+            if target is None or target not in edges[key]:
+                continue
+            guard = next((g for g in guards if g.first <= call.line <= g.last), None)
+            if guard is None:
+                outside.add(target)
+            else:
+                inside[target].append(guard)
+        if only_inside := {t: g for t, g in inside.items() if t not in outside}:
+            branching[key] = only_inside
+    for callee, sites in _call_sites(resolver, set(branching)).items():
+        fact = resolver.functions[callee]
+        moved[callee] = tuple(t for t in moved[callee] if t not in branching[callee])
+        for caller, call in sites:
+            passed = [
+                target
+                for target, guards in branching[callee].items()
+                if any(_passes(fact, call, guard.parameter) for guard in guards)
+            ]
+            moved[caller] = tuple(dict.fromkeys((*moved.get(caller, ()), *passed)))
+    return moved
 
 
 def _movable(

@@ -89,6 +89,15 @@ EVENTS_APP = (
             db.session.add(ApiEvent())
             db.session.commit()
 
+    def save_event(event):
+        db.session.add(ApiEvent())
+        db.session.commit()
+
+    def publish(event, persist=True):
+        print(event)
+        if persist:
+            save_event(event)
+
     class Notifier:
         def notify(self, event, persist=True):
             if persist:
@@ -110,6 +119,16 @@ EVENTS_APP = (
         emit("team:delete", {"id": team_id})
         return "gone"
 
+    @app.route("/published")
+    def published():
+        publish("main:test", persist=False)
+        return "sent"
+
+    @app.route("/published/kept")
+    def published_and_kept():
+        publish("main:test")
+        return "sent"
+
     @app.route("/teams/<int:team_id>/touch", methods=["POST"])
     def touch_team(team_id):
         Notifier().notify("team:touch")
@@ -129,3 +148,11 @@ def test_a_branch_on_a_parameter_true_by_default_is_left_out_where_a_call_turns_
     assert access["ping_positional"].writes == ()
     assert access["delete_team"].writes == ("api_event",)
     assert access["touch_team"].writes == ("api_event",)
+
+
+def test_a_call_in_such_a_branch_is_made_only_for_the_calls_that_take_it(tmp_path: Path) -> None:
+    """zou's `emit` calls `save_event(...)` only `if persist:`: the call graph's edge goes to
+    the callers that leave `persist` on."""
+    access = route_access(tmp_path, {"app.py": EVENTS_APP})
+    assert access["published"].writes == ()
+    assert access["published_and_kept"].writes == ("api_event",)
