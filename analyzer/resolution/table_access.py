@@ -436,6 +436,10 @@ class _ModelIndex:
             tables.append(rel.secondary_table)
         elif rel.secondary_ref:
             secondary = self.table_variables.get(self.resolver.locate(owner[0], rel.secondary_ref))
+            link, _, attribute = rel.secondary_ref.rpartition(".")
+            if secondary is None and attribute == "__table__":  # `secondary=Link.__table__`
+                link_model = self.find_model(owner[0], link)
+                secondary = self.table_of(link_model) if link_model is not None else None
             if secondary:
                 tables.append(secondary)
         return tuple(tables)
