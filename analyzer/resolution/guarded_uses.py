@@ -95,17 +95,31 @@ def move_guarded_calls(
                 inside[target].append(guard)
         if only_inside := {t: g for t, g in inside.items() if t not in outside}:
             branching[key] = only_inside
-    for callee, sites in _call_sites(resolver, set(branching)).items():
+    callers: dict[FunctionKey, set[FunctionKey]] = defaultdict(set)
+    for caller, callees in edges.items():
+        for callee in callees:
+            if callee in branching:
+                callers[callee].add(caller)
+    sites = _call_sites(resolver, set(branching))
+    for callee, reached_from in callers.items():
         fact = resolver.functions[callee]
         moved[callee] = tuple(t for t in moved[callee] if t not in branching[callee])
-        for caller, call in sites:
-            passed = [
+        for caller in reached_from:
+            calls = [call for site, call in sites.get(callee, ()) if site == caller]
+            passed = [  # a caller whose call (or its arguments) is not known keeps them all
                 target
                 for target, guards in branching[callee].items()
-                if any(_passes(fact, call, guard.parameter) for guard in guards)
+                if not calls
+                or any(_unknown_arguments(call) for call in calls)
+                or any(_passes(fact, call, g.parameter) for call in calls for g in guards)
             ]
             moved[caller] = tuple(dict.fromkeys((*moved.get(caller, ()), *passed)))
     return moved
+
+
+def _unknown_arguments(call: CallFact) -> bool:
+    """A call inside an expression keeps no arguments (`return (f(a, x=1), 201)`)."""
+    return not call.args and not call.kwargs
 
 
 def _movable(

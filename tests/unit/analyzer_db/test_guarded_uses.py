@@ -129,6 +129,10 @@ EVENTS_APP = (
         publish("main:test")
         return "sent"
 
+    @app.route("/published/answered")
+    def published_and_answered():
+        return (publish("main:test", persist=True), 201)
+
     @app.route("/teams/<int:team_id>/touch", methods=["POST"])
     def touch_team(team_id):
         Notifier().notify("team:touch")
@@ -156,3 +160,5 @@ def test_a_call_in_such_a_branch_is_made_only_for_the_calls_that_take_it(tmp_pat
     access = route_access(tmp_path, {"app.py": EVENTS_APP})
     assert access["published"].writes == ()
     assert access["published_and_kept"].writes == ("api_event",)
+    # a call inside an expression keeps no arguments: it may pass the parameter
+    assert access["published_and_answered"].writes == ("api_event",)
