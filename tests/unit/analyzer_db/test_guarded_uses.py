@@ -93,6 +93,11 @@ EVENTS_APP = (
         db.session.add(ApiEvent())
         db.session.commit()
 
+    def attach(event, files=None):
+        if files:
+            save_event(event)
+        return event
+
     def publish(event, persist=True):
         print(event)
         if persist:
@@ -131,7 +136,7 @@ EVENTS_APP = (
 
     @app.route("/published/answered")
     def published_and_answered():
-        return (publish("main:test", persist=True), 201)
+        return (attach("main:test", files=request.files), 201)
 
     @app.route("/teams/<int:team_id>/touch", methods=["POST"])
     def touch_team(team_id):
