@@ -70,6 +70,7 @@ def extract_db_facts(
             returns_model=found.returns_model,
             receiver_uses=_unique(found.receiver_uses),
             built_method_calls=_unique(found.built_method_calls),
+            param_method_calls=_unique(found.param_method_calls),
             result_uses=_unique(found.result_uses),
             model_arguments=_unique(found.model_arguments),
             returns_connections=connections.returned(scope),

@@ -88,6 +88,12 @@ _LOADER_OPTIONS = frozenset(
 _RELATIONSHIP_TESTS = frozenset({"any", "has", "contains"})  # `contains`: dropped on a column
 _COLLECTION_CHANGES = frozenset({"append", "extend", "remove", "insert", "clear", "pop", "add"})
 _COMMITS = frozenset({"commit", "flush"})
+# a connection's, cursor's or session's methods, never a model class's
+_CONNECTION_METHODS = frozenset(
+    {"execute", "executemany", "exec_driver_sql", "cursor", "scalars", "scalar", "query"}
+    | {"commit", "rollback", "flush", "close", "begin", "connect"}
+    | {"fetchone", "fetchall", "fetchmany"}
+)
 _TABLE_METHODS = frozenset({"select", "insert", "update", "delete"})  # of a Table object
 # what a dynamic relationship (`lazy="dynamic"`, a query) is narrowed or run by, keeping its model
 _RELATED_QUERY = frozenset(
@@ -109,6 +115,7 @@ class OrmFindings:
     built_method_calls: list[ModelMethodCall] = field(default_factory=list)
     result_uses: list[ResultUse] = field(default_factory=list)
     model_arguments: list[ModelArgument] = field(default_factory=list)
+    param_method_calls: list[ModelMethodCall] = field(default_factory=list)
 
 
 class OrmAccessFinder:
@@ -852,6 +859,17 @@ class _FunctionPass:
             built := self.finder.constructed(receiver, self.scope)
         ):
             self.out.built_method_calls.append(ModelMethodCall(built, func.attr, call.lineno))
+        elif (
+            isinstance(receiver, ast.Name)
+            and typed is not None
+            and typed[0] == f"{PARAM_MODEL}{receiver.id}"
+            and receiver.id in self.scope.params
+            and receiver.id != self.scope.receiver
+            and func.attr[:1].islower()
+            and func.attr not in _COLLECTION_CHANGES | _CONNECTION_METHODS
+        ):  # `model.get(id)`: a method of the class a caller passes, if a model's
+            placeholder = f"{PARAM_MODEL}{receiver.id}"
+            self.out.param_method_calls.append(ModelMethodCall(placeholder, func.attr, call.lineno))
         if not call.args:
             return
         guessed = isinstance(call.args[0], ast.Name) and call.args[0].id in self.guessed

@@ -290,6 +290,9 @@ class FunctionDbFacts:
     result_uses: tuple[ResultUse, ...] = ()  # project calls whose result is added/deleted
     model_arguments: tuple[ModelArgument, ...] = ()
     param_guards: tuple[ParamGuard, ...] = ()
+    # `model.get(id)` on a parameter (model_ref "@param:<name>"): the method of whatever model
+    # class a caller passes there, resolved per call (analyzer.resolution.model_flow)
+    param_method_calls: tuple[ModelMethodCall, ...] = ()
     # the connections (not "call" ones: the Python facts' `returns` say those) it returns or,
     # a `@contextmanager`, yields; those it stores in `g`; those its SQL parameters' SQL is
     # sent through (a SQL sink's: `def query_db(sql): return get_db().execute(sql)`)

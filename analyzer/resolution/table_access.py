@@ -97,7 +97,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                         loads=model_use.loads,
                     )
                 )
-            found.extend(_flowing_uses(flow, index, key, facts.path))
+            found.extend(_flowing_uses(flow, index, receivers, key, facts.path))
             for name_use in function.sql_name_uses:
                 constant = index.sql_constant(module, name_use.name_ref)
                 if constant is None:
@@ -190,7 +190,7 @@ def _relationship_uses(
 
 
 def _flowing_uses(
-    flow: ModelFlow, index: _ModelIndex, key: FunctionKey, path: str
+    flow: ModelFlow, index: _ModelIndex, receivers: _ReceiverUses, key: FunctionKey, path: str
 ) -> list[TableUse]:
     """Uses of models known per call (see `analyzer.resolution.model_flow`)."""
     found: list[TableUse] = []
@@ -204,6 +204,9 @@ def _flowing_uses(
             continue
         if access.kind == "relationship":
             found.extend(_relationship_uses(index, site, access.attribute, access.mode, at))
+            continue
+        if access.kind == "method":  # `model.get(id)`: the passed class's method
+            found.extend(receivers.method_uses(site, access.attribute, at))
             continue
         table = index.table_of(index.model_site(*site))
         if table is not None:
@@ -302,6 +305,16 @@ class _ReceiverUses:
             for mode in sorted(self.modes(klass, call.method)):
                 found.append(TableUse(table, mode, key, path, call.line, "high", "orm"))
         return found
+
+    def method_uses(self, site: ModelSite, method: str, at: _Located) -> list[TableUse]:
+        """The uses of `site`'s table by its class's `method` run on it (`model.get(id)` on a
+        parameter, bound to the model a caller passes)."""
+        table = self.index.table_of(self.index.model_site(*site))
+        klass = self.resolver.resolve(Ref(site[1]), Ctx(site[0]))
+        if table is None or not isinstance(klass, ClassEntity):
+            return []
+        modes = sorted(self.modes(klass, method))
+        return [TableUse(table, mode, at.key, at.path, at.line, "high", "orm") for mode in modes]
 
     def modes(self, klass: ClassEntity, method: str) -> frozenset[AccessMode]:
         """How `klass.method` uses its receiver's table (through the methods it calls on it)."""
