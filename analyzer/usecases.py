@@ -213,13 +213,7 @@ def build_analysis(
     hooks, hook_notes = collect_hooks(registrations, route_map.app_names, route_map.blueprint_names)
     call_graph = build_call_graph(resolver)
     tables = resolve_table_access(resolver, files)
-    db_functions = {
-        (module, function.qualname): function
-        for module, file in resolver.files.items()
-        if module == file.module and file.db is not None
-        for function in file.db.functions
-    }
-    edges = move_guarded_calls(resolver, db_functions, call_graph.edges)  # `if persist: ...`
+    edges = move_guarded_calls(resolver, call_graph.edges)  # calls under `if <param>:` too
     calls = with_flush_calls(edges, tables.flush_calls)  # + mapper event listeners
     route_access = {
         (route.app, route.rule, route.endpoint): fold_access(

@@ -43,7 +43,7 @@ def extract_db_facts(
     """
     definitions = extract_models(scopes.tree, scopes.imported)
     resolver = SqlTextResolver(scopes)
-    orm = OrmAccessFinder(scopes, definitions, function_imports(scopes.tree, module, is_package))
+    orm = OrmAccessFinder(scopes, definitions, function_imports(scopes, module, is_package))
     connections = ConnectionFinder(module, scopes, SQL_CALLS)
     makes_flask_sqlalchemy = False
     functions: list[FunctionDbFacts] = []

@@ -12,7 +12,9 @@ calls `commit()`/`flush()`, and a new `M(...)` appended to a collection.
 Relationships: `obj.attr` on an instance known to come from M, `.join(M.attr)`, loader options
 (`joinedload(M.attr)`, ...) and relationship tests (`M.tags.any(...)`, `M.owner.has(...)`, an
 EXISTS subquery) become RelationshipUse entries; the resolver keeps those naming a
-relationship and turns them into indirect table accesses.
+relationship and turns them into indirect table accesses. A read that loads the model's rows
+(not a `.count()`, a column or aggregate of it, a joined model, or `from_statement`) is marked
+`loads`: the relationships the model loads with its rows (`lazy="joined"`...) are read too.
 Methods: `obj.method(...)` on an instance loaded from M becomes a ModelMethodCall (the call
 graph follows it into the model's method), and a function returning such an instance (`return
 M.query.get(id)`, `found = session.execute(select(M)...).scalar_one(); return found`) names M as
@@ -686,9 +688,25 @@ class _FunctionPass:
 
     def _project_call_model(self, node: ast.expr) -> str | None:
         """`x = helper(...)`, `x = service.get(...)` where the callee may be a project function
-        of another module: what it returns is known once calls are resolved (a placeholder)."""
-        name = self._maybe_project_callee(node)
+        of another module, or `x = self.method(...)` of a base class (a library's too, such
+        as Authlib's `acquire_token`): what it returns is known once calls are resolved (a
+        placeholder)."""
+        name = self._maybe_project_callee(node) or self._receiver_method(node)
         return call_model(node.lineno, name) if name is not None else None
+
+    def _receiver_method(self, node: ast.expr) -> str | None:
+        """The method name of `self.method(...)`, in a method or a function nested in one."""
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "self"
+        ):
+            return None
+        scope: Scope | None = self.scope
+        while scope is not None and scope.class_qualname is None:
+            scope = scope.enclosing
+        return node.func.attr if scope is not None and scope.receiver == "self" else None
 
     def _maybe_project_callee(self, node: ast.expr) -> str | None:
         """The last name of a call of an imported or module-level name (`helper(...)`,

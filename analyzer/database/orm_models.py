@@ -356,7 +356,6 @@ def _relationship(
     for keyword in call.keywords:
         if keyword.arg == "lazy" and isinstance(keyword.value, ast.Constant):
             eager = keyword.value.value in _EAGER_LOADING
-
         if keyword.arg == "secondary":
             if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
                 secondary_table = keyword.value.value

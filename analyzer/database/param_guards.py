@@ -4,7 +4,8 @@ a call leaves it out, the branch does not run for that call, so what it touches 
 to the callers that pass the parameter (the resolver moves those uses to them). Likewise a
 branch taken only for one class of what a parameter holds (`if isinstance(item, Comment):`,
 `if item.__class__.__name__ == "Workout" and ...:`) belongs only to the callers that may pass
-an instance of it.
+an instance of it. And what follows `if <param> or ...: return` at the top of the function
+runs only for the calls where that parameter is falsy (`serialize(light=True)` returns early).
 """
 
 from __future__ import annotations
@@ -45,7 +46,58 @@ def param_guards(node: FunctionNode, params: list[str]) -> tuple[ParamGuard, ...
                 found.append(ParamGuard(name, first, end, model))
         for block in _BLOCKS:
             stack.extend(getattr(statement, block, ()))
-    return tuple(found)
+    return (*found, *_early_returns(node, optional))
+
+
+def _early_returns(node: FunctionNode, optional: set[str]) -> list[ParamGuard]:
+    """`if light or ...: return x` among the function's own statements: what follows it runs
+    only when `light` is falsy (`if not p: return`, `if p is None: return`: only when `p` is
+    given)."""
+    found: list[ParamGuard] = []
+    end = node.end_lineno or 0
+    for statement in node.body:
+        if not (
+            isinstance(statement, ast.If)
+            and statement.body
+            and isinstance(statement.body[-1], ast.Return | ast.Raise)
+            and not statement.orelse
+        ):
+            continue
+        first = (statement.end_lineno or 0) + 1
+        test = statement.test
+        tests = test.values if isinstance(test, ast.BoolOp) and _is_or(test) else [test]
+        for tested in tests:
+            if isinstance(tested, ast.Name) and tested.id in optional:
+                found.append(ParamGuard(tested.id, first, end, falsy=True))
+            elif (name := _negated_parameter(tested, optional)) is not None:
+                found.append(ParamGuard(name, first, end))
+    return found
+
+
+def _is_or(test: ast.BoolOp) -> bool:
+    return isinstance(test.op, ast.Or)
+
+
+def _negated_parameter(test: ast.expr, params: set[str]) -> str | None:
+    """`p` of `not p` or `p is None`."""
+    if (
+        isinstance(test, ast.UnaryOp)
+        and isinstance(test.op, ast.Not)
+        and isinstance(test.operand, ast.Name)
+        and test.operand.id in params
+    ):
+        return test.operand.id
+    if (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id in params
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Is)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return test.left.id
+    return None
 
 
 def _tested_classes(test: ast.expr, params: set[str]) -> list[tuple[str, str]]:

@@ -115,12 +115,14 @@ class ModelArgument:
 class ParamGuard:
     """`if <parameter>:` (or `is not None`): lines `first`..`last` run only when it is given;
     with `model`, `if isinstance(<parameter>, Model):` (or `<parameter>.__class__.__name__ ==
-    "Model"`): they run only when it holds an instance of that class."""
+    "Model"`): they run only when it holds an instance of that class; with `falsy`, only when
+    it is falsy (the rest of a function after `if <parameter> or ...: return`)."""
 
     parameter: str
     first: int
     last: int
     model: str | None = None  # the class tested, as written ("Comment", "models.Comment")
+    falsy: bool = False
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from analyzer.facts.database import ModuleDbFacts, TableDefinition
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "20"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "21"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
@@ -56,6 +56,9 @@ class CallFact:
     args: tuple[Value, ...] = ()
     kwargs: tuple[tuple[str, Value], ...] = ()
     loops: tuple[LoopFact, ...] = ()  # enclosing loops to unroll when resolving, outermost first
+    # what a call whose arguments are not kept (not the outermost of its statement) passes:
+    # positions as "0", "1"..., keywords by name, "*" and "**" for spread ones
+    unkept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

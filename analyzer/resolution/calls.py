@@ -59,6 +59,8 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
             target = callable_function(resolver, resolved)
             if target is not None:
                 callees[target] = None
+            elif overrides := library_call_overrides(resolver, resolved):
+                callees.update(dict.fromkeys(overrides))
             elif sent := signals.sent(call.func, module):
                 callees.update(dict.fromkeys(sent))
             elif isinstance(resolved, Opaque) and not resolved.missing:
@@ -74,6 +76,10 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
             target = callable_function(resolver, resolver.resolve(decorator, Ctx(module)))
             if target is not None:
                 callees[target] = None
+            func = decorator.func if isinstance(decorator, CallOf) else decorator
+            callees.update(
+                dict.fromkeys(library_call_overrides(resolver, resolver.resolve(func, Ctx(module))))
+            )
         for decorator_module, decorator in _class_decorators(resolver, module, function):
             func = decorator.func if isinstance(decorator, CallOf) else decorator
             target = callable_function(resolver, resolver.resolve(func, Ctx(decorator_module)))
@@ -102,7 +108,10 @@ def _query_class_methods(resolver: Resolver, call: CallFact, ctx: Ctx) -> list[F
     func = call.func
     if isinstance(func, Attr) and isinstance(func.base, Attr) and func.base.name == "query":
         owner, name = func.base.base, func.name
-    elif isinstance(func, Ref) and (parts := func.dotted.split("."))[-2:-1] == ["query"]:
+    elif isinstance(func, Ref) and ".query." in f".{func.dotted}":  # asked of most calls
+        parts = func.dotted.split(".")
+        if parts[-2:-1] != ["query"]:
+            return []
         owner, name = Ref(".".join(parts[:-2])), parts[-1]
     else:
         return []
@@ -207,12 +216,53 @@ def _db_functions(resolver: Resolver) -> dict[FunctionKey, FunctionDbFacts]:
     }
 
 
+# the methods a library class's `__call__` runs on its own object, which a project subclass may
+# override: Authlib 1.x's Flask `ResourceProtector` (`@require_oauth("profile")`) runs
+# `acquire_token` -> `validate_request` -> `parse_request_authorization`, `get_token_validator`,
+# and `raise_error_response` on a refusal
+LIBRARY_CALL_METHODS: dict[str, tuple[str, ...]] = dict.fromkeys(
+    (
+        "authlib.integrations.flask_oauth2.ResourceProtector",
+        "authlib.integrations.flask_oauth2.resource_protector.ResourceProtector",
+    ),
+    (
+        "acquire_token",
+        "validate_request",
+        "parse_request_authorization",
+        "get_token_validator",
+        "raise_error_response",
+    ),
+)
+
+
+def library_call_overrides(resolver: Resolver, entity: Resolved) -> tuple[FunctionKey, ...]:
+    """An instance of a project class whose `__call__` is a library's: the project's overrides
+    of the methods that `__call__` runs on its object."""
+    if not isinstance(entity, InstanceEntity) or not isinstance(entity.cls, ClassEntity):
+        return ()
+    if isinstance(resolver.class_member(entity.cls, "__call__", instance=True), FunctionEntity):
+        return ()
+    found: dict[FunctionKey, None] = {}
+    for klass in resolver.mro(entity.cls):
+        if isinstance(klass, ExternalEntity):
+            for name in LIBRARY_CALL_METHODS.get(klass.dotted, ()):
+                method = resolver.class_member(entity.cls, name, instance=True)
+                if isinstance(method, FunctionEntity):
+                    found[(method.module, method.qualname)] = None
+    return tuple(found)
+
+
 def callable_function(resolver: Resolver, entity: Resolved) -> FunctionKey | None:
-    """The project function that runs when `entity` is called (a class runs its __init__)."""
+    """The project function that runs when `entity` is called (a class runs its __init__, an
+    instance of a project class its `__call__`)."""
     if isinstance(entity, FunctionEntity):
         return (entity.module, entity.qualname)
     if isinstance(entity, ClassEntity):
         init = resolver.class_member(entity, "__init__", instance=True)
         if isinstance(init, FunctionEntity):
             return (init.module, init.qualname)
+    if isinstance(entity, InstanceEntity) and isinstance(entity.cls, ClassEntity):
+        call = resolver.class_member(entity.cls, "__call__", instance=True)
+        if isinstance(call, FunctionEntity):
+            return (call.module, call.qualname)
     return None

@@ -27,11 +27,17 @@ def fold_access(
     seen = set(stack)
     evidence: list[TableUse] = []
     elsewhere: list[TableUse] = []
+    # every route and hook walks its part of the graph: the lookups bound once
+    uses_of, external_of, callees_of = uses.get, (external or {}).get, calls.get
     while stack:
         function = stack.pop()
-        evidence.extend(uses.get(function, ()))
-        elsewhere.extend((external or {}).get(function, ()))
-        for callee in calls.get(function, ()):
+        used = uses_of(function)
+        if used:
+            evidence.extend(used)
+        used = external_of(function)
+        if used:
+            elsewhere.extend(used)
+        for callee in callees_of(function, ()):
             if callee not in seen:
                 seen.add(callee)
                 stack.append(callee)

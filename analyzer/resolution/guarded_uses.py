@@ -4,11 +4,16 @@ function to the calls that pass that parameter: a parameter defaulting to a fals
 does not run for it (`create(name, users=None)` with `if users: role.users = users`, called
 with and without `users`); one with another default runs the branch unless the call passes a
 falsy constant (zou's `emit(event, data, persist=True)` with `if persist: save_event(...)`,
-called `persist=False`). The project functions a guarded branch calls move the same way: the
-call graph's edge goes from the function to the callers that pass the parameter
-(`move_guarded_calls`). Uses inside `if isinstance(<parameter>, Model):` (or a test of its
+called `persist=False`). Uses inside `if isinstance(<parameter>, Model):` (or a test of its
 `__class__.__name__`) go only to the calls that may pass such an instance: not to one passing
-an instance of another model (`can_view(equipment, ...)` skips the branch for workouts). A
+an instance of another model (`can_view(equipment, ...)` skips the branch for workouts). What
+follows `if light or ...: return` at the top of a function runs only for the calls where
+`light` may be falsy (`serialize(light=True)`, the default, returns early): left out, a
+parameter takes its default, whatever it is. A line inside several such guards runs for a
+call only when each of them does. The calls a function makes only on guarded lines (a
+property read under `if check_workouts:`) move the same way, in the call graph; a caller the
+call graph knows but whose call (or its arguments) is not known keeps them. Call sites are
+calls of functions and methods called on model instances (`user.serialize(light=False)`). A
 function no resolved call reaches keeps its uses.
 """
 
@@ -18,12 +23,12 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping
 
-from analyzer.facts.database import FunctionDbFacts, ParamGuard
+from analyzer.facts.database import FunctionDbFacts, ModelMethodCall, ParamGuard
 from analyzer.facts.python import CallFact, FunctionFact
-from analyzer.facts.values import SPREAD_KEYWORDS, Lit, Seq, Spread, Value
+from analyzer.facts.values import SPREAD_KEYWORDS, Lit, Ref, Seq, Spread, Value
 from analyzer.resolution.calls import callable_function
 from analyzer.resolution.related_models import RelatedModels
-from analyzer.resolution.resolve import ClassEntity, Ctx, Resolver, written_name
+from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Resolver, written_name
 from analyzer.resolution.results import FunctionKey, TableUse
 
 
@@ -43,23 +48,17 @@ def move_guarded_uses(
     classes = _ArgumentClasses(resolver, functions)
     moved: dict[FunctionKey, list[TableUse]] = defaultdict(list)
     kept = dict(uses)
-    for callee, sites in _call_sites(resolver, set(guards)).items():
+    for callee, sites in _call_sites(resolver, functions, set(guards)).items():
         fact = resolver.functions[callee]
-        inside = [u for u in uses[callee] if _guard_of(u, guards[callee]) is not None]
+        inside = [u for u in uses[callee] if _guards_of(u.line, guards[callee])]
         if not inside:
             continue
         kept[callee] = tuple(u for u in uses[callee] if u not in inside)
         for caller, call in sites:
             path = resolver.files[caller[0]].path
             for use in inside:
-                guard = _guard_of(use, guards[callee])
-                if guard is None:
-                    continue
-                if guard.model is not None:
-                    runs = classes.may_hold(caller, call, fact, guard.parameter, guard.model)
-                else:
-                    runs = _passes(fact, call, guard.parameter)
-                if runs:
+                enclosing = _guards_of(use.line, guards[callee])
+                if all(_runs(classes, caller, call, fact, g) for g in enclosing):
                     moved[caller].append(
                         dataclasses.replace(use, function=caller, file=path, line=call.line)
                     )
@@ -68,64 +67,11 @@ def move_guarded_uses(
     return kept
 
 
-def move_guarded_calls(
-    resolver: Resolver,
-    functions: dict[FunctionKey, FunctionDbFacts],
-    edges: Mapping[FunctionKey, tuple[FunctionKey, ...]],
-) -> dict[FunctionKey, tuple[FunctionKey, ...]]:
-    """`edges` with each call made only in a branch on a parameter with a default moved to
-    the callers that pass that parameter (a function no resolved call reaches keeps it)."""
-    moved = dict(edges)
-    branching: dict[FunctionKey, dict[FunctionKey, list[ParamGuard]]] = {}
-    for key, facts in functions.items():
-        fact = resolver.functions.get(key)
-        guards = _with_default(resolver, key, facts.param_guards)
-        if fact is None or not guards or not edges.get(key):
-            continue
-        inside: dict[FunctionKey, list[ParamGuard]] = defaultdict(list)
-        outside: set[FunctionKey] = set()
-        for call in fact.calls:
-            target = callable_function(resolver, resolver.called(call, Ctx(*key)))
-            if target is None or target not in edges[key]:
-                continue
-            guard = next((g for g in guards if g.first <= call.line <= g.last), None)
-            if guard is None:
-                outside.add(target)
-            else:
-                inside[target].append(guard)
-        if only_inside := {t: g for t, g in inside.items() if t not in outside}:
-            branching[key] = only_inside
-    callers: dict[FunctionKey, set[FunctionKey]] = defaultdict(set)
-    for caller, callees in edges.items():
-        for callee in callees:
-            if callee in branching:
-                callers[callee].add(caller)
-    sites = _call_sites(resolver, set(branching))
-    for callee, reached_from in callers.items():
-        fact = resolver.functions[callee]
-        moved[callee] = tuple(t for t in moved[callee] if t not in branching[callee])
-        for caller in reached_from:
-            calls = [call for site, call in sites.get(callee, ()) if site == caller]
-            passed = [  # a caller whose call (or its arguments) is not known keeps them all
-                target
-                for target, guards in branching[callee].items()
-                if not calls
-                or any(_unknown_arguments(call) for call in calls)
-                or any(_passes(fact, call, g.parameter) for call in calls for g in guards)
-            ]
-            moved[caller] = tuple(dict.fromkeys((*moved.get(caller, ()), *passed)))
-    return moved
-
-
-def _unknown_arguments(call: CallFact) -> bool:
-    """A call inside an expression keeps no arguments (`return (f(a, x=1), 201)`)."""
-    return not call.args and not call.kwargs
-
-
 def _movable(
     resolver: Resolver, key: FunctionKey, guards: tuple[ParamGuard, ...]
 ) -> tuple[ParamGuard, ...]:
-    """The guards whose uses move to calls: on a class, or a parameter with a default."""
+    """The guards whose uses move to calls: on a class, or a parameter with a default (a
+    call may leave it out, or pass a constant deciding the branch)."""
     by_class = tuple(guard for guard in guards if guard.model is not None)
     return (*_with_default(resolver, key, guards), *by_class)
 
@@ -133,7 +79,8 @@ def _movable(
 def _with_default(
     resolver: Resolver, key: FunctionKey, guards: tuple[ParamGuard, ...]
 ) -> tuple[ParamGuard, ...]:
-    """The guards whose parameter has a default (a call may leave it out)."""
+    """The guards on a parameter with a default: `if persist:` (`persist=True`), `if users:`
+    (`users=None`), `if light or ...: return` (`light=True`)."""
     fact = resolver.functions.get(key)
     if fact is None:
         return ()
@@ -145,29 +92,155 @@ def _with_default(
     )
 
 
-def _guard_of(use: TableUse, guards: tuple[ParamGuard, ...]) -> ParamGuard | None:
-    return next((g for g in guards if g.first <= use.line <= g.last), None)
+def _runs(
+    classes: _ArgumentClasses,
+    caller: FunctionKey,
+    call: CallFact,
+    fact: FunctionFact,
+    guard: ParamGuard,
+) -> bool:
+    """Whether the lines of `guard` may run for this call."""
+    if guard.model is not None:
+        return classes.may_hold(caller, call, fact, guard.parameter, guard.model)
+    if guard.falsy:
+        return _may_be_falsy(fact, call, guard.parameter)
+    return _passes(fact, call, guard.parameter)
+
+
+def move_guarded_calls(
+    resolver: Resolver, edges: Mapping[FunctionKey, tuple[FunctionKey, ...]]
+) -> dict[FunctionKey, tuple[FunctionKey, ...]]:
+    """The call graph with each call made only inside guarded lines (a property read or
+    method called under `if check_workouts:`, after `if light: return`) moved, like the
+    uses there, to the calls of the function that run those lines."""
+    functions = db_functions(resolver)
+    guards = {
+        key: movable
+        for key, facts in functions.items()
+        if key in edges and (movable := _movable(resolver, key, facts.param_guards))
+    }
+    if not guards:
+        return dict(edges)
+    classes = _ArgumentClasses(resolver, functions)
+    related = classes.related
+    result = {key: list(found) for key, found in edges.items()}
+    callers: dict[FunctionKey, set[FunctionKey]] = defaultdict(set)
+    for caller, callees in edges.items():
+        for callee in callees:
+            if callee in guards:
+                callers[callee].add(caller)
+    added: dict[FunctionKey, dict[FunctionKey, None]] = defaultdict(dict)
+    for callee, sites in _call_sites(resolver, functions, set(guards)).items():
+        lines = _callee_lines(resolver, related, callee, functions.get(callee))
+        fact = resolver.functions[callee]
+        for target in edges.get(callee, ()):
+            found = lines.get(target)
+            if not found:
+                continue  # a nested function, a decorator: no line to judge
+            inside = [_guards_of(line, guards[callee]) for line in found]
+            if not all(inside):
+                continue
+            result[callee].remove(target)
+            for caller, call in sites:
+                if any(
+                    all(_runs(classes, caller, call, fact, g) for g in enclosing)
+                    for enclosing in inside
+                ):
+                    added[caller][target] = None
+            for caller in callers.get(callee, ()):  # reached by a call the sites miss
+                if caller not in {site for site, _ in sites}:
+                    added[caller][target] = None
+    for caller, targets in added.items():
+        result[caller] = list(
+            dict.fromkeys((*result.get(caller, ()), *(t for t in targets if t != caller)))
+        )
+    return {key: tuple(found) for key, found in result.items() if found}
+
+
+def _callee_lines(
+    resolver: Resolver,
+    related: RelatedModels,
+    key: FunctionKey,
+    facts: FunctionDbFacts | None,
+) -> dict[FunctionKey, list[int]]:
+    """The lines where a function calls each project function it calls (its calls, and the
+    methods and properties of model instances it uses)."""
+    found: dict[FunctionKey, list[int]] = defaultdict(list)
+    for call in resolver.functions[key].calls:
+        target = callable_function(resolver, resolver.called(call, Ctx(*key)))
+        if target is not None:
+            found[target].append(call.line)
+    for method_call in facts.method_calls if facts else ():
+        target = _model_method(resolver, related, key[0], method_call)
+        if target is not None:
+            found[target].append(method_call.line)
+    return found
+
+
+def _model_method(
+    resolver: Resolver, related: RelatedModels, module: str, method_call: ModelMethodCall
+) -> FunctionKey | None:
+    model = related.model_class(module, method_call.model_ref)
+    if model is None:
+        return None
+    method = resolver.class_member(model, method_call.method, instance=True)
+    return (method.module, method.qualname) if isinstance(method, FunctionEntity) else None
+
+
+def _guards_of(line: int, guards: tuple[ParamGuard, ...]) -> tuple[ParamGuard, ...]:
+    """The guards around a line: it runs for a call only when each of them does."""
+    return tuple(g for g in guards if g.first <= line <= g.last)
 
 
 def _call_sites(
-    resolver: Resolver, callees: set[FunctionKey]
+    resolver: Resolver, functions: Mapping[FunctionKey, FunctionDbFacts], callees: set[FunctionKey]
 ) -> dict[FunctionKey, list[tuple[FunctionKey, CallFact]]]:
-    """The resolved calls of each of `callees`, by caller."""
+    """The resolved calls of each of `callees`, by caller: calls of functions, and methods
+    called on model instances (`user.serialize(light=False)`, `self.author.serialize()`)."""
     names = {key[1].rsplit(".", 1)[-1] for key in callees}
+    related = RelatedModels(resolver)
     found: dict[FunctionKey, list[tuple[FunctionKey, CallFact]]] = defaultdict(list)
-    for caller, function in resolver.functions.items():
-        for call in function.calls:
-            if written_name(call.func) not in names:
-                continue
+    named: dict[FunctionKey, list[CallFact]] = defaultdict(list)
+    for caller, call in resolver.calls_named(names):
+        named[caller].append(call)
+    for caller in resolver.functions:
+        by_line: dict[tuple[int, str | None], CallFact] = {}
+        for call in named.get(caller, ()):
+            by_line.setdefault((call.line, written_name(call.func)), call)
             target = callable_function(resolver, resolver.called(call, Ctx(*caller)))
             if target in callees:
                 found[target].append((caller, call))
+        facts = functions.get(caller)
+        for method_call in facts.method_calls if facts else ():
+            if method_call.method not in names:
+                continue
+            target = _model_method(resolver, related, caller[0], method_call)
+            if target not in callees:
+                continue
+            # a call on a value the facts do not follow has no CallFact: any argument may come
+            call = by_line.get((method_call.line, method_call.method)) or CallFact(
+                Ref(method_call.method), method_call.line, unkept=("*", "**")
+            )
+            if (caller, call) not in found[target]:
+                found[target].append((caller, call))
     return found
+
+
+def db_functions(resolver: Resolver) -> dict[FunctionKey, FunctionDbFacts]:
+    """The database facts of each function, by key."""
+    return {
+        (module, function.qualname): function
+        for module, facts in resolver.files.items()
+        if module == facts.module and facts.db is not None
+        for function in facts.db.functions
+    }
 
 
 def _passes(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
     """Whether the call may give `parameter` a value other than a falsy constant (its
     default when the call leaves it out)."""
+    if call.unkept:
+        return _may_pass(fact, call, parameter)
     given = dict(call.kwargs)
     if parameter in given:
         return not _falsy(given[parameter])
@@ -231,12 +304,43 @@ def _slots(fact: FunctionFact, parameter: str) -> set[int | str]:
     return found
 
 
+def _may_be_falsy(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
+    """Whether the call may give `parameter` a falsy value (left out, it takes its default)."""
+    if call.unkept:
+        return _may_pass(fact, call, parameter)
+    given = dict(call.kwargs)
+    if parameter in given:
+        return not _truthy(given[parameter])
+    if SPREAD_KEYWORDS in given or any(isinstance(arg, Spread) for arg in call.args):
+        return True
+    positional = _positional(fact)
+    index = positional.index(parameter) if parameter in positional else len(call.args)
+    if index < len(call.args):
+        return not _truthy(call.args[index])
+    default = next((p.default for p in fact.params if p.name == parameter), None)
+    return default is None or not _truthy(default)
+
+
+def _may_pass(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
+    """Whether a call whose arguments are not kept may pass `parameter` (what it passes
+    there is not known)."""
+    if parameter in call.unkept or "*" in call.unkept or "**" in call.unkept:
+        return True
+    positional = _positional(fact)
+    return parameter in positional and str(positional.index(parameter)) in call.unkept
+
+
 def _positional(fact: FunctionFact) -> list[str]:
     """The parameters a call fills by position, in order (a method's receiver left out)."""
     positional = [p.name for p in fact.params if p.kind == "positional"]
     if fact.class_qualname and positional[:1] in (["self"], ["cls"]):
         positional = positional[1:]  # a method: the call passes no receiver
     return positional
+
+
+def _truthy(value: Value) -> bool:
+    """A truthy constant: True, a non-zero number, a non-empty string."""
+    return isinstance(value, Lit) and bool(value.value)
 
 
 def _falsy(value: Value) -> bool:

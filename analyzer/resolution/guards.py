@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 from analyzer.facts.python import CallFact
 from analyzer.facts.values import Attr, CallOf, Imported, Lit, ModuleRef, Pairs, Ref, Seq, Value
-from analyzer.resolution.calls import callable_function
+from analyzer.resolution.calls import callable_function, library_call_overrides
 from analyzer.resolution.hooks import RouteHooks
 from analyzer.resolution.resolve import (
     ClassEntity,
     Ctx,
     ExternalEntity,
     InstanceEntity,
+    Resolved,
     Resolver,
     constant,
 )
@@ -58,6 +59,14 @@ LIBRARY_GUARDS: dict[str, str] = {
         ),
         "flask_httpauth",
     ),
+    # an Authlib protector called as a decorator factory (`@require_oauth("profile")`)
+    **dict.fromkeys(
+        (
+            "authlib.integrations.flask_oauth2.ResourceProtector.__call__",
+            "authlib.integrations.flask_oauth2.resource_protector.ResourceProtector.__call__",
+        ),
+        "authlib",
+    ),
 }
 AUTH_LIBRARIES = frozenset(LIBRARY_GUARDS.values())
 REFUSED_STATUSES = frozenset({401, 403})
@@ -89,14 +98,14 @@ class Protection:
 @dataclass(frozen=True, slots=True)
 class _Applied:
     """What one decorator does: the guard it is (if any), the auth libraries whose user
-    loaders it makes run, and the project function it runs (if any)."""
+    loaders it makes run, and the project functions it runs."""
 
     guard: str | None
     libraries: frozenset[str]
-    function: FunctionKey | None
+    functions: tuple[FunctionKey, ...] = ()
 
 
-_NOTHING = _Applied(None, frozenset(), None)
+_NOTHING = _Applied(None, frozenset())
 
 
 def protect_routes(
@@ -133,8 +142,7 @@ class _GuardFinder:
             if applied.guard is not None:
                 guards.setdefault((applied.guard, kind), Guard(applied.guard, kind, file, line))
             libraries |= applied.libraries
-            if applied.function is not None:
-                runs_also.append(applied.function)
+            runs_also += applied.functions
         for hook in route_hooks.flask_hooks(route):
             runs_also.append(hook.handler)
             found = self.guarding(hook.handler) if hook.kind in GUARD_HOOKS else None
@@ -211,14 +219,28 @@ class _GuardFinder:
             library = LIBRARY_GUARDS.get(name)
             if library is None:
                 return _NOTHING
-            return _Applied(name, frozenset({library}), None)
-        function = callable_function(self.resolver, self.resolver.resolve(func, ctx))
+            return _Applied(name, frozenset({library}))
+        called = self.resolver.resolve(func, ctx)
+        function = callable_function(self.resolver, called)
         if function is None:
-            return _NOTHING
+            return self._inherited_call(called)
         libraries = self.guarding(function)
         if libraries is None:
-            return _Applied(None, frozenset(), function)
-        return _Applied(f"{function[0]}:{function[1]}", libraries, function)
+            return _Applied(None, frozenset(), (function,))
+        return _Applied(f"{function[0]}:{function[1]}", libraries, (function,))
+
+    def _inherited_call(self, called: Resolved) -> _Applied:
+        """A project object whose class inherits a library guard's `__call__` (a subclass of
+        Authlib's `ResourceProtector`): that guard, running the project's overrides of the
+        methods it calls on its object."""
+        if not isinstance(called, InstanceEntity) or not isinstance(called.cls, ClassEntity):
+            return _NOTHING
+        for klass in self.resolver.mro(called.cls):
+            name = f"{klass.dotted}.__call__" if isinstance(klass, ExternalEntity) else None
+            if name in LIBRARY_GUARDS:
+                overrides = library_call_overrides(self.resolver, called)
+                return _Applied(name, frozenset({LIBRARY_GUARDS[name]}), overrides)
+        return _NOTHING
 
     def guarding(self, root: FunctionKey) -> frozenset[str] | None:
         """The auth libraries a project function guards with (possibly none, for a bare
@@ -303,6 +325,8 @@ def library_name(resolver: Resolver, value: Value, ctx: Ctx) -> str | None:
     found = resolver.resolve(value, ctx)
     if isinstance(found, ExternalEntity):
         return found.dotted
+    if isinstance(found, InstanceEntity) and isinstance(found.cls, ExternalEntity):
+        return f"{found.cls.dotted}.__call__"  # a library object called
     if isinstance(value, Ref) and "." in value.dotted:
         base: Value = Ref(value.dotted.rpartition(".")[0])
         attr = value.dotted.rpartition(".")[2]

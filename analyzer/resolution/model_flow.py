@@ -8,11 +8,13 @@ The database extraction writes such models as placeholders (`analyzer.facts.data
 called on a parameter (`model.get(id)`) is bound the same way, to the class a caller passes. Here a
 placeholder is resolved in one function's context: "@call" through the callee's
 `returns_model`, and, when that names one of the callee's parameters, through the argument
-this very call passes there. A use that still names a parameter of the function is part of
-the function's parameter summary; each call site binding a model to that parameter gets the
-summary's uses as its own, with its own model, so two callers passing different models each
-get their own table (context-sensitive by call site, transitively through helpers passing a
-parameter on).
+this very call passes there; a library method of `LIBRARY_RETURNS` called on an object built
+on the library's class (`self.acquire_token(scopes)` in an Authlib `ResourceProtector`
+subclass) returns the model the project hands to the library's factory. A use that still
+names a parameter of the function is part of the function's parameter summary; each call site
+binding a model to that parameter gets the summary's uses as its own, with its own model, so
+two callers passing different models each get their own table (context-sensitive by call
+site, transitively through helpers passing a parameter on).
 """
 
 from __future__ import annotations
@@ -32,9 +34,29 @@ from analyzer.facts.database import (
     rel_model,
     split_rel_model,
 )
+from analyzer.facts.values import Attr
 from analyzer.resolution.calls import callable_function
-from analyzer.resolution.resolve import Ctx, Resolver, written_name
+from analyzer.resolution.resolve import (
+    ClassEntity,
+    Ctx,
+    ExternalEntity,
+    InstanceEntity,
+    Resolver,
+    written_name,
+)
 from analyzer.resolution.results import FunctionKey
+
+# what a library method returns when a project class is built on the library's: the model
+# handed to a factory (the factory's dotted name, the argument's position). Authlib 1.x's
+# `ResourceProtector.acquire_token` returns the token its bearer validator loads, an instance of
+# the model given to `create_bearer_token_validator(session, Token)`
+LIBRARY_RETURNS: dict[str, tuple[str, int]] = dict.fromkeys(
+    (
+        "authlib.integrations.flask_oauth2.ResourceProtector.acquire_token",
+        "authlib.integrations.flask_oauth2.resource_protector.ResourceProtector.acquire_token",
+    ),
+    ("authlib.integrations.sqla_oauth2.create_bearer_token_validator", 1),
+)
 
 ModelSite = tuple[str, str]  # (module the name is written in, model name or a parameter's)
 # the model a relationship of a model leads to (None: no such relationship)
@@ -96,7 +118,7 @@ class ModelFlow:
             return ()
         line_text, callee = ref[len(CALL_MODEL) :].split(":", 1)
         line = int(line_text)
-        found: list[ModelSite] = []
+        found: list[ModelSite] = list(self._library_returned(key, line, callee))
         for target in self.targets(key, line, callee):
             returned = self.functions.get(target)
             if returned is None or returned.returns_model is None:
@@ -124,6 +146,43 @@ class ModelFlow:
             elif (target := self.related(site, attribute)) is not None:
                 found.append(target)
         return tuple(dict.fromkeys(found))
+
+    def _library_returned(self, key: FunctionKey, line: int, callee: str) -> list[ModelSite]:
+        """The models a library method of `LIBRARY_RETURNS` called at `line` returns, on an
+        object of a library class or of a project class built on one."""
+        function = self.resolver.functions.get(key)
+        for call in function.calls if function else ():
+            if call.line != line or not isinstance(call.func, Attr) or call.func.name != callee:
+                continue
+            owner = self.resolver.resolve(call.func.base, Ctx(*key))
+            if not isinstance(owner, InstanceEntity):
+                continue
+            classes = (
+                self.resolver.mro(owner.cls) if isinstance(owner.cls, ClassEntity) else (owner.cls,)
+            )
+            for klass in classes:
+                rule = (
+                    LIBRARY_RETURNS.get(f"{klass.dotted}.{callee}")
+                    if isinstance(klass, ExternalEntity)
+                    else None
+                )
+                if rule is not None:
+                    return self._factory_arguments(*rule)
+        return []
+
+    def _factory_arguments(self, factory: str, slot: int) -> list[ModelSite]:
+        """The names passed at `slot` to each call of the library function `factory`."""
+        found: list[ModelSite] = []
+        for key, function in self.resolver.functions.items():
+            for call in function.calls:
+                if len(call.args) <= slot or written_name(call.func) != factory.rsplit(".", 1)[-1]:
+                    continue
+                if self.resolver.resolve(call.func, Ctx(*key)) != ExternalEntity(factory):
+                    continue
+                model = self.resolver.resolve(call.args[slot], Ctx(*key))
+                if isinstance(model, ClassEntity):
+                    found.append((model.module, model.qualname))
+        return found
 
     def targets(self, key: FunctionKey, line: int, callee: str) -> tuple[FunctionKey, ...]:
         """The project functions the calls named `callee` at `line` of `key` run."""

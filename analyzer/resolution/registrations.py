@@ -26,9 +26,9 @@ from analyzer.facts.values import (
     Attr,
     CallOf,
     ClassOf,
-    Imported,
     Item,
     Lit,
+    Local,
     Ref,
     SelfOf,
     Seq,
@@ -60,6 +60,7 @@ from analyzer.resolution.resolve import (
     bind_target,
     constant,
     method_of,
+    written_name,
 )
 
 MAX_HELPER_DEPTH = 6
@@ -649,12 +650,7 @@ def _extension_constructors(function: FunctionFact) -> Iterator[RegistrationFact
 
 
 def _called_name(func: Value) -> str | None:
-    match func:
-        case Ref(dotted):
-            return dotted.rsplit(".", 1)[-1]
-        case Imported(name=name) | Attr(name=name):
-            return name
-    return None
+    return None if type(func) is Local else written_name(func)
 
 
 def _is_hookimpl_marker(entity: Resolved) -> bool:
@@ -663,14 +659,16 @@ def _is_hookimpl_marker(entity: Resolved) -> bool:
 
 def _pluggy_hook(func: Value) -> str | None:
     """`pm.hook.<name>`: the name of the pluggy hook a call runs."""
-    match func:
-        case Ref(dotted):
-            owner, _, name = dotted.rpartition(".")
-            return name if owner.endswith(".hook") else None
-        case Attr(base=Attr(name="hook"), name=name):
-            return name
-        case Attr(base=Ref(dotted), name=name) if dotted.endswith(".hook"):
-            return name
+    # by exact type (value classes have no subclasses): asked of every call with arguments
+    if type(func) is Ref:
+        owner, _, name = func.dotted.rpartition(".")
+        return name if owner.endswith(".hook") else None
+    if type(func) is Attr:
+        base = func.base
+        if (type(base) is Attr and base.name == "hook") or (
+            type(base) is Ref and base.dotted.endswith(".hook")
+        ):
+            return func.name
     return None
 
 

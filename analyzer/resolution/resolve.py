@@ -283,6 +283,10 @@ _STR_METHODS = frozenset(
 )
 
 
+# a call of the project: (its place in a walk over every function's calls, function, call)
+_NamedCall = tuple[int, tuple[str, str], CallFact]
+
+
 @dataclass(frozen=True, slots=True)
 class Ctx:
     """Where a value is written: module, enclosing function, and parameters bound by a caller."""
@@ -333,8 +337,23 @@ class Resolver:
         # the first setting asked for (one pass, not one per setting)
         self._definitions: dict[str, tuple[tuple[LiteralValue, str], ...]] | None = None
         self._user_class: tuple[ClassEntity | None] | None = None
+        # every call of every function, by the name it is written with (`written_name`):
+        # built on the first scan that asks, so each scan over the project's calls for a few
+        # names reads only theirs
+        self._calls_by_name: dict[str | None, list[_NamedCall]] | None = None
         self.protobuf = ProtoIndex(self.files.values())
         self._depth = 0
+        # answers cut short so far: at the depth cap, or by meeting a definition (a name, a
+        # class's bases, a constructor's argument, the settings, the constructions) while it
+        # is being worked out. A memo below keeps only answers made without any cut, so it
+        # gives what working them out again would, wherever they are asked for.
+        self._cuts = 0
+        self._mro_busy: set[ClassEntity] = set()
+        self._constructing: set[tuple[ClassEntity, str]] = set()
+        self._settings_busy = False
+        self._constructions_busy = False
+        self._class_members: dict[tuple[ClassEntity, str, bool, bool], Resolved] = {}
+        self._parameters: dict[tuple[str, str, str], Resolved] = {}
 
     def add_alias(self, alias: str, module: str) -> None:
         """Let `alias` (a module's name from its path under the root) name `module` too."""
@@ -348,6 +367,7 @@ class Resolver:
         head, _, rest = dotted.partition(".")
         bound = self.bindings.get(module, {}).get(head)
         if depth > MAX_DEPTH:
+            self._cuts += 1
             return module, dotted
         if isinstance(bound, Imported):
             source, name = bound.module, bound.name
@@ -379,10 +399,26 @@ class Resolver:
     def canonical(self, module: str) -> str:
         return self.files[module].module if module in self.files else module
 
+    def calls_named(self, names: Iterable[str]) -> list[tuple[tuple[str, str], CallFact]]:
+        """(function, call) for every call whose `written_name` is one of `names`, in the
+        order a loop over `functions` and each one's calls meets them."""
+        if self._calls_by_name is None:
+            self._calls_by_name = {}
+            number = 0
+            for key, function in self.functions.items():
+                for call in function.calls:
+                    name = written_name(call.func)
+                    self._calls_by_name.setdefault(name, []).append((number, key, call))
+                    number += 1
+        found = [entry for name in set(names) for entry in self._calls_by_name.get(name, ())]
+        found.sort(key=lambda entry: entry[0])
+        return [(key, call) for _, key, call in found]
+
     # ---- values ------------------------------------------------------------------------
 
     def resolve(self, value: Value, ctx: Ctx) -> Resolved:
         if self._depth > MAX_DEPTH:
+            self._cuts += 1
             return _CYCLE
         # the commonest values answered here, as their resolvers would (a constant, a name or
         # call already resolved where no parameter is bound): a third of all values met
@@ -480,6 +516,17 @@ class Resolver:
         """A parameter no caller binds: in a class's `__init__`, what the calls building the
         class pass (when they agree); else an instance of the project class it is annotated
         with."""
+        key = (name, ctx.module, ctx.scope)
+        known = self._parameters.get(key)
+        if known is not None:
+            return known
+        cuts = self._cuts
+        found = self._parameter(name, ctx)
+        if self._cuts == cuts:
+            self._parameters[key] = found
+        return found
+
+    def _parameter(self, name: str, ctx: Ctx) -> Resolved:
         fact = self.functions.get((self.canonical(ctx.module), ctx.scope))
         if fact is not None and fact.class_qualname is not None and ctx.scope.endswith(".__init__"):
             owner = ClassEntity(self.canonical(ctx.module), fact.class_qualname)
@@ -513,6 +560,8 @@ class Resolver:
         key = (module, name)
         cached = self._globals.get(key)
         if cached is not None:
+            if cached is _CYCLE:  # being worked out (or it was cut short itself)
+                self._cuts += 1
             return cached
         self._globals[key] = _CYCLE
         result = self._global_name(module, name)
@@ -568,6 +617,13 @@ class Resolver:
     def member(self, entity: Resolved, attr: str) -> Resolved:
         if type(entity) is Opaque:  # the commonest owner, and no case below matches it
             return entity
+        if type(entity) is ExternalEntity:  # the next commonest: its cases below, alone
+            dotted = entity.dotted
+            if dotted == "flask.current_app" and attr == "config":
+                return ConfigEntity()
+            if dotted in _CURRENT_USER and (user := self.user_class()):
+                return self.member(InstanceEntity(user, exact=False), attr)
+            return ExternalEntity(f"{dotted}.{attr}")
         match entity:
             case FunctionEntity(qualname=qualname) | ClassEntity(qualname=qualname) if (
                 attr == "__name__"
@@ -624,6 +680,19 @@ class Resolver:
         self, cls: ClassEntity, attr: str, *, instance: bool, skip_own: bool = False
     ) -> Resolved:
         """A method (as a function), nested class, or attribute value found along the MRO."""
+        key = (cls, attr, instance, skip_own)
+        known = self._class_members.get(key)
+        if known is not None:
+            return known
+        cuts = self._cuts
+        found = self._class_member(cls, attr, instance=instance, skip_own=skip_own)
+        if self._cuts == cuts:
+            self._class_members[key] = found
+        return found
+
+    def _class_member(
+        self, cls: ClassEntity, attr: str, *, instance: bool, skip_own: bool
+    ) -> Resolved:
         dynamic = attr.startswith("__")  # from `object`, or name-mangled and set dynamically
         external: ExternalEntity | None = None
         for klass in self.mro(cls)[1:] if skip_own else self.mro(cls):
@@ -691,8 +760,19 @@ class Resolver:
         bind it, when they all give it the same value (None otherwise)."""
         key = (klass, name)
         if key in self._constructed:
+            if key in self._constructing:
+                self._cuts += 1
             return self._constructed[key]
         self._constructed[key] = None  # a construction that needs the parameter itself
+        self._constructing.add(key)
+        try:
+            return self._constructed_argument(klass, name, key)
+        finally:
+            self._constructing.discard(key)
+
+    def _constructed_argument(
+        self, klass: ClassEntity, name: str, key: tuple[ClassEntity, str]
+    ) -> Resolved | None:
         init = self.functions.get((klass.module, f"{klass.qualname}.__init__"))
         if init is None:
             return None
@@ -718,18 +798,17 @@ class Resolver:
         without its own (`Pages(app).register()`: the facts keep only the outer call's)."""
         if self._constructions is None:
             self._constructions = {}
+            self._constructions_busy = True
             names = {qualname.rsplit(".", 1)[-1] for _, qualname in self.classes}
-            for (module, qualname), function in list(self.functions.items()):
-                for call in function.calls:
-                    if written_name(call.func) not in names:
-                        continue
-                    ctx = Ctx(module, qualname)
-                    built = self.called(call, ctx)
-                    initialiser = (
-                        self.initialiser(built) if isinstance(built, ClassEntity) else None
-                    )
-                    if initialiser is not None:
-                        self._constructions.setdefault(initialiser, []).append((call, ctx))
+            for (module, qualname), call in self.calls_named(names):
+                ctx = Ctx(module, qualname)
+                built = self.called(call, ctx)
+                initialiser = self.initialiser(built) if isinstance(built, ClassEntity) else None
+                if initialiser is not None:
+                    self._constructions.setdefault(initialiser, []).append((call, ctx))
+            self._constructions_busy = False
+        elif self._constructions_busy:  # asked again while listed: what is listed so far
+            self._cuts += 1
         return self._constructions.get(klass, [])
 
     def initialiser(self, cls: ClassEntity) -> ClassEntity | None:
@@ -745,8 +824,11 @@ class Resolver:
         """The class and its bases, depth first (enough for the single inheritance apps use)."""
         cached = self._mro.get(cls)
         if cached is not None:
+            if cls in self._mro_busy:
+                self._cuts += 1
             return cached
         self._mro[cls] = (cls,)
+        self._mro_busy.add(cls)
         order: list[ClassEntity | ExternalEntity] = [cls]
         fact = self.classes.get((cls.module, cls.qualname))
         for base_value in fact.bases if fact else ():
@@ -759,6 +841,7 @@ class Resolver:
                 order.append(ExternalEntity(_written(base_value)))
         result = tuple(order)
         self._mro[cls] = result
+        self._mro_busy.discard(cls)
         return result
 
     def user_class(self) -> ClassEntity | None:
@@ -914,6 +997,10 @@ class Resolver:
                 _, named = self.arguments((), value.kwargs, ctx, self.resolve)
                 if not value.args:
                     return DictEntity(tuple((ConstEntity(k), v) for k, v in named))
+            case InstanceEntity(cls=ClassEntity() as cls) if isinstance(
+                dunder_call := self.class_member(cls, "__call__", instance=True), FunctionEntity
+            ):  # a project object called (`require_auth(scopes=...)`) runs its `__call__`
+                return self.returned(dunder_call, value, ctx)
             case SuperEntity():
                 return func
             case BoundMethod(owner=ConstEntity(value=str() as template), name="format"):
@@ -1209,6 +1296,7 @@ class Resolver:
         their defaults."""
         if self._settings is None:
             self._settings = {}
+            self._settings_busy = True
             for facts in {id(f): f for f in self.files.values()}.values():
                 for function in facts.functions:
                     # written like `x.config.<loader>(...)`: any other call loads nothing
@@ -1218,6 +1306,9 @@ class Resolver:
                     ctx = Ctx(facts.module, function.qualname, self.defaults(function, facts))
                     for call in loaders:
                         self._settings.update(self.loaded_settings(call, ctx))
+            self._settings_busy = False
+        elif self._settings_busy:  # asked again while loading: what is loaded so far
+            self._cuts += 1
         return self._settings
 
     def defaults(self, function: FunctionFact, facts: FileFacts) -> dict[str, Resolved]:
@@ -1364,12 +1455,11 @@ def _absolute_name(name: str, package: object) -> str | None:
 def _config_call(func: Value) -> tuple[Value, str] | None:
     """(`x.config`, loader) for a call written `x.config.<loader>(...)`, else None (asked of
     every call in the project: the owner is built only for a loader)."""
-    match func:
-        case Ref(dotted) if "." in dotted and dotted.rpartition(".")[2] in _CONFIG_LOADERS:
-            owner, _, method = dotted.rpartition(".")
-            return Ref(owner), method
-        case Attr(config, method) if method in _CONFIG_LOADERS:
-            return config, method
+    if type(func) is Ref:  # by exact type (value classes have no subclasses)
+        owner, dot, method = func.dotted.rpartition(".")
+        return (Ref(owner), method) if dot and method in _CONFIG_LOADERS else None
+    if type(func) is Attr and func.name in _CONFIG_LOADERS:
+        return func.base, func.name
     return None
 
 
@@ -1467,13 +1557,13 @@ def method_of(func: Value) -> tuple[Value, str] | None:
 
 def written_name(value: Value) -> str | None:
     """The name a call is written with (`Service`, `core.Service`), if any."""
-    match value:
-        case Ref(dotted):
-            return dotted.rsplit(".", 1)[-1]
-        case Imported(name=name) | Attr(name=name):
-            return name
-        case Local(qualname):
-            return qualname.rsplit(".", 1)[-1]
+    # by exact type (value classes have no subclasses): asked of every call of the project
+    if type(value) is Ref:
+        return value.dotted.rpartition(".")[2]
+    if type(value) is Attr or type(value) is Imported:
+        return value.name
+    if type(value) is Local:
+        return value.qualname.rpartition(".")[2]
     return None
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from analyzer.facts.python import CallFact
 from analyzer.facts.values import CallOf, Imported, Ref, Value
-from analyzer.resolution.resolve import Ctx, FunctionEntity, Resolver, method_of
+from analyzer.resolution.resolve import Ctx, FunctionEntity, Resolver, method_of, written_name
 from analyzer.resolution.results import FunctionKey
 
 # where the signal is defined: (module, the value its module variable holds), or, for a
@@ -33,13 +34,17 @@ class SignalReceivers:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self.receivers: dict[SignalKey, list[FunctionKey]] = defaultdict(list)
+        # `x.connect(fn)` calls, by function, met in the same order as the decorators
+        connecting: dict[FunctionKey, list[CallFact]] = defaultdict(list)
+        for key, call in resolver.calls_named(("connect",)):
+            connecting[key].append(call)
         for (module, qualname), function in resolver.functions.items():
             for decorator in function.decorators:
                 func = decorator.func if isinstance(decorator, CallOf) else decorator
                 signal = self._method_owner(func, _CONNECTS, module)
                 if signal is not None:
                     self.receivers[signal].append((module, qualname))
-            for call in function.calls:
+            for call in connecting.get((module, qualname), ()):
                 signal = self._method_owner(call.func, frozenset({"connect"}), module)
                 if signal is None or not call.args:
                     continue
@@ -49,6 +54,8 @@ class SignalReceivers:
 
     def sent(self, func: Value, module: str) -> list[FunctionKey]:
         """The receivers a call of `func` (`sig.send`) runs, if it sends a known signal."""
+        if written_name(func) != "send":  # most calls (asked of every one left unresolved)
+            return []
         signal = self._method_owner(func, frozenset({"send"}), module)
         if signal is None:
             return []

@@ -753,7 +753,14 @@ class _Extractor:
                 args, kwargs = self.arguments(node, env)
                 frame.calls.add(CallFact(callee, node.lineno, args, kwargs, tuple(frame.loops)))
             else:
-                frame.calls.add(CallFact(callee, node.lineno))
+                unkept = (
+                    *(
+                        "*" if isinstance(a, ast.Starred) else str(i)
+                        for i, a in enumerate(node.args)
+                    ),
+                    *(k.arg or "**" for k in node.keywords),
+                )
+                frame.calls.add(CallFact(callee, node.lineno, unkept=unkept))
 
     def route_call(
         self,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 
+from analyzer.syntax.scopes import ModuleScopes
+
 
 def absolute_import(module: str, is_package: bool, level: int, name: str | None) -> str | None:
     """The absolute module named by a relative import, or None when it climbs above the top."""
@@ -22,21 +24,25 @@ def absolute_import(module: str, is_package: bool, level: int, name: str | None)
     return ".".join(base) if base else None
 
 
-def function_imports(tree: ast.Module, module: str, is_package: bool) -> dict[tuple[int, str], str]:
+def function_imports(
+    scopes: ModuleScopes, module: str, is_package: bool
+) -> dict[tuple[int, str], str]:
     """(line, name) -> absolute dotted name, for the names imports inside functions bind
-    (`from app.models import User` in a view, to avoid an import cycle)."""
+    (`from app.models import User` in a view, to avoid an import cycle); also those in
+    module-level blocks (`try:`/`if`), as only the module's own import statements are left
+    to the resolver."""
     found: dict[tuple[int, str], str] = {}
-    for statement in tree.body:
-        if isinstance(statement, ast.Import | ast.ImportFrom):
+    top = {id(statement) for statement in scopes.tree.body}
+    for node in scopes.imports:
+        if id(node) in top:
             continue  # module level: the resolver follows those
-        for node in ast.walk(statement):
-            if isinstance(node, ast.ImportFrom):
-                source = absolute_import(module, is_package, node.level, node.module)
-                for alias in node.names if source else ():
-                    if alias.name != "*":
-                        found[(node.lineno, alias.asname or alias.name)] = f"{source}.{alias.name}"
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        found[(node.lineno, alias.asname)] = alias.name
+        if isinstance(node, ast.ImportFrom):
+            source = absolute_import(module, is_package, node.level, node.module)
+            for alias in node.names if source else ():
+                if alias.name != "*":
+                    found[(node.lineno, alias.asname or alias.name)] = f"{source}.{alias.name}"
+        else:
+            for alias in node.names:
+                if alias.asname:
+                    found[(node.lineno, alias.asname)] = alias.name
     return found

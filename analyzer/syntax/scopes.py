@@ -74,6 +74,7 @@ class ModuleScopes:
     class_constants: dict[str, dict[str, ast.expr]]  # class qualname -> attribute -> value
     # by `id()` of the target: the value `target.attr = value` assigns (outside class bodies)
     attribute_values: dict[int, ast.expr]
+    imports: list[ast.Import | ast.ImportFrom]  # every import statement, at any depth
 
     def all_scopes(self) -> Iterator[Scope]:
         yield self.module
@@ -93,6 +94,7 @@ def collect_scopes(tree: ast.Module) -> ModuleScopes:
         classes=collector.classes,
         class_constants=collector.class_constants,
         attribute_values=collector.attribute_values,
+        imports=collector.imports,
     )
 
 
@@ -137,6 +139,7 @@ class _Collector:
         self.classes: dict[str, ast.ClassDef] = {}
         self.class_constants: dict[str, dict[str, ast.expr]] = {}
         self.attribute_values: dict[int, ast.expr] = {}
+        self.imports: list[ast.Import | ast.ImportFrom] = []
 
     def walk_body(
         self, body: list[ast.stmt], scope: Scope, prefix: str = "", namespace: Scope | None = None
@@ -254,6 +257,7 @@ class _Collector:
         elif isinstance(node, ast.ExceptHandler) and node.name:
             names.bind(node.name, Binding(node.lineno, None))
         elif isinstance(node, ast.Import | ast.ImportFrom):
+            self.imports.append(node)
             for alias in node.names:
                 name = alias.asname or alias.name.split(".")[0]
                 names.bind(name, Binding(node.lineno, None))

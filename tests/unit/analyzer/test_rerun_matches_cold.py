@@ -3,7 +3,9 @@ exactly what a run without a cache reports on the edited tree, whatever kind of 
 
 from __future__ import annotations
 
+import ast
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,22 @@ def _add(rel: str, text: str) -> Callable[[Path], None]:
 
 EDITS = {
     "a view": _replace("shop/views.py", '"/orders")', '"/orders/all", methods=["GET", "PUT"])'),
+    "a route's body": _replace(
+        "shop/views.py",
+        "return jsonify(load_orders())",
+        "from shop.helpers.queries import load_invoices\n\n    return jsonify(load_invoices())",
+    ),
+    "a new unused function": _replace(
+        "shop/helpers/queries.py",
+        "\n\ndef load_invoices",
+        "\n\ndef unused():\n    return 1\n\n\ndef load_invoices",
+    ),
+    "a deleted function": _replace(
+        "shop/helpers/queries.py",
+        "def load_invoices():\n"
+        '    return sqlite3.connect("x.db").execute("SELECT id FROM invoices").fetchall()\n',
+        "",
+    ),
     "a model's table": _replace("shop/models.py", '"orders"', '"purchases"'),
     "an imported helper": _replace(
         "shop/helpers/queries.py", "return Order.query.all()", "return load_invoices()"
@@ -138,3 +156,87 @@ def test_a_rerun_after_an_edit_reports_what_a_cold_run_does(tmp_path: Path, edit
     cold = _report(root, AnalyzeOptions(show_progress=False, workers=1, use_cache=False))
     assert rerun == cold
     assert rerun != before  # the edit matters to the report
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer_apps"
+FIXTURE_APPS = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").is_file())
+
+
+def _functions(path: Path) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The file's functions and methods, outermost first, in the order they are written."""
+    tree = ast.parse(path.read_text())
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    return sorted(
+        (n for n in ast.walk(tree) if isinstance(n, kinds)), key=lambda n: (n.col_offset, n.lineno)
+    )
+
+
+def _largest_module(root: Path) -> Path:
+    """The app's largest Python file that defines a function: the one with most routes,
+    models and helpers to change."""
+    candidates = [path for path in sorted(root.rglob("*.py")) if _functions(path)]
+    return max(candidates, key=lambda path: len(path.read_bytes()))
+
+
+def _append_function(root: Path) -> None:
+    path = _largest_module(root)
+    path.write_text(path.read_text() + "\n\ndef added_later():\n    return 1\n")
+
+
+def _delete_last_function(root: Path) -> None:
+    """The last outermost function (a view, a helper, a factory, a model's method) of the
+    largest file, removed with its decorators (`pass` left where it was a class's only one)."""
+    path = _largest_module(root)
+    lines = path.read_text().splitlines(keepends=True)
+    outermost = _functions(path)
+    last = max(
+        (f for f in outermost if f.col_offset == outermost[0].col_offset), key=lambda f: f.lineno
+    )
+    first = min([last.lineno, *(d.lineno for d in last.decorator_list)])
+    assert last.end_lineno is not None
+    kept = [" " * last.col_offset + "pass\n"] if last.col_offset else []
+    path.write_text("".join(lines[: first - 1] + kept + lines[last.end_lineno :]))
+
+
+def _change_function_body(root: Path) -> None:
+    """The first outermost function of the largest file made to return at once (what it
+    called, queried or registered no longer happens)."""
+    path = _largest_module(root)
+    lines = path.read_text().splitlines(keepends=True)
+    body = _functions(path)[0].body[0]
+    lines.insert(body.lineno - 1, " " * body.col_offset + "return None\n")
+    path.write_text("".join(lines))
+
+
+FIXTURE_EDITS: dict[str, Callable[[Path], None]] = {
+    "a new unused function": _append_function,
+    "a deleted function": _delete_last_function,
+    "a function's body": _change_function_body,
+}
+
+
+@pytest.mark.parametrize("edit", list(FIXTURE_EDITS), ids=list(FIXTURE_EDITS))
+@pytest.mark.parametrize("app", FIXTURE_APPS)
+def test_a_rerun_after_an_edit_of_a_fixture_app_is_byte_for_byte_a_cold_run(
+    tmp_path: Path, app: str, edit: str
+) -> None:
+    root = tmp_path / app
+    shutil.copytree(FIXTURES / app, root, ignore=shutil.ignore_patterns("expected.*"))
+    cached = AnalyzeOptions(show_progress=False, workers=1, cache_dir=tmp_path / "cache")
+    _report(root, cached)
+    FIXTURE_EDITS[edit](root)
+    rerun = report_project(root, cached, "json", render_json)
+    cold = report_project(
+        root, AnalyzeOptions(show_progress=False, workers=1, use_cache=False), "json", render_json
+    )
+    assert not rerun.reused
+    assert _without_fact_counts(rerun.report.text) == _without_fact_counts(cold.report.text)
+
+
+def _without_fact_counts(text: str) -> str:
+    """The report's text but for the counts of facts read from the cache and extracted (how
+    the facts were had differs by design), the rest kept byte for byte."""
+    report = json.loads(text)
+    for count in ("from_cache", "extracted"):
+        report["stats"].pop(count, None)
+    return json.dumps(report, indent=2, ensure_ascii=False)

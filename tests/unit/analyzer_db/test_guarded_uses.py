@@ -147,6 +147,73 @@ EVENTS_APP = (
 )
 
 
+SERIALIZED = (
+    """
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+"""
+    + TEAMS_AND_PEOPLE
+    + """
+    class Badge(db.Model):
+        __tablename__ = "badges"
+        id = db.Column(db.Integer, primary_key=True)
+
+    class Player(db.Model):
+        __tablename__ = "players"
+        id = db.Column(db.Integer, primary_key=True)
+
+        @property
+        def badge_count(self):
+            return Badge.query.count()
+
+        @property
+        def people_count(self):
+            return Person.query.count()
+
+        def serialize(self, *, check_badges=False, light=True, viewer=None):
+            data = {"id": self.id}
+            if check_badges:
+                data["badges"] = self.badge_count
+            if light:
+                return data
+            data["teams"] = Team.query.count()
+            if viewer:
+                data["people"] = self.people_count
+            return data
+
+    @app.route("/players/<int:pid>")
+    def player(pid):
+        found = Player.query.get(pid)
+        return found.serialize()
+
+    @app.route("/players/<int:pid>/teams")
+    def player_teams(pid):
+        found = Player.query.get(pid)
+        return found.serialize(light=False)
+
+    @app.route("/players/<int:pid>/full")
+    def full_player(pid):
+        found = Player.query.get(pid)
+        return found.serialize(check_badges=True, light=False)
+
+    @app.route("/players/<int:pid>/nested")
+    def nested_player(pid):
+        found = Player.query.get(pid)
+        return {"player": found.serialize(check_badges=True)}
+
+    @app.route("/players/<int:pid>/seen")
+    def seen_player(pid):
+        found = Player.query.get(pid)
+        return found.serialize(viewer=pid)
+
+    @app.route("/players/<int:pid>/seen/full")
+    def seen_full_player(pid):
+        found = Player.query.get(pid)
+        return found.serialize(viewer=pid, light=False)
+"""
+)
+
+
 def test_a_branch_on_a_parameter_true_by_default_is_left_out_where_a_call_turns_it_off(
     tmp_path: Path,
 ) -> None:
@@ -167,3 +234,36 @@ def test_a_call_in_such_a_branch_is_made_only_for_the_calls_that_take_it(tmp_pat
     assert access["published_and_kept"].writes == ("api_event",)
     # a call inside an expression keeps no arguments: it may pass the parameter
     assert access["published_and_answered"].writes == ("api_event",)
+
+
+def test_a_model_method_returning_early_by_default_charges_the_rest_to_calls_that_pass_it(
+    tmp_path: Path,
+) -> None:
+    access = route_access(tmp_path, {"app.py": SERIALIZED})
+    assert access["player"].reads == ("players",)
+    assert set(access["player_teams"].reads) == {"players", "teams"}
+    assert set(access["full_player"].reads) == {"players", "teams", "badges"}
+    # a call inside an expression keeps only the names of its arguments: enough to know
+    # that it passes `check_badges` and leaves `light` to its default
+    assert set(access["nested_player"].reads) == {"players", "badges"}
+    # `if viewer:` after the early return: both must let the line run
+    assert access["seen_player"].reads == ("players",)
+    assert set(access["seen_full_player"].reads) == {"players", "teams", "people"}
+
+
+def test_an_early_return_on_a_parameter_guards_the_rest_of_the_function() -> None:
+    source = (
+        "def show(self, light=True, viewer=None):\n"  # line 1
+        "    if light or other:\n"
+        "        return 1\n"
+        "    if viewer is None:\n"
+        "        raise ValueError\n"  # line 5
+        "    a = 1\n"
+    )
+    function = ast.parse(source).body[0]
+    assert isinstance(function, ast.FunctionDef)
+    guards = set(param_guards(function, ["light", "viewer"]))
+    assert guards == {
+        ParamGuard("light", 4, 6, falsy=True),
+        ParamGuard("viewer", 6, 6),
+    }
