@@ -133,6 +133,7 @@ def move_guarded_calls(
     for callee, sites in _call_sites(resolver, functions, set(guards)).items():
         lines = _callee_lines(resolver, related, callee, functions.get(callee))
         fact = resolver.functions[callee]
+        known = {caller for caller, _ in sites}
         for target in edges.get(callee, ()):
             found = lines.get(target)
             if not found:
@@ -147,9 +148,8 @@ def move_guarded_calls(
                     for enclosing in inside
                 ):
                     added[caller][target] = None
-            for caller in callers.get(callee, ()):  # reached by a call the sites miss
-                if caller not in {site for site, _ in sites}:
-                    added[caller][target] = None
+            for caller in callers.get(callee, set()) - known:  # by a call the sites miss
+                added[caller][target] = None
     for caller, targets in added.items():
         result[caller] = list(
             dict.fromkeys((*result.get(caller, ()), *(t for t in targets if t != caller)))

@@ -138,6 +138,12 @@ EVENTS_APP = (
     def published_and_answered():
         return (attach("main:test", files=request.files), 201)
 
+    @app.route("/published/dispatched")
+    def published_by_a_handler():
+        handlers = {"publish": publish}
+        handlers["publish"]("main:test")
+        return "sent"
+
     @app.route("/teams/<int:team_id>/touch", methods=["POST"])
     def touch_team(team_id):
         Notifier().notify("team:touch")
@@ -234,6 +240,8 @@ def test_a_call_in_such_a_branch_is_made_only_for_the_calls_that_take_it(tmp_pat
     assert access["published_and_kept"].writes == ("api_event",)
     # a call inside an expression keeps no arguments: it may pass the parameter
     assert access["published_and_answered"].writes == ("api_event",)
+    # a caller the call graph knows, whose call is not read (through a table of handlers)
+    assert access["published_by_a_handler"].writes == ("api_event",)
 
 
 def test_a_model_method_returning_early_by_default_charges_the_rest_to_calls_that_pass_it(
