@@ -70,16 +70,18 @@ def extract_db_facts(
             returns_model=found.returns_model,
             receiver_uses=_unique(found.receiver_uses),
             built_method_calls=_unique(found.built_method_calls),
+            param_method_calls=_unique(found.param_method_calls),
             result_uses=_unique(found.result_uses),
             model_arguments=_unique(found.model_arguments),
             returns_connections=connections.returned(scope),
             stores_connections=connections.stored(scope),
             sql_sent_through=_unique(sql.sent_through),
         )
+        # the branches on parameters: what they may move (the uses, the calls made there)
+        guards = _guards(nodes.get(id(scope)), scope.params)
+        if guards:
+            facts = dataclasses.replace(facts, param_guards=guards)
         if facts != FunctionDbFacts(scope.qualname):
-            if facts.accesses or facts.model_uses or facts.relationship_uses or facts.method_calls:
-                guards = _guards(nodes.get(id(scope)), scope.params)  # what they may move
-                facts = dataclasses.replace(facts, param_guards=guards)
             functions.append(facts)
     constants = _sql_constants(scopes, resolver, dialect, diagnostics)
     return ModuleDbFacts(

@@ -12,10 +12,9 @@ calls `commit()`/`flush()`, and a new `M(...)` appended to a collection.
 Relationships: `obj.attr` on an instance known to come from M, `.join(M.attr)`, loader options
 (`joinedload(M.attr)`, ...) and relationship tests (`M.tags.any(...)`, `M.owner.has(...)`, an
 EXISTS subquery) become RelationshipUse entries; the resolver keeps those naming a
-relationship and turns them into indirect table accesses. A read that loads rows as instances
-(a chain ending in `.first()`, `.all()`, `.get()`..., `session.get(M, id)`; not `.count()`,
-columns, or `from_statement`) is marked `loads`: the relationships the model loads with its
-rows (`lazy="joined"`) are read too.
+relationship and turns them into indirect table accesses. A read that loads the model's rows
+(not a `.count()`, a column or aggregate of it, a joined model, or `from_statement`) is marked
+`loads`: the relationships the model loads with its rows (`lazy="joined"`...) are read too.
 Methods: `obj.method(...)` on an instance loaded from M becomes a ModelMethodCall (the call
 graph follows it into the model's method), and a function returning such an instance (`return
 M.query.get(id)`, `found = session.execute(select(M)...).scalar_one(); return found`) names M as
@@ -82,31 +81,21 @@ from analyzer.syntax.scopes import ModuleScopes, Scope
 _SA_MODULES = frozenset({"sa", "sqlalchemy", "db", "sql", "expression", "sqlalchemy.sql"})
 _JOINS = frozenset({"join", "outerjoin", "select_from", "join_from"})
 _GETS = frozenset({"get", "get_one", "get_or_404"})
-# what a query chain ends in when it loads its entities as instances
-_LOADING_ENDS = frozenset(
-    {
-        "all",
-        "first",
-        "one",
-        "one_or_none",
-        "first_or_404",
-        "one_or_404",
-        "get",
-        "get_or_404",
-        "paginate",
-        "scalar_one",
-        "scalar_one_or_none",
-    }
-)
 _ADDS = frozenset({"add", "add_all", "merge", "bulk_save_objects"})
 _BULK_MAPPINGS = frozenset({"bulk_insert_mappings", "bulk_update_mappings"})
 _LOADER_OPTIONS = frozenset(
     {"joinedload", "selectinload", "subqueryload", "lazyload", "contains_eager", "defaultload"}
     | {"immediateload", "raiseload", "noload"}
 )
-_RELATIONSHIP_TESTS = frozenset({"any", "has"})
+_RELATIONSHIP_TESTS = frozenset({"any", "has", "contains"})  # `contains`: dropped on a column
 _COLLECTION_CHANGES = frozenset({"append", "extend", "remove", "insert", "clear", "pop", "add"})
 _COMMITS = frozenset({"commit", "flush"})
+# a connection's, cursor's or session's methods, never a model class's
+_CONNECTION_METHODS = frozenset(
+    {"execute", "executemany", "exec_driver_sql", "cursor", "scalars", "scalar", "query"}
+    | {"commit", "rollback", "flush", "close", "begin", "connect"}
+    | {"fetchone", "fetchall", "fetchmany"}
+)
 _TABLE_METHODS = frozenset({"select", "insert", "update", "delete"})  # of a Table object
 # what a dynamic relationship (`lazy="dynamic"`, a query) is narrowed or run by, keeping its model
 _RELATED_QUERY = frozenset(
@@ -128,6 +117,7 @@ class OrmFindings:
     built_method_calls: list[ModelMethodCall] = field(default_factory=list)
     result_uses: list[ResultUse] = field(default_factory=list)
     model_arguments: list[ModelArgument] = field(default_factory=list)
+    param_method_calls: list[ModelMethodCall] = field(default_factory=list)
 
 
 class OrmAccessFinder:
@@ -381,43 +371,6 @@ def _sa_callee(func: ast.expr) -> bool:
     return isinstance(func, ast.Attribute) and dotted_name(func.value) in _SA_MODULES
 
 
-def _loading_roots(calls: list[ast.Call]) -> set[int]:
-    """The query roots (`M.query`, `session.query(...)`, `select(...)`) of chains ending in a
-    call that loads instances (`.first()`, `.all()`...), not through `from_statement` (whose
-    rows bring no eager joins)."""
-    found: set[int] = set()
-    for call in calls:
-        func = call.func
-        if not (isinstance(func, ast.Attribute) and func.attr in _LOADING_ENDS):
-            continue
-        stack: list[ast.expr] = [func.value]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, ast.Attribute):
-                if node.attr == "from_statement":
-                    break
-                if node.attr == "query":
-                    found.add(id(node))
-                stack.append(node.value)
-            elif isinstance(node, ast.Call):
-                name = callee_name(node)
-                if name in ("query", "select"):
-                    found.add(id(node))
-                if name in ("scalars", "execute", "query", "select"):
-                    stack.extend(node.args[:1] if name in ("scalars", "execute") else ())
-                stack.append(node.func)
-    return found
-
-
-def _names_entity(node: ast.expr, model: str) -> bool:
-    """Whether the query at `node` selects `model` itself (not only its columns)."""
-    if isinstance(node, ast.Attribute):  # `M.query`
-        return True
-    if isinstance(node, ast.Call):
-        return any(dotted_name(arg) == model for arg in node.args)
-    return False
-
-
 class _FunctionPass:
     def __init__(self, finder: OrmAccessFinder, scope: Scope) -> None:
         self.finder = finder
@@ -426,15 +379,21 @@ class _FunctionPass:
         self.reads_at: dict[int, tuple[ast.expr, list[str]]] = {}  # id(node) -> (node, models)
         self.consumed: set[int] = set()  # `.query` nodes that belong to a bulk update/delete
         self.bulk: set[int] = set()  # the bulk update/delete calls themselves
+        self.counted: set[int] = set()  # `.query` / `query(...)` nodes of a `.count()` chain
+        self.from_statement: set[int] = {  # `select(M).from_statement(...)`: its select(M) call
+            id(call.func.value)
+            for call in scope.calls
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "from_statement"
+        }
         self.types: dict[str, tuple[str, bool]] = {}  # variable -> (model, loaded from the db)
         self.made: set[str] = set()  # typed from `M.method(...)` only: M may be any class
         self.guessed: set[str] = set()  # parameters typed by their name only (`project`)
         self.pages: set[str] = set()  # variables holding a page of results (`.paginate(...)`)
-        self.loading = _loading_roots(scope.calls)  # query roots whose rows load as instances
 
     def run(self) -> OrmFindings:
         for call in self.scope.calls:
             self._bulk_write(call)
+            self._counted(call)
         called = {id(call.func) for call in self.scope.calls}  # `session.query(M)`: no `.query`
         for node in self.scope.attribute_loads:
             if node.attr == "query" and id(node) not in self.consumed and id(node) not in called:
@@ -460,7 +419,7 @@ class _FunctionPass:
         mode: AccessMode,
         line: int,
         low: bool = False,
-        loads: bool = False,
+        loads: bool = True,
     ) -> None:
         if entity is None:
             return
@@ -471,11 +430,10 @@ class _FunctionPass:
         else:
             self.out.model_uses.append(ModelUse(name, mode, line, confidence, loads))
 
-    def _read_entity(self, node: ast.expr, entity: Entity | None) -> None:
+    def _read_entity(self, node: ast.expr, entity: Entity | None, loads: bool = True) -> None:
         if entity is None:
             return
-        loads = id(node) in self.loading and _names_entity(node, entity[1])
-        self._use(entity, "read", node.lineno, loads=loads)
+        self._use(entity, "read", node.lineno, loads=loads and id(node) not in self.counted)
         if entity[0] == "model":
             self.reads_at.setdefault(id(node), (node, []))[1].append(entity[1])
 
@@ -511,6 +469,29 @@ class _FunctionPass:
                 return
             node = node.func if isinstance(node, ast.Call) else node.value
 
+    def _loads(self, call: ast.Call, entity: Entity) -> bool:
+        """Whether `query(...)`/`select(...)` loads the entity's rows: named bare among its
+        arguments (not only inside `func.count(M.id)` or as `M.col`), and not run through
+        `.from_statement(text)`, whose eager loaders read only what the statement selects."""
+        if id(call) in self.from_statement:
+            return False
+        return any(dotted_name(arg) == entity[1] for arg in call.args)
+
+    def _counted(self, call: ast.Call) -> None:
+        """`M.query.filter(...).count()`, `session.query(M).count()`: rows counted, not loaded."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "count" and not call.args):
+            return
+        node: ast.expr = func.value
+        while isinstance(node, ast.Call | ast.Attribute):
+            if isinstance(node, ast.Attribute) and node.attr == "query":
+                self.counted.add(id(node))
+                return
+            if isinstance(node, ast.Call) and callee_name(node) == "query":
+                self.counted.add(id(node))
+                return
+            node = node.func if isinstance(node, ast.Call) else node.value
+
     def _call(self, call: ast.Call) -> None:
         name = callee_name(call)
         func = call.func
@@ -518,7 +499,7 @@ class _FunctionPass:
             return
         if name == "select" and _sa_callee(func):
             for entity in self._entities(call.args):
-                self._read_entity(call, entity)
+                self._read_entity(call, entity, self._loads(call, entity))
         elif name in ("insert", "update", "delete") and _sa_callee(func) and call.args:
             target = self.finder.entity(call.args[0], self.scope, table_position=True)
             self._use(target, "write", call.lineno)
@@ -526,24 +507,23 @@ class _FunctionPass:
             for arg in call.args:
                 self._relationship(arg)
         elif name in _RELATIONSHIP_TESTS and isinstance(func, ast.Attribute):
-            self._relationship(func.value)  # `M.tags.any(...)`: an EXISTS over its tables
+            self._relationship(func.value)  # `M.tags.any(...)`, `.contains(x)`: over its tables
         elif isinstance(func, ast.Attribute):
             self._method_call(call, name, func)
 
     def _method_call(self, call: ast.Call, name: str, func: ast.Attribute) -> None:
         if name == "query":
             for entity in self._entities(call.args):
-                self._read_entity(call, entity)
+                self._read_entity(call, entity, self._loads(call, entity))
         elif name in _JOINS:
             for arg in call.args[:1]:
-                self._read_entity(call, self.finder.entity(arg, self.scope))
+                self._read_entity(call, self.finder.entity(arg, self.scope), loads=False)
                 self._relationship(arg)
         elif name in _GETS and call.args:
             owner = dotted_name(func.value) or ""
             if name == "get_or_404" or "session" in owner or owner == "db":
                 model = self.finder.entity(call.args[0], self.scope)
                 if model is not None and is_camel(model[1].rsplit(".", 1)[-1]):
-                    self.loading.add(id(call))
                     self._read_entity(call, model)
         elif name in _BULK_MAPPINGS and call.args:
             self._use(self.finder.entity(call.args[0], self.scope), "write", call.lineno)
@@ -897,6 +877,17 @@ class _FunctionPass:
             built := self.finder.constructed(receiver, self.scope)
         ):
             self.out.built_method_calls.append(ModelMethodCall(built, func.attr, call.lineno))
+        elif (
+            isinstance(receiver, ast.Name)
+            and typed is not None
+            and typed[0] == f"{PARAM_MODEL}{receiver.id}"
+            and receiver.id in self.scope.params
+            and receiver.id != self.scope.receiver
+            and func.attr[:1].islower()
+            and func.attr not in _COLLECTION_CHANGES | _CONNECTION_METHODS
+        ):  # `model.get(id)`: a method of the class a caller passes, if a model's
+            placeholder = f"{PARAM_MODEL}{receiver.id}"
+            self.out.param_method_calls.append(ModelMethodCall(placeholder, func.attr, call.lineno))
         if not call.args:
             return
         guessed = isinstance(call.args[0], ast.Name) and call.args[0].id in self.guessed

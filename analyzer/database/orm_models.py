@@ -5,6 +5,9 @@ annotated), `__table__ = Table("x", ...)`, a trivial `declared_attr` (a literal,
 `cls.__name__.lower()`, also inherited from a local mixin or `declarative_base(cls=...)`), else
 `camel_to_snake_case(ClassName)`. A subclass of a mapped model that declares no primary-key column
 shares its parent's table (single-table inheritance); with one (joined inheritance) it gets its own.
+A `__tablename__` of None (plain, or a `declared_attr` that only returns None; on the class or a
+mixin it inherits) names no table: SQLAlchemy's declarative scan skips it, so the class is mapped
+onto its parent's table, or has none when no parent is mapped.
 `__table_args__ = {"schema": "s"}` qualifies the name as "s.name".
 
 SQLAlchemy-Continuum: a model declaring `__versioned__` also gets its version class
@@ -31,11 +34,10 @@ _MODEL_MARKERS = frozenset(
     | {"__bind_key__"}
 )
 _MODEL_CALLS = _COLUMN_CALLS | _RELATIONSHIP_CALLS | {"column_property", "synonym"}
+# relationship(lazy=...) values that load the relationship whenever its model is loaded
+_EAGER_LOADING = frozenset({"joined", "selectin", "subquery", "immediate", False})
 _LOWER_NAMING = "lower"
 _SNAKE_NAMING = "snake"
-
-# `relationship(..., lazy=...)` values that load the target with its parent (False: "joined")
-EAGER_LOADING: tuple[object, ...] = ("joined", "selectin", "subquery", "immediate", False)
 
 
 def camel_to_snake_case(name: str) -> str:
@@ -60,6 +62,7 @@ class _ClassInfo:
     base_refs: tuple[str, ...]
     tablename: str | None = None
     naming: str | None = None  # declared_attr rule inherited by subclasses
+    no_table: bool = False  # __tablename__ = None: no table of its own
     abstract: bool = False
     primary_key: bool = False
     foreign_keys: list[ForeignKey] = field(default_factory=list)
@@ -230,6 +233,7 @@ def _class_info(node: ast.ClassDef, table_variables: dict[str, str]) -> _ClassIn
     for statement in node.body:
         if isinstance(statement, ast.FunctionDef) and statement.name == "__tablename__":
             info.tablename, info.naming = _declared_tablename(statement)
+            info.no_table = _returns_only_none(statement)
             info.looks_mapped = True
             continue
         target, value, annotation = _assignment(statement)
@@ -240,7 +244,10 @@ def _class_info(node: ast.ClassDef, table_variables: dict[str, str]) -> _ClassIn
         if target == "__versioned__":
             info.versioned = True
         if target == "__tablename__" and isinstance(value, ast.Constant):
-            info.tablename = str(value.value)
+            if value.value is None:
+                info.no_table = True
+            else:
+                info.tablename = str(value.value)
         elif target == "__abstract__":
             info.abstract = isinstance(value, ast.Constant) and value.value is True
         elif target == "__bind_key__" and value is not None:
@@ -283,6 +290,14 @@ def _declared_tablename(function: ast.FunctionDef) -> tuple[str | None, str | No
             ):
                 return None, _LOWER_NAMING
     return None, None
+
+
+def _returns_only_none(function: ast.FunctionDef) -> bool:
+    returns = [s for s in ast.walk(function) if isinstance(s, ast.Return)]
+    return bool(returns) and all(
+        r.value is None or (isinstance(r.value, ast.Constant) and r.value.value is None)
+        for r in returns
+    )
 
 
 def _read_table_args(value: ast.expr, info: _ClassInfo) -> None:
@@ -340,7 +355,7 @@ def _relationship(
     eager = False
     for keyword in call.keywords:
         if keyword.arg == "lazy" and isinstance(keyword.value, ast.Constant):
-            eager = keyword.value.value in EAGER_LOADING
+            eager = keyword.value.value in _EAGER_LOADING
         if keyword.arg == "secondary":
             if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
                 secondary_table = keyword.value.value
@@ -579,7 +594,7 @@ class _Resolver:
     def _table(self, name: str, primary_key: bool) -> str | None:
         info = self.classes[name]
         parent_table = self._mapped_parent_table(name)
-        if parent_table is not None and not primary_key:
+        if self._names_no_table(name) or (parent_table is not None and not primary_key):
             return parent_table
         table = info.tablename
         if table is None:
@@ -587,6 +602,17 @@ class _Resolver:
                 name.lower() if self._naming(name) == _LOWER_NAMING else camel_to_snake_case(name)
             )
         return f"{info.schema}.{table}" if info.schema else table
+
+    def _names_no_table(self, name: str) -> bool:
+        """`__tablename__` is None on the class, or on the mixin or abstract class it takes it
+        from (the nearest that sets one, before any mapped ancestor)."""
+        for cls in (name, *self._ancestors(name)):
+            info = self.classes[cls]
+            if cls != name and not self._copies_columns(cls):
+                return False
+            if info.tablename is not None or info.naming is not None or info.no_table:
+                return info.no_table
+        return False
 
     def _naming(self, name: str) -> str:
         for cls in (name, *self._ancestors(name)):

@@ -133,9 +133,9 @@ class ModelUse:
     mode: AccessMode
     line: int
     confidence: Confidence = "high"
-    # a read that loads the model's rows as instances (`M.query.filter(...).first()`,
-    # `session.get(M, id)`): its eagerly loaded relationships (`lazy="joined"`) come along
-    loads: bool = False
+    # a read loading the model's rows (its eager relationships with them): not a `count()`,
+    # nor a column or aggregate of it (`query(func.count(M.id))`)
+    loads: bool = True
 
 
 @dataclass(frozen=True)
@@ -238,8 +238,7 @@ class Relationship:
     # `x = association_proxy("via", "remote")`: target_ref "", reached through the model's
     # relationship `via`, then its target's relationship `remote`
     proxied: tuple[str, str] | None = None
-    # loaded with its parent (lazy="joined"/"selectin"/"subquery"/"immediate", or lazy=False):
-    # reading the model reads the target too
+    # lazy="joined"/"selectin"/"subquery"/"immediate" (or lazy=False): loaded with its model
     eager: bool = False
 
 
@@ -293,6 +292,9 @@ class FunctionDbFacts:
     result_uses: tuple[ResultUse, ...] = ()  # project calls whose result is added/deleted
     model_arguments: tuple[ModelArgument, ...] = ()
     param_guards: tuple[ParamGuard, ...] = ()
+    # `model.get(id)` on a parameter (model_ref "@param:<name>"): the method of whatever model
+    # class a caller passes there, resolved per call (analyzer.resolution.model_flow)
+    param_method_calls: tuple[ModelMethodCall, ...] = ()
     # the connections (not "call" ones: the Python facts' `returns` say those) it returns or,
     # a `@contextmanager`, yields; those it stores in `g`; those its SQL parameters' SQL is
     # sent through (a SQL sink's: `def query_db(sql): return get_db().execute(sql)`)

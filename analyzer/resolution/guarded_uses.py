@@ -2,15 +2,19 @@
 function to the calls that pass that parameter: a parameter defaulting to a falsy constant
 (None, False, 0, "", an empty list) and left out of a call is falsy in that call, so the branch
 does not run for it (`create(name, users=None)` with `if users: role.users = users`, called
-with and without `users`). Uses inside `if isinstance(<parameter>, Model):` (or a test of its
+with and without `users`); one with another default runs the branch unless the call passes a
+falsy constant (zou's `emit(event, data, persist=True)` with `if persist: save_event(...)`,
+called `persist=False`). Uses inside `if isinstance(<parameter>, Model):` (or a test of its
 `__class__.__name__`) go only to the calls that may pass such an instance: not to one passing
 an instance of another model (`can_view(equipment, ...)` skips the branch for workouts). What
 follows `if light or ...: return` at the top of a function runs only for the calls where
-`light` may be falsy (`serialize(light=True)`, the default, returns early). A line inside
-several such guards runs for a call only when each of them does. The calls a function makes
-only on guarded lines (a property read under `if check_workouts:`) move the same way, in the
-call graph. Call sites are calls of functions and methods called on model instances
-(`user.serialize(light=False)`). A function no resolved call reaches keeps its uses.
+`light` may be falsy (`serialize(light=True)`, the default, returns early): left out, a
+parameter takes its default, whatever it is. A line inside several such guards runs for a
+call only when each of them does. The calls a function makes only on guarded lines (a
+property read under `if check_workouts:`) move the same way, in the call graph; a caller the
+call graph knows but whose call (or its arguments) is not known keeps them. Call sites are
+calls of functions and methods called on model instances (`user.serialize(light=False)`). A
+function no resolved call reaches keeps its uses.
 """
 
 from __future__ import annotations
@@ -66,16 +70,17 @@ def move_guarded_uses(
 def _movable(
     resolver: Resolver, key: FunctionKey, guards: tuple[ParamGuard, ...]
 ) -> tuple[ParamGuard, ...]:
-    """The guards whose uses move to calls: on a class, or a parameter falsy by default."""
+    """The guards whose uses move to calls: on a class, or a parameter with a default (a
+    call may leave it out, or pass a constant deciding the branch)."""
     by_class = tuple(guard for guard in guards if guard.model is not None)
-    return (*_skipped_by_default(resolver, key, guards), *by_class)
+    return (*_with_default(resolver, key, guards), *by_class)
 
 
-def _skipped_by_default(
+def _with_default(
     resolver: Resolver, key: FunctionKey, guards: tuple[ParamGuard, ...]
 ) -> tuple[ParamGuard, ...]:
-    """The guards a call leaving their parameter out skips: it defaults to a falsy constant
-    (a truthy one for a `falsy` guard: `light=True` before `if light: return`)."""
+    """The guards on a parameter with a default: `if persist:` (`persist=True`), `if users:`
+    (`users=None`), `if light or ...: return` (`light=True`)."""
     fact = resolver.functions.get(key)
     if fact is None:
         return ()
@@ -83,9 +88,7 @@ def _skipped_by_default(
     return tuple(
         guard
         for guard in guards
-        if guard.model is None
-        and (default := defaults.get(guard.parameter)) is not None
-        and (_truthy(default) if guard.falsy else _falsy(default))
+        if guard.model is None and defaults.get(guard.parameter) is not None
     )
 
 
@@ -121,10 +124,16 @@ def move_guarded_calls(
     classes = _ArgumentClasses(resolver, functions)
     related = classes.related
     result = {key: list(found) for key, found in edges.items()}
+    callers: dict[FunctionKey, set[FunctionKey]] = defaultdict(set)
+    for caller, callees in edges.items():
+        for callee in callees:
+            if callee in guards:
+                callers[callee].add(caller)
     added: dict[FunctionKey, dict[FunctionKey, None]] = defaultdict(dict)
     for callee, sites in _call_sites(resolver, functions, set(guards)).items():
         lines = _callee_lines(resolver, related, callee, functions.get(callee))
         fact = resolver.functions[callee]
+        known = {caller for caller, _ in sites}
         for target in edges.get(callee, ()):
             found = lines.get(target)
             if not found:
@@ -139,6 +148,8 @@ def move_guarded_calls(
                     for enclosing in inside
                 ):
                     added[caller][target] = None
+            for caller in callers.get(callee, set()) - known:  # by a call the sites miss
+                added[caller][target] = None
     for caller, targets in added.items():
         result[caller] = list(
             dict.fromkeys((*result.get(caller, ()), *(t for t in targets if t != caller)))
@@ -226,7 +237,8 @@ def db_functions(resolver: Resolver) -> dict[FunctionKey, FunctionDbFacts]:
 
 
 def _passes(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
-    """Whether the call may give `parameter` a value other than a falsy constant."""
+    """Whether the call may give `parameter` a value other than a falsy constant (its
+    default when the call leaves it out)."""
     if call.unkept:
         return _may_pass(fact, call, parameter)
     given = dict(call.kwargs)
@@ -234,9 +246,12 @@ def _passes(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
         return not _falsy(given[parameter])
     if SPREAD_KEYWORDS in given or any(isinstance(arg, Spread) for arg in call.args):
         return True
-    positional = [p.name for p in fact.params if p.kind == "positional"]
+    positional = _positional(fact)
     index = positional.index(parameter) if parameter in positional else len(call.args)
-    return index < len(call.args) and not _falsy(call.args[index])
+    if index < len(call.args):
+        return not _falsy(call.args[index])
+    default = next((p.default for p in fact.params if p.name == parameter), None)
+    return default is not None and not _falsy(default)
 
 
 class _ArgumentClasses:
@@ -282,9 +297,7 @@ class _ArgumentClasses:
 def _slots(fact: FunctionFact, parameter: str) -> set[int | str]:
     """Where a call may pass `parameter`: by its keyword, or at its position (the database
     facts' `ModelArgument.slot`; a call's own arguments are not always kept)."""
-    positional = [p.name for p in fact.params if p.kind == "positional"]
-    if fact.class_qualname and positional[:1] in (["self"], ["cls"]):
-        positional = positional[1:]  # a method: the call passes no receiver
+    positional = _positional(fact)
     found: set[int | str] = {parameter}
     if parameter in positional:
         found.add(positional.index(parameter))
@@ -300,7 +313,7 @@ def _may_be_falsy(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
         return not _truthy(given[parameter])
     if SPREAD_KEYWORDS in given or any(isinstance(arg, Spread) for arg in call.args):
         return True
-    positional = [p.name for p in fact.params if p.kind == "positional"]
+    positional = _positional(fact)
     index = positional.index(parameter) if parameter in positional else len(call.args)
     if index < len(call.args):
         return not _truthy(call.args[index])
@@ -313,8 +326,16 @@ def _may_pass(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
     there is not known)."""
     if parameter in call.unkept or "*" in call.unkept or "**" in call.unkept:
         return True
-    positional = [p.name for p in fact.params if p.kind == "positional"]
+    positional = _positional(fact)
     return parameter in positional and str(positional.index(parameter)) in call.unkept
+
+
+def _positional(fact: FunctionFact) -> list[str]:
+    """The parameters a call fills by position, in order (a method's receiver left out)."""
+    positional = [p.name for p in fact.params if p.kind == "positional"]
+    if fact.class_qualname and positional[:1] in (["self"], ["cls"]):
+        positional = positional[1:]  # a method: the call passes no receiver
+    return positional
 
 
 def _truthy(value: Value) -> bool:

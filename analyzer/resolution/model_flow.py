@@ -4,7 +4,8 @@ uses its parameter like a model (`def get(model, id): return session_query(model
 (`cert = database.get(Certificate, id); cert.user`).
 
 The database extraction writes such models as placeholders (`analyzer.facts.database`):
-"@param:<name>" for a parameter, "@call:<line>:<callee>" for what a call returns. Here a
+"@param:<name>" for a parameter, "@call:<line>:<callee>" for what a call returns; a method
+called on a parameter (`model.get(id)`) is bound the same way, to the class a caller passes. Here a
 placeholder is resolved in one function's context: "@call" through the callee's
 `returns_model`, and, when that names one of the callee's parameters, through the argument
 this very call passes there; a library method of `LIBRARY_RETURNS` called on an object built
@@ -69,7 +70,7 @@ class ModelAccess:
     tables behind one of its relationships ("relationship", `attribute`); of the model the
     relationships `through` lead to from it, when not of that model itself (`p.author.x`)."""
 
-    kind: str  # "model" or "relationship"
+    kind: str  # "model", "relationship" or "method" (`attribute` called on the class)
     mode: AccessMode
     attribute: str = ""
     through: tuple[str, ...] = ()
@@ -320,3 +321,5 @@ def _placeholder_uses(facts: FunctionDbFacts) -> Iterator[tuple[ModelAccess, str
     for rel in facts.relationship_uses:
         if is_placeholder(rel.model_ref):
             yield ModelAccess("relationship", rel.mode, rel.attribute), rel.model_ref, rel.line
+    for call in facts.param_method_calls:
+        yield ModelAccess("method", "read", call.method), call.model_ref, call.line

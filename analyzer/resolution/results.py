@@ -73,6 +73,7 @@ class TableUse:
     # the other database it is in (a bind key, an engine's "module.variable", a library's
     # connect call): None for the app's own tables
     database: str | None = None
+    loads: bool = True  # an ORM read of a model that loads its rows (see ModelUse.loads)
 
 
 @dataclass(frozen=True, slots=True)

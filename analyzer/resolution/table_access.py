@@ -85,23 +85,19 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                         )
                     )
                     continue
-                table_use = TableUse(
-                    table,
-                    model_use.mode,
-                    key,
-                    facts.path,
-                    model_use.line,
-                    model_use.confidence,
-                    "orm",
-                )
-                found.append(table_use)
-                if model_use.loads:  # its eagerly loaded relationships come along
-                    found.extend(
-                        dataclasses.replace(table_use, table=eager, indirect=True)
-                        for eager in index.eager_tables(table)
-                        if eager != table
+                found.append(
+                    TableUse(
+                        table,
+                        model_use.mode,
+                        key,
+                        facts.path,
+                        model_use.line,
+                        model_use.confidence,
+                        "orm",
+                        loads=model_use.loads,
                     )
-            found.extend(_flowing_uses(flow, index, key, facts.path))
+                )
+            found.extend(_flowing_uses(flow, index, receivers, key, facts.path))
             for name_use in function.sql_name_uses:
                 constant = index.sql_constant(module, name_use.name_ref)
                 if constant is None:
@@ -133,6 +129,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
     for key, found_for_schemas in _schema_uses(resolver, index, flow).items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_for_schemas)))
     uses = move_guarded_uses(resolver, receivers.functions, uses)
+    uses = _with_eager_loads(index.eager_tables(), uses)
     handed_over = sql_sink_uses(resolver, index.sql_constant, databases.of_sink)
     for key, found_at_calls in handed_over.uses.items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_at_calls)))
@@ -144,6 +141,30 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
     return TableFacts(
         own, index.tables(sql_files), tuple(diagnostics), external, flush_calls(own, listeners)
     )
+
+
+def _with_eager_loads(
+    eager: dict[str, tuple[str, ...]], uses: dict[FunctionKey, tuple[TableUse, ...]]
+) -> dict[FunctionKey, tuple[TableUse, ...]]:
+    """A model's table read through the ORM loads its eager relationships (`lazy="joined"`,
+    `"selectin"`...) too, and theirs in turn: their tables are read there, indirectly."""
+    if not eager:
+        return uses
+    found: dict[FunctionKey, tuple[TableUse, ...]] = {}
+    for key, function_uses in uses.items():
+        read = {use.table for use in function_uses if use.mode == "read"}
+        queue = [u for u in function_uses if u.mode == "read" and u.via == "orm" and u.loads]
+        added: list[TableUse] = []
+        while queue:
+            use = queue.pop()
+            for table in eager.get(use.table, ()):
+                if table not in read:
+                    read.add(table)
+                    loaded = dataclasses.replace(use, table=table, indirect=True)
+                    added.append(loaded)
+                    queue.append(loaded)
+        found[key] = (*function_uses, *added) if added else function_uses
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +190,7 @@ def _relationship_uses(
 
 
 def _flowing_uses(
-    flow: ModelFlow, index: _ModelIndex, key: FunctionKey, path: str
+    flow: ModelFlow, index: _ModelIndex, receivers: _ReceiverUses, key: FunctionKey, path: str
 ) -> list[TableUse]:
     """Uses of models known per call (see `analyzer.resolution.model_flow`)."""
     found: list[TableUse] = []
@@ -183,6 +204,9 @@ def _flowing_uses(
             continue
         if access.kind == "relationship":
             found.extend(_relationship_uses(index, site, access.attribute, access.mode, at))
+            continue
+        if access.kind == "method":  # `model.get(id)`: the passed class's method
+            found.extend(receivers.method_uses(site, access.attribute, at))
             continue
         table = index.table_of(index.model_site(*site))
         if table is not None:
@@ -282,6 +306,16 @@ class _ReceiverUses:
                 found.append(TableUse(table, mode, key, path, call.line, "high", "orm"))
         return found
 
+    def method_uses(self, site: ModelSite, method: str, at: _Located) -> list[TableUse]:
+        """The uses of `site`'s table by its class's `method` run on it (`model.get(id)` on a
+        parameter, bound to the model a caller passes)."""
+        table = self.index.table_of(self.index.model_site(*site))
+        klass = self.resolver.resolve(Ref(site[1]), Ctx(site[0]))
+        if table is None or not isinstance(klass, ClassEntity):
+            return []
+        modes = sorted(self.modes(klass, method))
+        return [TableUse(table, mode, at.key, at.path, at.line, "high", "orm") for mode in modes]
+
     def modes(self, klass: ClassEntity, method: str) -> frozenset[AccessMode]:
         """How `klass.method` uses its receiver's table (through the methods it calls on it)."""
         if (klass, method) in self.memo:
@@ -322,8 +356,6 @@ class _ModelIndex:
         self._tables: dict[Site, str | None] = {}
         self._backrefs: dict[tuple[Site, str], tuple[Site, Relationship]] | None = None
         self._relationships: dict[Site, dict[str, Site | None]] = {}
-        self._eager: dict[str, tuple[str, ...]] = {}
-        self._by_table: dict[str, list[Site]] | None = None
 
     def is_missing(self, module: str, ref: str) -> bool:
         """Whether `ref` names nothing the project defines or imports (worth a diagnostic)."""
@@ -417,40 +449,28 @@ class _ModelIndex:
             tables.append(rel.secondary_table)
         elif rel.secondary_ref:
             secondary = self.table_variables.get(self.resolver.locate(owner[0], rel.secondary_ref))
+            link, _, attribute = rel.secondary_ref.rpartition(".")
+            if secondary is None and attribute == "__table__":  # `secondary=Link.__table__`
+                link_model = self.find_model(owner[0], link)
+                secondary = self.table_of(link_model) if link_model is not None else None
             if secondary:
                 tables.append(secondary)
         return tuple(tables)
 
-    def eager_tables(self, table: str) -> tuple[str, ...]:
-        """The tables read along with a model's table: its relationships loaded with it
-        (`lazy="joined"`...), theirs in turn."""
-        known = self._eager.get(table)
-        if known is None:
-            found: dict[str, None] = {}
-            todo, seen = [table], {table}
-            while todo:
-                for site in self.models_of_table().get(todo.pop(), ()):
-                    for klass in self._lineage(site):
-                        for rel in self.models[klass].relationships:
-                            if not rel.eager or rel.proxied:
-                                continue
-                            for reached in self._relationship_targets(klass, rel, rel.target_ref):
-                                if reached and reached not in seen:
-                                    seen.add(reached)
-                                    found[reached] = None
-                                    todo.append(reached)
-            known = self._eager[table] = tuple(found)
-        return known
-
-    def models_of_table(self) -> dict[str, list[Site]]:
-        """Each table's models (a single-table subclass shares its parent's)."""
-        if self._by_table is None:
-            self._by_table = defaultdict(list)
-            for site in self.models:
-                table = self.table_of(site)
-                if table:
-                    self._by_table[table].append(site)
-        return self._by_table
+    def eager_tables(self) -> dict[str, tuple[str, ...]]:
+        """A model's table -> the tables its eager relationships (its bases' too) load with
+        it; models sharing a table (single-table inheritance) pool theirs."""
+        found: dict[str, list[str]] = {}
+        for site in self.models:
+            table = self.table_of(site)
+            if table is None:
+                continue
+            for klass in self._lineage(site):
+                for rel in self.models[klass].relationships:
+                    if rel.eager and not rel.proxied:
+                        targets = self._relationship_targets(klass, rel, rel.target_ref)
+                        found.setdefault(table, []).extend(filter(None, targets))
+        return {table: tuple(dict.fromkeys(tables)) for table, tables in found.items()}
 
     def model_sites(self) -> list[Site]:
         return list(self.models)

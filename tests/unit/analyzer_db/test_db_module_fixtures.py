@@ -5,9 +5,11 @@ Each `tests/fixtures/analyzer_db/modules/<name>.py` has `<name>.expected.json`:
   "models": ["Model read|write [low]"], "sql_names": [...], "relationships": ["Model.attr mode"],
   "sql_params": [parameters the SQL run is built from], "sql_arguments": ["callee(slot):
   <table access> | ref NAME"] (what a call's argument may carry as SQL), "method_calls":
-  ["Model.method"], "returns": ["Model"], "built_calls": ["Class.method"] (methods called on
-  a class or on an instance just built from it, any class), "receiver_uses": ["self read|write"
-  for `session.add(self)`, `cls.query`, ..., or the name of a method called on the receiver],
+  ["Model.method"], "param_calls": ["@param:p.method"] (a method called on a parameter, bound
+  to the class a caller passes), "returns": ["Model"], "built_calls": ["Class.method"] (methods
+  called on a class or on an instance just built from it, any class), "receiver_uses":
+  ["self read|write" for `session.add(self)`, `cls.query`, ..., or the name of a method called
+  on the receiver],
   "connections": ["returns|sends SQL through|g.<attr> = <kind> <name> [setting=K] [user]"]
   (the connections it returns or yields, those its SQL parameters' SQL is sent through, those
   it stores in Flask's `g`), "sent_through": ["<table access> via <kind> <name> [setting=K]
@@ -106,6 +108,9 @@ def normalise(facts: ModuleDbFacts) -> dict[str, Any]:
                 {item for argument in function.sql_arguments for item in _carried(argument)}
             ),
             "method_calls": sorted({f"{c.model_ref}.{c.method}" for c in function.method_calls}),
+            "param_calls": sorted(
+                {f"{c.model_ref}.{c.method}" for c in function.param_method_calls}
+            ),
             "returns": [function.returns_model] if function.returns_model else [],
             "built_calls": sorted(
                 {f"{c.model_ref}.{c.method}" for c in function.built_method_calls}

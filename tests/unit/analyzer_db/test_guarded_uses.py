@@ -73,6 +73,86 @@ def test_a_branch_for_one_class_of_a_parameter_is_guarded_by_that_class() -> Non
     }
 
 
+EVENTS_APP = (
+    """
+    from flask import Flask, request
+    from flask_sqlalchemy import SQLAlchemy
+"""
+    + TEAMS_AND_PEOPLE
+    + """
+    class ApiEvent(db.Model):
+        __tablename__ = "api_event"
+        id = db.Column(db.Integer, primary_key=True)
+
+    def emit(event, data=None, persist=True, project_id=None):
+        if persist:
+            db.session.add(ApiEvent())
+            db.session.commit()
+
+    def save_event(event):
+        db.session.add(ApiEvent())
+        db.session.commit()
+
+    def attach(event, files=None):
+        if files:
+            save_event(event)
+        return event
+
+    def publish(event, persist=True):
+        print(event)
+        if persist:
+            save_event(event)
+
+    class Notifier:
+        def notify(self, event, persist=True):
+            if persist:
+                db.session.add(ApiEvent())
+
+    @app.route("/ping")
+    def ping():
+        emit("main:test", data={}, persist=False)
+        return "pong"
+
+    @app.route("/ping/positional")
+    def ping_positional():
+        emit("main:test", {}, False)
+        Notifier().notify("main:test", False)
+        return "pong"
+
+    @app.route("/teams/<int:team_id>", methods=["DELETE"])
+    def delete_team(team_id):
+        emit("team:delete", {"id": team_id})
+        return "gone"
+
+    @app.route("/published")
+    def published():
+        publish("main:test", persist=False)
+        return "sent"
+
+    @app.route("/published/kept")
+    def published_and_kept():
+        publish("main:test")
+        return "sent"
+
+    @app.route("/published/answered")
+    def published_and_answered():
+        return (attach("main:test", files=request.files), 201)
+
+    @app.route("/published/dispatched")
+    def published_by_a_handler():
+        handlers = {"publish": publish}
+        handlers["publish"]("main:test")
+        return "sent"
+
+    @app.route("/teams/<int:team_id>/touch", methods=["POST"])
+    def touch_team(team_id):
+        Notifier().notify("team:touch")
+        emit("team:touch", persist=request.json["persist"])
+        return "done"
+"""
+)
+
+
 SERIALIZED = (
     """
     from flask import Flask
@@ -138,6 +218,30 @@ SERIALIZED = (
         return found.serialize(viewer=pid, light=False)
 """
 )
+
+
+def test_a_branch_on_a_parameter_true_by_default_is_left_out_where_a_call_turns_it_off(
+    tmp_path: Path,
+) -> None:
+    """zou's `events.emit(event, data, persist=True)` stores the event only `if persist:`;
+    a call passing `persist=False` (or False at its position) writes nothing."""
+    access = route_access(tmp_path, {"app.py": EVENTS_APP})
+    assert access["ping"].writes == ()
+    assert access["ping_positional"].writes == ()
+    assert access["delete_team"].writes == ("api_event",)
+    assert access["touch_team"].writes == ("api_event",)
+
+
+def test_a_call_in_such_a_branch_is_made_only_for_the_calls_that_take_it(tmp_path: Path) -> None:
+    """zou's `emit` calls `save_event(...)` only `if persist:`: the call graph's edge goes to
+    the callers that leave `persist` on."""
+    access = route_access(tmp_path, {"app.py": EVENTS_APP})
+    assert access["published"].writes == ()
+    assert access["published_and_kept"].writes == ("api_event",)
+    # a call inside an expression keeps no arguments: it may pass the parameter
+    assert access["published_and_answered"].writes == ("api_event",)
+    # a caller the call graph knows, whose call is not read (through a table of handlers)
+    assert access["published_by_a_handler"].writes == ("api_event",)
 
 
 def test_a_model_method_returning_early_by_default_charges_the_rest_to_calls_that_pass_it(

@@ -125,3 +125,64 @@ def test_each_caller_of_a_generic_helper_gets_its_own_models_table(tmp_path: Pat
     assert set(access["rename"].indirect) == {"roles", "roles_users"}
     # setattr changes the instance as an assignment does
     assert access["patch_note"].writes == ("notes",)
+
+
+CLASS_METHOD_APP = {
+    "app.py": """
+        from flask import Flask
+        from flask_sqlalchemy import SQLAlchemy
+
+        from services import create_instance, get_instance
+
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class BaseMixin:
+            @classmethod
+            def get(cls, id):
+                return db.session.get(cls, id)
+
+            @classmethod
+            def create(cls, **kw):
+                instance = cls(**kw)
+                db.session.add(instance)
+                db.session.commit()
+                return instance
+
+        class Entity(db.Model, BaseMixin):
+            id = db.Column(db.Integer, primary_key=True)
+
+        class Chat(db.Model, BaseMixin):
+            id = db.Column(db.Integer, primary_key=True)
+
+        @app.route("/entities/<int:entity_id>")
+        def entity(entity_id):
+            return str(get_instance(Entity, entity_id).id)
+
+        @app.route("/chats", methods=["POST"])
+        def new_chat():
+            return str(create_instance(Chat).id)
+    """,
+    "services.py": """
+        def get_instance(model, instance_id):
+            instance = model.get(instance_id)
+            if instance is None:
+                raise LookupError(instance_id)
+            return instance
+
+        def create_instance(model):
+            return model.create()
+    """,
+}
+
+
+def test_a_classmethod_called_on_a_model_class_passed_in_uses_that_models_table(
+    tmp_path: Path,
+) -> None:
+    """zou's `base_service.get_instance(Entity, id, ...)` runs `model.get(id)`, BaseMixin's
+    classmethod, on the class its caller passes: that model's table, per caller."""
+    access = by_endpoint(analyze(write_dedented(tmp_path, CLASS_METHOD_APP)))
+    assert access["entity"].reads == ("entity",)
+    assert access["entity"].writes == ()
+    assert access["new_chat"].writes == ("chat",)
+    assert "entity" not in access["new_chat"].reads
