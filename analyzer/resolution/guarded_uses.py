@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from analyzer.facts.database import FunctionDbFacts, ModelMethodCall, ParamGuard
 from analyzer.facts.python import CallFact, FunctionFact
@@ -103,8 +103,8 @@ def _runs(
     if guard.model is not None:
         return classes.may_hold(caller, call, fact, guard.parameter, guard.model)
     if guard.falsy:
-        return _may_be_falsy(fact, call, guard.parameter)
-    return _passes(fact, call, guard.parameter)
+        return _may_give(fact, call, guard.parameter, _truthy)  # may it be falsy?
+    return _may_give(fact, call, guard.parameter, _falsy)  # may it be truthy?
 
 
 def move_guarded_calls(
@@ -236,22 +236,24 @@ def db_functions(resolver: Resolver) -> dict[FunctionKey, FunctionDbFacts]:
     }
 
 
-def _passes(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
-    """Whether the call may give `parameter` a value other than a falsy constant (its
-    default when the call leaves it out)."""
+def _may_give(
+    fact: FunctionFact, call: CallFact, parameter: str, ruled_out: Callable[[Value], bool]
+) -> bool:
+    """Whether the call may give `parameter` a value `ruled_out` does not rule out: what it
+    passes, else the parameter's default (none: None)."""
     if call.unkept:
         return _may_pass(fact, call, parameter)
     given = dict(call.kwargs)
     if parameter in given:
-        return not _falsy(given[parameter])
+        return not ruled_out(given[parameter])
     if SPREAD_KEYWORDS in given or any(isinstance(arg, Spread) for arg in call.args):
         return True
     positional = _positional(fact)
     index = positional.index(parameter) if parameter in positional else len(call.args)
     if index < len(call.args):
-        return not _falsy(call.args[index])
+        return not ruled_out(call.args[index])
     default = next((p.default for p in fact.params if p.name == parameter), None)
-    return default is not None and not _falsy(default)
+    return not ruled_out(_NONE if default is None else default)
 
 
 class _ArgumentClasses:
@@ -304,23 +306,6 @@ def _slots(fact: FunctionFact, parameter: str) -> set[int | str]:
     return found
 
 
-def _may_be_falsy(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
-    """Whether the call may give `parameter` a falsy value (left out, it takes its default)."""
-    if call.unkept:
-        return _may_pass(fact, call, parameter)
-    given = dict(call.kwargs)
-    if parameter in given:
-        return not _truthy(given[parameter])
-    if SPREAD_KEYWORDS in given or any(isinstance(arg, Spread) for arg in call.args):
-        return True
-    positional = _positional(fact)
-    index = positional.index(parameter) if parameter in positional else len(call.args)
-    if index < len(call.args):
-        return not _truthy(call.args[index])
-    default = next((p.default for p in fact.params if p.name == parameter), None)
-    return default is None or not _truthy(default)
-
-
 def _may_pass(fact: FunctionFact, call: CallFact, parameter: str) -> bool:
     """Whether a call whose arguments are not kept may pass `parameter` (what it passes
     there is not known)."""
@@ -336,6 +321,9 @@ def _positional(fact: FunctionFact) -> list[str]:
     if fact.class_qualname and positional[:1] in (["self"], ["cls"]):
         positional = positional[1:]  # a method: the call passes no receiver
     return positional
+
+
+_NONE = Lit(None)  # what a parameter without a default is taken to be
 
 
 def _truthy(value: Value) -> bool:
