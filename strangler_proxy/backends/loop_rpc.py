@@ -14,7 +14,9 @@ again after any call that got no answer. Each check uses a channel of its own, c
 after it, as the broker closes the channel of a passive declare that finds no queue.
 Requests are published `mandatory`: one no queue takes comes back, and its call fails
 as absent. The connection is made on the first call and again after the broker closed
-it; a call waiting on a connection that closed fails as `RpcLinkLost`.
+it; a call waiting on a connection that closed fails as `RpcLinkLost`. `close` retires
+the client (a routes reload replaced it): it takes no more calls, and its connection
+closes once the calls waiting on it are over.
 
 Only reads are sent this way (the loop's callers send nothing that may not be sent
 twice), so no publisher confirms are awaited: a call that was not delivered is known
