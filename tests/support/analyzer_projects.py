@@ -10,7 +10,7 @@ from analyzer.usecases import AnalyzeOptions, analyze_project
 
 # teams and people, many-to-many through `members` (an app module's body: it needs `Flask`
 # and `SQLAlchemy` imported before it)
-TEAMS_AND_PEOPLE = """
+_TEAMS_AND_PEOPLE = """
     app = Flask(__name__)
     db = SQLAlchemy(app)
 
@@ -29,6 +29,16 @@ TEAMS_AND_PEOPLE = """
         id = db.Column(db.Integer, primary_key=True)
         people = db.relationship(Person, secondary=members)
 """
+
+
+def teams_and_people_app(body: str, flask_names: str = "Flask") -> str:
+    """An app module: `flask_names` imported from flask, SQLAlchemy, teams and people
+    (many-to-many through `members`), then `body` (dedented as they are)."""
+    imports = f"""
+    from flask import {flask_names}
+    from flask_sqlalchemy import SQLAlchemy
+"""
+    return imports + _TEAMS_AND_PEOPLE + body
 
 
 def analyze(path: Path) -> Analysis:

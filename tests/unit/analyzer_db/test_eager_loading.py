@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer_projects import TEAMS_AND_PEOPLE, route_access
+from analyzer_projects import route_access, teams_and_people_app
 
-APP = (
+APP = teams_and_people_app(
     """
-    from flask import Flask
-    from flask_sqlalchemy import SQLAlchemy
-"""
-    + TEAMS_AND_PEOPLE
-    + """
     class Kind(db.Model):
         __tablename__ = "kinds"
         id = db.Column(db.Integer, primary_key=True)

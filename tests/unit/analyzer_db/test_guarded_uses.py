@@ -6,18 +6,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from analyzer_projects import TEAMS_AND_PEOPLE, route_access
+from analyzer_projects import route_access, teams_and_people_app
 
 from analyzer.database.param_guards import param_guards
 from analyzer.facts.database import ParamGuard
 
-APP = (
+APP = teams_and_people_app(
     """
-    from flask import Flask, request
-    from flask_sqlalchemy import SQLAlchemy
-"""
-    + TEAMS_AND_PEOPLE
-    + """
     def create_team(name, people=None, note=""):
         team = Team(name=name)
         if people:
@@ -42,7 +37,8 @@ APP = (
     def new_team_without_people():
         create_team(request.json["name"], people=None)
         return "made"
-"""
+""",
+    "Flask, request",
 )
 
 
@@ -73,13 +69,8 @@ def test_a_branch_for_one_class_of_a_parameter_is_guarded_by_that_class() -> Non
     }
 
 
-EVENTS_APP = (
+EVENTS_APP = teams_and_people_app(
     """
-    from flask import Flask, request
-    from flask_sqlalchemy import SQLAlchemy
-"""
-    + TEAMS_AND_PEOPLE
-    + """
     class ApiEvent(db.Model):
         __tablename__ = "api_event"
         id = db.Column(db.Integer, primary_key=True)
@@ -149,17 +140,13 @@ EVENTS_APP = (
         Notifier().notify("team:touch")
         emit("team:touch", persist=request.json["persist"])
         return "done"
-"""
+""",
+    "Flask, request",
 )
 
 
-SERIALIZED = (
+SERIALIZED = teams_and_people_app(
     """
-    from flask import Flask
-    from flask_sqlalchemy import SQLAlchemy
-"""
-    + TEAMS_AND_PEOPLE
-    + """
     class Badge(db.Model):
         __tablename__ = "badges"
         id = db.Column(db.Integer, primary_key=True)

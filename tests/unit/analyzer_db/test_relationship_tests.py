@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer_projects import TEAMS_AND_PEOPLE, route_access
+from analyzer_projects import route_access, teams_and_people_app
 
-APP = (
+APP = teams_and_people_app(
     """
-    from flask import Flask
-    from flask_sqlalchemy import SQLAlchemy
-"""
-    + TEAMS_AND_PEOPLE
-    + """
     @app.route("/teams/with/<int:person_id>")
     def teams_with(person_id):
         return str(Team.query.filter(Team.people.any(id=person_id)).count())
@@ -27,13 +22,8 @@ def test_a_relationship_test_reads_its_tables(tmp_path: Path) -> None:
     assert set(access["teams_with"].indirect) == {"people", "members"}
 
 
-CONTAINS_APP = (
+CONTAINS_APP = teams_and_people_app(
     """
-    from flask import Flask
-    from flask_sqlalchemy import SQLAlchemy
-"""
-    + TEAMS_AND_PEOPLE
-    + """
     @app.route("/teams/of/<int:person_id>")
     def teams_of(person_id):
         person = Person.query.get(person_id)
