@@ -16,7 +16,7 @@ Requests are published `mandatory`: one no queue takes comes back, and its call 
 as absent. The connection is made on the first call and again after the broker closed
 it; a call waiting on a connection that closed fails as `RpcLinkLost`. `close` retires
 the client (a routes reload replaced it): it takes no more calls, and its connection
-closes once the calls waiting on it are over.
+closes once the calls it took are over, including those still connecting or checking.
 
 Only reads are sent this way (the loop's callers send nothing that may not be sent
 twice), so no publisher confirms are awaited: a call that was not delivered is known
@@ -89,7 +89,7 @@ class LoopCall:
         self._reply: Reply | None = reply
         self.timer: asyncio.TimerHandle | None = None
         self.correlation_id = ""
-        self.link: _Link | None = None  # where it waits for its reply, once sent
+        self.link: _Link | None = None  # the link it holds, once it has one
         self.preparing: asyncio.Task[None] | None = None  # connecting, checking, then sending
 
     @property
@@ -111,7 +111,7 @@ class LoopCall:
         if self.timer is not None:
             self.timer.cancel()
         if self.link is not None:
-            self.link.forget(self.correlation_id)
+            self.link.forget(self)
         if reply is not None and tell:
             reply(result, failure)
 
@@ -123,21 +123,31 @@ class _Link:
         self.connection = connection
         self.channel = channel
         self.reply_to = reply_to
-        self.pending: dict[str, LoopCall] = {}
+        self.pending: dict[str, LoopCall] = {}  # sent, by correlation id
+        self.preparing: set[LoopCall] = set()  # holding the link, checking for consumers
         self.consumers_seen: dict[str, float] = {}  # service -> when its check last passed
         self.open = True
-        self.retiring = False  # closed once no call waits on it any more
+        self.retiring = False  # closed once no call holds it any more
 
-    def forget(self, correlation_id: str) -> None:
+    def hold(self, call: LoopCall) -> None:
+        """A call that will be sent on this link once its service's check passed: a retired
+        link stays open for it."""
+        call.link = self
+        self.preparing.add(call)
+
+    def forget(self, call: LoopCall) -> None:
         """A call that no longer waits (answered, failed, cancelled)."""
-        self.pending.pop(correlation_id, None)
-        if self.retiring and not self.pending:
-            self.broke("retired")
+        self.pending.pop(call.correlation_id, None)
+        self.preparing.discard(call)
+        self.close_if_retired()
 
     def retire(self) -> None:
-        """Take no more calls; close once the calls waiting now are over."""
+        """Take no more calls; close once the calls holding it now are over."""
         self.retiring = True
-        if not self.pending:
+        self.close_if_retired()
+
+    def close_if_retired(self) -> None:
+        if self.retiring and not self.pending and not self.preparing:
             self.broke("retired")
 
     def on_reply(self, channel: Channel, method: Any, properties: Any, body: bytes) -> None:
@@ -161,8 +171,9 @@ class _Link:
         if not self.open:
             return
         self.open = False
-        waiting = list(self.pending.values())
+        waiting = [*self.pending.values(), *self.preparing]
         self.pending.clear()
+        self.preparing.clear()
         for call in waiting:
             call.fail(RpcLinkLost(call.service, f"lost the broker while waiting ({reason})"))
         if not self.connection.is_closed and not self.connection.is_closing:
@@ -217,6 +228,9 @@ class LoopRpc:
             deadline,
         )
         call = LoopCall(service, reply)
+        if self._closed:
+            loop.call_soon(call.fail, RpcUnavailable(service, "the proxy is stopping"))
+            return call
         call.timer = loop.call_at(deadline, self._timed_out, call, seconds)
         link = self._link
         if link is not None and link.open and self._checked(link, service, loop.time()):
@@ -239,6 +253,10 @@ class LoopRpc:
         service = call.service
         try:
             link = await self._ready_link()
+            if call.finished:  # timed out or cancelled while connecting
+                link.close_if_retired()
+                return
+            link.hold(call)
             if not self._checked(link, service, asyncio.get_running_loop().time()):
                 await self._check(link, service)
         except _NoLink as down:
@@ -251,6 +269,10 @@ class LoopRpc:
             self._publish(link, call, outgoing)
 
     def _publish(self, link: _Link, call: LoopCall, outgoing: _Outgoing) -> None:
+        link.preparing.discard(call)
+        if not link.open:  # closed while the call was checking: nothing was sent
+            call.fail(RpcLinkLost(call.service, "lost the broker before sending"))
+            return
         remaining = max(0.001, outgoing.deadline - asyncio.get_running_loop().time())
         properties = request_properties(
             FAIL_FAST, link.reply_to, outgoing.chain, outgoing.context, remaining
@@ -270,8 +292,6 @@ class LoopRpc:
         link = self._link
         if link is not None and link.open:
             return link
-        if self._closed:
-            raise _NoLink("the proxy is stopping")
         if self._connecting is None:
             self._connecting = asyncio.ensure_future(self._connect())
         connecting = self._connecting
@@ -288,9 +308,8 @@ class LoopRpc:
         except (TimeoutError, AMQPError, OSError, ValueError) as exc:
             log.warning("cannot reach the broker: %r", exc)
             raise _NoLink("broker down") from exc
-        if self._closed:
-            link.broke("the proxy is stopping")
-            raise _NoLink("the proxy is stopping")
+        if self._closed:  # retired while connecting: the calls that waited still use it
+            link.retiring = True
         self._link = link
         return link
 

@@ -239,3 +239,32 @@ def test_a_closed_client_answers_the_calls_waiting_then_takes_no_more(
     answered, (_, refused) = on_loop(amqp_uri, work)
     assert answered == ({"done": key}, None)
     assert isinstance(refused, RpcUnavailable) and refused.reason == "the proxy is stopping"
+
+
+
+def test_a_call_connecting_when_the_client_is_retired_is_still_sent_and_answered(
+    services: None, amqp_uri: str
+) -> None:
+    """A reload may retire the client between a call's start and its send."""
+
+    async def work(rpc: LoopRpc) -> Outcome:
+        connecting = asyncio.ensure_future(call(rpc, "proxy_echo", "echo", {"n": 1}))
+        await asyncio.sleep(0)  # the call started
+        rpc.close()
+        return await connecting
+
+    assert on_loop(amqp_uri, work) == ({"n": 1}, None)
+
+
+def test_a_call_checking_for_consumers_when_the_client_is_retired_is_still_sent_and_answered(
+    services: None, amqp_uri: str
+) -> None:
+    async def work(rpc: LoopRpc) -> Outcome:
+        rpc.consumer_check_seconds = 0  # every call checks for consumers first
+        assert await call(rpc, "proxy_echo", "echo", {"n": 1}) == ({"n": 1}, None)
+        checking = asyncio.ensure_future(call(rpc, "proxy_echo", "echo", {"n": 2}))
+        await asyncio.sleep(0.001)  # the call is checking
+        rpc.close()
+        return await checking
+
+    assert on_loop(amqp_uri, work) == ({"n": 2}, None)
