@@ -222,28 +222,52 @@ LARGEST_VALUE = 50_000  # nodes a value may hold: a table of a thousand routes n
 # and it keeps code built to double a value on each line (`a = a + a`) from exhausting memory
 
 
-def within(limit: int, *values: Value) -> bool:
-    """Whether the values hold at most `limit` nodes in all, a part shared by two counted
-    twice (as walking or writing them visits it twice)."""
-    stack: list[object] = list(values)
-    seen = 0
-    while stack:
-        node = stack.pop()
-        if isinstance(node, tuple):
-            stack.extend(node)
-            continue
-        seen += 1
-        if seen > limit:
-            return False
-        fields = getattr(node, "__dataclass_fields__", None)
-        if fields:
-            stack.extend(getattr(node, f) for f in fields)
-    return True
+def parts_of(value: Value) -> tuple[Value, ...]:
+    """The values `value` is built from (none for a leaf)."""
+    match value:
+        case Seq(items) | Joined(items):
+            return items
+        case Pairs(items):
+            return tuple(part for pair in items for part in pair)
+        case Attr(base, _) | Spread(base):
+            return (base,)
+        case CallOf(func, args, kwargs, _):
+            return (func, *args, *(item for _, item in kwargs))
+        case Item(left, right) | Sum(left, right) | SetUnion(left, right):
+            return (left, right)
+        case Comprehension(element, target, iterable, _):
+            return (element, target, iterable)
+        case Choice(test, then, otherwise, _):
+            return (test, then, otherwise)
+    return ()
 
 
-def bounded(value: Value) -> Value:
-    """The value, or UNKNOWN when it holds more than `LARGEST_VALUE` nodes."""
-    return value if within(LARGEST_VALUE, value) else UNKNOWN
+class ValueSizes:
+    """How many nodes values hold, a part shared by two counted twice (as walking or writing
+    them visits it twice), each part's size computed once: a name bound to a value and used
+    twice shares it, so sizes may double on each line while the objects do not."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Value, int]] = {}  # id -> (the value, kept alive; size)
+
+    def size(self, value: Value) -> int:
+        stack: list[tuple[Value, bool]] = [(value, False)]
+        while stack:
+            node, parts_known = stack.pop()
+            if id(node) in self._known:
+                continue
+            parts = parts_of(node)
+            if parts_known or not parts:
+                total = 1 + sum(self._known[id(part)][1] for part in parts)
+                self._known[id(node)] = (node, total)
+                continue
+            stack.append((node, True))
+            stack.extend((part, False) for part in parts if id(part) not in self._known)
+        return self._known[id(value)][1]
+
+    def bounded(self, value: Value) -> Value:
+        """The value, or UNKNOWN when it holds more than `LARGEST_VALUE` nodes."""
+        return value if self.size(value) <= LARGEST_VALUE else UNKNOWN
 
 
 def attribute_of(base: Value, name: str) -> Value:

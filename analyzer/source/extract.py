@@ -54,10 +54,9 @@ from analyzer.facts.values import (
     SuperOf,
     Unknown,
     Value,
+    ValueSizes,
     attribute_of,
-    bounded,
     mentions_param,
-    within,
 )
 from analyzer.source.modules import absolute_import
 from analyzer.syntax.nodes import BRANCHES, CHILD_FIELDS
@@ -222,13 +221,14 @@ class _Extractor:
         self.growth_base: dict[str, Value] = {}
         # the same lists with every addition (second walk): what functions see
         self.grown = grown or {}
+        self.sizes = ValueSizes()  # what a name is bound to is bounded by its size
 
     def walk_module(self) -> _Frame:
         top = _Frame(self.scopes.module, env=self.module_env)
         self.walk_body(self.scopes.tree.body, top)
         for name, union in self.grown.items():  # importers see the additions too
             if isinstance(top.env.get(name), Seq | Sum):
-                top.env[name] = union
+                top.env[name] = self.sizes.bounded(union)
         self.finish_function(top, line=1, params=(), decorators=())
         return top
 
@@ -290,7 +290,7 @@ class _Extractor:
                 if self.grow_global(name, added, frame):
                     return
                 grown = _grown(frame.env.get(name), added)
-                frame.env[name] = UNKNOWN if grown is None else grown
+                frame.env[name] = UNKNOWN if grown is None else self.sizes.bounded(grown)
             case ast.AugAssign(target=target, value=value):
                 self.collect_calls(value, frame)
                 self.bind(target, UNKNOWN, frame)
@@ -381,7 +381,7 @@ class _Extractor:
                     attrs[name] = then
                 elif then != otherwise and then != attrs_before.get(name):
                     branches = (otherwise, then) if negated else (then, otherwise)
-                    attrs[name] = bounded(Choice(test, *branches))
+                    attrs[name] = self.sizes.bounded(Choice(test, *branches))
         for name, then in then_env.items():
             otherwise = frame.env.get(name)
             if otherwise is None:
@@ -390,12 +390,10 @@ class _Extractor:
                 continue
             elif decided:
                 branches = (otherwise, then) if negated else (then, otherwise)
-                frame.env[name] = bounded(Choice(test, *branches))
+                frame.env[name] = self.sizes.bounded(Choice(test, *branches))
             elif name in before and otherwise == before[name]:
                 frame.env[name] = then  # bound in the `if` only: the later binding stays
-            elif (name not in before or then != before[name]) and within(
-                MAX_CHOICE_SIZE, then, otherwise
-            ):
+            elif (name not in before or then != before[name]) and _small(then, otherwise):
                 branches = (otherwise, then) if negated else (then, otherwise)
                 frame.env[name] = Choice(test, *branches, either=True)
 
@@ -424,7 +422,7 @@ class _Extractor:
                     added = _looped(added, frame, outer)
                 grown = _grown(frame.env.get(name), added)
                 if grown is not None:
-                    frame.env[name] = grown
+                    frame.env[name] = self.sizes.bounded(grown)
 
     def record_return(self, returned: Value, frame: _Frame) -> None:
         """The first informative return; `if test: return a` then `return b` is a `Choice`."""
@@ -487,8 +485,8 @@ class _Extractor:
 
     def bind(self, target: ast.expr, value: Value, frame: _Frame) -> None:
         match target:
-            case ast.Name(id=name):
-                frame.env[name] = value
+            case ast.Name(id=name):  # a value built from names may double on each line
+                frame.env[name] = self.sizes.bounded(value)
                 frame.bound_loops[name] = len(frame.loops)
             case ast.Tuple(elts=elements) | ast.List(elts=elements):
                 if isinstance(value, Seq) and len(value.items) == len(elements):
@@ -857,10 +855,6 @@ class _Extractor:
             return Ref(expr.id) if found is None else found
         if isinstance(expr, ast.Attribute):
             return attribute_of(self.value(expr.value, env), expr.attr)
-        return bounded(self.compound_value(expr, env))
-
-    def compound_value(self, expr: ast.expr, env: dict[str, Value]) -> Value:
-        """`value` for the nodes that combine values (calls, operators, literals...)."""
         match expr:
             case ast.Constant(value=constant):
                 if constant is None or isinstance(constant, str | int | float | bool):
@@ -1031,12 +1025,30 @@ def _grown(current: Value | None, added: Value) -> Value | None:
     if not isinstance(current, Seq):
         return None
     if isinstance(added, Seq):
-        return bounded(Seq(current.items + added.items))
-    return bounded(Sum(current, added))
+        return Seq(current.items + added.items)
+    return Sum(current, added)
 
 
 MAX_CHOICE_SIZE = 64  # parts of the values an `if`/`else` choice may hold (a loop growing a
 # string in both branches would otherwise double it on each turn)
+
+
+def _small(*values: Value) -> bool:
+    """Whether the values have at most `MAX_CHOICE_SIZE` parts in all."""
+    stack: list[object] = list(values)
+    seen = 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend(node)
+            continue
+        seen += 1
+        if seen > MAX_CHOICE_SIZE:
+            return False
+        fields = getattr(node, "__dataclass_fields__", None)
+        if fields:
+            stack.extend(getattr(node, f) for f in fields)
+    return True
 
 
 def _names_type_checking(test: Value) -> bool:
