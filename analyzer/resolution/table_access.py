@@ -18,6 +18,7 @@ from analyzer.facts.database import (
     FunctionDbFacts,
     ModelFact,
     ModuleDbFacts,
+    ParamGuard,
     Relationship,
     TableAccess,
     TableDefinition,
@@ -26,7 +27,7 @@ from analyzer.facts.database import (
 from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.facts.values import Ref
 from analyzer.resolution.calls import callable_function
-from analyzer.resolution.guarded_uses import move_guarded_uses
+from analyzer.resolution.guarded_uses import GuardedCalls, call_at, move_guarded_uses
 from analyzer.resolution.model_flow import ModelFlow, ModelSite
 from analyzer.resolution.orm_events import flush_calls, mapper_listeners
 from analyzer.resolution.other_databases import OtherDatabases, Site
@@ -128,7 +129,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                 uses[key] = tuple(dict.fromkeys(found))
     for key, found_for_schemas in _schema_uses(resolver, index, flow).items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_for_schemas)))
-    uses = move_guarded_uses(resolver, receivers.functions, uses)
+    uses = move_guarded_uses(resolver, receivers.functions, uses, receivers.derived_guards)
     uses = _with_eager_loads(index.eager_tables(), uses)
     handed_over = sql_sink_uses(resolver, index.sql_constant, databases.of_sink)
     for key, found_at_calls in handed_over.uses.items():
@@ -290,48 +291,87 @@ class _ReceiverUses:
             for function in db.functions
         }
         self.memo: dict[tuple[ClassEntity, str], frozenset[AccessMode]] = {}
+        self.reads_memo: dict[tuple[ClassEntity, str], tuple[tuple[ParamGuard, ...], ...]] = {}
+        self.calls = GuardedCalls(resolver, self.functions)
+        # the guards a call site handing a parameter on to a guarded relationship read gets
+        # (`serialize(relations=relations)`): they move its uses on to its own callers
+        self.derived_guards: dict[FunctionKey, tuple[ParamGuard, ...]] = {}
 
     def uses(
         self, module: str, function: FunctionDbFacts, key: FunctionKey, path: str
     ) -> list[TableUse]:
         found: list[TableUse] = []
         for call in (*function.method_calls, *function.built_method_calls):
-            table = self.index.table_of(self.index.model_site(module, call.model_ref))
-            if table is None:
-                continue
-            klass = self.resolver.resolve(Ref(call.model_ref), Ctx(module))
-            if not isinstance(klass, ClassEntity):
-                continue
-            for mode in sorted(self.modes(klass, call.method)):
-                found.append(TableUse(table, mode, key, path, call.line, "high", "orm"))
+            found.extend(
+                self.method_uses(
+                    (module, call.model_ref), call.method, _Located(key, path, call.line)
+                )
+            )
         return found
 
     def method_uses(self, site: ModelSite, method: str, at: _Located) -> list[TableUse]:
-        """The uses of `site`'s table by its class's `method` run on it (`model.get(id)` on a
-        parameter, bound to the model a caller passes)."""
+        """The uses of `site`'s table by its class's `method` run on it (`obj.save()`,
+        `M.create(...)`, `model.get(id)` on a parameter bound to the model a caller passes),
+        and of every relationship's tables when it reads them all (for the guards this call
+        decides: `serialize(relations=True)`)."""
         table = self.index.table_of(self.index.model_site(*site))
         klass = self.resolver.resolve(Ref(site[1]), Ctx(site[0]))
         if table is None or not isinstance(klass, ClassEntity):
             return []
         modes = sorted(self.modes(klass, method))
-        return [TableUse(table, mode, at.key, at.path, at.line, "high", "orm") for mode in modes]
+        found = [TableUse(table, mode, at.key, at.path, at.line, "high", "orm") for mode in modes]
+        member = self._method(klass, method)
+        for guards in self.relationship_reads(klass, method):
+            call = call_at(self.resolver, at.key, at.line, method)
+            handed_on = self.calls.outcome(at.key, call, member, guards) if member else ()
+            if handed_on is None:
+                continue  # `serialize()`: `relations` left False
+            self.derived_guards[at.key] = (*self.derived_guards.get(at.key, ()), *handed_on)
+            model = self.index.model_site(*site)
+            for attribute in sorted(self.index.relationships_of(model)):
+                found.extend(_relationship_uses(self.index, model, attribute, "read", at))
+        return found
 
     def modes(self, klass: ClassEntity, method: str) -> frozenset[AccessMode]:
         """How `klass.method` uses its receiver's table (through the methods it calls on it)."""
         if (klass, method) in self.memo:
             return self.memo[(klass, method)]
         self.memo[(klass, method)] = frozenset()  # a cycle of methods adds nothing
-        member = self.resolver.class_member(klass, method, instance=True)
-        facts = (
-            self.functions.get((member.module, member.qualname))
-            if isinstance(member, FunctionEntity)
-            else None
-        )
+        member = self._method(klass, method)
+        facts = self.functions.get(member) if member else None
         found: set[AccessMode] = set()
         for use in facts.receiver_uses if facts else ():
+            if use.every_relationship:
+                continue  # its relationships' tables: `relationship_reads`
             found.update([use.mode] if use.method is None else self.modes(klass, use.method))
         self.memo[(klass, method)] = frozenset(found)
         return self.memo[(klass, method)]
+
+    def relationship_reads(
+        self, klass: ClassEntity, method: str
+    ) -> tuple[tuple[ParamGuard, ...], ...]:
+        """When `klass.method` reads every relationship of its receiver: for each such read,
+        the guards of the method's own parameters around it (none: whatever the call passes);
+        through the methods it calls on its receiver, only their unguarded reads."""
+        memo = (klass, method)
+        if memo in self.reads_memo:
+            return self.reads_memo[memo]
+        self.reads_memo[memo] = ()  # a cycle of methods adds nothing
+        member = self._method(klass, method)
+        facts = self.functions.get(member) if member else None
+        found: list[tuple[ParamGuard, ...]] = []
+        if member is None or facts is None:
+            return ()
+        for use in facts.receiver_uses:
+            inner = () if use.method is None else self.relationship_reads(klass, use.method)
+            if use.every_relationship or () in inner:
+                found.append(self.calls.line_guards(member, facts, use.line))
+        self.reads_memo[memo] = tuple(dict.fromkeys(found))
+        return self.reads_memo[memo]
+
+    def _method(self, klass: ClassEntity, method: str) -> FunctionKey | None:
+        member = self.resolver.class_member(klass, method, instance=True)
+        return (member.module, member.qualname) if isinstance(member, FunctionEntity) else None
 
 
 class _ModelIndex:
