@@ -32,6 +32,7 @@ _EVERY_ATTRIBUTE = frozenset(
     {"all_orm_descriptors", "attrs", "relationships", "iterate_properties"}
 )
 _MAPPERS = frozenset({"inspect", "class_mapper", "object_mapper"})  # called on the class/instance
+_SQLALCHEMY = frozenset({"sa", "sqlalchemy", "orm"})  # `sa.inspect(...)`, `orm.class_mapper(...)`
 _WRAPPERS = frozenset({"tuple", "list", "sorted", "set", "frozenset", "iter"})
 _VIEWS = frozenset({"keys", "values", "items"})
 _MAX_DEPTH = 8
@@ -76,16 +77,71 @@ def mapper_reads(
         return []
     names = _FunctionNames(node, method, receiver, frozenset(_parameters(node)), 0)
     found: list[MapperRead] = []
-    for call in _own_nodes(node, ast.Call):
-        if (
-            isinstance(call.func, ast.Name)
-            and call.func.id == "getattr"
-            and len(call.args) >= 2
-            and _is_name(call.args[0], receiver)
-            and isinstance(value := names.of_name(call.args[1]), _Every)
-        ):
+    for call, iterable in _ReceiverGetattrs(receiver).of(node):
+        if isinstance(value := names.of(iterable), _Every):
             found.append(MapperRead(call.lineno, value.when))
     return found
+
+
+class _ReceiverGetattrs:
+    """`getattr(<receiver>, name)` calls whose name is a loop's (`for attr in names`, `for rel
+    in relationships: ... rel.key`), with the iterable that loop runs over."""
+
+    def __init__(self, receiver: str) -> None:
+        self.receiver = receiver
+        self.found: list[tuple[ast.Call, ast.expr]] = []
+
+    def of(self, node: FunctionNode) -> list[tuple[ast.Call, ast.expr]]:
+        for statement in node.body:
+            self._visit(statement, {})
+        return self.found
+
+    def _visit(self, node: ast.AST, bound: dict[str, ast.expr]) -> None:
+        if isinstance(node, FunctionNode | ast.ClassDef | ast.Lambda):
+            return
+        if isinstance(node, ast.For | ast.AsyncFor):
+            self._visit(node.iter, bound)
+            inner = {**bound, **_loop_names(node.target, node.iter)}
+            for statement in node.body:
+                self._visit(statement, inner)
+            for statement in node.orelse:
+                self._visit(statement, bound)
+            return
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            inner = dict(bound)
+            for generator in node.generators:
+                self._visit(generator.iter, inner)
+                inner = {**inner, **_loop_names(generator.target, generator.iter)}
+                for condition in generator.ifs:
+                    self._visit(condition, inner)
+            parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            for part in parts:
+                self._visit(part, inner)
+            return
+        if (
+            isinstance(node, ast.Call)
+            and _is_name(node.func, "getattr")
+            and len(node.args) >= 2
+            and _is_name(node.args[0], self.receiver)
+            and (name := _name_of(node.args[1])) in bound
+        ):
+            self.found.append((node, bound[name]))
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, bound)
+
+
+def _loop_names(target: ast.expr, iterable: ast.expr) -> dict[str, ast.expr]:
+    """The names a loop binds (`attr`, `name, prop` of `.items()`), each to what it runs over."""
+    targets = target.elts if isinstance(target, ast.Tuple) else [target]
+    return {t.id: iterable for t in targets if isinstance(t, ast.Name)}
+
+
+def _name_of(node: ast.expr) -> str | None:
+    """The variable a name read through `getattr` is (`attr`), or the listed object whose
+    name it is (`rel` of `rel.key`)."""
+    if isinstance(node, ast.Attribute) and node.attr in ("key", "name"):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 class _FunctionNames:
@@ -105,7 +161,6 @@ class _FunctionNames:
         self.params = params  # parameters whose tests become requirements (the reader's own)
         self.depth = depth
         self.assigned: dict[str, list[tuple[ast.expr, int | None]]] = {}
-        self.iterated: dict[str, list[ast.expr]] = {}
         for statement in _own_nodes(node, ast.Assign):
             for target in statement.targets:
                 if isinstance(target, ast.Name):
@@ -116,25 +171,7 @@ class _FunctionNames:
                             self.assigned.setdefault(element.id, []).append(
                                 (statement.value, index)
                             )
-        loops: list[ast.For | ast.comprehension] = [
-            *_own_nodes(node, ast.For),
-            *_own_nodes(node, ast.comprehension),
-        ]
-        for loop in loops:
-            targets = loop.target.elts if isinstance(loop.target, ast.Tuple) else [loop.target]
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    self.iterated.setdefault(target.id, []).append(loop.iter)
         self.seen: set[str] = set()
-
-    def of_name(self, node: ast.expr) -> _Names:
-        """The list a name read through `getattr` comes from: a loop's (`attr`, `rel.key`)."""
-        if isinstance(node, ast.Attribute) and node.attr in ("key", "name"):
-            node = node.value  # `rel.key`: the name of a relationship (or column) listed
-        if not isinstance(node, ast.Name):
-            return None
-        found = [self.of(iterable) for iterable in self.iterated.get(node.id, [])]
-        return _merged(found)
 
     def of(self, node: ast.expr) -> _Names:
         """What the value `node` holds."""
@@ -181,12 +218,8 @@ class _FunctionNames:
         if len(node.generators) != 1 or node.generators[0].ifs:
             return None
         generator = node.generators[0]
-        element = node.elt
-        if isinstance(element, ast.Attribute) and element.attr in ("key", "name"):
-            element = element.value
-        if isinstance(element, ast.Name) and _is_name(generator.target, element.id):
-            return self.of(generator.iter)
-        return None
+        name = _name_of(node.elt)
+        return self.of(generator.iter) if name and _is_name(generator.target, name) else None
 
     def _called(self, call: ast.Call) -> _Names:
         func = call.func
@@ -221,9 +254,9 @@ class _FunctionNames:
         if isinstance(node, ast.Attribute) and node.attr == "__mapper__":
             return self._receiver_or_class(node.value)
         if isinstance(node, ast.Call) and callee_name(node) in _MAPPERS and len(node.args) == 1:
-            module = dotted_name(node.func)
-            plain = module is not None and module.split(".")[0] in ("inspect", "sa", "sqlalchemy")
-            return plain and self._receiver_or_class(node.args[0])
+            called = dotted_name(node.func) or ""
+            sqlalchemy = "." not in called or called.split(".")[0] in _SQLALCHEMY
+            return sqlalchemy and self._receiver_or_class(node.args[0])
         return False
 
     def _receiver_or_class(self, node: ast.expr) -> bool:
