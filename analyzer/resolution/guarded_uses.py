@@ -51,6 +51,14 @@ def move_guarded_uses(
         guards[key] = (*guards.get(key, ()), *found)
     if not guards:
         return uses
+
+    def guards_of(key: FunctionKey) -> tuple[ParamGuard, ...]:
+        """A caller's guards: its own (it may have had no uses yet), those derived so far."""
+        if key not in guards:
+            facts = functions.get(key)
+            guards[key] = _movable(resolver, key, facts.param_guards) if facts else ()
+        return guards[key]
+
     calls = GuardedCalls(resolver, functions)
     kept = dict(uses)
     sites: dict[FunctionKey, list[tuple[FunctionKey, CallFact]]] = {}
@@ -82,13 +90,13 @@ def move_guarded_uses(
                     )
                     if handed_on is None:
                         continue
-                    guards[caller] = tuple(dict.fromkeys((*guards.get(caller, ()), *handed_on)))
+                    guards[caller] = tuple(dict.fromkeys((*guards_of(caller), *handed_on)))
                     added.append(
                         dataclasses.replace(use, function=caller, file=path, line=call.line)
                     )
                 if added:
                     kept[caller] = tuple(dict.fromkeys((*kept.get(caller, ()), *added)))
-                    if _guards_of(call.line, guards.get(caller, ())):
+                    if _guards_of(call.line, guards_of(caller)):
                         pending.append(caller)
     return kept
 
