@@ -14,7 +14,12 @@ call only when each of them does. The calls a function makes only on guarded lin
 property read under `if check_workouts:`) move the same way, in the call graph; a caller the
 call graph knows but whose call (or its arguments) is not known keeps them. Call sites are
 calls of functions and methods called on model instances (`user.serialize(light=False)`). A
-function no resolved call reaches keeps its uses.
+function no resolved call reaches keeps its uses. A call handing its own optional parameter
+on to a guarded one (`get_project(id, relations=False)` calling `_get(id, relations)`) keeps
+the moved uses under that parameter's guard, and a use moved to a line inside the caller's
+own guards moves on in turn: zou's `relations=True` decides three calls up. The same judgement
+of a call (`GuardedCalls`) decides the guarded reads a model method makes of its receiver
+(`analyzer.resolution.table_access`: a serializer reading every relationship).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 inheritance, backrefs), imported SQL constants -> their tables, relationship traversals ->
 indirect tables, SQL handed to project functions that run it -> the caller's tables, methods
 that use the instance or class they run on (a CRUD mixin's `save`, a `create` or `get_by_id`
-classmethod) -> a write or read of the calling site's model's table.
+classmethod) -> a write or read of the calling site's model's table, or of every relationship's
+tables for a serializer over the mapper's names (`serialize(relations=True)`, for the calls its
+guards let through).
 Gives each function's direct table uses and the project's table list.
 """
 
