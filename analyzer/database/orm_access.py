@@ -1087,8 +1087,13 @@ class _FunctionPass:
         """`getattr(self, name)` over the names of the mapper's relationships: every
         relationship of the receiver's class read, maybe only for some values of a parameter
         (the guards, on the read's line)."""
+        if self.scope.receiver != "self" or not any(
+            _calls_name(call, "getattr") and call.args and _is_name(call.args[0], "self")
+            for call in self.scope.calls
+        ):
+            return  # the commonest case, told from the calls already collected
         node = self.finder.function_node(self.scope)
-        if self.scope.receiver != "self" or node is None:
+        if node is None:
             return
         owner = str(self.scope.class_qualname)
         for read in mapper_reads(node, "self", lambda name: self.finder.method_node(owner, name)):
