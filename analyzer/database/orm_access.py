@@ -1082,6 +1082,8 @@ class _FunctionPass:
                 self.out.receiver_uses.append(ReceiverUse(None, call.lineno))
             elif is_instance(func.value) or (receiver == "cls" and _is_name(func.value, "cls")):
                 self.out.receiver_uses.append(ReceiverUse(func.attr, call.lineno))
+            elif _calls_name(func.value, "super"):  # `super().serialize(...)`: a base's method
+                self.out.receiver_uses.append(ReceiverUse(func.attr, call.lineno, super_=True))
 
     def _mapper_reads(self) -> None:
         """`getattr(self, name)` over the names of the mapper's relationships: every

@@ -217,7 +217,8 @@ class ReceiverUse:
     whichever model class that turns out to be: `session.add(self)` / `session.delete(self)`
     (a write), `cls.query...` / `select(cls)` / `session.get(cls, ...)` (a read), all with
     method None; or another method called on it (`self.save()`; in a classmethod
-    `cls(...).save()`, `obj = cls(...); obj.save()`, `cls.create(...)`), whose uses count too.
+    `cls(...).save()`, `obj = cls(...); obj.save()`, `cls.create(...)`), whose uses count too;
+    with `super_`, the method of a base (`super().serialize(relations=relations)`).
     Resolved later on the caller's model class. With `every_relationship`, every relationship
     of that class is read (`getattr(self, name)` over the names of its mapper:
     `analyzer.database.mapper_names`), method None, mode "read"."""
@@ -226,6 +227,7 @@ class ReceiverUse:
     line: int
     mode: AccessMode = "write"
     every_relationship: bool = False
+    super_: bool = False  # called through `super()`: the next class's method, not the own
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from analyzer.facts.database import (
     ModelFact,
     ModuleDbFacts,
     ParamGuard,
+    ReceiverUse,
     Relationship,
     TableAccess,
     TableDefinition,
@@ -292,8 +293,10 @@ class _ReceiverUses:
             for module, db in index.db.items()
             for function in db.functions
         }
-        self.memo: dict[tuple[ClassEntity, str], frozenset[AccessMode]] = {}
-        self.reads_memo: dict[tuple[ClassEntity, str], tuple[tuple[ParamGuard, ...], ...]] = {}
+        self.memo: dict[tuple[ClassEntity, FunctionKey], frozenset[AccessMode]] = {}
+        self.reads_memo: dict[
+            tuple[ClassEntity, FunctionKey], tuple[tuple[ParamGuard, ...], ...]
+        ] = {}
         self.calls = GuardedCalls(resolver, self.functions)
         # the guards a call site handing a parameter on to a guarded relationship read gets
         # (`serialize(relations=relations)`): they move its uses on to its own callers
@@ -320,12 +323,14 @@ class _ReceiverUses:
         klass = self.resolver.resolve(Ref(site[1]), Ctx(site[0]))
         if table is None or not isinstance(klass, ClassEntity):
             return []
-        modes = sorted(self.modes(klass, method))
-        found = [TableUse(table, mode, at.key, at.path, at.line, "high", "orm") for mode in modes]
         member = self._method(klass, method)
-        for guards in self.relationship_reads(klass, method):
+        if member is None:
+            return []
+        modes = sorted(self._modes(klass, member))
+        found = [TableUse(table, mode, at.key, at.path, at.line, "high", "orm") for mode in modes]
+        for guards in self._relationship_reads(klass, member):
             call = call_at(self.resolver, at.key, at.line, method)
-            handed_on = self.calls.outcome(at.key, call, member, guards) if member else ()
+            handed_on = self.calls.outcome(at.key, call, member, guards)
             if handed_on is None:
                 continue  # `serialize()`: `relations` left False
             self.derived_guards[at.key] = (*self.derived_guards.get(at.key, ()), *handed_on)
@@ -334,42 +339,72 @@ class _ReceiverUses:
                 found.extend(_relationship_uses(self.index, model, attribute, "read", at))
         return found
 
-    def modes(self, klass: ClassEntity, method: str) -> frozenset[AccessMode]:
-        """How `klass.method` uses its receiver's table (through the methods it calls on it)."""
-        if (klass, method) in self.memo:
-            return self.memo[(klass, method)]
-        self.memo[(klass, method)] = frozenset()  # a cycle of methods adds nothing
-        member = self._method(klass, method)
-        facts = self.functions.get(member) if member else None
+    def _modes(self, klass: ClassEntity, member: FunctionKey) -> frozenset[AccessMode]:
+        """How the method `member`, run on a `klass`, uses its receiver's table (through the
+        methods it calls on it)."""
+        if (klass, member) in self.memo:
+            return self.memo[(klass, member)]
+        self.memo[(klass, member)] = frozenset()  # a cycle of methods adds nothing
+        facts = self.functions.get(member)
         found: set[AccessMode] = set()
         for use in facts.receiver_uses if facts else ():
             if use.every_relationship:
-                continue  # its relationships' tables: `relationship_reads`
-            found.update([use.mode] if use.method is None else self.modes(klass, use.method))
-        self.memo[(klass, method)] = frozenset(found)
-        return self.memo[(klass, method)]
+                continue  # its relationships' tables: `_relationship_reads`
+            if use.method is None:
+                found.add(use.mode)
+            elif (inner := self._called(klass, member, use)) is not None:
+                found.update(self._modes(klass, inner))
+        self.memo[(klass, member)] = frozenset(found)
+        return self.memo[(klass, member)]
 
-    def relationship_reads(
-        self, klass: ClassEntity, method: str
+    def _relationship_reads(
+        self, klass: ClassEntity, member: FunctionKey
     ) -> tuple[tuple[ParamGuard, ...], ...]:
-        """When `klass.method` reads every relationship of its receiver: for each such read,
-        the guards of the method's own parameters around it (none: whatever the call passes);
-        through the methods it calls on its receiver, only their unguarded reads."""
-        memo = (klass, method)
-        if memo in self.reads_memo:
-            return self.reads_memo[memo]
-        self.reads_memo[memo] = ()  # a cycle of methods adds nothing
-        member = self._method(klass, method)
-        facts = self.functions.get(member) if member else None
+        """When the method `member`, run on a `klass`, reads every relationship of its
+        receiver: for each such read, the guards of the method's own parameters it needs
+        (none: whatever the call passes), those around it and, through the methods it calls
+        on its receiver (`self.serialize(relations=relations)`, `super().serialize(...)`),
+        those on the parameters it hands on to theirs."""
+        if (klass, member) in self.reads_memo:
+            return self.reads_memo[(klass, member)]
+        self.reads_memo[(klass, member)] = ()  # a cycle of methods adds nothing
+        facts = self.functions.get(member)
         found: list[tuple[ParamGuard, ...]] = []
-        if member is None or facts is None:
-            return ()
-        for use in facts.receiver_uses:
-            inner = () if use.method is None else self.relationship_reads(klass, use.method)
-            if use.every_relationship or () in inner:
-                found.append(self.calls.line_guards(member, facts, use.line))
-        self.reads_memo[memo] = tuple(dict.fromkeys(found))
-        return self.reads_memo[memo]
+        for use in facts.receiver_uses if facts else ():
+            around = self.calls.line_guards(member, facts, use.line) if facts else ()
+            if use.every_relationship:
+                found.append(around)
+            inner = self._called(klass, member, use) if use.method else None
+            if use.method is None or inner is None:
+                continue
+            call = call_at(self.resolver, member, use.line, use.method)
+            for guards in self._relationship_reads(klass, inner):
+                handed_on = self.calls.outcome(member, call, inner, guards)
+                if handed_on is not None:
+                    found.append((*around, *handed_on))
+        self.reads_memo[(klass, member)] = tuple(dict.fromkeys(found))
+        return self.reads_memo[(klass, member)]
+
+    def _called(
+        self, klass: ClassEntity, member: FunctionKey, use: ReceiverUse
+    ) -> FunctionKey | None:
+        """The method a receiver use of `member` calls on a `klass` (`super()`'s: the first
+        class after `member`'s own along the MRO that defines it)."""
+        method = str(use.method)
+        if not use.super_:
+            return self._method(klass, method)
+        owner = ClassEntity(member[0], member[1].rsplit(".", 1)[0])
+        classes = self.resolver.mro(klass)
+        after = classes[classes.index(owner) + 1 :] if owner in classes else ()
+        for base in after:
+            key = (
+                (base.module, f"{base.qualname}.{method}")
+                if isinstance(base, ClassEntity)
+                else None
+            )
+            if key in self.resolver.functions:
+                return key
+        return None
 
     def _method(self, klass: ClassEntity, method: str) -> FunctionKey | None:
         member = self.resolver.class_member(klass, method, instance=True)

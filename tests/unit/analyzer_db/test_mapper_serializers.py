@@ -70,7 +70,21 @@ MODELS = """
     class Team(db.Model, BaseMixin, SerializerMixin):
         __tablename__ = "teams"
         id = db.Column(db.Integer, primary_key=True)
+        league_id = db.Column(db.Integer, db.ForeignKey("leagues.id"))
         people = db.relationship(Person, secondary=members)
+
+    class League(db.Model, BaseMixin, SerializerMixin):
+        __tablename__ = "leagues"
+        id = db.Column(db.Integer, primary_key=True)
+        teams = db.relationship(Team)
+
+        def serialize(self, relations=False):
+            data = super().serialize(relations=relations)
+            data["type"] = "League"
+            return data
+
+        def present(self, relations=False):
+            return self.serialize(relations=relations)
 """
 
 SERVICES = """
@@ -96,7 +110,7 @@ VIEWS = """
     from flask import Flask
 
     from app import services
-    from app.models import Team
+    from app.models import League, Team
 
     app = Flask(__name__)
 
@@ -116,6 +130,14 @@ VIEWS = """
     def team_relations(team_id):
         team = services.get_team_raw(team_id)
         return team.relations()
+
+    @app.route("/leagues/<int:league_id>")
+    def league(league_id):
+        return League.get(league_id).present()
+
+    @app.route("/leagues/<int:league_id>/full")
+    def full_league(league_id):
+        return League.get(league_id).present(relations=True)
 
     @app.route("/teams/<int:team_id>", methods=["DELETE"])
     def remove_team(team_id):
@@ -166,6 +188,19 @@ def test_an_instance_a_helper_returns_from_a_mixin_classmethod_is_the_models(
     # `team.people` read (people, written too, so not "only indirect", and members)
     assert removed.indirect == ("members",)
     assert ("people", "read") in {(use.table, use.mode) for use in removed.evidence}
+
+
+def test_a_serializer_reached_through_super_and_own_methods_keeps_its_guard(
+    tmp_path: Path,
+) -> None:
+    """zou's `Entity.serialize` calls `super(Entity, self).serialize(relations=relations)`:
+    League.present(relations) -> League.serialize(relations) -> the mixin's, each handing
+    `relations` on; the call passing True reads League.teams, the one leaving it out does not."""
+    access = _access(tmp_path)
+    assert access["league"].reads == ("leagues",)
+    assert access["league"].indirect == ()
+    assert access["full_league"].reads == ("leagues",)
+    assert access["full_league"].indirect == ("teams",)
 
 
 def _reads(source: str) -> list[MapperRead]:
