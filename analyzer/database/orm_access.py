@@ -26,11 +26,11 @@ Model methods called on an instance just built (`M(...).save()`) or on the class
 receiver uses. Receiver uses, in any class (a mixin's, a base model's): a method that adds or
 deletes its own instance (`session.add(self)`, as in a CRUD mixin's `save`), queries its own
 class in a classmethod (`cls.query.get(id)`, `select(cls)`, `session.get(cls, id)`), or calls
-another method on it (`self.save()`, `cls(**kw).save()`, `cls.create(...)`) records a
-ReceiverUse; the resolver turns it into a read or write of the caller's model's table. So does
-`getattr(self, name)` over the names of the receiver's mapper (`analyzer.database.mapper_names`):
-every relationship of the caller's model read, maybe only for some values of a parameter (the
-guards it adds). Such a method returning an instance of its receiver's class (`return
+another method on it (`self.save()`, `cls(**kw).save()`, `cls.create(...)`, a base's through
+`super()`) records a ReceiverUse; the resolver turns it into a read or write of the caller's
+model's table. So does `getattr(self, name)` over the names of the receiver's mapper
+(`analyzer.database.mapper_names`): every relationship of the caller's model read, maybe only
+for some values of a parameter (the guards it adds). Such a method returning an instance of its receiver's class (`return
 cls.query.get(id)`, `cls(...)`, `self`) returns "@receiver", so `M.get(id)` is an M once calls
 are resolved; a variable holding `M.method(...)`, returned, is what that call returns.
 
