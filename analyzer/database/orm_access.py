@@ -30,9 +30,10 @@ another method on it (`self.save()`, `cls(**kw).save()`, `cls.create(...)`, a ba
 `super()`) records a ReceiverUse; the resolver turns it into a read or write of the caller's
 model's table. So does `getattr(self, name)` over the names of the receiver's mapper
 (`analyzer.database.mapper_names`): every relationship of the caller's model read, maybe only
-for some values of a parameter (the guards it adds). Such a method returning an instance of its receiver's class (`return
-cls.query.get(id)`, `cls(...)`, `self`) returns "@receiver", so `M.get(id)` is an M once calls
-are resolved; a variable holding `M.method(...)`, returned, is what that call returns.
+for some values of a parameter (the guards it adds). Such a method returning an instance of
+its receiver's class (`return cls.query.get(id)`, `cls(...)`, `self`) returns "@receiver", so
+`M.get(id)` is an M once calls are resolved; a variable holding `M.method(...)`, returned, is
+what that call returns.
 
 Instances are also known from: an attribute of Flask's `g` the module sets to one
 (`g.project = Project.query.get(id)`), a parameter annotated with one model (`user: User`,
