@@ -70,7 +70,7 @@ def extract_db_facts(
             returns_model=found.returns_model,
             receiver_uses=_unique(found.receiver_uses),
             built_method_calls=_unique(found.built_method_calls),
-            param_method_calls=_unique(found.param_method_calls),
+            placeholder_method_calls=_unique(found.placeholder_method_calls),
             result_uses=_unique(found.result_uses),
             model_arguments=_unique(found.model_arguments),
             returns_connections=connections.returned(scope),
@@ -78,7 +78,7 @@ def extract_db_facts(
             sql_sent_through=_unique(sql.sent_through),
         )
         # the branches on parameters: what they may move (the uses, the calls made there)
-        guards = _guards(nodes.get(id(scope)), scope.params)
+        guards = _unique([*_guards(nodes.get(id(scope)), scope.params), *found.param_guards])
         if guards:
             facts = dataclasses.replace(facts, param_guards=guards)
         if facts != FunctionDbFacts(scope.qualname):

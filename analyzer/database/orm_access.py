@@ -26,8 +26,14 @@ Model methods called on an instance just built (`M(...).save()`) or on the class
 receiver uses. Receiver uses, in any class (a mixin's, a base model's): a method that adds or
 deletes its own instance (`session.add(self)`, as in a CRUD mixin's `save`), queries its own
 class in a classmethod (`cls.query.get(id)`, `select(cls)`, `session.get(cls, id)`), or calls
-another method on it (`self.save()`, `cls(**kw).save()`, `cls.create(...)`) records a
-ReceiverUse; the resolver turns it into a read or write of the caller's model's table.
+another method on it (`self.save()`, `cls(**kw).save()`, `cls.create(...)`, a base's through
+`super()`) records a ReceiverUse; the resolver turns it into a read or write of the caller's
+model's table. So does `getattr(self, name)` over the names of the receiver's mapper
+(`analyzer.database.mapper_names`): every relationship of the caller's model read, maybe only
+for some values of a parameter (the guards it adds). Such a method returning an instance of
+its receiver's class (`return cls.query.get(id)`, `cls(...)`, `self`) returns "@receiver", so
+`M.get(id)` is an M once calls are resolved; a variable holding `M.method(...)`, returned, is
+what that call returns.
 
 Instances are also known from: an attribute of Flask's `g` the module sets to one
 (`g.project = Project.query.get(id)`), a parameter annotated with one model (`user: User`,
@@ -43,7 +49,9 @@ relationship). On them: a property read (`obj.balance`) is followed
 like a method call; a relationship assigned (`obj.tags = [...]`, `self.owers = owers`) or
 passed to the constructor (`M(tags=[...])`) is a relationship write (association rows).
 `session.add(f(...))`/`obj = f(...); session.add(obj)` where `f` is no model keeps the call's
-line (ResultUse) for the resolver, which knows what `f` returns.
+line (ResultUse) for the resolver, which knows what `f` returns. A method called on an instance
+known only per call (a parameter, what a project call returns, `helper(id).serialize()`) is
+kept with that placeholder (`placeholder_method_calls`) for the resolver to bind.
 
 A model is recorded as written (ModelUse.model_ref): class-like names ("User", "models.User";
 one a function imports itself, `from app.models import User` in a view, by its absolute name
@@ -57,15 +65,18 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from analyzer.database.mapper_names import FunctionNode, mapper_reads
 from analyzer.database.names import callee_name, dotted_name, is_camel
 from analyzer.database.orm_models import OrmDefinitions
 from analyzer.facts.database import (
     PARAM_MODEL,
+    RECEIVER_MODEL,
     AccessMode,
     Confidence,
     ModelArgument,
     ModelMethodCall,
     ModelUse,
+    ParamGuard,
     ReceiverUse,
     RelationshipUse,
     ResultUse,
@@ -103,6 +114,16 @@ _RELATED_QUERY = frozenset(
     | {"limit", "offset", "distinct"}
 )
 
+# what builds a query or statement (`M.query.filter_by(...)`, `select(M)`): the methods called
+# on it are the query's, never a model's
+_STATEMENTS = frozenset(
+    {"select", "insert", "update", "delete", "query", "filter", "filter_by", "order_by"}
+    | {"where", "join", "outerjoin", "options", "values", "limit", "offset", "group_by"}
+    | {"having", "distinct", "text", "paginate", "execute", "scalars", "returning"}
+)
+# what a query ends with when it gives no rows: a number, a flag
+_NOT_ROWS = frozenset({"count", "delete", "update", "exists", "scalar"})
+
 Entity = tuple[str, str]  # ("model", ref as written) or ("table", table name)
 
 
@@ -117,7 +138,10 @@ class OrmFindings:
     built_method_calls: list[ModelMethodCall] = field(default_factory=list)
     result_uses: list[ResultUse] = field(default_factory=list)
     model_arguments: list[ModelArgument] = field(default_factory=list)
-    param_method_calls: list[ModelMethodCall] = field(default_factory=list)
+    placeholder_method_calls: list[ModelMethodCall] = field(default_factory=list)
+    # the guards of reads made only for some values of a parameter (mapper reads chosen by
+    # `names if relations else others`), besides the function's `if` statements
+    param_guards: list[ParamGuard] = field(default_factory=list)
 
 
 class OrmAccessFinder:
@@ -154,6 +178,16 @@ class OrmAccessFinder:
                     None if returned and is_placeholder(returned) else returned
                 )
         return self._returned[qualname]
+
+    def method_node(self, class_qualname: str, name: str) -> FunctionNode | None:
+        """The node of the method `name` of the class `class_qualname`, if it defines one."""
+        scope = self._scopes_by_name.get(f"{class_qualname}.{name}")
+        return self.function_node(scope) if scope is not None else None
+
+    def function_node(self, scope: Scope) -> FunctionNode | None:
+        """The `def` of a function's scope (None for the module's)."""
+        node = self._nodes.get(id(scope))
+        return node if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else None
 
     def g_models(self) -> dict[str, str]:
         """Attributes of Flask's `g` this module sets to instances of one model (`g.project =
@@ -695,18 +729,20 @@ class _FunctionPass:
         return call_model(node.lineno, name) if name is not None else None
 
     def _receiver_method(self, node: ast.expr) -> str | None:
-        """The method name of `self.method(...)`, in a method or a function nested in one."""
+        """The method name of `self.method(...)` (`cls.method(...)` in a classmethod), in a
+        method or a function nested in one."""
         if not (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == "self"
+            and node.func.value.id in ("self", "cls")
         ):
             return None
         scope: Scope | None = self.scope
         while scope is not None and scope.class_qualname is None:
             scope = scope.enclosing
-        return node.func.attr if scope is not None and scope.receiver == "self" else None
+        receiver = node.func.value.id
+        return node.func.attr if scope is not None and scope.receiver == receiver else None
 
     def _maybe_project_callee(self, node: ast.expr) -> str | None:
         """The last name of a call of an imported or module-level name (`helper(...)`,
@@ -813,8 +849,13 @@ class _FunctionPass:
         """The one model this function returns instances of: a typed variable, or a query
         method chain reading one model (`M.query.get(id)`, `session.scalars(select(M))`)."""
         found: set[str] = set()
+        receiver_class = self.scope.class_qualname not in self.finder.local_models
         for value in _branches(self.scope.returns):
-            if isinstance(value, ast.Name) and value.id in self.types and value.id not in self.made:
+            if receiver_class and self._receiver_instance(value):
+                found.add(RECEIVER_MODEL)  # a mixin's `return cls.query.get(id)`, `cls(...)`
+            elif isinstance(value, ast.Name) and value.id in self.made:
+                found.update(filter(None, [self._made_by(value.id)]))
+            elif isinstance(value, ast.Name) and value.id in self.types:
                 found.add(self.types[value.id][0])
             elif (built := self.finder.constructed(value, self.scope)) is not None:
                 found.add(built)  # `return M(...)`: a new instance, for the caller to add
@@ -835,6 +876,41 @@ class _FunctionPass:
         if model.startswith(PARAM_MODEL):  # a parameter handed back: only one used as a model
             return model if any(u.model_ref == model for u in self.out.model_uses) else None
         return model if is_placeholder(model) or is_camel(model.rsplit(".", 1)[-1]) else None
+
+    def _made_by(self, name: str) -> str | None:
+        """What the call `M.method(...)` a variable holds returns (`project = Project.get(id)`),
+        known once calls are resolved: an M when the method returns its receiver's instance."""
+        values = [b.value for b in self.scope.bindings.get(name, []) if b.value is not None]
+        value = values[-1] if values else None
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+            return call_model(value.lineno, value.func.attr)
+        return None
+
+    def _receiver_instance(self, node: ast.expr, bound: bool = False) -> bool:
+        """Whether `node` is an instance of the class the method runs on: `self`, or in a
+        classmethod `cls(...)`, a query of `cls` (`cls.query.filter(...).first()`,
+        `session.get(cls, id)`), or a variable bound only to such."""
+        receiver = self.scope.receiver
+        if receiver is None or self.scope.class_qualname is None:
+            return False
+        if isinstance(node, ast.Name) and node.id != receiver and not bound:
+            values = [b.value for b in self.scope.bindings.get(node.id, [])]
+            return bool(values) and all(
+                v is not None and self._receiver_instance(v, bound=True) for v in values
+            )
+        if receiver == "self":
+            return _is_name(node, "self")
+        if _calls_name(node, "cls"):
+            return True
+        if isinstance(node, ast.Call) and callee_name(node) in _NOT_ROWS:
+            return False  # `cls.query.filter(...).count()`: a number
+        while isinstance(node, ast.Call | ast.Attribute):
+            if isinstance(node, ast.Attribute) and node.attr == "query":
+                return _is_name(node.value, "cls")
+            if isinstance(node, ast.Call) and node.args and _is_name(node.args[0], "cls"):
+                return callee_name(node) in (*_GETS, "query", "select")
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return False
 
     def _chain_root_model(self, node: ast.expr) -> str | None:
         """The model of a method chain on a typed variable (`query.filter(...).scalar()`)."""
@@ -878,16 +954,12 @@ class _FunctionPass:
         ):
             self.out.built_method_calls.append(ModelMethodCall(built, func.attr, call.lineno))
         elif (
-            isinstance(receiver, ast.Name)
-            and typed is not None
-            and typed[0] == f"{PARAM_MODEL}{receiver.id}"
-            and receiver.id in self.scope.params
-            and receiver.id != self.scope.receiver
-            and func.attr[:1].islower()
+            func.attr[:1].islower()
             and func.attr not in _COLLECTION_CHANGES | _CONNECTION_METHODS
-        ):  # `model.get(id)`: a method of the class a caller passes, if a model's
-            placeholder = f"{PARAM_MODEL}{receiver.id}"
-            self.out.param_method_calls.append(ModelMethodCall(placeholder, func.attr, call.lineno))
+            and (placeholder := self._placeholder_receiver(receiver, typed)) is not None
+        ):  # `model.get(id)`, `helper(id).serialize()`: a method of the class known per call
+            found = ModelMethodCall(placeholder, func.attr, call.lineno)
+            self.out.placeholder_method_calls.append(found)
         if not call.args:
             return
         guessed = isinstance(call.args[0], ast.Name) and call.args[0].id in self.guessed
@@ -903,6 +975,28 @@ class _FunctionPass:
                 added = self.finder.constructed(arg, self.scope)
                 if added is not None:
                     self._use(("model", added), "write", call.lineno, low=True)
+
+    def _placeholder_receiver(
+        self, receiver: ast.expr, typed: tuple[str, bool] | None
+    ) -> str | None:
+        """The model, known only per call, of the instance a method is called on: a parameter
+        (`model.get(id)`, not the method's own receiver), a variable holding what a project
+        call returns or a relationship of either (`x = helper(id); x.delete()`), or such a
+        call itself (`helper(id).serialize()`)."""
+        if isinstance(receiver, ast.Name) and receiver.id == self.scope.receiver:
+            return None
+        if typed is not None:
+            return typed[0] if typed[1] and not _followable(typed[0]) else None
+        if not isinstance(receiver, ast.Call):
+            return None
+        root = (dotted_name(receiver.func) or "").split(".")[0]
+        if (
+            callee_name(receiver) in _STATEMENTS
+            or root in self.finder.table_variables
+            or root in _SA_MODULES
+        ):
+            return None  # `M.query.filter(...).first()`, `insert(t).values(...)`: a statement
+        return self._project_call_model(receiver)
 
     def _is_plain_collection(self, node: ast.expr) -> bool:
         """A set (or an item of a mapping of sets) the function builds, not a session: its
@@ -973,6 +1067,7 @@ class _FunctionPass:
         def is_instance(node: ast.expr) -> bool:
             return (isinstance(node, ast.Name) and node.id in names) or _calls_name(node, "cls")
 
+        self._mapper_reads()
         for call in self.scope.calls:
             func = call.func
             first = call.args[0] if call.args else None
@@ -988,6 +1083,28 @@ class _FunctionPass:
                 self.out.receiver_uses.append(ReceiverUse(None, call.lineno))
             elif is_instance(func.value) or (receiver == "cls" and _is_name(func.value, "cls")):
                 self.out.receiver_uses.append(ReceiverUse(func.attr, call.lineno))
+            elif _calls_name(func.value, "super"):  # `super().serialize(...)`: a base's method
+                self.out.receiver_uses.append(ReceiverUse(func.attr, call.lineno, super_=True))
+
+    def _mapper_reads(self) -> None:
+        """`getattr(self, name)` over the names of the mapper's relationships: every
+        relationship of the receiver's class read, maybe only for some values of a parameter
+        (the guards, on the read's line)."""
+        if self.scope.receiver != "self" or not any(
+            _calls_name(call, "getattr") and call.args and _is_name(call.args[0], "self")
+            for call in self.scope.calls
+        ):
+            return  # the commonest case, told from the calls already collected
+        node = self.finder.function_node(self.scope)
+        if node is None:
+            return
+        owner = str(self.scope.class_qualname)
+        for read in mapper_reads(node, "self", lambda name: self.finder.method_node(owner, name)):
+            self.out.receiver_uses.append(ReceiverUse(None, read.line, "read", True))
+            self.out.param_guards.extend(
+                ParamGuard(parameter, read.line, read.line, falsy=falsy)
+                for parameter, falsy in read.when
+            )
 
     def _typed_relationship(self, node: ast.Attribute, mode: AccessMode) -> None:
         """`obj.attr` on a loaded instance; on a new one (`Blueprint(...)` looks the same) only

@@ -70,9 +70,13 @@ class TableAccess:
 # (`cert = database.get(Certificate, id)`), "@rel:<attribute>:<model ref>" is the model the
 # relationship `attribute` of that model ref (itself maybe a placeholder) leads to (`owner =
 # post.author`, `for tag in post.tags.all()`); an attribute that is no relationship leads nowhere.
+# "@receiver", what a method returns only: an instance of the class it runs on, whichever that is
+# (a mixin's classmethod `get(cls, id)` returning `session.get(cls, id)`, `cls(**kw)`, `self`), so
+# `M.get(id)` returns an M.
 PARAM_MODEL = "@param:"
 CALL_MODEL = "@call:"
 REL_MODEL = "@rel:"
+RECEIVER_MODEL = "@receiver"
 
 
 def param_model(parameter: str) -> str:
@@ -213,12 +217,17 @@ class ReceiverUse:
     whichever model class that turns out to be: `session.add(self)` / `session.delete(self)`
     (a write), `cls.query...` / `select(cls)` / `session.get(cls, ...)` (a read), all with
     method None; or another method called on it (`self.save()`; in a classmethod
-    `cls(...).save()`, `obj = cls(...); obj.save()`, `cls.create(...)`), whose uses count too.
-    Resolved later on the caller's model class."""
+    `cls(...).save()`, `obj = cls(...); obj.save()`, `cls.create(...)`), whose uses count too;
+    with `super_`, the method of a base (`super().serialize(relations=relations)`).
+    Resolved later on the caller's model class. With `every_relationship`, every relationship
+    of that class is read (`getattr(self, name)` over the names of its mapper:
+    `analyzer.database.mapper_names`), method None, mode "read"."""
 
     method: str | None
     line: int
     mode: AccessMode = "write"
+    every_relationship: bool = False
+    super_: bool = False  # called through `super()`: the next class's method, not the own
 
 
 @dataclass(frozen=True)
@@ -292,9 +301,11 @@ class FunctionDbFacts:
     result_uses: tuple[ResultUse, ...] = ()  # project calls whose result is added/deleted
     model_arguments: tuple[ModelArgument, ...] = ()
     param_guards: tuple[ParamGuard, ...] = ()
-    # `model.get(id)` on a parameter (model_ref "@param:<name>"): the method of whatever model
-    # class a caller passes there, resolved per call (analyzer.resolution.model_flow)
-    param_method_calls: tuple[ModelMethodCall, ...] = ()
+    # a method called on a model known only per call (a placeholder): `model.get(id)` on a
+    # parameter ("@param:<name>"), the method of whatever model class a caller passes there;
+    # `helper(id).serialize()`, `x = helper(id); x.delete()` ("@call:..."), of what the helper
+    # returns; resolved per call (analyzer.resolution.model_flow)
+    placeholder_method_calls: tuple[ModelMethodCall, ...] = ()
     # the connections (not "call" ones: the Python facts' `returns` say those) it returns or,
     # a `@contextmanager`, yields; those it stores in `g`; those its SQL parameters' SQL is
     # sent through (a SQL sink's: `def query_db(sql): return get_db().execute(sql)`)

@@ -14,7 +14,12 @@ call only when each of them does. The calls a function makes only on guarded lin
 property read under `if check_workouts:`) move the same way, in the call graph; a caller the
 call graph knows but whose call (or its arguments) is not known keeps them. Call sites are
 calls of functions and methods called on model instances (`user.serialize(light=False)`). A
-function no resolved call reaches keeps its uses.
+function no resolved call reaches keeps its uses. A call handing its own optional parameter
+on to a guarded one (`get_project(id, relations=False)` calling `_get(id, relations)`) keeps
+the moved uses under that parameter's guard, and a use moved to a line inside the caller's
+own guards moves on in turn: zou's `relations=True` decides three calls up. The same judgement
+of a call (`GuardedCalls`) decides the guarded reads a model method makes of its receiver
+(`analyzer.resolution.table_access`: a serializer reading every relationship).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from collections.abc import Callable, Mapping
 
 from analyzer.facts.database import FunctionDbFacts, ModelMethodCall, ParamGuard
 from analyzer.facts.python import CallFact, FunctionFact
-from analyzer.facts.values import SPREAD_KEYWORDS, Lit, Ref, Seq, Spread, Value
+from analyzer.facts.values import SPREAD_KEYWORDS, Lit, Param, Ref, Seq, Spread, Value
 from analyzer.resolution.calls import callable_function
 from analyzer.resolution.related_models import RelatedModels
 from analyzer.resolution.resolve import ClassEntity, Ctx, FunctionEntity, Resolver, written_name
@@ -36,34 +41,68 @@ def move_guarded_uses(
     resolver: Resolver,
     functions: dict[FunctionKey, FunctionDbFacts],
     uses: dict[FunctionKey, tuple[TableUse, ...]],
+    derived: Mapping[FunctionKey, tuple[ParamGuard, ...]] | None = None,
 ) -> dict[FunctionKey, tuple[TableUse, ...]]:
-    """`uses` with each guarded use moved to the calls that pass its parameter."""
-    guards = {
+    """`uses` with each guarded use moved to the calls that pass its parameter; `derived`:
+    guards known only once calls are resolved (a use charged at a call handing a parameter
+    on). A use moved to a call inside the caller's own guards, or to one handing the caller's
+    parameter on (`_get(id, relations)` in `def get(id, relations=False)`), moves on in turn."""
+    guards: dict[FunctionKey, tuple[ParamGuard, ...]] = {
         key: movable
         for key, facts in functions.items()
         if key in uses and (movable := _movable(resolver, key, facts.param_guards))
     }
+    for key, found in (derived or {}).items():
+        guards[key] = (*guards.get(key, ()), *found)
     if not guards:
         return uses
-    classes = _ArgumentClasses(resolver, functions)
-    moved: dict[FunctionKey, list[TableUse]] = defaultdict(list)
+
+    def guards_of(key: FunctionKey) -> tuple[ParamGuard, ...]:
+        """A caller's guards: its own (it may have had no uses yet), those derived so far."""
+        if key not in guards:
+            facts = functions.get(key)
+            guards[key] = _movable(resolver, key, facts.param_guards) if facts else ()
+        return guards[key]
+
+    calls = GuardedCalls(resolver, functions)
     kept = dict(uses)
-    for callee, sites in _call_sites(resolver, functions, set(guards)).items():
-        fact = resolver.functions[callee]
-        inside = [u for u in uses[callee] if _guards_of(u.line, guards[callee])]
-        if not inside:
-            continue
-        kept[callee] = tuple(u for u in uses[callee] if u not in inside)
-        for caller, call in sites:
-            path = resolver.files[caller[0]].path
-            for use in inside:
-                enclosing = _guards_of(use.line, guards[callee])
-                if all(_runs(classes, caller, call, fact, g) for g in enclosing):
-                    moved[caller].append(
+    sites: dict[FunctionKey, list[tuple[FunctionKey, CallFact]]] = {}
+    moved: set[tuple[FunctionKey, TableUse]] = set()  # a recursive call moves nothing twice
+    pending = list(guards)
+    while pending:
+        batch = list(dict.fromkeys(pending))
+        pending = []
+        unknown = {key for key in batch if key not in sites}
+        if unknown:
+            found_sites = _call_sites(resolver, functions, unknown)
+            sites.update({key: found_sites.get(key, []) for key in unknown})
+        for callee in batch:
+            inside = [
+                u
+                for u in kept.get(callee, ())
+                if _guards_of(u.line, guards[callee]) and (callee, u) not in moved
+            ]
+            if not inside or not sites[callee]:
+                continue  # no resolved call reaches it: it keeps its uses
+            moved.update((callee, u) for u in inside)
+            kept[callee] = tuple(u for u in kept[callee] if u not in inside)
+            for caller, call in sites[callee]:
+                path = resolver.files[caller[0]].path
+                added: list[TableUse] = []
+                for use in inside:
+                    handed_on = calls.outcome(
+                        caller, call, callee, _guards_of(use.line, guards[callee])
+                    )
+                    if handed_on is None:
+                        continue
+                    guards[caller] = tuple(dict.fromkeys((*guards_of(caller), *handed_on)))
+                    added.append(
                         dataclasses.replace(use, function=caller, file=path, line=call.line)
                     )
-    for caller, found in moved.items():
-        kept[caller] = tuple(dict.fromkeys((*kept.get(caller, ()), *found)))
+                if added:
+                    kept[caller] = tuple(dict.fromkeys((*kept.get(caller, ()), *added)))
+                    if _guards_of(call.line, guards_of(caller)):
+                        pending.append(caller)
     return kept
 
 
@@ -92,19 +131,62 @@ def _with_default(
     )
 
 
-def _runs(
-    classes: _ArgumentClasses,
-    caller: FunctionKey,
-    call: CallFact,
-    fact: FunctionFact,
-    guard: ParamGuard,
-) -> bool:
-    """Whether the lines of `guard` may run for this call."""
-    if guard.model is not None:
-        return classes.may_hold(caller, call, fact, guard.parameter, guard.model)
-    if guard.falsy:
-        return _may_give(fact, call, guard.parameter, _truthy)  # may it be falsy?
-    return _may_give(fact, call, guard.parameter, _falsy)  # may it be truthy?
+class GuardedCalls:
+    """Whether a call runs a callee's guarded lines, judged by what it passes."""
+
+    def __init__(self, resolver: Resolver, functions: dict[FunctionKey, FunctionDbFacts]) -> None:
+        self.resolver = resolver
+        self.classes = _ArgumentClasses(resolver, functions)
+
+    def line_guards(
+        self, key: FunctionKey, facts: FunctionDbFacts, line: int
+    ) -> tuple[ParamGuard, ...]:
+        """The guards a call may decide around `line` of function `key`."""
+        return _guards_of(line, _movable(self.resolver, key, facts.param_guards))
+
+    def outcome(
+        self,
+        caller: FunctionKey,
+        call: CallFact,
+        callee: FunctionKey,
+        guards: tuple[ParamGuard, ...],
+    ) -> tuple[ParamGuard, ...] | None:
+        """None when the call cannot run a line inside all `guards` of `callee`; else the
+        guards that line then needs in the caller: those on the caller's own parameters the
+        call hands on to the guarded ones (`serialize(relations=relations)` in a function
+        with `relations=False`), at the call's line."""
+        fact = self.resolver.functions.get(callee)
+        if fact is None:
+            return ()
+        handed_on: list[ParamGuard] = []
+        for guard in guards:
+            if guard.model is not None:
+                if not self.classes.may_hold(caller, call, fact, guard.parameter, guard.model):
+                    return None
+                continue
+            ruled_out = _truthy if guard.falsy else _falsy  # may it be falsy (truthy)?
+            if not _may_give(fact, call, guard.parameter, ruled_out):
+                return None
+            given = _given(fact, call, guard.parameter)
+            if isinstance(given, Param) and self._optional(caller, given.name):
+                handed_on.append(ParamGuard(given.name, call.line, call.line, falsy=guard.falsy))
+        return tuple(handed_on)
+
+    def _optional(self, key: FunctionKey, parameter: str) -> bool:
+        fact = self.resolver.functions.get(key)
+        return fact is not None and any(
+            p.name == parameter and p.default is not None for p in fact.params
+        )
+
+
+def call_at(resolver: Resolver, caller: FunctionKey, line: int, name: str) -> CallFact:
+    """The call of a function or method written `name` at `line` of `caller`; one passing
+    anything when the facts do not keep it (a call on a value they do not follow)."""
+    function = resolver.functions.get(caller)
+    for call in function.calls if function else ():
+        if call.line == line and written_name(call.func) == name:
+            return call
+    return CallFact(Ref(name), line, unkept=("*", "**"))
 
 
 def move_guarded_calls(
@@ -121,8 +203,8 @@ def move_guarded_calls(
     }
     if not guards:
         return dict(edges)
-    classes = _ArgumentClasses(resolver, functions)
-    related = classes.related
+    calls = GuardedCalls(resolver, functions)
+    related = calls.classes.related
     result = {key: list(found) for key, found in edges.items()}
     callers: dict[FunctionKey, set[FunctionKey]] = defaultdict(set)
     for caller, callees in edges.items():
@@ -132,7 +214,6 @@ def move_guarded_calls(
     added: dict[FunctionKey, dict[FunctionKey, None]] = defaultdict(dict)
     for callee, sites in _call_sites(resolver, functions, set(guards)).items():
         lines = _callee_lines(resolver, related, callee, functions.get(callee))
-        fact = resolver.functions[callee]
         known = {caller for caller, _ in sites}
         for target in edges.get(callee, ()):
             found = lines.get(target)
@@ -144,7 +225,7 @@ def move_guarded_calls(
             result[callee].remove(target)
             for caller, call in sites:
                 if any(
-                    all(_runs(classes, caller, call, fact, g) for g in enclosing)
+                    calls.outcome(caller, call, callee, enclosing) is not None
                     for enclosing in inside
                 ):
                     added[caller][target] = None
@@ -243,17 +324,26 @@ def _may_give(
     passes, else the parameter's default (none: None)."""
     if call.unkept:
         return _may_pass(fact, call, parameter)
+    given = _given(fact, call, parameter)
+    return given is None or not ruled_out(given)
+
+
+def _given(fact: FunctionFact, call: CallFact, parameter: str) -> Value | None:
+    """What a call whose arguments are kept gives `parameter`: what it passes, else the
+    parameter's default (none: None); None when a spread argument may give anything."""
+    if call.unkept:
+        return None
     given = dict(call.kwargs)
     if parameter in given:
-        return not ruled_out(given[parameter])
+        return given[parameter]
     if SPREAD_KEYWORDS in given or any(isinstance(arg, Spread) for arg in call.args):
-        return True
+        return None
     positional = _positional(fact)
     index = positional.index(parameter) if parameter in positional else len(call.args)
     if index < len(call.args):
-        return not ruled_out(call.args[index])
+        return call.args[index]
     default = next((p.default for p in fact.params if p.name == parameter), None)
-    return not ruled_out(_NONE if default is None else default)
+    return _NONE if default is None else default
 
 
 class _ArgumentClasses:

@@ -5,10 +5,12 @@ uses its parameter like a model (`def get(model, id): return session_query(model
 
 The database extraction writes such models as placeholders (`analyzer.facts.database`):
 "@param:<name>" for a parameter, "@call:<line>:<callee>" for what a call returns; a method
-called on a parameter (`model.get(id)`) is bound the same way, to the class a caller passes. Here a
-placeholder is resolved in one function's context: "@call" through the callee's
-`returns_model`, and, when that names one of the callee's parameters, through the argument
-this very call passes there; a library method of `LIBRARY_RETURNS` called on an object built
+called on either (`model.get(id)`, `helper(id).serialize()`) is bound the same way, to the
+class a caller passes or the helper returns. Here a placeholder is resolved in one function's
+context: "@call" through the callee's `returns_model`, and, when that names one of the
+callee's parameters, through the argument this very call passes there, or, when it is
+"@receiver" (a mixin's `get(cls, id)`), through the class the call is made on
+(`Project.get(id)`: a Project); a library method of `LIBRARY_RETURNS` called on an object built
 on the library's class (`self.acquire_token(scopes)` in an Authlib `ResourceProtector`
 subclass) returns the model the project hands to the library's factory. A use that still
 names a parameter of the function is part of the function's parameter summary; each call site
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from analyzer.facts.database import (
     CALL_MODEL,
     PARAM_MODEL,
+    RECEIVER_MODEL,
     AccessMode,
     Confidence,
     FunctionDbFacts,
@@ -34,7 +37,7 @@ from analyzer.facts.database import (
     rel_model,
     split_rel_model,
 )
-from analyzer.facts.values import Attr
+from analyzer.facts.values import Attr, ClassOf, Ref, SelfOf, Value
 from analyzer.resolution.calls import callable_function
 from analyzer.resolution.resolve import (
     ClassEntity,
@@ -128,10 +131,37 @@ class ModelFlow:
                 if base.startswith(PARAM_MODEL):  # what the caller passes (or a relationship of it)
                     for argument in self._arguments(key, line, callee, target, base):
                         found.extend(self.sites(key, _wound(path, argument.model_ref), depth + 1))
+                elif base == RECEIVER_MODEL:  # `M.get(id)`: an M
+                    receivers = self._call_receivers(key, line, callee)
+                    found.extend((where, _wound(path, model)) for where, model in receivers)
                 else:
                     found.append((module, name))
         self._sites[memo] = tuple(dict.fromkeys(found))
         return self._sites[memo]
+
+    def _call_receivers(self, key: FunctionKey, line: int, callee: str) -> list[ModelSite]:
+        """The classes the method `callee` is called on at `line` (`Project.get(id)`, an
+        instance of one), or the function's own receiver (`cls.create(...)`, "@receiver")."""
+        function = self.resolver.functions.get(key)
+        found: list[ModelSite] = []
+        for call in function.calls if function else ():
+            if call.line != line or written_name(call.func) != callee:
+                continue
+            func = call.func
+            if isinstance(func, Ref) and "." in func.dotted:
+                base: Value = Ref(func.dotted.rsplit(".", 1)[0])
+            elif isinstance(func, Attr):
+                base = func.base
+            else:
+                continue
+            if isinstance(base, ClassOf | SelfOf):
+                found.append((key[0], RECEIVER_MODEL))
+                continue
+            owner = self.resolver.resolve(base, Ctx(*key))
+            klass = owner.cls if isinstance(owner, InstanceEntity) else owner
+            if isinstance(klass, ClassEntity):
+                found.append((klass.module, klass.qualname))
+        return found
 
     def _related_sites(
         self, key: FunctionKey, attribute: str, base: str, depth: int
@@ -321,5 +351,5 @@ def _placeholder_uses(facts: FunctionDbFacts) -> Iterator[tuple[ModelAccess, str
     for rel in facts.relationship_uses:
         if is_placeholder(rel.model_ref):
             yield ModelAccess("relationship", rel.mode, rel.attribute), rel.model_ref, rel.line
-    for call in facts.param_method_calls:
+    for call in facts.placeholder_method_calls:
         yield ModelAccess("method", "read", call.method), call.model_ref, call.line

@@ -2,7 +2,9 @@
 inheritance, backrefs), imported SQL constants -> their tables, relationship traversals ->
 indirect tables, SQL handed to project functions that run it -> the caller's tables, methods
 that use the instance or class they run on (a CRUD mixin's `save`, a `create` or `get_by_id`
-classmethod) -> a write or read of the calling site's model's table.
+classmethod) -> a write or read of the calling site's model's table, or of every relationship's
+tables for a serializer over the mapper's names (`serialize(relations=True)`, for the calls its
+guards let through).
 Gives each function's direct table uses and the project's table list.
 """
 
@@ -18,6 +20,8 @@ from analyzer.facts.database import (
     FunctionDbFacts,
     ModelFact,
     ModuleDbFacts,
+    ParamGuard,
+    ReceiverUse,
     Relationship,
     TableAccess,
     TableDefinition,
@@ -26,7 +30,7 @@ from analyzer.facts.database import (
 from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.facts.values import Ref
 from analyzer.resolution.calls import callable_function
-from analyzer.resolution.guarded_uses import move_guarded_uses
+from analyzer.resolution.guarded_uses import GuardedCalls, call_at, move_guarded_uses
 from analyzer.resolution.model_flow import ModelFlow, ModelSite
 from analyzer.resolution.orm_events import flush_calls, mapper_listeners
 from analyzer.resolution.other_databases import OtherDatabases, Site
@@ -128,7 +132,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                 uses[key] = tuple(dict.fromkeys(found))
     for key, found_for_schemas in _schema_uses(resolver, index, flow).items():
         uses[key] = tuple(dict.fromkeys((*uses.get(key, ()), *found_for_schemas)))
-    uses = move_guarded_uses(resolver, receivers.functions, uses)
+    uses = move_guarded_uses(resolver, receivers.functions, uses, receivers.derived_guards)
     uses = _with_eager_loads(index.eager_tables(), uses)
     handed_over = sql_sink_uses(resolver, index.sql_constant, databases.of_sink)
     for key, found_at_calls in handed_over.uses.items():
@@ -289,49 +293,122 @@ class _ReceiverUses:
             for module, db in index.db.items()
             for function in db.functions
         }
-        self.memo: dict[tuple[ClassEntity, str], frozenset[AccessMode]] = {}
+        self.memo: dict[tuple[ClassEntity, FunctionKey], frozenset[AccessMode]] = {}
+        self.reads_memo: dict[
+            tuple[ClassEntity, FunctionKey], tuple[tuple[ParamGuard, ...], ...]
+        ] = {}
+        self.calls = GuardedCalls(resolver, self.functions)
+        # the guards a call site handing a parameter on to a guarded relationship read gets
+        # (`serialize(relations=relations)`): they move its uses on to its own callers
+        self.derived_guards: dict[FunctionKey, tuple[ParamGuard, ...]] = {}
 
     def uses(
         self, module: str, function: FunctionDbFacts, key: FunctionKey, path: str
     ) -> list[TableUse]:
         found: list[TableUse] = []
         for call in (*function.method_calls, *function.built_method_calls):
-            table = self.index.table_of(self.index.model_site(module, call.model_ref))
-            if table is None:
-                continue
-            klass = self.resolver.resolve(Ref(call.model_ref), Ctx(module))
-            if not isinstance(klass, ClassEntity):
-                continue
-            for mode in sorted(self.modes(klass, call.method)):
-                found.append(TableUse(table, mode, key, path, call.line, "high", "orm"))
+            found.extend(
+                self.method_uses(
+                    (module, call.model_ref), call.method, _Located(key, path, call.line)
+                )
+            )
         return found
 
     def method_uses(self, site: ModelSite, method: str, at: _Located) -> list[TableUse]:
-        """The uses of `site`'s table by its class's `method` run on it (`model.get(id)` on a
-        parameter, bound to the model a caller passes)."""
+        """The uses of `site`'s table by its class's `method` run on it (`obj.save()`,
+        `M.create(...)`, `model.get(id)` on a parameter bound to the model a caller passes),
+        and of every relationship's tables when it reads them all (for the guards this call
+        decides: `serialize(relations=True)`)."""
         table = self.index.table_of(self.index.model_site(*site))
         klass = self.resolver.resolve(Ref(site[1]), Ctx(site[0]))
         if table is None or not isinstance(klass, ClassEntity):
             return []
-        modes = sorted(self.modes(klass, method))
-        return [TableUse(table, mode, at.key, at.path, at.line, "high", "orm") for mode in modes]
+        member = self._method(klass, method)
+        if member is None:
+            return []
+        modes = sorted(self._modes(klass, member))
+        found = [TableUse(table, mode, at.key, at.path, at.line, "high", "orm") for mode in modes]
+        for guards in self._relationship_reads(klass, member):
+            call = call_at(self.resolver, at.key, at.line, method)
+            handed_on = self.calls.outcome(at.key, call, member, guards)
+            if handed_on is None:
+                continue  # `serialize()`: `relations` left False
+            self.derived_guards[at.key] = (*self.derived_guards.get(at.key, ()), *handed_on)
+            model = self.index.model_site(*site)
+            for attribute in sorted(self.index.relationships_of(model)):
+                found.extend(_relationship_uses(self.index, model, attribute, "read", at))
+        return found
 
-    def modes(self, klass: ClassEntity, method: str) -> frozenset[AccessMode]:
-        """How `klass.method` uses its receiver's table (through the methods it calls on it)."""
-        if (klass, method) in self.memo:
-            return self.memo[(klass, method)]
-        self.memo[(klass, method)] = frozenset()  # a cycle of methods adds nothing
-        member = self.resolver.class_member(klass, method, instance=True)
-        facts = (
-            self.functions.get((member.module, member.qualname))
-            if isinstance(member, FunctionEntity)
-            else None
-        )
+    def _modes(self, klass: ClassEntity, member: FunctionKey) -> frozenset[AccessMode]:
+        """How the method `member`, run on a `klass`, uses its receiver's table (through the
+        methods it calls on it)."""
+        if (klass, member) in self.memo:
+            return self.memo[(klass, member)]
+        self.memo[(klass, member)] = frozenset()  # a cycle of methods adds nothing
+        facts = self.functions.get(member)
         found: set[AccessMode] = set()
         for use in facts.receiver_uses if facts else ():
-            found.update([use.mode] if use.method is None else self.modes(klass, use.method))
-        self.memo[(klass, method)] = frozenset(found)
-        return self.memo[(klass, method)]
+            if use.every_relationship:
+                continue  # its relationships' tables: `_relationship_reads`
+            if use.method is None:
+                found.add(use.mode)
+            elif (inner := self._called(klass, member, use)) is not None:
+                found.update(self._modes(klass, inner))
+        self.memo[(klass, member)] = frozenset(found)
+        return self.memo[(klass, member)]
+
+    def _relationship_reads(
+        self, klass: ClassEntity, member: FunctionKey
+    ) -> tuple[tuple[ParamGuard, ...], ...]:
+        """When the method `member`, run on a `klass`, reads every relationship of its
+        receiver: for each such read, the guards of the method's own parameters it needs
+        (none: whatever the call passes), those around it and, through the methods it calls
+        on its receiver (`self.serialize(relations=relations)`, `super().serialize(...)`),
+        those on the parameters it hands on to theirs."""
+        if (klass, member) in self.reads_memo:
+            return self.reads_memo[(klass, member)]
+        self.reads_memo[(klass, member)] = ()  # a cycle of methods adds nothing
+        facts = self.functions.get(member)
+        found: list[tuple[ParamGuard, ...]] = []
+        for use in facts.receiver_uses if facts else ():
+            around = self.calls.line_guards(member, facts, use.line) if facts else ()
+            if use.every_relationship:
+                found.append(around)
+            inner = self._called(klass, member, use) if use.method else None
+            if use.method is None or inner is None:
+                continue
+            call = call_at(self.resolver, member, use.line, use.method)
+            for guards in self._relationship_reads(klass, inner):
+                handed_on = self.calls.outcome(member, call, inner, guards)
+                if handed_on is not None:
+                    found.append((*around, *handed_on))
+        self.reads_memo[(klass, member)] = tuple(dict.fromkeys(found))
+        return self.reads_memo[(klass, member)]
+
+    def _called(
+        self, klass: ClassEntity, member: FunctionKey, use: ReceiverUse
+    ) -> FunctionKey | None:
+        """The method a receiver use of `member` calls on a `klass` (`super()`'s: the first
+        class after `member`'s own along the MRO that defines it)."""
+        method = str(use.method)
+        if not use.super_:
+            return self._method(klass, method)
+        owner = ClassEntity(member[0], member[1].rsplit(".", 1)[0])
+        classes = self.resolver.mro(klass)
+        after = classes[classes.index(owner) + 1 :] if owner in classes else ()
+        for base in after:
+            key = (
+                (base.module, f"{base.qualname}.{method}")
+                if isinstance(base, ClassEntity)
+                else None
+            )
+            if key in self.resolver.functions:
+                return key
+        return None
+
+    def _method(self, klass: ClassEntity, method: str) -> FunctionKey | None:
+        member = self.resolver.class_member(klass, method, instance=True)
+        return (member.module, member.qualname) if isinstance(member, FunctionEntity) else None
 
 
 class _ModelIndex:

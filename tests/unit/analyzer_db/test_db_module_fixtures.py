@@ -109,7 +109,7 @@ def normalise(facts: ModuleDbFacts) -> dict[str, Any]:
             ),
             "method_calls": sorted({f"{c.model_ref}.{c.method}" for c in function.method_calls}),
             "param_calls": sorted(
-                {f"{c.model_ref}.{c.method}" for c in function.param_method_calls}
+                {f"{c.model_ref}.{c.method}" for c in function.placeholder_method_calls}
             ),
             "returns": [function.returns_model] if function.returns_model else [],
             "built_calls": sorted(

@@ -262,3 +262,50 @@ def test_an_early_return_on_a_parameter_guards_the_rest_of_the_function() -> Non
         ParamGuard("light", 4, 6, falsy=True),
         ParamGuard("viewer", 6, 6),
     }
+
+
+HANDED_ON = teams_and_people_app(
+    """
+    def add_people(team, people=None):
+        if people:
+            team.people = people
+        db.session.commit()
+
+    def make_team(name, people=None):
+        team = Team(name=name)
+        db.session.add(team)
+        add_people(team, people)
+        return team
+
+    def make_team_maybe_staffed(name, staffed=False):
+        if staffed:
+            return make_team(name, people=[Person()])
+        return make_team(name)
+
+    @app.route("/teams/bare", methods=["POST"])
+    def new_bare_team():
+        make_team(request.json["name"])
+        return "made"
+
+    @app.route("/teams/staffed", methods=["POST"])
+    def new_staffed_team():
+        make_team(request.json["name"], request.json["people"])
+        return "made"
+
+    @app.route("/teams/unstaffed", methods=["POST"])
+    def new_unstaffed_team():
+        make_team_maybe_staffed(request.json["name"])
+        return "made"
+""",
+    "Flask, request",
+)
+
+
+def test_a_parameter_handed_on_to_a_guarded_one_guards_the_callers_use(tmp_path: Path) -> None:
+    """`make_team(name, people=None)` passes its own `people` on to `add_people`, whose `if
+    people:` assigns the members: only the calls of make_team passing people write them; and
+    a use moved into a caller's own guarded branch (`if staffed:`) moves on in turn."""
+    access = route_access(tmp_path, {"app.py": HANDED_ON})
+    assert access["new_bare_team"].writes == ("teams",)
+    assert set(access["new_staffed_team"].writes) == {"teams", "members"}
+    assert access["new_unstaffed_team"].writes == ("teams",)
