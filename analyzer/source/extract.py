@@ -348,6 +348,8 @@ class _Extractor:
         tested, negated = node.test, False
         if isinstance(tested, ast.UnaryOp) and isinstance(tested.op, ast.Not):
             tested, negated = tested.operand, True
+        elif (tested_name := _none_tested(tested)) is not None:
+            tested, negated = tested_name  # `if resolvers is None: resolvers = []`: `if not ...`
         test = self.value(tested, frame.env)
         # `if TYPE_CHECKING:` is false when the code runs: its later (`else`) binding stays
         type_checking = _names_type_checking(test)
@@ -1002,6 +1004,19 @@ def _bound_in(node: ast.AST, bound: list[str], walrus: list[str]) -> None:
 
 # the nodes inside an expression that bind names (see `_bound_in`)
 _BINDING_EXPRESSIONS = frozenset({ast.NamedExpr, ast.comprehension, ast.arguments})
+
+
+def _none_tested(test: ast.expr) -> tuple[ast.expr, bool] | None:
+    """`name is None` / `name is not None`, a test of whether the name holds a value: the
+    name, and whether the test is negated (`is None`, as `not name`)."""
+    match test:
+        case ast.Compare(
+            left=ast.Name() as name,
+            ops=[ast.Is() | ast.IsNot() as op],
+            comparators=[ast.Constant(value=None)],
+        ):
+            return name, isinstance(op, ast.Is)
+    return None
 
 
 def _item_name(owner: str, key: ast.Constant) -> str:
