@@ -7,25 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer_projects import analyze, by_endpoint, write_dedented
+from analyzer_projects import analyze, by_endpoint, id_only_models_app, write_dedented
 
 CONFIG_STORE_APP = {
-    "app.py": """
-        from flask import Flask, g
-        from flask_sqlalchemy import SQLAlchemy
-
-        app = Flask(__name__)
-        db = SQLAlchemy(app)
-
-        class Realm(db.Model):
-            id = db.Column(db.Integer, primary_key=True)
-
-        class Policy(db.Model):
-            id = db.Column(db.Integer, primary_key=True)
-
-        class Note(db.Model):
-            id = db.Column(db.Integer, primary_key=True)
-
+    "app.py": id_only_models_app(
+        ("Realm", "Policy", "Note"),
+        """
         class Shared:
             def reload(self):
                 return Snapshot(Realm.query.all())
@@ -69,6 +56,8 @@ CONFIG_STORE_APP = {
         def notes():
             return str(get_notes().all())
     """,
+        flask_names="Flask, g",
+    ),
 }
 
 

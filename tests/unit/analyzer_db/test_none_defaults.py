@@ -6,22 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer_projects import route_access
+from analyzer_projects import id_only_models_app, route_access
 
 NONE_DEFAULT_APP = {
-    "app.py": """
-        from flask import Flask
-        from flask_sqlalchemy import SQLAlchemy
-
-        app = Flask(__name__)
-        db = SQLAlchemy(app)
-
-        class Resolver(db.Model):
-            id = db.Column(db.Integer, primary_key=True)
-
-        class Node(db.Model):
-            id = db.Column(db.Integer, primary_key=True)
-
+    "app.py": id_only_models_app(
+        ("Node",),
+        """
         def check_node(node):
             return Node.query.get(node)
 
@@ -50,6 +40,7 @@ NONE_DEFAULT_APP = {
             set_nodes([1, 2])
             return "set"
     """,
+    ),
 }
 
 

@@ -6,26 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer_projects import analyze, by_endpoint, write_dedented
+from analyzer_projects import id_only_models_app, route_access
 
 POLICY_DECORATOR_APP = {
-    "app.py": """
+    "app.py": id_only_models_app(
+        ("Policy", "Realm", "Audit"),
+        """
         import functools
-
-        from flask import Flask, request
-        from flask_sqlalchemy import SQLAlchemy
-
-        app = Flask(__name__)
-        db = SQLAlchemy(app)
-
-        class Policy(db.Model):
-            id = db.Column(db.Integer, primary_key=True)
-
-        class Realm(db.Model):
-            id = db.Column(db.Integer, primary_key=True)
-
-        class Audit(db.Model):
-            id = db.Column(db.Integer, primary_key=True)
 
         class prepolicy:
             def __init__(self, function, request, action=None):
@@ -73,16 +60,18 @@ POLICY_DECORATOR_APP = {
         def audit():
             return "audit"
     """,
+        flask_names="Flask, request",
+    ),
 }
 
 
 def test_a_decorator_class_runs_the_function_its_line_passes(tmp_path: Path) -> None:
-    access = by_endpoint(analyze(write_dedented(tmp_path, POLICY_DECORATOR_APP)))
+    access = route_access(tmp_path, POLICY_DECORATOR_APP)
     assert access["resolvers"].reads == ("policy",)
     assert access["realms"].reads == ("realm",)
 
 
 def test_a_function_kept_but_never_called_on_self_is_no_callee(tmp_path: Path) -> None:
-    access = by_endpoint(analyze(write_dedented(tmp_path, POLICY_DECORATOR_APP)))
+    access = route_access(tmp_path, POLICY_DECORATOR_APP)
     # `audited` keeps `self.formatter` but its methods never call it
     assert access["audit"].reads == ()
