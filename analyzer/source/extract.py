@@ -565,6 +565,8 @@ class _Extractor:
         if scope.class_qualname is None:
             frame.env[node.name] = Local(scope.qualname)
         inner = _Frame(scope, env={} if frame.scope is self.scopes.module else dict(frame.env))
+        if inner.env:  # a closure sees the items set so far, and drops them as its outer does
+            inner.keyed = set(frame.keyed)
         params = self.params(node, frame, inner)
         self.walk_body(node.body, inner)
         self.finish_function(inner, node.lineno, params, decorators)

@@ -48,6 +48,20 @@ CONFIG_STORE_APP = {
             store = get_store()
             return store["helper"]
 
+        def get_nested_notes():
+            store = {}
+            store["helper"] = Notes()
+
+            def inner():
+                store = get_store()
+                return store["helper"]
+
+            return inner()
+
+        @app.route("/nested-notes")
+        def nested_notes():
+            return str(get_nested_notes().all())
+
         @app.route("/realms")
         def realms():
             return str(get_config().realms)
@@ -72,5 +86,7 @@ def test_an_object_stored_under_a_constant_key_is_what_that_key_reads_back(
 
 def test_a_store_bound_anew_forgets_the_items_set_on_the_old_one(tmp_path: Path) -> None:
     access = by_endpoint(analyze(write_dedented(tmp_path, CONFIG_STORE_APP)))
-    # `store` is another dict once rebound: its "helper" is not the Notes() set before
+    # `store` is another dict once rebound: its "helper" is not the Notes() set before, in a
+    # function defined inside the one that set it too
     assert access["notes"].reads == ()
+    assert access["nested_notes"].reads == ()
