@@ -39,11 +39,13 @@ Instances are also known from: an attribute of Flask's `g` the module sets to on
 (`g.project = Project.query.get(id)`), a parameter annotated with one model (`user: User`,
 `user: "Optional[User]"`), a parameter named after a model (`def get(self, project)`, a
 guess: what it alone adds is low confidence), each entity of the rows a query of several
-gives (`for task, user in session.query(Task, User)...paginate().items`), an item of a typed list
-(`people[0]`), and a call of a function or same-class method of the module that returns a
-model's instances or query (`for bill in self.get_bills(): ...`; a query chain returns its
-root model, `M.query.join(N)...` -> M), and a relationship of a typed instance, read directly
-or through a dynamic relationship's query (`owner = post.author`, `post.author.save()`, `for
+gives (`for task, user in session.query(Task, User)...paginate().items`), the rows of a
+statement kept in a local (`stmt = select(M)...; session.scalars(stmt).all()`,
+`session.execute(stmt).scalar_one_or_none()`), an item of a typed list (`people[0]`), and a
+call of a function or same-class method of the module that returns a model's instances or query
+(`for bill in self.get_bills(): ...`; a query chain returns its root model,
+`M.query.join(N)...` -> M), and a relationship of a typed instance, read directly or through
+a dynamic relationship's query (`owner = post.author`, `post.author.save()`, `for
 tag in post.tags.all()`; written "@rel:<attribute>:<model>", the resolver keeps those naming a
 relationship). On them: a property read (`obj.balance`) is followed
 like a method call; a relationship assigned (`obj.tags = [...]`, `self.owers = owers`) or
@@ -101,6 +103,7 @@ _LOADER_OPTIONS = frozenset(
 _RELATIONSHIP_TESTS = frozenset({"any", "has", "contains"})  # `contains`: dropped on a column
 _COLLECTION_CHANGES = frozenset({"append", "extend", "remove", "insert", "clear", "pop", "add"})
 _COMMITS = frozenset({"commit", "flush"})
+_STATEMENT_RUNS = frozenset({"execute", "scalars", "scalar"})  # a session's, given a statement
 # a connection's, cursor's or session's methods, never a model class's
 _CONNECTION_METHODS = frozenset(
     {"execute", "executemany", "exec_driver_sql", "cursor", "scalars", "scalar", "query"}
@@ -606,6 +609,27 @@ class _FunctionPass:
             for model in models
         }
 
+    def _statement_reads(self, node: ast.expr) -> set[str]:
+        """Models read by a statement kept in a local that `node` runs (`stmt = select(M)...`,
+        then `session.scalars(stmt).all()` or `session.execute(stmt).scalar_one_or_none()`):
+        what the local's bindings read, so its rows are instances of that model."""
+        while isinstance(node, ast.Call | ast.Attribute):
+            if (
+                isinstance(node, ast.Call)
+                and callee_name(node) in _STATEMENT_RUNS
+                and node.args
+                and isinstance(statement := node.args[0], ast.Name)
+            ):
+                bindings = self.scope.bindings.get(statement.id, [])
+                return {
+                    model
+                    for binding in bindings
+                    if binding.value is not None
+                    for model in self._reads_in(binding.value)
+                }
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return set()
+
     def _type_variables(self) -> None:
         owner = self.scope.class_qualname
         if self.scope.receiver == "self" and owner in self.finder.local_models:
@@ -632,7 +656,7 @@ class _FunctionPass:
                     continue
                 if _calls_method(binding.value, "paginate"):
                     self.pages.add(name)  # its `.items` are the rows it pages
-                reads = self._reads_in(binding.value)
+                reads = self._reads_in(binding.value) or self._statement_reads(binding.value)
                 if len(reads) == 1:
                     self.types[name] = (reads.pop(), True)
                 elif (made := self._class_call_model(binding.value)) is not None:
@@ -657,7 +681,7 @@ class _FunctionPass:
                 continue
             if isinstance(iterable, ast.Name) and iterable.id in self.types:
                 self.types[target.id] = self.types[iterable.id]
-            elif len(reads := self._reads_in(iterable)) == 1:
+            elif len(reads := self._reads_in(iterable) or self._statement_reads(iterable)) == 1:
                 self.types[target.id] = (reads.pop(), True)
             elif (returned := self._local_call_model(iterable)) is not None:
                 self.types[target.id] = (returned, True)

@@ -2,9 +2,10 @@
 
 Also links a function to the project decorators wrapping it (a class-based view's methods to
 those its class lists in `decorators`/`method_decorators`) and to the functions defined inside
-it (decorator wrappers, closures), since those run when it does, to the receivers of the
-signals it sends (`analyzer.resolution.signals`), to the hooks and validators of the marshmallow
-schemas it applies (`analyzer.resolution.schemas`), to the methods it calls on
+it (decorator wrappers, closures), since those run when it does, to the functions a decorator
+class is built with and calls on `self` (`analyzer.resolution.stored_callables`), to the
+receivers of the signals it sends (`analyzer.resolution.signals`), to the hooks and validators
+of the marshmallow schemas it applies (`analyzer.resolution.schemas`), to the methods it calls on
 ORM model instances its queries load or its relationships reach (found by the database
 extraction; `analyzer.resolution.related_models`) or on a model's
 `query` when its `query_class` defines them (`Bill.query.get(project, id)`), and a form's
@@ -34,6 +35,7 @@ from analyzer.resolution.resolve import (
 from analyzer.resolution.results import FunctionKey
 from analyzer.resolution.schemas import SchemaRules
 from analyzer.resolution.signals import SignalReceivers
+from analyzer.resolution.stored_callables import StoredCallables
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
     signals = SignalReceivers(resolver)
     schemas = SchemaRules(resolver)
     related = RelatedModels(resolver)
+    stored = StoredCallables(resolver)
     for (module, qualname), function in resolver.functions.items():
         ctx = Ctx(module, qualname)
         path = resolver.files[module].path
@@ -76,6 +79,7 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
             target = callable_function(resolver, resolver.resolve(decorator, Ctx(module)))
             if target is not None:
                 callees[target] = None
+            callees.update(dict.fromkeys(stored.passed(decorator, Ctx(module))))
             func = decorator.func if isinstance(decorator, CallOf) else decorator
             callees.update(
                 dict.fromkeys(library_call_overrides(resolver, resolver.resolve(func, Ctx(module))))

@@ -74,8 +74,7 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
             for model_use in function.model_uses:
                 if is_placeholder(model_use.model_ref):
                     continue  # resolved per call by the model flow
-                site = index.model_site(module, model_use.model_ref)
-                table = index.table_of(site) or index.table_variables.get(site)
+                table = index.table_named(module, model_use.model_ref)
                 if table is None:
                     if not index.is_missing(module, model_use.model_ref):
                         continue  # a plain class or a library's: not a model, nothing to report
@@ -441,6 +440,17 @@ class _ModelIndex:
 
     def model_site(self, module: str, ref: str) -> Site:
         return self.resolver.locate(module, ref)
+
+    def table_named(self, module: str, ref: str) -> str | None:
+        """The table of the model or Table object `ref` names in `module`; for an attribute of
+        a model written like a class name (`CustomUserAttribute.Key`, a column the extraction
+        cannot tell from `models.User`), the model's."""
+        site = self.model_site(module, ref)
+        table = self.table_of(site) or self.table_variables.get(site)
+        owner, dot, _ = ref.rpartition(".")
+        if table is None and dot and (owned := self.table_of(self.model_site(module, owner))):
+            return owned
+        return table
 
     def is_model_base(self, site: Site) -> bool:
         name = site[1]

@@ -173,6 +173,8 @@ class _Frame:
     # how many symbolic loops enclosed each local name's last binding
     bound_loops: dict[str, int] = field(default_factory=dict)
     guarded: tuple[Value, Value] | None = None  # `if test: return value`, before any return
+    # names whose items this function set under a constant key (`store["config"] = ...`)
+    keyed: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -348,6 +350,8 @@ class _Extractor:
         tested, negated = node.test, False
         if isinstance(tested, ast.UnaryOp) and isinstance(tested.op, ast.Not):
             tested, negated = tested.operand, True
+        elif (tested_name := _none_tested(tested)) is not None:
+            tested, negated = tested_name  # `if resolvers is None: resolvers = []`: `if not ...`
         test = self.value(tested, frame.env)
         # `if TYPE_CHECKING:` is false when the code runs: its later (`else`) binding stays
         type_checking = _names_type_checking(test)
@@ -488,6 +492,17 @@ class _Extractor:
             case ast.Name(id=name):  # a value built from names may double on each line
                 frame.env[name] = self.sizes.bounded(value)
                 frame.bound_loops[name] = len(frame.loops)
+                if name in frame.keyed:  # a new object: the items set on the old one are gone
+                    frame.keyed.discard(name)
+                    for stale in [key for key in frame.env if key.startswith(f"{name}[")]:
+                        del frame.env[stale]
+            case ast.Subscript(
+                value=ast.Name(id=owner), slice=ast.Constant(value=str() | int()) as key
+            ) if frame.scope is not self.scopes.module:
+                # `store["config"] = Config()` in a function: `store["config"]` read later in it
+                # is that value (a cache or registry filled and read back under a constant key)
+                frame.env[_item_name(owner, key)] = value
+                frame.keyed.add(owner)
             case ast.Tuple(elts=elements) | ast.List(elts=elements):
                 if isinstance(value, Seq) and len(value.items) == len(elements):
                     for element, item in zip(elements, value.items, strict=True):
@@ -552,6 +567,8 @@ class _Extractor:
         if scope.class_qualname is None:
             frame.env[node.name] = Local(scope.qualname)
         inner = _Frame(scope, env={} if frame.scope is self.scopes.module else dict(frame.env))
+        if inner.env:  # a closure sees the items set so far, and drops them as its outer does
+            inner.keyed = set(frame.keyed)
         params = self.params(node, frame, inner)
         self.walk_body(node.body, inner)
         self.finish_function(inner, node.lineno, params, decorators)
@@ -909,6 +926,10 @@ class _Extractor:
                 return Choice(self.value(test, env), chosen, self.value(otherwise, env))
             case ast.IfExp(body=body, orelse=orelse):
                 return _either(self.value(body, env), self.value(orelse, env))
+            case ast.Subscript(value=ast.Name(id=owner), slice=ast.Constant() as key) if (
+                _item_name(owner, key) in env
+            ):
+                return env[_item_name(owner, key)]
             case ast.Subscript(value=base, slice=key) if not isinstance(key, ast.Slice):
                 return Item(self.value(base, env), self.value(key, env))
         return UNKNOWN
@@ -987,6 +1008,25 @@ def _bound_in(node: ast.AST, bound: list[str], walrus: list[str]) -> None:
 
 # the nodes inside an expression that bind names (see `_bound_in`)
 _BINDING_EXPRESSIONS = frozenset({ast.NamedExpr, ast.comprehension, ast.arguments})
+
+
+def _none_tested(test: ast.expr) -> tuple[ast.expr, bool] | None:
+    """`name is None` / `name is not None`, a test of whether the name holds a value: the
+    name, and whether the test is negated (`is None`, as `not name`)."""
+    match test:
+        case ast.Compare(
+            left=ast.Name() as name,
+            ops=[ast.Is() | ast.IsNot() as op],
+            comparators=[ast.Constant(value=None)],
+        ):
+            return name, isinstance(op, ast.Is)
+    return None
+
+
+def _item_name(owner: str, key: ast.Constant) -> str:
+    """The name under which a frame keeps `owner[key]` set under a constant key; never an
+    identifier, so never a local's name."""
+    return f"{owner}[{key.value!r}]"
 
 
 def _concatenate(left: Value, right: Value) -> Value:

@@ -41,6 +41,30 @@ def teams_and_people_app(body: str, flask_names: str = "Flask") -> str:
     return imports + _TEAMS_AND_PEOPLE + body
 
 
+def id_only_models_app(models: tuple[str, ...], body: str, flask_names: str = "Flask") -> str:
+    """An app module: `flask_names` imported from flask, SQLAlchemy, an app and its `db`, a
+    model with only an `id` for each name in `models` (table: the name in lower case), then
+    `body` (indented as the models are, eight spaces)."""
+    declared = "".join(
+        f"""
+        class {name}(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+"""
+        for name in models
+    )
+    return (
+        f"""
+        from flask import {flask_names}
+        from flask_sqlalchemy import SQLAlchemy
+
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+"""
+        + declared
+        + body
+    )
+
+
 def analyze(path: Path) -> Analysis:
     return analyze_project(path, AnalyzeOptions(use_cache=False, show_progress=False, workers=1))
 
