@@ -396,7 +396,23 @@ class Resolver:
                 candidate = ".".join(parts[:cut])
                 if candidate in self.files:
                     return self.locate(candidate, ".".join(parts[cut:]), depth + 1)
+        elif bound is not None and not isinstance(bound, Imported | ModuleRef):
+            found = self._absolute_in_project(dotted)
+            if found is not None:
+                return self.locate(*found, depth + 1)
         return self.canonical(module), dotted
+
+    def _absolute_in_project(self, dotted: str) -> tuple[str, str] | None:
+        """A function's import (`from app.models import User` in a module that also binds
+        `app = Flask(...)`) read as the absolute name it is: a project submodule that binds
+        the next name (`app.models` binding `User`). A plain attribute of the local object
+        (`app.config.get`) is not taken for one, as its submodule binds no such name."""
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 1, -1):
+            candidate = ".".join(parts[:cut])
+            if candidate in self.files and parts[cut] in self.bindings.get(candidate, {}):
+                return candidate, ".".join(parts[cut:])
+        return None
 
     def canonical(self, module: str) -> str:
         return self.files[module].module if module in self.files else module
