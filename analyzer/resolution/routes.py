@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from analyzer.facts.python import MODULE_SCOPE, Diagnostic
 from analyzer.facts.values import CallOf, Lit, Ref, Value, mentions_param
 from analyzer.resolution.admin_views import admin_index_blueprint, admin_view_blueprint
+from analyzer.resolution.classful_views import classful_rules
 from analyzer.resolution.exposed_views import ExposedBlueprint, appbuilder_blueprint
 from analyzer.resolution.known_extensions import (
     EXTENSION_DEFAULT,
@@ -195,6 +196,9 @@ class _RouteBuilder:
         if isinstance(target, FlaskObject) and self.added_by_helper(target, reg):
             target = target.parent
         kind = reg.fact.kind
+        if kind == "classful_view" and isinstance(target, ClassEntity):
+            self.classful_view(target, reg)
+            return
         if kind == "init_app" and target is not None and initialised_extension(target):
             self.model.extensions.append(reg)
             return
@@ -215,6 +219,27 @@ class _RouteBuilder:
             self.model.views[target].append(reg)
         elif target.kind != "blueprint":
             self.add_to_api(target, reg)
+
+    def classful_view(self, view: ClassEntity, reg: Registration) -> None:
+        """`view.register(app_or_blueprint, ...)`: Flask-Classful's rules on that object."""
+        host = self.app_instance(reg.argument(0, "app"))
+        if not (isinstance(host, FlaskObject) and host.kind in ("app", "blueprint")):
+            self.note(
+                reg.file,
+                reg.line,
+                "unresolved-route",
+                f"{view.qualname}.register() on {_describe(host)}, not a Flask app or "
+                "blueprint; its routes are not reported",
+            )
+            return
+        found = classful_rules(self.resolver, view, reg.argument)
+        if isinstance(found, str):
+            self.note(reg.file, reg.line, "unresolved-view", f"{found}; skipped")
+            return
+        self.model.objects[host] = None
+        self.model.decls[host].extend(
+            _Decl(r.rule, r.endpoint, r.view, r.methods, r.file, r.line) for r in found
+        )
 
     def add_to_app_or_blueprint(self, target: FlaskObject, reg: Registration) -> None:
         kind = reg.fact.kind
