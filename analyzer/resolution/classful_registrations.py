@@ -20,6 +20,7 @@ from analyzer.resolution.resolve import (
     ClassEntity,
     Ctx,
     FunctionEntity,
+    Opaque,
     Resolved,
     Resolver,
     SuperEntity,
@@ -33,7 +34,9 @@ def classful_registrations(
     resolver: Resolver, module: str, function: FunctionFact
 ) -> Iterator[RegistrationFact]:
     """`View.register(app, ...)`, `cls.register(...)` or `super().register(...)` calls on a
-    Flask-Classful view class, as registrations whose target is the class (or `super()`)."""
+    Flask-Classful view class, as registrations whose target is the class (or `super()`); in a
+    loop (`for view in VIEWS: view.register(app)`), any `register` call whose owner is known
+    only per item, told per item when resolved."""
     for call in function.calls:
         owner = _register_owner(call)
         if owner is None or not (call.args or call.kwargs):
@@ -41,7 +44,8 @@ def classful_registrations(
         found = resolver.resolve(owner, Ctx(module, function.qualname))
         if isinstance(found, SuperEntity):
             found = found.cls
-        if isinstance(found, ClassEntity) and is_classful(resolver, found):
+        looped = bool(call.loops) and isinstance(found, Opaque)
+        if looped or (isinstance(found, ClassEntity) and is_classful(resolver, found)):
             yield RegistrationFact(
                 "classful_view",
                 "register",

@@ -250,7 +250,7 @@ def _method_rules(
     path = resolver.files[method.module].path
     ctx = Ctx(method.module)
     route_name = f"{class_name}:{name}"
-    routes: list[tuple[CallOf, Resolved]] = []
+    routes: list[tuple[CallOf, Resolved | None]] = []
     http_methods: list[str] = []
     for decorator in reversed(fact.decorators):  # applied from the innermost one out
         if not isinstance(decorator, CallOf):
@@ -267,10 +267,10 @@ def _method_rules(
         rules = []
         for index, (decorator, given_rule) in enumerate(routes):
             rule = constant(given_rule)
-            if not isinstance(rule, str):
-                return f"@route rule of {method.qualname} is not known statically"
-            given = resolver.keyword(decorator, "methods", ctx)
-            methods = None if isinstance(given, Opaque) else constant_strings(given)
+            given_methods = resolver.argument(decorator, -1, "methods", ctx)
+            methods = None if given_methods is None else constant_strings(given_methods)
+            if not isinstance(rule, str) or (given_methods is not None and methods is None):
+                return f"@route of {method.qualname} is not known statically"
             endpoint = constant(resolver.keyword(decorator, "endpoint", ctx))
             if not isinstance(endpoint, str):
                 endpoint = route_name if len(routes) == 1 else f"{route_name}_{index}"

@@ -531,9 +531,10 @@ class _Expander:
         if self.project_method(target, fact.attr):
             return  # the project's own `add_resource`: followed as a helper, like any call
         if fact.kind == "classful_view":
-            target = registered_class(self.resolver, target, ctx)
-            if target is None:
+            view = registered_class(self.resolver, target, ctx)
+            if view is None:
                 return  # the project's own `register`: followed as a helper, like any call
+            target = view
         args, kwargs = self.resolver.arguments(fact.args, fact.kwargs, ctx, resolve)
         if walked and any(
             isinstance(a, Opaque) and a.missing for a in [*args, *dict(kwargs).values()]
