@@ -859,14 +859,19 @@ class _RouteBuilder:
             folder: object = "static" if is_app else None
         else:
             folder = constant(folder_value)
-        if not isinstance(folder, str) or not folder:
-            return
         url_path = constant(argument(owner.ctor, 1 if is_app else 3, "static_url_path", ctx))
+        # a folder computed at run time (faraday's `ui_dir.as_posix()`) is taken to be set: its
+        # rule is known when the URL path is given
+        computed = folder_value is not None and not isinstance(folder_value, ConstEntity)
         if isinstance(url_path, str):
+            if not (computed or (isinstance(folder, str) and folder)):
+                return
             url_path = url_path.rstrip("/")
-        else:
+        elif isinstance(folder, str) and folder:
             # Flask strips the folder's trailing slashes before taking its basename.
             url_path = ("/" + posixpath.basename(folder.rstrip("\\/"))).rstrip("/")
+        else:
+            return
         rule = f"{url_path}/<path:filename>"
         if prefix is not None:
             rule = "/".join((prefix.rstrip("/"), rule.lstrip("/")))
