@@ -25,6 +25,7 @@ from analyzer.resolution.known_extensions import (
     extension_app,
     extension_blueprints,
     initialised_extension,
+    initialises,
     library_blueprint,
 )
 from analyzer.resolution.registrations import Registration, Unresolved
@@ -200,7 +201,8 @@ class _RouteBuilder:
             self.classful_view(target, reg)
             return
         if kind == "init_app" and target is not None and initialised_extension(target):
-            self.model.extensions.append(reg)
+            if initialises(reg):
+                self.model.extensions.append(reg)
             return
         if not isinstance(target, FlaskObject):
             if kind in ROUTE_KINDS:
