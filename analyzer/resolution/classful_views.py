@@ -105,7 +105,7 @@ class _Options:
     default_methods: tuple[str, ...]
 
 
-# a `register(...)` call's argument by position (after `app`) and keyword
+# a `register(...)` call's argument by position (`app` is 0) and keyword
 Argument = Callable[[int, str], Resolved | None]
 
 
