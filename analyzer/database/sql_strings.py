@@ -21,6 +21,8 @@ from analyzer.syntax.scopes import Binding, ModuleScopes, Scope
 
 _MAX_VARIANTS = 16
 _MAX_DEPTH = 12
+_MAX_STEPS = 2000  # expressions one question may visit: a name bound many times over, each
+# binding naming it again (`q = q + q` on every line), would branch without bound otherwise
 _PERCENT_DIRECTIVE = re.compile(r"%%|%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc]")
 _FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 WRAPPERS = frozenset({"text", "SQL", "literal_column"})
@@ -66,18 +68,23 @@ class SqlTextResolver:
 
     def __init__(self, scopes: ModuleScopes) -> None:
         self.scopes = scopes
+        self._steps = 0  # expressions visited for the question being answered
 
     def resolve(self, node: ast.expr, scope: Scope) -> Resolved:
         result = Resolved()
+        self._steps = 0
         result.texts = self._texts(node, scope, node.lineno, result, 0)
         return result
 
     def resolve_name(self, name: str, scope: Scope) -> list[SqlText]:
         """Every text `name` may hold in `scope` (all its bindings, wherever used)."""
+        self._steps = 0
         return self._versions(scope.bindings.get(name, []), scope, Resolved(), 0)
 
     def static_text(self, node: ast.expr, scope: Scope, line: int, depth: int) -> str | None:
         """The single constant string `node` stands for, or None."""
+        if depth == 0:  # a question of its own, not a part of another
+            self._steps = 0
         texts = self._texts(node, scope, line, Resolved(), depth + 1)
         if len(texts) == 1 and not texts[0].dynamic:
             return "".join(part or "" for part in texts[0].parts)
@@ -86,7 +93,8 @@ class SqlTextResolver:
     def _texts(
         self, node: ast.expr, scope: Scope, line: int, out: Resolved, depth: int
     ) -> list[SqlText]:
-        if depth > _MAX_DEPTH:
+        self._steps += 1
+        if depth > _MAX_DEPTH or self._steps > _MAX_STEPS:
             return []
         if isinstance(node, ast.Constant):
             return [SqlText((node.value,))] if isinstance(node.value, str) else []

@@ -218,6 +218,34 @@ Value = (
 )
 
 
+LARGEST_VALUE = 50_000  # nodes a value may hold: a table of a thousand routes needs a tenth,
+# and it keeps code built to double a value on each line (`a = a + a`) from exhausting memory
+
+
+def within(limit: int, *values: Value) -> bool:
+    """Whether the values hold at most `limit` nodes in all, a part shared by two counted
+    twice (as walking or writing them visits it twice)."""
+    stack: list[object] = list(values)
+    seen = 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend(node)
+            continue
+        seen += 1
+        if seen > limit:
+            return False
+        fields = getattr(node, "__dataclass_fields__", None)
+        if fields:
+            stack.extend(getattr(node, f) for f in fields)
+    return True
+
+
+def bounded(value: Value) -> Value:
+    """The value, or UNKNOWN when it holds more than `LARGEST_VALUE` nodes."""
+    return value if within(LARGEST_VALUE, value) else UNKNOWN
+
+
 def attribute_of(base: Value, name: str) -> Value:
     """`base.name`, keeping plain dotted chains as one `Ref`."""
     if isinstance(base, Ref):

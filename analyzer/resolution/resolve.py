@@ -14,7 +14,6 @@ from __future__ import annotations
 import builtins
 import importlib.util
 import posixpath
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -58,12 +57,15 @@ from analyzer.facts.values import (
 from analyzer.resolution import protobuf
 from analyzer.resolution.class_members import ClassMembers
 from analyzer.resolution.protobuf import ProtoEntity, ProtoIndex
+from analyzer.resolution.strings import (
+    formatted_text,
+    joined_text,
+    method_result,
+    substituted_text,
+)
 
 MAX_DEPTH = 24
 MAX_ALTERNATIVES = 16  # values one registration may take through `either` choices
-# `re.sub` is applied to strings known statically only within these sizes
-MAX_PATTERN = 200
-MAX_SUBSTITUTED = 2000
 
 FLASK_CONSTRUCTORS: dict[str, tuple[str, str]] = {
     # external dotted name -> (object kind, library)
@@ -547,7 +549,8 @@ class Resolver:
             if not isinstance(resolved, ConstEntity) or isinstance(resolved.value, bool):
                 return Opaque("a string built from values known only at run time")
             pieces.append("" if resolved.value is None else str(resolved.value))
-        return ConstEntity("".join(pieces))
+        text = joined_text(pieces)
+        return Opaque("a string too long to compute") if text is None else ConstEntity(text)
 
     def name(self, name: str, ctx: Ctx) -> Resolved:
         if name in ctx.env:
@@ -1043,14 +1046,12 @@ class Resolver:
         kwargs = {k: self.resolve(v, ctx) for k, v in value.kwargs}
         if not all(isinstance(a, ConstEntity) for a in [*args, *kwargs.values()]):
             return Opaque("a string formatted with values known only at run time")
-        try:
-            return ConstEntity(
-                template.format(
-                    *[constant(a) for a in args], **{k: constant(v) for k, v in kwargs.items()}
-                )
-            )
-        except (IndexError, KeyError, ValueError, AttributeError):
-            return Opaque("a str.format() call that would fail")
+        text = formatted_text(
+            template, [constant(a) for a in args], {k: constant(v) for k, v in kwargs.items()}
+        )
+        if text is None:
+            return Opaque("a str.format() call that fails or reaches into its arguments")
+        return ConstEntity(text)
 
     def string_method(self, text: str, method: str, value: CallOf, ctx: Ctx) -> Resolved:
         """`name.lower()`, `rule.rstrip("/")`...: a str method with constant arguments."""
@@ -1059,13 +1060,13 @@ class Resolver:
             parts = constant_strings(args[0])
             if parts is None:
                 return Opaque("str.join() of items known only at run time")
-            return ConstEntity(text.join(parts))
+            joined = joined_text(parts, text)
+            return Opaque("a string too long to compute") if joined is None else ConstEntity(joined)
         if value.kwargs or not all(isinstance(constant(a), str) for a in args):
             return Opaque(f"str.{method}() with arguments known only at run time")
-        try:
-            result = getattr(text, method)(*[constant(a) for a in args])
-        except TypeError:
-            return Opaque(f"a str.{method}() call that would fail")
+        result = method_result(text, method, [str(constant(a)) for a in args])
+        if result is None:
+            return Opaque(f"a str.{method}() call that would fail or build too long a string")
         return ConstEntity(result)
 
     def substituted(self, value: CallOf, ctx: Ctx) -> Resolved:
@@ -1073,13 +1074,10 @@ class Resolver:
         parts = [constant(self.resolve(a, ctx)) for a in value.args]
         if value.kwargs or len(parts) != 3 or not all(isinstance(p, str) for p in parts):
             return Opaque("re.sub() with arguments known only at run time")
-        pattern, replacement, text = (str(p) for p in parts)
-        if len(pattern) > MAX_PATTERN or len(text) > MAX_SUBSTITUTED:
-            return Opaque("re.sub() on a pattern or text too long to apply")
-        try:
-            return ConstEntity(re.sub(pattern, replacement, text))
-        except (re.error, IndexError) as exc:
-            return Opaque(f"a re.sub() call that would fail ({exc})")
+        text = substituted_text(*(str(p) for p in parts))
+        if text is None:
+            return Opaque("a re.sub() call that would fail, or too long or costly to apply")
+        return ConstEntity(text)
 
     def returned(self, func: FunctionEntity, value: CallOf, ctx: Ctx) -> Resolved:
         key = (func.module, func.qualname)

@@ -55,7 +55,9 @@ from analyzer.facts.values import (
     Unknown,
     Value,
     attribute_of,
+    bounded,
     mentions_param,
+    within,
 )
 from analyzer.source.modules import absolute_import
 from analyzer.syntax.nodes import BRANCHES, CHILD_FIELDS
@@ -376,7 +378,7 @@ class _Extractor:
                     attrs[name] = then
                 elif then != otherwise and then != attrs_before.get(name):
                     branches = (otherwise, then) if negated else (then, otherwise)
-                    attrs[name] = Choice(test, *branches)
+                    attrs[name] = bounded(Choice(test, *branches))
         for name, then in then_env.items():
             otherwise = frame.env.get(name)
             if otherwise is None:
@@ -385,10 +387,12 @@ class _Extractor:
                 continue
             elif decided:
                 branches = (otherwise, then) if negated else (then, otherwise)
-                frame.env[name] = Choice(test, *branches)
+                frame.env[name] = bounded(Choice(test, *branches))
             elif name in before and otherwise == before[name]:
                 frame.env[name] = then  # bound in the `if` only: the later binding stays
-            elif (name not in before or then != before[name]) and _small(then, otherwise):
+            elif (name not in before or then != before[name]) and within(
+                MAX_CHOICE_SIZE, then, otherwise
+            ):
                 branches = (otherwise, then) if negated else (then, otherwise)
                 frame.env[name] = Choice(test, *branches, either=True)
 
@@ -850,6 +854,10 @@ class _Extractor:
             return Ref(expr.id) if found is None else found
         if isinstance(expr, ast.Attribute):
             return attribute_of(self.value(expr.value, env), expr.attr)
+        return bounded(self.compound_value(expr, env))
+
+    def compound_value(self, expr: ast.expr, env: dict[str, Value]) -> Value:
+        """`value` for the nodes that combine values (calls, operators, literals...)."""
         match expr:
             case ast.Constant(value=constant):
                 if constant is None or isinstance(constant, str | int | float | bool):
@@ -1034,30 +1042,12 @@ def _grown(current: Value | None, added: Value) -> Value | None:
     if not isinstance(current, Seq):
         return None
     if isinstance(added, Seq):
-        return Seq(current.items + added.items)
-    return Sum(current, added)
+        return bounded(Seq(current.items + added.items))
+    return bounded(Sum(current, added))
 
 
 MAX_CHOICE_SIZE = 64  # parts of the values an `if`/`else` choice may hold (a loop growing a
 # string in both branches would otherwise double it on each turn)
-
-
-def _small(*values: Value) -> bool:
-    """Whether the values have at most `MAX_CHOICE_SIZE` parts in all."""
-    stack: list[object] = list(values)
-    seen = 0
-    while stack:
-        node = stack.pop()
-        if isinstance(node, tuple):
-            stack.extend(node)
-            continue
-        seen += 1
-        if seen > MAX_CHOICE_SIZE:
-            return False
-        fields = getattr(node, "__dataclass_fields__", None)
-        if fields:
-            stack.extend(getattr(node, f) for f in fields)
-    return True
 
 
 def _negated(test: ast.expr) -> tuple[ast.expr, bool]:

@@ -241,7 +241,6 @@ def test_a_closed_client_answers_the_calls_waiting_then_takes_no_more(
     assert isinstance(refused, RpcUnavailable) and refused.reason == "the proxy is stopping"
 
 
-
 def test_a_call_connecting_when_the_client_is_retired_is_still_sent_and_answered(
     services: None, amqp_uri: str
 ) -> None:
