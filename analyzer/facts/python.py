@@ -13,7 +13,7 @@ from analyzer.facts.database import ModuleDbFacts, TableDefinition
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "23"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "24"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
@@ -95,6 +95,7 @@ RegistrationKind = Literal[
     "init_app",
     "add_view",  # Flask-AppBuilder add_view/add_view_no_menu/add_api, Flask-Admin add_view(s)
     "endpoint",  # @target.endpoint("name")
+    "classful_view",  # Flask-Classful `View.register(app)`, made from calls (`classful_views`)
     "hook",  # before_request, user_loader, ... (decorator or call form)
 ]
 

@@ -64,7 +64,7 @@ class ExposedRule:
     rule: str
     endpoint: str  # the method's name
     view: FunctionEntity | None  # None for a view of the library itself
-    methods: tuple[str, ...]
+    methods: tuple[str, ...] | None  # None: Flask's default, the view's own or GET
     file: str
     line: int
 

@@ -517,6 +517,25 @@ FLASK_SECURITY_SWITCHES = frozenset(
     }
 )
 
+# `Security(app, datastore, register_blueprint=True, ...)` calls `init_app` only when given both
+FLASK_SECURITY_APP_AT, FLASK_SECURITY_DATASTORE_AT = 0, 1
+# `_create_blueprint` (views.py): `SECURITY_BLUEPRINT_NAME` under `SECURITY_URL_PREFIX`, static
+# files at `SECURITY_STATIC_FOLDER_URL`; the rules made whatever the switches, as (url setting,
+# endpoint, methods): logout (unless `SECURITY_LOGOUT_METHODS` is None), login, and verify
+# (`SECURITY_FRESHNESS`, 24 hours, is >= 0)
+FLASK_SECURITY_LOGOUT = ("LOGOUT_URL", "logout")
+FLASK_SECURITY_LOGOUT_METHODS = ("LOGOUT_METHODS", POST)  # a list in 5.9.2 (5.4: GET and POST)
+FLASK_SECURITY_RULES: tuple[Rule, ...] = (
+    ("LOGIN_URL", "login", GET_POST),
+    ("VERIFY_URL", "verify", GET_POST),
+)
+# the rules a switch adds: `state.changeable`
+FLASK_SECURITY_SWITCHED_RULES: dict[str, tuple[Rule, ...]] = {
+    "changeable": (("CHANGE_URL", "change_password", GET_POST),),
+}
+# switches whose views are not in this table (`trackable` adds none)
+FLASK_SECURITY_UNLISTED = FLASK_SECURITY_SWITCHES - {"changeable", "trackable"}
+
 
 @dataclass(frozen=True, slots=True)
 class LibrarySettings:
@@ -549,4 +568,6 @@ LIBRARY_SETTINGS: tuple[LibrarySettings, ...] = (
 
 # ---- extensions initialised by their constructor (`Swagger(app)`): the class names looked
 # for among the calls, before resolution tells which library they come from
-EXTENSION_CONSTRUCTORS = frozenset(dotted.rsplit(".", 1)[-1] for dotted in FLASGGER_CLASSES)
+EXTENSION_CONSTRUCTORS = frozenset(
+    dotted.rsplit(".", 1)[-1] for dotted in FLASGGER_CLASSES | FLASK_SECURITY_CLASSES
+)

@@ -1,7 +1,8 @@
 """Routes that well-known Flask extensions register by themselves, applied where the analyzed
 code calls them (resolved by import, never run): Flask-AppBuilder's own views when an
 `AppBuilder` is initialised on an app, flasgger's `Swagger(app)`, Flask-Dance's
-`make_<provider>_blueprint(...)` blueprints, Flask-Storage's (Flask-FS's) `init_app(app)`.
+`make_<provider>_blueprint(...)` blueprints, Flask-Storage's (Flask-FS's) `init_app(app)`,
+Flask-Security's blueprint when `Security(app, datastore)` or `init_app(app, datastore)` runs.
 
 What each library registers is data (`extension_table`, with the versions it was read from);
 this module reads the arguments and configuration the project gives it. A value the code sets
@@ -34,6 +35,7 @@ from analyzer.resolution.resolve import (
     Resolver,
     SeqEntity,
     constant,
+    constant_strings,
 )
 
 EXTENSION_DEFAULT = "extension-default"
@@ -341,7 +343,18 @@ def initialised_extension(target: Resolved) -> str | None:
             return "flasgger"
         case ExternalEntity(dotted) if f"{dotted}.init_app" in table.FLASK_STORAGE_INIT:
             return "flask_storage"
+        case InstanceEntity(cls=ExternalEntity(dotted)) if dotted in table.FLASK_SECURITY_CLASSES:
+            return "flask_security"
     return None
+
+
+def initialises(reg: Registration) -> bool:
+    """Whether a known extension's registration initialises it on an app: Flask-Security's
+    constructor does only when given the datastore too (udata's `Security(datastore, ...)` is
+    initialised later, by `security.init_app(app, datastore)`)."""
+    if reg.fact.attr != "__init__" or initialised_extension(reg.target) != "flask_security":
+        return True
+    return reg.argument(table.FLASK_SECURITY_DATASTORE_AT, "datastore") is not None
 
 
 def extension_blueprints(resolver: Resolver, reg: Registration) -> ExtensionViews:
@@ -364,6 +377,8 @@ def extension_blueprints(resolver: Resolver, reg: Registration) -> ExtensionView
                 rules,
             )
         )
+    elif extension == "flask_security":
+        found.blueprints.extend(_flask_security(resolver, reg, found))
     return found
 
 
@@ -451,6 +466,62 @@ def _flasgger(resolver: Resolver, reg: Registration, found: ExtensionViews) -> E
         tuple(rules),
         static_folder=static_folder,
         static_url_path=static_url_path,
+    )
+
+
+def _flask_security(
+    resolver: Resolver, reg: Registration, found: ExtensionViews
+) -> Iterator[ExposedBlueprint]:
+    """`Security.init_app`'s blueprint (Flask-Security 5.9.2), unless `register_blueprint=False`
+    is given to `init_app` or else to the constructor: its rules from the settings the project
+    sets (the library's defaults otherwise) and the switches it turns on, keyword or setting."""
+    ctor, ctx = _constructor(resolver, reg)
+
+    def given(keyword: str) -> Resolved | None:
+        value = reg.keyword(keyword)
+        if value is None and ctor is not None and reg.fact.attr != "__init__":
+            value = resolver.argument(ctor, -1, keyword, ctx)
+        return value
+
+    if constant(given("register_blueprint")) is False:
+        return
+
+    def setting(key: str) -> Resolved | None:
+        return resolver.settings().get(table.FLASK_SECURITY_PREFIX + key)
+
+    def text(key: str) -> str | None:
+        value = constant(setting(key))
+        return value if isinstance(value, str) else None
+
+    def switch(name: str) -> bool:
+        value = given(name)
+        return bool(constant(setting(name.upper()) if value is None else value))
+
+    site = (reg.file, reg.line)
+    rules = list(table.FLASK_SECURITY_RULES)
+    url_key, endpoint = table.FLASK_SECURITY_LOGOUT
+    methods_key, default_methods = table.FLASK_SECURITY_LOGOUT_METHODS
+    configured = setting(methods_key)
+    methods = default_methods if configured is None else constant_strings(configured)
+    if methods is not None:  # `SECURITY_LOGOUT_METHODS = None`: no logout rule
+        rules.append((url_key, endpoint, methods))
+    for name, switched in table.FLASK_SECURITY_SWITCHED_RULES.items():
+        if switch(name):
+            rules += switched
+    unlisted = sorted(name for name in table.FLASK_SECURITY_UNLISTED if switch(name))
+    if unlisted:
+        found.note(site, f"Flask-Security's views for {', '.join(unlisted)} are not reported")
+    yield ExposedBlueprint(
+        text("BLUEPRINT_NAME") or "security",
+        text("URL_PREFIX"),
+        "flask_security.Security",
+        tuple(
+            ExposedRule(url, endpoint, None, methods, *site)
+            for key, endpoint, methods in rules
+            if (url := text(key)) is not None
+        ),
+        static_folder=text("STATIC_FOLDER"),
+        static_url_path=text("STATIC_FOLDER_URL"),
     )
 
 

@@ -35,6 +35,7 @@ from analyzer.facts.values import (
     Value,
     mentions_param,
 )
+from analyzer.resolution.classful_registrations import classful_registrations, registered_class
 from analyzer.resolution.extension_table import (
     EXTENSION_CONSTRUCTORS,
     LIBRARY_SETTINGS,
@@ -159,6 +160,8 @@ class _Expander:
                 self._by_scope.setdefault((module, fact.scope), []).append(fact)
             for function in facts.functions:
                 for fact in _extension_constructors(function):
+                    self._by_scope.setdefault((module, fact.scope), []).append(fact)
+                for fact in classful_registrations(resolver, module, function):
                     self._by_scope.setdefault((module, fact.scope), []).append(fact)
         self._helper: dict[FunctionEntity, bool] = {}
         self._deciding: set[FunctionEntity] = set()
@@ -527,6 +530,11 @@ class _Expander:
         self.succeeded.add(key)
         if self.project_method(target, fact.attr):
             return  # the project's own `add_resource`: followed as a helper, like any call
+        if fact.kind == "classful_view":
+            view = registered_class(self.resolver, target, ctx)
+            if view is None:
+                return  # the project's own `register`: followed as a helper, like any call
+            target = view
         args, kwargs = self.resolver.arguments(fact.args, fact.kwargs, ctx, resolve)
         if walked and any(
             isinstance(a, Opaque) and a.missing for a in [*args, *dict(kwargs).values()]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from analyzer.facts.python import MODULE_SCOPE, Diagnostic
 from analyzer.facts.values import CallOf, Lit, Ref, Value, mentions_param
 from analyzer.resolution.admin_views import admin_index_blueprint, admin_view_blueprint
+from analyzer.resolution.classful_views import classful_rules
 from analyzer.resolution.exposed_views import ExposedBlueprint, appbuilder_blueprint
 from analyzer.resolution.known_extensions import (
     EXTENSION_DEFAULT,
@@ -24,6 +25,7 @@ from analyzer.resolution.known_extensions import (
     extension_app,
     extension_blueprints,
     initialised_extension,
+    initialises,
     library_blueprint,
 )
 from analyzer.resolution.registrations import Registration, Unresolved
@@ -195,8 +197,12 @@ class _RouteBuilder:
         if isinstance(target, FlaskObject) and self.added_by_helper(target, reg):
             target = target.parent
         kind = reg.fact.kind
+        if kind == "classful_view" and isinstance(target, ClassEntity):
+            self.classful_view(target, reg)
+            return
         if kind == "init_app" and target is not None and initialised_extension(target):
-            self.model.extensions.append(reg)
+            if initialises(reg):
+                self.model.extensions.append(reg)
             return
         if not isinstance(target, FlaskObject):
             if kind in ROUTE_KINDS:
@@ -215,6 +221,27 @@ class _RouteBuilder:
             self.model.views[target].append(reg)
         elif target.kind != "blueprint":
             self.add_to_api(target, reg)
+
+    def classful_view(self, view: ClassEntity, reg: Registration) -> None:
+        """`view.register(app_or_blueprint, ...)`: Flask-Classful's rules on that object."""
+        host = self.app_instance(reg.argument(0, "app"))
+        if not (isinstance(host, FlaskObject) and host.kind in ("app", "blueprint")):
+            self.note(
+                reg.file,
+                reg.line,
+                "unresolved-route",
+                f"{view.qualname}.register() on {_describe(host)}, not a Flask app or "
+                "blueprint; its routes are not reported",
+            )
+            return
+        found = classful_rules(self.resolver, view, reg.argument)
+        if isinstance(found, str):
+            self.note(reg.file, reg.line, "unresolved-view", f"{found}; skipped")
+            return
+        self.model.objects[host] = None
+        self.model.decls[host].extend(
+            _Decl(r.rule, r.endpoint, r.view, r.methods, r.file, r.line) for r in found
+        )
 
     def add_to_app_or_blueprint(self, target: FlaskObject, reg: Registration) -> None:
         kind = reg.fact.kind
@@ -834,14 +861,19 @@ class _RouteBuilder:
             folder: object = "static" if is_app else None
         else:
             folder = constant(folder_value)
-        if not isinstance(folder, str) or not folder:
-            return
         url_path = constant(argument(owner.ctor, 1 if is_app else 3, "static_url_path", ctx))
+        # a folder computed at run time (faraday's `ui_dir.as_posix()`) is taken to be set: its
+        # rule is known when the URL path is given
+        computed = folder_value is not None and not isinstance(folder_value, ConstEntity)
         if isinstance(url_path, str):
+            if not (computed or (isinstance(folder, str) and folder)):
+                return
             url_path = url_path.rstrip("/")
-        else:
+        elif isinstance(folder, str) and folder:
             # Flask strips the folder's trailing slashes before taking its basename.
             url_path = ("/" + posixpath.basename(folder.rstrip("\\/"))).rstrip("/")
+        else:
+            return
         rule = f"{url_path}/<path:filename>"
         if prefix is not None:
             rule = "/".join((prefix.rstrip("/"), rule.lstrip("/")))

@@ -347,16 +347,13 @@ class _Extractor:
         other tests a name both branches bind differently (`if kind == "a": f = make_a` /
         `else: f = make_b`) becomes a `Choice` marked `either` (each may run); otherwise the
         later binding stays."""
-        tested, negated = node.test, False
-        if isinstance(tested, ast.UnaryOp) and isinstance(tested.op, ast.Not):
-            tested, negated = tested.operand, True
-        elif (tested_name := _none_tested(tested)) is not None:
+        tested, negated = _negated(node.test)
+        if not negated and (tested_name := _none_tested(tested)) is not None:
             tested, negated = tested_name  # `if resolvers is None: resolvers = []`: `if not ...`
         test = self.value(tested, frame.env)
         # `if TYPE_CHECKING:` is false when the code runs: its later (`else`) binding stays
         type_checking = _names_type_checking(test)
-        imported = isinstance(test, Imported) and not type_checking
-        decided = mentions_param(test) or imported
+        decided = _decided(test)
         before = dict(frame.env) if decided or (node.orelse and not type_checking) else None
         attrs = self.instance_attrs(frame) if decided and node.orelse else None
         attrs_before = None if attrs is None else dict(attrs)
@@ -924,8 +921,8 @@ class _Extractor:
                 if not _stringish(chosen) or chosen == Lit(""):
                     return UNKNOWN
                 return Choice(self.value(test, env), chosen, self.value(otherwise, env))
-            case ast.IfExp(body=body, orelse=orelse):
-                return _either(self.value(body, env), self.value(orelse, env))
+            case ast.IfExp(test=test, body=body, orelse=orelse):
+                return self.conditional(test, body, orelse, env)
             case ast.Subscript(value=ast.Name(id=owner), slice=ast.Constant() as key) if (
                 _item_name(owner, key) in env
             ):
@@ -933,6 +930,20 @@ class _Extractor:
             case ast.Subscript(value=base, slice=key) if not isinstance(key, ast.Slice):
                 return Item(self.value(base, env), self.value(key, env))
         return UNKNOWN
+
+    def conditional(
+        self, test: ast.expr, body: ast.expr, orelse: ast.expr, env: dict[str, Value]
+    ) -> Value:
+        """`a if c else b`: under a test on a parameter or an imported name, a `Choice` on the
+        test, as for a name an `if` statement binds in both branches (a call site binding the
+        parameter decides: faraday's `'/_api' if not testing else ''`); otherwise the value,
+        when both arms agree or one of them is just None."""
+        first, second = self.value(body, env), self.value(orelse, env)
+        tested, negated = _negated(test)
+        decisive = self.value(tested, env)
+        if first != second and _decided(decisive):
+            return Choice(decisive, *((second, first) if negated else (first, second)))
+        return _either(first, second)
 
     def comprehension(
         self, element: ast.expr, generator: ast.comprehension, env: dict[str, Value]
@@ -1089,6 +1100,20 @@ def _small(*values: Value) -> bool:
         if fields:
             stack.extend(getattr(node, f) for f in fields)
     return True
+
+
+def _negated(test: ast.expr) -> tuple[ast.expr, bool]:
+    """`not x` as (`x`, True), any other test as (itself, False)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return test.operand, True
+    return test, False
+
+
+def _decided(test: Value) -> bool:
+    """Whether a test's value is settled by the code around it: a parameter a call binds, or a
+    name an import binds (taken to work), but not `TYPE_CHECKING`."""
+    imported = isinstance(test, Imported) and not _names_type_checking(test)
+    return mentions_param(test) or imported
 
 
 def _names_type_checking(test: Value) -> bool:

@@ -205,6 +205,58 @@ def create_app():
     ]
 
 
+SECURITY_APP = """
+from flask import Flask
+from flask_security import Security, SQLAlchemyUserDatastore
+
+datastore = SQLAlchemyUserDatastore(None, None, None)
+
+
+def create_app():
+    app = Flask(__name__, static_folder=None)
+    app.config.update({{"SECURITY_URL_PREFIX": "/auth", "SECURITY_CHANGEABLE": True}})
+{setup}
+    return app
+"""
+
+
+def test_flask_security_registers_its_blueprint_from_the_settings(tmp_path: Path) -> None:
+    setup = "    Security(app, datastore)"
+    analysis = analyze(tmp_path, {"site.py": SECURITY_APP.format(setup=setup)})
+    assert sorted((r.rule, r.endpoint, r.methods) for r in analysis.routes) == [
+        ("/auth/change", "security.change_password", ("GET", "POST")),
+        ("/auth/fs-static/<path:filename>", "security.static", ("GET",)),
+        ("/auth/login", "security.login", ("GET", "POST")),
+        ("/auth/logout", "security.logout", ("POST",)),
+        ("/auth/verify", "security.verify", ("GET", "POST")),
+    ]
+
+
+def test_flask_security_switches_and_logout_methods_given(tmp_path: Path) -> None:
+    setup = """    app.config["SECURITY_LOGOUT_METHODS"] = ["GET", "POST"]
+    security = Security(registerable=True)
+    security.init_app(app, datastore, changeable=False)"""
+    analysis = analyze(tmp_path, {"site.py": SECURITY_APP.format(setup=setup)})
+    assert sorted((r.rule, r.endpoint, r.methods) for r in analysis.routes) == [
+        ("/auth/fs-static/<path:filename>", "security.static", ("GET",)),
+        ("/auth/login", "security.login", ("GET", "POST")),
+        ("/auth/logout", "security.logout", ("GET", "POST")),
+        ("/auth/verify", "security.verify", ("GET", "POST")),
+    ]
+    [(file, line, message)] = notes(analysis)
+    assert (file, line) == ("site.py", 13) and "registerable" in message
+
+
+def test_flask_security_without_its_blueprint_adds_nothing(tmp_path: Path) -> None:
+    """udata's: the constructor without the datastore does not initialise it, and `init_app`
+    is told not to register the blueprint."""
+    setup = """    security = Security(datastore, register_blueprint=False)
+    security.init_app(app, datastore, register_blueprint=False)"""
+    analysis = analyze(tmp_path, {"site.py": SECURITY_APP.format(setup=setup)})
+    assert analysis.routes == ()
+    assert analysis.diagnostics == ()
+
+
 def test_every_fab_step_names_a_view_of_the_table() -> None:
     unknown = [s.default for s in table.FAB_STEPS if s.default not in table.FAB_VIEW_BY_DOTTED]
     assert unknown == []
