@@ -934,16 +934,20 @@ class _Extractor:
     def conditional(
         self, test: ast.expr, body: ast.expr, orelse: ast.expr, env: dict[str, Value]
     ) -> Value:
-        """`a if c else b`: under a test on a parameter or an imported name, a `Choice` on the
-        test, as for a name an `if` statement binds in both branches (a call site binding the
-        parameter decides: faraday's `'/_api' if not testing else ''`); otherwise the value,
-        when both arms agree or one of them is just None."""
+        """`a if c else b`: the value when both arms agree or one of them is just None (the
+        object an access goes through: `user.resolver if user else None`); otherwise, under a
+        test on a parameter or an imported name, a `Choice` on the test, as for a name an `if`
+        statement binds in both branches (a call site binding the parameter decides:
+        faraday's `'/_api' if not testing else ''`)."""
         first, second = self.value(body, env), self.value(orelse, env)
+        either = _either(first, second)
+        if first == second or not isinstance(either, Unknown):
+            return either
         tested, negated = _negated(test)
         decisive = self.value(tested, env)
-        if first != second and _decided(decisive):
+        if _decided(decisive):
             return Choice(decisive, *((second, first) if negated else (first, second)))
-        return _either(first, second)
+        return either
 
     def comprehension(
         self, element: ast.expr, generator: ast.comprehension, env: dict[str, Value]
