@@ -80,6 +80,7 @@ class _BlueprintUse:
     child: FlaskObject
     url_prefix: str | None
     name: str | None
+    name_prefix: str | None = None  # `register_blueprint(bp, name_prefix="plugin")`
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,11 +389,13 @@ class _RouteBuilder:
             reg, f"url_prefix= of blueprint '{self.blueprint_name(child)}'", given_prefix
         )
         name = constant(reg.keyword("name"))
+        name_prefix = constant(reg.keyword("name_prefix"))
         self.model.children[parent].append(
             _BlueprintUse(
                 child,
                 prefix if isinstance(prefix, str) else None,
                 name if isinstance(name, str) else None,
+                name_prefix if isinstance(name_prefix, str) else None,
             )
         )
 
@@ -728,6 +731,8 @@ class _RouteBuilder:
                 prefix = parent_prefix.rstrip("/") + "/" + prefix.lstrip("/")
             elif prefix is None:
                 prefix = parent_prefix
+        if not seen and use.name_prefix:  # a nested blueprint's is its parent's name (Flask)
+            name_prefix = use.name_prefix
         name = f"{name_prefix}.{use.name or self.blueprint_name(blueprint)}".lstrip(".")
         for decl in self.model.decls.get(blueprint, ()):
             rule = decl.rule

@@ -59,6 +59,7 @@ from analyzer.facts.values import (
     mentions_param,
 )
 from analyzer.source.modules import absolute_import
+from analyzer.source.partials import names_partial, partial_call
 from analyzer.syntax.nodes import BRANCHES, CHILD_FIELDS
 from analyzer.syntax.scopes import ModuleScopes, Scope, class_statements, has_decorator
 
@@ -155,6 +156,10 @@ class _Calls:
             on_line.append(call)
             self.made.append(call)
 
+    def discard(self, call: CallFact) -> None:
+        self.by_line[call.line].remove(call)
+        self.made.remove(call)
+
 
 @dataclass
 class _Frame:
@@ -175,6 +180,10 @@ class _Frame:
     guarded: tuple[Value, Value] | None = None  # `if test: return value`, before any return
     # names whose items this function set under a constant key (`store["config"] = ...`)
     keyed: set[str] = field(default_factory=set)
+    # the facts each `functools.partial(...)` built here was read as, and the names bound to
+    # one (with the value bound): called by that name, it is read there instead
+    partials_made: dict[ast.Call, list[RegistrationFact | CallFact]] = field(default_factory=dict)
+    partial_names: dict[str, tuple[ast.Call, Value | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -275,6 +284,10 @@ class _Extractor:
                 bound = self.value(value, frame.env)
                 for target in targets:
                     self.bind(target, bound, frame)
+                if isinstance(value, ast.Call) and value in frame.partials_made:
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            frame.partial_names[target.id] = (value, frame.env.get(target.id))
             case ast.FunctionDef() | ast.AsyncFunctionDef():
                 self.walk_function(node, frame)
             case ast.ClassDef():
@@ -762,6 +775,8 @@ class _Extractor:
             ):  # app.route("/x")(view)
                 self.route_call(node, func, func.func, frame, env)
             callee = self.value(func, env)
+            if self.partial_used(node, callee, frame, env):
+                continue
             whole = statement and node is expr
             if _unknown_root(callee) and not (whole and frame.loops and _loop_rooted(callee)):
                 continue  # kept: `plugin.register(app)` in a loop, resolved per item
@@ -777,6 +792,50 @@ class _Extractor:
                     *(k.arg or "**" for k in node.keywords),
                 )
                 frame.calls.add(CallFact(callee, node.lineno, unkept=unkept))
+
+    def partial_used(
+        self, node: ast.Call, callee: Value, frame: _Frame, env: dict[str, Value]
+    ) -> bool:
+        """Read `functools.partial(f, ...)` as the call of `f` it stands for, and a call of a
+        name bound to such a partial as `f`'s call with both sets of arguments (the one read
+        where the partial was built withdrawn); False for any other call."""
+        if names_partial(callee, self.module_env):
+            call = partial_call(node)
+            if call is not None:
+                frame.partials_made[node] = self.whole_call(call, frame, env)
+            return True
+        if not isinstance(node.func, ast.Name) or node.func.id not in frame.partial_names:
+            return False
+        made, bound = frame.partial_names[node.func.id]
+        if env.get(node.func.id) is not bound:
+            return False  # the name was bound again
+        call = partial_call(made, node)
+        if call is None:
+            return False
+        for fact in frame.partials_made.pop(made, []):
+            if isinstance(fact, CallFact):
+                frame.calls.discard(fact)
+            else:
+                self.registrations.remove(fact)
+        self.whole_call(call, frame, env)
+        return True
+
+    def whole_call(
+        self, node: ast.Call, frame: _Frame, env: dict[str, Value]
+    ) -> list[RegistrationFact | CallFact]:
+        """Record a call made as a statement of its own (a registration, or a call with its
+        arguments); return the facts recorded."""
+        func = node.func
+        if isinstance(func, ast.Attribute) and (kind := CALL_REGISTRATIONS.get(func.attr)):
+            self.registration_call(node, func, kind, frame, env)
+            return [self.registrations[-1]]
+        callee = self.value(func, env)
+        if _unknown_root(callee):
+            return []
+        args, kwargs = self.arguments(node, env)
+        fact = CallFact(callee, node.lineno, args, kwargs, tuple(frame.loops))
+        frame.calls.add(fact)
+        return [fact]
 
     def route_call(
         self,
