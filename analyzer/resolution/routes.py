@@ -28,6 +28,7 @@ from analyzer.resolution.known_extensions import (
     initialises,
     library_blueprint,
 )
+from analyzer.resolution.recorded_rules import RecordedRules
 from analyzer.resolution.registrations import Registration, Unresolved
 from analyzer.resolution.resolve import (
     ClassEntity,
@@ -136,6 +137,7 @@ def build_route_map(
     builder.attach_apis()
     builder.attach_exposed_views()
     builder.attach_extensions()
+    builder.diagnostics += builder.recorded.notes()
     return builder.build()
 
 
@@ -149,6 +151,7 @@ class _RouteBuilder:
         self.ruled: set[tuple[str, int, str]] = set()
         self.unruled: dict[tuple[str, int, str], Diagnostic] = {}
         self.routes: dict[tuple[str | None, str, str], Route] = {}
+        self.recorded = RecordedRules(resolver)
 
     # ---- collecting -------------------------------------------------------------------
 
@@ -206,7 +209,7 @@ class _RouteBuilder:
                 self.model.extensions.append(reg)
             return
         if not isinstance(target, FlaskObject):
-            if kind in ROUTE_KINDS:
+            if kind in ROUTE_KINDS and not self.recorded.add(reg, target):
                 self.note(
                     reg.file,
                     reg.line,
