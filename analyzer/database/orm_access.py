@@ -71,6 +71,7 @@ from analyzer.database.mapper_names import FunctionNode, mapper_reads
 from analyzer.database.names import callee_name, dotted_name, is_camel
 from analyzer.database.orm_models import OrmDefinitions
 from analyzer.facts.database import (
+    CALL_MODEL,
     PARAM_MODEL,
     RECEIVER_MODEL,
     AccessMode,
@@ -89,6 +90,7 @@ from analyzer.facts.database import (
     rel_model,
     split_rel_model,
 )
+from analyzer.syntax.annotations import annotated_class
 from analyzer.syntax.scopes import ModuleScopes, Scope
 
 _SA_MODULES = frozenset({"sa", "sqlalchemy", "db", "sql", "expression", "sqlalchemy.sql"})
@@ -271,7 +273,19 @@ class OrmAccessFinder:
         arguments = node.args
         every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
         annotation = next((a.annotation for a in every if a.arg == parameter), None)
-        ref = _annotated_class(annotation) if annotation is not None else None
+        return self._annotated_model(annotation, scope) if annotation is not None else None
+
+    def returned_annotation(self, scope: Scope) -> str | None:
+        """The one model a function's return annotation names (`-> User | None`)."""
+        node = self.function_node(scope)
+        if node is None or node.returns is None:
+            return None
+        return self._annotated_model(node.returns, scope)
+
+    def _annotated_model(self, annotation: ast.expr, scope: Scope) -> str | None:
+        """The model an annotation names: one of this module or an imported class-like name."""
+        named = annotated_class(annotation)
+        ref = dotted_name(named) if named is not None else None
         if ref is None or not is_camel(ref.rsplit(".", 1)[-1]):
             return None
         root = ref.split(".")[0]
@@ -339,33 +353,6 @@ def _passes_name(node: ast.expr, name: str) -> bool:
 def _is_plain_parameter(name: str, scope: Scope) -> bool:
     """A parameter of the function itself (not its receiver), never rebound in its body."""
     return name in scope.params and name != scope.receiver and name not in scope.bindings
-
-
-def _annotated_class(annotation: ast.expr, depth: int = 0) -> str | None:
-    """The one class an annotation names: `User`, `"User"`, `Optional[User]`,
-    `Union[User, None]`, `User | None` (None for several, or anything else)."""
-    if depth > 4:
-        return None
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        try:
-            parsed = ast.parse(annotation.value, mode="eval").body
-        except SyntaxError:
-            return None
-        return _annotated_class(parsed, depth + 1)
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        options = [annotation.left, annotation.right]
-    elif isinstance(annotation, ast.Subscript) and dotted_name(annotation.value) in (
-        "Optional",
-        "typing.Optional",
-        "Union",
-        "typing.Union",
-    ):
-        inner = annotation.slice
-        options = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
-    else:
-        return dotted_name(annotation)
-    kept = [o for o in options if not (isinstance(o, ast.Constant) and o.value is None)]
-    return _annotated_class(kept[0], depth + 1) if len(kept) == 1 else None
 
 
 def _may_be_relationship(attribute: str) -> bool:
@@ -894,6 +881,11 @@ class _FunctionPass:
                     found.update(filter(None, [self._project_call_model(value)]))
             elif (deferred := self._project_call_model(value)) is not None:
                 found.add(deferred)  # `return helper(...)`: what the helper returns
+        annotated = self.finder.returned_annotation(self.scope)
+        if annotated is not None and all(m.startswith(CALL_MODEL) for m in found):
+            # what the code returns is not known here (at most another call's result, maybe
+            # of a class found at run time): what its annotation promises
+            found = {annotated}
         model = found.pop() if len(found) == 1 else None
         if model is None:
             return None

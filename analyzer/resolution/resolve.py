@@ -556,7 +556,49 @@ class Resolver:
                 cls = self.resolve(param.annotation, Ctx(ctx.module))
                 if isinstance(cls, ClassEntity):
                     return InstanceEntity(cls, exact=False)
+        if fact is not None and fact.class_qualname is not None and ctx.scope.endswith(".__init__"):
+            owner = ClassEntity(self.canonical(ctx.module), fact.class_qualname)
+            handed = self.handed_class(owner, fact, name)
+            if handed is not None:
+                return InstanceEntity(handed, exact=False)
         return Opaque(f"parameter '{name}' of {ctx.scope}")
+
+    def handed_class(self, klass: ClassEntity, init: FunctionFact, name: str) -> ClassEntity | None:
+        """The one project class the known callers of `klass.__init__` pass as its parameter
+        `name`, calls passing what is not known left aside: a subclass's `__init__` handing
+        on its own parameter, annotated (`def __init__(self, db_token: Token)` then
+        `Base.__init__(self, db_token)` or `super().__init__(db_token)`), or a construction."""
+        key = (klass, f"handed:{name}")
+        if key in self._constructing:
+            self._cuts += 1
+            return None
+        self._constructing.add(key)
+        try:
+            found: set[ClassEntity] = set()
+            for call, caller in self.init_callers(klass):
+                args = call.args
+                if args and isinstance(args[0], SelfOf):  # `Base.__init__(self, ...)`
+                    args = args[1:]
+                env = self.bind_arguments(
+                    init, args, call.kwargs, caller, callee_module=klass.module
+                )
+                given = env.get(name)
+                if isinstance(given, InstanceEntity) and isinstance(given.cls, ClassEntity):
+                    found.add(given.cls)
+            return found.pop() if len(found) == 1 else None
+        finally:
+            self._constructing.discard(key)
+
+    def init_callers(self, klass: ClassEntity) -> list[tuple[CallFact, Ctx]]:
+        """The calls running `klass.__init__`: the constructions, and the `__init__` calls of
+        its subclasses' own (`Base.__init__(self, ...)`, `super().__init__(...)`)."""
+        init = FunctionEntity(klass.module, f"{klass.qualname}.__init__")
+        handing = [
+            (call, Ctx(module, qualname))
+            for (module, qualname), call in self.calls_named(["__init__"])
+            if qualname.endswith(".__init__") and self.called(call, Ctx(module, qualname)) == init
+        ]
+        return [*self.constructions(klass), *handing]
 
     def joined(self, parts: tuple[Value, ...], ctx: Ctx) -> Resolved:
         pieces: list[str] = []
@@ -584,7 +626,10 @@ class Resolver:
             return cached
         self._globals[key] = _CYCLE
         result = self._global_name(module, name)
-        self._globals[key] = result
+        if result is _CYCLE:  # cut short (at the depth cap, say): worked out again when asked
+            del self._globals[key]
+        else:
+            self._globals[key] = result
         return result
 
     def _global_name(self, module: str, name: str) -> Resolved:
@@ -1116,6 +1161,10 @@ class Resolver:
         if isinstance(result, Opaque) and model is not None:
             cls = self.ref(model, Ctx(func.module))
             if isinstance(cls, ClassEntity):
+                return InstanceEntity(cls, exact=False)
+        if isinstance(result, Opaque) and fact is not None and fact.returned_class is not None:
+            cls = self.resolve(fact.returned_class, Ctx(func.module))
+            if isinstance(cls, ClassEntity):  # what the annotation promises (`-> Token | None`)
                 return InstanceEntity(cls, exact=False)
         return result
 

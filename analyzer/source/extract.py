@@ -60,6 +60,7 @@ from analyzer.facts.values import (
 )
 from analyzer.source.modules import absolute_import
 from analyzer.source.partials import names_partial, partial_call
+from analyzer.syntax.annotations import annotated_class
 from analyzer.syntax.nodes import BRANCHES, CHILD_FIELDS
 from analyzer.syntax.scopes import ModuleScopes, Scope, class_statements, has_decorator
 
@@ -581,7 +582,8 @@ class _Extractor:
             inner.keyed = set(frame.keyed)
         params = self.params(node, frame, inner)
         self.walk_body(node.body, inner)
-        self.finish_function(inner, node.lineno, params, decorators)
+        returned_class = None if node.returns is None else self.annotated(node.returns, frame)
+        self.finish_function(inner, node.lineno, params, decorators, returned_class)
 
     def finish_function(
         self,
@@ -589,6 +591,7 @@ class _Extractor:
         line: int,
         params: tuple[ParamFact, ...],
         decorators: tuple[Value, ...],
+        returned_class: Value | None = None,
     ) -> None:
         scope = frame.scope
         if scope.qualname in self.functions:
@@ -604,6 +607,7 @@ class _Extractor:
             returns=frame.returns if frame.returns is not None else _guarded_value(frame),
             decorators=decorators,
             nested=tuple(dict.fromkeys(nested)),
+            returned_class=returned_class,
         )
 
     def params(
@@ -638,17 +642,19 @@ class _Extractor:
     def param_fact(
         self, arg: ast.arg, kind: str, default: ast.expr | None, outer: _Frame
     ) -> ParamFact:
-        annotation = None
-        if arg.annotation is not None:
-            annotation = self.value(arg.annotation, outer.env)
-            if isinstance(annotation, Lit) and isinstance(annotation.value, str):
-                annotation = _dotted_ref(annotation.value)
         return ParamFact(
             arg.arg,
             "keyword" if kind == "keyword" else "positional",
             None if default is None else self.value(default, outer.env),
-            annotation if isinstance(annotation, Ref | Imported | Local) else None,
+            None if arg.annotation is None else self.annotated(arg.annotation, outer),
         )
+
+    def annotated(self, annotation: ast.expr, outer: _Frame) -> Value | None:
+        """The one class an annotation names (`User`, `"User"`, `User | None`,
+        `Optional[User]`), as a name, or None."""
+        named = annotated_class(annotation)
+        found = None if named is None else self.value(named, outer.env)
+        return found if isinstance(found, Ref | Imported | Local) else None
 
     def walk_class(self, node: ast.ClassDef, frame: _Frame) -> None:
         qualname = self.scopes.class_qualnames[node]
@@ -1287,7 +1293,3 @@ def _tests(frame: _Frame) -> tuple[Value, ...]:
 
 def _informative(value: Value | None) -> bool:
     return value is not None and not isinstance(value, Unknown | Lit | LoopVar)
-
-
-def _dotted_ref(text: str) -> Value:
-    return Ref(text) if all(part.isidentifier() for part in text.split(".")) else UNKNOWN

@@ -12,7 +12,16 @@ from analyzer.collect.file_facts import FileSpec, extract_file
 from analyzer.facts.python import FileFacts
 from analyzer.facts.values import Value
 from analyzer.resolution.graph import fold_access
-from analyzer.resolution.resolve import ConstEntity, Ctx, FunctionEntity, Resolved, Resolver
+from analyzer.resolution.resolve import (
+    MAX_DEPTH,
+    ClassEntity,
+    ConstEntity,
+    Ctx,
+    FunctionEntity,
+    Opaque,
+    Resolved,
+    Resolver,
+)
 from analyzer.resolution.results import TableUse
 
 SERVICE = """
@@ -114,3 +123,14 @@ def test_evidence_order_does_not_depend_on_set_order() -> None:
     expected = tuple(sorted(uses, key=lambda u: (u.indirect, u.confidence, u.via, u.function)))
     for order in (uses, uses[::-1], uses[1::2] + uses[::2]):
         assert fold_access([view], {}, {view: tuple(order)}).evidence == expected
+
+
+def test_a_name_cut_short_at_the_depth_cap_is_not_remembered_as_recursive() -> None:
+    # a module-level name first asked deep inside another resolution (privacyidea's model
+    # class, met at the depth cap while registrations were resolved) is worked out again when
+    # asked from the top, not kept as a "recursive definition"
+    resolver = Resolver([_facts(SERVICE)])
+    resolver._depth = MAX_DEPTH + 1
+    assert isinstance(resolver.global_name("shop", "Settings"), Opaque)
+    resolver._depth = 0
+    assert resolver.global_name("shop", "Settings") == ClassEntity("shop", "Settings")
