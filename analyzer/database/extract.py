@@ -91,6 +91,7 @@ def extract_db_facts(
         sql_constants=constants,
         diagnostics=_unique(diagnostics),
         model_bases=definitions.model_bases,
+        base_namings=definitions.base_namings,
         makes_flask_sqlalchemy=makes_flask_sqlalchemy,
         engines=connections.engines(),
         engine_settings=connections.engine_settings(),

@@ -268,6 +268,11 @@ class ModelFact:
     has_primary_key: bool = False  # declares a primary-key column (itself or via local mixins)
     abstract: bool = False  # __abstract__ = True: no table, subclasses get their own
     bind_key: str | None = None  # __bind_key__ = "x": its table is in another database
+    # the naming template (analyzer/database/table_naming.py) its local lineage declares, if any
+    naming: str | None = None
+    # `table` comes from Flask-SQLAlchemy's default rule alone (nothing local names it): a base
+    # in another module with a naming rule names it instead
+    default_named: bool = False
 
 
 @dataclass(frozen=True)
@@ -327,6 +332,9 @@ class ModuleDbFacts:
     # names usable as a model base class: "Base" (declarative_base()/DeclarativeBase subclass),
     # "db.Model" (db = SQLAlchemy()), "Model" (Model = db.Model)
     model_bases: tuple[str, ...] = ()
+    # those of `model_bases` whose declared_attr `__tablename__` names tables from class names:
+    # base -> naming template (analyzer/database/table_naming.py)
+    base_namings: dict[str, str] = field(default_factory=dict)
     # the module makes a Flask-SQLAlchemy object (`SQLAlchemy(...)`): the app's own database
     makes_flask_sqlalchemy: bool = False
     engines: tuple[str, ...] = ()  # module-level names bound to `create_engine(...)`

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from analyzer.database.table_naming import table_name
 from analyzer.facts.database import (
     AccessMode,
     FunctionDbFacts,
@@ -417,6 +418,7 @@ class _ModelIndex:
         self.by_class_name: dict[str, list[Site]] = defaultdict(list)
         self.table_variables: dict[Site, str] = {}
         self.model_bases: set[Site] = set()
+        self.base_namings: dict[Site, str] = {}
         self.db: dict[str, ModuleDbFacts] = {}
         for module, facts in resolver.files.items():
             if module != facts.module or facts.db is None:
@@ -429,6 +431,9 @@ class _ModelIndex:
                 if table.variable:
                     self.table_variables[(module, table.variable)] = table.name
             self.model_bases.update((module, base) for base in facts.db.model_bases)
+            self.base_namings.update(
+                ((module, base), naming) for base, naming in facts.db.base_namings.items()
+            )
         self._tables: dict[Site, str | None] = {}
         self._backrefs: dict[tuple[Site, str], tuple[Site, Relationship]] | None = None
         self._relationships: dict[Site, dict[str, Site | None]] = {}
@@ -479,10 +484,32 @@ class _ModelIndex:
                 base_table = self.table_of(base, depth + 1)
                 if base_table and not model.has_primary_key and not parent.abstract:
                     return base_table
-                return model.table
+                return self._own_table(model, base, depth)
             if self.is_model_base(base):
-                return model.table
+                return self._own_table(model, base, depth)
         return None  # not a model after all: no base leads to one
+
+    def _own_table(self, model: ModelFact, base: Site, depth: int) -> str | None:
+        """The model's own table: the name its extraction gave, unless only the default rule
+        gave it and the base (a model base or model in another module) names tables by a rule
+        of its own (`@as_declarative() class Base` whose `__tablename__` is the lower-cased
+        class name)."""
+        naming = self._naming_of(base, depth + 1) if model.default_named else None
+        return table_name(naming, model.class_name) if naming else model.table
+
+    def _naming_of(self, site: Site, depth: int) -> str | None:
+        if site in self.base_namings:
+            return self.base_namings[site]
+        model = self.models.get(site)
+        if model is None or depth > 16:
+            return None
+        if model.naming or model.resolved:
+            return model.naming
+        for base_ref in model.base_refs:
+            naming = self._naming_of(self.resolver.locate(site[0], base_ref), depth + 1)
+            if naming:
+                return naming
+        return None
 
     def sql_constant(self, module: str, ref: str) -> tuple[TableAccess, ...] | None:
         where, name = self.resolver.locate(module, ref)
