@@ -21,9 +21,16 @@ import ast
 import dataclasses
 from dataclasses import dataclass, field
 
+from analyzer.database.mixin_tables import made_tables
 from analyzer.database.names import callee_name, dotted_name
 from analyzer.database.table_naming import DEFAULT_NAMING, declared_naming, is_literal, table_name
-from analyzer.facts.database import ForeignKey, ModelFact, Relationship, TableDefinition
+from analyzer.facts.database import (
+    ForeignKey,
+    MixinTable,
+    ModelFact,
+    Relationship,
+    TableDefinition,
+)
 
 _BASE_FACTORIES = frozenset({"declarative_base", "generate_base", "as_declarative_base"})
 _BASE_CLASSES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta", "AsyncAttrs"})
@@ -47,6 +54,7 @@ class OrmDefinitions:
     tables: tuple[TableDefinition, ...] = ()
     model_bases: tuple[str, ...] = ()
     base_namings: dict[str, str] = field(default_factory=dict)  # model base -> naming template
+    mixin_tables: tuple[MixinTable, ...] = ()  # classes mixins' declared_attrs make per model
     table_variables: dict[str, str] = field(default_factory=dict)  # module name -> table name
 
 
@@ -104,6 +112,7 @@ def extract_models(tree: ast.Module, imported: set[str]) -> OrmDefinitions:
         tables=tuple([*tables, *version_tables]),
         model_bases=tuple(sorted(bases)),
         base_namings={name: naming for name, naming in sorted(bases.items()) if naming},
+        mixin_tables=tuple(made for info in classes.values() for made in made_tables(info.node)),
         table_variables=table_variables,
     )
 

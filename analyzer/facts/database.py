@@ -228,6 +228,10 @@ class ReceiverUse:
     mode: AccessMode = "write"
     every_relationship: bool = False
     super_: bool = False  # called through `super()`: the next class's method, not the own
+    # with method None: an attribute of the receiver read (mode "read": a property's getter
+    # runs, a relationship loads, a class a mixin made for the model is queried) or, for a
+    # relationship, its collection changed and committed here (mode "write")
+    attribute: str | None = None
 
 
 @dataclass(frozen=True)
@@ -273,6 +277,20 @@ class ModelFact:
     # `table` comes from Flask-SQLAlchemy's default rule alone (nothing local names it): a base
     # in another module with a naming rule names it instead
     default_named: bool = False
+
+
+@dataclass(frozen=True)
+class MixinTable:
+    """A mapped class a mixin's `declared_attr` makes for each model using the mixin:
+    `self.Label = type("%sLabel" % self.__name__, (Label, BaseModel), {"__tablename__":
+    "%s_label" % self.__tablename__, ...})`, usually returned as a relationship to it
+    (`return relationship(self.Label)`), so each model has its own `<table>_label`."""
+
+    mixin: str  # the class whose declared_attr makes it
+    attribute: str  # the class attribute it is set as on the model ("Label")
+    relationship: str | None  # the declared_attr's name when it returns a relationship to it
+    template: str  # its table's name over the model's: analyzer/database/table_naming.py
+    line: int
 
 
 @dataclass(frozen=True)
@@ -335,6 +353,7 @@ class ModuleDbFacts:
     # those of `model_bases` whose declared_attr `__tablename__` names tables from class names:
     # base -> naming template (analyzer/database/table_naming.py)
     base_namings: dict[str, str] = field(default_factory=dict)
+    mixin_tables: tuple[MixinTable, ...] = ()
     # the module makes a Flask-SQLAlchemy object (`SQLAlchemy(...)`): the app's own database
     makes_flask_sqlalchemy: bool = False
     engines: tuple[str, ...] = ()  # module-level names bound to `create_engine(...)`

@@ -19,6 +19,7 @@ from analyzer.database.table_naming import table_name
 from analyzer.facts.database import (
     AccessMode,
     FunctionDbFacts,
+    MixinTable,
     ModelFact,
     ModuleDbFacts,
     ParamGuard,
@@ -280,6 +281,14 @@ def _use(access: TableAccess, key: FunctionKey, path: str, database: str | None)
     )
 
 
+# how a method uses its receiver: its table (attribute None) or an attribute's, and the mode
+_ReceiverMode = tuple[str | None, AccessMode]
+
+
+def _attribute_first(mode: _ReceiverMode) -> tuple[str, AccessMode]:
+    return (mode[0] or "", mode[1])
+
+
 class _ReceiverUses:
     """`obj.save()`, `M.create(...)`, `M.get_by_id(...)`: the method (found along M's MRO, e.g.
     in a mixin) uses the instance or class it runs on, directly or through other methods of it,
@@ -293,7 +302,7 @@ class _ReceiverUses:
             for module, db in index.db.items()
             for function in db.functions
         }
-        self.memo: dict[tuple[ClassEntity, FunctionKey], frozenset[AccessMode]] = {}
+        self.memo: dict[tuple[ClassEntity, FunctionKey], frozenset[_ReceiverMode]] = {}
         self.reads_memo: dict[
             tuple[ClassEntity, FunctionKey], tuple[tuple[ParamGuard, ...], ...]
         ] = {}
@@ -326,36 +335,69 @@ class _ReceiverUses:
         member = self._method(klass, method)
         if member is None:
             return []
-        modes = sorted(self._modes(klass, member))
-        found = [TableUse(table, mode, at.key, at.path, at.line, "high", "orm") for mode in modes]
+        model = self.index.model_site(*site)
+        found: list[TableUse] = []
+        for attribute, mode in sorted(self._modes(klass, member), key=_attribute_first):
+            if attribute is None:
+                found.append(TableUse(table, mode, at.key, at.path, at.line, "high", "orm"))
+            else:
+                found.extend(self._attribute_uses(model, attribute, mode, at))
         for guards in self._relationship_reads(klass, member):
             call = call_at(self.resolver, at.key, at.line, method)
             handed_on = self.calls.outcome(at.key, call, member, guards)
             if handed_on is None:
                 continue  # `serialize()`: `relations` left False
             self.derived_guards[at.key] = (*self.derived_guards.get(at.key, ()), *handed_on)
-            model = self.index.model_site(*site)
             for attribute in sorted(self.index.relationships_of(model)):
                 found.extend(_relationship_uses(self.index, model, attribute, "read", at))
         return found
 
-    def _modes(self, klass: ClassEntity, member: FunctionKey) -> frozenset[AccessMode]:
-        """How the method `member`, run on a `klass`, uses its receiver's table (through the
-        methods it calls on it)."""
+    def _attribute_uses(
+        self, model: Site, attribute: str, mode: AccessMode, at: _Located
+    ) -> list[TableUse]:
+        """A receiver's attribute used by a method run on it: the table of a class a mixin
+        made for the model (`self.Label.query`), or a relationship's; a collection the
+        method changes and commits writes its rows (the association table's for a
+        many-to-many one, else the target's: items added to or removed from it)."""
+        made = self.index.table_of((model[0], f"{model[1]}.{attribute}"))
+        if made is not None:
+            return [TableUse(made, mode, at.key, at.path, at.line, "high", "orm")]
+        if mode == "read":
+            return _relationship_uses(self.index, model, attribute, mode, at)
+        tables = [t for t in self.index.relationship_tables(*model, attribute) if t]
+        written = tables[1:] or tables
+        return [TableUse(t, mode, at.key, at.path, at.line, "high", "orm") for t in written]
+
+    def _modes(self, klass: ClassEntity, member: FunctionKey) -> frozenset[_ReceiverMode]:
+        """How the method `member`, run on a `klass`, uses its receiver's table (attribute
+        None) and its attributes' (through the methods and properties it uses on it)."""
         if (klass, member) in self.memo:
             return self.memo[(klass, member)]
         self.memo[(klass, member)] = frozenset()  # a cycle of methods adds nothing
         facts = self.functions.get(member)
-        found: set[AccessMode] = set()
+        found: set[_ReceiverMode] = set()
         for use in facts.receiver_uses if facts else ():
             if use.every_relationship:
                 continue  # its relationships' tables: `_relationship_reads`
-            if use.method is None:
-                found.add(use.mode)
+            if use.attribute is not None:
+                found.update(self._attribute_modes(klass, use))
+            elif use.method is None:
+                found.add((None, use.mode))
             elif (inner := self._called(klass, member, use)) is not None:
                 found.update(self._modes(klass, inner))
         self.memo[(klass, member)] = frozenset(found)
         return self.memo[(klass, member)]
+
+    def _attribute_modes(self, klass: ClassEntity, use: ReceiverUse) -> set[_ReceiverMode]:
+        """A relationship of the model or a class a mixin made for it, else a property whose
+        getter runs (its uses), else a column: nothing."""
+        attribute = str(use.attribute)
+        model = (klass.module, klass.qualname)
+        made = (klass.module, f"{klass.qualname}.{attribute}")
+        if made in self.index.models or attribute in self.index.relationships_of(model):
+            return {(attribute, use.mode)}
+        getter = self._method(klass, attribute) if use.mode == "read" else None
+        return set(self._modes(klass, getter)) if getter is not None else set()
 
     def _relationship_reads(
         self, klass: ClassEntity, member: FunctionKey
@@ -437,6 +479,39 @@ class _ModelIndex:
         self._tables: dict[Site, str | None] = {}
         self._backrefs: dict[tuple[Site, str], tuple[Site, Relationship]] | None = None
         self._relationships: dict[Site, dict[str, Site | None]] = {}
+        self._add_mixin_made_classes()
+
+    def _add_mixin_made_classes(self) -> None:
+        """Each model using a mixin whose declared_attr makes a mapped class per model
+        (`analyzer.database.mixin_tables`) gets that class, as `Model.<attribute>` on its own
+        table (`searchindex_label`), and the relationship the declared_attr returns to it."""
+        made: dict[Site, list[MixinTable]] = defaultdict(list)
+        for module, db in self.db.items():
+            for mixin_table in db.mixin_tables:
+                made[(module, mixin_table.mixin)].append(mixin_table)
+        if not made:
+            return
+        for site, model in list(self.models.items()):
+            klass = self.resolver.resolve(Ref(site[1]), Ctx(site[0]))
+            table = self.table_of(site)
+            if not isinstance(klass, ClassEntity) or table is None:
+                continue
+            relationships: list[Relationship] = []
+            for ancestor in self.resolver.mro(klass):
+                if not isinstance(ancestor, ClassEntity):
+                    continue
+                for mixin_table in made.get((ancestor.module, ancestor.qualname), ()):
+                    made_site = (site[0], f"{site[1]}.{mixin_table.attribute}")
+                    made_table = table_name(mixin_table.template, site[1], table)
+                    self.models[made_site] = ModelFact(
+                        made_site[1], made_table, mixin_table.line, has_primary_key=True
+                    )
+                    if mixin_table.relationship:
+                        relationships.append(Relationship(mixin_table.relationship, made_site[1]))
+            if relationships:
+                self.models[site] = dataclasses.replace(
+                    model, relationships=(*model.relationships, *relationships)
+                )
 
     def is_missing(self, module: str, ref: str) -> bool:
         """Whether `ref` names nothing the project defines or imports (worth a diagnostic)."""
