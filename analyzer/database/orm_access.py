@@ -104,7 +104,6 @@ _LOADER_OPTIONS = frozenset(
 _RELATIONSHIP_TESTS = frozenset({"any", "has", "contains"})  # `contains`: dropped on a column
 _COLLECTION_CHANGES = frozenset({"append", "extend", "remove", "insert", "clear", "pop", "add"})
 _COMMITS = frozenset({"commit", "flush"})
-_SINGLE_ROWS = frozenset({"first", "one", "one_or_none", "first_or_404", "get", "get_or_404"})
 _STATEMENT_RUNS = frozenset({"execute", "scalars", "scalar"})  # a session's, given a statement
 # a connection's, cursor's or session's methods, never a model class's
 _CONNECTION_METHODS = frozenset(
@@ -405,25 +404,6 @@ def _calls_method(node: ast.expr, name: str) -> bool:
 
 def _is_name(node: ast.expr, *names: str) -> bool:
     return isinstance(node, ast.Name) and node.id in names
-
-
-def _loads_receiver(value: ast.expr) -> bool:
-    """In a classmethod, a value that is an instance of the class it runs on: `cls(...)`,
-    `session.get(cls, id)`, `cls.query.filter_by(...).first()`."""
-    if _calls_name(value, "cls"):
-        return True
-    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
-        return False
-    if value.func.attr in _GETS and value.args and _is_name(value.args[0], "cls"):
-        return True
-    if value.func.attr not in _SINGLE_ROWS:
-        return False
-    node: ast.expr = value.func.value
-    while isinstance(node, ast.Call | ast.Attribute):
-        node = node.func if isinstance(node, ast.Call) else node.value
-        if isinstance(node, ast.Attribute) and node.attr == "query" and _is_name(node.value, "cls"):
-            return True
-    return False
 
 
 def _calls_name(node: ast.expr | None, name: str) -> bool:
@@ -1110,7 +1090,8 @@ class _FunctionPass:
         names = {"self"} if receiver == "self" else set()
         if receiver == "cls":
             for name, bindings in self.scope.bindings.items():
-                if any(_loads_receiver(b.value) for b in bindings if b.value is not None):
+                values = [b.value for b in bindings if b.value is not None]
+                if any(self._receiver_instance(value, bound=True) for value in values):
                     names.add(name)
             for node in self.scope.attribute_loads:
                 if node.attr == "query" and _is_name(node.value, "cls"):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from analyzer.database.table_naming import table_name
 from analyzer.facts.database import (
+    RECEIVER_MODEL,
     AccessMode,
     FunctionDbFacts,
     MixinTable,
@@ -50,6 +51,8 @@ class TableFacts:
     external: dict[FunctionKey, tuple[TableUse, ...]]  # tables of other databases
     # a function writing a table -> the mapper event listeners its flush runs (orm_events)
     flush_calls: dict[FunctionKey, tuple[FunctionKey, ...]]
+    # a function -> the methods it runs on a model's receiver that the call graph cannot see
+    receiver_calls: dict[FunctionKey, tuple[FunctionKey, ...]]
 
 
 def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> TableFacts:
@@ -128,7 +131,9 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                         _relationship_uses(index, site, rel_use.attribute, rel_use.mode, use)
                     )
             found.extend(receivers.uses(module, function, key, facts.path))
-            found.extend(_result_uses(resolver, index, function, key, facts.path))
+            found.extend(
+                _result_uses(resolver, index, receivers.functions, function, key, facts.path)
+            )
             if found:
                 uses[key] = tuple(dict.fromkeys(found))
     for key, found_for_schemas in _schema_uses(resolver, index, flow).items():
@@ -144,7 +149,12 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
         resolver, lambda model: index.table_of((model.module, model.qualname))
     )
     return TableFacts(
-        own, index.tables(sql_files), tuple(diagnostics), external, flush_calls(own, listeners)
+        own,
+        index.tables(sql_files),
+        tuple(diagnostics),
+        external,
+        flush_calls(own, listeners),
+        {key: tuple(sorted(run)) for key, run in receivers.run.items() if run},
     )
 
 
@@ -243,10 +253,17 @@ def _schema_uses(
 
 
 def _result_uses(
-    resolver: Resolver, index: _ModelIndex, function: FunctionDbFacts, key: FunctionKey, path: str
+    resolver: Resolver,
+    index: _ModelIndex,
+    functions: dict[FunctionKey, FunctionDbFacts],
+    function: FunctionDbFacts,
+    key: FunctionKey,
+    path: str,
 ) -> list[TableUse]:
     """`session.add(form.export())`: the project function called on that line returns
-    instances of one model (its `returns_model`), so that model's table is written."""
+    instances of one model (its `returns_model`; a classmethod returning its receiver's, of
+    the class it is called on: `session.delete(M.get_with_acl(id))`), so that model's table
+    is written."""
     if not function.result_uses:
         return []
     python = resolver.functions.get(key)
@@ -259,12 +276,26 @@ def _result_uses(
                 continue
             target = callable_function(resolver, resolver.called(call, Ctx(*key)))
             model = resolver.returned_models.get(target) if target else None
-            if target is None or model is None:
+            if target is None:
                 continue
-            table = index.table_of(index.model_site(target[0], model))
+            site = index.model_site(target[0], model) if model else None
+            callee = functions.get(target)
+            if callee is not None and callee.returns_model == RECEIVER_MODEL:
+                site = _called_on(index, key[0], function, use.call_line)  # `M.get(id)`: an M
+            table = index.table_of(site) if site is not None else None
             if table is not None:
                 found.append(TableUse(table, "write", key, path, use.line, "high", "orm"))
     return found
+
+
+def _called_on(
+    index: _ModelIndex, module: str, function: FunctionDbFacts, line: int
+) -> Site | None:
+    """The model class whose method the function calls on `line` (`M.get(id)`), if one."""
+    for call in (*function.method_calls, *function.built_method_calls):
+        if call.line == line and not is_placeholder(call.model_ref):
+            return index.model_site(module, call.model_ref)
+    return None
 
 
 def _use(access: TableAccess, key: FunctionKey, path: str, database: str | None) -> TableUse:
@@ -307,6 +338,9 @@ class _ReceiverUses:
             tuple[ClassEntity, FunctionKey], tuple[tuple[ParamGuard, ...], ...]
         ] = {}
         self.calls = GuardedCalls(resolver, self.functions)
+        # a function -> the methods it runs on model instances or classes through the
+        # receiver's methods (`_reached`): call edges the call graph does not have
+        self.run: dict[FunctionKey, set[FunctionKey]] = {}
         # the guards a call site handing a parameter on to a guarded relationship read gets
         # (`serialize(relations=relations)`): they move its uses on to its own callers
         self.derived_guards: dict[FunctionKey, tuple[ParamGuard, ...]] = {}
@@ -336,6 +370,7 @@ class _ReceiverUses:
         if member is None:
             return []
         model = self.index.model_site(*site)
+        self.run.setdefault(at.key, set()).update(self._reached(klass, member))
         found: list[TableUse] = []
         for attribute, mode in sorted(self._modes(klass, member), key=_attribute_first):
             if attribute is None:
@@ -392,12 +427,50 @@ class _ReceiverUses:
         """A relationship of the model or a class a mixin made for it, else a property whose
         getter runs (its uses), else a column: nothing."""
         attribute = str(use.attribute)
-        model = (klass.module, klass.qualname)
-        made = (klass.module, f"{klass.qualname}.{attribute}")
-        if made in self.index.models or attribute in self.index.relationships_of(model):
+        if self._is_model_attribute(klass, attribute):
             return {(attribute, use.mode)}
-        getter = self._method(klass, attribute) if use.mode == "read" else None
+        getter = self._getter(klass, use)
         return set(self._modes(klass, getter)) if getter is not None else set()
+
+    def _is_model_attribute(self, klass: ClassEntity, attribute: str) -> bool:
+        made = (klass.module, f"{klass.qualname}.{attribute}")
+        model = (klass.module, klass.qualname)
+        return made in self.index.models or attribute in self.index.relationships_of(model)
+
+    def _getter(self, klass: ClassEntity, use: ReceiverUse) -> FunctionKey | None:
+        """The property a receiver attribute read runs (a relationship's name runs none)."""
+        attribute = str(use.attribute)
+        if use.mode != "read" or self._is_model_attribute(klass, attribute):
+            return None
+        return self._method(klass, attribute)
+
+    def _reached(self, klass: ClassEntity, member: FunctionKey) -> set[FunctionKey]:
+        """The methods and property getters of other classes of its MRO that `member`, run on
+        a `klass`, runs on it: calls the call graph cannot see, the class being known only per
+        call (`obj = session.get(cls, id); obj.has_permission(...)` in a base's classmethod,
+        `has_permission` a mixin's), so what they do to other tables counts for the caller
+        too. A method of the caller's own class (`self.save()`) is the call graph's."""
+        seen: set[FunctionKey] = set()
+        found: set[FunctionKey] = set()
+        stack = [member]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            facts = self.functions.get(current)
+            own = self.resolver.mro(ClassEntity(current[0], current[1].rsplit(".", 1)[0]))
+            for use in facts.receiver_uses if facts else ():
+                if use.attribute is not None:
+                    inner = self._getter(klass, use)
+                else:
+                    inner = self._called(klass, current, use) if use.method else None
+                if inner is None:
+                    continue
+                stack.append(inner)
+                if ClassEntity(inner[0], inner[1].rsplit(".", 1)[0]) not in own:
+                    found.add(inner)
+        return found
 
     def _relationship_reads(
         self, klass: ClassEntity, member: FunctionKey

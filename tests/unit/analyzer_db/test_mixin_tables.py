@@ -6,7 +6,9 @@ and return a relationship to it, so SearchIndex has `searchindex_status` and
 `searchindex_accesscontrolentry`. The mixins' methods use `self.status`, `self.Status(...)`,
 `self.AccessControlEntry.query`, and the base's classmethod `get_with_acl` loads
 `obj = session.get(cls, id)` and reads `obj.get_status` (a property of a mixin) and calls
-`obj.has_permission(...)`: which tables those are is known only for the model each call runs on.
+`obj.has_permission(...)`: which tables those are is known only for the model each call runs on,
+and what those methods read of other tables counts for the caller too; what get_with_acl
+returns is an instance of the class it is called on.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ MIXIN_APP = {
         from sqlalchemy.orm import relationship
 
         from app.models import BaseModel, db_session
+        from app.models.user import Group
 
         class AccessControlEntry:
             permission = Column(Unicode(255))
@@ -99,13 +102,22 @@ MIXIN_APP = {
                 return relationship(self.AccessControlEntry)
 
             def has_permission(self, permission):
+                groups = db_session.query(Group).all()
                 return self.AccessControlEntry.query.filter_by(
-                    permission=permission, parent=self
+                    permission=permission, parent=self, group=groups[0]
                 ).all()
 
             def grant_permission(self, permission):
                 self.acl.append(self.AccessControlEntry(permission=permission))
                 db_session.commit()
+    """,
+    "app/models/user.py": """
+        from sqlalchemy import Column, Unicode
+
+        from app.models import BaseModel
+
+        class Group(BaseModel):
+            name = Column(Unicode(255))
     """,
     "app/models/sketch.py": """
         from sqlalchemy import Column, Unicode
@@ -143,6 +155,12 @@ MIXIN_APP = {
             searchindex.grant_permission("read")
             return "ok"
 
+        @site.route("/indices/<int:index_id>", methods=["DELETE"])
+        def delete_index(index_id):
+            db_session.delete(SearchIndex.get_with_acl(index_id))
+            db_session.commit()
+            return "ok"
+
         @site.route("/notes/<int:note_id>")
         def note_status(note_id):
             note = db_session.get(Note, note_id)
@@ -150,7 +168,8 @@ MIXIN_APP = {
     """,
 }
 
-CHECKED_INDEX = ("searchindex", "searchindex_accesscontrolentry", "searchindex_status")
+# has_permission's own query of `group`: reached only through get_with_acl's `obj`
+CHECKED_INDEX = ("group", "searchindex", "searchindex_accesscontrolentry", "searchindex_status")
 
 
 def test_tables_of_mixin_made_classes_per_model(tmp_path: Path) -> None:
@@ -160,5 +179,6 @@ def test_tables_of_mixin_made_classes_per_model(tmp_path: Path) -> None:
     assert checked.writes == ()  # get_status's new status is not committed there
     assert access["set_index_status"].writes == ("searchindex_status",)
     assert access["grant"].writes == ("searchindex_accesscontrolentry",)
+    assert access["delete_index"].writes == ("searchindex",)  # get_with_acl returns an M
     note = access["note_status"]
     assert sorted({*note.reads, *note.indirect}) == ["note", "note_status"]
