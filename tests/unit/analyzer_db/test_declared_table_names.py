@@ -10,28 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer_projects import route_access
+from analyzer_projects import lowercase_declarative_base, route_access
 
 NAMING_APP = {
     "app/__init__.py": "",
-    "app/models/__init__.py": """
-        from sqlalchemy import Column, Integer
-        from sqlalchemy.ext.declarative import declared_attr
-        from sqlalchemy.orm import as_declarative, scoped_session, sessionmaker
-
-        db_session = scoped_session(sessionmaker())
-
-        @as_declarative()
-        class BaseModel:
-            @declared_attr
-            def __tablename__(self):
-                return self.__name__.lower()
-
-            id = Column(Integer, primary_key=True)
-
+    "app/models/__init__.py": lowercase_declarative_base(
+        """
         class LocalThing(BaseModel):
             name = Column(Integer)
-    """,
+        """
+    ),
     "app/models/sketch.py": """
         from sqlalchemy import Column, ForeignKey, Integer
 

@@ -15,26 +15,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer_projects import route_access
+from analyzer_projects import lowercase_declarative_base, route_access
 
 MIXIN_APP = {
     "app/__init__.py": "",
-    "app/models/__init__.py": """
-        from flask import abort
-        from sqlalchemy import Column, Integer
-        from sqlalchemy.ext.declarative import declared_attr
-        from sqlalchemy.orm import as_declarative, scoped_session, sessionmaker
-
-        db_session = scoped_session(sessionmaker())
-
-        @as_declarative()
-        class BaseModel:
-            @declared_attr
-            def __tablename__(self):
-                return self.__name__.lower()
-
-            id = Column(Integer, primary_key=True)
-
+    "app/models/__init__.py": lowercase_declarative_base(
+        """
             @classmethod
             def get_with_acl(cls, model_id):
                 obj = db_session.get(cls, model_id)
@@ -43,7 +29,8 @@ MIXIN_APP = {
                 if not obj.has_permission("read"):
                     abort(403)
                 return obj
-    """,
+        """
+    ),
     "app/models/annotations.py": """
         from sqlalchemy import Column, ForeignKey, Integer, Unicode
         from sqlalchemy.ext.declarative import declared_attr
