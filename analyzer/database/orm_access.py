@@ -72,6 +72,7 @@ from analyzer.database.mixin_tables import is_declared_attr
 from analyzer.database.names import callee_name, dotted_name, is_camel
 from analyzer.database.orm_models import OrmDefinitions
 from analyzer.facts.database import (
+    CURRENT_USER_MODEL,
     PARAM_MODEL,
     RECEIVER_MODEL,
     AccessMode,
@@ -161,6 +162,14 @@ class OrmAccessFinder:
         self.function_imports = function_imports or {}
         self.table_variables = definitions.table_variables
         self.local_models = {model.class_name for model in definitions.models}
+        # names bound to Flask-Login's `current_user` proxy by `from flask_login import ...`
+        self.login_proxies = {
+            alias.asname or alias.name
+            for statement in scopes.imports
+            if isinstance(statement, ast.ImportFrom) and statement.module == "flask_login"
+            for alias in statement.names
+            if alias.name == "current_user"
+        }
         # classes whose methods run on models they do not name: declarative bases and mixins
         # with declared_attrs (their relationships and tables are the model's)
         self.model_mixins = set(definitions.model_bases) | {
@@ -642,6 +651,8 @@ class _FunctionPass:
         owner = self.scope.class_qualname
         if self.scope.receiver == "self" and owner in self.finder.local_models:
             self.types["self"] = (str(owner), True)
+        for name in self.finder.login_proxies - {*self.scope.params, *self.scope.bindings}:
+            self.types[name] = (CURRENT_USER_MODEL, True)  # the user loader's model, loaded
         for name in self.scope.params:
             if name == self.scope.receiver or name in self.scope.bindings:
                 continue

@@ -72,8 +72,10 @@ class TableAccess:
 # post.author`, `for tag in post.tags.all()`); an attribute that is no relationship leads nowhere.
 # "@receiver", what a method returns only: an instance of the class it runs on, whichever that is
 # (a mixin's classmethod `get(cls, id)` returning `session.get(cls, id)`, `cls(**kw)`, `self`), so
-# `M.get(id)` returns an M.
+# `M.get(id)` returns an M. "@current_user" is Flask-Login's `current_user`: an instance of the
+# model the project's `@login_manager.user_loader` callback returns.
 PARAM_MODEL = "@param:"
+CURRENT_USER_MODEL = "@current_user"
 CALL_MODEL = "@call:"
 REL_MODEL = "@rel:"
 RECEIVER_MODEL = "@receiver"
