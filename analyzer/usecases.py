@@ -193,11 +193,10 @@ def build_analysis(
     (`find_import_cycles` may answer from a memo: see `analyzer.collect.cycles`)."""
     # the resolution stage: loaded only when there is something to resolve (a reused report
     # needs none of it)
-    from analyzer.resolution.calls import build_call_graph
+    from analyzer.resolution.calls import build_call_graph, with_extra_calls
     from analyzer.resolution.guarded_uses import move_guarded_calls
     from analyzer.resolution.guards import protect_routes
     from analyzer.resolution.hooks import collect_hooks, fold_per_route
-    from analyzer.resolution.orm_events import with_flush_calls
     from analyzer.resolution.registrations import collect_registrations
     from analyzer.resolution.resolve import Resolver
     from analyzer.resolution.routes import build_route_map
@@ -214,7 +213,8 @@ def build_analysis(
     call_graph = build_call_graph(resolver)
     tables = resolve_table_access(resolver, files)
     edges = move_guarded_calls(resolver, call_graph.edges)  # calls under `if <param>:` too
-    calls = with_flush_calls(edges, tables.flush_calls)  # + mapper event listeners
+    # + mapper event listeners, methods run on a model's receiver
+    calls = with_extra_calls(edges, tables.flush_calls, tables.receiver_calls)
     route_access = {
         (route.app, route.rule, route.endpoint): fold_access(
             route.handlers, calls, tables.uses, tables.external

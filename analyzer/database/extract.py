@@ -91,6 +91,8 @@ def extract_db_facts(
         sql_constants=constants,
         diagnostics=_unique(diagnostics),
         model_bases=definitions.model_bases,
+        base_namings=definitions.base_namings,
+        mixin_tables=definitions.mixin_tables,
         makes_flask_sqlalchemy=makes_flask_sqlalchemy,
         engines=connections.engines(),
         engine_settings=connections.engine_settings(),

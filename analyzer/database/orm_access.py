@@ -68,10 +68,12 @@ import ast
 from dataclasses import dataclass, field
 
 from analyzer.database.mapper_names import FunctionNode, mapper_reads
+from analyzer.database.mixin_tables import is_declared_attr
 from analyzer.database.names import callee_name, dotted_name, is_camel
 from analyzer.database.orm_models import OrmDefinitions
 from analyzer.facts.database import (
     CALL_MODEL,
+    CURRENT_USER_MODEL,
     PARAM_MODEL,
     RECEIVER_MODEL,
     AccessMode,
@@ -162,6 +164,21 @@ class OrmAccessFinder:
         self.function_imports = function_imports or {}
         self.table_variables = definitions.table_variables
         self.local_models = {model.class_name for model in definitions.models}
+        # names bound to Flask-Login's `current_user` proxy by `from flask_login import ...`
+        self.login_proxies = {
+            alias.asname or alias.name
+            for statement in scopes.imports
+            if isinstance(statement, ast.ImportFrom) and statement.module == "flask_login"
+            for alias in statement.names
+            if alias.name == "current_user"
+        }
+        # classes whose methods run on models they do not name: declarative bases and mixins
+        # with declared_attrs (their relationships and tables are the model's)
+        self.model_mixins = set(definitions.model_bases) | {
+            name
+            for name, node in scopes.classes.items()
+            if any(isinstance(s, ast.FunctionDef) and is_declared_attr(s) for s in node.body)
+        }
         self._g_models: dict[str, str] | None = None
         self._returned: dict[str, str | None] = {}
         self._scopes_by_name = {scope.qualname: scope for scope in scopes.all_scopes()}
@@ -381,8 +398,8 @@ def _calls_method(node: ast.expr, name: str) -> bool:
     return isinstance(node, ast.Call) and callee_name(node) == name
 
 
-def _is_name(node: ast.expr, name: str) -> bool:
-    return isinstance(node, ast.Name) and node.id == name
+def _is_name(node: ast.expr, *names: str) -> bool:
+    return isinstance(node, ast.Name) and node.id in names
 
 
 def _calls_name(node: ast.expr | None, name: str) -> bool:
@@ -621,6 +638,8 @@ class _FunctionPass:
         owner = self.scope.class_qualname
         if self.scope.receiver == "self" and owner in self.finder.local_models:
             self.types["self"] = (str(owner), True)
+        for name in self.finder.login_proxies - {*self.scope.params, *self.scope.bindings}:
+            self.types[name] = (CURRENT_USER_MODEL, True)  # the user loader's model, loaded
         for name in self.scope.params:
             if name == self.scope.receiver or name in self.scope.bindings:
                 continue
@@ -1074,7 +1093,8 @@ class _FunctionPass:
         names = {"self"} if receiver == "self" else set()
         if receiver == "cls":
             for name, bindings in self.scope.bindings.items():
-                if any(_calls_name(b.value, "cls") for b in bindings if b.value is not None):
+                values = [b.value for b in bindings if b.value is not None]
+                if any(self._receiver_instance(value, bound=True) for value in values):
                     names.add(name)
             for node in self.scope.attribute_loads:
                 if node.attr == "query" and _is_name(node.value, "cls"):
@@ -1101,6 +1121,35 @@ class _FunctionPass:
                 self.out.receiver_uses.append(ReceiverUse(func.attr, call.lineno))
             elif _calls_name(func.value, "super"):  # `super().serialize(...)`: a base's method
                 self.out.receiver_uses.append(ReceiverUse(func.attr, call.lineno, super_=True))
+        if self.scope.class_qualname in self.finder.model_mixins:
+            self._receiver_attributes(names | ({"cls"} if receiver == "cls" else set()))
+
+    def _receiver_attributes(self, names: set[str]) -> None:
+        """In a declared_attr mixin's or a declarative base's method, attributes of the
+        receiver whose meaning only the model it runs on tells: `self.is_public` (a property of
+        another mixin), `self.status` (a relationship its declared_attr makes), `cls.Label.query` (a
+        class it makes per model), read; `self.labels.append(...)` / `self.status = [...]`,
+        a collection changed, written when this method commits."""
+        called = {id(call.func) for call in self.scope.calls}
+        commits = any(callee_name(call) in _COMMITS for call in self.scope.calls)
+        found: dict[tuple[str, AccessMode], int] = {}
+        for node in self.scope.attribute_loads:
+            own = _is_name(node.value, *names) and id(node) not in called
+            if own and not node.attr.startswith("__") and node.attr != "query":
+                found.setdefault((node.attr, "read"), node.lineno)
+        if commits:
+            for call in self.scope.calls:
+                func = call.func
+                if not isinstance(func, ast.Attribute) or func.attr not in _COLLECTION_CHANGES:
+                    continue
+                collection = func.value
+                if isinstance(collection, ast.Attribute) and _is_name(collection.value, *names):
+                    found.setdefault((collection.attr, "write"), call.lineno)
+            for node in self.scope.attribute_stores:
+                if _is_name(node.value, *names):
+                    found.setdefault((node.attr, "write"), node.lineno)
+        for (attribute, mode), line in found.items():
+            self.out.receiver_uses.append(ReceiverUse(None, line, mode, attribute=attribute))
 
     def _mapper_reads(self) -> None:
         """`getattr(self, name)` over the names of the mapper's relationships: every

@@ -1,10 +1,11 @@
 """SQLAlchemy / Flask-SQLAlchemy model classes, Table objects and model bases in one module.
 
 Table names follow Flask-SQLAlchemy 3 (flask_sqlalchemy/model.py): `__tablename__` (plain or
-annotated), `__table__ = Table("x", ...)`, a trivial `declared_attr` (a literal, or
-`cls.__name__.lower()`, also inherited from a local mixin or `declarative_base(cls=...)`), else
-`camel_to_snake_case(ClassName)`. A subclass of a mapped model that declares no primary-key column
-shares its parent's table (single-table inheritance); with one (joined inheritance) it gets its own.
+annotated), `__table__ = Table("x", ...)`, a `declared_attr` returning a literal or an expression of
+the class's name (`table_naming.py`; also inherited from a local mixin, a declarative base or
+`declarative_base(cls=...)`), else `camel_to_snake_case(ClassName)`. A subclass of a mapped model
+that declares no primary-key column shares its parent's table (single-table inheritance); with
+one (joined inheritance) it gets its own.
 A `__tablename__` of None (plain, or a `declared_attr` that only returns None; on the class or a
 mixin it inherits) names no table: SQLAlchemy's declarative scan skips it, so the class is mapped
 onto its parent's table, or has none when no parent is mapped.
@@ -18,11 +19,18 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import re
 from dataclasses import dataclass, field
 
+from analyzer.database.mixin_tables import made_tables
 from analyzer.database.names import callee_name, dotted_name
-from analyzer.facts.database import ForeignKey, ModelFact, Relationship, TableDefinition
+from analyzer.database.table_naming import DEFAULT_NAMING, declared_naming, is_literal, table_name
+from analyzer.facts.database import (
+    ForeignKey,
+    MixinTable,
+    ModelFact,
+    Relationship,
+    TableDefinition,
+)
 
 _BASE_FACTORIES = frozenset({"declarative_base", "generate_base", "as_declarative_base"})
 _BASE_CLASSES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta", "AsyncAttrs"})
@@ -36,14 +44,6 @@ _MODEL_MARKERS = frozenset(
 _MODEL_CALLS = _COLUMN_CALLS | _RELATIONSHIP_CALLS | {"column_property", "synonym"}
 # relationship(lazy=...) values that load the relationship whenever its model is loaded
 _EAGER_LOADING = frozenset({"joined", "selectin", "subquery", "immediate", False})
-_LOWER_NAMING = "lower"
-_SNAKE_NAMING = "snake"
-
-
-def camel_to_snake_case(name: str) -> str:
-    """Flask-SQLAlchemy 3's table name for a model class named `name`."""
-    name = re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name)
-    return name.lower().lstrip("_")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ class OrmDefinitions:
     models: tuple[ModelFact, ...] = ()
     tables: tuple[TableDefinition, ...] = ()
     model_bases: tuple[str, ...] = ()
+    base_namings: dict[str, str] = field(default_factory=dict)  # model base -> naming template
+    mixin_tables: tuple[MixinTable, ...] = ()  # classes mixins' declared_attrs make per model
     table_variables: dict[str, str] = field(default_factory=dict)  # module name -> table name
 
 
@@ -109,6 +111,8 @@ def extract_models(tree: ast.Module, imported: set[str]) -> OrmDefinitions:
         models=models,
         tables=tuple([*tables, *version_tables]),
         model_bases=tuple(sorted(bases)),
+        base_namings={name: naming for name, naming in sorted(bases.items()) if naming},
+        mixin_tables=tuple(made for info in classes.values() for made in made_tables(info.node)),
         table_variables=table_variables,
     )
 
@@ -277,19 +281,12 @@ def _assignment(statement: ast.stmt) -> tuple[str | None, ast.expr | None, ast.e
 
 
 def _declared_tablename(function: ast.FunctionDef) -> tuple[str | None, str | None]:
-    for statement in ast.walk(function):
-        if isinstance(statement, ast.Return) and statement.value is not None:
-            value = statement.value
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                return value.value, None
-            if (
-                isinstance(value, ast.Call)
-                and callee_name(value) == "lower"
-                and isinstance(value.func, ast.Attribute)
-                and dotted_name(value.func.value) == "cls.__name__"
-            ):
-                return None, _LOWER_NAMING
-    return None, None
+    """(table, None) for a declared_attr returning a literal, (None, naming template) for one
+    built from the class's name, else (None, None)."""
+    template = declared_naming(function)
+    if template is None:
+        return None, None
+    return (table_name(template, ""), None) if is_literal(template) else (None, template)
 
 
 def _returns_only_none(function: ast.FunctionDef) -> bool:
@@ -554,6 +551,8 @@ class _Resolver:
             has_primary_key=primary_key,
             abstract=info.abstract,
             bind_key=self._bind_key(name),
+            naming=self.naming(name),
+            default_named=info.tablename is None and not info.schema and not self.naming(name),
         )
 
     def _bind_key(self, name: str) -> str | None:
@@ -598,9 +597,7 @@ class _Resolver:
             return parent_table
         table = info.tablename
         if table is None:
-            table = (
-                name.lower() if self._naming(name) == _LOWER_NAMING else camel_to_snake_case(name)
-            )
+            table = table_name(self.naming(name) or DEFAULT_NAMING, name)
         return f"{info.schema}.{table}" if info.schema else table
 
     def _names_no_table(self, name: str) -> bool:
@@ -614,12 +611,13 @@ class _Resolver:
                 return info.no_table
         return False
 
-    def _naming(self, name: str) -> str:
+    def naming(self, name: str) -> str | None:
+        """The naming template the class or a local ancestor or base declares, if any."""
         for cls in (name, *self._ancestors(name)):
             info = self.classes[cls]
             if info.naming:
                 return info.naming
             for ref in info.base_refs:
                 if self.bases.get(ref):
-                    return self.bases[ref] or _SNAKE_NAMING
-        return _SNAKE_NAMING
+                    return self.bases[ref]
+        return None

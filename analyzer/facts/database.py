@@ -72,8 +72,10 @@ class TableAccess:
 # post.author`, `for tag in post.tags.all()`); an attribute that is no relationship leads nowhere.
 # "@receiver", what a method returns only: an instance of the class it runs on, whichever that is
 # (a mixin's classmethod `get(cls, id)` returning `session.get(cls, id)`, `cls(**kw)`, `self`), so
-# `M.get(id)` returns an M.
+# `M.get(id)` returns an M. "@current_user" is Flask-Login's `current_user`: an instance of the
+# model the project's `@login_manager.user_loader` callback returns.
 PARAM_MODEL = "@param:"
+CURRENT_USER_MODEL = "@current_user"
 CALL_MODEL = "@call:"
 REL_MODEL = "@rel:"
 RECEIVER_MODEL = "@receiver"
@@ -228,6 +230,10 @@ class ReceiverUse:
     mode: AccessMode = "write"
     every_relationship: bool = False
     super_: bool = False  # called through `super()`: the next class's method, not the own
+    # with method None: an attribute of the receiver read (mode "read": a property's getter
+    # runs, a relationship loads, a class a mixin made for the model is queried) or, for a
+    # relationship, its collection changed and committed here (mode "write")
+    attribute: str | None = None
 
 
 @dataclass(frozen=True)
@@ -268,6 +274,25 @@ class ModelFact:
     has_primary_key: bool = False  # declares a primary-key column (itself or via local mixins)
     abstract: bool = False  # __abstract__ = True: no table, subclasses get their own
     bind_key: str | None = None  # __bind_key__ = "x": its table is in another database
+    # the naming template (analyzer/database/table_naming.py) its local lineage declares, if any
+    naming: str | None = None
+    # `table` comes from Flask-SQLAlchemy's default rule alone (nothing local names it): a base
+    # in another module with a naming rule names it instead
+    default_named: bool = False
+
+
+@dataclass(frozen=True)
+class MixinTable:
+    """A mapped class a mixin's `declared_attr` makes for each model using the mixin:
+    `self.Label = type("%sLabel" % self.__name__, (Label, BaseModel), {"__tablename__":
+    "%s_label" % self.__tablename__, ...})`, usually returned as a relationship to it
+    (`return relationship(self.Label)`), so each model has its own `<table>_label`."""
+
+    mixin: str  # the class whose declared_attr makes it
+    attribute: str  # the class attribute it is set as on the model ("Label")
+    relationship: str | None  # the declared_attr's name when it returns a relationship to it
+    template: str  # its table's name over the model's: analyzer/database/table_naming.py
+    line: int
 
 
 @dataclass(frozen=True)
@@ -327,6 +352,10 @@ class ModuleDbFacts:
     # names usable as a model base class: "Base" (declarative_base()/DeclarativeBase subclass),
     # "db.Model" (db = SQLAlchemy()), "Model" (Model = db.Model)
     model_bases: tuple[str, ...] = ()
+    # those of `model_bases` whose declared_attr `__tablename__` names tables from class names:
+    # base -> naming template (analyzer/database/table_naming.py)
+    base_namings: dict[str, str] = field(default_factory=dict)
+    mixin_tables: tuple[MixinTable, ...] = ()
     # the module makes a Flask-SQLAlchemy object (`SQLAlchemy(...)`): the app's own database
     makes_flask_sqlalchemy: bool = False
     engines: tuple[str, ...] = ()  # module-level names bound to `create_engine(...)`

@@ -270,3 +270,16 @@ def callable_function(resolver: Resolver, entity: Resolved) -> FunctionKey | Non
         if isinstance(call, FunctionEntity):
             return (call.module, call.qualname)
     return None
+
+
+def with_extra_calls(
+    edges: Mapping[FunctionKey, tuple[FunctionKey, ...]],
+    *extra: Mapping[FunctionKey, tuple[FunctionKey, ...]],
+) -> dict[FunctionKey, tuple[FunctionKey, ...]]:
+    """The call graph's edges plus calls found by the table-access stage (a writer's flush
+    running mapper event listeners, a model's methods run through its receiver)."""
+    merged = dict(edges)
+    for calls in extra:
+        for key, callees in calls.items():
+            merged[key] = tuple(dict.fromkeys((*merged.get(key, ()), *callees)))
+    return merged

@@ -4,7 +4,8 @@ uses its parameter like a model (`def get(model, id): return session_query(model
 (`cert = database.get(Certificate, id); cert.user`).
 
 The database extraction writes such models as placeholders (`analyzer.facts.database`):
-"@param:<name>" for a parameter, "@call:<line>:<callee>" for what a call returns; a method
+"@param:<name>" for a parameter, "@call:<line>:<callee>" for what a call returns, "@current_user"
+for Flask-Login's proxy (the model the project's user loader returns); a method
 called on either (`model.get(id)`, `helper(id).serialize()`) is bound the same way, to the
 class a caller passes or the helper returns. Here a placeholder is resolved in one function's
 context: "@call" through the callee's `returns_model`, and, when that names one of the
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 from analyzer.facts.database import (
     CALL_MODEL,
+    CURRENT_USER_MODEL,
     PARAM_MODEL,
     RECEIVER_MODEL,
     AccessMode,
@@ -104,6 +106,7 @@ class ModelFlow:
         self._sites: dict[tuple[FunctionKey, str], tuple[ModelSite, ...]] = {}
         self._summaries: dict[tuple[FunctionKey, str], tuple[ModelAccess, ...]] = {}
         self._targets: dict[tuple[FunctionKey, int, str], tuple[FunctionKey, ...]] = {}
+        self._login_users_found: tuple[ModelSite, ...] | None = None
 
     def sites(self, key: FunctionKey, ref: str, depth: int = 0) -> tuple[ModelSite, ...]:
         """The models `ref`, written in function `key`, may stand for: concrete names, or
@@ -111,6 +114,8 @@ class ModelFlow:
         relationship of it (`(module, "@rel:author:@param:p")`)."""
         if (relationship := split_rel_model(ref)) is not None:
             return self._related_sites(key, *relationship, depth)
+        if ref == CURRENT_USER_MODEL:
+            return self._login_users()
         if not ref.startswith(CALL_MODEL):
             return ((key[0], ref),)
         memo = (key, ref)
@@ -138,6 +143,25 @@ class ModelFlow:
                     found.append((module, name))
         self._sites[memo] = tuple(dict.fromkeys(found))
         return self._sites[memo]
+
+    def _login_users(self) -> tuple[ModelSite, ...]:
+        """What Flask-Login's `current_user` is: the models the project's user loaders
+        (`@login_manager.user_loader`) return instances of."""
+        if self._login_users_found is None:
+            self._login_users_found = ()  # a loader reading `current_user` adds nothing
+            loaders = [
+                callable_function(
+                    self.resolver, self.resolver.resolve(fact.view, Ctx(module, fact.scope))
+                )
+                for module, facts in self.resolver.files.items()
+                for fact in facts.registrations
+                if fact.kind == "hook" and fact.attr == "user_loader" and fact.view is not None
+            ]
+            found = [
+                site for key in loaders if key is not None for site in self.returned_models(key)
+            ]
+            self._login_users_found = tuple(dict.fromkeys(found))
+        return self._login_users_found
 
     def _call_receivers(self, key: FunctionKey, line: int, callee: str) -> list[ModelSite]:
         """The classes the method `callee` is called on at `line` (`Project.get(id)`, an

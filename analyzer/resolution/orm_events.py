@@ -69,14 +69,3 @@ def _listened_table(
 
 def _is_listens_for(dotted: str) -> bool:
     return dotted.split(".")[0] == "sqlalchemy" and dotted.rsplit(".", 1)[-1] == "listens_for"
-
-
-def with_flush_calls(
-    edges: Mapping[FunctionKey, tuple[FunctionKey, ...]],
-    flush: Mapping[FunctionKey, tuple[FunctionKey, ...]],
-) -> dict[FunctionKey, tuple[FunctionKey, ...]]:
-    """The call graph's edges plus those from writers to the listeners their flush runs."""
-    merged = dict(edges)
-    for key, listeners in flush.items():
-        merged[key] = tuple(dict.fromkeys((*merged.get(key, ()), *listeners)))
-    return merged

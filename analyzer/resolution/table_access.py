@@ -15,9 +15,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from analyzer.database.table_naming import table_name
 from analyzer.facts.database import (
+    RECEIVER_MODEL,
     AccessMode,
     FunctionDbFacts,
+    MixinTable,
     ModelFact,
     ModuleDbFacts,
     ParamGuard,
@@ -48,6 +51,8 @@ class TableFacts:
     external: dict[FunctionKey, tuple[TableUse, ...]]  # tables of other databases
     # a function writing a table -> the mapper event listeners its flush runs (orm_events)
     flush_calls: dict[FunctionKey, tuple[FunctionKey, ...]]
+    # a function -> the methods it runs on a model's receiver that the call graph cannot see
+    receiver_calls: dict[FunctionKey, tuple[FunctionKey, ...]]
 
 
 def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> TableFacts:
@@ -126,7 +131,9 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
                         _relationship_uses(index, site, rel_use.attribute, rel_use.mode, use)
                     )
             found.extend(receivers.uses(module, function, key, facts.path))
-            found.extend(_result_uses(resolver, index, function, key, facts.path))
+            found.extend(
+                _result_uses(resolver, index, receivers.functions, function, key, facts.path)
+            )
             if found:
                 uses[key] = tuple(dict.fromkeys(found))
     for key, found_for_schemas in _schema_uses(resolver, index, flow).items():
@@ -142,7 +149,12 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
         resolver, lambda model: index.table_of((model.module, model.qualname))
     )
     return TableFacts(
-        own, index.tables(sql_files), tuple(diagnostics), external, flush_calls(own, listeners)
+        own,
+        index.tables(sql_files),
+        tuple(diagnostics),
+        external,
+        flush_calls(own, listeners),
+        {key: tuple(sorted(run)) for key, run in receivers.run.items() if run},
     )
 
 
@@ -241,10 +253,17 @@ def _schema_uses(
 
 
 def _result_uses(
-    resolver: Resolver, index: _ModelIndex, function: FunctionDbFacts, key: FunctionKey, path: str
+    resolver: Resolver,
+    index: _ModelIndex,
+    functions: dict[FunctionKey, FunctionDbFacts],
+    function: FunctionDbFacts,
+    key: FunctionKey,
+    path: str,
 ) -> list[TableUse]:
     """`session.add(form.export())`: the project function called on that line returns
-    instances of one model (its `returns_model`), so that model's table is written."""
+    instances of one model (its `returns_model`; a classmethod returning its receiver's, of
+    the class it is called on: `session.delete(M.get_with_acl(id))`), so that model's table
+    is written."""
     if not function.result_uses:
         return []
     python = resolver.functions.get(key)
@@ -257,12 +276,26 @@ def _result_uses(
                 continue
             target = callable_function(resolver, resolver.called(call, Ctx(*key)))
             model = resolver.returned_models.get(target) if target else None
-            if target is None or model is None:
+            if target is None:
                 continue
-            table = index.table_of(index.model_site(target[0], model))
+            site = index.model_site(target[0], model) if model else None
+            callee = functions.get(target)
+            if callee is not None and callee.returns_model == RECEIVER_MODEL:
+                site = _called_on(index, key[0], function, use.call_line)  # `M.get(id)`: an M
+            table = index.table_of(site) if site is not None else None
             if table is not None:
                 found.append(TableUse(table, "write", key, path, use.line, "high", "orm"))
     return found
+
+
+def _called_on(
+    index: _ModelIndex, module: str, function: FunctionDbFacts, line: int
+) -> Site | None:
+    """The model class whose method the function calls on `line` (`M.get(id)`), if one."""
+    for call in (*function.method_calls, *function.built_method_calls):
+        if call.line == line and not is_placeholder(call.model_ref):
+            return index.model_site(module, call.model_ref)
+    return None
 
 
 def _use(access: TableAccess, key: FunctionKey, path: str, database: str | None) -> TableUse:
@@ -279,6 +312,14 @@ def _use(access: TableAccess, key: FunctionKey, path: str, database: str | None)
     )
 
 
+# how a method uses its receiver: its table (attribute None) or an attribute's, and the mode
+_ReceiverMode = tuple[str | None, AccessMode]
+
+
+def _attribute_first(mode: _ReceiverMode) -> tuple[str, AccessMode]:
+    return (mode[0] or "", mode[1])
+
+
 class _ReceiverUses:
     """`obj.save()`, `M.create(...)`, `M.get_by_id(...)`: the method (found along M's MRO, e.g.
     in a mixin) uses the instance or class it runs on, directly or through other methods of it,
@@ -292,11 +333,14 @@ class _ReceiverUses:
             for module, db in index.db.items()
             for function in db.functions
         }
-        self.memo: dict[tuple[ClassEntity, FunctionKey], frozenset[AccessMode]] = {}
+        self.memo: dict[tuple[ClassEntity, FunctionKey], frozenset[_ReceiverMode]] = {}
         self.reads_memo: dict[
             tuple[ClassEntity, FunctionKey], tuple[tuple[ParamGuard, ...], ...]
         ] = {}
         self.calls = GuardedCalls(resolver, self.functions)
+        # a function -> the methods it runs on model instances or classes through the
+        # receiver's methods (`_reached`): call edges the call graph does not have
+        self.run: dict[FunctionKey, set[FunctionKey]] = {}
         # the guards a call site handing a parameter on to a guarded relationship read gets
         # (`serialize(relations=relations)`): they move its uses on to its own callers
         self.derived_guards: dict[FunctionKey, tuple[ParamGuard, ...]] = {}
@@ -325,36 +369,108 @@ class _ReceiverUses:
         member = self._method(klass, method)
         if member is None:
             return []
-        modes = sorted(self._modes(klass, member))
-        found = [TableUse(table, mode, at.key, at.path, at.line, "high", "orm") for mode in modes]
+        model = self.index.model_site(*site)
+        self.run.setdefault(at.key, set()).update(self._reached(klass, member))
+        found: list[TableUse] = []
+        for attribute, mode in sorted(self._modes(klass, member), key=_attribute_first):
+            if attribute is None:
+                found.append(TableUse(table, mode, at.key, at.path, at.line, "high", "orm"))
+            else:
+                found.extend(self._attribute_uses(model, attribute, mode, at))
         for guards in self._relationship_reads(klass, member):
             call = call_at(self.resolver, at.key, at.line, method)
             handed_on = self.calls.outcome(at.key, call, member, guards)
             if handed_on is None:
                 continue  # `serialize()`: `relations` left False
             self.derived_guards[at.key] = (*self.derived_guards.get(at.key, ()), *handed_on)
-            model = self.index.model_site(*site)
             for attribute in sorted(self.index.relationships_of(model)):
                 found.extend(_relationship_uses(self.index, model, attribute, "read", at))
         return found
 
-    def _modes(self, klass: ClassEntity, member: FunctionKey) -> frozenset[AccessMode]:
-        """How the method `member`, run on a `klass`, uses its receiver's table (through the
-        methods it calls on it)."""
+    def _attribute_uses(
+        self, model: Site, attribute: str, mode: AccessMode, at: _Located
+    ) -> list[TableUse]:
+        """A receiver's attribute used by a method run on it: the table of a class a mixin
+        made for the model (`self.Label.query`), or a relationship's; a collection the
+        method changes and commits writes its rows (the association table's for a
+        many-to-many one, else the target's: items added to or removed from it)."""
+        made = self.index.table_of((model[0], f"{model[1]}.{attribute}"))
+        if made is not None:
+            return [TableUse(made, mode, at.key, at.path, at.line, "high", "orm")]
+        if mode == "read":
+            return _relationship_uses(self.index, model, attribute, mode, at)
+        tables = [t for t in self.index.relationship_tables(*model, attribute) if t]
+        written = tables[1:] or tables
+        return [TableUse(t, mode, at.key, at.path, at.line, "high", "orm") for t in written]
+
+    def _modes(self, klass: ClassEntity, member: FunctionKey) -> frozenset[_ReceiverMode]:
+        """How the method `member`, run on a `klass`, uses its receiver's table (attribute
+        None) and its attributes' (through the methods and properties it uses on it)."""
         if (klass, member) in self.memo:
             return self.memo[(klass, member)]
         self.memo[(klass, member)] = frozenset()  # a cycle of methods adds nothing
         facts = self.functions.get(member)
-        found: set[AccessMode] = set()
+        found: set[_ReceiverMode] = set()
         for use in facts.receiver_uses if facts else ():
             if use.every_relationship:
                 continue  # its relationships' tables: `_relationship_reads`
-            if use.method is None:
-                found.add(use.mode)
+            if use.attribute is not None:
+                found.update(self._attribute_modes(klass, use))
+            elif use.method is None:
+                found.add((None, use.mode))
             elif (inner := self._called(klass, member, use)) is not None:
                 found.update(self._modes(klass, inner))
         self.memo[(klass, member)] = frozenset(found)
         return self.memo[(klass, member)]
+
+    def _attribute_modes(self, klass: ClassEntity, use: ReceiverUse) -> set[_ReceiverMode]:
+        """A relationship of the model or a class a mixin made for it, else a property whose
+        getter runs (its uses), else a column: nothing."""
+        attribute = str(use.attribute)
+        if self._is_model_attribute(klass, attribute):
+            return {(attribute, use.mode)}
+        getter = self._getter(klass, use)
+        return set(self._modes(klass, getter)) if getter is not None else set()
+
+    def _is_model_attribute(self, klass: ClassEntity, attribute: str) -> bool:
+        made = (klass.module, f"{klass.qualname}.{attribute}")
+        model = (klass.module, klass.qualname)
+        return made in self.index.models or attribute in self.index.relationships_of(model)
+
+    def _getter(self, klass: ClassEntity, use: ReceiverUse) -> FunctionKey | None:
+        """The property a receiver attribute read runs (a relationship's name runs none)."""
+        attribute = str(use.attribute)
+        if use.mode != "read" or self._is_model_attribute(klass, attribute):
+            return None
+        return self._method(klass, attribute)
+
+    def _reached(self, klass: ClassEntity, member: FunctionKey) -> set[FunctionKey]:
+        """The methods and property getters of other classes of its MRO that `member`, run on
+        a `klass`, runs on it: calls the call graph cannot see, the class being known only per
+        call (`obj = session.get(cls, id); obj.has_permission(...)` in a base's classmethod,
+        `has_permission` a mixin's), so what they do to other tables counts for the caller
+        too. A method of the caller's own class (`self.save()`) is the call graph's."""
+        seen: set[FunctionKey] = set()
+        found: set[FunctionKey] = set()
+        stack = [member]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            facts = self.functions.get(current)
+            own = self.resolver.mro(ClassEntity(current[0], current[1].rsplit(".", 1)[0]))
+            for use in facts.receiver_uses if facts else ():
+                if use.attribute is not None:
+                    inner = self._getter(klass, use)
+                else:
+                    inner = self._called(klass, current, use) if use.method else None
+                if inner is None:
+                    continue
+                stack.append(inner)
+                if ClassEntity(inner[0], inner[1].rsplit(".", 1)[0]) not in own:
+                    found.add(inner)
+        return found
 
     def _relationship_reads(
         self, klass: ClassEntity, member: FunctionKey
@@ -417,6 +533,7 @@ class _ModelIndex:
         self.by_class_name: dict[str, list[Site]] = defaultdict(list)
         self.table_variables: dict[Site, str] = {}
         self.model_bases: set[Site] = set()
+        self.base_namings: dict[Site, str] = {}
         self.db: dict[str, ModuleDbFacts] = {}
         for module, facts in resolver.files.items():
             if module != facts.module or facts.db is None:
@@ -429,9 +546,45 @@ class _ModelIndex:
                 if table.variable:
                     self.table_variables[(module, table.variable)] = table.name
             self.model_bases.update((module, base) for base in facts.db.model_bases)
+            self.base_namings.update(
+                ((module, base), naming) for base, naming in facts.db.base_namings.items()
+            )
         self._tables: dict[Site, str | None] = {}
         self._backrefs: dict[tuple[Site, str], tuple[Site, Relationship]] | None = None
         self._relationships: dict[Site, dict[str, Site | None]] = {}
+        self._add_mixin_made_classes()
+
+    def _add_mixin_made_classes(self) -> None:
+        """Each model using a mixin whose declared_attr makes a mapped class per model
+        (`analyzer.database.mixin_tables`) gets that class, as `Model.<attribute>` on its own
+        table (`searchindex_label`), and the relationship the declared_attr returns to it."""
+        made: dict[Site, list[MixinTable]] = defaultdict(list)
+        for module, db in self.db.items():
+            for mixin_table in db.mixin_tables:
+                made[(module, mixin_table.mixin)].append(mixin_table)
+        if not made:
+            return
+        for site, model in list(self.models.items()):
+            klass = self.resolver.resolve(Ref(site[1]), Ctx(site[0]))
+            table = self.table_of(site)
+            if not isinstance(klass, ClassEntity) or table is None:
+                continue
+            relationships: list[Relationship] = []
+            for ancestor in self.resolver.mro(klass):
+                if not isinstance(ancestor, ClassEntity):
+                    continue
+                for mixin_table in made.get((ancestor.module, ancestor.qualname), ()):
+                    made_site = (site[0], f"{site[1]}.{mixin_table.attribute}")
+                    made_table = table_name(mixin_table.template, site[1], table)
+                    self.models[made_site] = ModelFact(
+                        made_site[1], made_table, mixin_table.line, has_primary_key=True
+                    )
+                    if mixin_table.relationship:
+                        relationships.append(Relationship(mixin_table.relationship, made_site[1]))
+            if relationships:
+                self.models[site] = dataclasses.replace(
+                    model, relationships=(*model.relationships, *relationships)
+                )
 
     def is_missing(self, module: str, ref: str) -> bool:
         """Whether `ref` names nothing the project defines or imports (worth a diagnostic)."""
@@ -479,10 +632,32 @@ class _ModelIndex:
                 base_table = self.table_of(base, depth + 1)
                 if base_table and not model.has_primary_key and not parent.abstract:
                     return base_table
-                return model.table
+                return self._own_table(model, base, depth)
             if self.is_model_base(base):
-                return model.table
+                return self._own_table(model, base, depth)
         return None  # not a model after all: no base leads to one
+
+    def _own_table(self, model: ModelFact, base: Site, depth: int) -> str | None:
+        """The model's own table: the name its extraction gave, unless only the default rule
+        gave it and the base (a model base or model in another module) names tables by a rule
+        of its own (`@as_declarative() class Base` whose `__tablename__` is the lower-cased
+        class name)."""
+        naming = self._naming_of(base, depth + 1) if model.default_named else None
+        return table_name(naming, model.class_name) if naming else model.table
+
+    def _naming_of(self, site: Site, depth: int) -> str | None:
+        if site in self.base_namings:
+            return self.base_namings[site]
+        model = self.models.get(site)
+        if model is None or depth > 16:
+            return None
+        if model.naming or model.resolved:
+            return model.naming
+        for base_ref in model.base_refs:
+            naming = self._naming_of(self.resolver.locate(site[0], base_ref), depth + 1)
+            if naming:
+                return naming
+        return None
 
     def sql_constant(self, module: str, ref: str) -> tuple[TableAccess, ...] | None:
         where, name = self.resolver.locate(module, ref)

@@ -65,6 +65,31 @@ def id_only_models_app(models: tuple[str, ...], body: str, flask_names: str = "F
     )
 
 
+def lowercase_declarative_base(body: str = "") -> str:
+    """A models package's `__init__` (indented source): a scoped `db_session` and an
+    `@as_declarative()` BaseModel naming each model's table by its lower-cased class name
+    (timesketch's), with `body` (indented as a class body) in the class."""
+    return (
+        """
+        from flask import abort
+        from sqlalchemy import Column, Integer
+        from sqlalchemy.ext.declarative import declared_attr
+        from sqlalchemy.orm import as_declarative, scoped_session, sessionmaker
+
+        db_session = scoped_session(sessionmaker())
+
+        @as_declarative()
+        class BaseModel:
+            @declared_attr
+            def __tablename__(self):
+                return self.__name__.lower()
+
+            id = Column(Integer, primary_key=True)
+"""
+        + body
+    )
+
+
 def analyze(path: Path) -> Analysis:
     return analyze_project(path, AnalyzeOptions(use_cache=False, show_progress=False, workers=1))
 

@@ -19,6 +19,9 @@ def test_table_truth_covers_exactly_the_routes_of_the_route_truth(path: Path) ->
     if "blueprints" in tables:  # a large app: every route of these blueprints, no other
         rules = [rule for rule in rules if _blueprint(rule[1]) in tables["blueprints"]]
         assert rules, "no route of the route truth is in the listed blueprints"
+    if "endpoints" in tables:  # a large app without blueprints: every route of these endpoints
+        rules = [rule for rule in rules if rule[1] in tables["endpoints"]]
+        assert {rule[1] for rule in rules} == set(tables["endpoints"]), "an endpoint not in truth"
     labelled = [(r["rule"], r["endpoint"], r["methods"]) for r in tables["routes"]]
     assert sorted(labelled) == sorted(tuple(rule) for rule in rules)
     assert tables["route_count"] == len(labelled)
