@@ -9,52 +9,16 @@ walk over edges, so reports stay the same whichever answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 
-Adjacency = Mapping[str, Sequence[str]]
+from strangler.strongly_connected import strongly_connected
+
+Adjacency = Mapping[str, Iterable[str]]
 
 
-def strongly_connected_groups(graph: Adjacency) -> list[set[str]]:
-    """The groups of nodes that reach each other (Tarjan's algorithm, without recursion, so
-    a long import chain cannot overflow the stack); a lone node is a group of one."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    groups: list[set[str]] = []
-    for root in graph:
-        if root in index:
-            continue
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        work: list[tuple[str, Iterator[str]]] = [(root, iter(graph.get(root, ())))]
-        while work:
-            node, successors = work[-1]
-            for successor in successors:
-                if successor not in index:
-                    index[successor] = low[successor] = len(index)
-                    stack.append(successor)
-                    on_stack.add(successor)
-                    work.append((successor, iter(graph.get(successor, ()))))
-                    break
-                if successor in on_stack:
-                    low[node] = min(low[node], index[successor])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    group: set[str] = set()
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        group.add(member)
-                        if member == node:
-                            break
-                    groups.append(group)
-    return groups
+def cyclic_groups(graph: Adjacency) -> list[set[str]]:
+    """The groups of two nodes or more that reach each other."""
+    return [set(group) for group in strongly_connected(graph, graph) if len(group) >= 2]
 
 
 def first_cycle(graph: Adjacency, group: set[str]) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from analyzer.resolution.cycle_search import first_cycle, strongly_connected_groups
+from analyzer.resolution.cycle_search import cyclic_groups, first_cycle
 from analyzer.resolution.results import Access, Analysis, FunctionKey, ModuleInfo, TableUse
 
 if TYPE_CHECKING:
@@ -78,12 +78,7 @@ def import_cycles(modules: Iterable[ModuleInfo]) -> tuple[tuple[str, ...], ...]:
             if target != module.name:
                 targets.setdefault(target, None)
                 graph.setdefault(target, {})
-    cycles = [
-        first_cycle(graph, group)
-        for group in strongly_connected_groups(graph)
-        if len(group) >= 2
-    ]
-    return tuple(sorted(cycles))
+    return tuple(sorted(first_cycle(graph, group) for group in cyclic_groups(graph)))
 
 
 def _export_graph(analysis: Analysis) -> nx.MultiDiGraph:
