@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analyzer.collect.cache import FactCache, default_cache_root, project_cache_dir
-from analyzer.collect.cycles import Cycles, ImportCycleMemo
 from analyzer.collect.fingerprint import toolkit_fingerprint
 from analyzer.collect.progress import Progress
 from analyzer.collect.reuse import Report, ReportCache, run_start
@@ -136,10 +135,6 @@ def _analyze(discovery: Discovery, options: AnalyzeOptions, fingerprint: str) ->
 
     notes: list[Diagnostic] = []
     cache = _open_cache(discovery, options, notes)
-    project_dir = _cache_folder(discovery, options) if cache is not None else None
-    find_cycles = (
-        import_cycles if project_dir is None else ImportCycleMemo(project_dir, fingerprint).cycles
-    )
     progress = Progress("analyzing", len(discovery.files)) if options.show_progress else None
     try:
         with _no_cyclic_gc():
@@ -151,9 +146,7 @@ def _analyze(discovery: Discovery, options: AnalyzeOptions, fingerprint: str) ->
                 progress=progress,
                 workers=options.workers,
             )
-            analysis = build_analysis(
-                discovery, run.facts, extra_diagnostics=notes, find_import_cycles=find_cycles
-            )
+            analysis = build_analysis(discovery, run.facts, extra_diagnostics=notes)
     finally:
         if progress is not None:
             progress.close()
@@ -187,10 +180,8 @@ def build_analysis(
     facts: Iterable[FileFacts],
     *,
     extra_diagnostics: Iterable[Diagnostic] = (),
-    find_import_cycles: Callable[[tuple[ModuleInfo, ...]], Cycles] = import_cycles,
 ) -> Analysis:
-    """Resolve names across modules and fold table access into routes and hooks
-    (`find_import_cycles` may answer from a memo: see `analyzer.collect.cycles`)."""
+    """Resolve names across modules and fold table access into routes and hooks."""
     # the resolution stage: loaded only when there is something to resolve (a reused report
     # needs none of it)
     from analyzer.resolution.calls import build_call_graph, with_extra_calls
@@ -250,7 +241,7 @@ def build_analysis(
         hook_access=hook_access,
         tables=tables.tables,
         modules=modules,
-        import_cycles=find_import_cycles(modules),
+        import_cycles=import_cycles(modules),
         calls=calls,
         function_uses=tables.uses,
         diagnostics=tuple(

@@ -1,27 +1,21 @@
 """What identifies the analyzer that produced a cached result.
 
-The toolkit's version, the facts' format, and the size and modification time of every
-analyzer source file: a new release, an upgrade or a local edit each make old entries
-misses. Only `stat` calls: this runs on the path that must stay instant.
+The facts' format and the size and modification time of every analyzer source file: a new
+release, an upgrade (both write the files anew) or a local edit each make old entries misses.
+Only `stat` calls, and no package metadata (looking the version up imports
+`importlib.metadata` and scans the installed distributions, a tenth of a re-run): this runs on
+the path that must stay instant.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from analyzer.facts.python import FACTS_VERSION
 
 ANALYZER_DIR = Path(__file__).resolve().parents[1]
-
-
-def _toolkit_version() -> str:
-    try:
-        return version("strangler")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _source_stamps(directory: Path) -> list[str]:
@@ -36,8 +30,8 @@ def _source_stamps(directory: Path) -> list[str]:
 
 
 def toolkit_fingerprint() -> str:
-    """A short hash that changes whenever the analyzer's code or version does."""
-    digest = hashlib.sha256(f"{_toolkit_version()}\0{FACTS_VERSION}".encode())
+    """A short hash that changes whenever the analyzer's code or facts format does."""
+    digest = hashlib.sha256(f"{FACTS_VERSION}".encode())
     for stamp in _source_stamps(ANALYZER_DIR):
         digest.update(stamp.encode())
     return digest.hexdigest()[:24]

@@ -1,6 +1,7 @@
 """The project graph: folding table access along calls, import cycles, and exports.
 
-networkx is used here only, and imported only when a cycle search or export needs it.
+networkx is used here only, and imported only when an export needs it (import cycles are
+searched without it: `analyzer.resolution.cycle_search`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from analyzer.resolution.cycle_search import cyclic_groups, first_cycle
 from analyzer.resolution.results import Access, Analysis, FunctionKey, ModuleInfo, TableUse
 
 if TYPE_CHECKING:
@@ -69,22 +71,14 @@ def evidence_order(
 
 def import_cycles(modules: Iterable[ModuleInfo]) -> tuple[tuple[str, ...], ...]:
     """One example cycle per group of modules that import each other (directly or not)."""
-    import networkx as nx
-
-    graph = nx.DiGraph()
+    graph: dict[str, dict[str, None]] = {}  # each module's imports, first seen first
     for module in modules:
-        graph.add_node(module.name)
-        graph.add_edges_from(
-            (module.name, target) for target in module.imports if target != module.name
-        )
-    cycles: list[tuple[str, ...]] = []
-    for component in nx.strongly_connected_components(graph):
-        if len(component) < 2:
-            continue
-        start = min(component)
-        edges = nx.find_cycle(graph.subgraph(component), source=start)
-        cycles.append(tuple(edge[0] for edge in edges))
-    return tuple(sorted(cycles))
+        targets = graph.setdefault(module.name, {})
+        for target in module.imports:
+            if target != module.name:
+                targets.setdefault(target, None)
+                graph.setdefault(target, {})
+    return tuple(sorted(first_cycle(graph, group) for group in cyclic_groups(graph)))
 
 
 def _export_graph(analysis: Analysis) -> nx.MultiDiGraph:

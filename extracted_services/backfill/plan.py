@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from strangler.strongly_connected import strongly_connected
+
 WriteMode = Literal["upsert", "replace"]
 
 
@@ -78,7 +80,10 @@ def plan_copy(tables: Sequence[TableFacts], foreign_keys: Sequence[ForeignKey]) 
     for key in foreign_keys:
         if key.table in parents and key.referred_table in parents:
             parents[key.table].add(key.referred_table)
-    components = _strongly_connected(names, parents)
+    # each table's parents in manifest order, so the components come out in a stable order
+    components = strongly_connected(
+        names, {name: sorted(parents[name], key=names.index) for name in names}
+    )
     cyclic = [
         component
         for component in components
@@ -91,40 +96,6 @@ def plan_copy(tables: Sequence[TableFacts], foreign_keys: Sequence[ForeignKey]) 
         steps=tuple(CopyStep(by_name[name], name in in_cycle) for name in order),
         cycles=tuple(tuple(sorted(component, key=names.index)) for component in cyclic),
     )
-
-
-def _strongly_connected(names: list[str], parents: dict[str, set[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components of the reference graph."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[list[str]] = []
-
-    def visit(name: str) -> None:
-        index[name] = low[name] = len(index)
-        stack.append(name)
-        on_stack.add(name)
-        for parent in sorted(parents[name], key=names.index):
-            if parent not in index:
-                visit(parent)
-                low[name] = min(low[name], low[parent])
-            elif parent in on_stack:
-                low[name] = min(low[name], index[parent])
-        if low[name] == index[name]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == name:
-                    break
-            components.append(component)
-
-    for name in names:
-        if name not in index:
-            visit(name)
-    return components
 
 
 def _parents_first(

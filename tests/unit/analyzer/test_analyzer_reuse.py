@@ -112,6 +112,7 @@ def test_a_file_written_too_close_to_the_run_is_checked_by_its_bytes(tmp_path: P
 
 
 def test_the_warm_path_loads_neither_sqlglot_nor_the_extractors(project: Path) -> None:
+    """Nor package metadata: the toolkit is told apart by its files' stamps alone."""
     _age_tree(project)
     command = [sys.executable, "-X", "importtime", "-m", "strangler_cli", "analyze", str(project)]
     cold = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -122,3 +123,4 @@ def test_the_warm_path_loads_neither_sqlglot_nor_the_extractors(project: Path) -
     assert "analyzer.collect.pipeline" not in warm.stderr
     assert "analyzer.resolution.resolve" in cold.stderr  # the resolution stage: cold only
     assert "analyzer.resolution.resolve" not in warm.stderr
+    assert "importlib.metadata" not in warm.stderr
