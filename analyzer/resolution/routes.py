@@ -28,6 +28,7 @@ from analyzer.resolution.known_extensions import (
     initialises,
     library_blueprint,
 )
+from analyzer.resolution.plugin_blueprints import STATIC_RULE, PluginBlueprints
 from analyzer.resolution.recorded_rules import RecordedRules
 from analyzer.resolution.registrations import Registration, Unresolved
 from analyzer.resolution.resolve import (
@@ -137,7 +138,7 @@ def build_route_map(
     builder.attach_apis()
     builder.attach_exposed_views()
     builder.attach_extensions()
-    builder.diagnostics += builder.recorded.notes()
+    builder.attach_plugin_blueprints()
     return builder.build()
 
 
@@ -152,6 +153,8 @@ class _RouteBuilder:
         self.unruled: dict[tuple[str, int, str], Diagnostic] = {}
         self.routes: dict[tuple[str | None, str, str], Route] = {}
         self.recorded = RecordedRules(resolver)
+        self.plugins = PluginBlueprints(resolver, self.recorded)
+        self.known_names: dict[FlaskObject, str] = {}  # blueprints named at run time, known here
 
     # ---- collecting -------------------------------------------------------------------
 
@@ -367,6 +370,8 @@ class _RouteBuilder:
             lib = f"{found.label}:{found.name}"
             child = self.library_blueprint(found, lib, reg.module, reg.fact.line)
         if not isinstance(child, FlaskObject) or child.kind != "blueprint":
+            if self.plugins.registers(parent, reg):
+                return
             self.note(
                 reg.file,
                 reg.line,
@@ -505,6 +510,37 @@ class _RouteBuilder:
                 continue
             found = extension_blueprints(self.resolver, reg)
             self.extension_views(found, (reg.module, reg.fact.line), [app])
+
+    def attach_plugin_blueprints(self) -> None:
+        """Each bundled plugin's blueprint on the app its server registers it on; the rules
+        recorded on classes that no such plugin reads back are noted."""
+        for found in self.plugins.blueprints():
+            blueprint = found.blueprint
+            self.model.objects[blueprint] = None
+            self.known_names[blueprint] = found.identifier
+            for reg in found.rules:
+                rule = reg.argument(0, "rule")
+                self.declare(blueprint, reg, rule, reg.keyword("endpoint"), reg.view, None)
+            if found.static_site is not None:
+                self.model.decls[blueprint].append(
+                    _Decl(STATIC_RULE, "static", None, ("GET",), *found.static_site, "static")
+                )
+            self.model.children[found.app].append(
+                _BlueprintUse(blueprint, found.url_prefix, found.identifier, found.name_prefix)
+            )
+        # the read-back `add_url_rule`'s rule is not known statically: each recorded one is
+        self.diagnostics = [
+            d
+            for d in self.diagnostics
+            if not (d.kind == "dynamic-route" and (d.file, d.line) in self.plugins.read_back_sites)
+        ]
+        self.diagnostics += self.plugins.notes
+        why = (
+            "no bundled plugin the server registers reads them back"
+            if self.plugins.registrars
+            else "no registration of plugins' blueprints found"
+        )
+        self.diagnostics += self.recorded.notes(self.plugins.read_back, why)
 
     def extension_views(
         self, found: ExtensionViews, declared: tuple[str, int], hosts: list[FlaskObject]
@@ -898,6 +934,8 @@ class _RouteBuilder:
         return found if isinstance(found, str) else None
 
     def blueprint_name(self, blueprint: FlaskObject) -> str:
+        if blueprint in self.known_names:
+            return self.known_names[blueprint]
         found = constant(self.resolver.argument(blueprint.ctor, 0, "name", blueprint.ctx))
         if isinstance(found, str):
             return found
