@@ -15,12 +15,14 @@ Read from the framework's code, where it is in the tree (OctoPrint 1.11.8):
   `get_implementations(AssetPlugin)`, `server/__init__.py:1760` and `:1631`): a
   `register_blueprint` there of a blueprint the analyzer cannot follow registers the bundled
   plugins of that base, on its app, with its `name_prefix=`.
+  The blueprint has a static folder when its constructor is given one, also in a `**mapping`
+  (`**self.get_blueprint_kwargs()`).
 Known, not read: the URL prefix `/plugin/<identifier>` (built from a parameter bound to each
-plugin at run time), and the static folder every plugin blueprint has (`get_blueprint_kwargs`,
-`_prepare_asset_plugin`: the plugin's asset folder, `<plugin folder>/static`, a path computed at
-run time), served at `static/<path:filename>`. The plugins registered for another base than the
-blueprint one that are blueprint plugins too are left to that registration (as
-`_prepare_asset_plugins` skips them); the others get a blueprint with only the static folder.
+plugin at run time), and a static folder's name, `static` (`get_asset_folder()`: `<plugin
+folder>/static`, a path computed at run time), so its rule `/static/<path:filename>`. The plugins
+registered for another base than the blueprint one that are blueprint plugins too are left to
+that registration (as `_prepare_asset_plugins` skips them); the others get a blueprint with only
+their asset folder.
 """
 
 from __future__ import annotations
