@@ -59,3 +59,35 @@ def test_blueprints_nested_in_many_parents_stop_at_the_bound(
     assert (limit.file, limit.line) == ("app.py", 3 + 4 * (count - 1) + 1)
     assert "'b11'" in limit.message
     assert 0 < len(rules(analysis)) <= 100
+
+
+def _class_chain(depth: int) -> str:
+    source = APP + "class C0:\n    rule = '/inherited'\n"
+    source += "".join(f"class C{i}(C{i - 1}):\n    pass\n" for i in range(1, depth))
+    return source + f"app.add_url_rule(C{depth - 1}.rule, 'view', lambda: '')\n"
+
+
+def test_classes_built_on_more_classes_than_the_stack(tmp_path: Path) -> None:
+    analysis = analyze(tmp_path, _class_chain(DEEPER_THAN_THE_STACK))
+    limits = [d for d in analysis.diagnostics if d.kind == "depth-limit"]
+    assert limits
+    assert all(d.file == "app.py" and "built on over 100 classes" in d.message for d in limits)
+
+
+def test_a_deep_but_plausible_class_chain_is_followed_to_its_root(tmp_path: Path) -> None:
+    analysis = analyze(tmp_path, _class_chain(90))
+    assert rules(analysis) == {"/inherited"}
+    assert not [d for d in analysis.diagnostics if d.kind == "depth-limit"]
+
+
+def test_helpers_calling_helpers_deeper_than_the_stack(tmp_path: Path) -> None:
+    depth = DEEPER_THAN_THE_STACK
+    source = APP + "".join(
+        f"def h{i}(target, path):\n    h{i + 1}(target, path + '/s')\n" for i in range(depth)
+    )
+    source += f"def h{depth}(target, path):\n    target.add_url_rule(path, 'v', lambda: '')\n"
+    source += "h0(app, '')\n"
+    analysis = analyze(tmp_path, source)
+    limits = [d for d in analysis.diagnostics if d.kind == "depth-limit"]
+    assert limits
+    assert all("over 64 nested calls" in d.message for d in limits)
