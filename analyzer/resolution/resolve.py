@@ -392,9 +392,9 @@ class Resolver:
                 if candidate in self.files:
                     return self.locate(candidate, ".".join(parts[cut:]), depth + 1)
         if bound is None and module in self.files:
-            for star in self.files[module].star_imports:
-                if head in self.bindings.get(star, {}):
-                    return self.locate(star, dotted, depth + 1)
+            star = self.star_source(module, head)
+            if star is not None:
+                return self.locate(star, dotted, depth + 1)
             parts = dotted.split(".")  # an absolute name (`app.models.User`, a function's import)
             for cut in range(len(parts) - 1, 0, -1):
                 candidate = ".".join(parts[:cut])
@@ -646,14 +646,31 @@ class Resolver:
                 return generated
         if name in bindings:
             return self.resolve(bindings[name], Ctx(module))
+        star = self.star_source(module, name)
+        if star is not None:
+            return self.global_name(star, name)
         for star in self.files[module].star_imports:
-            if star in self.bindings and name in self.bindings[star]:
-                return self.global_name(star, name)
             if star not in self.files:
                 return ExternalEntity(f"{star}.{name}")
         if name in _BUILTINS:
             return ExternalEntity(f"builtins.{name}")
         return Opaque(f"name '{name}' is not bound in {module}", missing=True)
+
+    def star_source(self, module: str, name: str) -> str | None:
+        """The project module binding `name` that the star imports of `module` bring in, also
+        through their own star imports (a package's `from .models import *` re-exporting
+        `from .user import *`), in import order; each module looked at once."""
+        seen = {module}
+        pending = list(self.files[module].star_imports)
+        while pending:
+            star = pending.pop(0)
+            if star in seen or star not in self.files:
+                continue
+            seen.add(star)
+            if name in self.bindings.get(star, {}):
+                return star
+            pending[:0] = self.files[star].star_imports
+        return None
 
     def module(self, module: str) -> Resolved:
         return (
