@@ -231,6 +231,7 @@ def build_analysis(
         *hook_notes,
         *call_graph.diagnostics,
         *tables.diagnostics,
+        *resolver.bound_notes.values(),
     ]
     return Analysis(
         root=str(discovery.root),

@@ -65,6 +65,9 @@ from analyzer.resolution.resolve import (
 )
 
 MAX_HELPER_DEPTH = 6
+# calls followed down to decide whether a function registers something: far past
+# MAX_HELPER_DEPTH, so no helper that `expand` reaches is decided wrongly
+MAX_DECIDING_DEPTH = 64
 HOOKIMPL_MARKERS = frozenset(
     {ExternalEntity("pluggy.HookimplMarker"), ExternalEntity("pluggy._hooks.HookimplMarker")}
 )
@@ -184,6 +187,16 @@ class _Expander:
         if known is not None:
             return known
         if entity in self._deciding:
+            self._guessed = True
+            return False
+        if len(self._deciding) >= MAX_DECIDING_DEPTH:
+            fact = self.function(entity)
+            self.resolver.note_bound(
+                entity.module,
+                fact.line if fact else 0,
+                f"{entity.qualname} is reached through over {MAX_DECIDING_DEPTH} nested calls; "
+                "what it registers is not followed from there",
+            )
             self._guessed = True
             return False
         guessed_before, self._guessed = self._guessed, False

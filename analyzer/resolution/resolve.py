@@ -24,6 +24,7 @@ from analyzer.facts.python import (
     ROUTE_DECORATORS,
     CallFact,
     ClassFact,
+    Diagnostic,
     FileFacts,
     FunctionFact,
 )
@@ -65,6 +66,7 @@ from analyzer.resolution.strings import (
 )
 
 MAX_DEPTH = 24
+MAX_BASES_DEPTH = 100  # classes built one on another that `mro` follows
 MAX_ALTERNATIVES = 16  # values one registration may take through `either` choices
 
 FLASK_CONSTRUCTORS: dict[str, tuple[str, str]] = {
@@ -351,6 +353,8 @@ class Resolver:
         # gives what working them out again would, wherever they are asked for.
         self._cuts = 0
         self._mro_busy: set[ClassEntity] = set()
+        # where a bound on depth cut the analysis short (code deeper than an app would be)
+        self.bound_notes: dict[tuple[str, int, str], Diagnostic] = {}
         self._constructing: set[tuple[ClassEntity, str]] = set()
         self._settings_busy = False
         self._constructions_busy = False
@@ -388,9 +392,9 @@ class Resolver:
                 if candidate in self.files:
                     return self.locate(candidate, ".".join(parts[cut:]), depth + 1)
         if bound is None and module in self.files:
-            for star in self.files[module].star_imports:
-                if head in self.bindings.get(star, {}):
-                    return self.locate(star, dotted, depth + 1)
+            star = self.star_source(module, head)
+            if star is not None:
+                return self.locate(star, dotted, depth + 1)
             parts = dotted.split(".")  # an absolute name (`app.models.User`, a function's import)
             for cut in range(len(parts) - 1, 0, -1):
                 candidate = ".".join(parts[:cut])
@@ -642,14 +646,31 @@ class Resolver:
                 return generated
         if name in bindings:
             return self.resolve(bindings[name], Ctx(module))
+        star = self.star_source(module, name)
+        if star is not None:
+            return self.global_name(star, name)
         for star in self.files[module].star_imports:
-            if star in self.bindings and name in self.bindings[star]:
-                return self.global_name(star, name)
             if star not in self.files:
                 return ExternalEntity(f"{star}.{name}")
         if name in _BUILTINS:
             return ExternalEntity(f"builtins.{name}")
         return Opaque(f"name '{name}' is not bound in {module}", missing=True)
+
+    def star_source(self, module: str, name: str) -> str | None:
+        """The project module binding `name` that the star imports of `module` bring in, also
+        through their own star imports (a package's `from .models import *` re-exporting
+        `from .user import *`), in import order; each module looked at once."""
+        seen = {module}
+        pending = list(self.files[module].star_imports)
+        while pending:
+            star = pending.pop(0)
+            if star in seen or star not in self.files:
+                continue
+            seen.add(star)
+            if name in self.bindings.get(star, {}):
+                return star
+            pending[:0] = self.files[star].star_imports
+        return None
 
     def module(self, module: str) -> Resolved:
         return (
@@ -893,20 +914,36 @@ class Resolver:
             return cached
         self._mro[cls] = (cls,)
         self._mro_busy.add(cls)
-        order: list[ClassEntity | ExternalEntity] = [cls]
+        # a dict as an ordered set: a chain of n classes costs n steps per class, not n**2
+        order: dict[ClassEntity | ExternalEntity, None] = {cls: None}
         fact = self.classes.get((cls.module, cls.qualname))
         for base_value in fact.bases if fact else ():
             base = self.resolve(base_value, Ctx(cls.module))
-            if isinstance(base, ClassEntity):
-                order.extend(k for k in self.mro(base) if k not in order)
-            elif isinstance(base, ExternalEntity) and base not in order:
-                order.append(base)
-            elif not isinstance(base, ExternalEntity):  # e.g. `db.Model`: outside the project
-                order.append(ExternalEntity(_written(base_value)))
+            if isinstance(base, ClassEntity) and len(self._mro_busy) > MAX_BASES_DEPTH:
+                self._cuts += 1
+                self.note_bound(
+                    cls.module,
+                    fact.line if fact else 0,
+                    f"class {cls.qualname} is built on over {MAX_BASES_DEPTH} classes; the "
+                    "deeper ones are not followed",
+                )
+            elif isinstance(base, ClassEntity):
+                order.update(dict.fromkeys(self.mro(base)))  # known ones keep their place
+            elif isinstance(base, ExternalEntity):
+                order.setdefault(base)
+            else:  # e.g. `db.Model`: outside the project
+                order[ExternalEntity(_written(base_value))] = None
         result = tuple(order)
         self._mro[cls] = result
         self._mro_busy.discard(cls)
         return result
+
+    def note_bound(self, module: str, line: int, message: str) -> None:
+        """A place where a bound on depth cut an answer short."""
+        path = self.files[module].path if module in self.files else module
+        self.bound_notes.setdefault(
+            (path, line, message), Diagnostic(path, line, "depth-limit", message)
+        )
 
     def user_class(self) -> ClassEntity | None:
         """The one project class built on Flask-Login's `UserMixin`: what `current_user` is

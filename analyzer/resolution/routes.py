@@ -53,6 +53,8 @@ AUTOMATIC_METHODS = frozenset({"HEAD", "OPTIONS"})
 ROUTE_KINDS = frozenset({"route", "add_url_rule", "add_resource", "resource", "register_blueprint"})
 _FIRST_CAP = re.compile(r"(.)([A-Z][a-z]+)")
 _ALL_CAP = re.compile(r"([a-z0-9])([A-Z])")
+# blueprint registrations one top-level registration may unfold into (nesting)
+MAX_NESTED_REGISTRATIONS = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -714,7 +716,7 @@ class _RouteBuilder:
                 f"blueprint '{self.blueprint_name(blueprint)}' is not registered on any app the "
                 "analyzer can see; its routes are reported with app null and its own url_prefix",
             )
-            self.add_blueprint(None, blueprint, _BlueprintUse(blueprint, None, None), None, "", ())
+            self.add_blueprint(None, blueprint, _BlueprintUse(blueprint, None, None))
         if not apps and not blueprints:
             self.note("", 0, "no-flask", "no Flask application or blueprint found")
         return RouteMap(
@@ -751,26 +753,60 @@ class _RouteBuilder:
         self.add_static(name, app, None, "", None)
         for owner in owners:
             for use in self.model.children.get(owner, ()):
-                self.add_blueprint(name, use.child, use, None, "", ())
+                self.add_blueprint(name, use.child, use)
 
     def add_blueprint(
+        self, app_name: str | None, blueprint: FlaskObject, use: _BlueprintUse
+    ) -> None:
+        """The blueprint's rules, then those of the blueprints registered on it, depth first
+        as Flask registers them, at most MAX_NESTED_REGISTRATIONS in all: Flask registers a
+        blueprint nested in several others once per path to it, and paths multiply."""
+        stack: list[tuple[FlaskObject, _BlueprintUse, str | None, str, tuple[FlaskObject, ...]]]
+        stack = [(blueprint, use, None, "", ())]
+        registered = 0
+        while stack:
+            current, current_use, outer_prefix, outer_name, outer = stack.pop()
+            if current in outer:
+                continue
+            registered += 1
+            if registered > MAX_NESTED_REGISTRATIONS:
+                self.note(
+                    self.resolver.files[blueprint.module].path,
+                    blueprint.line,
+                    "nesting-limit",
+                    f"blueprints nested in '{self.blueprint_name(blueprint)}' make over "
+                    f"{MAX_NESTED_REGISTRATIONS} registrations; the routes of the others are "
+                    "not reported",
+                )
+                return
+            prefix, name = self.add_nested(
+                app_name, current, current_use, outer_prefix, outer_name, nested=bool(outer)
+            )
+            children = self.model.children.get(current, ())
+            stack.extend(
+                (child_use.child, child_use, prefix, name, (*outer, current))
+                for child_use in reversed(children)
+            )
+
+    def add_nested(
         self,
         app_name: str | None,
         blueprint: FlaskObject,
         use: _BlueprintUse,
         parent_prefix: str | None,
         name_prefix: str,
-        seen: tuple[FlaskObject, ...],
-    ) -> None:
-        if blueprint in seen:
-            return
+        *,
+        nested: bool,
+    ) -> tuple[str | None, str]:
+        """One registration's rules; its prefix and name, which the blueprints nested in it
+        extend."""
         prefix = use.url_prefix if use.url_prefix is not None else self.own_prefix(blueprint)
-        if seen:  # nested: Flask joins the parent's prefix and the child's
+        if nested:  # Flask joins the parent's prefix and the child's
             if parent_prefix is not None and prefix is not None:
                 prefix = parent_prefix.rstrip("/") + "/" + prefix.lstrip("/")
             elif prefix is None:
                 prefix = parent_prefix
-        if not seen and use.name_prefix:  # a nested blueprint's is its parent's name (Flask)
+        if not nested and use.name_prefix:  # a nested blueprint's is its parent's name (Flask)
             name_prefix = use.name_prefix
         name = f"{name_prefix}.{use.name or self.blueprint_name(blueprint)}".lstrip(".")
         for decl in self.model.decls.get(blueprint, ()):
@@ -779,10 +815,7 @@ class _RouteBuilder:
                 rule = "/".join((prefix.rstrip("/"), rule.lstrip("/"))) if rule else prefix
             self.emit(app_name, blueprint, decl, rule, name, name)
         self.add_static(app_name, blueprint, prefix, name, name)
-        for child_use in self.model.children.get(blueprint, ()):
-            self.add_blueprint(
-                app_name, child_use.child, child_use, prefix, name, (*seen, blueprint)
-            )
+        return prefix, name
 
     def emit(
         self,

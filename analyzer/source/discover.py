@@ -1,7 +1,8 @@
 """Find the files to analyze under a root: Python sources and .sql schema files.
 
 Skips virtualenvs, VCS and tool caches, tests (unless asked), and files too big to be
-hand-written; symlink loops and unreadable entries become diagnostics.
+hand-written; symlink loops, symlinks out of the root, special files (FIFOs, devices) and
+unreadable entries become diagnostics.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from analyzer.facts.python import Diagnostic, FileKind
 from analyzer.source.modules import module_name_for, path_module_name
 
 HUGE_FILE_BYTES = 5 * 1024 * 1024
+SOURCE_SUFFIXES = (".py", ".sql")
 SKIPPED_DIRS = frozenset(
     {
         "__pycache__",
@@ -72,6 +74,7 @@ def discover(root: Path, *, include_tests: bool = False) -> Discovery:
 class _Walker:
     def __init__(self, root: Path, include_tests: bool) -> None:
         self.root = root
+        self._real_root = os.path.realpath(root)
         self.include_tests = include_tests
         self.files: list[SourceFile] = []
         self.diagnostics: list[Diagnostic] = []
@@ -98,6 +101,8 @@ class _Walker:
                             "symlink-loop",
                             f"symlink to a directory already walked ({target}); not followed",
                         )
+                    elif self._outside_root(target):
+                        self._note_outside(entry, target)
                     elif self._wanted_dir(entry):
                         visited.add(target)
                         stack.append(Path(entry.path))
@@ -113,9 +118,23 @@ class _Walker:
         except OSError as exc:
             self._note(Path(entry.path), "symlink-loop", f"cannot follow: {exc.strerror}")
             return "other"
-        if entry.is_symlink():
+        if not os.path.exists(entry.path):
             self._note(Path(entry.path), "symlink-loop", "broken or looping symlink; skipped")
+        elif entry.name.endswith(SOURCE_SUFFIXES):
+            # a FIFO blocks its reader, a device may never end
+            self._note(Path(entry.path), "not-a-file", "not a regular file; skipped")
         return "other"
+
+    def _outside_root(self, real_path: str) -> bool:
+        return os.path.commonpath((self._real_root, real_path)) != self._real_root
+
+    def _note_outside(self, entry: os.DirEntry[str], target: str) -> None:
+        self._note(
+            Path(entry.path),
+            "symlink-outside",
+            f"symlink out of the analyzed folder ({target}); not followed (analyze a folder "
+            "holding both to include it)",
+        )
 
     def _wanted_dir(self, entry: os.DirEntry[str]) -> bool:
         name = entry.name
@@ -130,11 +149,16 @@ class _Walker:
 
     def _consider_file(self, entry: os.DirEntry[str]) -> None:
         name = entry.name
-        if not name.endswith((".py", ".sql")):
+        if not name.endswith(SOURCE_SUFFIXES):
             return
         if name.endswith(".py") and not self.include_tests and _is_test_file(name):
             self.skipped_tests += 1
             return
+        if entry.is_symlink():
+            target = os.path.realpath(entry.path)
+            if self._outside_root(target):
+                self._note_outside(entry, target)
+                return
         try:
             stat = entry.stat()
         except OSError as exc:

@@ -124,6 +124,43 @@ def test_symlink_loops_are_diagnostics_not_hangs(project: Path) -> None:
     assert rules(analysis) == {"/ok"}
 
 
+def test_symlinks_out_of_the_tree_are_not_followed(tmp_path: Path) -> None:
+    # a tree linking to `/` (or any folder outside it) is not walked there: reading the
+    # whole file system hung the run; what lies outside is not the project's code
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    project.mkdir()
+    outside.mkdir()
+    (project / "app.py").write_text(GOOD_APP)
+    (outside / "other.py").write_text(GOOD_APP.replace("/ok", "/other"))
+    os.symlink(outside, project / "linked_dir")
+    os.symlink(outside / "other.py", project / "linked_file.py")
+    analysis = analyze(project)
+    assert kinds_for(analysis, "linked_dir") == {"symlink-outside"}
+    assert kinds_for(analysis, "linked_file.py") == {"symlink-outside"}
+    assert {m.name for m in analysis.modules} == {"app"}
+    assert rules(analysis) == {"/ok"}
+
+
+def test_symlinks_inside_the_tree_are_followed(project: Path) -> None:
+    (project / "real").mkdir()
+    (project / "real" / "views.py").write_text(GOOD_APP.replace("/ok", "/real"))
+    os.symlink(project / "real", project / "alias")
+    analysis = analyze(project)
+    assert kinds_for(analysis, "alias") == set()
+    assert rules(analysis) == {"/ok", "/real"}
+
+
+def test_special_files_named_like_python_are_skipped(project: Path) -> None:
+    # a FIFO would block the read for ever, a device never end
+    os.mkfifo(project / "pipe.py")
+    os.symlink(os.devnull, project / "device.py")
+    analysis = analyze(project)
+    assert kinds_for(analysis, "pipe.py") == {"not-a-file"}
+    [device] = [d for d in analysis.diagnostics if d.file == "device.py"]
+    assert (device.kind, device.message) == ("not-a-file", "not a regular file; skipped")
+    assert rules(analysis) == {"/ok"}
+
+
 def test_empty_directory(tmp_path: Path) -> None:
     analysis = analyze(tmp_path)
     assert analysis.routes == ()
