@@ -5,7 +5,9 @@ uses its parameter like a model (`def get(model, id): return session_query(model
 
 The database extraction writes such models as placeholders (`analyzer.facts.database`):
 "@param:<name>" for a parameter, "@call:<line>:<callee>" for what a call returns, "@current_user"
-for Flask-Login's proxy (the model the project's user loader returns); a method
+for Flask-Login's proxy (the model the project's user loader returns), "@g:<attribute>" for an
+attribute of Flask's `g` another module sets (the models the project's functions store there,
+each resolved in the function storing it); a method
 called on either (`model.get(id)`, `helper(id).serialize()`) is bound the same way, to the
 class a caller passes or the helper returns. Here a placeholder is resolved in one function's
 context: "@call" through the callee's `returns_model`, and, when that names one of the
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from analyzer.facts.database import (
     CALL_MODEL,
     CURRENT_USER_MODEL,
+    G_MODEL,
     PARAM_MODEL,
     RECEIVER_MODEL,
     AccessMode,
@@ -89,6 +92,7 @@ class BoundAccess:
     access: ModelAccess
     site: ModelSite
     line: int
+    on_g: bool = False  # made on an attribute of Flask's `g` set elsewhere ("@g:<attribute>")
 
 
 class ModelFlow:
@@ -116,6 +120,8 @@ class ModelFlow:
             return self._related_sites(key, *relationship, depth)
         if ref == CURRENT_USER_MODEL:
             return self._login_users()
+        if ref.startswith(G_MODEL):
+            return self._g_sites(ref[len(G_MODEL) :], depth)
         if not ref.startswith(CALL_MODEL):
             return ((key[0], ref),)
         memo = (key, ref)
@@ -162,6 +168,24 @@ class ModelFlow:
             ]
             self._login_users_found = tuple(dict.fromkeys(found))
         return self._login_users_found
+
+    def _g_sites(self, attribute: str, depth: int) -> tuple[ModelSite, ...]:
+        """What `g.<attribute>` holds: the concrete models every function storing an instance
+        there gives it (`g.auth_user = APIKey.verify_token(token)`, resolved in that function)."""
+        memo = (("", ""), G_MODEL + attribute)
+        if memo in self._sites:
+            return self._sites[memo]
+        self._sites[memo] = ()  # `g.a = g.a.parent` adds nothing
+        found = [
+            site
+            for key, facts in self.functions.items()
+            for store in facts.g_stores
+            if store.attribute == attribute
+            for site in self.sites(key, store.model_ref, depth + 1)
+            if not is_placeholder(site[1])
+        ]
+        self._sites[memo] = tuple(dict.fromkeys(found))
+        return self._sites[memo]
 
     def _call_receivers(self, key: FunctionKey, line: int, callee: str) -> list[ModelSite]:
         """The classes the method `callee` is called on at `line` (`Project.get(id)`, an
@@ -268,7 +292,7 @@ class ModelFlow:
         for access, ref, line in _placeholder_uses(facts):
             for site in self.sites(key, ref):
                 if not is_placeholder(site[1]):
-                    yield BoundAccess(access, site, line)
+                    yield BoundAccess(access, site, line, ref.startswith(G_MODEL))
         for argument in facts.model_arguments:
             sites = [s for s in self.sites(key, argument.model_ref) if not is_placeholder(s[1])]
             if not sites:
