@@ -785,11 +785,26 @@ class _FunctionPass:
 
     def _project_call_model(self, node: ast.expr) -> str | None:
         """`x = helper(...)`, `x = service.get(...)` where the callee may be a project function
-        of another module, or `x = self.method(...)` of a base class (a library's too, such
-        as Authlib's `acquire_token`): what it returns is known once calls are resolved (a
-        placeholder)."""
-        name = self._maybe_project_callee(node) or self._receiver_method(node)
+        of another module, `x = self.method(...)` of a base class (a library's too, such
+        as Authlib's `acquire_token`), or `x = pick(kind).get(id)`, a method of what such a
+        call returns: what it returns is known once calls are resolved (a placeholder)."""
+        name = (
+            self._maybe_project_callee(node)
+            or self._receiver_method(node)
+            or self._result_method(node)
+        )
         return call_model(node.lineno, name) if name is not None else None
+
+    def _result_method(self, node: ast.expr) -> str | None:
+        """The method name of `helper(...).method(...)`, called on what a call that may run a
+        project function returns."""
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and self._maybe_project_callee(node.func.value) is not None
+        ):
+            return node.func.attr
+        return None
 
     def _receiver_method(self, node: ast.expr) -> str | None:
         """The method name of `self.method(...)` (`cls.method(...)` in a classmethod), in a
