@@ -42,13 +42,16 @@ from analyzer.facts.database import (
     rel_model,
     split_rel_model,
 )
-from analyzer.facts.values import Attr, ClassOf, Ref, SelfOf, Value
-from analyzer.resolution.calls import callable_function
+from analyzer.facts.values import Attr, CallOf, ClassOf, Ref, SelfOf, Value
+from analyzer.resolution.calls import callable_function, called_functions
 from analyzer.resolution.resolve import (
+    ClassChoiceEntity,
     ClassEntity,
     Ctx,
     ExternalEntity,
+    FunctionEntity,
     InstanceEntity,
+    Resolved,
     Resolver,
     written_name,
 )
@@ -133,6 +136,7 @@ class ModelFlow:
         line_text, callee = ref[len(CALL_MODEL) :].split(":", 1)
         line = int(line_text)
         found: list[ModelSite] = list(self._library_returned(key, line, callee))
+        found.extend(self._returned_classes(key, line, callee))
         for target in self.targets(key, line, callee):
             returned = self.functions.get(target)
             if returned is None or returned.returns_model is None:
@@ -207,8 +211,23 @@ class ModelFlow:
                 continue
             owner = self.resolver.resolve(base, Ctx(*key))
             klass = owner.cls if isinstance(owner, InstanceEntity) else owner
-            if isinstance(klass, ClassEntity):
-                found.append((klass.module, klass.qualname))
+            found.extend((c.module, c.qualname) for c in _classes(klass))
+        return found
+
+    def _returned_classes(self, key: FunctionKey, line: int, callee: str) -> list[ModelSite]:
+        """The classes (not instances) the project function called `callee` at `line`
+        returns: one, or each of those a key known only at run time picks from a dict of
+        classes (`return {"file": File, "config": Config}[kind]`)."""
+        function = self.resolver.functions.get(key)
+        found: list[ModelSite] = []
+        for call in function.calls if function else ():
+            if call.line != line or written_name(call.func) != callee:
+                continue
+            func = self.resolver.called(call, Ctx(*key))
+            if isinstance(func, FunctionEntity):
+                value = CallOf(call.func, call.args, call.kwargs, call.line)
+                returned = self.resolver.returned(func, value, Ctx(*key))
+                found.extend((c.module, c.qualname) for c in _classes(returned))
         return found
 
     def _related_sites(
@@ -270,9 +289,8 @@ class ModelFlow:
             found: list[FunctionKey] = []
             for call in function.calls if function else ():
                 if call.line == line and written_name(call.func) == callee:
-                    target = callable_function(self.resolver, self.resolver.called(call, Ctx(*key)))
-                    if target is not None:
-                        found.append(target)
+                    resolved = self.resolver.called(call, Ctx(*key))
+                    found.extend(called_functions(self.resolver, call, Ctx(*key), resolved))
             self._targets[memo] = tuple(dict.fromkeys(found))
         return self._targets[memo]
 
@@ -359,6 +377,13 @@ class ModelFlow:
             and argument.callee == callee
             and self._parameter(target, argument.slot) == parameter
         ]
+
+
+def _classes(entity: Resolved) -> tuple[ClassEntity, ...]:
+    """The project classes `entity` is one of: itself, or a run-time choice's classes."""
+    if isinstance(entity, ClassEntity):
+        return (entity,)
+    return entity.classes if isinstance(entity, ClassChoiceEntity) else ()
 
 
 def _unwound(ref: str) -> tuple[tuple[str, ...], str]:
