@@ -76,6 +76,7 @@ def extract_db_facts(
             returns_connections=connections.returned(scope),
             stores_connections=connections.stored(scope),
             sql_sent_through=_unique(sql.sent_through),
+            g_stores=_unique(found.g_stores),
         )
         # the branches on parameters: what they may move (the uses, the calls made there)
         guards = _unique([*_guards(nodes.get(id(scope)), scope.params), *found.param_guards])

@@ -78,6 +78,7 @@ from analyzer.facts.database import (
     RECEIVER_MODEL,
     AccessMode,
     Confidence,
+    GStore,
     ModelArgument,
     ModelMethodCall,
     ModelUse,
@@ -87,6 +88,7 @@ from analyzer.facts.database import (
     ResultUse,
     TableAccess,
     call_model,
+    g_model,
     is_placeholder,
     param_model,
     rel_model,
@@ -146,6 +148,7 @@ class OrmFindings:
     result_uses: list[ResultUse] = field(default_factory=list)
     model_arguments: list[ModelArgument] = field(default_factory=list)
     placeholder_method_calls: list[ModelMethodCall] = field(default_factory=list)
+    g_stores: list[GStore] = field(default_factory=list)
     # the guards of reads made only for some values of a parameter (mapper reads chosen by
     # `names if relations else others`), besides the function's `if` statements
     param_guards: list[ParamGuard] = field(default_factory=list)
@@ -180,6 +183,18 @@ class OrmAccessFinder:
             if any(isinstance(s, ast.FunctionDef) and is_declared_attr(s) for s in node.body)
         }
         self._g_models: dict[str, str] | None = None
+        # attributes of Flask's `g` the module sets somewhere (its own `g_models` type them)
+        self.g_set = (
+            {
+                node.attr
+                for scope in scopes.all_scopes()
+                if not _is_local("g", scope)
+                for node in scope.attribute_stores
+                if _is_name(node.value, "g")
+            }
+            if "g" in scopes.imported
+            else set()
+        )
         self._returned: dict[str, str | None] = {}
         self._scopes_by_name = {scope.qualname: scope for scope in scopes.all_scopes()}
         self._nodes = {id(scope): node for node, scope in scopes.functions.items()}
@@ -450,6 +465,7 @@ class _FunctionPass:
         self._instance_changes()
         self._model_arguments()
         self.out.returns_model = self._returned_model()
+        self.out.g_stores = self._g_stores()
         return self.out
 
     # -- recording
@@ -715,6 +731,23 @@ class _FunctionPass:
             node = node.func if isinstance(node, ast.Call) else node.value
         return []
 
+    def _g_stores(self) -> list[GStore]:
+        """The model instances this function sets attributes of Flask's `g` to, those known
+        here (`g.user = User.query.get(id)`) or once calls are resolved (`g.user =
+        User.verify(token)`); `g.x, g.y = pair` and values of no model are left out."""
+        if _is_local("g", self.scope) or "g" not in self.finder.scopes.imported:
+            return []
+        values = self.finder.scopes.attribute_values
+        found: list[GStore] = []
+        for target in self.scope.attribute_stores:
+            value = values.get(id(target))
+            if value is None or not _is_name(target.value, "g"):
+                continue
+            model = self.instance_model(value) or self._project_call_model(value)
+            if model is not None:
+                found.append(GStore(target.attr, model, target.lineno))
+        return found
+
     def instance_model(self, node: ast.expr) -> str | None:
         """The model of the one instance `node` stands for, if known (after `run`)."""
         typed = self._type_of(node)
@@ -752,11 +785,26 @@ class _FunctionPass:
 
     def _project_call_model(self, node: ast.expr) -> str | None:
         """`x = helper(...)`, `x = service.get(...)` where the callee may be a project function
-        of another module, or `x = self.method(...)` of a base class (a library's too, such
-        as Authlib's `acquire_token`): what it returns is known once calls are resolved (a
-        placeholder)."""
-        name = self._maybe_project_callee(node) or self._receiver_method(node)
+        of another module, `x = self.method(...)` of a base class (a library's too, such
+        as Authlib's `acquire_token`), or `x = pick(kind).get(id)`, a method of what such a
+        call returns: what it returns is known once calls are resolved (a placeholder)."""
+        name = (
+            self._maybe_project_callee(node)
+            or self._receiver_method(node)
+            or self._result_method(node)
+        )
         return call_model(node.lineno, name) if name is not None else None
+
+    def _result_method(self, node: ast.expr) -> str | None:
+        """The method name of `helper(...).method(...)`, called on what a call that may run a
+        project function returns."""
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and self._maybe_project_callee(node.func.value) is not None
+        ):
+            return node.func.attr
+        return None
 
     def _receiver_method(self, node: ast.expr) -> str | None:
         """The method name of `self.method(...)` (`cls.method(...)` in a classmethod), in a
@@ -824,6 +872,8 @@ class _FunctionPass:
         if isinstance(node, ast.Attribute) and _is_name(node.value, "g"):
             if _is_local("g", self.scope):
                 return None
+            if node.attr not in self.finder.g_set and "g" in self.finder.scopes.imported:
+                return (g_model(node.attr), True)  # set in another module: see GStore
             model = self.finder.g_models().get(node.attr)
             return (model, True) if model is not None else None
         if isinstance(node, ast.Attribute) and (page := _page_of(node, self.pages)):

@@ -73,9 +73,12 @@ class TableAccess:
 # "@receiver", what a method returns only: an instance of the class it runs on, whichever that is
 # (a mixin's classmethod `get(cls, id)` returning `session.get(cls, id)`, `cls(**kw)`, `self`), so
 # `M.get(id)` returns an M. "@current_user" is Flask-Login's `current_user`: an instance of the
-# model the project's `@login_manager.user_loader` callback returns.
+# model the project's `@login_manager.user_loader` callback returns. "@g:<attribute>" is what
+# Flask's `g.<attribute>` holds where the module reading it never sets it: the models the
+# project's other functions set it to (`g.auth_user = User.verify(token)` in a hook).
 PARAM_MODEL = "@param:"
 CURRENT_USER_MODEL = "@current_user"
+G_MODEL = "@g:"
 CALL_MODEL = "@call:"
 REL_MODEL = "@rel:"
 RECEIVER_MODEL = "@receiver"
@@ -83,6 +86,10 @@ RECEIVER_MODEL = "@receiver"
 
 def param_model(parameter: str) -> str:
     return f"{PARAM_MODEL}{parameter}"
+
+
+def g_model(attribute: str) -> str:
+    return f"{G_MODEL}{attribute}"
 
 
 def call_model(line: int, callee: str) -> str:
@@ -200,6 +207,16 @@ class ModelMethodCall:
 
     model_ref: str
     method: str
+    line: int
+
+
+@dataclass(frozen=True)
+class GStore:
+    """`g.<attribute> = value` where value is an instance of a model, maybe a placeholder
+    resolved in the storing function (`g.user = User.verify(token)`: "@call:...")."""
+
+    attribute: str
+    model_ref: str
     line: int
 
 
@@ -337,6 +354,8 @@ class FunctionDbFacts:
     returns_connections: tuple[Connection, ...] = ()
     stores_connections: tuple[StoredConnection, ...] = ()
     sql_sent_through: tuple[Connection, ...] = ()
+    # the model instances it stores in Flask's `g` (what "@g:<attribute>" stands for)
+    g_stores: tuple[GStore, ...] = ()
 
 
 @dataclass(frozen=True)

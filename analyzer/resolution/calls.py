@@ -23,6 +23,7 @@ from analyzer.facts.python import CallFact, Diagnostic, FunctionFact
 from analyzer.facts.values import Attr, CallOf, Lit, Pairs, Ref, Seq, Value
 from analyzer.resolution.related_models import RelatedModels
 from analyzer.resolution.resolve import (
+    ClassChoiceEntity,
     ClassEntity,
     Ctx,
     ExternalEntity,
@@ -59,9 +60,9 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
         callees: dict[FunctionKey, None] = {}
         for call in function.calls:
             resolved = resolver.called(call, ctx)
-            target = callable_function(resolver, resolved)
-            if target is not None:
-                callees[target] = None
+            targets = called_functions(resolver, call, ctx, resolved)
+            if targets:
+                callees.update(dict.fromkeys(targets))
             elif overrides := library_call_overrides(resolver, resolved):
                 callees.update(dict.fromkeys(overrides))
             elif sent := signals.sent(call.func, module):
@@ -254,6 +255,24 @@ def library_call_overrides(resolver: Resolver, entity: Resolved) -> tuple[Functi
                 if isinstance(method, FunctionEntity):
                     found[(method.module, method.qualname)] = None
     return tuple(found)
+
+
+def called_functions(
+    resolver: Resolver, call: CallFact, ctx: Ctx, resolved: Resolved
+) -> tuple[FunctionKey, ...]:
+    """The project functions a call (its callee `resolved`) runs: the one it names, or, for a
+    method called on a class picked at run time whose classes define it differently
+    (`{"file": File, "config": Config}[kind].access(id)`), each class's."""
+    target = callable_function(resolver, resolved)
+    if target is not None:
+        return (target,)
+    if not isinstance(call.func, Attr):
+        return ()
+    owner = resolver.resolve(call.func.base, ctx)
+    if not isinstance(owner, ClassChoiceEntity):
+        return ()
+    methods = (resolver.member(cls, call.func.name) for cls in owner.classes)
+    return tuple(dict.fromkeys(filter(None, (callable_function(resolver, m) for m in methods))))
 
 
 def callable_function(resolver: Resolver, entity: Resolved) -> FunctionKey | None:

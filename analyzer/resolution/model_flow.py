@@ -5,7 +5,9 @@ uses its parameter like a model (`def get(model, id): return session_query(model
 
 The database extraction writes such models as placeholders (`analyzer.facts.database`):
 "@param:<name>" for a parameter, "@call:<line>:<callee>" for what a call returns, "@current_user"
-for Flask-Login's proxy (the model the project's user loader returns); a method
+for Flask-Login's proxy (the model the project's user loader returns), "@g:<attribute>" for an
+attribute of Flask's `g` another module sets (the models the project's functions store there,
+each resolved in the function storing it); a method
 called on either (`model.get(id)`, `helper(id).serialize()`) is bound the same way, to the
 class a caller passes or the helper returns. Here a placeholder is resolved in one function's
 context: "@call" through the callee's `returns_model`, and, when that names one of the
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from analyzer.facts.database import (
     CALL_MODEL,
     CURRENT_USER_MODEL,
+    G_MODEL,
     PARAM_MODEL,
     RECEIVER_MODEL,
     AccessMode,
@@ -39,13 +42,16 @@ from analyzer.facts.database import (
     rel_model,
     split_rel_model,
 )
-from analyzer.facts.values import Attr, ClassOf, Ref, SelfOf, Value
-from analyzer.resolution.calls import callable_function
+from analyzer.facts.values import Attr, CallOf, ClassOf, Ref, SelfOf, Value
+from analyzer.resolution.calls import callable_function, called_functions
 from analyzer.resolution.resolve import (
+    ClassChoiceEntity,
     ClassEntity,
     Ctx,
     ExternalEntity,
+    FunctionEntity,
     InstanceEntity,
+    Resolved,
     Resolver,
     written_name,
 )
@@ -89,6 +95,7 @@ class BoundAccess:
     access: ModelAccess
     site: ModelSite
     line: int
+    on_g: bool = False  # made on an attribute of Flask's `g` set elsewhere ("@g:<attribute>")
 
 
 class ModelFlow:
@@ -116,6 +123,8 @@ class ModelFlow:
             return self._related_sites(key, *relationship, depth)
         if ref == CURRENT_USER_MODEL:
             return self._login_users()
+        if ref.startswith(G_MODEL):
+            return self._g_sites(ref[len(G_MODEL) :], depth)
         if not ref.startswith(CALL_MODEL):
             return ((key[0], ref),)
         memo = (key, ref)
@@ -127,6 +136,7 @@ class ModelFlow:
         line_text, callee = ref[len(CALL_MODEL) :].split(":", 1)
         line = int(line_text)
         found: list[ModelSite] = list(self._library_returned(key, line, callee))
+        found.extend(self._returned_classes(key, line, callee))
         for target in self.targets(key, line, callee):
             returned = self.functions.get(target)
             if returned is None or returned.returns_model is None:
@@ -163,6 +173,24 @@ class ModelFlow:
             self._login_users_found = tuple(dict.fromkeys(found))
         return self._login_users_found
 
+    def _g_sites(self, attribute: str, depth: int) -> tuple[ModelSite, ...]:
+        """What `g.<attribute>` holds: the concrete models every function storing an instance
+        there gives it (`g.auth_user = APIKey.verify_token(token)`, resolved in that function)."""
+        memo = (("", ""), G_MODEL + attribute)
+        if memo in self._sites:
+            return self._sites[memo]
+        self._sites[memo] = ()  # `g.a = g.a.parent` adds nothing
+        found = [
+            site
+            for key, facts in self.functions.items()
+            for store in facts.g_stores
+            if store.attribute == attribute
+            for site in self.sites(key, store.model_ref, depth + 1)
+            if not is_placeholder(site[1])
+        ]
+        self._sites[memo] = tuple(dict.fromkeys(found))
+        return self._sites[memo]
+
     def _call_receivers(self, key: FunctionKey, line: int, callee: str) -> list[ModelSite]:
         """The classes the method `callee` is called on at `line` (`Project.get(id)`, an
         instance of one), or the function's own receiver (`cls.create(...)`, "@receiver")."""
@@ -183,8 +211,23 @@ class ModelFlow:
                 continue
             owner = self.resolver.resolve(base, Ctx(*key))
             klass = owner.cls if isinstance(owner, InstanceEntity) else owner
-            if isinstance(klass, ClassEntity):
-                found.append((klass.module, klass.qualname))
+            found.extend((c.module, c.qualname) for c in _classes(klass))
+        return found
+
+    def _returned_classes(self, key: FunctionKey, line: int, callee: str) -> list[ModelSite]:
+        """The classes (not instances) the project function called `callee` at `line`
+        returns: one, or each of those a key known only at run time picks from a dict of
+        classes (`return {"file": File, "config": Config}[kind]`)."""
+        function = self.resolver.functions.get(key)
+        found: list[ModelSite] = []
+        for call in function.calls if function else ():
+            if call.line != line or written_name(call.func) != callee:
+                continue
+            func = self.resolver.called(call, Ctx(*key))
+            if isinstance(func, FunctionEntity):
+                value = CallOf(call.func, call.args, call.kwargs, call.line)
+                returned = self.resolver.returned(func, value, Ctx(*key))
+                found.extend((c.module, c.qualname) for c in _classes(returned))
         return found
 
     def _related_sites(
@@ -246,9 +289,8 @@ class ModelFlow:
             found: list[FunctionKey] = []
             for call in function.calls if function else ():
                 if call.line == line and written_name(call.func) == callee:
-                    target = callable_function(self.resolver, self.resolver.called(call, Ctx(*key)))
-                    if target is not None:
-                        found.append(target)
+                    resolved = self.resolver.called(call, Ctx(*key))
+                    found.extend(called_functions(self.resolver, call, Ctx(*key), resolved))
             self._targets[memo] = tuple(dict.fromkeys(found))
         return self._targets[memo]
 
@@ -268,7 +310,7 @@ class ModelFlow:
         for access, ref, line in _placeholder_uses(facts):
             for site in self.sites(key, ref):
                 if not is_placeholder(site[1]):
-                    yield BoundAccess(access, site, line)
+                    yield BoundAccess(access, site, line, ref.startswith(G_MODEL))
         for argument in facts.model_arguments:
             sites = [s for s in self.sites(key, argument.model_ref) if not is_placeholder(s[1])]
             if not sites:
@@ -335,6 +377,13 @@ class ModelFlow:
             and argument.callee == callee
             and self._parameter(target, argument.slot) == parameter
         ]
+
+
+def _classes(entity: Resolved) -> tuple[ClassEntity, ...]:
+    """The project classes `entity` is one of: itself, or a run-time choice's classes."""
+    if isinstance(entity, ClassEntity):
+        return (entity,)
+    return entity.classes if isinstance(entity, ClassChoiceEntity) else ()
 
 
 def _unwound(ref: str) -> tuple[tuple[str, ...], str]:

@@ -161,6 +161,14 @@ class DictEntity:
 
 
 @dataclass(frozen=True, slots=True)
+class ClassChoiceEntity:
+    """One of several project classes, which one known only at run time: a dict of classes
+    subscripted by a key known only then (`{"file": File, "config": Config}[kind]`)."""
+
+    classes: tuple[ClassEntity, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleInfoEntity:
     """An item of `pkgutil.iter_modules(pkg.__path__)`: one module of a package in the tree."""
 
@@ -242,6 +250,7 @@ Resolved = (
     | ConfigEntity
     | SeqEntity
     | DictEntity
+    | ClassChoiceEntity
     | ModuleInfoEntity
     | ViewEntity
     | FlaskObject
@@ -722,6 +731,12 @@ class Resolver:
                 if attr == "as_view":
                     return BoundMethod(entity, attr)
                 return self.class_member(entity, attr, instance=False)
+            case ClassChoiceEntity(classes):
+                # exact when every class's MRO gives the same (a method they inherit)
+                members = {self.member(cls, attr) for cls in classes}
+                if len(members) == 1:
+                    return members.pop()
+                return Opaque(f"'{attr}' of one of {len(classes)} classes picked at run time")
             case InstanceEntity(cls=ClassEntity() as cls, exact=exact):
                 found = self.class_member(cls, attr, instance=True)
                 if not exact and isinstance(found, Opaque) and found.missing:
@@ -1342,6 +1357,8 @@ class Resolver:
         match base, key:
             case ConfigEntity(), ConstEntity():
                 return self.setting(key, None)
+            case DictEntity(), Opaque():
+                return _picked_class(base)
             case DictEntity(), _:
                 return base.get(key) or Opaque("a key the dict does not hold")
             case ProtoEntity(kind=protobuf.EXTENSIONS), ProtoEntity():
@@ -1599,6 +1616,16 @@ _RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
         r.resolve(v.test, ctx), v.then, v.otherwise, ctx, either=v.either
     ),
 }
+
+
+def _picked_class(mapping: DictEntity) -> Resolved:
+    """An item of `mapping` under a key known only at run time: one of its values, when they
+    are all project classes."""
+    values = tuple(dict.fromkeys(value for _, value in mapping.items))
+    classes = tuple(value for value in values if isinstance(value, ClassEntity))
+    if not classes or len(classes) != len(values):
+        return Opaque("an item under a key known only at run time")
+    return classes[0] if len(classes) == 1 else ClassChoiceEntity(classes)
 
 
 def _from_proto(found: protobuf.Plain, what: str) -> Resolved:

@@ -221,7 +221,8 @@ def _flowing_uses(
             found.extend(_relationship_uses(index, site, access.attribute, access.mode, at))
             continue
         if access.kind == "method":  # `model.get(id)`: the passed class's method
-            found.extend(receivers.method_uses(site, access.attribute, at))
+            unseen = bound.on_g  # the call graph does not follow `g`'s attributes
+            found.extend(receivers.method_uses(site, access.attribute, at, unseen=unseen))
             continue
         table = index.table_of(index.model_site(*site))
         if table is not None:
@@ -357,11 +358,15 @@ class _ReceiverUses:
             )
         return found
 
-    def method_uses(self, site: ModelSite, method: str, at: _Located) -> list[TableUse]:
+    def method_uses(
+        self, site: ModelSite, method: str, at: _Located, *, unseen: bool = False
+    ) -> list[TableUse]:
         """The uses of `site`'s table by its class's `method` run on it (`obj.save()`,
         `M.create(...)`, `model.get(id)` on a parameter bound to the model a caller passes),
         and of every relationship's tables when it reads them all (for the guards this call
-        decides: `serialize(relations=True)`)."""
+        decides: `serialize(relations=True)`). `unseen`: the call graph cannot see this call
+        (`g.user.has_rights(...)`, on an attribute of `g` another module sets), so the method
+        itself is run from the caller too, with what it does to other tables."""
         table = self.index.table_of(self.index.model_site(*site))
         klass = self.resolver.resolve(Ref(site[1]), Ctx(site[0]))
         if table is None or not isinstance(klass, ClassEntity):
@@ -371,6 +376,8 @@ class _ReceiverUses:
             return []
         model = self.index.model_site(*site)
         self.run.setdefault(at.key, set()).update(self._reached(klass, member))
+        if unseen:
+            self.run[at.key].add(member)
         found: list[TableUse] = []
         for attribute, mode in sorted(self._modes(klass, member), key=_attribute_first):
             if attribute is None:
