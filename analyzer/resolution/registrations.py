@@ -329,6 +329,8 @@ class _Expander:
                 ):
                     continue  # `plugin.register(app)`: another item's function
                 bound = self.bind(callee, callee_fact, call, call_ctx)
+                if _enclosing(callee.qualname) == entity.qualname:  # a closure: the caller's
+                    bound = {**env_in_loop, **bound}  # names are its own too
                 self.expand(callee, bound, site or (file, call.line), depth + 1)
 
     def bind(

@@ -91,6 +91,8 @@ FLASK_CONSTRUCTORS: dict[str, tuple[str, str]] = {
     "flask_admin.Admin": ("admin", "flask_admin"),
     "flask_admin.base.Admin": ("admin", "flask_admin"),
 }
+# objects holding resources for the app or blueprint their constructor is given
+API_KINDS = frozenset({"restful_api", "restx_api", "smorest_api"})
 # bare names trusted even when the import that bound them cannot be followed
 FALLBACK_CONSTRUCTORS = {"Flask": "flask.Flask", "Blueprint": "flask.Blueprint"}
 
@@ -195,6 +197,9 @@ class FlaskObject:
     # built in a method run for an instance of this class (a base class's `__init__` making
     # one blueprint per subclass, named from the subclass's attributes)
     receiver: ClassEntity | None = None
+    # an API built by a function on the app or blueprint its caller passes (`Api(bp)`, `bp` a
+    # parameter): that app or blueprint, one API per object passed
+    host: FlaskObject | None = None
 
     @property
     def ctx(self) -> Ctx:
@@ -745,6 +750,8 @@ class Resolver:
                 return ConstEntity(None) if given is None else given
             case FlaskObject(kind="app") if attr == "config":
                 return ConfigEntity()
+            case FlaskObject(kind="restful_api" | "restx_api") if attr == "blueprint":
+                return self.api_blueprint(entity)
             case FlaskObject() | ConfigEntity():
                 return BoundMethod(entity, attr)
             case DictEntity() if attr in ("get", "items", "keys", "values"):
@@ -760,6 +767,27 @@ class Resolver:
                     return BoundMethod(entity, attr)
                 return _from_proto(self.protobuf.member(entity, attr), attr)
         return Opaque(f"attribute '{attr}' of {type(entity).__name__}")
+
+    def api_blueprint(self, api: FlaskObject) -> Resolved:
+        """`api.blueprint` of a Flask-RESTful/RESTX `Api`: the blueprint its constructor was
+        given (their `init_app` keeps it there), None when it was given an app."""
+        host = api.host or self.argument(api.ctor, 0, "app", api.ctx)
+        if isinstance(host, FlaskObject) and host.kind == "blueprint":
+            return host
+        if isinstance(host, FlaskObject) and host.kind == "app":
+            return ConstEntity(None)
+        return Opaque("the blueprint of an API built on an object the analyzer cannot identify")
+
+    def built_on(self, kind: str, ctor: CallOf, ctx: Ctx) -> FlaskObject | None:
+        """For an API whose constructor is given a parameter of the function building it, the
+        app or blueprint the caller passes (bound in `ctx`), else None."""
+        if kind not in API_KINDS or not ctx.env:
+            return None
+        written = ctor.args[0] if ctor.args else dict(ctor.kwargs).get("app")
+        if written is None or not mentions_param(written):
+            return None
+        host = self.resolve(written, ctx)
+        return host if isinstance(host, FlaskObject) else None
 
     def class_member(
         self, cls: ClassEntity, attr: str, *, instance: bool, skip_own: bool = False
@@ -1063,6 +1091,7 @@ class Resolver:
                         value,
                         ctx.scope,
                         receiver=receiver if isinstance(receiver, ClassEntity) else None,
+                        host=self.built_on(kind, value, ctx),
                     )
                 return InstanceEntity(func)
             case ClassEntity():
@@ -1070,7 +1099,13 @@ class Resolver:
                     if base in FLASK_CONSTRUCTORS:
                         kind, lib = FLASK_CONSTRUCTORS[base]
                         return FlaskObject(
-                            kind, lib, self.canonical(ctx.module), value.line, value, ctx.scope
+                            kind,
+                            lib,
+                            self.canonical(ctx.module),
+                            value.line,
+                            value,
+                            ctx.scope,
+                            host=self.built_on(kind, value, ctx),
                         )
                 return InstanceEntity(func)
             case BoundMethod(owner=ClassEntity() | ExternalEntity() as owner, name="as_view"):

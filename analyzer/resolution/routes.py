@@ -438,7 +438,7 @@ class _RouteBuilder:
         for api in list(self.model.objects):
             if api.kind not in ("restful_api", "restx_api", "smorest_api"):
                 continue
-            host = self.resolver.argument(api.ctor, 0, "app", api.ctx)
+            host = api.host or self.resolver.argument(api.ctor, 0, "app", api.ctx)
             hosts = list(self.model.hosts.get(api, ()))
             if isinstance(host, FlaskObject):
                 hosts.insert(0, host)
