@@ -260,6 +260,10 @@ _BUILTINS = frozenset(dir(builtins))
 # the env key for the class a method runs for (`cls`, or `self`'s class): the class it is called
 # on, which may be a subclass of the one defining it; no parameter can have this name
 RECEIVER = "<receiver>"
+# the env key for the object a method runs on, when it is a Flask object built from a project
+# class (`self` in the `register` override of a `Blueprint` subclass): the rules the method adds
+# on `self` are that object's
+INSTANCE = "<instance>"
 # classes made by these calls build records whose fields are attributes
 NAMED_TUPLES = frozenset({"collections.namedtuple", "typing.NamedTuple"})
 # the finder of an item of a package walk (`for finder, name, ispkg in pkgutil.iter_modules`)
