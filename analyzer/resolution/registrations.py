@@ -32,6 +32,7 @@ from analyzer.facts.values import (
     Ref,
     SelfOf,
     Seq,
+    SuperOf,
     Value,
     mentions_param,
 )
@@ -41,8 +42,10 @@ from analyzer.resolution.extension_table import (
     LIBRARY_SETTINGS,
     LibrarySettings,
 )
+from analyzer.resolution.flask_objects import constructed_objects
 from analyzer.resolution.module_walks import walked_modules
 from analyzer.resolution.resolve import (
+    INSTANCE,
     RECEIVER,
     ClassEntity,
     ConfigEntity,
@@ -50,6 +53,7 @@ from analyzer.resolution.resolve import (
     Ctx,
     DictEntity,
     ExternalEntity,
+    FlaskObject,
     FunctionEntity,
     InstanceEntity,
     Opaque,
@@ -136,6 +140,8 @@ def collect_registrations(resolver: Resolver) -> tuple[list[Registration], list[
             ):
                 expander.expand(FunctionEntity(module, function.qualname), {}, None)
             expander.decorated(module, function)
+    for built in _blueprints_met(resolver, expander.found):
+        expander.run_own_methods(built)
     unresolved = [
         Unresolved(fact, file, reason)
         for key, (fact, file, reason) in expander.failures.items()
@@ -329,6 +335,8 @@ class _Expander:
                 ):
                     continue  # `plugin.register(app)`: another item's function
                 bound = self.bind(callee, callee_fact, call, call_ctx)
+                if _enclosing(callee.qualname) == entity.qualname:  # a closure: the caller's
+                    bound = {**env_in_loop, **bound}  # names are its own too
                 self.expand(callee, bound, site or (file, call.line), depth + 1)
 
     def bind(
@@ -341,6 +349,10 @@ class _Expander:
         receiver = self.receiver(callee, fact, call, ctx)
         if receiver is not None:
             bound[RECEIVER] = receiver
+        instance = ctx.env.get(INSTANCE)
+        if instance is not None and _on_instance(call.func):  # `self._add_urls()`
+            bound[INSTANCE] = instance
+            bound.setdefault(RECEIVER, ctx.env[RECEIVER])
         positional = [p.name for p in fact.params if p.kind == "positional"]
         for name, value in [*zip(positional, call.args, strict=False), *call.kwargs]:
             if isinstance(value, CallOf) and name in bound:  # a wrapped view passed on
@@ -348,6 +360,24 @@ class _Expander:
             elif name in bound and (extension := self.extension_object(value)) is not None:
                 bound[name] = extension
         return bound
+
+    def run_own_methods(self, blueprint: FlaskObject) -> None:
+        """What Flask runs on a blueprint built from a project subclass of `Blueprint`: its
+        `__init__` (with the constructor's arguments) and its `register(app, options)`, which
+        each app registering it calls; the rules they add on `self`, directly or through the
+        methods they call on it, are this blueprint's."""
+        cls = self.resolver.resolve(blueprint.ctor.func, blueprint.ctx)
+        if not isinstance(cls, ClassEntity):
+            return
+        ctor = blueprint.ctor
+        built = CallFact(ctor.func, ctor.line, ctor.args, ctor.kwargs)
+        for name in ("__init__", "register"):
+            method = self.resolver.class_member(cls, name, instance=True)
+            fact = self.function(method) if isinstance(method, FunctionEntity) else None
+            if not isinstance(method, FunctionEntity) or fact is None:
+                continue  # Flask's own
+            env = self.bind(method, fact, built, blueprint.ctx) if name == "__init__" else {}
+            self.expand(method, {**env, RECEIVER: cls, INSTANCE: blueprint}, None)
 
     def receiver(
         self, callee: FunctionEntity, fact: FunctionFact, call: CallFact, ctx: Ctx
@@ -534,7 +564,9 @@ class _Expander:
         """One registration in one context; `walked`: made for one module of a package walk,
         where a module lacking the name used is skipped (the code guards it, or would fail)."""
         resolve = self.resolve_argument
-        target = self.resolver.resolve(fact.target, ctx)
+        target = ctx.env.get(INSTANCE) if isinstance(fact.target, SelfOf) else None
+        if target is None:
+            target = self.resolver.resolve(fact.target, ctx)
         key = (ctx.module, fact.line, fact.attr)
         if isinstance(target, Opaque):
             if key not in self.failures:
@@ -553,12 +585,15 @@ class _Expander:
             isinstance(a, Opaque) and a.missing for a in [*args, *dict(kwargs).values()]
         ):
             return
-        if ctx.env:
+        # a rule added on `self` is bound by the object the method runs on, not by the caller's
+        # arguments (`self._add_urls(app.config)`)
+        bound = INSTANCE in ctx.env if isinstance(fact.target, SelfOf) else bool(ctx.env)
+        if bound:
             self.bound.add(key)
         # read on its own, a function's registration that depends on its parameters (or a
         # method's on `self`/`cls`) is kept only if no call resolves it with them bound
         depends = _mentions_param(fact) or _mentions_own_class(fact)
-        found = self.unbound if not ctx.env and depends else self.found
+        found = self.unbound if not bound and depends else self.found
         found.append(
             Registration(
                 fact=fact,
@@ -698,6 +733,29 @@ def _mentions_own_class(fact: RegistrationFact) -> bool:
     values = [fact.target, *fact.args, *(v for _, v in fact.kwargs), fact.view or Lit(None)]
     values += [loop.iterable for loop in fact.loops]
     return any(_on_own_class(v) for v in values)
+
+
+def _on_instance(func: Value) -> bool:
+    """`self.method` or `super().method`: a call a method makes on the object it runs on."""
+    owner = method_of(func)
+    if owner is None:
+        return False
+    base = owner[0]
+    return isinstance(base, SelfOf) or (isinstance(base, CallOf) and isinstance(base.func, SuperOf))
+
+
+def _blueprints_met(resolver: Resolver, found: list[Registration]) -> list[FlaskObject]:
+    """The blueprints the project builds (bound, returned by a factory) or registers."""
+    met = dict.fromkeys(constructed_objects(resolver))
+    for registration in found:
+        met.update(
+            dict.fromkeys(
+                value
+                for value in (registration.target, *registration.args)
+                if isinstance(value, FlaskObject)
+            )
+        )
+    return [o for o in met if o.kind == "blueprint"]
 
 
 def _on_own_class(func: Value) -> bool:

@@ -91,6 +91,8 @@ FLASK_CONSTRUCTORS: dict[str, tuple[str, str]] = {
     "flask_admin.Admin": ("admin", "flask_admin"),
     "flask_admin.base.Admin": ("admin", "flask_admin"),
 }
+# objects holding resources for the app or blueprint their constructor is given
+API_KINDS = frozenset({"restful_api", "restx_api", "smorest_api"})
 # bare names trusted even when the import that bound them cannot be followed
 FALLBACK_CONSTRUCTORS = {"Flask": "flask.Flask", "Blueprint": "flask.Blueprint"}
 
@@ -203,6 +205,9 @@ class FlaskObject:
     # built in a method run for an instance of this class (a base class's `__init__` making
     # one blueprint per subclass, named from the subclass's attributes)
     receiver: ClassEntity | None = None
+    # an API built by a function on the app or blueprint its caller passes (`Api(bp)`, `bp` a
+    # parameter): that app or blueprint, one API per object passed
+    host: FlaskObject | None = None
 
     @property
     def ctx(self) -> Ctx:
@@ -264,6 +269,10 @@ _BUILTINS = frozenset(dir(builtins))
 # the env key for the class a method runs for (`cls`, or `self`'s class): the class it is called
 # on, which may be a subclass of the one defining it; no parameter can have this name
 RECEIVER = "<receiver>"
+# the env key for the object a method runs on, when it is a Flask object built from a project
+# class (`self` in the `register` override of a `Blueprint` subclass): the rules the method adds
+# on `self` are that object's
+INSTANCE = "<instance>"
 # classes made by these calls build records whose fields are attributes
 NAMED_TUPLES = frozenset({"collections.namedtuple", "typing.NamedTuple"})
 # the finder of an item of a package walk (`for finder, name, ispkg in pkgutil.iter_modules`)
@@ -760,6 +769,8 @@ class Resolver:
                 return ConstEntity(None) if given is None else given
             case FlaskObject(kind="app") if attr == "config":
                 return ConfigEntity()
+            case FlaskObject(kind="restful_api" | "restx_api") if attr == "blueprint":
+                return self.api_blueprint(entity)
             case FlaskObject() | ConfigEntity():
                 return BoundMethod(entity, attr)
             case DictEntity() if attr in ("get", "items", "keys", "values"):
@@ -775,6 +786,27 @@ class Resolver:
                     return BoundMethod(entity, attr)
                 return _from_proto(self.protobuf.member(entity, attr), attr)
         return Opaque(f"attribute '{attr}' of {type(entity).__name__}")
+
+    def api_blueprint(self, api: FlaskObject) -> Resolved:
+        """`api.blueprint` of a Flask-RESTful/RESTX `Api`: the blueprint its constructor was
+        given (their `init_app` keeps it there), None when it was given an app."""
+        host = api.host or self.argument(api.ctor, 0, "app", api.ctx)
+        if isinstance(host, FlaskObject) and host.kind == "blueprint":
+            return host
+        if isinstance(host, FlaskObject) and host.kind == "app":
+            return ConstEntity(None)
+        return Opaque("the blueprint of an API built on an object the analyzer cannot identify")
+
+    def built_on(self, kind: str, ctor: CallOf, ctx: Ctx) -> FlaskObject | None:
+        """For an API whose constructor is given a parameter of the function building it, the
+        app or blueprint the caller passes (bound in `ctx`), else None."""
+        if kind not in API_KINDS or not ctx.env:
+            return None
+        written = ctor.args[0] if ctor.args else dict(ctor.kwargs).get("app")
+        if written is None or not mentions_param(written):
+            return None
+        host = self.resolve(written, ctx)
+        return host if isinstance(host, FlaskObject) else None
 
     def class_member(
         self, cls: ClassEntity, attr: str, *, instance: bool, skip_own: bool = False
@@ -1078,6 +1110,7 @@ class Resolver:
                         value,
                         ctx.scope,
                         receiver=receiver if isinstance(receiver, ClassEntity) else None,
+                        host=self.built_on(kind, value, ctx),
                     )
                 return InstanceEntity(func)
             case ClassEntity():
@@ -1085,7 +1118,13 @@ class Resolver:
                     if base in FLASK_CONSTRUCTORS:
                         kind, lib = FLASK_CONSTRUCTORS[base]
                         return FlaskObject(
-                            kind, lib, self.canonical(ctx.module), value.line, value, ctx.scope
+                            kind,
+                            lib,
+                            self.canonical(ctx.module),
+                            value.line,
+                            value,
+                            ctx.scope,
+                            host=self.built_on(kind, value, ctx),
                         )
                 return InstanceEntity(func)
             case BoundMethod(owner=ClassEntity() | ExternalEntity() as owner, name="as_view"):

@@ -18,6 +18,7 @@ from analyzer.facts.values import CallOf, Lit, Ref, Value, mentions_param
 from analyzer.resolution.admin_views import admin_index_blueprint, admin_view_blueprint
 from analyzer.resolution.classful_views import classful_rules
 from analyzer.resolution.exposed_views import ExposedBlueprint, appbuilder_blueprint
+from analyzer.resolution.flask_objects import constructed_objects
 from analyzer.resolution.known_extensions import (
     EXTENSION_DEFAULT,
     ExtensionViews,
@@ -162,20 +163,7 @@ class _RouteBuilder:
 
     def find_objects(self) -> None:
         """Flask objects bound at module level or returned by factories, even without routes."""
-        for module, facts in self.resolver.files.items():
-            if module != facts.module:
-                continue
-            for name, value in facts.bindings:
-                if not isinstance(value, CallOf):
-                    continue
-                found = self.resolver.global_name(module, name)
-                if isinstance(found, FlaskObject) and found.module == module:
-                    self.model.objects[found] = None
-            for function in facts.functions:
-                if isinstance(function.returns, CallOf) and function.qualname != MODULE_SCOPE:
-                    found = self.resolver.resolve(function.returns, Ctx(module, function.qualname))
-                    if isinstance(found, FlaskObject):
-                        self.model.objects[found] = None
+        self.model.objects.update(dict.fromkeys(constructed_objects(self.resolver)))
 
     def app_instance(self, entity: Resolved | None) -> Resolved | None:
         """An instance of a project subclass of `Flask` (a parameter annotated with it, an
@@ -438,7 +426,7 @@ class _RouteBuilder:
         for api in list(self.model.objects):
             if api.kind not in ("restful_api", "restx_api", "smorest_api"):
                 continue
-            host = self.resolver.argument(api.ctor, 0, "app", api.ctx)
+            host = api.host or self.resolver.argument(api.ctor, 0, "app", api.ctx)
             hosts = list(self.model.hosts.get(api, ()))
             if isinstance(host, FlaskObject):
                 hosts.insert(0, host)
