@@ -179,6 +179,9 @@ class _Frame:
     # how many symbolic loops enclosed each local name's last binding
     bound_loops: dict[str, int] = field(default_factory=dict)
     guarded: tuple[Value, Value] | None = None  # `if test: return value`, before any return
+    # the test of the one enclosing `if` whose `else` is being walked (`if test: return a` /
+    # `else: return b` is a `Choice`, as `if test: return a` then `return b` is)
+    else_of: Value | None = None
     # names whose items this function set under a constant key (`store["config"] = ...`)
     keyed: set[str] = field(default_factory=set)
     # the facts each `functools.partial(...)` built here was read as, and the names bound to
@@ -371,12 +374,16 @@ class _Extractor:
         before = dict(frame.env) if decided or (node.orelse and not type_checking) else None
         attrs = self.instance_attrs(frame) if decided and node.orelse else None
         attrs_before = None if attrs is None else dict(attrs)
-        frame.tests.append(self.value(node.test, frame.env))
+        written_test = self.value(node.test, frame.env)
+        frame.tests.append(written_test)
         self.walk_body(node.body, frame)
         frame.tests[-1] = UNKNOWN
+        enclosing_else = frame.else_of
+        frame.else_of = written_test if len(frame.tests) == 1 else None
         if before is None:
             self.walk_body(node.orelse, frame)
             frame.tests.pop()
+            frame.else_of = enclosing_else
             return
         then_env = dict(frame.env)
         frame.env.clear()
@@ -388,6 +395,7 @@ class _Extractor:
             attrs.update(attrs_before)
         self.walk_body(node.orelse, frame)
         frame.tests.pop()
+        frame.else_of = enclosing_else
         if attrs is not None and attrs_before is not None and then_attrs is not None:
             # `self.x` set in both branches of a test on a parameter: a `Choice` as for names
             for name, then in then_attrs.items():
@@ -440,13 +448,18 @@ class _Extractor:
                     frame.env[name] = self.sizes.bounded(grown)
 
     def record_return(self, returned: Value, frame: _Frame) -> None:
-        """The first informative return; `if test: return a` then `return b` is a `Choice`."""
+        """The first informative return; `if test: return a` then `return b` (or `else:
+        return b`) is a `Choice`."""
         if frame.returns is not None or isinstance(returned, Unknown | LoopVar):
             return
         if frame.tests:
             if frame.guarded is None and len(frame.tests) == 1:
                 frame.guarded = (frame.tests[0], returned)
-            elif not isinstance(returned, Lit):
+            elif isinstance(returned, Lit):
+                return
+            elif frame.guarded is not None and frame.else_of is frame.guarded[0]:
+                frame.returns = Choice(frame.guarded[0], frame.guarded[1], returned)
+            else:
                 frame.returns = returned
         elif frame.guarded is not None:
             frame.returns = Choice(frame.guarded[0], frame.guarded[1], returned)
@@ -534,6 +547,11 @@ class _Extractor:
                     known = self.classes[holder.class_qualname].instance_attrs
                     if not _informative(known.get(attr)):
                         known[attr] = value
+                elif isinstance(value, SelfOf) and holder is not None:
+                    # an object putting itself on another (`app.appbuilder = self`): kept as the
+                    # call it amounts to, `setattr(app, "appbuilder", self)`
+                    put = CallFact(Ref("setattr"), target.lineno, (holder, Lit(attr), value))
+                    frame.calls.add(put)
 
     def walk_import(self, node: ast.Import, frame: _Frame) -> None:
         for alias in node.names:
