@@ -217,6 +217,17 @@ class FlaskObject:
 
 
 @dataclass(frozen=True, slots=True)
+class CreatedBlueprint:
+    """`view.create_blueprint(appbuilder, endpoint=..., static_folder=...)` on an instance of a
+    Flask-AppBuilder view class, called from anywhere: the blueprint the library builds from
+    the view (`created_blueprints` reads its rules)."""
+
+    view: ClassEntity | ExternalEntity
+    endpoint: Resolved | None
+    static_folder: Resolved | None
+
+
+@dataclass(frozen=True, slots=True)
 class BoundMethod:
     owner: Resolved
     name: str
@@ -259,6 +270,7 @@ Resolved = (
     | ModuleInfoEntity
     | ViewEntity
     | FlaskObject
+    | CreatedBlueprint
     | BoundMethod
     | RouteDecorator
     | ProtoEntity
@@ -273,6 +285,8 @@ RECEIVER = "<receiver>"
 # class (`self` in the `register` override of a `Blueprint` subclass): the rules the method adds
 # on `self` are that object's
 INSTANCE = "<instance>"
+# the library whose view classes build their own blueprint (`BaseView.create_blueprint`)
+APPBUILDER_PACKAGE = "flask_appbuilder."
 # classes made by these calls build records whose fields are attributes
 NAMED_TUPLES = frozenset({"collections.namedtuple", "typing.NamedTuple"})
 # the finder of an item of a package walk (`for finder, name, ispkg in pkgutil.iter_modules`)
@@ -363,6 +377,7 @@ class Resolver:
         # built on the first scan that asks, so each scan over the project's calls for a few
         # names reads only theirs
         self._calls_by_name: dict[str | None, list[_NamedCall]] | None = None
+        self._attached: dict[str, Resolved] | None = None  # attributes objects put on apps
         self.protobuf = ProtoIndex(self.files.values())
         self._depth = 0
         # answers cut short so far: at the depth cap, or by meeting a definition (a name, a
@@ -752,10 +767,19 @@ class Resolver:
                     return Opaque(found.reason)
                 if isinstance(found, FunctionEntity):
                     return self.flask_property(found, cls) or found
+                if (
+                    attr == "create_blueprint"
+                    and isinstance(found, Opaque)
+                    and found.external
+                    and self.appbuilder_view(cls)
+                ):  # the library's own: the view's blueprint
+                    return BoundMethod(entity, attr)
                 return found
             case SuperEntity(cls):
                 return self.class_member(cls, attr, instance=True, skip_own=True)
             case InstanceEntity(cls=ExternalEntity(dotted)):
+                if attr == "create_blueprint" and dotted.startswith(APPBUILDER_PACKAGE):
+                    return BoundMethod(entity, attr)
                 return Opaque(f"attribute of a {dotted} object", external=True)
             case ExternalEntity("flask.current_app") if attr == "config":
                 return ConfigEntity()
@@ -771,6 +795,8 @@ class Resolver:
                 return ConfigEntity()
             case FlaskObject(kind="restful_api" | "restx_api") if attr == "blueprint":
                 return self.api_blueprint(entity)
+            case FlaskObject(kind="app") if attr in self.attached_to_apps():
+                return self.attached_to_apps()[attr]
             case FlaskObject() | ConfigEntity():
                 return BoundMethod(entity, attr)
             case DictEntity() if attr in ("get", "items", "keys", "values"):
@@ -786,6 +812,27 @@ class Resolver:
                     return BoundMethod(entity, attr)
                 return _from_proto(self.protobuf.member(entity, attr), attr)
         return Opaque(f"attribute '{attr}' of {type(entity).__name__}")
+
+    def attached_to_apps(self) -> dict[str, Resolved]:
+        """What the objects of project classes put on another as an attribute of their own
+        (`app.appbuilder = self`, `setattr(app, "appbuilder", self)` in a method), by name,
+        where one class alone sets that name: read on a Flask app (`app.appbuilder`), an
+        instance of that class. The object they are put on is taken to be the app."""
+        if self._attached is None:
+            found: dict[str, set[Resolved]] = {}
+            for (module, _), call in self.calls_named(["setattr"]):
+                match call.args:
+                    case (_, Lit(value=str() as name), SelfOf(class_qualname=qualname)):
+                        owner = ClassEntity(self.canonical(module), qualname)
+                        found.setdefault(name, set()).add(InstanceEntity(owner, exact=False))
+            self._attached = {
+                name: owners.pop() for name, owners in found.items() if len(owners) == 1
+            }
+        return self._attached
+
+    def appbuilder_view(self, cls: ClassEntity) -> bool:
+        """Whether a project class is built on one of Flask-AppBuilder's view classes."""
+        return any(base.startswith(APPBUILDER_PACKAGE) for base in self.external_bases(cls))
 
     def api_blueprint(self, api: FlaskObject) -> Resolved:
         """`api.blueprint` of a Flask-RESTful/RESTX `Api`: the blueprint its constructor was
@@ -841,7 +888,9 @@ class Resolver:
             if nested in self.classes:
                 return ClassEntity(*nested)
             value = members.class_attrs.get(attr)
-            if value is not None:
+            # `app = None` in the class body declares what each instance sets (`self.app = app`)
+            placeholder = value == Lit(None) and attr in members.instance_attrs
+            if value is not None and not (instance and placeholder):
                 return self.resolve(value, Ctx(klass.module))
             if instance:
                 value = members.instance_attrs.get(attr)
@@ -912,17 +961,35 @@ class Resolver:
         for call, caller in self.constructions(klass):
             if not (call.args or call.kwargs):
                 return None  # arguments not known: no value can be told for sure
-            env = self.bind_arguments(
-                init,
-                call.args,
-                call.kwargs,
-                caller,
-                callee_module=klass.module,
-            )
-            values[env.get(name, Opaque(f"no argument for '{name}'"))] = None
+            written = (*call.args, *(value for _, value in call.kwargs))
+            runs = self.runs_of(caller) if any(map(mentions_param, written)) else [caller]
+            for run in runs:
+                env = self.bind_arguments(
+                    init, call.args, call.kwargs, run, callee_module=klass.module
+                )
+                values[env.get(name, Opaque(f"no argument for '{name}'"))] = None
         found = next(iter(values)) if len(values) == 1 else None
         self._constructed[key] = None if isinstance(found, Opaque) else found
         return self._constructed[key]
+
+    def runs_of(self, ctx: Ctx) -> list[Ctx]:
+        """The contexts a plain function runs in: one per call of it the project makes, its
+        parameters bound to that call's arguments (a factory building a class from the app
+        its caller passes, `init_appbuilder(app)`); `ctx` alone when no call is known or it is
+        a method."""
+        fact = self.functions.get((self.canonical(ctx.module), ctx.scope))
+        if fact is None or fact.class_qualname is not None or ctx.env:
+            return [ctx]
+        function = FunctionEntity(self.canonical(ctx.module), ctx.scope)
+        runs = []
+        for (module, qualname), call in self.calls_named([ctx.scope.rsplit(".", 1)[-1]]):
+            calling = Ctx(module, qualname)
+            if self.called(call, calling) == function:
+                env = self.bind_arguments(
+                    fact, call.args, call.kwargs, calling, callee_module=function.module
+                )
+                runs.append(Ctx(ctx.module, ctx.scope, env))
+        return runs or [ctx]
 
     def constructions(self, klass: ClassEntity) -> list[tuple[CallFact, Ctx]]:
         """The calls that build `klass`, or a subclass using its `__init__` (calls written with
@@ -1093,6 +1160,12 @@ class Resolver:
                 return RouteDecorator(owner, attr, tuple(args), tuple(kwargs))
             case BoundMethod(owner=DictEntity() as mapping, name=method):
                 return self.dict_method(mapping, method, value, ctx)
+            case BoundMethod(owner=InstanceEntity(cls=view), name="create_blueprint"):
+                return CreatedBlueprint(
+                    view,
+                    self.argument(value, 1, "endpoint", ctx),
+                    self.argument(value, 2, "static_folder", ctx),
+                )
             case BoundMethod(owner=ConfigEntity(), name="get") if value.args:
                 name = self.resolve(value.args[0], ctx)
                 default = self.argument(value, 1, "default", ctx)

@@ -17,6 +17,7 @@ from analyzer.facts.python import MODULE_SCOPE, Diagnostic
 from analyzer.facts.values import CallOf, Lit, Ref, Value, mentions_param
 from analyzer.resolution.admin_views import admin_index_blueprint, admin_view_blueprint
 from analyzer.resolution.classful_views import classful_rules
+from analyzer.resolution.created_blueprints import created_blueprint
 from analyzer.resolution.exposed_views import ExposedBlueprint, appbuilder_blueprint
 from analyzer.resolution.flask_objects import constructed_objects
 from analyzer.resolution.known_extensions import (
@@ -35,6 +36,7 @@ from analyzer.resolution.registrations import Registration, Unresolved
 from analyzer.resolution.resolve import (
     ClassEntity,
     ConstEntity,
+    CreatedBlueprint,
     Ctx,
     ExternalEntity,
     FlaskObject,
@@ -352,6 +354,13 @@ class _RouteBuilder:
         child = reg.argument(0, "blueprint")
         written = reg.fact.args[0] if reg.fact.args else dict(reg.fact.kwargs).get("blueprint")
         ctx = Ctx(reg.module, reg.fact.scope)
+        if isinstance(child, CreatedBlueprint):  # `view.create_blueprint(appbuilder, ...)`
+            view = created_blueprint(self.resolver, child, (reg.file, reg.line))
+            if isinstance(view, str):
+                self.note(reg.file, reg.line, "unresolved-view", f"{view}; skipped")
+                return
+            self.note_inherited(view, (reg.file, reg.line))
+            child = self.library_blueprint(view, view.label, reg.module, reg.fact.line)
         made = library_blueprint(self.resolver, written, child, ctx, (reg.file, reg.line))
         if made is not None:  # Flask-Dance's `make_github_blueprint(...)`
             found, assumed = made
@@ -563,6 +572,14 @@ class _RouteBuilder:
         if isinstance(found, str):
             self.note(*site, "unresolved-view", f"{found}; skipped")
             return
+        self.note_inherited(found, site)
+        blueprint = self.library_blueprint(found, f"{registry.lib}:{found.name}", *declared)
+        for app in hosts:
+            self.model.children[app].append(_BlueprintUse(blueprint, None, None))
+
+    def note_inherited(self, found: ExposedBlueprint, site: tuple[str, int]) -> None:
+        """Name the library classes whose own routes a view serves but the analyzer does not
+        know."""
         if found.inherited_from:
             self.note(
                 *site,
@@ -570,9 +587,6 @@ class _RouteBuilder:
                 f"{found.label} also serves the routes it inherits from "
                 f"{', '.join(found.inherited_from)}; only its own @expose methods are reported",
             )
-        blueprint = self.library_blueprint(found, f"{registry.lib}:{found.name}", *declared)
-        for app in hosts:
-            self.model.children[app].append(_BlueprintUse(blueprint, None, None))
 
     def library_blueprint(
         self, found: ExposedBlueprint, lib: str, module: str, line: int
