@@ -15,7 +15,10 @@ TRUTH_FILES = sorted(TABLES_DIR.glob("*.json"))
 @pytest.mark.parametrize("path", TRUTH_FILES, ids=lambda p: p.stem)
 def test_table_truth_covers_exactly_the_routes_of_the_route_truth(path: Path) -> None:
     tables = json.loads(path.read_text(encoding="utf-8"))
-    rules = json.loads((ROOT / "evaluation" / "truth" / path.name).read_text())["rules"]
+    route_truth = ROOT / "evaluation" / "truth" / path.name
+    if not route_truth.is_file():  # a table-only app (apps.toml's route_truth = false)
+        pytest.skip("a table-only app: its rules were read from the code")
+    rules = json.loads(route_truth.read_text())["rules"]
     if "blueprints" in tables:  # a large app: every route of these blueprints, no other
         rules = [rule for rule in rules if _blueprint(rule[1]) in tables["blueprints"]]
         assert rules, "no route of the route truth is in the listed blueprints"
