@@ -208,12 +208,13 @@ def build_analysis(
     calls = with_extra_calls(edges, tables.flush_calls, tables.receiver_calls)
     route_access = {
         (route.app, route.rule, route.endpoint): fold_access(
-            route.handlers, calls, tables.uses, tables.external
+            route.handlers, calls, tables.uses, tables.external, tables.commits
         )
         for route in route_map.routes
     }
     hook_access = {
-        hook: fold_access((hook.handler,), calls, tables.uses, tables.external) for hook in hooks
+        hook: fold_access((hook.handler,), calls, tables.uses, tables.external, tables.commits)
+        for hook in hooks
     }
     protections = protect_routes(resolver, route_map.routes, hooks, calls)
     route_hook_access = fold_per_route(
@@ -221,6 +222,7 @@ def build_analysis(
         calls,
         tables.uses,
         tables.external,
+        tables.commits,
     )
     modules = _module_infos(resolver, files)
     diagnostics = [

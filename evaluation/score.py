@@ -153,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     apps = named_apps(arguments.apps)
     if apps is None:
         return 2
+    apps = [app for app in apps if app.route_truth]  # the others: table access only
     done, failed = run_each(apps, lambda app: evaluate_app(app, arguments.show))
     table = summary_table([result for _, result in done], failed)
     print(f"\n{table}")

@@ -77,6 +77,7 @@ def extract_db_facts(
             stores_connections=connections.stored(scope),
             sql_sent_through=_unique(sql.sent_through),
             g_stores=_unique(found.g_stores),
+            commits=found.commits,
         )
         # the branches on parameters: what they may move (the uses, the calls made there)
         guards = _unique([*_guards(nodes.get(id(scope)), scope.params), *found.param_guards])

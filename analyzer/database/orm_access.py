@@ -149,6 +149,7 @@ class OrmFindings:
     model_arguments: list[ModelArgument] = field(default_factory=list)
     placeholder_method_calls: list[ModelMethodCall] = field(default_factory=list)
     g_stores: list[GStore] = field(default_factory=list)
+    commits: bool = False  # calls `commit()`/`flush()`
     # the guards of reads made only for some values of a parameter (mapper reads chosen by
     # `names if relations else others`), besides the function's `if` statements
     param_guards: list[ParamGuard] = field(default_factory=list)
@@ -447,6 +448,7 @@ class _FunctionPass:
         self.pages: set[str] = set()  # variables holding a page of results (`.paginate(...)`)
 
     def run(self) -> OrmFindings:
+        self.out.commits = any(callee_name(call) in _COMMITS for call in self.scope.calls)
         for call in self.scope.calls:
             self._bulk_write(call)
             self._counted(call)
@@ -1181,13 +1183,12 @@ class _FunctionPass:
         class it makes per model), read; `self.labels.append(...)` / `self.status = [...]`,
         a collection changed, written when this method commits."""
         called = {id(call.func) for call in self.scope.calls}
-        commits = any(callee_name(call) in _COMMITS for call in self.scope.calls)
         found: dict[tuple[str, AccessMode], int] = {}
         for node in self.scope.attribute_loads:
             own = _is_name(node.value, *names) and id(node) not in called
             if own and not node.attr.startswith("__") and node.attr != "query":
                 found.setdefault((node.attr, "read"), node.lineno)
-        if commits:
+        if self.out.commits:
             for call in self.scope.calls:
                 func = call.func
                 if not isinstance(func, ast.Attribute) or func.attr not in _COLLECTION_CHANGES:
@@ -1234,7 +1235,8 @@ class _FunctionPass:
     def _instance_changes(self) -> None:
         """A loaded instance changed (`obj.x = ...`, `setattr(obj, key, value)`) is written
         when this function commits, or when it hands the instance on to a call
-        (`database.update(obj)`, `save(obj)`), which may commit."""
+        (`database.update(obj)`, `save(obj)`), which may commit; else it is changed, written
+        where the route commits."""
         if not self.types and "g" not in self.finder.scopes.imported:
             return  # no instance known here: nothing below is typed (see `_type_of`)
         for node in self.scope.attribute_stores:
@@ -1256,8 +1258,8 @@ class _FunctionPass:
                 self._property_read(node)
 
     def _changes_written(self, changes: list[tuple[ast.expr, int, tuple[str, bool]]]) -> None:
-        """Loaded instances changed: written when committed here or handed on."""
-        commits = any(callee_name(call) in _COMMITS for call in self.scope.calls)
+        """Loaded instances changed: written when committed here or handed on, else changed
+        (written where the route commits: `self._fix_counts()` then `db.session.commit()`)."""
         handed = {
             arg.id
             for call in self.scope.calls
@@ -1265,12 +1267,13 @@ class _FunctionPass:
             for arg in (*call.args, *(k.value for k in call.keywords))
             if isinstance(arg, ast.Name)
         }
-        changed: set[str] = set()
+        recorded: set[tuple[str, AccessMode]] = set()
         for instance, line, (model, _) in changes:
             handed_on = isinstance(instance, ast.Name) and instance.id in handed
-            if (commits or handed_on) and model not in changed:
-                changed.add(model)
-                self._use(("model", model), "write", line, low=True)
+            mode: AccessMode = "write" if self.out.commits or handed_on else "change"
+            if (model, mode) not in recorded:
+                recorded.add((model, mode))
+                self._use(("model", model), mode, line, low=True)
 
     def _property_read(self, node: ast.Attribute) -> None:
         """`obj.balance` on a loaded instance: when the model defines `balance` (a property),

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-AccessMode = Literal["read", "write"]
+# "change": a loaded instance's column changed in a function that neither commits nor hands
+# it on; written where the route commits (the session's commit flushes every changed instance)
+AccessMode = Literal["read", "write", "change"]
 Confidence = Literal["high", "low"]
 
 
@@ -356,6 +358,7 @@ class FunctionDbFacts:
     sql_sent_through: tuple[Connection, ...] = ()
     # the model instances it stores in Flask's `g` (what "@g:<attribute>" stands for)
     g_stores: tuple[GStore, ...] = ()
+    commits: bool = False  # calls `commit()`/`flush()`: writes the session's changed instances
 
 
 @dataclass(frozen=True)

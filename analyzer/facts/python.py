@@ -13,7 +13,7 @@ from analyzer.facts.database import ModuleDbFacts, TableDefinition
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "31"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "32"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from analyzer.resolution.cycle_search import cyclic_groups, first_cycle
@@ -22,9 +23,12 @@ def fold_access(
     calls: Mapping[FunctionKey, tuple[FunctionKey, ...]],
     uses: Mapping[FunctionKey, tuple[TableUse, ...]],
     external: Mapping[FunctionKey, tuple[TableUse, ...]] | None = None,
+    commits: frozenset[FunctionKey] = frozenset(),
 ) -> Access:
     """Tables touched by `roots` and every project function they reach (and, given
-    `external`, the tables of other databases they reach)."""
+    `external`, the tables of other databases they reach). Instances changed without a
+    commit where they are changed (mode "change") are written when one of the functions
+    reached is in `commits`: the session's commit flushes them, wherever it is made."""
     stack = list(dict.fromkeys(roots))
     seen = set(stack)
     evidence: list[TableUse] = []
@@ -43,6 +47,9 @@ def fold_access(
             if callee not in seen:
                 seen.add(callee)
                 stack.append(callee)
+    committed = not commits.isdisjoint(seen)
+    evidence = _committed(evidence, committed=committed)
+    elsewhere = _committed(elsewhere, committed=committed)
     direct = [use for use in evidence if not use.indirect]
     reads = {use.table for use in direct if use.mode == "read"}
     writes = {use.table for use in direct if use.mode == "write"}
@@ -56,6 +63,14 @@ def fold_access(
         evidence=tuple(sorted(set(evidence), key=evidence_order)),
         external=tuple(sorted(set(elsewhere), key=evidence_order)),
     )
+
+
+def _committed(evidence: list[TableUse], *, committed: bool) -> list[TableUse]:
+    """The changes among `evidence` as writes when the session is committed, else dropped."""
+    kept = [use for use in evidence if use.mode != "change"]
+    if committed and len(kept) < len(evidence):
+        kept.extend(replace(use, mode="write") for use in evidence if use.mode == "change")
+    return kept
 
 
 def evidence_order(

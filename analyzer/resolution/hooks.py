@@ -178,6 +178,7 @@ def fold_per_route(
     calls: Mapping[FunctionKey, tuple[FunctionKey, ...]],
     uses: Mapping[FunctionKey, tuple[TableUse, ...]],
     external: Mapping[FunctionKey, tuple[TableUse, ...]] | None = None,
+    commits: frozenset[FunctionKey] = frozenset(),
 ) -> dict[tuple[str | None, str, str], Access]:
     """Table access of what runs for each route besides its view (given `external`, with the
     tables of other databases it reaches); routes sharing the same hooks and decorators (most
@@ -187,6 +188,6 @@ def fold_per_route(
     for route, roots in runs_for.items():
         key = tuple(sorted(set(roots)))
         if key not in folded:
-            folded[key] = fold_access(key, calls, uses, external)
+            folded[key] = fold_access(key, calls, uses, external, commits)
         result[route] = folded[key]
     return result

@@ -1522,7 +1522,7 @@ class Resolver:
     def settings(self) -> dict[str, Resolved]:
         """Every configuration value the project's code loads into `app.config`, in order
         (`from_object`, `update`, `from_mapping`, `config[key] = value`), parameters taking
-        their defaults."""
+        their defaults, or the app a caller passes (`passed_apps`)."""
         if self._settings is None:
             self._settings = {}
             self._settings_busy = True
@@ -1532,7 +1532,10 @@ class Resolver:
                     loaders = [c for c in function.calls if _config_call(c.func) is not None]
                     if not loaders:
                         continue
-                    ctx = Ctx(facts.module, function.qualname, self.defaults(function, facts))
+                    env = self.defaults(function, facts) | self.passed_apps(
+                        function, facts, loaders
+                    )
+                    ctx = Ctx(facts.module, function.qualname, env)
                     for call in loaders:
                         self._settings.update(self.loaded_settings(call, ctx))
             self._settings_busy = False
@@ -1547,6 +1550,33 @@ class Resolver:
             for p in function.params
             if p.default is not None
         }
+
+    def passed_apps(
+        self, function: FunctionFact, facts: FileFacts, loaders: list[CallFact]
+    ) -> dict[str, Resolved]:
+        """The parameters of `function` whose `config` its `loaders` load into, bound to the
+        Flask app a caller passes for them (`configure_app(app, config)` in the factory), the
+        caller run with its parameters' defaults: the settings go into that app."""
+        owners = {
+            owner.name for call in loaders if isinstance(owner := _config_owner(call.func), Param)
+        }
+        if not owners:
+            return {}
+        entity = FunctionEntity(facts.module, function.qualname)
+        found: dict[str, Resolved] = {}
+        for (module, scope), call in self.calls_named([function.qualname.rpartition(".")[2]]):
+            caller = self.functions[(module, scope)]
+            ctx = Ctx(module, scope, self.defaults(caller, self.files[module]))
+            if self.called(call, ctx) != entity:
+                continue
+            bound = self.bind_arguments(
+                function, call.args, call.kwargs, ctx, callee_module=facts.module
+            )
+            for name in owners - found.keys():
+                given = bound.get(name)
+                if isinstance(given, FlaskObject) and given.kind == "app":
+                    found[name] = given
+        return found
 
     def loaded_settings(self, call: CallFact, ctx: Ctx) -> dict[str, Resolved]:
         method = self.config_method(call.func, ctx)

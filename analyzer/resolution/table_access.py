@@ -53,6 +53,8 @@ class TableFacts:
     flush_calls: dict[FunctionKey, tuple[FunctionKey, ...]]
     # a function -> the methods it runs on a model's receiver that the call graph cannot see
     receiver_calls: dict[FunctionKey, tuple[FunctionKey, ...]]
+    # the functions that commit the session: a route reaching one writes its changed instances
+    commits: frozenset[FunctionKey]
 
 
 def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> TableFacts:
@@ -155,6 +157,13 @@ def resolve_table_access(resolver: Resolver, files: Iterable[FileFacts]) -> Tabl
         external,
         flush_calls(own, listeners),
         {key: tuple(sorted(run)) for key, run in receivers.run.items() if run},
+        frozenset(
+            (module, function.qualname)
+            for module, facts in resolver.files.items()
+            if module == facts.module and facts.db is not None
+            for function in facts.db.functions
+            if function.commits
+        ),
     )
 
 
