@@ -116,6 +116,8 @@ _CONNECTION_METHODS = frozenset(
     | {"commit", "rollback", "flush", "close", "begin", "connect"}
     | {"fetchone", "fetchall", "fetchmany"}
 )
+# methods no placeholder receiver is taken from (one set, not a union built per call)
+_NO_PLACEHOLDER_METHODS = _COLLECTION_CHANGES | _CONNECTION_METHODS
 _TABLE_METHODS = frozenset({"select", "insert", "update", "delete"})  # of a Table object
 # what a dynamic relationship (`lazy="dynamic"`, a query) is narrowed or run by, keeping its model
 _RELATED_QUERY = frozenset(
@@ -656,8 +658,10 @@ class _FunctionPass:
         owner = self.scope.class_qualname
         if self.scope.receiver == "self" and owner in self.finder.local_models:
             self.types["self"] = (str(owner), True)
-        for name in self.finder.login_proxies - {*self.scope.params, *self.scope.bindings}:
-            self.types[name] = (CURRENT_USER_MODEL, True)  # the user loader's model, loaded
+        if self.finder.login_proxies:  # most modules have none: no set of every local built
+            unbound = self.finder.login_proxies - {*self.scope.params, *self.scope.bindings}
+            for name in unbound:
+                self.types[name] = (CURRENT_USER_MODEL, True)  # the user loader's, loaded
         for name in self.scope.params:
             if name == self.scope.receiver or name in self.scope.bindings:
                 continue
@@ -1042,7 +1046,7 @@ class _FunctionPass:
             self.out.built_method_calls.append(ModelMethodCall(built, func.attr, call.lineno))
         elif (
             func.attr[:1].islower()
-            and func.attr not in _COLLECTION_CHANGES | _CONNECTION_METHODS
+            and func.attr not in _NO_PLACEHOLDER_METHODS
             and (placeholder := self._placeholder_receiver(receiver, typed)) is not None
         ):  # `model.get(id)`, `helper(id).serialize()`: a method of the class known per call
             found = ModelMethodCall(placeholder, func.attr, call.lineno)

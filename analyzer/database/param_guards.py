@@ -21,6 +21,18 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
+def _blocks_of(kind: type[ast.AST]) -> tuple[str, ...]:
+    """The `_BLOCKS` fields a node type has (most statements have none): worked out once
+    per type, not tried on every statement."""
+    found = _BLOCKS_BY_TYPE.get(kind)
+    if found is None:
+        found = _BLOCKS_BY_TYPE[kind] = tuple(b for b in _BLOCKS if b in kind._fields)
+    return found
+
+
+_BLOCKS_BY_TYPE: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
 def param_guards(node: FunctionNode, params: list[str]) -> tuple[ParamGuard, ...]:
     """The `if <param>:` bodies of the function (not of functions nested in it), for the
     parameters that have a default (the others are always given)."""
@@ -44,8 +56,8 @@ def param_guards(node: FunctionNode, params: list[str]) -> tuple[ParamGuard, ...
                 found.append(ParamGuard(name, first, end))
             for name, model in _tested_classes(statement.test, set(params)):
                 found.append(ParamGuard(name, first, end, model))
-        for block in _BLOCKS:
-            stack.extend(getattr(statement, block, ()))
+        for block in _blocks_of(type(statement)):
+            stack.extend(getattr(statement, block))
     return (*found, *_early_returns(node, optional))
 
 

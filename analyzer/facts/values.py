@@ -6,7 +6,9 @@ resolution stage later maps names through imports to project definitions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 LiteralValue = str | int | float | bool | None
 
@@ -224,22 +226,25 @@ LARGEST_VALUE = 50_000  # nodes a value may hold: a table of a thousand routes n
 
 def parts_of(value: Value) -> tuple[Value, ...]:
     """The values `value` is built from (none for a leaf)."""
-    match value:
-        case Seq(items) | Joined(items):
-            return items
-        case Pairs(items):
-            return tuple(part for pair in items for part in pair)
-        case Attr(base, _) | Spread(base):
-            return (base,)
-        case CallOf(func, args, kwargs, _):
-            return (func, *args, *(item for _, item in kwargs))
-        case Item(left, right) | Sum(left, right) | SetUnion(left, right):
-            return (left, right)
-        case Comprehension(element, target, iterable, _):
-            return (element, target, iterable)
-        case Choice(test, then, otherwise, _):
-            return (test, then, otherwise)
-    return ()
+    parts = _PARTS.get(type(value))
+    return () if parts is None else parts(value)
+
+
+# the parts of each composite value, by exact type (one dict lookup: a `match` tried each
+# class pattern in turn, and sizes ask for the parts of every value bound to a name)
+_PARTS: dict[type, Callable[[Any], tuple[Value, ...]]] = {
+    Seq: lambda value: value.items,
+    Joined: lambda value: value.parts,
+    Pairs: lambda value: tuple(part for pair in value.items for part in pair),
+    Attr: lambda value: (value.base,),
+    Spread: lambda value: (value.value,),
+    CallOf: lambda value: (value.func, *value.args, *(item for _, item in value.kwargs)),
+    Item: lambda value: (value.base, value.key),
+    Sum: lambda value: (value.left, value.right),
+    SetUnion: lambda value: (value.left, value.right),
+    Comprehension: lambda value: (value.element, value.target, value.iterable),
+    Choice: lambda value: (value.test, value.then, value.otherwise),
+}
 
 
 class ValueSizes:
@@ -251,19 +256,24 @@ class ValueSizes:
         self._known: dict[int, tuple[Value, int]] = {}  # id -> (the value, kept alive; size)
 
     def size(self, value: Value) -> int:
+        known = self._known
+        if id(value) in known:  # most values bound are names' values met before, or leaves
+            return known[id(value)][1]
         stack: list[tuple[Value, bool]] = [(value, False)]
         while stack:
             node, parts_known = stack.pop()
-            if id(node) in self._known:
+            if id(node) in known:
                 continue
             parts = parts_of(node)
             if parts_known or not parts:
-                total = 1 + sum(self._known[id(part)][1] for part in parts)
-                self._known[id(node)] = (node, total)
+                total = 1
+                for part in parts:
+                    total += known[id(part)][1]
+                known[id(node)] = (node, total)
                 continue
             stack.append((node, True))
-            stack.extend((part, False) for part in parts if id(part) not in self._known)
-        return self._known[id(value)][1]
+            stack.extend((part, False) for part in parts if id(part) not in known)
+        return known[id(value)][1]
 
     def bounded(self, value: Value) -> Value:
         """The value, or UNKNOWN when it holds more than `LARGEST_VALUE` nodes."""

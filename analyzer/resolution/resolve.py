@@ -393,6 +393,7 @@ class Resolver:
         self._constructions_busy = False
         self._class_members: dict[tuple[ClassEntity, str, bool, bool], Resolved] = {}
         self._parameters: dict[tuple[str, str, str], Resolved] = {}
+        self._constants: dict[tuple[type, LiteralValue], ConstEntity] = {}
 
     def add_alias(self, alias: str, module: str) -> None:
         """Let `alias` (a module's name from its path under the root) name `module` too."""
@@ -478,7 +479,7 @@ class Resolver:
         # the commonest values answered here, as their resolvers would (a constant, a name or
         # call already resolved where no parameter is bound): a third of all values met
         if type(value) is Lit:
-            return ConstEntity(value.value)
+            return self._constant(value.value)
         if not ctx.env:
             if type(value) is Ref:
                 known = self._refs.get((ctx.module, value.dotted))
@@ -498,6 +499,18 @@ class Resolver:
             return resolver(self, value, ctx)
         finally:
             self._depth -= 1
+
+    def _constant(self, value: LiteralValue) -> ConstEntity:
+        """The entity of a literal, one shared per value: the same few literals are met
+        tens of thousands of times. Keyed by type too (`1 == True`); floats are not kept
+        (`0.0 == -0.0`, and NaN equals nothing)."""
+        if type(value) is float:
+            return ConstEntity(value)
+        key = (type(value), value)
+        found = self._constants.get(key)
+        if found is None:
+            found = self._constants[key] = ConstEntity(value)
+        return found
 
     def _attr(self, value: Attr, ctx: Ctx) -> Resolved:
         found = self.member(self.resolve(value.base, ctx), value.name)
@@ -1307,7 +1320,7 @@ class Resolver:
     def returned(self, func: FunctionEntity, value: CallOf, ctx: Ctx) -> Resolved:
         key = (func.module, func.qualname)
         fact = self.functions.get(key)
-        result: Resolved = Opaque(f"what {func.qualname}() returns")
+        result: Resolved | None = None  # the Opaque below made only when needed
         if fact is not None and fact.returns is not None:
             env = self.bind_arguments(
                 fact, value.args, value.kwargs, ctx, callee_module=func.module
@@ -1321,6 +1334,8 @@ class Resolver:
                 and caller != func.module
             ):
                 return replace(result, parent=result, call_site=(caller, value.line))
+        if result is None:
+            result = Opaque(f"what {func.qualname}() returns")
         model = self.returned_models.get(key)
         if isinstance(result, Opaque) and model is not None:
             cls = self.ref(model, Ctx(func.module))
