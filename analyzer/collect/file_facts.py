@@ -1,4 +1,5 @@
-"""One file's bytes -> its `FileFacts` (structure, database access, schema tables).
+"""One file's bytes -> its `FileFacts` (structure, database access, schema tables, the
+operations of an OpenAPI spec).
 
 Pure apart from what it is given; a bug triggered by strange code becomes a diagnostic for
 that file instead of stopping the whole analysis.
@@ -13,6 +14,7 @@ from analyzer.database.extract import extract_db_facts
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.python import Diagnostic, FileFacts, FileKind
 from analyzer.source.extract import extract_structure
+from analyzer.source.openapi_spec import read_spec
 from analyzer.source.parse import parse_source
 from analyzer.source.protobuf_descriptors import MARKER, read_file_descriptor, serialized_file
 from analyzer.source.protobuf_wire import WireError
@@ -33,6 +35,9 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
     lines = source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1)
     if spec.kind == "sql":
         return _sql_facts(source, spec, dialect, lines)
+    if spec.kind == "openapi":
+        read, notes = read_spec(source, spec.rel)
+        return FileFacts(spec.rel, "", False, "openapi", lines, diagnostics=notes, openapi=read)
     parsed = parse_source(source, spec.rel)
     base = FileFacts(spec.rel, spec.module, spec.is_package, "python", lines)
     if parsed.tree is None:

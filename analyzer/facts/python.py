@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from analyzer.facts.database import ModuleDbFacts, TableDefinition
+from analyzer.facts.openapi import OpenApiSpec
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.values import Value
 
@@ -132,12 +133,13 @@ class RegistrationFact:
     tests: tuple[Value, ...] = ()
 
 
-FileKind = Literal["python", "sql"]
+FileKind = Literal["python", "sql", "openapi"]
 
 
 @dataclass(frozen=True)
 class FileFacts:
-    """What one file contributes. `module` is its dotted module name ('' for .sql files)."""
+    """What one file contributes. `module` is its dotted module name ('' for .sql files and
+    OpenAPI specs)."""
 
     path: str  # relative to the analyzed root, '/'-separated
     module: str
@@ -155,3 +157,5 @@ class FileFacts:
     diagnostics: tuple[Diagnostic, ...] = ()
     # a protobuf-generated module (`AddSerializedFile(b"...")`): what its descriptor defines
     protobuf: ProtoFile | None = None
+    # an OpenAPI/Swagger spec file (kind "openapi"): what connexion would route from it
+    openapi: OpenApiSpec | None = None

@@ -90,6 +90,15 @@ FLASK_CONSTRUCTORS: dict[str, tuple[str, str]] = {
     "flask_appbuilder.base.AppBuilder": ("appbuilder", "flask_appbuilder"),
     "flask_admin.Admin": ("admin", "flask_admin"),
     "flask_admin.base.Admin": ("admin", "flask_admin"),
+    # connexion 2: an app wrapping a Flask app (`add_api` registers an API's blueprint on it),
+    # and an API whose `.blueprint` holds one rule per operation of its spec
+    "connexion.FlaskApp": ("app", "connexion"),
+    "connexion.App": ("app", "connexion"),
+    "connexion.apps.FlaskApp": ("app", "connexion"),
+    "connexion.apps.flask_app.FlaskApp": ("app", "connexion"),
+    "connexion.FlaskApi": ("connexion_api", "connexion"),
+    "connexion.apis.FlaskApi": ("connexion_api", "connexion"),
+    "connexion.apis.flask_api.FlaskApi": ("connexion_api", "connexion"),
 }
 # objects holding resources for the app or blueprint their constructor is given
 API_KINDS = frozenset({"restful_api", "restx_api", "smorest_api"})
@@ -191,7 +200,8 @@ class FlaskObject:
     """A Flask app, blueprint, API or namespace, identified by where it is constructed."""
 
     kind: str  # "app", "blueprint", "restful_api", "restx_api", "restx_namespace", "smorest_api",
-    # "appbuilder" (Flask-AppBuilder), "admin" (Flask-Admin)
+    # "appbuilder" (Flask-AppBuilder), "admin" (Flask-Admin), "connexion_api" (connexion's
+    # `FlaskApi`: its `.blueprint` is itself, turned into a blueprint where it is registered)
     lib: str
     module: str
     line: int
@@ -337,9 +347,13 @@ class Resolver:
 
     def __init__(self, files: Iterable[FileFacts]) -> None:
         self.files: dict[str, FileFacts] = {}
+        # OpenAPI / Swagger spec files, by path: connexion's APIs are built from them
+        self.specs: dict[str, FileFacts] = {}
         for facts in files:
             if facts.kind == "python":
                 self.files.setdefault(facts.module, facts)
+            elif facts.kind == "openapi":
+                self.specs[facts.path] = facts
         self.bindings = {name: dict(f.bindings) for name, f in self.files.items()}
         self.functions: dict[tuple[str, str], FunctionFact] = {}
         self.classes: dict[tuple[str, str], ClassFact] = {}
@@ -806,6 +820,10 @@ class Resolver:
                 return ConstEntity(None) if given is None else given
             case FlaskObject(kind="app") if attr == "config":
                 return ConfigEntity()
+            case FlaskObject(kind="app", lib="connexion") if attr == "app":
+                return entity  # the Flask app a connexion app wraps: the same routes
+            case FlaskObject(kind="connexion_api") if attr == "blueprint":
+                return entity
             case FlaskObject(kind="restful_api" | "restx_api") if attr == "blueprint":
                 return self.api_blueprint(entity)
             case FlaskObject(kind="app") if attr in self.attached_to_apps():

@@ -1,6 +1,7 @@
 """Flask's routing rules applied to the resolved registrations: apps, blueprints (prefixes from
 the constructor or `register_blueprint`, nesting, renaming), class-based views, Flask-RESTful
-and Flask-RESTX resources, flask-smorest, Flask-AppBuilder and Flask-Admin views, and what known
+and Flask-RESTX resources, flask-smorest, Flask-AppBuilder and Flask-Admin views, connexion's
+OpenAPI operations (`connexion_apis`), and what known
 extensions register themselves (`known_extensions`) -> `Route`s exactly as `app.url_map` would
 hold them.
 """
@@ -17,6 +18,7 @@ from analyzer.facts.python import MODULE_SCOPE, Diagnostic
 from analyzer.facts.values import CallOf, Lit, Ref, Value, mentions_param
 from analyzer.resolution.admin_views import admin_index_blueprint, admin_view_blueprint
 from analyzer.resolution.classful_views import classful_rules
+from analyzer.resolution.connexion_apis import added_api_blueprint, api_blueprint
 from analyzer.resolution.created_blueprints import created_blueprint
 from analyzer.resolution.exposed_views import ExposedBlueprint, appbuilder_blueprint
 from analyzer.resolution.flask_objects import constructed_objects
@@ -256,10 +258,23 @@ class _RouteBuilder:
             )
         elif kind == "register_blueprint":
             self.use_blueprint(target, reg)
+        elif kind == "add_view" and reg.fact.attr == "add_api" and target.lib == "connexion":
+            self.connexion_api(target, reg)
         elif kind == "endpoint" and reg.view is not None:
             name = constant(reg.argument(0, "endpoint"))
             if isinstance(name, str):
                 self.model.endpoint_views[(target, name)] = reg.view
+
+    def connexion_api(self, app: FlaskObject, reg: Registration) -> None:
+        """`app.add_api(spec, ...)` on a connexion app: the API's blueprint on its Flask app."""
+        call = CallOf(Ref("add_api"), reg.fact.args, reg.fact.kwargs, reg.fact.line)
+        ctx = Ctx(reg.module, reg.fact.scope)
+        built = added_api_blueprint(self.resolver, app, call, ctx, (reg.file, reg.line))
+        self.diagnostics += built.notes
+        if built.blueprint is not None:
+            label = f"connexion:{reg.fact.line}"
+            blueprint = self.library_blueprint(built.blueprint, label, reg.module, reg.fact.line)
+            self.model.children[app].append(_BlueprintUse(blueprint, None, None))
 
     def add_to_api(self, target: FlaskObject, reg: Registration) -> None:
         kind = reg.fact.kind
@@ -361,6 +376,13 @@ class _RouteBuilder:
                 return
             self.note_inherited(view, (reg.file, reg.line))
             child = self.library_blueprint(view, view.label, reg.module, reg.fact.line)
+        if isinstance(child, FlaskObject) and child.kind == "connexion_api":
+            built = api_blueprint(self.resolver, child, (reg.file, reg.line))
+            self.diagnostics += built.notes
+            if built.blueprint is None:
+                return
+            label = f"connexion:{child.line}"
+            child = self.library_blueprint(built.blueprint, label, child.module, child.line)
         made = library_blueprint(self.resolver, written, child, ctx, (reg.file, reg.line))
         if made is not None:  # Flask-Dance's `make_github_blueprint(...)`
             found, assumed = made

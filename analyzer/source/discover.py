@@ -1,4 +1,6 @@
-"""Find the files to analyze under a root: Python sources and .sql schema files.
+"""Find the files to analyze under a root: Python sources, .sql schema files and OpenAPI /
+Swagger specs (a .yaml, .yml or .json file whose first `SPEC_HEAD_BYTES` hold an `openapi` or
+`swagger` key: connexion builds routes from them).
 
 Skips virtualenvs, VCS and tool caches, tests (unless asked), and files too big to be
 hand-written; symlink loops, symlinks out of the root, special files (FIFOs, devices) and
@@ -8,6 +10,7 @@ unreadable entries become diagnostics.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -16,7 +19,12 @@ from analyzer.facts.python import Diagnostic, FileKind
 from analyzer.source.modules import module_name_for, path_module_name
 
 HUGE_FILE_BYTES = 5 * 1024 * 1024
-SOURCE_SUFFIXES = (".py", ".sql")
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+SOURCE_SUFFIXES = (".py", ".sql", *SPEC_SUFFIXES)
+# how much of a .yaml/.json file is read to tell a spec: the version key comes first in specs
+# written by hand or by tools that keep the order
+SPEC_HEAD_BYTES = 64 * 1024
+_SPEC_KEY = re.compile(rb'(?m)^(?:openapi|swagger)[ \t]*:|"(?:openapi|swagger)"[ \t]*:')
 SKIPPED_DIRS = frozenset(
     {
         "__pycache__",
@@ -37,7 +45,7 @@ class SourceFile:
     path: Path  # absolute
     rel: str  # relative to the root, '/'-separated
     kind: FileKind
-    module: str  # '' for .sql files
+    module: str  # '' for .sql files and specs
     alias: str | None  # module name from the path under the root, when different
     is_package: bool
     size: int
@@ -168,6 +176,8 @@ class _Walker:
 
     def add_file(self, path: Path, stat: os.stat_result) -> None:
         size, mtime_ns = stat.st_size, stat.st_mtime_ns
+        if path.suffix in SPEC_SUFFIXES and not _looks_like_spec(path):
+            return  # data or configuration, not a spec
         if size > HUGE_FILE_BYTES:
             self._note(
                 path,
@@ -179,6 +189,9 @@ class _Walker:
         rel = self._rel(path)
         if path.suffix == ".sql":
             self.files.append(SourceFile(path, rel, "sql", "", None, False, size, mtime_ns))
+            return
+        if path.suffix in SPEC_SUFFIXES:
+            self.files.append(SourceFile(path, rel, "openapi", "", None, False, size, mtime_ns))
             return
         module, is_package = module_name_for(path, has_init=self._has_init)
         # a second name only for namespace packages (`app/views.py` without app/__init__.py
@@ -213,6 +226,15 @@ class _Walker:
 
     def _note(self, path: Path, kind: str, message: str) -> None:
         self.diagnostics.append(Diagnostic(self._rel(path), 0, kind, message))
+
+
+def _looks_like_spec(path: Path) -> bool:
+    """Whether a .yaml/.json file starts like an OpenAPI or Swagger document."""
+    try:
+        with path.open("rb") as file:
+            return _SPEC_KEY.search(file.read(SPEC_HEAD_BYTES)) is not None
+    except OSError:
+        return False
 
 
 def _is_test_file(name: str) -> bool:

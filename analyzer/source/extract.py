@@ -329,7 +329,7 @@ class _Extractor:
                 for item in node.items:
                     self.collect_calls(item.context_expr, frame)
                     if item.optional_vars is not None:
-                        self.bind(item.optional_vars, UNKNOWN, frame)
+                        self.bind(item.optional_vars, self.entered(item, frame), frame)
                 self.walk_body(node.body, frame)
             case ast.Try() | ast.TryStar():
                 self.walk_body(node.body, frame)
@@ -941,6 +941,15 @@ class _Extractor:
         return tuple(args), tuple(kwargs)
 
     # ---- expressions --------------------------------------------------------------------
+
+    def entered(self, item: ast.withitem, frame: _Frame) -> Value:
+        """What `with expr as name` binds: an opened file is `expr` itself (its `__enter__`
+        returns it; connexion specs are read as `with open(path) as f: safe_load(f)`), anything
+        else is unknown."""
+        match item.context_expr:
+            case ast.Call(func=ast.Name("open") | ast.Attribute(attr="open")):
+                return self.value(item.context_expr, frame.env)
+        return UNKNOWN
 
     def value(self, expr: ast.expr, env: dict[str, Value]) -> Value:
         """What `expr` denotes, with locals known at this point substituted."""
