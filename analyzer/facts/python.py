@@ -14,7 +14,7 @@ from analyzer.facts.openapi import OpenApiSpec
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "32"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "33"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
