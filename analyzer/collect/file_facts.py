@@ -1,4 +1,5 @@
-"""One file's bytes -> its `FileFacts` (structure, database access, schema tables).
+"""One file's bytes -> its `FileFacts` (structure, database access, schema tables, the
+requirements a manifest or `setup.py` declares).
 
 Pure apart from what it is given; a bug triggered by strange code becomes a diagnostic for
 that file instead of stopping the whole analysis.
@@ -16,6 +17,7 @@ from analyzer.source.extract import extract_structure
 from analyzer.source.parse import parse_source
 from analyzer.source.protobuf_descriptors import MARKER, read_file_descriptor, serialized_file
 from analyzer.source.protobuf_wire import WireError
+from analyzer.source.requirements import SETUP_PY, manifest_requirements, setup_py_requirements
 from analyzer.syntax.scopes import collect_scopes
 
 
@@ -33,6 +35,10 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
     lines = source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1)
     if spec.kind == "sql":
         return _sql_facts(source, spec, dialect, lines)
+    if spec.kind == "manifest":
+        text = source.decode("utf-8-sig", errors="replace")
+        requirements = manifest_requirements(text, spec.rel.rsplit("/", 1)[-1])
+        return FileFacts(spec.rel, "", False, "manifest", lines, requirements=requirements)
     parsed = parse_source(source, spec.rel)
     base = FileFacts(spec.rel, spec.module, spec.is_package, "python", lines)
     if parsed.tree is None:
@@ -61,6 +67,8 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
             )
         )
     protobuf = _protobuf(parsed.tree, spec.rel, diagnostics) if MARKER in source else None
+    is_setup = spec.rel.rsplit("/", 1)[-1] == SETUP_PY
+    requirements = setup_py_requirements(parsed.tree) if is_setup else ()
     return FileFacts(
         path=spec.rel,
         module=spec.module,
@@ -76,6 +84,7 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
         db=db,
         diagnostics=tuple(diagnostics),
         protobuf=protobuf,
+        requirements=requirements,
     )
 
 

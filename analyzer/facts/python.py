@@ -13,7 +13,7 @@ from analyzer.facts.database import ModuleDbFacts, TableDefinition
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "31"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "32"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
@@ -132,12 +132,23 @@ class RegistrationFact:
     tests: tuple[Value, ...] = ()
 
 
-FileKind = Literal["python", "sql"]
+# "manifest": a file declaring the project's requirements (requirements*.txt, pyproject.toml...)
+FileKind = Literal["python", "sql", "manifest"]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A distribution the project requires: its normalized name (PEP 503) and the versions it
+    allows, as a PEP 440 specifier ('' for any; Poetry's `^` and `~` already translated)."""
+
+    name: str
+    specifier: str
 
 
 @dataclass(frozen=True)
 class FileFacts:
-    """What one file contributes. `module` is its dotted module name ('' for .sql files)."""
+    """What one file contributes. `module` is its dotted module name ('' for .sql files and
+    manifests)."""
 
     path: str  # relative to the analyzed root, '/'-separated
     module: str
@@ -155,3 +166,5 @@ class FileFacts:
     diagnostics: tuple[Diagnostic, ...] = ()
     # a protobuf-generated module (`AddSerializedFile(b"...")`): what its descriptor defines
     protobuf: ProtoFile | None = None
+    # what a manifest, or a `setup.py`'s literal `install_requires`/`extras_require`, requires
+    requirements: tuple[Requirement, ...] = ()

@@ -1,4 +1,5 @@
-"""Find the files to analyze under a root: Python sources and .sql schema files.
+"""Find the files to analyze under a root: Python sources, .sql schema files, and the
+manifests declaring the project's requirements (`requirements*.txt`, `pyproject.toml`...).
 
 Skips virtualenvs, VCS and tool caches, tests (unless asked), and files too big to be
 hand-written; symlink loops, symlinks out of the root, special files (FIFOs, devices) and
@@ -14,6 +15,7 @@ from typing import Literal
 
 from analyzer.facts.python import Diagnostic, FileKind
 from analyzer.source.modules import module_name_for, path_module_name
+from analyzer.source.requirements import is_manifest
 
 HUGE_FILE_BYTES = 5 * 1024 * 1024
 SOURCE_SUFFIXES = (".py", ".sql")
@@ -59,7 +61,7 @@ def discover(root: Path, *, include_tests: bool = False) -> Discovery:
         walker.walk()
     else:
         walker.add_file(root.resolve(), root.stat())
-    if not walker.files:
+    if all(f.kind == "manifest" for f in walker.files):
         walker.diagnostics.append(
             Diagnostic("", 0, "no-python", f"no Python files found under {root}")
         )
@@ -149,7 +151,7 @@ class _Walker:
 
     def _consider_file(self, entry: os.DirEntry[str]) -> None:
         name = entry.name
-        if not name.endswith(SOURCE_SUFFIXES):
+        if not (name.endswith(SOURCE_SUFFIXES) or is_manifest(name)):
             return
         if name.endswith(".py") and not self.include_tests and _is_test_file(name):
             self.skipped_tests += 1
@@ -177,8 +179,9 @@ class _Walker:
             )
             return
         rel = self._rel(path)
-        if path.suffix == ".sql":
-            self.files.append(SourceFile(path, rel, "sql", "", None, False, size, mtime_ns))
+        if path.suffix == ".sql" or is_manifest(path.name):
+            kind: FileKind = "sql" if path.suffix == ".sql" else "manifest"
+            self.files.append(SourceFile(path, rel, kind, "", None, False, size, mtime_ns))
             return
         module, is_package = module_name_for(path, has_init=self._has_init)
         # a second name only for namespace packages (`app/views.py` without app/__init__.py
