@@ -1,5 +1,5 @@
 """One file's bytes -> its `FileFacts` (structure, database access, schema tables, the
-operations of an OpenAPI spec).
+operations of an OpenAPI spec, the requirements a manifest or `setup.py` declares).
 
 Pure apart from what it is given; a bug triggered by strange code becomes a diagnostic for
 that file instead of stopping the whole analysis.
@@ -18,6 +18,7 @@ from analyzer.source.openapi_spec import read_spec
 from analyzer.source.parse import parse_source
 from analyzer.source.protobuf_descriptors import MARKER, read_file_descriptor, serialized_file
 from analyzer.source.protobuf_wire import WireError
+from analyzer.source.requirements import SETUP_PY, manifest_requirements, setup_py_requirements
 from analyzer.syntax.scopes import collect_scopes
 
 
@@ -38,6 +39,10 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
     if spec.kind == "openapi":
         read, notes = read_spec(source, spec.rel)
         return FileFacts(spec.rel, "", False, "openapi", lines, diagnostics=notes, openapi=read)
+    if spec.kind == "manifest":
+        text = source.decode("utf-8-sig", errors="replace")
+        requirements = manifest_requirements(text, spec.rel.rsplit("/", 1)[-1])
+        return FileFacts(spec.rel, "", False, "manifest", lines, requirements=requirements)
     parsed = parse_source(source, spec.rel)
     base = FileFacts(spec.rel, spec.module, spec.is_package, "python", lines)
     if parsed.tree is None:
@@ -66,6 +71,8 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
             )
         )
     protobuf = _protobuf(parsed.tree, spec.rel, diagnostics) if MARKER in source else None
+    is_setup = spec.rel.rsplit("/", 1)[-1] == SETUP_PY
+    requirements = setup_py_requirements(parsed.tree) if is_setup else ()
     return FileFacts(
         path=spec.rel,
         module=spec.module,
@@ -81,6 +88,7 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
         db=db,
         diagnostics=tuple(diagnostics),
         protobuf=protobuf,
+        requirements=requirements,
     )
 
 

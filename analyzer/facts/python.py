@@ -14,7 +14,7 @@ from analyzer.facts.openapi import OpenApiSpec
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "33"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "34"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
@@ -133,13 +133,23 @@ class RegistrationFact:
     tests: tuple[Value, ...] = ()
 
 
-FileKind = Literal["python", "sql", "openapi"]
+# "manifest": a file declaring the project's requirements (requirements*.txt, pyproject.toml...)
+FileKind = Literal["python", "sql", "openapi", "manifest"]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A distribution the project requires: its normalized name (PEP 503) and the versions it
+    allows, as a PEP 440 specifier ('' for any; Poetry's `^` and `~` already translated)."""
+
+    name: str
+    specifier: str
 
 
 @dataclass(frozen=True)
 class FileFacts:
-    """What one file contributes. `module` is its dotted module name ('' for .sql files and
-    OpenAPI specs)."""
+    """What one file contributes. `module` is its dotted module name ('' for .sql files,
+    OpenAPI specs and manifests)."""
 
     path: str  # relative to the analyzed root, '/'-separated
     module: str
@@ -159,3 +169,5 @@ class FileFacts:
     protobuf: ProtoFile | None = None
     # an OpenAPI/Swagger spec file (kind "openapi"): what connexion would route from it
     openapi: OpenApiSpec | None = None
+    # what a manifest, or a `setup.py`'s literal `install_requires`/`extras_require`, requires
+    requirements: tuple[Requirement, ...] = ()

@@ -2,11 +2,12 @@
 `create_blueprint(appbuilder, endpoint=None, static_folder=None)`, as a project's own copy of
 `AppBuilder` does (Apache Airflow's `AirflowAppBuilder.register_blueprint`).
 
-Read from Flask-AppBuilder 5.3.0's `BaseView.create_blueprint` (`baseviews.py`): a
-`Blueprint(endpoint or the class name, url_prefix=self.route_base)`, given `static_folder`
-only when it is set, and one rule per `@expose` method (`_register_urls`); `BaseApi`'s builds
-the same blueprint under `/api/<version>/<resource_name>` without a static folder. The view's
-rules and route base are those `add_view` gives it (`exposed_views`, `known_extensions`).
+Read from Flask-AppBuilder's `BaseView.create_blueprint` (`baseviews.py`, alike in 4.5.3 and
+5.3.0): a `Blueprint(endpoint or the class name, url_prefix=self.route_base)`, given
+`static_folder` only when it is set, and one rule per `@expose` method (`_register_urls`);
+`BaseApi`'s builds the same blueprint under `/api/<version>/<resource_name>` without a static
+folder. The view's rules and route base are those `add_view` gives it (`exposed_views`,
+`known_extensions`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def created_blueprint(
     if isinstance(made.view, ClassEntity):
         found = class_blueprint(resolver, made.view, endpoint or None, site)
     else:
-        library = library_view_blueprint(made.view.dotted, site, endpoint or None)
+        library = library_view_blueprint(resolver.fab, made.view.dotted, site, endpoint or None)
         found = library or f"{made.view.dotted}'s rules are not known"
     if isinstance(found, str) or made.static_folder in (None, ConstEntity(None)):
         return found

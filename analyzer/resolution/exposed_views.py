@@ -5,10 +5,11 @@ library does it.
 
 A view also serves the routes its Flask-AppBuilder base class exposes itself (a
 `ModelRestApi`'s `get_list`, `get`, `post`..., a `ModelView`'s list, show, add... pages, a
-security view's, as `extension_table` lists them for Flask-AppBuilder 5.3), unless the project
-overrides them without `@expose`, and takes the `route_base`, `resource_name`, `version` and
-`include_route_methods` it does not set from that class; the routes of other library classes it
-inherits from are named in a diagnostic.
+security view's, as `fab_table` lists them for the Flask-AppBuilder release the project pins:
+4.x's `ModelView` also serves its legacy JSON rules, unless `disable_api_route_methods` is
+set), unless the project overrides them without `@expose`, and takes the `route_base`,
+`resource_name`, `version` and `include_route_methods` it does not set from that class; the
+routes of other library classes it inherits from are named in a diagnostic.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.facts.values import CallOf
-from analyzer.resolution.extension_table import FAB_VIEW_BY_DOTTED, FabView
+from analyzer.resolution.fab_table import FabView
 from analyzer.resolution.registrations import Registration
 from analyzer.resolution.resolve import (
     ClassEntity,
@@ -52,11 +53,6 @@ PLAIN_BASES = frozenset(
         "flask_admin.base.BaseView",
     }
 )
-
-
-# the rules Flask-AppBuilder's own classes expose (`ModelRestApi`, `ModelView`, its security
-# views...), with where they are served: `extension_table`
-APPBUILDER_RULES = {dotted: view.rules for dotted, view in FAB_VIEW_BY_DOTTED.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +124,7 @@ def library_bases(resolver: Resolver, cls: ClassEntity | ExternalEntity) -> tupl
         if isinstance(k, ExternalEntity)
         and k.dotted.startswith(VIEW_LIBRARIES)
         and k.dotted not in PLAIN_BASES
-        and k.dotted not in APPBUILDER_RULES
+        and k.dotted not in resolver.fab.view_by_dotted
     )
 
 
@@ -155,11 +151,12 @@ def _appbuilder_route_base(resolver: Resolver, cls: ClassEntity, class_name: str
 
 def _library_view(resolver: Resolver, cls: ClassEntity) -> FabView | None:
     """The first Flask-AppBuilder class along the MRO whose attributes are known."""
+    views = resolver.fab.view_by_dotted
     return next(
         (
-            FAB_VIEW_BY_DOTTED[k.dotted]
+            views[k.dotted]
             for k in resolver.mro(cls)
-            if isinstance(k, ExternalEntity) and k.dotted in FAB_VIEW_BY_DOTTED
+            if isinstance(k, ExternalEntity) and k.dotted in views
         ),
         None,
     )
@@ -202,6 +199,9 @@ def exposed_rules(
     base_view = _library_view(resolver, cls)
     if include is None and base_view is not None and _inherits_filter(resolver, cls):
         include = base_view.include  # `PermissionApi`'s own filter
+    disabled = resolver.class_member(cls, "disable_api_route_methods", instance=False)
+    if disabled == ConstEntity(True):  # 4.x's `RestCRUDView.__init__` excludes them
+        exclude = (*(exclude or ()), *sorted(resolver.fab.json_api_methods))
 
     def served(name: str) -> bool:
         return (include is None or name in include) and (exclude is None or name not in exclude)
@@ -210,7 +210,8 @@ def exposed_rules(
     rules: list[ExposedRule] = []
     for klass in resolver.mro(cls):
         if isinstance(klass, ExternalEntity):
-            library = APPBUILDER_RULES.get(klass.dotted, ())
+            known = resolver.fab.view_by_dotted.get(klass.dotted)
+            library = known.rules if known is not None else ()
             if library_site is not None:
                 rules += [
                     ExposedRule(url, name, None, methods, *library_site)

@@ -4,11 +4,12 @@ code calls them (resolved by import, never run): Flask-AppBuilder's own views wh
 `make_<provider>_blueprint(...)` blueprints, Flask-Storage's (Flask-FS's) `init_app(app)`,
 Flask-Security's blueprint when `Security(app, datastore)` or `init_app(app, datastore)` runs.
 
-What each library registers is data (`extension_table`, with the versions it was read from);
-this module reads the arguments and configuration the project gives it. A value the code sets
-but the analyzer cannot read is replaced by the library's default, with an `extension-default`
-diagnostic naming the call; a project class assumed to be the one Flask-AppBuilder uses (its
-only `IndexView`/`SecurityManager` subclass, set where the analyzer does not look) gets one too.
+What each library registers is data (`extension_table`, with the versions it was read from;
+`fab_table`, one table per Flask-AppBuilder release); this module reads the arguments and
+configuration the project gives it. A value the code sets but the analyzer cannot read is
+replaced by the library's default, with an `extension-default` diagnostic naming the call; a
+project class assumed to be the one Flask-AppBuilder uses (its only `IndexView`/
+`SecurityManager` subclass, set where the analyzer does not look) gets one too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from analyzer.facts.python import Diagnostic, FunctionFact
 from analyzer.facts.values import Attr, CallOf, LiteralValue, Ref, SuperOf, Value
 from analyzer.resolution import extension_table as table
+from analyzer.resolution import fab_table as fab
 from analyzer.resolution.exposed_views import ExposedBlueprint, ExposedRule, class_blueprint
 from analyzer.resolution.registrations import Registration
 from analyzer.resolution.resolve import (
@@ -59,54 +61,55 @@ class ExtensionViews:
 
 
 def appbuilder_views(resolver: Resolver, registry: FlaskObject, site: Site) -> ExtensionViews:
-    """The views `AppBuilder.init_app` adds itself (Flask-AppBuilder 5.3): its static files,
-    the index view, `UtilView`, `LocaleView`, the security manager's views and APIs (its class
-    attributes naming them, the project's `register_views` override), OpenAPI and menu APIs;
-    `site` is where the app is handed to it."""
+    """The views `AppBuilder.init_app` adds itself (in the Flask-AppBuilder release the project
+    pins, `resolver.fab`): its static files, the index view, `UtilView`, `LocaleView`, the
+    security manager's views and APIs (its class attributes naming them, the project's
+    `register_views` override), OpenAPI and menu APIs; `site` is where the app is handed to
+    it."""
     found = ExtensionViews()
     config = _Config(resolver, site, found)
     ctx = Ctx(registry.module, registry.scope)
     folder = _argument_or_setting(
-        resolver, registry, table.FAB_STATIC_FOLDER_AT, "static_folder", table.FAB_STATIC_FOLDER
+        resolver, registry, fab.FAB_STATIC_FOLDER_AT, "static_folder", fab.FAB_STATIC_FOLDER
     )
     url_path = _argument_or_setting(
         resolver,
         registry,
-        table.FAB_STATIC_URL_PATH_AT,
+        fab.FAB_STATIC_URL_PATH_AT,
         "static_url_path",
-        table.FAB_STATIC_URL_PATH,
+        fab.FAB_STATIC_URL_PATH,
     )
     found.blueprints.append(
         ExposedBlueprint(
-            table.FAB_STATIC_BLUEPRINT,
-            table.FAB_STATIC_PREFIX,
+            fab.FAB_STATIC_BLUEPRINT,
+            fab.FAB_STATIC_PREFIX,
             "flask_appbuilder.AppBuilder",
             (),
-            static_folder=folder if isinstance(folder, str) else table.FAB_STATIC_FOLDER[1],
-            static_url_path=url_path if isinstance(url_path, str) else table.FAB_STATIC_URL_PATH[1],
+            static_folder=folder if isinstance(folder, str) else fab.FAB_STATIC_FOLDER[1],
+            static_url_path=url_path if isinstance(url_path, str) else fab.FAB_STATIC_URL_PATH[1],
         )
     )
     index = _fab_class(
         resolver,
-        resolver.argument(registry.ctor, table.FAB_INDEXVIEW_AT, "indexview", ctx),
+        resolver.argument(registry.ctor, fab.FAB_INDEXVIEW_AT, "indexview", ctx),
         "FAB_INDEX_VIEW",
-        table.FAB_INDEX_VIEW,
-        frozenset({table.FAB_INDEX_VIEW, "flask_appbuilder.IndexView"}),
+        fab.FAB_INDEX_VIEW,
+        frozenset({fab.FAB_INDEX_VIEW, "flask_appbuilder.IndexView"}),
         "index view",
         found,
         site,
     )
     found.blueprints.append(
-        _view_blueprint(resolver, index or ExternalEntity(table.FAB_INDEX_VIEW), site)
+        _view_blueprint(resolver, index or ExternalEntity(fab.FAB_INDEX_VIEW), site)
     )
     manager = _fab_class(
         resolver,
         resolver.argument(
-            registry.ctor, table.FAB_SECURITY_MANAGER_AT, "security_manager_class", ctx
+            registry.ctor, fab.FAB_SECURITY_MANAGER_AT, "security_manager_class", ctx
         ),
         "FAB_SECURITY_MANAGER_CLASS",
         None,
-        table.FAB_SECURITY_MANAGERS,
+        fab.FAB_SECURITY_MANAGERS,
         "security manager",
         found,
         site,
@@ -121,9 +124,9 @@ def appbuilder_views(resolver: Resolver, registry: FlaskObject, site: Site) -> E
         found.registrations += _own_registrations(resolver, override, registry)
         fact = resolver.functions.get((override.module, override.qualname))
         library_security = fact is not None and _calls_super(fact, "register_views")
-    if not config.holds(table.FAB_SECURITY_VIEWS_ON):
+    if not config.holds(fab.FAB_SECURITY_VIEWS_ON):
         library_security = False
-    for step in table.FAB_STEPS:
+    for step in resolver.fab.steps:
         if step.attribute is not None and not library_security:
             continue  # the security manager's
         if not all(config.holds(when) for when in step.when):
@@ -146,10 +149,11 @@ def appbuilder_views(resolver: Resolver, registry: FlaskObject, site: Site) -> E
 
 
 def library_view_blueprint(
-    dotted: str, site: Site, endpoint: str | None = None
+    release: fab.FabRelease, dotted: str, site: Site, endpoint: str | None = None
 ) -> ExposedBlueprint | None:
-    """The blueprint of one of Flask-AppBuilder's own view classes, as `add_view` makes it."""
-    view = table.FAB_VIEW_BY_DOTTED.get(dotted)
+    """The blueprint of one of Flask-AppBuilder's own view classes in `release`, as `add_view`
+    makes it."""
+    view = release.view_by_dotted.get(dotted)
     if view is None:
         return None
     rules = tuple(
@@ -160,7 +164,7 @@ def library_view_blueprint(
     return ExposedBlueprint(endpoint or view.name, fab_route_base(view), dotted, rules)
 
 
-def fab_route_base(view: table.FabView) -> str:
+def fab_route_base(view: fab.FabView) -> str:
     """`route_base`, else `/api/<version>/<resource_name>` for APIs, else `/<classname>`."""
     if view.route_base is not None:
         return view.route_base
@@ -173,7 +177,7 @@ def _view_blueprint(resolver: Resolver, view: Resolved, site: Site) -> ExposedBl
     if isinstance(view, ClassEntity):
         return class_blueprint(resolver, view, None, site)
     if isinstance(view, ExternalEntity):
-        found = library_view_blueprint(view.dotted, site)
+        found = library_view_blueprint(resolver.fab, view.dotted, site)
         return found or f"{view.dotted} is not one of Flask-AppBuilder's views the analyzer knows"
     return f"a Flask-AppBuilder view not known statically ({_describe(view)})"
 
@@ -277,7 +281,7 @@ class _Config:
     found: ExtensionViews
     known: dict[str, object] = field(default_factory=dict)
 
-    def holds(self, when: table.When) -> bool:
+    def holds(self, when: fab.When) -> bool:
         return self.value(when.key, when.default) == when.value
 
     def value(self, key: str, default: object) -> object:
@@ -291,8 +295,8 @@ class _Config:
             return self.defined(key, default)
         if isinstance(chosen, ExternalEntity):  # `AUTH_TYPE = AUTH_OAUTH`
             name = chosen.dotted.rsplit(".", 1)[-1]
-            if chosen.dotted.startswith("flask_appbuilder.") and name in table.AUTH_TYPES:
-                return table.AUTH_TYPES[name]
+            if chosen.dotted.startswith("flask_appbuilder.") and name in fab.AUTH_TYPES:
+                return fab.AUTH_TYPES[name]
         if isinstance(chosen, ConstEntity):
             known = self.resolver.setting(ConstEntity(key), chosen)
             if isinstance(known, ConstEntity) and known.origin:

@@ -57,6 +57,7 @@ from analyzer.facts.values import (
 )
 from analyzer.resolution import protobuf
 from analyzer.resolution.class_members import ClassMembers
+from analyzer.resolution.pinned_versions import pinned_fab_release
 from analyzer.resolution.protobuf import ProtoEntity, ProtoIndex
 from analyzer.resolution.strings import (
     formatted_text,
@@ -346,6 +347,7 @@ class Resolver:
     """Resolves values against the facts of every analyzed module."""
 
     def __init__(self, files: Iterable[FileFacts]) -> None:
+        files = tuple(files)
         self.files: dict[str, FileFacts] = {}
         # OpenAPI / Swagger spec files, by path: connexion's APIs are built from them
         self.specs: dict[str, FileFacts] = {}
@@ -354,6 +356,8 @@ class Resolver:
                 self.files.setdefault(facts.module, facts)
             elif facts.kind == "openapi":
                 self.specs[facts.path] = facts
+        # the Flask-AppBuilder release whose views the project's requirements choose
+        self.fab = pinned_fab_release(files)
         self.bindings = {name: dict(f.bindings) for name, f in self.files.items()}
         self.functions: dict[tuple[str, str], FunctionFact] = {}
         self.classes: dict[tuple[str, str], ClassFact] = {}

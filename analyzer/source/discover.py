@@ -1,6 +1,7 @@
-"""Find the files to analyze under a root: Python sources, .sql schema files and OpenAPI /
+"""Find the files to analyze under a root: Python sources, .sql schema files, OpenAPI /
 Swagger specs (a .yaml, .yml or .json file whose first `SPEC_HEAD_BYTES` hold an `openapi` or
-`swagger` key: connexion builds routes from them).
+`swagger` key: connexion builds routes from them), and the manifests declaring the project's
+requirements (`requirements*.txt`, `pyproject.toml`...).
 
 Skips virtualenvs, VCS and tool caches, tests (unless asked), and files too big to be
 hand-written; symlink loops, symlinks out of the root, special files (FIFOs, devices) and
@@ -17,6 +18,7 @@ from typing import Literal
 
 from analyzer.facts.python import Diagnostic, FileKind
 from analyzer.source.modules import module_name_for, path_module_name
+from analyzer.source.requirements import is_manifest
 
 HUGE_FILE_BYTES = 5 * 1024 * 1024
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
@@ -67,7 +69,7 @@ def discover(root: Path, *, include_tests: bool = False) -> Discovery:
         walker.walk()
     else:
         walker.add_file(root.resolve(), root.stat())
-    if not walker.files:
+    if all(f.kind == "manifest" for f in walker.files):
         walker.diagnostics.append(
             Diagnostic("", 0, "no-python", f"no Python files found under {root}")
         )
@@ -157,7 +159,7 @@ class _Walker:
 
     def _consider_file(self, entry: os.DirEntry[str]) -> None:
         name = entry.name
-        if not name.endswith(SOURCE_SUFFIXES):
+        if not (name.endswith(SOURCE_SUFFIXES) or is_manifest(name)):
             return
         if name.endswith(".py") and not self.include_tests and _is_test_file(name):
             self.skipped_tests += 1
@@ -176,7 +178,8 @@ class _Walker:
 
     def add_file(self, path: Path, stat: os.stat_result) -> None:
         size, mtime_ns = stat.st_size, stat.st_mtime_ns
-        if path.suffix in SPEC_SUFFIXES and not _looks_like_spec(path):
+        manifest = is_manifest(path.name)  # some are .json (Airflow's provider_dependencies)
+        if path.suffix in SPEC_SUFFIXES and not manifest and not _looks_like_spec(path):
             return  # data or configuration, not a spec
         if size > HUGE_FILE_BYTES:
             self._note(
@@ -187,8 +190,9 @@ class _Walker:
             )
             return
         rel = self._rel(path)
-        if path.suffix == ".sql":
-            self.files.append(SourceFile(path, rel, "sql", "", None, False, size, mtime_ns))
+        if path.suffix == ".sql" or manifest:
+            kind: FileKind = "sql" if path.suffix == ".sql" else "manifest"
+            self.files.append(SourceFile(path, rel, kind, "", None, False, size, mtime_ns))
             return
         if path.suffix in SPEC_SUFFIXES:
             self.files.append(SourceFile(path, rel, "openapi", "", None, False, size, mtime_ns))

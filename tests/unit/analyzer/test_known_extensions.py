@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.resolution import extension_table as table
+from analyzer.resolution import fab_table as fab
 from analyzer.resolution.results import Analysis
 from analyzer.usecases import AnalyzeOptions, analyze_project
 
@@ -257,7 +257,8 @@ def test_flask_security_without_its_blueprint_adds_nothing(tmp_path: Path) -> No
     assert analysis.diagnostics == ()
 
 
-def test_every_fab_step_names_a_view_of_the_table() -> None:
-    unknown = [s.default for s in table.FAB_STEPS if s.default not in table.FAB_VIEW_BY_DOTTED]
-    assert unknown == []
-    assert table.FAB_INDEX_VIEW in table.FAB_VIEW_BY_DOTTED
+def test_every_fab_step_names_a_view_of_its_release() -> None:
+    for release in fab.FAB_RELEASES:
+        unknown = [s.default for s in release.steps if s.default not in release.view_by_dotted]
+        assert unknown == [], release.version
+        assert fab.FAB_INDEX_VIEW in release.view_by_dotted
