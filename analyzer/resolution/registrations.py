@@ -140,8 +140,14 @@ def collect_registrations(resolver: Resolver) -> tuple[list[Registration], list[
             ):
                 expander.expand(FunctionEntity(module, function.qualname), {}, None)
             expander.decorated(module, function)
-    for built in _blueprints_met(resolver, expander.found):
-        expander.run_own_methods(built)
+    ran: set[tuple[FlaskObject, FlaskObject | None]] = set()
+    # a `register` override registering more blueprints on its app makes more pairs: until none
+    while pending := [
+        pair for pair in _blueprints_and_apps(resolver, expander.found) if pair not in ran
+    ]:
+        for built, app in pending:
+            ran.add((built, app))
+            expander.run_own_methods(built, app)
     unresolved = [
         Unresolved(fact, file, reason)
         for key, (fact, file, reason) in expander.failures.items()
@@ -361,10 +367,11 @@ class _Expander:
                 bound[name] = extension
         return bound
 
-    def run_own_methods(self, blueprint: FlaskObject) -> None:
+    def run_own_methods(self, blueprint: FlaskObject, app: FlaskObject | None) -> None:
         """What Flask runs on a blueprint built from a project subclass of `Blueprint`: its
         `__init__` (with the constructor's arguments) and its `register(app, options)`, which
-        each app registering it calls; the rules they add on `self`, directly or through the
+        each app registering it calls (`app`, when known: what the override registers on its
+        `app` parameter goes there); the rules they add on `self`, directly or through the
         methods they call on it, are this blueprint's."""
         cls = self.resolver.resolve(blueprint.ctor.func, blueprint.ctx)
         if not isinstance(cls, ClassEntity):
@@ -376,7 +383,10 @@ class _Expander:
             fact = self.function(method) if isinstance(method, FunctionEntity) else None
             if not isinstance(method, FunctionEntity) or fact is None:
                 continue  # Flask's own
-            env = self.bind(method, fact, built, blueprint.ctx) if name == "__init__" else {}
+            if name == "__init__":
+                env = self.bind(method, fact, built, blueprint.ctx)
+            else:
+                env = _app_bound(fact, app)
             self.expand(method, {**env, RECEIVER: cls, INSTANCE: blueprint}, None)
 
     def receiver(
@@ -756,6 +766,32 @@ def _blueprints_met(resolver: Resolver, found: list[Registration]) -> list[Flask
             )
         )
     return [o for o in met if o.kind == "blueprint"]
+
+
+def _blueprints_and_apps(
+    resolver: Resolver, found: list[Registration]
+) -> list[tuple[FlaskObject, FlaskObject | None]]:
+    """Each blueprint met, with None, and with each app registering it."""
+    pairs: list[tuple[FlaskObject, FlaskObject | None]] = [
+        (built, None) for built in _blueprints_met(resolver, found)
+    ]
+    for registration in found:
+        app, registered = registration.target, registration.argument(0, "blueprint")
+        if (
+            registration.fact.kind == "register_blueprint"
+            and isinstance(app, FlaskObject)
+            and app.kind == "app"
+            and isinstance(registered, FlaskObject)
+            and registered.kind == "blueprint"
+        ):
+            pairs.append((registered, app))
+    return list(dict.fromkeys(pairs))
+
+
+def _app_bound(register: FunctionFact, app: FlaskObject | None) -> dict[str, Resolved]:
+    """`register(self, app, options)`'s `app` parameter bound to the app registering it."""
+    positional = [p.name for p in register.params if p.kind == "positional"]
+    return {positional[0]: app} if app is not None and positional else {}
 
 
 def _on_own_class(func: Value) -> bool:

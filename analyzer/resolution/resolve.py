@@ -1380,6 +1380,17 @@ class Resolver:
     ) -> dict[str, Resolved]:
         """Parameters of `fact` bound to the call's arguments (resolved where the call is)."""
         given_args, given_kwargs = self.arguments(args, kwargs, ctx, self.resolve)
+        return self.bind_resolved(fact, given_args, given_kwargs, callee_module=callee_module)
+
+    def bind_resolved(
+        self,
+        fact: FunctionFact,
+        given_args: list[Resolved],
+        given_kwargs: list[tuple[str, Resolved]],
+        *,
+        callee_module: str,
+    ) -> dict[str, Resolved]:
+        """Parameters of `fact` bound to arguments already resolved."""
         env: dict[str, Resolved] = {}
         given = dict(given_kwargs)
         positional = [p for p in fact.params if p.kind == "positional"]

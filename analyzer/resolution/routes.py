@@ -32,6 +32,7 @@ from analyzer.resolution.known_extensions import (
     initialises,
     library_blueprint,
 )
+from analyzer.resolution.passed_arguments import PassedArguments, passed_arguments
 from analyzer.resolution.plugin_blueprints import STATIC_RULE, PluginBlueprints
 from analyzer.resolution.recorded_rules import RecordedRules
 from analyzer.resolution.registrations import Registration, Unresolved
@@ -162,6 +163,7 @@ class _RouteBuilder:
         self.recorded = RecordedRules(resolver)
         self.plugins = PluginBlueprints(resolver, self.recorded)
         self.known_names: dict[FlaskObject, str] = {}  # blueprints named at run time, known here
+        self._passed: dict[FlaskObject, PassedArguments] = {}
 
     # ---- collecting -------------------------------------------------------------------
 
@@ -954,15 +956,14 @@ class _RouteBuilder:
         name: str,
         blueprint: str | None,
     ) -> None:
-        ctx = owner.ctx
-        argument = self.resolver.argument
+        passed = self.passed(owner)
         is_app = owner.kind == "app"
-        folder_value = argument(owner.ctor, 2, "static_folder", ctx)
+        folder_value = passed.argument(2, "static_folder")
         if folder_value is None:
             folder: object = "static" if is_app else None
         else:
             folder = constant(folder_value)
-        url_path = constant(argument(owner.ctor, 1 if is_app else 3, "static_url_path", ctx))
+        url_path = constant(passed.argument(1 if is_app else 3, "static_url_path"))
         # a folder computed at run time (faraday's `ui_dir.as_posix()`) is taken to be set: its
         # rule is known when the URL path is given
         computed = folder_value is not None and not isinstance(folder_value, ConstEntity)
@@ -987,13 +988,21 @@ class _RouteBuilder:
     # ---- names ------------------------------------------------------------------------
 
     def own_prefix(self, blueprint: FlaskObject) -> str | None:
-        found = constant(self.resolver.keyword(blueprint.ctor, "url_prefix", blueprint.ctx))
+        found = constant(self.passed(blueprint).argument(-1, "url_prefix"))
         return found if isinstance(found, str) else None
+
+    def passed(self, built: FlaskObject) -> PassedArguments:
+        """The arguments Flask's constructor receives for `built` (through a project
+        subclass's `__init__`)."""
+        known = self._passed.get(built)
+        if known is None:
+            known = self._passed[built] = passed_arguments(self.resolver, built)
+        return known
 
     def blueprint_name(self, blueprint: FlaskObject) -> str:
         if blueprint in self.known_names:
             return self.known_names[blueprint]
-        found = constant(self.resolver.argument(blueprint.ctor, 0, "name", blueprint.ctx))
+        found = constant(self.passed(blueprint).argument(0, "name"))
         if isinstance(found, str):
             return found
         self.note(
