@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.facts.python import CallFact, FunctionFact
-from analyzer.facts.values import Attr, CallOf, Lit, Param, SuperOf
+from analyzer.facts.values import Attr, CallOf, Lit, Param, SelfOf, SuperOf, Value
 from analyzer.resolution.resolve import (
     INSTANCE,
     RECEIVER,
@@ -18,7 +18,9 @@ from analyzer.resolution.resolve import (
     ConstEntity,
     Ctx,
     DictEntity,
+    ExternalEntity,
     FlaskObject,
+    FunctionEntity,
     Resolved,
     Resolver,
 )
@@ -50,30 +52,51 @@ def passed_arguments(resolver: Resolver, built: FlaskObject) -> PassedArguments:
     while (owner := resolver.initialiser(cls)) is not None:
         qualname = f"{owner.qualname}.__init__"
         fact = resolver.functions.get((owner.module, qualname))
-        passing = None if fact is None else _super_init(fact, owner.qualname)
-        if fact is None or passing is None:
+        handing = None if fact is None else _handing_on(resolver, fact, owner, runs_for)
+        if fact is None or handing is None:
             break
+        passing, written_args, following = handing
         env = resolver.bind_resolved(fact, args, kwargs, callee_module=owner.module)
         env.update({RECEIVER: runs_for, INSTANCE: built})
         env = _with_defaults_set(resolver, fact, passing.line, env, owner.module, qualname)
         args, kwargs = resolver.arguments(
-            passing.args, passing.kwargs, Ctx(owner.module, qualname, env), resolver.resolve
+            written_args, passing.kwargs, Ctx(owner.module, qualname, env), resolver.resolve
         )
-        following = _next_class(resolver, runs_for, owner)
         if following is None:
             break  # the library's own `__init__` gets them
         cls = following
     return PassedArguments(tuple(args), tuple(kwargs))
 
 
-def _super_init(fact: FunctionFact, class_qualname: str) -> CallFact | None:
-    """The `super().__init__(...)` call of a `__init__`."""
+def _handing_on(
+    resolver: Resolver, fact: FunctionFact, owner: ClassEntity, runs_for: ClassEntity
+) -> tuple[CallFact, tuple[Value, ...], ClassEntity | None] | None:
+    """How `owner.__init__` hands its arguments on: the call, the arguments it passes (after
+    `self`), and the class whose `__init__` gets them (None: the library's). Either
+    `super().__init__(...)`, to the next class along `runs_for`'s MRO, or a base class's named
+    (`Base.__init__(self, ...)`), to that class."""
     for call in fact.calls:
-        match call.func:
-            case Attr(base=CallOf(func=SuperOf(class_qualname=owner)), name="__init__") if (
-                owner == class_qualname
-            ):
-                return call
+        match call:
+            case CallFact(
+                func=Attr(base=CallOf(func=SuperOf(class_qualname=calling)), name="__init__")
+            ) if calling == owner.qualname:
+                return call, call.args, _next_class(resolver, runs_for, owner)
+            case CallFact(args=(SelfOf(), *rest)):
+                called = resolver.resolve(call.func, Ctx(owner.module, fact.qualname))
+                named = _initialised(called)
+                if named is not None and named != owner and named in resolver.mro(runs_for):
+                    following = named if isinstance(named, ClassEntity) else None
+                    return call, tuple(rest), following
+    return None
+
+
+def _initialised(called: Resolved) -> ClassEntity | ExternalEntity | None:
+    """The class whose `__init__` a call names (`Base.__init__`), else None."""
+    match called:
+        case FunctionEntity(module=module, qualname=qualname) if qualname.endswith(".__init__"):
+            return ClassEntity(module, qualname.removesuffix(".__init__"))
+        case ExternalEntity(dotted=dotted) if dotted.endswith(".__init__"):
+            return ExternalEntity(dotted.removesuffix(".__init__"))
     return None
 
 

@@ -43,6 +43,7 @@ from analyzer.resolution.extension_table import (
     LibrarySettings,
 )
 from analyzer.resolution.flask_objects import constructed_objects
+from analyzer.resolution.instance_lists import RUN_BY_FLASK
 from analyzer.resolution.module_walks import walked_modules
 from analyzer.resolution.resolve import (
     INSTANCE,
@@ -378,7 +379,7 @@ class _Expander:
             return
         ctor = blueprint.ctor
         built = CallFact(ctor.func, ctor.line, ctor.args, ctor.kwargs)
-        for name in ("__init__", "register"):
+        for name in RUN_BY_FLASK:
             method = self.resolver.class_member(cls, name, instance=True)
             fact = self.function(method) if isinstance(method, FunctionEntity) else None
             if not isinstance(method, FunctionEntity) or fact is None:

@@ -16,7 +16,7 @@ import importlib.util
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.facts.database import is_placeholder
 from analyzer.facts.python import (
@@ -54,9 +54,11 @@ from analyzer.facts.values import (
     SuperOf,
     Value,
     mentions_param,
+    parts_of,
 )
 from analyzer.resolution import protobuf
 from analyzer.resolution.class_members import ClassMembers
+from analyzer.resolution.instance_lists import RUN_BY_FLASK, added_items, methods_run
 from analyzer.resolution.pinned_versions import pinned_fab_release
 from analyzer.resolution.protobuf import ProtoEntity, ProtoIndex
 from analyzer.resolution.strings import (
@@ -65,6 +67,9 @@ from analyzer.resolution.strings import (
     method_result,
     substituted_text,
 )
+
+if TYPE_CHECKING:  # passed_arguments imports this module
+    from analyzer.resolution.passed_arguments import PassedArguments
 
 MAX_DEPTH = 24
 MAX_BASES_DEPTH = 100  # classes built one on another that `mro` follows
@@ -410,6 +415,8 @@ class Resolver:
         self._settings_busy = False
         self._constructions_busy = False
         self._class_members: dict[tuple[ClassEntity, str, bool, bool], Resolved] = {}
+        self._passed: dict[FlaskObject, PassedArguments] = {}
+        self._grown_lists: dict[tuple[FlaskObject, str], Resolved] = {}
         self._parameters: dict[tuple[str, str, str], Resolved] = {}
         self._constants: dict[tuple[type, LiteralValue], ConstEntity] = {}
 
@@ -534,7 +541,43 @@ class Resolver:
         found = self.member(self.resolve(value.base, ctx), value.name)
         if isinstance(value.base, ClassOf) and isinstance(found, Opaque) and found.missing:
             return Opaque(found.reason)  # the member may be the subclass's: never "missing"
+        instance = ctx.env.get(INSTANCE)
+        growable = isinstance(value.base, SelfOf) and isinstance(found, SeqEntity)
+        if growable and isinstance(found, SeqEntity) and isinstance(instance, FlaskObject):
+            return self.grown_list(found, instance, value.name)
         return found
+
+    def grown_list(self, initial: SeqEntity, instance: FlaskObject, attribute: str) -> Resolved:
+        """`self.<attribute>` of a Flask object built from a project class, a list its
+        constructor sets: with what the methods Flask runs on the object add to it (see
+        `instance_lists`); partly known when an addition is not."""
+        key = (instance, attribute)
+        known = self._grown_lists.get(key)
+        if known is not None:
+            if known is _CYCLE:
+                self._cuts += 1
+                return initial
+            return known
+        cls = self.resolve(instance.ctor.func, instance.ctx)
+        if not isinstance(cls, ClassEntity):
+            return initial
+        self._grown_lists[key] = _CYCLE
+        classes = [(k.module, k.qualname) for k in self.mro(cls) if isinstance(k, ClassEntity)]
+        items = list(initial.items)
+        partial = False
+        env: dict[str, Resolved] = {RECEIVER: cls, INSTANCE: instance}
+        for name in RUN_BY_FLASK:
+            for module, fact in methods_run(self.functions, classes, name):
+                for added in added_items(fact, attribute):
+                    item = self.resolve(added, Ctx(module, fact.qualname, env))
+                    partial = partial or isinstance(item, Opaque)
+                    if not isinstance(item, Opaque):
+                        items.append(item)
+        grown: Resolved = SeqEntity(tuple(items))
+        if partial:
+            grown = Opaque("a list partly grown at run time", known_items=tuple(items))
+        self._grown_lists[key] = grown
+        return grown
 
     def _param(self, value: Param, ctx: Ctx) -> Resolved:
         return ctx.env[value.name] if value.name in ctx.env else self.parameter(value.name, ctx)
@@ -797,7 +840,7 @@ class Resolver:
                 if not exact and isinstance(found, Opaque) and found.missing:
                     return Opaque(found.reason)
                 if isinstance(found, FunctionEntity):
-                    return self.flask_property(found, cls) or found
+                    return self.property_value(found, cls) or found
                 if (
                     attr == "create_blueprint"
                     and isinstance(found, Opaque)
@@ -820,7 +863,7 @@ class Resolver:
                 return ExternalEntity(f"{dotted}.{attr}")
             case FlaskObject(kind="blueprint") if attr in ("name", "url_prefix"):
                 index = 0 if attr == "name" else -1
-                given = self.argument(entity.ctor, index, attr, entity.ctx)
+                given = self.passed(entity).argument(index, attr)
                 return ConstEntity(None) if given is None else given
             case FlaskObject(kind="app") if attr == "config":
                 return ConfigEntity()
@@ -950,17 +993,31 @@ class Resolver:
             env = self.bind_arguments(fact, (), (), Ctx(klass.module), callee_module=klass.module)
         return {**env, RECEIVER: cls}
 
-    def flask_property(self, method: FunctionEntity, cls: ClassEntity) -> Resolved | None:
+    def property_value(self, method: FunctionEntity, cls: ClassEntity) -> Resolved | None:
         """A property of an instance of `cls` that returns a Flask object (`return
-        self.__blueprint`) or a literal (`return []`), else None: other properties stay
-        methods, as calls see them."""
+        self.__blueprint`), a literal (`return []`) or a string computed from what the class
+        holds (`return self.url_root + self.node_type`, returned whatever the tests), else
+        None: other properties stay methods, as calls see them."""
         fact = self.functions.get((method.module, method.qualname))
         if fact is None or fact.returns is None or Ref("property") not in fact.decorators:
             return None
         if isinstance(fact.returns, Lit | Seq) and not mentions_param(fact.returns):
             return self.resolve(fact.returns, Ctx(method.module, method.qualname))
         found = self.resolve(fact.returns, Ctx(method.module, method.qualname, {RECEIVER: cls}))
+        if isinstance(found, ConstEntity) and isinstance(found.value, str):
+            return None if _chosen(fact.returns) else found
         return found if isinstance(found, FlaskObject) else None
+
+    def passed(self, built: FlaskObject) -> PassedArguments:
+        """The arguments Flask's constructor receives for `built` (through a project
+        subclass's `__init__`)."""
+        known = self._passed.get(built)
+        if known is None:
+            # passed_arguments reads constructors with this resolver: imported when first used
+            from analyzer.resolution.passed_arguments import passed_arguments
+
+            known = self._passed[built] = passed_arguments(self, built)
+        return known
 
     def members(self, klass: ClassEntity) -> ClassMembers:
         """`klass`'s methods and attributes by name (indexed on first use)."""
@@ -1912,6 +1969,11 @@ def _sum(left: Resolved, right: Resolved) -> Resolved:
             if known:
                 return Opaque("a sequence partly built at run time", known_items=known)
     return Opaque("a sum of values known only at run time")
+
+
+def _chosen(value: Value) -> bool:
+    """Whether `value` holds a `Choice` (a value some test decides) anywhere."""
+    return isinstance(value, Choice) or any(_chosen(part) for part in parts_of(value))
 
 
 def _known_items(entity: SeqEntity | Opaque) -> tuple[Resolved, ...]:

@@ -32,7 +32,6 @@ from analyzer.resolution.known_extensions import (
     initialises,
     library_blueprint,
 )
-from analyzer.resolution.passed_arguments import PassedArguments, passed_arguments
 from analyzer.resolution.plugin_blueprints import STATIC_RULE, PluginBlueprints
 from analyzer.resolution.recorded_rules import RecordedRules
 from analyzer.resolution.registrations import Registration, Unresolved
@@ -163,7 +162,6 @@ class _RouteBuilder:
         self.recorded = RecordedRules(resolver)
         self.plugins = PluginBlueprints(resolver, self.recorded)
         self.known_names: dict[FlaskObject, str] = {}  # blueprints named at run time, known here
-        self._passed: dict[FlaskObject, PassedArguments] = {}
 
     # ---- collecting -------------------------------------------------------------------
 
@@ -956,7 +954,7 @@ class _RouteBuilder:
         name: str,
         blueprint: str | None,
     ) -> None:
-        passed = self.passed(owner)
+        passed = self.resolver.passed(owner)
         is_app = owner.kind == "app"
         folder_value = passed.argument(2, "static_folder")
         if folder_value is None:
@@ -988,21 +986,13 @@ class _RouteBuilder:
     # ---- names ------------------------------------------------------------------------
 
     def own_prefix(self, blueprint: FlaskObject) -> str | None:
-        found = constant(self.passed(blueprint).argument(-1, "url_prefix"))
+        found = constant(self.resolver.passed(blueprint).argument(-1, "url_prefix"))
         return found if isinstance(found, str) else None
-
-    def passed(self, built: FlaskObject) -> PassedArguments:
-        """The arguments Flask's constructor receives for `built` (through a project
-        subclass's `__init__`)."""
-        known = self._passed.get(built)
-        if known is None:
-            known = self._passed[built] = passed_arguments(self.resolver, built)
-        return known
 
     def blueprint_name(self, blueprint: FlaskObject) -> str:
         if blueprint in self.known_names:
             return self.known_names[blueprint]
-        found = constant(self.passed(blueprint).argument(0, "name"))
+        found = constant(self.resolver.passed(blueprint).argument(0, "name"))
         if isinstance(found, str):
             return found
         self.note(
