@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from analyzer.facts import database as db_facts
 from analyzer.facts import openapi as openapi_facts
+from analyzer.facts import procedures as procedure_facts
 from analyzer.facts import protobuf as proto_facts
 from analyzer.facts import python as facts
 from analyzer.facts import values
@@ -41,7 +42,7 @@ class FactDecodeError(ValueError):
 
 def _fact_classes() -> dict[str, FactClass]:
     classes: dict[str, FactClass] = {}
-    for module in (values, db_facts, proto_facts, openapi_facts, facts):
+    for module in (values, db_facts, proto_facts, openapi_facts, procedure_facts, facts):
         for obj in vars(module).values():
             if (
                 isinstance(obj, type)

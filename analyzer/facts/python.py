@@ -11,10 +11,11 @@ from typing import Literal
 
 from analyzer.facts.database import ModuleDbFacts, TableDefinition
 from analyzer.facts.openapi import OpenApiSpec
+from analyzer.facts.procedures import Step
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "34"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "35"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
@@ -77,6 +78,9 @@ class FunctionFact:
     # the one class its return annotation names (`-> User | None`): what its calls return
     # when `returns` does not tell
     returned_class: Value | None = None
+    # the whole body as steps the resolver can run, for a function with a `for` loop written
+    # only with the statements a procedure holds (empty otherwise)
+    procedure: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -186,6 +186,22 @@ SPREAD_KEYWORDS = "**"
 
 
 @dataclass(frozen=True)
+class Compare:
+    """`left <op> right`, one comparison (`idx == 0`); only a procedure's steps hold one."""
+
+    left: Value
+    op: str  # "==", "!=", "<", "<=", ">", ">=", "is", "is not", "in", "not in"
+    right: Value
+
+
+@dataclass(frozen=True)
+class Negation:
+    """`not operand`; only a procedure's steps hold one."""
+
+    operand: Value
+
+
+@dataclass(frozen=True)
 class Unknown:
     """Something the extractor does not model (a comparison, a slice, a comprehension...)."""
 
@@ -216,6 +232,8 @@ Value = (
     | Comprehension
     | Choice
     | Spread
+    | Compare
+    | Negation
     | Unknown
 )
 
@@ -244,6 +262,8 @@ _PARTS: dict[type, Callable[[Any], tuple[Value, ...]]] = {
     SetUnion: lambda value: (value.left, value.right),
     Comprehension: lambda value: (value.element, value.target, value.iterable),
     Choice: lambda value: (value.test, value.then, value.otherwise),
+    Compare: lambda value: (value.left, value.right),
+    Negation: lambda value: (value.operand,),
 }
 
 
@@ -285,6 +305,14 @@ def attribute_of(base: Value, name: str) -> Value:
     if isinstance(base, Ref):
         return Ref(f"{base.dotted}.{name}")
     return Attr(base, name)
+
+
+def reads_loop_item(value: Value) -> bool:
+    """Whether the value is a loop variable, or an item or attribute of one (`c["req"]`,
+    `plugin.enabled`): each item of the loop decides it."""
+    while isinstance(value, Item | Attr):
+        value = value.base
+    return isinstance(value, LoopVar)
 
 
 def mentions_param(value: Value) -> bool:

@@ -29,12 +29,14 @@ from analyzer.facts.values import (
     Item,
     Lit,
     Local,
+    Negation,
     Ref,
     SelfOf,
     Seq,
     SuperOf,
     Value,
     mentions_param,
+    reads_loop_item,
 )
 from analyzer.resolution.classful_registrations import classful_registrations, registered_class
 from analyzer.resolution.extension_table import (
@@ -66,6 +68,7 @@ from analyzer.resolution.resolve import (
     bind_target,
     constant,
     method_of,
+    truth,
     written_name,
 )
 
@@ -532,8 +535,19 @@ class _Expander:
     ) -> None:
         for env, walked in _loop_envs(self.resolver, fact.loops, ctx):
             env_ctx = Ctx(ctx.module, ctx.scope, env)
+            if self.skipped_for_item(fact, env_ctx):
+                continue
             for alternative in self.alternatives(fact, env_ctx):
                 self.resolve_in(alternative, env_ctx, file, site, walked=walked)
+
+    def skipped_for_item(self, fact: RegistrationFact, ctx: Ctx) -> bool:
+        """Whether a test the registration is made under reads the loop's item and is false
+        for this one (`if c["with_id"]:` in a loop over commands known statically)."""
+        for test in fact.tests:
+            tested = test.operand if isinstance(test, Negation) else test
+            if reads_loop_item(tested) and truth(self.resolver.resolve(test, ctx)) is False:
+                return True
+        return False
 
     def alternatives(self, fact: RegistrationFact, ctx: Ctx) -> list[RegistrationFact]:
         """The registration once per value its target, arguments and view may take, where a

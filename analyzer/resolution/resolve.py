@@ -34,6 +34,7 @@ from analyzer.facts.values import (
     CallOf,
     Choice,
     ClassOf,
+    Compare,
     Comprehension,
     Imported,
     Item,
@@ -43,6 +44,7 @@ from analyzer.facts.values import (
     Local,
     LoopVar,
     ModuleRef,
+    Negation,
     Pairs,
     Param,
     Ref,
@@ -55,6 +57,7 @@ from analyzer.facts.values import (
     Value,
     mentions_param,
     parts_of,
+    reads_loop_item,
 )
 from analyzer.resolution import protobuf
 from analyzer.resolution.class_members import ClassMembers
@@ -1214,6 +1217,13 @@ class Resolver:
                 return DictEntity(
                     tuple((ConstEntity(k), self.resolve(v, ctx)) for k, v in value.kwargs)
                 )
+            case ExternalEntity("builtins.dict") if len(value.args) == 1 and not value.kwargs:
+                copied = self.resolve(value.args[0], ctx)  # `dict({...})`: a copy of the dict
+                if isinstance(copied, DictEntity):
+                    return copied
+                return InstanceEntity(func)
+            case ExternalEntity("builtins.len") if len(value.args) == 1 and not value.kwargs:
+                return _length(self.resolve(value.args[0], ctx))
             case ExternalEntity("builtins.getattr") if len(value.args) in (2, 3):
                 return self.getattr_call(value, ctx)
             case ExternalEntity("builtins.globals") if not value.args and not value.kwargs:
@@ -1400,7 +1410,9 @@ class Resolver:
         key = (func.module, func.qualname)
         fact = self.functions.get(key)
         result: Resolved | None = None  # the Opaque below made only when needed
-        if fact is not None and fact.returns is not None:
+        if fact is not None and fact.procedure:
+            result = self.procedure_result(func, fact, value, ctx)
+        if result is None and fact is not None and fact.returns is not None:
             env = self.bind_arguments(
                 fact, value.args, value.kwargs, ctx, callee_module=func.module
             )
@@ -1425,6 +1437,26 @@ class Resolver:
             if isinstance(cls, ClassEntity):  # what the annotation promises (`-> Token | None`)
                 return InstanceEntity(cls, exact=False)
         return result
+
+    def procedure_result(
+        self, func: FunctionEntity, fact: FunctionFact, value: CallOf, ctx: Ctx
+    ) -> Resolved | None:
+        """What running `fact`'s procedure returns for this call (None when the run cannot
+        tell), the class it is called on (`cls.generate_ops()`, a subclass's) as its `cls`."""
+        # procedures reads values with this resolver: imported when first used
+        from analyzer.resolution.procedures import run_procedure
+
+        env = self.bind_arguments(fact, value.args, value.kwargs, ctx, callee_module=func.module)
+        owner = self.resolve(value.func.base, ctx) if isinstance(value.func, Attr) else None
+        if isinstance(owner, InstanceEntity):
+            owner = owner.cls
+        if isinstance(owner, ClassEntity):
+            env[RECEIVER] = owner
+
+        def evaluate(written: Value, bound: Mapping[str, Resolved]) -> Resolved:
+            return self.resolve(written, Ctx(func.module, func.qualname, bound))
+
+        return run_procedure(fact.procedure, env, evaluate)
 
     def bind_arguments(
         self,
@@ -1503,9 +1535,9 @@ class Resolver:
         bound by an optional import) is taken to be there, the other branch's constant noted
         as the alternative. Registrations take each branch of an `either` choice
         (`alternatives`)."""
-        truth = _truth(test)
-        if truth is not None:
-            return self.resolve(then if truth else otherwise, ctx)
+        known = truth(test)
+        if known is not None:
+            return self.resolve(then if known else otherwise, ctx)
         if either:
             then, otherwise = otherwise, then
         first = self.resolve(then, ctx)
@@ -1516,6 +1548,14 @@ class Resolver:
                 where = f"{other.value!r} when {test.dotted} is missing or false"
                 return ConstEntity(first.value, first.origin or where)
         return first if informative else self.resolve(otherwise, ctx)
+
+    def chosen(self, value: Choice, ctx: Ctx) -> Resolved:
+        """A `Choice`'s value; one a loop item decides (`id_url if c["req"] else url`) is not
+        known unless that item's test is."""
+        test = self.resolve(value.test, ctx)
+        if not value.either and truth(test) is None and reads_loop_item(value.test):
+            return Opaque("a branch a loop item chooses at run time")
+        return self.choice(test, value.then, value.otherwise, ctx, either=value.either)
 
     def alternatives(self, value: Value, ctx: Ctx) -> tuple[Value, ...]:
         """`value` once per branch of the `either` choices in it whose test is not known
@@ -1530,8 +1570,8 @@ class Resolver:
             return [value]
         match value:
             case Choice(test, then, otherwise, True):
-                truth = _truth(self.resolve(test, ctx))
-                branches = (then, otherwise) if truth is None else (then if truth else otherwise,)
+                known = truth(self.resolve(test, ctx))
+                branches = (then, otherwise) if known is None else (then if known else otherwise,)
                 return [v for branch in branches for v in self._alternatives(branch, ctx)]
             case Attr(base, name):
                 return [Attr(b, name) for b in self._alternatives(base, ctx)]
@@ -1859,9 +1899,9 @@ _RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
     Sum: lambda r, v, ctx: _sum(r.resolve(v.left, ctx), r.resolve(v.right, ctx)),
     SetUnion: lambda r, v, ctx: _union(r.resolve(v.left, ctx), r.resolve(v.right, ctx)),
     Comprehension: Resolver.comprehension,
-    Choice: lambda r, v, ctx: r.choice(
-        r.resolve(v.test, ctx), v.then, v.otherwise, ctx, either=v.either
-    ),
+    Choice: lambda r, v, ctx: r.chosen(v, ctx),
+    Compare: lambda r, v, ctx: _compared(r.resolve(v.left, ctx), v.op, r.resolve(v.right, ctx)),
+    Negation: lambda r, v, ctx: _negated(r.resolve(v.operand, ctx)),
 }
 
 
@@ -2012,7 +2052,7 @@ def _built_by(found: FlaskObject, factory: FunctionEntity) -> bool:
     )
 
 
-def _truth(entity: Resolved) -> bool | None:
+def truth(entity: Resolved) -> bool | None:
     """Whether a value known statically is true (`if not blueprints:`), None when not known."""
     match entity:
         case ConstEntity(value=value):
@@ -2022,6 +2062,81 @@ def _truth(entity: Resolved) -> bool | None:
         case ModuleEntity() | FunctionEntity() | ClassEntity() | FlaskObject():
             return True
     return None
+
+
+_ORDERINGS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _compared(left: Resolved, op: str, right: Resolved) -> Resolved:
+    """`left <op> right` on constants (membership also in a list or dict of constants, or a
+    string); anything else, or a constant settings may change, is not known."""
+    unknown = Opaque("a comparison of values known only at run time")
+    if op in ("in", "not in"):
+        found = _member(left, right)
+        return unknown if found is None else ConstEntity(found == (op == "in"))
+    if not isinstance(left, ConstEntity) or not isinstance(right, ConstEntity):
+        return unknown
+    if left.origin or right.origin:
+        return unknown
+    a, b = left.value, right.value
+    match op:
+        case "==" | "!=":
+            return ConstEntity((a == b) == (op == "=="))
+        case "is" | "is not" if (
+            a is None or b is None or isinstance(a, bool) or isinstance(b, bool)
+        ):
+            # None, True and False are one object each; other constants' identity is not known
+            return ConstEntity((type(a) is type(b) and a == b) == (op == "is"))
+        case "<" | "<=" | ">" | ">=" if _comparable(a, b):
+            return ConstEntity(_ORDERINGS[op](a, b))
+    return unknown
+
+
+def _comparable(a: LiteralValue, b: LiteralValue) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return True
+    return isinstance(a, int | float) and isinstance(b, int | float)
+
+
+def _member(item: Resolved, container: Resolved) -> bool | None:
+    """Whether `item in container`, when every value compared is a constant (None if not)."""
+    if not isinstance(item, ConstEntity) or item.origin:
+        return None
+    match container:
+        case ConstEntity(value=str() as text, origin="") if isinstance(item.value, str):
+            return item.value in text
+        case SeqEntity(items):
+            keys = items
+        case DictEntity(items):
+            keys = tuple(key for key, _ in items)
+        case _:
+            return None
+    if not all(isinstance(k, ConstEntity) and not k.origin for k in keys):
+        return None
+    return any(item.value == k.value for k in keys if isinstance(k, ConstEntity))
+
+
+def _negated(operand: Resolved) -> Resolved:
+    known = truth(operand)
+    if known is None or (isinstance(operand, ConstEntity) and operand.origin):
+        return Opaque("a negation of a value known only at run time")
+    return ConstEntity(not known)
+
+
+def _length(sized: Resolved) -> Resolved:
+    match sized:
+        case SeqEntity(items):
+            return ConstEntity(len(items))
+        case DictEntity(items):
+            return ConstEntity(len(items))
+        case ConstEntity(value=str() as text, origin=""):
+            return ConstEntity(len(text))
+    return Opaque("the length of a value known only at run time")
 
 
 def _is_external(entity: Resolved) -> bool:

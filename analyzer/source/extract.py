@@ -16,6 +16,7 @@ import ast
 import builtins
 from dataclasses import dataclass, field
 
+from analyzer.facts.procedures import Step
 from analyzer.facts.python import (
     ROUTE_DECORATORS,
     CallFact,
@@ -43,6 +44,7 @@ from analyzer.facts.values import (
     Local,
     LoopVar,
     ModuleRef,
+    Negation,
     Pairs,
     Param,
     Ref,
@@ -57,9 +59,11 @@ from analyzer.facts.values import (
     ValueSizes,
     attribute_of,
     mentions_param,
+    reads_loop_item,
 )
 from analyzer.source.modules import absolute_import
 from analyzer.source.partials import names_partial, partial_call
+from analyzer.source.procedures import procedure_of
 from analyzer.syntax.annotations import annotated_class
 from analyzer.syntax.nodes import BRANCHES, CHILD_FIELDS
 from analyzer.syntax.scopes import ModuleScopes, Scope, class_statements, has_decorator
@@ -174,6 +178,8 @@ class _Frame:
     returns: Value | None = None
     loops: list[LoopFact] = field(default_factory=list)
     tests: list[Value] = field(default_factory=list)  # enclosing `if` tests (UNKNOWN: else)
+    # the same tests as a registration records them (`Negation(test)` in the `else`)
+    branch_tests: list[Value] = field(default_factory=list)
     # for each symbolic loop entered: how many `if` tests enclosed it
     loop_tests: list[int] = field(default_factory=list)
     # how many symbolic loops enclosed each local name's last binding
@@ -376,13 +382,18 @@ class _Extractor:
         attrs_before = None if attrs is None else dict(attrs)
         written_test = self.value(node.test, frame.env)
         frame.tests.append(written_test)
+        frame.branch_tests.append(written_test)
         self.walk_body(node.body, frame)
         frame.tests[-1] = UNKNOWN
+        frame.branch_tests[-1] = (
+            UNKNOWN if isinstance(written_test, Unknown) else Negation(written_test)
+        )
         enclosing_else = frame.else_of
         frame.else_of = written_test if len(frame.tests) == 1 else None
         if before is None:
             self.walk_body(node.orelse, frame)
             frame.tests.pop()
+            frame.branch_tests.pop()
             frame.else_of = enclosing_else
             return
         then_env = dict(frame.env)
@@ -395,6 +406,7 @@ class _Extractor:
             attrs.update(attrs_before)
         self.walk_body(node.orelse, frame)
         frame.tests.pop()
+        frame.branch_tests.pop()
         frame.else_of = enclosing_else
         if attrs is not None and attrs_before is not None and then_attrs is not None:
             # `self.x` set in both branches of a test on a parameter: a `Choice` as for names
@@ -531,6 +543,11 @@ class _Extractor:
                 if isinstance(value, Seq) and len(value.items) == len(elements):
                     for element, item in zip(elements, value.items, strict=True):
                         self.bind(element, item, frame)
+                elif _class_method_call(value) and not any(
+                    isinstance(element, ast.Starred) for element in elements
+                ):  # `id_url, url = cls.get_node_urls()`: the items of what the call returns
+                    for index, element in enumerate(elements):
+                        self.bind(element, Item(value, Lit(index)), frame)
                 else:
                     for element in elements:
                         self.bind(element, UNKNOWN, frame)
@@ -598,10 +615,12 @@ class _Extractor:
         inner = _Frame(scope, env={} if frame.scope is self.scopes.module else dict(frame.env))
         if inner.env:  # a closure sees the items set so far, and drops them as its outer does
             inner.keyed = set(frame.keyed)
+        top_level = not inner.env  # not a closure: its names are its own or its module's
         params = self.params(node, frame, inner)
+        procedure = procedure_of(node, inner.env) if top_level else ()
         self.walk_body(node.body, inner)
         returned_class = None if node.returns is None else self.annotated(node.returns, frame)
-        self.finish_function(inner, node.lineno, params, decorators, returned_class)
+        self.finish_function(inner, node.lineno, params, decorators, returned_class, procedure)
 
     def finish_function(
         self,
@@ -610,6 +629,7 @@ class _Extractor:
         params: tuple[ParamFact, ...],
         decorators: tuple[Value, ...],
         returned_class: Value | None = None,
+        procedure: tuple[Step, ...] = (),
     ) -> None:
         scope = frame.scope
         if scope.qualname in self.functions:
@@ -626,6 +646,7 @@ class _Extractor:
             decorators=decorators,
             nested=tuple(dict.fromkeys(nested)),
             returned_class=returned_class,
+            procedure=procedure,
         )
 
     def params(
@@ -1037,7 +1058,7 @@ class _Extractor:
             return either
         tested, negated = _negated(test)
         decisive = self.value(tested, env)
-        if _decided(decisive):
+        if _decided(decisive) or reads_loop_item(decisive):  # a loop item decides per item
             return Choice(decisive, *((second, first) if negated else (first, second)))
         return either
 
@@ -1302,6 +1323,15 @@ def _loop_target(target: ast.expr) -> Value:
     return UNKNOWN
 
 
+def _class_method_call(value: Value) -> bool:
+    """`cls.method(...)` in a classmethod (a procedure's result, run for the class)."""
+    return (
+        isinstance(value, CallOf)
+        and isinstance(value.func, Attr)
+        and isinstance(value.func.base, ClassOf)
+    )
+
+
 def _either(first: Value, second: Value) -> Value:
     """`a if c else b`: the value, when both arms agree or one of them is just None."""
     if first == second or second == Lit(None):
@@ -1314,8 +1344,9 @@ def _stringish(value: Value) -> bool:
 
 
 def _tests(frame: _Frame) -> tuple[Value, ...]:
-    """The tests of the `if` statements a registration is made under (not in their `else`)."""
-    return tuple(test for test in frame.tests if not isinstance(test, Unknown))
+    """The tests of the `if` statements a registration is made under (negated in their
+    `else`)."""
+    return tuple(test for test in frame.branch_tests if not isinstance(test, Unknown))
 
 
 def _informative(value: Value | None) -> bool:

@@ -187,13 +187,14 @@ def test_an_append_under_a_test_in_the_loop_is_not_taken_as_made(tmp_path: Path)
         tmp_path,
         {
             "app.py": (
+                "import os\n\n"
                 "from flask import Flask\n\n"
                 "def view():\n"
                 "    return ''\n\n"
                 "def rules(paths):\n"
                 "    found = ['/always']\n"
                 "    for path in paths:\n"
-                "        if path.startswith('/a'):\n"
+                "        if path.startswith(os.environ['SERVED']):  # known only at run time\n"
                 "            found.append(path)\n"
                 "    return found\n\n"
                 "app = Flask(__name__)\n"
