@@ -11,8 +11,10 @@ result still parses.
 from __future__ import annotations
 
 import ast
+import io
 import random
 import re
+import tokenize
 from collections.abc import Callable
 
 Edit = Callable[[str, random.Random, int], "str | None"]
@@ -197,6 +199,23 @@ def delete_function(text: str, rng: random.Random, serial: int) -> str | None:
     return edited if _tree(edited) is not None else None
 
 
+def edit_comment(text: str, rng: random.Random, serial: int) -> str | None:
+    """The words of one comment changed, on its line (no fact records comments)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    comments = [t for t in tokens if t.type == tokenize.COMMENT]
+    if not comments:
+        return None
+    comment = rng.choice(comments)
+    lines = text.splitlines(keepends=True)
+    (row, start), (_, end) = comment.start, comment.end
+    line = lines[row - 1]
+    lines[row - 1] = line[:start] + f"# reworded {serial}" + line[end:]
+    return "".join(lines)
+
+
 EDIT_KINDS: dict[str, Edit] = {
     "add a function": add_function,
     "change a body": change_body,
@@ -206,4 +225,5 @@ EDIT_KINDS: dict[str, Edit] = {
     "change a SQL string": change_sql,
     "rename a model's table": rename_table,
     "delete a function": delete_function,
+    "edit a comment": edit_comment,
 }

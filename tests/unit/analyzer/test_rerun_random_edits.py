@@ -28,6 +28,7 @@ EDITED = {
     "change a SQL string": "inventory/views.py",
     "rename a model's table": "reviews/models.py",
     "delete a function": "catalog/queries.py",
+    "edit a comment": "orders/views.py",
 }
 
 
