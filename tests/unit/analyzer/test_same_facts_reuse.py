@@ -111,3 +111,16 @@ def test_a_missing_earlier_entry_means_a_full_run(project: Path, tmp_path: Path)
     rerun = _run(project, tmp_path / "cache")
     assert not rerun.reused
     assert _rules(rerun) == _rules(_run(project, None))
+
+
+def test_a_new_discovery_diagnostic_is_not_hidden_by_a_reused_report(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file skipped as huge adds no file to compare, only a diagnostic: the report
+    reused before this change lacked it."""
+    monkeypatch.setattr("analyzer.source.discover.HUGE_FILE_BYTES", 1000)
+    _run(project, tmp_path / "cache")
+    (project / "app" / "generated.py").write_text("X = 1\n" * 500)
+    rerun = _run(project, tmp_path / "cache")
+    assert not rerun.reused
+    assert "huge-file" in {d["kind"] for d in json.loads(rerun.report.text)["diagnostics"]}
