@@ -86,7 +86,11 @@ def analyze(
         raise StranglerError(
             f"cannot write {output}: {exc.strerror}", hint="choose a writable --output path"
         ) from exc
-    reused = " (nothing changed since the last run: its report was reused)" if run.reused else ""
+    reused = ""
+    if run.same_facts:
+        reused = " (files changed, but not their facts: the last run's report was reused)"
+    elif run.reused:
+        reused = " (nothing changed since the last run: its report was reused)"
     click.echo(
         f"wrote {output}: {report.routes} routes, {report.diagnostics} diagnostics{reused}",
         err=True,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from analyzer.collect.cache import FactCache, default_cache_root, project_cache_dir
 from analyzer.collect.fingerprint import toolkit_fingerprint
 from analyzer.collect.progress import Progress
-from analyzer.collect.reuse import Report, ReportCache, run_start
+from analyzer.collect.reuse import Earlier, Report, ReportCache, discovery_shape, run_start
 from analyzer.facts.python import Diagnostic, FileFacts
 from analyzer.resolution.graph import evidence_order, fold_access, import_cycles
 from analyzer.resolution.results import Analysis, ModuleInfo
@@ -46,7 +46,8 @@ class AnalyzeOptions:
 @dataclass(frozen=True, slots=True)
 class ReportRun:
     report: Report
-    reused: bool  # True: an earlier run's report, the tree being unchanged since
+    reused: bool  # True: an earlier run's report, the tree (or every file's facts) unchanged
+    same_facts: bool = False  # True: reused though files changed, their facts being the same
 
 
 class CacheInsideTree(UsageError):
@@ -57,6 +58,7 @@ class CacheInsideTree(UsageError):
 class _Analyzed:
     analysis: Analysis
     digests: dict[str, str]
+    keys: dict[str, str]  # the files' fact keys; empty when the facts could not be cached
 
 
 def analyze_project(path: Path, options: AnalyzeOptions = AnalyzeOptions()) -> Analysis:
@@ -73,21 +75,60 @@ def report_project(
     discovery = discover(path, include_tests=options.include_tests)
     fingerprint = toolkit_fingerprint()
     reports = None
+    shape = discovery_shape(discovery)
     project_dir = _cache_folder(discovery, options)
     if project_dir is not None:
         kind = f"{fingerprint}\0{options.facts_shape()}\0{output_format}"
         reports = ReportCache(project_dir, kind)
-        previous = reports.lookup(discovery.files)
-        if previous is not None:
-            return ReportRun(previous, reused=True)
+        earlier = reports.earlier(discovery.files, shape)
+        if earlier is not None and not earlier.changed:
+            return ReportRun(earlier.report, reused=True)
+        if earlier is not None and _same_facts(
+            earlier, discovery, options, fingerprint, project_dir
+        ):
+            reports.store(
+                discovery.files,
+                earlier.digests,
+                earlier.report,
+                started_ns,
+                keys=earlier.keys,
+                shape=shape,
+            )
+            return ReportRun(earlier.report, reused=True, same_facts=True)
     with _no_cyclic_gc():  # the collector would walk the whole analysis while it renders
         analyzed = _analyze(discovery, options, fingerprint)
         analysis = analyzed.analysis
         text = _encodable(render(analysis))
     report = Report(text, len(analysis.routes), len(analysis.diagnostics))
     if reports is not None:
-        reports.store(discovery.files, analyzed.digests, report, started_ns)
+        reports.store(
+            discovery.files, analyzed.digests, report, started_ns, keys=analyzed.keys, shape=shape
+        )
     return ReportRun(report, reused=False)
+
+
+def _same_facts(
+    earlier: Earlier,
+    discovery: Discovery,
+    options: AnalyzeOptions,
+    fingerprint: str,
+    project_dir: Path,
+) -> bool:
+    """Whether the files changed since `earlier` still have the facts it was made from
+    (`analyzer.collect.same_facts`); `earlier`'s digests and keys brought up to date if so."""
+    from analyzer.collect.same_facts import facts_unchanged
+
+    try:
+        cache = FactCache.open(project_dir)
+    except OSError:
+        return False
+    now = facts_unchanged(earlier.changed, cache, dialect=options.dialect, fingerprint=fingerprint)
+    if now is None:
+        return False
+    for rel, (digest, key) in now.items():
+        earlier.digests[rel] = digest
+        earlier.keys[rel] = key
+    return True
 
 
 def _encodable(text: str) -> str:
@@ -151,7 +192,7 @@ def _analyze(discovery: Discovery, options: AnalyzeOptions, fingerprint: str) ->
         if progress is not None:
             progress.close()
     analysis.stats.update(from_cache=run.from_cache, extracted=run.extracted)
-    return _Analyzed(analysis, run.digests)
+    return _Analyzed(analysis, run.digests, run.keys if cache is not None else {})
 
 
 def _open_cache(

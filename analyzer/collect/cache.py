@@ -90,6 +90,13 @@ class FactCache:
         facts = envelope.get("facts")
         return facts if isinstance(facts, FileFacts) else None
 
+    def entry_text(self, key: str) -> bytes | None:
+        """The entry's bytes as stored, unread (None when there is none)."""
+        try:
+            return self._path(key).read_bytes()
+        except OSError:
+            return None
+
     def store(self, key: str, facts: FileFacts) -> None:
         """Write the entry atomically; an unwritable cache is skipped, and so are facts the
         format cannot hold (a field holding a value its declared type does not allow)."""

@@ -29,6 +29,7 @@ class FactsRun:
     from_cache: int
     extracted: int
     digests: dict[str, str]  # SHA-256 of each file that could be read, by relative path
+    keys: dict[str, str]  # the fact-cache key of each of them, likewise
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ def collect_facts(
     """Facts for `files`, in the same order; `fingerprint` identifies the toolkit."""
     results: dict[str, FileFacts] = {}
     digests: dict[str, str] = {}
+    keys: dict[str, str] = {}
     jobs: list[_Job] = []
     for file in files:
         spec = FileSpec(file.rel, file.kind, file.module, file.is_package)
@@ -68,7 +70,7 @@ def collect_facts(
             )
             continue
         digests[file.rel] = hashlib.sha256(source).hexdigest()
-        key = cache_key(source, spec, dialect, fingerprint)
+        key = keys[file.rel] = cache_key(source, spec, dialect, fingerprint)
         cached = cache.load(key) if cache is not None else None
         if cached is not None:
             results[file.rel] = cached
@@ -79,7 +81,7 @@ def collect_facts(
     from_cache = len(results)
     for facts in _extract_all(jobs, dialect, cache, workers or os.cpu_count() or 1, progress):
         results[facts.path] = facts
-    return FactsRun(tuple(results[f.rel] for f in files), from_cache, len(jobs), digests)
+    return FactsRun(tuple(results[f.rel] for f in files), from_cache, len(jobs), digests, keys)
 
 
 def _extract_all(
