@@ -925,6 +925,22 @@ class Resolver:
             return ConstEntity(None)
         return Opaque("the blueprint of an API built on an object the analyzer cannot identify")
 
+    def flask_object(
+        self, kind: str, lib: str, ctor: CallOf, ctx: Ctx, receiver: ClassEntity | None = None
+    ) -> FlaskObject:
+        """The app, blueprint or extension object `ctor` builds (a library's class or a project
+        subclass of one); `receiver`: the class a method building it per subclass runs for."""
+        return FlaskObject(
+            kind,
+            lib,
+            self.canonical(ctx.module),
+            ctor.line,
+            ctor,
+            ctx.scope,
+            receiver=receiver,
+            host=self.built_on(kind, ctor, ctx),
+        )
+
     def built_on(self, kind: str, ctor: CallOf, ctx: Ctx) -> FlaskObject | None:
         """For an API whose constructor is given a parameter of the function building it, the
         app or blueprint the caller passes (bound in `ctx`), else None."""
@@ -1275,32 +1291,14 @@ class Resolver:
             case ExternalEntity(dotted):
                 known = FLASK_CONSTRUCTORS.get(dotted)
                 if known is not None:
-                    kind, lib = known
                     receiver = ctx.env.get(RECEIVER)
-                    return FlaskObject(
-                        kind,
-                        lib,
-                        self.canonical(ctx.module),
-                        value.line,
-                        value,
-                        ctx.scope,
-                        receiver=receiver if isinstance(receiver, ClassEntity) else None,
-                        host=self.built_on(kind, value, ctx),
-                    )
+                    per_class = receiver if isinstance(receiver, ClassEntity) else None
+                    return self.flask_object(*known, value, ctx, receiver=per_class)
                 return InstanceEntity(func)
             case ClassEntity():
                 for base in self.external_bases(func):
                     if base in FLASK_CONSTRUCTORS:
-                        kind, lib = FLASK_CONSTRUCTORS[base]
-                        return FlaskObject(
-                            kind,
-                            lib,
-                            self.canonical(ctx.module),
-                            value.line,
-                            value,
-                            ctx.scope,
-                            host=self.built_on(kind, value, ctx),
-                        )
+                        return self.flask_object(*FLASK_CONSTRUCTORS[base], value, ctx)
                 return InstanceEntity(func)
             case BoundMethod(owner=ClassEntity() | ExternalEntity() as owner, name="as_view"):
                 endpoint = (
