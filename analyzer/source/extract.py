@@ -604,7 +604,15 @@ class _Extractor:
 
     # ---- definitions --------------------------------------------------------------------
 
-    def walk_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, frame: _Frame) -> None:
+    def walk_function(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        frame: _Frame,
+        enclosing: _Frame | None = None,
+    ) -> None:
+        """Walk a function defined in `frame` (its decorators and defaults are read there);
+        its body sees the names of `enclosing` (a method's: the class's scope, not the class
+        body's), `frame` when not given."""
         scope = self.scopes.functions[node]
         for default in [*node.args.defaults, *node.args.kw_defaults]:
             if default is not None:
@@ -612,9 +620,10 @@ class _Extractor:
         decorators = self.decorators(node, frame, Local(scope.qualname))
         if scope.class_qualname is None:
             frame.env[node.name] = Local(scope.qualname)
-        inner = _Frame(scope, env={} if frame.scope is self.scopes.module else dict(frame.env))
+        outer = frame if enclosing is None else enclosing
+        inner = _Frame(scope, env={} if outer.scope is self.scopes.module else dict(outer.env))
         if inner.env:  # a closure sees the items set so far, and drops them as its outer does
-            inner.keyed = set(frame.keyed)
+            inner.keyed = set(outer.keyed)
         top_level = not inner.env  # not a closure: its names are its own or its module's
         params = self.params(node, frame, inner)
         procedure = procedure_of(node, inner.env) if top_level else ()
@@ -712,7 +721,9 @@ class _Extractor:
             match statement:
                 case ast.FunctionDef() | ast.AsyncFunctionDef():
                     builder.methods.append(statement.name)
-                    self.walk_function(statement, body)
+                    self.walk_function(statement, body, enclosing=frame)
+                    # the body's later lines see it (`get = by_id`), its methods do not
+                    body.env[statement.name] = Local(self.scopes.functions[statement].qualname)
                 case ast.ClassDef():
                     self.walk_class(statement, body)
                 case ast.Assign(targets=targets, value=value):
