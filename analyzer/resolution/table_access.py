@@ -651,6 +651,11 @@ class _ModelIndex:
                 return self._own_table(model, base, depth)
             if self.is_model_base(base):
                 return self._own_table(model, base, depth)
+        if not model.default_named and any(
+            self.resolver.locate(module, ref)[0] not in self.resolver.files
+            for ref in model.base_refs
+        ):  # a library's declarative base (`from sqlalchemy_helpers import Base`)
+            return model.table
         return None  # not a model after all: no base leads to one
 
     def _own_table(self, model: ModelFact, base: Site, depth: int) -> str | None:
