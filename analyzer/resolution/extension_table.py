@@ -110,6 +110,19 @@ FLASK_STORAGE_PREFIX = ("FS_PREFIX", None)
 FLASK_STORAGE_RULES: tuple[Rule, ...] = (("/<string:fs>/<path:filename>", "get_file", GET),)
 
 
+# ---- flask-healthz 1.0.1 --------------------------------------------------------------------
+FLASK_HEALTHZ_VERSION = "1.0.1"
+# `flask_healthz/blueprint.py`: a module-level `healthz = Blueprint("healthz", __name__)` that the
+# project registers itself (`app.register_blueprint(healthz, url_prefix="/healthz")`); its one
+# rule takes the check's name (`app.config["HEALTHZ"]` maps names to functions at run time)
+FLASK_HEALTHZ_BLUEPRINT = "healthz"
+FLASK_HEALTHZ_RULES: tuple[Rule, ...] = (("/<name>", "check", GET),)
+# or `Healthz(app, prefix="/healthz", no_log=False)` (`flask_healthz/ext.py`), whose `init_app`
+# registers that blueprint with `url_prefix=self.prefix`
+FLASK_HEALTHZ_CLASSES = frozenset({"flask_healthz.Healthz", "flask_healthz.ext.Healthz"})
+FLASK_HEALTHZ_PREFIX = (1, "prefix", "/healthz")
+
+
 # ---- Flask-Security 5.9.2 (Flask-Security-Too, published as flask-security since 5.4) -------
 FLASK_SECURITY_VERSION = "5.9.2"
 FLASK_SECURITY_MODULE = "flask_security"
@@ -243,8 +256,17 @@ LIBRARY_SETTINGS: tuple[LibrarySettings, ...] = (
 )
 
 
+# ---- blueprints a library defines at module level, for the project to register: the names
+# it is imported by (package re-export and defining module), its name and rules
+LIBRARY_BLUEPRINTS: dict[str, tuple[str, tuple[Rule, ...]]] = {
+    dotted: (FLASK_HEALTHZ_BLUEPRINT, FLASK_HEALTHZ_RULES)
+    for dotted in ("flask_healthz.healthz", "flask_healthz.blueprint.healthz")
+}
+
+
 # ---- extensions initialised by their constructor (`Swagger(app)`): the class names looked
 # for among the calls, before resolution tells which library they come from
 EXTENSION_CONSTRUCTORS = frozenset(
-    dotted.rsplit(".", 1)[-1] for dotted in FLASGGER_CLASSES | FLASK_SECURITY_CLASSES
+    dotted.rsplit(".", 1)[-1]
+    for dotted in FLASGGER_CLASSES | FLASK_SECURITY_CLASSES | FLASK_HEALTHZ_CLASSES
 )

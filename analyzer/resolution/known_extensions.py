@@ -1,8 +1,9 @@
 """Routes that well-known Flask extensions register by themselves, applied where the analyzed
 code calls them (resolved by import, never run): Flask-AppBuilder's own views when an
 `AppBuilder` is initialised on an app, flasgger's `Swagger(app)`, Flask-Dance's
-`make_<provider>_blueprint(...)` blueprints, Flask-Storage's (Flask-FS's) `init_app(app)`,
-Flask-Security's blueprint when `Security(app, datastore)` or `init_app(app, datastore)` runs.
+`make_<provider>_blueprint(...)` blueprints and flask-healthz's module-level one, Flask-Storage's
+(Flask-FS's) `init_app(app)`, Flask-Security's blueprint when `Security(app, datastore)` or
+`init_app(app, datastore)` runs.
 
 What each library registers is data (`extension_table`, with the versions it was read from;
 `fab_table`, one table per Flask-AppBuilder release); this module reads the arguments and
@@ -349,14 +350,20 @@ def initialised_extension(target: Resolved) -> str | None:
             return "flask_storage"
         case InstanceEntity(cls=ExternalEntity(dotted)) if dotted in table.FLASK_SECURITY_CLASSES:
             return "flask_security"
+        case InstanceEntity(cls=ExternalEntity(dotted)) if dotted in table.FLASK_HEALTHZ_CLASSES:
+            return "flask_healthz"
     return None
 
 
 def initialises(reg: Registration) -> bool:
-    """Whether a known extension's registration initialises it on an app: Flask-Security's
-    constructor does only when given the datastore too (udata's `Security(datastore, ...)` is
-    initialised later, by `security.init_app(app, datastore)`)."""
-    if reg.fact.attr != "__init__" or initialised_extension(reg.target) != "flask_security":
+    """Whether a known extension's registration initialises it on an app: a constructor does
+    only when given the app (`Healthz(prefix=...)` is initialised later, by `init_app(app)`),
+    Flask-Security's only when given the datastore too (udata's `Security(datastore, ...)`)."""
+    if reg.fact.attr != "__init__":
+        return True
+    if extension_app(reg) is None:
+        return False
+    if initialised_extension(reg.target) != "flask_security":
         return True
     return reg.argument(table.FLASK_SECURITY_DATASTORE_AT, "datastore") is not None
 
@@ -369,20 +376,18 @@ def extension_blueprints(resolver: Resolver, reg: Registration) -> ExtensionView
         found.blueprints.append(_flasgger(resolver, reg, found))
     elif extension == "flask_storage":
         prefix = _Config(resolver, (reg.file, reg.line), found).value(*table.FLASK_STORAGE_PREFIX)
-        rules = tuple(
-            ExposedRule(url, name, None, methods, reg.file, reg.line)
-            for url, name, methods in table.FLASK_STORAGE_RULES
-        )
         found.blueprints.append(
             ExposedBlueprint(
                 table.FLASK_STORAGE_BLUEPRINT,
                 prefix if isinstance(prefix, str) else None,
                 "flask_storage.init_app",
-                rules,
+                _table_rules(table.FLASK_STORAGE_RULES, (reg.file, reg.line)),
             )
         )
     elif extension == "flask_security":
         found.blueprints.extend(_flask_security(resolver, reg, found))
+    elif extension == "flask_healthz":
+        found.blueprints.append(_flask_healthz(resolver, reg, found))
     return found
 
 
@@ -529,6 +534,35 @@ def _flask_security(
     )
 
 
+def _flask_healthz(
+    resolver: Resolver, reg: Registration, found: ExtensionViews
+) -> ExposedBlueprint:
+    """`Healthz.init_app`'s blueprint (flask-healthz 1.0.1) under the constructor's `prefix`."""
+    site = (reg.file, reg.line)
+    ctor, ctx = _constructor(resolver, reg)
+    index, keyword, default = table.FLASK_HEALTHZ_PREFIX
+    given = None if ctor is None else resolver.argument(ctor, index, keyword, ctx)
+    prefix: str | None = default
+    if given == ConstEntity(None):
+        prefix = None
+    elif given is not None:
+        written = constant(given)
+        if isinstance(written, str):
+            prefix = written
+        else:
+            found.note(
+                site,
+                f"flask-healthz's prefix is not known statically; its default {default!r} is "
+                "assumed",
+            )
+    return ExposedBlueprint(
+        table.FLASK_HEALTHZ_BLUEPRINT,
+        prefix,
+        "flask_healthz.Healthz",
+        _table_rules(table.FLASK_HEALTHZ_RULES, site),
+    )
+
+
 def _constructor(resolver: Resolver, reg: Registration) -> tuple[CallOf | None, Ctx]:
     """The call that built the extension: the registration itself for `Swagger(app, ...)`,
     else the constructor behind `swagger.init_app(app)` (`swagger = Swagger(config=...)`)."""
@@ -551,16 +585,19 @@ def _built_by(resolver: Resolver, written: Value, ctx: Ctx) -> tuple[CallOf | No
     return None, ctx
 
 
-# ---- Flask-Dance ---------------------------------------------------------------------------
+# ---- blueprints of a library: Flask-Dance's, flask-healthz's -------------------------------
 
 
 def library_blueprint(
     resolver: Resolver, written: Value | None, given: Resolved | None, ctx: Ctx, site: Site
 ) -> tuple[ExposedBlueprint, tuple[str, ...]] | None:
-    """A blueprint a library function or class builds (Flask-Dance's
-    `make_github_blueprint(...)`, `OAuth2ConsumerBlueprint("name", ...)`), given to
-    `register_blueprint`, with what was assumed for lack of its arguments; None when `given`
-    is no such blueprint."""
+    """A blueprint a library defines (flask-healthz's module-level `healthz`) or one of its
+    functions or classes builds (Flask-Dance's `make_github_blueprint(...)`,
+    `OAuth2ConsumerBlueprint("name", ...)`), given to `register_blueprint`, with what was
+    assumed for lack of its arguments; None when `given` is no such blueprint."""
+    if isinstance(given, ExternalEntity) and given.dotted in table.LIBRARY_BLUEPRINTS:
+        named, defined = table.LIBRARY_BLUEPRINTS[given.dotted]
+        return ExposedBlueprint(named, None, given.dotted, _table_rules(defined, site)), ()
     if not (isinstance(given, InstanceEntity) and isinstance(given.cls, ExternalEntity)):
         return None
     dotted = given.cls.dotted
@@ -610,6 +647,11 @@ class _Arguments:
 
 
 # ---- helpers -------------------------------------------------------------------------------
+
+
+def _table_rules(rules: tuple[table.Rule, ...], site: Site) -> tuple[ExposedRule, ...]:
+    """A table's rules, served by the library's own views, reported at `site`."""
+    return tuple(ExposedRule(url, view, None, methods, *site) for url, view, methods in rules)
 
 
 def _string_keys(mapping: DictEntity) -> dict[str, Resolved]:

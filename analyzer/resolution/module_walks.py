@@ -1,7 +1,8 @@
 """Package walks: `pkgutil.iter_modules(pkg.__path__)` and `pkgutil.walk_packages(...)` over
 a package of the analyzed tree yield its modules as the tree holds them, so a loop that imports
 each one (`importlib.import_module(f"{pkg.__name__}.{info.name}")`) and registers what it
-defines is unrolled once per module, as it runs.
+defines is unrolled once per module, as it runs; werkzeug's `find_modules("pkg")` yields their
+dotted names (`__import__(name, None, None, ["bp"])` imports each).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import posixpath
 
 from analyzer.facts.values import Attr, CallOf, Ref, Seq, Value
 from analyzer.resolution.resolve import (
+    ConstEntity,
     Ctx,
     ExternalEntity,
     ModuleEntity,
@@ -21,6 +23,8 @@ from analyzer.resolution.resolve import (
 
 # the walks, and whether they descend into subpackages
 WALKS = {"pkgutil.iter_modules": False, "pkgutil.walk_packages": True}
+# the walks yielding the modules' dotted names
+NAME_WALKS = frozenset({"werkzeug.utils.find_modules", "werkzeug.find_modules"})
 
 
 def walked_modules(resolver: Resolver, iterable: Value, ctx: Ctx) -> SeqEntity | None:
@@ -29,6 +33,8 @@ def walked_modules(resolver: Resolver, iterable: Value, ctx: Ctx) -> SeqEntity |
     if not (isinstance(iterable, CallOf) and iterable.args):
         return None
     func = resolver.resolve(iterable.func, ctx)
+    if isinstance(func, ExternalEntity) and func.dotted in NAME_WALKS:
+        return _found_modules(resolver, iterable, ctx)
     if not (isinstance(func, ExternalEntity) and func.dotted in WALKS):
         return None
     package = _walked_package(resolver, iterable.args[0], ctx)
@@ -44,6 +50,28 @@ def walked_modules(resolver: Resolver, iterable: Value, ctx: Ctx) -> SeqEntity |
         if "." in relative and not WALKS[func.dotted]:
             continue
         found.append(ModuleInfoEntity(prefix + relative, facts.is_package))
+    return SeqEntity(tuple(found))
+
+
+def _found_modules(resolver: Resolver, walk: CallOf, ctx: Ctx) -> SeqEntity | None:
+    """werkzeug's `find_modules(import_path, include_packages=False, recursive=False)`: the
+    dotted names of the package's modules, its subpackages' only when asked for."""
+    package = constant(resolver.resolve(walk.args[0], ctx))
+    packages = constant(resolver.argument(walk, 1, "include_packages", ctx) or ConstEntity(False))
+    recursive = constant(resolver.argument(walk, 2, "recursive", ctx) or ConstEntity(False))
+    known = all(isinstance(flag, bool) for flag in (packages, recursive))
+    if not (isinstance(package, str) and package in resolver.files and known):
+        return None
+    if not resolver.files[package].is_package:
+        return None
+    found = []
+    for module, facts in sorted(resolver.files.items()):
+        if facts.module != module or not module.startswith(package + "."):
+            continue  # an alias, or outside the package
+        if "." in module[len(package) + 1 :] and not recursive:
+            continue
+        if not facts.is_package or packages:
+            found.append(ConstEntity(module))
     return SeqEntity(tuple(found))
 
 

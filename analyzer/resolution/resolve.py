@@ -390,6 +390,9 @@ class Resolver:
         # route's handlers, each registration, each caller's view of a helper)
         self._calls: dict[tuple[int, str, str], Resolved] = {}
         self._called: dict[tuple[int, str, str], tuple[CallFact, Resolved]] = {}
+        # one value per call of the facts asked for as a whole (`built`), by id of the call:
+        # `_calls` knows a value by its id, so it must live as long as the resolver too
+        self._call_values: dict[int, tuple[CallFact, CallOf]] = {}
         self._mro: dict[ClassEntity, tuple[ClassEntity | ExternalEntity, ...]] = {}
         self._members: dict[ClassEntity, ClassMembers] = {}
         self._constructed: dict[tuple[ClassEntity, str], Resolved | None] = {}
@@ -1202,6 +1205,16 @@ class Resolver:
             self._called[key] = (call, found)
         return found
 
+    def built(self, call: CallFact, ctx: Ctx) -> Resolved:
+        """What a call made by the analyzed code returns or builds, resolved as its value."""
+        known = self._call_values.get(id(call))
+        if known is None:  # the entry holds the call: no other object can have its id
+            known = self._call_values[id(call)] = (
+                call,
+                CallOf(call.func, call.args, call.kwargs, call.line),
+            )
+        return self.resolve(known[1], ctx)
+
     def call(self, value: CallOf, ctx: Ctx) -> Resolved:
         if ctx.env:
             return self._call(value, ctx)
@@ -1253,6 +1266,19 @@ class Resolver:
                 if isinstance(imported, str):
                     return self.module(imported)
                 return Opaque("a module imported by a name known only at run time")
+            case ExternalEntity("builtins.__import__") if value.args:
+                # `__import__(name, globals, locals, fromlist)`: the named module when a
+                # fromlist is given, else its top-level package
+                imported = constant(self.resolve(value.args[0], ctx))
+                fromlist = self.argument(value, 3, "fromlist", ctx)
+                if not isinstance(imported, str):
+                    return Opaque("a module imported by a name known only at run time")
+                if fromlist is None or fromlist == ConstEntity(None):
+                    return self.module(imported.partition(".")[0])
+                names = constant_strings(fromlist)
+                if names is None:
+                    return Opaque("__import__'s fromlist is not known statically")
+                return self.module(imported if names else imported.partition(".")[0])
             case ExternalEntity("os.environ.get" | "os.getenv"):
                 return self.environment(value, ctx)
             case ExternalEntity(dotted) if dotted == MODULE_FINDER_FIND_SPEC and value.args:

@@ -205,6 +205,26 @@ def create_app():
     ]
 
 
+def test_flask_healthz_prefix_not_known_uses_its_default(tmp_path: Path) -> None:
+    app = """
+import os
+from flask import Flask
+from flask_healthz import Healthz
+
+
+def create_app():
+    app = Flask(__name__, static_folder=None)
+    Healthz(app, prefix=os.environ["HEALTHZ_PREFIX"])
+    return app
+"""
+    analysis = analyze(tmp_path, {"health.py": app})
+    assert [(r.rule, r.endpoint, r.kind) for r in analysis.routes] == [
+        ("/healthz/<name>", "healthz.check", "generated")
+    ]
+    [(file, line, message)] = notes(analysis)
+    assert (file, line) == ("health.py", 9) and "prefix" in message
+
+
 SECURITY_APP = """
 from flask import Flask
 from flask_security import Security, SQLAlchemyUserDatastore
