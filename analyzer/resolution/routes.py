@@ -390,9 +390,12 @@ class _RouteBuilder:
                 self.note(reg.file, reg.line, EXTENSION_DEFAULT, message)
             lib = f"{found.label}:{found.name}"
             child = self.library_blueprint(found, lib, reg.module, reg.fact.line)
+        followed = isinstance(child, FlaskObject) and child.kind == "blueprint"
+        # a blueprint built with a name known only at run time (`Blueprint(name, name)` for
+        # each plugin) is a plugin's when the registration registers plugins
+        if not (followed and self.known_name(child)) and self.plugins.registers(parent, reg):
+            return
         if not isinstance(child, FlaskObject) or child.kind != "blueprint":
-            if self.plugins.registers(parent, reg):
-                return
             self.note(
                 reg.file,
                 reg.line,
@@ -989,11 +992,16 @@ class _RouteBuilder:
         found = constant(self.resolver.passed(blueprint).argument(-1, "url_prefix"))
         return found if isinstance(found, str) else None
 
-    def blueprint_name(self, blueprint: FlaskObject) -> str:
+    def known_name(self, blueprint: FlaskObject) -> str | None:
+        """The name a blueprint is built with, when it is known statically."""
         if blueprint in self.known_names:
             return self.known_names[blueprint]
         found = constant(self.resolver.passed(blueprint).argument(0, "name"))
-        if isinstance(found, str):
+        return found if isinstance(found, str) else None
+
+    def blueprint_name(self, blueprint: FlaskObject) -> str:
+        found = self.known_name(blueprint)
+        if found is not None:
             return found
         self.note(
             self.resolver.files[blueprint.module].path,
