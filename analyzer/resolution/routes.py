@@ -976,6 +976,14 @@ class _RouteBuilder:
             # Flask strips the folder's trailing slashes before taking its basename.
             url_path = ("/" + posixpath.basename(folder.rstrip("\\/"))).rstrip("/")
         else:
+            if computed:  # Flask serves it under the folder's name, not known here
+                self.note(
+                    self.resolver.files[owner.module].path,
+                    owner.line,
+                    "dynamic-route",
+                    f"static_folder= not known statically ({_describe(folder_value)}); its "
+                    "rule, /<the folder's name>/<path:filename>, is not reported",
+                )
             return
         rule = f"{url_path}/<path:filename>"
         if prefix is not None:
