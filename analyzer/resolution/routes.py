@@ -390,10 +390,14 @@ class _RouteBuilder:
                 self.note(reg.file, reg.line, EXTENSION_DEFAULT, message)
             lib = f"{found.label}:{found.name}"
             child = self.library_blueprint(found, lib, reg.module, reg.fact.line)
-        followed = isinstance(child, FlaskObject) and child.kind == "blueprint"
         # a blueprint built with a name known only at run time (`Blueprint(name, name)` for
         # each plugin) is a plugin's when the registration registers plugins
-        if not (followed and self.known_name(child)) and self.plugins.registers(parent, reg):
+        named = (
+            isinstance(child, FlaskObject)
+            and child.kind == "blueprint"
+            and self.known_name(child) is not None
+        )
+        if not named and self.plugins.registers(parent, reg):
             return
         if not isinstance(child, FlaskObject) or child.kind != "blueprint":
             self.note(
@@ -976,7 +980,8 @@ class _RouteBuilder:
             # Flask strips the folder's trailing slashes before taking its basename.
             url_path = ("/" + posixpath.basename(folder.rstrip("\\/"))).rstrip("/")
         else:
-            if computed:  # Flask serves it under the folder's name, not known here
+            declared = any(d.kind == "static" for d in self.model.decls.get(owner, ()))
+            if computed and not declared:  # served under the folder's name, not known here
                 self.note(
                     self.resolver.files[owner.module].path,
                     owner.line,
