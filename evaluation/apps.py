@@ -21,7 +21,7 @@ TARGET_PATTERN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*(\(.*\))?")
 ARCHIVE_KINDS = ("sdist", "wheel")
 KNOWN_KEYS = frozenset(
     {"name", "why", "requirement", "extra_requirements", "archive", "target", "env", "prelude"}
-    | {"analyze", "analyzer_app", "route_truth"}
+    | {"analyze", "analyzer_app", "route_truth", "dependencies"}
 )
 
 
@@ -44,6 +44,9 @@ class AppSpec:
     prelude: str = ""  # Python run in the import's working directory first (config files)
     analyzer_app: str | None = None  # score only this app of the report; None: every route
     route_truth: bool = True  # False: no url_map can be dumped; table-access evaluation only
+    # False: the release's own pinned dependencies no longer install; it is installed without
+    # them (`pip install --no-deps`) and `extra_requirements` lists what it needs instead
+    dependencies: bool = True
 
 
 def load_apps(path: Path = APPS_FILE) -> list[AppSpec]:
@@ -100,8 +103,9 @@ def _app_from_entry(path: Path, index: int, entry: object) -> AppSpec:
     extra = entry.get("extra_requirements", [])
     if not isinstance(extra, list) or not all(isinstance(item, str) for item in extra):
         raise EvaluationError(f"{where}: `extra_requirements` must be a list of strings")
-    if not isinstance(entry.get("route_truth", True), bool):
-        raise EvaluationError(f"{where}: `route_truth` must be true or false")
+    for switch in ("route_truth", "dependencies"):
+        if not isinstance(entry.get(switch, True), bool):
+            raise EvaluationError(f"{where}: `{switch}` must be true or false")
     return AppSpec(
         name=entry["name"],
         why=entry["why"],
@@ -114,4 +118,5 @@ def _app_from_entry(path: Path, index: int, entry: object) -> AppSpec:
         prelude=str(entry.get("prelude", "")),
         analyzer_app=entry.get("analyzer_app"),
         route_truth=entry.get("route_truth", True),
+        dependencies=entry.get("dependencies", True),
     )

@@ -99,6 +99,7 @@ def dump_app(app: AppSpec) -> Path:
         "app": app.name,
         "requirement": app.requirement,
         "extra_requirements": list(app.extra_requirements),
+        **({} if app.dependencies else {"dependencies": False}),
         "target": app.target,
         "env": app.env,
         "produced_by": f"python -m evaluation.dump_url_map {app.name}",
@@ -114,10 +115,19 @@ def _ensure_venv(app: AppSpec, venv: Path) -> Path:
     if not python.exists():
         print(f"  creating {venv}", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    print(f"  installing {app.requirement} {' '.join(app.extra_requirements)}".rstrip(), flush=True)
+    if app.dependencies:
+        _pip_install(app, python, [app.requirement, *app.extra_requirements])
+    else:  # its own pins no longer install: the release alone, then what it needs instead
+        _pip_install(app, python, ["--no-deps", app.requirement])
+        _pip_install(app, python, list(app.extra_requirements))
+    return python
+
+
+def _pip_install(app: AppSpec, python: Path, arguments: list[str]) -> None:
+    print(f"  installing {' '.join(arguments)}", flush=True)
     try:
         result = subprocess.run(
-            [str(python), *PIP_INSTALL, app.requirement, *app.extra_requirements],
+            [str(python), *PIP_INSTALL, *arguments],
             capture_output=True,
             text=True,
             timeout=INSTALL_TIMEOUT_SECONDS,
@@ -128,7 +138,6 @@ def _ensure_venv(app: AppSpec, venv: Path) -> Path:
     if result.returncode != 0:
         errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
         raise EvaluationError(f"{app.name}: pip install failed: {' '.join(errors[-2:])}")
-    return python
 
 
 def _dump_and_tell(app: AppSpec) -> Path:

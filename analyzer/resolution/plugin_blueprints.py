@@ -105,9 +105,10 @@ class PluginBlueprints:
         )
 
     def registers(self, app: FlaskObject, reg: Registration) -> bool:
-        """Whether `reg`, registering on `app` a blueprint the analyzer cannot follow, registers
-        bundled plugins: it is made in a function (or one it is nested in) asking for the
-        implementations of a plugin base class."""
+        """Whether `reg`, registering on `app` a blueprint the analyzer cannot follow (or one
+        built with a name known only at run time), registers bundled plugins: it is made in a
+        function (or one it is nested in) asking for the implementations of a plugin base
+        class."""
         bases = tuple(dict.fromkeys(self.asked_bases(reg)))
         if not bases:
             return False

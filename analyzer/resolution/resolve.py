@@ -334,6 +334,10 @@ _STR_METHODS = frozenset(
         "startswith",
         "endswith",
         "join",
+        "partition",
+        "rpartition",
+        "split",
+        "rsplit",
     ]
 )
 
@@ -1413,12 +1417,15 @@ class Resolver:
                 return Opaque("str.join() of items known only at run time")
             joined = joined_text(parts, text)
             return Opaque("a string too long to compute") if joined is None else ConstEntity(joined)
-        if value.kwargs or not all(isinstance(constant(a), str) for a in args):
+        given = [constant(a) for a in args]
+        if value.kwargs or not all(isinstance(a, ConstEntity) for a in args):
             return Opaque(f"str.{method}() with arguments known only at run time")
-        result = method_result(text, method, [str(constant(a)) for a in args])
+        result = method_result(text, method, given)
         if result is None:
             return Opaque(f"a str.{method}() call that would fail or build too long a string")
-        return ConstEntity(result)
+        if isinstance(result, tuple):  # `partition`, `split`...: the pieces
+            return SeqEntity(tuple(self._constant(piece) for piece in result))
+        return self._constant(result)
 
     def substituted(self, value: CallOf, ctx: Ctx) -> Resolved:
         """`re.sub(pattern, replacement, text)` on short strings known statically."""

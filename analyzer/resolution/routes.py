@@ -390,9 +390,16 @@ class _RouteBuilder:
                 self.note(reg.file, reg.line, EXTENSION_DEFAULT, message)
             lib = f"{found.label}:{found.name}"
             child = self.library_blueprint(found, lib, reg.module, reg.fact.line)
+        # a blueprint built with a name known only at run time (`Blueprint(name, name)` for
+        # each plugin) is a plugin's when the registration registers plugins
+        named = (
+            isinstance(child, FlaskObject)
+            and child.kind == "blueprint"
+            and self.known_name(child) is not None
+        )
+        if not named and self.plugins.registers(parent, reg):
+            return
         if not isinstance(child, FlaskObject) or child.kind != "blueprint":
-            if self.plugins.registers(parent, reg):
-                return
             self.note(
                 reg.file,
                 reg.line,
@@ -973,6 +980,15 @@ class _RouteBuilder:
             # Flask strips the folder's trailing slashes before taking its basename.
             url_path = ("/" + posixpath.basename(folder.rstrip("\\/"))).rstrip("/")
         else:
+            declared = any(d.kind == "static" for d in self.model.decls.get(owner, ()))
+            if computed and not declared:  # served under the folder's name, not known here
+                self.note(
+                    self.resolver.files[owner.module].path,
+                    owner.line,
+                    "dynamic-route",
+                    f"static_folder= not known statically ({_describe(folder_value)}); its "
+                    "rule, /<the folder's name>/<path:filename>, is not reported",
+                )
             return
         rule = f"{url_path}/<path:filename>"
         if prefix is not None:
@@ -989,11 +1005,16 @@ class _RouteBuilder:
         found = constant(self.resolver.passed(blueprint).argument(-1, "url_prefix"))
         return found if isinstance(found, str) else None
 
-    def blueprint_name(self, blueprint: FlaskObject) -> str:
+    def known_name(self, blueprint: FlaskObject) -> str | None:
+        """The name a blueprint is built with, when it is known statically."""
         if blueprint in self.known_names:
             return self.known_names[blueprint]
         found = constant(self.resolver.passed(blueprint).argument(0, "name"))
-        if isinstance(found, str):
+        return found if isinstance(found, str) else None
+
+    def blueprint_name(self, blueprint: FlaskObject) -> str:
+        found = self.known_name(blueprint)
+        if found is not None:
             return found
         self.note(
             self.resolver.files[blueprint.module].path,

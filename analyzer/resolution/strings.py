@@ -61,23 +61,28 @@ def _short_spec(spec: str) -> bool:
     return "{" not in spec and all(len(n) <= 3 for n in _SPEC_NUMBER.findall(spec))
 
 
-def method_result(text: str, method: str, args: Sequence[str]) -> LiteralValue:
-    """`text.<method>(*args)` for a str method that takes and gives strings (or a bool),
-    unless it fails or would build too long a string."""
+def method_result(
+    text: str, method: str, args: Sequence[LiteralValue]
+) -> LiteralValue | tuple[str, ...]:
+    """`text.<method>(*args)` for a str method that gives a string, a bool or pieces of the
+    string (`partition`, `split`: a tuple), unless it fails (arguments of the wrong type
+    included) or would build too long a string."""
     if method == "replace" and len(args) >= 2 and _replaced_length(text, args) > LONGEST_STRING:
         return None
     try:
         result = getattr(text, method)(*args)
-    except TypeError:
+    except (TypeError, ValueError, OverflowError):
         return None
+    if isinstance(result, list | tuple):
+        return tuple(result)
     if isinstance(result, str) and len(result) > LONGEST_STRING:
         return None
-    return result
+    return result if isinstance(result, str | bool) else None
 
 
-def _replaced_length(text: str, args: Sequence[str]) -> int:
+def _replaced_length(text: str, args: Sequence[LiteralValue]) -> int:
     """The most `text.replace(old, new)` can give (`count` ignored: the bound holds)."""
-    old, new = args[0], args[1]
+    old, new = str(args[0]), str(args[1])
     occurrences = text.count(old) if old else len(text) + 1
     return len(text) + occurrences * max(0, len(new) - len(old))
 

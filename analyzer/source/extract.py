@@ -543,9 +543,10 @@ class _Extractor:
                 if isinstance(value, Seq) and len(value.items) == len(elements):
                     for element, item in zip(elements, value.items, strict=True):
                         self.bind(element, item, frame)
-                elif _class_method_call(value) and not any(
+                elif isinstance(value, CallOf) and not any(
                     isinstance(element, ast.Starred) for element in elements
-                ):  # `id_url, url = cls.get_node_urls()`: the items of what the call returns
+                ):  # `id_url, url = cls.get_node_urls()`, `method, _, name = f.partition("_")`:
+                    # the items of what the call returns
                     for index, element in enumerate(elements):
                         self.bind(element, Item(value, Lit(index)), frame)
                 else:
@@ -1332,15 +1333,6 @@ def _loop_target(target: ast.expr) -> Value:
             parts = tuple(_loop_target(element) for element in elements)
             return UNKNOWN if any(isinstance(p, Unknown) for p in parts) else Seq(parts)
     return UNKNOWN
-
-
-def _class_method_call(value: Value) -> bool:
-    """`cls.method(...)` in a classmethod (a procedure's result, run for the class)."""
-    return (
-        isinstance(value, CallOf)
-        and isinstance(value.func, Attr)
-        and isinstance(value.func.base, ClassOf)
-    )
 
 
 def _either(first: Value, second: Value) -> Value:

@@ -53,6 +53,15 @@ def test_joins_and_str_methods_longer_than_the_bound_give_nothing() -> None:
     assert method_result("/a", "replace", ["/"]) is None  # TypeError: too few arguments
 
 
+def test_str_methods_splitting_a_string_give_its_pieces() -> None:
+    assert method_result("get_source_slice", "partition", ["_"]) == ("get", "_", "source_slice")
+    assert method_result("a.b.c", "rsplit", [".", 1]) == ("a.b", "c")
+    assert method_result("a b", "split", [None]) == ("a", "b")
+    assert method_result("a.b", "split", [".", 10**30]) is None  # OverflowError
+    assert method_result("a.b", "partition", [""]) is None  # ValueError: empty separator
+    assert method_result("a.b", "split", [1]) is None  # TypeError
+
+
 def test_re_sub_applies_patterns_that_cannot_backtrack_without_bound() -> None:
     assert substituted_text(r"<([^>]+)>", r"{\1}", "/a/<id>/b") == "/a/{id}/b"
     assert substituted_text(r"(?:/)+", "/", "//a//b") == "/a/b"

@@ -34,6 +34,14 @@ def test_an_entry_becomes_a_frozen_spec_with_every_key(tmp_path: Path) -> None:
     assert spec.env == {"SHOP_DB": "sqlite:///{run}/shop.db"}
     assert spec.analyzer_app == "shop.app:create_app()"
     assert spec.extra_requirements == ()
+    assert spec.dependencies is True
+
+
+def test_a_release_whose_own_pins_no_longer_install_is_marked(tmp_path: Path) -> None:
+    path = tmp_path / "apps.toml"
+    path.write_text(VALID_APP + 'dependencies = false\nextra_requirements = ["flask==1.1.2"]\n')
+    [spec] = apps.load_apps(path)
+    assert (spec.dependencies, spec.extra_requirements) == (False, ("flask==1.1.2",))
 
 
 @pytest.mark.parametrize(
@@ -43,6 +51,7 @@ def test_an_entry_becomes_a_frozen_spec_with_every_key(tmp_path: Path) -> None:
         (('target = "shop.app:create_app(debug=False)"', 'target = "shop.app"'), "`target`"),
         (('archive = "wheel"', 'archive = "egg"'), "`archive` must be one of sdist, wheel"),
         (('name = "shop"', 'name = "Shop App"'), "`name` must be lower-case"),
+        (('archive = "wheel"', 'dependencies = "no"'), "`dependencies` must be true or false"),
     ],
 )
 def test_a_mistake_is_named_with_its_entry(
