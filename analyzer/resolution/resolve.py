@@ -880,7 +880,7 @@ class Resolver:
                 return self.attached_to_apps()[attr]
             case FlaskObject() | ConfigEntity():
                 return BoundMethod(entity, attr)
-            case DictEntity() if attr in ("get", "items", "keys", "values"):
+            case DictEntity() if attr in ("get", "pop", "items", "keys", "values"):
                 return BoundMethod(entity, attr)
             case DictEntity() if (field := entity.get(ConstEntity(attr))) is not None:
                 return field  # a named tuple's field (see NAMED_TUPLES)
@@ -1629,6 +1629,10 @@ class Resolver:
     def dict_method(self, mapping: DictEntity, method: str, value: CallOf, ctx: Ctx) -> Resolved:
         if method == "get" and value.args:
             default = self.argument(value, 1, "default", ctx) or ConstEntity(None)
+            return mapping.get(self.resolve(value.args[0], ctx)) or default
+        if method == "pop" and value.args:  # `options.pop("endpoint", f.__name__)`
+            missing = Opaque("a key the dict does not hold")
+            default = self.argument(value, 1, "default", ctx) or missing
             return mapping.get(self.resolve(value.args[0], ctx)) or default
         if method == "keys":
             return SeqEntity(tuple(k for k, _ in mapping.items))
