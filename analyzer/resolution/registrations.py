@@ -661,7 +661,8 @@ class _Expander:
         self.succeeded.add(key)
         if self.project_method(target, fact.attr):
             return  # the project's own `add_resource`: followed as a helper, like any call
-        if self.overridden_route(fact, target, ctx, site):
+        off = fact.tests and self.switched_off(fact, ctx)  # noted as Flask's own, unreported
+        if not off and self.overridden_route(fact, target, ctx, site):
             return
         if fact.kind == "classful_view":
             view = registered_class(self.resolver, target, ctx)
