@@ -227,11 +227,17 @@ class FlaskObject:
     # an API built by a function on the app or blueprint its caller passes (`Api(bp)`, `bp` a
     # parameter): that app or blueprint, one API per object passed
     host: FlaskObject | None = None
+    # a blueprint built by a function from its parameters (`Blueprint(name, import_name)` in
+    # a helper called once per area): the constants the caller passes for them, one blueprint
+    # per set of arguments
+    arguments: tuple[tuple[str, ConstEntity], ...] = ()
 
     @property
     def ctx(self) -> Ctx:
         """Where its constructor's arguments are resolved."""
-        env = {} if self.receiver is None else {RECEIVER: self.receiver}
+        env: dict[str, Resolved] = dict(self.arguments)
+        if self.receiver is not None:
+            env[RECEIVER] = self.receiver
         return Ctx(self.module, self.scope, env)
 
 
@@ -334,6 +340,8 @@ _STR_METHODS = frozenset(
         "startswith",
         "endswith",
         "join",
+        "split",
+        "rsplit",
     ]
 )
 
@@ -939,6 +947,7 @@ class Resolver:
             ctx.scope,
             receiver=receiver,
             host=self.built_on(kind, ctor, ctx),
+            arguments=_constant_parameters(ctor, ctx) if kind == "blueprint" else (),
         )
 
     def built_on(self, kind: str, ctor: CallOf, ctx: Ctx) -> FlaskObject | None:
@@ -1389,6 +1398,12 @@ class Resolver:
             return Opaque("a string too long to compute") if joined is None else ConstEntity(joined)
         if value.kwargs or not all(isinstance(constant(a), str) for a in args):
             return Opaque(f"str.{method}() with arguments known only at run time")
+        if method in ("split", "rsplit") and len(args) == 1:  # `module_name.split(".")[-1]`
+            separator = str(constant(args[0]))
+            pieces = text.split(separator) if separator else None
+            if pieces is None:
+                return Opaque(f"a str.{method}() call that would fail")
+            return SeqEntity(tuple(ConstEntity(piece) for piece in pieces))
         result = method_result(text, method, [str(constant(a)) for a in args])
         if result is None:
             return Opaque(f"a str.{method}() call that would fail or build too long a string")
@@ -2164,3 +2179,19 @@ def constant_strings(entity: Resolved | None) -> tuple[str, ...] | None:
         if len(items) == len(entity.items) and all(isinstance(i, str) for i in items):
             return tuple(str(i) for i in items)
     return None
+
+
+def _constant_parameters(ctor: CallOf, ctx: Ctx) -> tuple[tuple[str, ConstEntity], ...]:
+    """The parameters of the function building an object that its constructor's arguments
+    read, each bound to a constant by the caller (`ctx`); () when one of them is not."""
+    names: set[str] = set()
+    stack: list[Value] = [*ctor.args, *(value for _, value in ctor.kwargs)]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Param):
+            names.add(value.name)
+        stack.extend(parts_of(value))
+    bound = [(name, ctx.env.get(name)) for name in sorted(names)]
+    if not bound or not all(isinstance(value, ConstEntity) for _, value in bound):
+        return ()
+    return tuple((name, value) for name, value in bound if isinstance(value, ConstEntity))
