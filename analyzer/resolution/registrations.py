@@ -505,12 +505,34 @@ class _Expander:
         """`@helper(...)` on `view`: what `helper` registers, then what its result does."""
         helper = self.resolver.resolve(decorator.func, ctx)
         fact = self.function(helper) if isinstance(helper, FunctionEntity) else None
-        if not isinstance(helper, FunctionEntity) or fact is None or fact.returns is None:
+        if not isinstance(helper, FunctionEntity) or fact is None:
             return
         call = CallFact(decorator.func, decorator.line, decorator.args, decorator.kwargs)
-        bound = self.bind(helper, fact, call, ctx)
+        self.apply_bound(helper, self.bind(helper, fact, call, ctx), view, site)
+
+    def apply_bound(
+        self,
+        helper: FunctionEntity,
+        bound: dict[str, Resolved],
+        view: Resolved,
+        site: tuple[str, int],
+        depth: int = 0,
+    ) -> None:
+        """A decorator factory called with `bound` on `view`: what it registers, then what the
+        decorator it returns does, through the project functions it hands the call on to
+        (`return self._mroute("GET", rule)` -> `return self.route(rule, methods=...)`)."""
+        fact = self.function(helper)
+        if fact is None or fact.returns is None:
+            return
         self.expand(helper, bound, site)
-        returned = self.resolver.resolve(fact.returns, Ctx(helper.module, helper.qualname, bound))
+        inner = Ctx(helper.module, helper.qualname, bound)
+        handed = self.handed_on(fact.returns, inner) if depth < MAX_HELPER_DEPTH else None
+        if handed is not None:
+            callee, callee_fact, call = handed
+            callee_env = self.bind(callee, callee_fact, call, inner)
+            self.apply_bound(callee, callee_env, view, site, depth + 1)
+            return
+        returned = self.resolver.resolve(fact.returns, inner)
         match returned:
             case RouteDecorator(owner, attr, args, kwargs):  # `return bp.route(rule)`
                 registration = RegistrationFact("route", attr, helper.qualname, UNKNOWN, site[1])
@@ -519,6 +541,45 @@ class _Expander:
                 )
             case FunctionEntity():  # a decorator defined in the factory, closing over its names
                 self.decorate(returned, bound, view, site)
+
+    def handed_on(
+        self, returned: Value, ctx: Ctx
+    ) -> tuple[FunctionEntity, FunctionFact, CallFact] | None:
+        """The project function a decorator factory returns the result of, with the call."""
+        if not isinstance(returned, CallOf):
+            return None
+        call = CallFact(returned.func, returned.line, returned.args, returned.kwargs)
+        callee = self.resolver.called(call, ctx)
+        fact = self.function(callee) if isinstance(callee, FunctionEntity) else None
+        if not isinstance(callee, FunctionEntity) or fact is None or fact.returns is None:
+            return None
+        return callee, fact, call
+
+    def overridden_route(
+        self, fact: RegistrationFact, target: Resolved, ctx: Ctx, site: tuple[str, int]
+    ) -> bool:
+        """`@bp.get(rule)` on a blueprint or app built from a project class overriding the
+        decorator, or the `route` Flask's own `get`/`post`... call (`self.route(rule,
+        methods=[...])`): the override decides what is registered, followed as a decorator
+        factory run on that object; whether it was."""
+        if fact.kind != "route" or fact.view is None or not isinstance(target, FlaskObject):
+            return False
+        cls = self.resolver.resolve(target.ctor.func, target.ctx)
+        if not isinstance(cls, ClassEntity):
+            return False
+        call = CallFact(Attr(fact.target, fact.attr), fact.line, fact.args, fact.kwargs)
+        method = self.resolver.class_member(cls, fact.attr, instance=True)
+        if not isinstance(method, FunctionEntity) and fact.attr != "route":
+            method = self.resolver.class_member(cls, "route", instance=True)
+            chosen = Seq((Lit(fact.attr.upper()),))  # Flask's `_method_route`
+            call = replace(call, kwargs=(*fact.kwargs, ("methods", chosen)))
+        method_fact = self.function(method) if isinstance(method, FunctionEntity) else None
+        if not isinstance(method, FunctionEntity) or method_fact is None:
+            return False
+        bound = self.bind(method, method_fact, call, ctx)
+        bound.update({RECEIVER: cls, INSTANCE: target})
+        self.apply_bound(method, bound, self.resolve_argument(fact.view, ctx), site)
+        return True
 
     def decorate(
         self, decorator: Resolved, env: dict[str, Resolved], view: Resolved, site: tuple[str, int]
@@ -600,6 +661,9 @@ class _Expander:
         self.succeeded.add(key)
         if self.project_method(target, fact.attr):
             return  # the project's own `add_resource`: followed as a helper, like any call
+        off = fact.tests and self.switched_off(fact, ctx)  # noted as Flask's own, unreported
+        if not off and self.overridden_route(fact, target, ctx, site):
+            return
         if fact.kind == "classful_view":
             view = registered_class(self.resolver, target, ctx)
             if view is None:

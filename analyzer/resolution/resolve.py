@@ -227,11 +227,17 @@ class FlaskObject:
     # an API built by a function on the app or blueprint its caller passes (`Api(bp)`, `bp` a
     # parameter): that app or blueprint, one API per object passed
     host: FlaskObject | None = None
+    # a blueprint built by a function from its parameters (`Blueprint(name, import_name)` in
+    # a helper called once per area): the constants the caller passes for them, one blueprint
+    # per set of arguments
+    arguments: tuple[tuple[str, ConstEntity], ...] = ()
 
     @property
     def ctx(self) -> Ctx:
         """Where its constructor's arguments are resolved."""
-        env = {} if self.receiver is None else {RECEIVER: self.receiver}
+        env: dict[str, Resolved] = dict(self.arguments)
+        if self.receiver is not None:
+            env[RECEIVER] = self.receiver
         return Ctx(self.module, self.scope, env)
 
 
@@ -887,7 +893,7 @@ class Resolver:
                 return self.attached_to_apps()[attr]
             case FlaskObject() | ConfigEntity():
                 return BoundMethod(entity, attr)
-            case DictEntity() if attr in ("get", "items", "keys", "values"):
+            case DictEntity() if attr in ("get", "pop", "items", "keys", "values"):
                 return BoundMethod(entity, attr)
             case DictEntity() if (field := entity.get(ConstEntity(attr))) is not None:
                 return field  # a named tuple's field (see NAMED_TUPLES)
@@ -946,6 +952,7 @@ class Resolver:
             ctx.scope,
             receiver=receiver,
             host=self.built_on(kind, ctor, ctx),
+            arguments=_constant_parameters(ctor, ctx) if kind == "blueprint" else (),
         )
 
     def built_on(self, kind: str, ctor: CallOf, ctx: Ctx) -> FlaskObject | None:
@@ -1663,6 +1670,10 @@ class Resolver:
         if method == "get" and value.args:
             default = self.argument(value, 1, "default", ctx) or ConstEntity(None)
             return mapping.get(self.resolve(value.args[0], ctx)) or default
+        if method == "pop" and value.args:  # `options.pop("endpoint", f.__name__)`
+            missing = Opaque("a key the dict does not hold")
+            default = self.argument(value, 1, "default", ctx) or missing
+            return mapping.get(self.resolve(value.args[0], ctx)) or default
         if method == "keys":
             return SeqEntity(tuple(k for k, _ in mapping.items))
         if method == "values":
@@ -2193,3 +2204,19 @@ def constant_strings(entity: Resolved | None) -> tuple[str, ...] | None:
         if len(items) == len(entity.items) and all(isinstance(i, str) for i in items):
             return tuple(str(i) for i in items)
     return None
+
+
+def _constant_parameters(ctor: CallOf, ctx: Ctx) -> tuple[tuple[str, ConstEntity], ...]:
+    """The parameters of the function building an object that its constructor's arguments
+    read, each bound to a constant by the caller (`ctx`); () when one of them is not."""
+    names: set[str] = set()
+    stack: list[Value] = [*ctor.args, *(value for _, value in ctor.kwargs)]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Param):
+            names.add(value.name)
+        stack.extend(parts_of(value))
+    bound = [(name, ctx.env.get(name)) for name in sorted(names)]
+    if not bound or not all(isinstance(value, ConstEntity) for _, value in bound):
+        return ()
+    return tuple((name, value) for name, value in bound if isinstance(value, ConstEntity))

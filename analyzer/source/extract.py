@@ -59,6 +59,7 @@ from analyzer.facts.values import (
     ValueSizes,
     attribute_of,
     mentions_param,
+    parts_of,
     reads_loop_item,
 )
 from analyzer.source.modules import absolute_import
@@ -190,6 +191,8 @@ class _Frame:
     else_of: Value | None = None
     # names whose items this function set under a constant key (`store["config"] = ...`)
     keyed: set[str] = field(default_factory=set)
+    # each such item as it was before this function set it (`info["url"]` read from `info`)
+    items_before: dict[str, Value] = field(default_factory=dict)
     # the facts each `functools.partial(...)` built here was read as, and the names bound to
     # one (with the value bound): called by that name, it is read there instead
     partials_made: dict[ast.Call, list[RegistrationFact | CallFact]] = field(default_factory=dict)
@@ -373,11 +376,15 @@ class _Extractor:
         tested, negated = _negated(node.test)
         if not negated and (tested_name := _none_tested(tested)) is not None:
             tested, negated = tested_name  # `if resolvers is None: resolvers = []`: `if not ...`
-        test = self.value(tested, frame.env)
+        test = self.tested(tested, frame.env)
         # `if TYPE_CHECKING:` is false when the code runs: its later (`else`) binding stays
         type_checking = _names_type_checking(test)
         decided = _decided(test)
-        before = dict(frame.env) if decided or (node.orelse and not type_checking) else None
+        # a test on a loop's item (`if info["url"]:`) decides the items set under it
+        per_item = not decided and _reads_loop_variable(test)
+        before = (
+            dict(frame.env) if decided or per_item or (node.orelse and not type_checking) else None
+        )
         attrs = self.instance_attrs(frame) if decided and node.orelse else None
         attrs_before = None if attrs is None else dict(attrs)
         written_test = self.value(node.test, frame.env)
@@ -419,6 +426,12 @@ class _Extractor:
                     attrs[name] = self.sizes.bounded(Choice(test, *branches))
         for name, then in then_env.items():
             otherwise = frame.env.get(name)
+            if otherwise is None and (decided or per_item) and name in frame.items_before:
+                # `if not info["url"].startswith("/"): info["url"] = "/" + info["url"]`
+                kept = frame.items_before[name]
+                branches = (kept, then) if negated else (then, kept)
+                frame.env[name] = self.sizes.bounded(Choice(test, *branches))
+                continue
             if otherwise is None:
                 frame.env[name] = then
             elif then is otherwise or then == otherwise:
@@ -537,7 +550,11 @@ class _Extractor:
             ) if frame.scope is not self.scopes.module:
                 # `store["config"] = Config()` in a function: `store["config"]` read later in it
                 # is that value (a cache or registry filled and read back under a constant key)
-                frame.env[_item_name(owner, key)] = value
+                name = _item_name(owner, key)
+                if name not in frame.env:
+                    read = Item(self.value(ast.Name(owner), frame.env), self.value(key, frame.env))
+                    frame.items_before.setdefault(name, read)
+                frame.env[name] = value
                 frame.keyed.add(owner)
             case ast.Tuple(elts=elements) | ast.List(elts=elements):
                 if isinstance(value, Seq) and len(value.items) == len(elements):
@@ -999,6 +1016,8 @@ class _Extractor:
                 if constant is None or isinstance(constant, str | int | float | bool):
                     return Lit(constant)
                 return UNKNOWN
+            case ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=int() | float() as number)):
+                return UNKNOWN if isinstance(number, bool) else Lit(-number)  # `parts[-1]`
             case ast.Call(func=func):
                 args, kwargs = self.arguments(expr, env)
                 return CallOf(self.value(func, env), args, kwargs, expr.lineno)
@@ -1055,6 +1074,18 @@ class _Extractor:
             case ast.Subscript(value=base, slice=key) if not isinstance(key, ast.Slice):
                 return Item(self.value(base, env), self.value(key, env))
         return UNKNOWN
+
+    def tested(self, test: ast.expr, env: dict[str, Value]) -> Value:
+        """An `if` statement's test: `a and b` is `b if a else a`, `not a` a `Negation`."""
+        match test:
+            case ast.BoolOp(op=ast.And(), values=[first, *rest]) if rest:
+                then = self.tested(ast.BoolOp(ast.And(), rest) if len(rest) > 1 else rest[0], env)
+                checked = self.tested(first, env)
+                return UNKNOWN if isinstance(checked, Unknown) else Choice(checked, then, checked)
+            case ast.UnaryOp(op=ast.Not(), operand=operand):
+                negated = self.tested(operand, env)
+                return UNKNOWN if isinstance(negated, Unknown) else Negation(negated)
+        return self.value(test, env)
 
     def conditional(
         self, test: ast.expr, body: ast.expr, orelse: ast.expr, env: dict[str, Value]
@@ -1243,6 +1274,18 @@ def _decided(test: Value) -> bool:
     name an import binds (taken to work), but not `TYPE_CHECKING`."""
     imported = isinstance(test, Imported) and not _names_type_checking(test)
     return mentions_param(test) or imported
+
+
+def _reads_loop_variable(value: Value) -> bool:
+    """Whether a value reads the variable of a loop over items known once resolved (each
+    item decides a test on it: `if info["url"]:` in `for info in resources:`)."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, LoopVar):
+            return True
+        stack.extend(parts_of(current))
+    return False
 
 
 def _names_type_checking(test: Value) -> bool:
