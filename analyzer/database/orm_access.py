@@ -2,7 +2,9 @@
 
 Reads: `M.query...` (get, filter_by, all, first, paginate, get_or_404, count, ...),
 `session.query(M, ...)`, `select(M)` (also `select(M.id, func.count(N.id))`), `.join(N)`,
-`.select_from(N)`, `session.get(M, ...)`, `db.get_or_404(M, ...)`, `table.select()`.
+`.select_from(N)`, `session.get(M, ...)`, `db.get_or_404(M, ...)`, `table.select()`, and the
+models and tables whose columns a query's criteria name (`.filter(M.id == N.m_id)`,
+`.where(...)`, `.order_by(...)`: `analyzer.database.query_criteria`), rows not loaded.
 Writes: `session.add(M(...))`, `obj = M(...); session.add(obj)`, `add_all([...])`, `merge`,
 `bulk_save_objects`, `bulk_insert_mappings(M, ...)`, `session.delete(obj)` where obj was loaded
 from M, `insert/update/delete(M)` and `table.insert/update/delete()`,
@@ -71,6 +73,7 @@ from analyzer.database.mapper_names import FunctionNode, mapper_reads
 from analyzer.database.mixin_tables import is_declared_attr
 from analyzer.database.names import callee_name, dotted_name, is_camel
 from analyzer.database.orm_models import OrmDefinitions
+from analyzer.database.query_criteria import criteria, criterion_columns
 from analyzer.facts.database import (
     CALL_MODEL,
     CURRENT_USER_MODEL,
@@ -438,6 +441,8 @@ class _FunctionPass:
         self.reads_at: dict[int, tuple[ast.expr, list[str]]] = {}  # id(node) -> (node, models)
         self.consumed: set[int] = set()  # `.query` nodes that belong to a bulk update/delete
         self.bulk: set[int] = set()  # the bulk update/delete calls themselves
+        # the calls of a bulk update/delete's query (`.filter(...)`) -> what it writes
+        self.bulk_targets: dict[int, list[Entity]] = {}
         self.counted: set[int] = set()  # `.query` / `query(...)` nodes of a `.count()` chain
         self.from_statement: set[int] = {  # `select(M).from_statement(...)`: its select(M) call
             id(call.func.value)
@@ -460,6 +465,7 @@ class _FunctionPass:
                 self._read_entity(node, self.finder.entity(node.value, self.scope))
         for call in self.scope.calls:
             self._call(call)
+            self._criteria(call)
         self._type_variables()
         for call in self.scope.calls:
             self._instance_call(call)
@@ -515,6 +521,7 @@ class _FunctionPass:
         if not (isinstance(func, ast.Attribute) and func.attr in ("update", "delete")):
             return
         node: ast.expr = func.value
+        chain: list[int] = []  # the calls narrowing what is written (`.filter(...)`)
         while isinstance(node, ast.Call | ast.Attribute):
             if isinstance(node, ast.Attribute) and node.attr == "query":
                 found = self.finder.entity(node.value, self.scope)
@@ -522,12 +529,17 @@ class _FunctionPass:
                     self.consumed.add(id(node))
                     self.bulk.add(id(call))
                     self._use(found, "write", call.lineno)
+                    self.bulk_targets.update((c, [found]) for c in chain)
                     return
             if isinstance(node, ast.Call) and callee_name(node) == "query":
                 self.consumed.add(id(node))
-                for entity in self._entities(node.args):
+                written = self._entities(node.args)
+                for entity in written:
                     self._use(entity, "write", call.lineno)
+                self.bulk_targets.update((c, written) for c in chain)
                 return
+            if isinstance(node, ast.Call):
+                chain.append(id(node))
             node = node.func if isinstance(node, ast.Call) else node.value
 
     def _loads(self, call: ast.Call, entity: Entity) -> bool:
@@ -599,6 +611,52 @@ class _FunctionPass:
                 self._read_entity(call, receiver)
             elif table_like and not call.args:
                 self._use(receiver, "write", call.lineno)
+
+    def _criteria(self, call: ast.Call) -> None:
+        """The tables of the columns a query's criteria name are read (`query.filter(Project.id
+        == Packages.project_id)`: an implicit join, `analyzer.database.query_criteria`); not
+        the table a bulk update or delete writes (`M.query.filter(M.id == x).delete()`)."""
+        expressions = criteria(call)
+        if not expressions:
+            return
+        written = self.bulk_targets.get(id(call)) or self._statement_target(call)
+        for expression in expressions:
+            for column in criterion_columns(expression, self._is_column):
+                entity = self.finder.entity(column, self.scope, table_position=True)
+                if entity is not None and entity not in written:
+                    self._use(entity, "read", column.lineno, loads=False)
+
+    def _is_column(self, node: ast.Attribute) -> bool:
+        """`M.col`, `M.Key`, `M.__table__.c.col`, `table.c.col`: an attribute of a model or
+        table (not the model itself, `models.M`, a CONSTANT of its class, nor its `query`)."""
+        attribute = node.attr
+        if attribute.isupper() or attribute == "query":
+            return False
+        entity = self.finder.entity(node, self.scope, table_position=True)
+        if entity is None or is_placeholder(entity[1]):
+            return False
+        if entity[0] == "table" or not is_camel(attribute):
+            return True
+        return sum(is_camel(part) for part in entity[1].split(".")) > 1  # a column like a class
+
+    def _statement_target(self, call: ast.Call) -> list[Entity]:
+        """The model or table an `update(M)`/`delete(M)` (or `table.update()`) statement
+        narrowed by `call` writes."""
+        node: ast.expr = call.func
+        while isinstance(node, ast.Call | ast.Attribute):
+            if isinstance(node, ast.Call) and callee_name(node) in ("update", "delete"):
+                func = node.func
+                written = node.args[0] if node.args and _sa_callee(func) else None
+                if written is None and isinstance(func, ast.Attribute) and not node.args:
+                    written = func.value  # `users.update()`, `M.__table__.delete()`
+                target = (
+                    self.finder.entity(written, self.scope, table_position=True)
+                    if written is not None
+                    else None
+                )
+                return [target] if target is not None else []
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return []
 
     def _entities(self, args: list[ast.expr]) -> list[Entity]:
         """Models and tables named in `args`, looking inside `func.count(M.id)` and the like."""
