@@ -69,6 +69,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from analyzer.database.kept_rows import kept_rows, rows_source
 from analyzer.database.mapper_names import FunctionNode, mapper_reads
 from analyzer.database.mixin_tables import is_declared_attr
 from analyzer.database.names import callee_name, dotted_name, is_camel
@@ -451,6 +452,9 @@ class _FunctionPass:
         }
         self.types: dict[str, tuple[str, bool]] = {}  # variable -> (model, loaded from the db)
         self.made: set[str] = set()  # typed from `M.method(...)` only: M may be any class
+        # variables holding what `M.method(...)` returns, or an item of it (a loop's): the
+        # "@call" placeholders of those calls, whose results the model flow knows
+        self.made_results: dict[str, list[str]] = {}
         self.guessed: set[str] = set()  # parameters typed by their name only (`project`)
         self.pages: set[str] = set()  # variables holding a page of results (`.paginate(...)`)
 
@@ -473,6 +477,7 @@ class _FunctionPass:
             self._constructor_relationships(call)
         self._receiver_uses()
         self._instance_changes()
+        self._made_result_uses()
         self._model_arguments()
         self.out.returns_model = self._returned_model()
         self.out.g_stores = self._g_stores()
@@ -721,7 +726,7 @@ class _FunctionPass:
             for name in unbound:
                 self.types[name] = (CURRENT_USER_MODEL, True)  # the user loader's, loaded
         for name in self.scope.params:
-            if name == self.scope.receiver or name in self.scope.bindings:
+            if name == self.scope.receiver or not self._keeps_argument(name):
                 continue
             annotated = self.finder.annotated_model(self.scope, name)
             model = self._named_model(name)
@@ -748,11 +753,14 @@ class _FunctionPass:
                 elif (made := self._class_call_model(binding.value)) is not None:
                     self.types[name] = (made, False)  # `M.create(...)`, `M.get_by_id(...)`
                     self.made.add(name)
+                    self._made_result(name, binding.value)
                 elif (returned := self._local_call_model(binding.value)) is not None:
                     self.types[name] = (returned, True)
                 elif (related := self._related(binding.value)) is not None:
                     # `owner = post.author`; not over a type another binding gives it
                     self.types.setdefault(name, (related, True))
+                elif (source := self._rows_kept(binding.value, name)) is not None:
+                    self.types[name] = source  # `query = base.order_by(...)`
                 elif (deferred := self._project_call_model(binding.value)) is not None and (
                     name not in self.types or not _passes_name(binding.value, name)
                 ):
@@ -765,6 +773,10 @@ class _FunctionPass:
                 continue
             if not isinstance(target, ast.Name):
                 continue
+            if isinstance(iterable, ast.Name) and iterable.id in self.made_results:
+                self.made_results[target.id] = self.made_results[iterable.id]
+            elif self._class_call_model(iterable) is not None:
+                self._made_result(target.id, iterable)  # `for p in Project.all(session)`
             if isinstance(iterable, ast.Name) and iterable.id in self.types:
                 self.types[target.id] = self.types[iterable.id]
             elif len(reads := self._reads_in(iterable) or self._statement_reads(iterable)) == 1:
@@ -773,6 +785,47 @@ class _FunctionPass:
                 self.types[target.id] = (returned, True)
             elif (related := self._related(iterable)) is not None:
                 self.types[target.id] = (related, True)  # `for tag in post.tags.all()`
+
+    def _made_result(self, name: str, call: ast.expr) -> None:
+        """`name` holds what the class call `M.method(...)` returns (or an item of it)."""
+        assert isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+        self.made_results.setdefault(name, []).append(call_model(call.lineno, call.func.attr))
+
+    def _made_result_uses(self) -> None:
+        """On what a class call returns (`projects = Project.all(session)`, then `for project
+        in projects`), read without knowing it is an M: `M.method` may return anything (any
+        class's factory), and a new instance loads nothing. Its relationships read and
+        methods or properties used are kept with the call's placeholder: the model flow binds
+        them to the model that method returns, once calls are resolved (rows of M for
+        `Project.all`, through the helpers sorting and paging them)."""
+        if not self.made_results:
+            return
+        called = {id(call.func) for call in self.scope.calls}
+        for node in self.scope.attribute_loads:
+            if not isinstance(node.value, ast.Name) or node.attr[:1].isupper():
+                continue  # `M.Status`: a class the model holds, no member of an instance
+            placeholders = self.made_results.get(node.value.id, [])
+            if id(node) in called and node.attr in _NO_PLACEHOLDER_METHODS:
+                continue
+            for placeholder in placeholders:
+                use = ModelMethodCall(placeholder, node.attr, node.lineno)
+                self.out.placeholder_method_calls.append(use)  # a method, or a property
+                if id(node) not in called and _may_be_relationship(node.attr):
+                    read = RelationshipUse(placeholder, node.attr, "read", node.lineno)
+                    self.out.relationship_uses.append(read)
+
+    def _rows_kept(self, value: ast.expr, name: str) -> tuple[str, bool] | None:
+        """The type of another typed variable whose rows `value` keeps (`base.order_by(x)`)."""
+        source = kept_rows(value)
+        return self.types.get(source) if source is not None and source != name else None
+
+    def _keeps_argument(self, parameter: str) -> bool:
+        """Whether the parameter holds what the caller passes, or its rows, throughout: never
+        rebound, or rebound only to its own rows (`query = query.offset(n).limit(m)`)."""
+        return all(
+            binding.value is not None and kept_rows(binding.value) == parameter
+            for binding in self.scope.bindings.get(parameter, [])
+        )
 
     def _row_models(self, node: ast.expr) -> list[str | None]:
         """The model of each entity of the rows a query of several entities gives
@@ -852,6 +905,7 @@ class _FunctionPass:
         of another module, `x = self.method(...)` of a base class (a library's too, such
         as Authlib's `acquire_token`), or `x = pick(kind).get(id)`, a method of what such a
         call returns: what it returns is known once calls are resolved (a placeholder)."""
+        node = rows_source(node)  # `paged(query, page).all()`: the rows `paged` returns
         name = (
             self._maybe_project_callee(node)
             or self._receiver_method(node)
@@ -1022,9 +1076,21 @@ class _FunctionPass:
         model = found.pop() if len(found) == 1 else None
         if model is None:
             return None
-        if model.startswith(PARAM_MODEL):  # a parameter handed back: only one used as a model
-            return model if any(u.model_ref == model for u in self.out.model_uses) else None
+        if model.startswith(PARAM_MODEL):  # a parameter handed back: used as a model, or rows
+            used = any(u.model_ref == model for u in self.out.model_uses)
+            return model if used or self._hands_back_rows(model[len(PARAM_MODEL) :]) else None
         return model if is_placeholder(model) or is_camel(model.rsplit(".", 1)[-1]) else None
+
+    def _hands_back_rows(self, parameter: str) -> bool:
+        """Whether every value the function returns is the parameter's rows (itself, narrowed,
+        sorted or sliced: `analyzer.database.kept_rows`) or None: a helper sorting or paging
+        the query or list it is given returns rows of whatever model its caller passes."""
+        values = [
+            value
+            for value in _branches(self.scope.returns)
+            if not (isinstance(value, ast.Constant) and value.value is None)
+        ]
+        return bool(values) and all(kept_rows(value) == parameter for value in values)
 
     def _made_by(self, name: str) -> str | None:
         """What the call `M.method(...)` a variable holds returns (`project = Project.get(id)`),
