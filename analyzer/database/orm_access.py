@@ -2,7 +2,9 @@
 
 Reads: `M.query...` (get, filter_by, all, first, paginate, get_or_404, count, ...),
 `session.query(M, ...)`, `select(M)` (also `select(M.id, func.count(N.id))`), `.join(N)`,
-`.select_from(N)`, `session.get(M, ...)`, `db.get_or_404(M, ...)`, `table.select()`.
+`.select_from(N)`, `session.get(M, ...)`, `db.get_or_404(M, ...)`, `table.select()`, and the
+models and tables whose columns a query's criteria name (`.filter(M.id == N.m_id)`,
+`.where(...)`, `.order_by(...)`: `analyzer.database.query_criteria`), rows not loaded.
 Writes: `session.add(M(...))`, `obj = M(...); session.add(obj)`, `add_all([...])`, `merge`,
 `bulk_save_objects`, `bulk_insert_mappings(M, ...)`, `session.delete(obj)` where obj was loaded
 from M, `insert/update/delete(M)` and `table.insert/update/delete()`,
@@ -67,10 +69,12 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from analyzer.database.kept_rows import kept_rows, rows_source
 from analyzer.database.mapper_names import FunctionNode, mapper_reads
 from analyzer.database.mixin_tables import is_declared_attr
 from analyzer.database.names import callee_name, dotted_name, is_camel
 from analyzer.database.orm_models import OrmDefinitions
+from analyzer.database.query_criteria import criteria, criterion_columns
 from analyzer.facts.database import (
     CALL_MODEL,
     CURRENT_USER_MODEL,
@@ -438,6 +442,8 @@ class _FunctionPass:
         self.reads_at: dict[int, tuple[ast.expr, list[str]]] = {}  # id(node) -> (node, models)
         self.consumed: set[int] = set()  # `.query` nodes that belong to a bulk update/delete
         self.bulk: set[int] = set()  # the bulk update/delete calls themselves
+        # the calls of a bulk update/delete's query (`.filter(...)`) -> what it writes
+        self.bulk_targets: dict[int, list[Entity]] = {}
         self.counted: set[int] = set()  # `.query` / `query(...)` nodes of a `.count()` chain
         self.from_statement: set[int] = {  # `select(M).from_statement(...)`: its select(M) call
             id(call.func.value)
@@ -446,6 +452,9 @@ class _FunctionPass:
         }
         self.types: dict[str, tuple[str, bool]] = {}  # variable -> (model, loaded from the db)
         self.made: set[str] = set()  # typed from `M.method(...)` only: M may be any class
+        # variables holding what `M.method(...)` returns, or an item of it (a loop's): the
+        # "@call" placeholders of those calls, whose results the model flow knows
+        self.made_results: dict[str, list[str]] = {}
         self.guessed: set[str] = set()  # parameters typed by their name only (`project`)
         self.pages: set[str] = set()  # variables holding a page of results (`.paginate(...)`)
 
@@ -460,6 +469,7 @@ class _FunctionPass:
                 self._read_entity(node, self.finder.entity(node.value, self.scope))
         for call in self.scope.calls:
             self._call(call)
+            self._criteria(call)
         self._type_variables()
         for call in self.scope.calls:
             self._instance_call(call)
@@ -467,6 +477,7 @@ class _FunctionPass:
             self._constructor_relationships(call)
         self._receiver_uses()
         self._instance_changes()
+        self._made_result_uses()
         self._model_arguments()
         self.out.returns_model = self._returned_model()
         self.out.g_stores = self._g_stores()
@@ -515,6 +526,7 @@ class _FunctionPass:
         if not (isinstance(func, ast.Attribute) and func.attr in ("update", "delete")):
             return
         node: ast.expr = func.value
+        chain: list[int] = []  # the calls narrowing what is written (`.filter(...)`)
         while isinstance(node, ast.Call | ast.Attribute):
             if isinstance(node, ast.Attribute) and node.attr == "query":
                 found = self.finder.entity(node.value, self.scope)
@@ -522,12 +534,17 @@ class _FunctionPass:
                     self.consumed.add(id(node))
                     self.bulk.add(id(call))
                     self._use(found, "write", call.lineno)
+                    self.bulk_targets.update((c, [found]) for c in chain)
                     return
             if isinstance(node, ast.Call) and callee_name(node) == "query":
                 self.consumed.add(id(node))
-                for entity in self._entities(node.args):
+                written = self._entities(node.args)
+                for entity in written:
                     self._use(entity, "write", call.lineno)
+                self.bulk_targets.update((c, written) for c in chain)
                 return
+            if isinstance(node, ast.Call):
+                chain.append(id(node))
             node = node.func if isinstance(node, ast.Call) else node.value
 
     def _loads(self, call: ast.Call, entity: Entity) -> bool:
@@ -600,6 +617,52 @@ class _FunctionPass:
             elif table_like and not call.args:
                 self._use(receiver, "write", call.lineno)
 
+    def _criteria(self, call: ast.Call) -> None:
+        """The tables of the columns a query's criteria name are read (`query.filter(Project.id
+        == Packages.project_id)`: an implicit join, `analyzer.database.query_criteria`); not
+        the table a bulk update or delete writes (`M.query.filter(M.id == x).delete()`)."""
+        expressions = criteria(call)
+        if not expressions:
+            return
+        written = self.bulk_targets.get(id(call)) or self._statement_target(call)
+        for expression in expressions:
+            for column in criterion_columns(expression, self._is_column):
+                entity = self.finder.entity(column, self.scope, table_position=True)
+                if entity is not None and entity not in written:
+                    self._use(entity, "read", column.lineno, loads=False)
+
+    def _is_column(self, node: ast.Attribute) -> bool:
+        """`M.col`, `M.Key`, `M.__table__.c.col`, `table.c.col`: an attribute of a model or
+        table (not the model itself, `models.M`, a CONSTANT of its class, nor its `query`)."""
+        attribute = node.attr
+        if attribute.isupper() or attribute == "query":
+            return False
+        entity = self.finder.entity(node, self.scope, table_position=True)
+        if entity is None or is_placeholder(entity[1]):
+            return False
+        if entity[0] == "table" or not is_camel(attribute):
+            return True
+        return sum(is_camel(part) for part in entity[1].split(".")) > 1  # a column like a class
+
+    def _statement_target(self, call: ast.Call) -> list[Entity]:
+        """The model or table an `update(M)`/`delete(M)` (or `table.update()`) statement
+        narrowed by `call` writes."""
+        node: ast.expr = call.func
+        while isinstance(node, ast.Call | ast.Attribute):
+            if isinstance(node, ast.Call) and callee_name(node) in ("update", "delete"):
+                func = node.func
+                written = node.args[0] if node.args and _sa_callee(func) else None
+                if written is None and isinstance(func, ast.Attribute) and not node.args:
+                    written = func.value  # `users.update()`, `M.__table__.delete()`
+                target = (
+                    self.finder.entity(written, self.scope, table_position=True)
+                    if written is not None
+                    else None
+                )
+                return [target] if target is not None else []
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return []
+
     def _entities(self, args: list[ast.expr]) -> list[Entity]:
         """Models and tables named in `args`, looking inside `func.count(M.id)` and the like."""
         found: list[Entity] = []
@@ -663,7 +726,7 @@ class _FunctionPass:
             for name in unbound:
                 self.types[name] = (CURRENT_USER_MODEL, True)  # the user loader's, loaded
         for name in self.scope.params:
-            if name == self.scope.receiver or name in self.scope.bindings:
+            if name == self.scope.receiver or not self._keeps_argument(name):
                 continue
             annotated = self.finder.annotated_model(self.scope, name)
             model = self._named_model(name)
@@ -690,11 +753,14 @@ class _FunctionPass:
                 elif (made := self._class_call_model(binding.value)) is not None:
                     self.types[name] = (made, False)  # `M.create(...)`, `M.get_by_id(...)`
                     self.made.add(name)
+                    self._made_result(name, binding.value)
                 elif (returned := self._local_call_model(binding.value)) is not None:
                     self.types[name] = (returned, True)
                 elif (related := self._related(binding.value)) is not None:
                     # `owner = post.author`; not over a type another binding gives it
                     self.types.setdefault(name, (related, True))
+                elif (source := self._rows_kept(binding.value, name)) is not None:
+                    self.types[name] = source  # `query = base.order_by(...)`
                 elif (deferred := self._project_call_model(binding.value)) is not None and (
                     name not in self.types or not _passes_name(binding.value, name)
                 ):
@@ -707,6 +773,10 @@ class _FunctionPass:
                 continue
             if not isinstance(target, ast.Name):
                 continue
+            if isinstance(iterable, ast.Name) and iterable.id in self.made_results:
+                self.made_results[target.id] = self.made_results[iterable.id]
+            elif self._class_call_model(iterable) is not None:
+                self._made_result(target.id, iterable)  # `for p in Project.all(session)`
             if isinstance(iterable, ast.Name) and iterable.id in self.types:
                 self.types[target.id] = self.types[iterable.id]
             elif len(reads := self._reads_in(iterable) or self._statement_reads(iterable)) == 1:
@@ -715,6 +785,47 @@ class _FunctionPass:
                 self.types[target.id] = (returned, True)
             elif (related := self._related(iterable)) is not None:
                 self.types[target.id] = (related, True)  # `for tag in post.tags.all()`
+
+    def _made_result(self, name: str, call: ast.expr) -> None:
+        """`name` holds what the class call `M.method(...)` returns (or an item of it)."""
+        assert isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+        self.made_results.setdefault(name, []).append(call_model(call.lineno, call.func.attr))
+
+    def _made_result_uses(self) -> None:
+        """On what a class call returns (`projects = Project.all(session)`, then `for project
+        in projects`), read without knowing it is an M: `M.method` may return anything (any
+        class's factory), and a new instance loads nothing. Its relationships read and
+        methods or properties used are kept with the call's placeholder: the model flow binds
+        them to the model that method returns, once calls are resolved (rows of M for
+        `Project.all`, through the helpers sorting and paging them)."""
+        if not self.made_results:
+            return
+        called = {id(call.func) for call in self.scope.calls}
+        for node in self.scope.attribute_loads:
+            if not isinstance(node.value, ast.Name) or node.attr[:1].isupper():
+                continue  # `M.Status`: a class the model holds, no member of an instance
+            placeholders = self.made_results.get(node.value.id, [])
+            if id(node) in called and node.attr in _NO_PLACEHOLDER_METHODS:
+                continue
+            for placeholder in placeholders:
+                use = ModelMethodCall(placeholder, node.attr, node.lineno)
+                self.out.placeholder_method_calls.append(use)  # a method, or a property
+                if id(node) not in called and _may_be_relationship(node.attr):
+                    read = RelationshipUse(placeholder, node.attr, "read", node.lineno)
+                    self.out.relationship_uses.append(read)
+
+    def _rows_kept(self, value: ast.expr, name: str) -> tuple[str, bool] | None:
+        """The type of another typed variable whose rows `value` keeps (`base.order_by(x)`)."""
+        source = kept_rows(value)
+        return self.types.get(source) if source is not None and source != name else None
+
+    def _keeps_argument(self, parameter: str) -> bool:
+        """Whether the parameter holds what the caller passes, or its rows, throughout: never
+        rebound, or rebound only to its own rows (`query = query.offset(n).limit(m)`)."""
+        return all(
+            binding.value is not None and kept_rows(binding.value) == parameter
+            for binding in self.scope.bindings.get(parameter, [])
+        )
 
     def _row_models(self, node: ast.expr) -> list[str | None]:
         """The model of each entity of the rows a query of several entities gives
@@ -794,6 +905,7 @@ class _FunctionPass:
         of another module, `x = self.method(...)` of a base class (a library's too, such
         as Authlib's `acquire_token`), or `x = pick(kind).get(id)`, a method of what such a
         call returns: what it returns is known once calls are resolved (a placeholder)."""
+        node = rows_source(node)  # `paged(query, page).all()`: the rows `paged` returns
         name = (
             self._maybe_project_callee(node)
             or self._receiver_method(node)
@@ -964,9 +1076,21 @@ class _FunctionPass:
         model = found.pop() if len(found) == 1 else None
         if model is None:
             return None
-        if model.startswith(PARAM_MODEL):  # a parameter handed back: only one used as a model
-            return model if any(u.model_ref == model for u in self.out.model_uses) else None
+        if model.startswith(PARAM_MODEL):  # a parameter handed back: used as a model, or rows
+            used = any(u.model_ref == model for u in self.out.model_uses)
+            return model if used or self._hands_back_rows(model[len(PARAM_MODEL) :]) else None
         return model if is_placeholder(model) or is_camel(model.rsplit(".", 1)[-1]) else None
+
+    def _hands_back_rows(self, parameter: str) -> bool:
+        """Whether every value the function returns is the parameter's rows (itself, narrowed,
+        sorted or sliced: `analyzer.database.kept_rows`) or None: a helper sorting or paging
+        the query or list it is given returns rows of whatever model its caller passes."""
+        values = [
+            value
+            for value in _branches(self.scope.returns)
+            if not (isinstance(value, ast.Constant) and value.value is None)
+        ]
+        return bool(values) and all(kept_rows(value) == parameter for value in values)
 
     def _made_by(self, name: str) -> str | None:
         """What the call `M.method(...)` a variable holds returns (`project = Project.get(id)`),

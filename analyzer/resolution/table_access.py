@@ -231,7 +231,12 @@ def _flowing_uses(
             continue
         if access.kind == "method":  # `model.get(id)`: the passed class's method
             unseen = bound.on_g  # the call graph does not follow `g`'s attributes
-            found.extend(receivers.method_uses(site, access.attribute, at, unseen=unseen))
+            unresolved = not flow.targets(key, bound.line, access.attribute)
+            found.extend(
+                receivers.method_uses(
+                    site, access.attribute, at, unseen=unseen, unresolved=unresolved
+                )
+            )
             continue
         table = index.table_of(index.model_site(*site))
         if table is not None:
@@ -368,14 +373,24 @@ class _ReceiverUses:
         return found
 
     def method_uses(
-        self, site: ModelSite, method: str, at: _Located, *, unseen: bool = False
+        self,
+        site: ModelSite,
+        method: str,
+        at: _Located,
+        *,
+        unseen: bool = False,
+        unresolved: bool = False,
     ) -> list[TableUse]:
         """The uses of `site`'s table by its class's `method` run on it (`obj.save()`,
         `M.create(...)`, `model.get(id)` on a parameter bound to the model a caller passes),
         and of every relationship's tables when it reads them all (for the guards this call
         decides: `serialize(relations=True)`). `unseen`: the call graph cannot see this call
         (`g.user.has_rights(...)`, on an attribute of `g` another module sets), so the method
-        itself is run from the caller too, with what it does to other tables."""
+        itself is run from the caller too, with what it does to other tables. `unresolved`: the
+        call graph cannot tell what the call runs (`for project in Project.all(session):
+        project.to_json()`), so the method is run from the caller too, unless it reads
+        relationships for some values of its parameters only (`present(relations=True)`): a
+        plain call edge would lose the guards this call decides."""
         table = self.index.table_of(self.index.model_site(*site))
         klass = self.resolver.resolve(Ref(site[1]), Ctx(site[0]))
         if table is None or not isinstance(klass, ClassEntity):
@@ -385,7 +400,8 @@ class _ReceiverUses:
             return []
         model = self.index.model_site(*site)
         self.run.setdefault(at.key, set()).update(self._reached(klass, member))
-        if unseen:
+        guarded_reads = self._relationship_reads(klass, member)
+        if unseen or (unresolved and not guarded_reads):
             self.run[at.key].add(member)
         found: list[TableUse] = []
         for attribute, mode in sorted(self._modes(klass, member), key=_attribute_first):
@@ -393,7 +409,7 @@ class _ReceiverUses:
                 found.append(TableUse(table, mode, at.key, at.path, at.line, "high", "orm"))
             else:
                 found.extend(self._attribute_uses(model, attribute, mode, at))
-        for guards in self._relationship_reads(klass, member):
+        for guards in guarded_reads:
             call = call_at(self.resolver, at.key, at.line, method)
             handed_on = self.calls.outcome(at.key, call, member, guards)
             if handed_on is None:
