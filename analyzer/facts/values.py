@@ -309,7 +309,10 @@ def attribute_of(base: Value, name: str) -> Value:
 
 def reads_loop_item(value: Value) -> bool:
     """Whether the value is a loop variable, or an item or attribute of one (`c["req"]`,
-    `plugin.enabled`): each item of the loop decides it."""
+    `plugin.enabled`), or a comparison of one (`kind == "category"`): each item of the loop
+    decides it."""
+    if isinstance(value, Compare):
+        return reads_loop_item(value.left) or reads_loop_item(value.right)
     while isinstance(value, Item | Attr):
         value = value.base
     return isinstance(value, LoopVar)

@@ -1238,6 +1238,8 @@ class Resolver:
                 if isinstance(copied, DictEntity):
                     return copied
                 return InstanceEntity(func)
+            case ExternalEntity("itertools.chain") if not value.kwargs:
+                return _chained([self.resolve(arg, ctx) for arg in value.args])
             case ExternalEntity("builtins.len") if len(value.args) == 1 and not value.kwargs:
                 return _length(self.resolve(value.args[0], ctx))
             case ExternalEntity("builtins.getattr") if len(value.args) in (2, 3):
@@ -2048,6 +2050,19 @@ def _built_by(found: FlaskObject, factory: FunctionEntity) -> bool:
         and found.call_site is None
         and (found.module, found.scope) == (factory.module, factory.qualname)
     )
+
+
+def _chained(parts: list[Resolved]) -> Resolved:
+    """`itertools.chain(a, b, ...)` of sequences known item by item (a dict: its keys)."""
+    items: list[Resolved] = []
+    for part in parts:
+        if isinstance(part, DictEntity):
+            items.extend(key for key, _ in part.items)
+        elif isinstance(part, SeqEntity):
+            items.extend(part.items)
+        else:
+            return Opaque("a chain of iterables not all known statically")
+    return SeqEntity(tuple(items))
 
 
 def truth(entity: Resolved) -> bool | None:

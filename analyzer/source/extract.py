@@ -36,6 +36,7 @@ from analyzer.facts.values import (
     CallOf,
     Choice,
     ClassOf,
+    Compare,
     Comprehension,
     Imported,
     Item,
@@ -63,7 +64,7 @@ from analyzer.facts.values import (
 )
 from analyzer.source.modules import absolute_import
 from analyzer.source.partials import names_partial, partial_call
-from analyzer.source.procedures import procedure_of
+from analyzer.source.procedures import COMPARISON_OPERATORS, procedure_of
 from analyzer.syntax.annotations import annotated_class
 from analyzer.syntax.nodes import BRANCHES, CHILD_FIELDS
 from analyzer.syntax.scopes import ModuleScopes, Scope, class_statements, has_decorator
@@ -314,7 +315,11 @@ class _Extractor:
                 added = self.value(value, frame.env)
                 if self.grow_global(name, added, frame):
                     return
-                grown = _grown(frame.env.get(name), added)
+                current = frame.env.get(name)
+                if current is not None and (_stringish(added) or _stringish(current)):
+                    grown: Value | None = _concatenate(current, added)  # `prefix += "/manage"`
+                else:
+                    grown = _grown(current, added)
                 frame.env[name] = UNKNOWN if grown is None else self.sizes.bounded(grown)
             case ast.AugAssign(target=target, value=value):
                 self.collect_calls(value, frame)
@@ -1036,6 +1041,12 @@ class _Extractor:
                 return Choice(self.value(test, env), chosen, self.value(otherwise, env))
             case ast.IfExp(test=test, body=body, orelse=orelse):
                 return self.conditional(test, body, orelse, env)
+            case ast.Compare(left=left, ops=[op], comparators=[right]):
+                # decided where both sides are known (`if kind == "category":` in a loop over
+                # kinds): the resolver picks the branch per item
+                return Compare(
+                    self.value(left, env), COMPARISON_OPERATORS[type(op)], self.value(right, env)
+                )
             case ast.Subscript(value=ast.Name(id=owner), slice=ast.Constant() as key) if (
                 _item_name(owner, key) in env
             ):
