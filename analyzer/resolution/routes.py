@@ -82,6 +82,7 @@ class _Decl:
     file: str
     line: int
     kind: str = "view"
+    unprefixed: bool = False  # added by a setup state without the blueprint's url_prefix
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +347,7 @@ class _RouteBuilder:
                 reg.file,
                 reg.line,
                 kind,
+                reg.unprefixed,
             )
         )
 
@@ -835,7 +837,7 @@ class _RouteBuilder:
         name = f"{name_prefix}.{use.name or self.blueprint_name(blueprint)}".lstrip(".")
         for decl in self.model.decls.get(blueprint, ()):
             rule = decl.rule
-            if prefix is not None:
+            if prefix is not None and not decl.unprefixed:
                 rule = "/".join((prefix.rstrip("/"), rule.lstrip("/"))) if rule else prefix
             self.emit(app_name, blueprint, decl, rule, name, name)
         self.add_static(app_name, blueprint, prefix, name, name)

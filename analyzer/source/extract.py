@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from analyzer.facts.procedures import Step
 from analyzer.facts.python import (
     ROUTE_DECORATORS,
+    AttributeSet,
     CallFact,
     ClassFact,
     Diagnostic,
@@ -52,6 +53,7 @@ from analyzer.facts.values import (
     SelfOf,
     Seq,
     SetUnion,
+    Sliced,
     Spread,
     Sum,
     SuperOf,
@@ -61,6 +63,13 @@ from analyzer.facts.values import (
     attribute_of,
     mentions_param,
     reads_loop_item,
+)
+from analyzer.source.attribute_sets import (
+    nested_sets,
+    place,
+    saved_attribute,
+    top_level_set,
+    yield_index,
 )
 from analyzer.source.modules import absolute_import
 from analyzer.source.partials import names_partial, partial_call
@@ -179,6 +188,7 @@ class _Frame:
     returns: Value | None = None
     loops: list[LoopFact] = field(default_factory=list)
     tests: list[Value] = field(default_factory=list)  # enclosing `if` tests (UNKNOWN: else)
+    managers: list[Value] = field(default_factory=list)  # enclosing `with` context managers
     # the same tests as a registration records them (`Negation(test)` in the `else`)
     branch_tests: list[Value] = field(default_factory=list)
     # for each symbolic loop entered: how many `if` tests enclosed it
@@ -337,11 +347,14 @@ class _Extractor:
                 self.walk_body(body, frame)
                 self.walk_body(orelse, frame)
             case ast.With() | ast.AsyncWith():
+                entered = len(frame.managers)
                 for item in node.items:
                     self.collect_calls(item.context_expr, frame)
+                    frame.managers.append(self.value(item.context_expr, frame.env))
                     if item.optional_vars is not None:
                         self.bind(item.optional_vars, self.entered(item, frame), frame)
                 self.walk_body(node.body, frame)
+                del frame.managers[entered:]
             case ast.Try() | ast.TryStar():
                 self.walk_body(node.body, frame)
                 tried = dict(frame.env)
@@ -574,6 +587,11 @@ class _Extractor:
                     # call it amounts to, `setattr(app, "appbuilder", self)`
                     put = CallFact(Ref("setattr"), target.lineno, (holder, Lit(attr), value))
                     frame.calls.add(put)
+                elif attr == "__name__" and isinstance(holder, Local):
+                    # a function renamed after another (`wrapper.__name__ = view.__name__`, as
+                    # `functools.wraps` does): kept as `setattr(wrapper, "__name__", ...)`
+                    put = CallFact(Ref("setattr"), target.lineno, (holder, Lit(attr), value))
+                    frame.calls.add(put)
 
     def walk_import(self, node: ast.Import, frame: _Frame) -> None:
         for alias in node.names:
@@ -623,9 +641,46 @@ class _Extractor:
         top_level = not inner.env  # not a closure: its names are its own or its module's
         params = self.params(node, frame, inner)
         procedure = procedure_of(node, inner.env) if top_level else ()
-        self.walk_body(node.body, inner)
+        attribute_sets = self.walk_function_body(node, inner)
         returned_class = None if node.returns is None else self.annotated(node.returns, frame)
-        self.finish_function(inner, node.lineno, params, decorators, returned_class, procedure)
+        self.finish_function(
+            inner, node.lineno, params, decorators, returned_class, procedure, attribute_sets
+        )
+
+    def walk_function_body(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, frame: _Frame
+    ) -> tuple[AttributeSet, ...]:
+        """Walk the body; for a method, return the `self.<name> = value` it makes."""
+        receiver = frame.scope.receiver
+        if receiver is None or not isinstance(frame.env.get(receiver), SelfOf):
+            self.walk_body(node.body, frame)
+            return ()
+        yielded_at = yield_index(node.body)
+        found: list[AttributeSet] = []
+        top: set[int] = set()
+        saved: dict[str, tuple[str, Value]] = {}  # local -> (attribute, the local's value)
+        for index, statement in enumerate(node.body):
+            assigned = top_level_set(statement, receiver)
+            if assigned is not None:
+                name, written = assigned
+                where = place(index, yielded_at)
+                value = UNKNOWN if where == "nested" else self.value(written, frame.env)
+                kept = saved.get(written.id) if isinstance(written, ast.Name) else None
+                restores = (
+                    kept is not None
+                    and kept[0] == name
+                    and isinstance(written, ast.Name)
+                    and frame.env.get(written.id) is kept[1]
+                )
+                found.append(AttributeSet(name, value, where, restores))
+                top.add(id(statement))
+            self.walk_statement(statement, frame)
+            saving = saved_attribute(statement, receiver)
+            if saving is not None and all(s.name != saving[1] for s in found):
+                saved[saving[0]] = (saving[1], frame.env[saving[0]])
+        nested = nested_sets(node.body, receiver, top)
+        found += [AttributeSet(name, UNKNOWN, "nested") for name in nested]
+        return tuple(found)
 
     def finish_function(
         self,
@@ -635,6 +690,7 @@ class _Extractor:
         decorators: tuple[Value, ...],
         returned_class: Value | None = None,
         procedure: tuple[Step, ...] = (),
+        attribute_sets: tuple[AttributeSet, ...] = (),
     ) -> None:
         scope = frame.scope
         if scope.qualname in self.functions:
@@ -652,6 +708,7 @@ class _Extractor:
             nested=tuple(dict.fromkeys(nested)),
             returned_class=returned_class,
             procedure=procedure,
+            attribute_sets=attribute_sets,
         )
 
     def params(
@@ -790,6 +847,7 @@ class _Extractor:
             view,
             tuple(frame.loops),
             _tests(frame),
+            tuple(frame.managers),
         )
 
     # ---- calls --------------------------------------------------------------------------
@@ -909,6 +967,7 @@ class _Extractor:
                 self.value(node.args[0], env),
                 tuple(frame.loops),
                 _tests(frame),
+                tuple(frame.managers),
             )
         )
 
@@ -934,6 +993,7 @@ class _Extractor:
                 view,
                 tuple(frame.loops),
                 _tests(frame),
+                tuple(frame.managers),
             )
         )
 
@@ -1053,6 +1113,9 @@ class _Extractor:
                 return env[_item_name(owner, key)]
             case ast.Subscript(value=base, slice=key) if not isinstance(key, ast.Slice):
                 return Item(self.value(base, env), self.value(key, env))
+            case ast.Subscript(value=base, slice=ast.Slice(lower=lower, upper=upper, step=None)):
+                bounds = [Lit(None) if b is None else self.value(b, env) for b in (lower, upper)]
+                return Sliced(self.value(base, env), *bounds)
         return UNKNOWN
 
     def conditional(
@@ -1280,6 +1343,8 @@ def _self_contained(value: Value) -> bool:
             return _self_contained(base)
         case Item(base, key) | Sum(base, key) | SetUnion(base, key):
             return _self_contained(base) and _self_contained(key)
+        case Sliced(base, lower, upper):
+            return all(_self_contained(v) for v in (base, lower, upper))
         case Comprehension(_, _, iterable):
             return _self_contained(iterable)
         case Choice(test, then, otherwise, _):
