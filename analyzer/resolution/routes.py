@@ -956,6 +956,8 @@ class _RouteBuilder:
         name: str,
         blueprint: str | None,
     ) -> None:
+        if self.static_folder_off(owner):
+            return
         passed = self.resolver.passed(owner)
         is_app = owner.kind == "app"
         folder_value = passed.argument(2, "static_folder")
@@ -984,6 +986,16 @@ class _RouteBuilder:
         self.routes[(app_name, rule, endpoint)] = Route(
             app_name, rule, endpoint, ("GET",), path, owner.line, (), blueprint, "static"
         )
+
+    def static_folder_off(self, owner: FlaskObject) -> bool:
+        """Whether the project class `owner` is built from says it has no static folder
+        (`has_static_folder` a property returning False, or a false class attribute): Flask
+        then adds no static rule."""
+        cls = self.resolver.resolve(owner.ctor.func, owner.ctx)
+        if not isinstance(cls, ClassEntity):
+            return False
+        found = self.resolver.member(InstanceEntity(cls), "has_static_folder")
+        return isinstance(found, ConstEntity) and not found.origin and not found.value
 
     # ---- names ------------------------------------------------------------------------
 

@@ -189,6 +189,9 @@ class _Frame:
     loops: list[LoopFact] = field(default_factory=list)
     tests: list[Value] = field(default_factory=list)  # enclosing `if` tests (UNKNOWN: else)
     managers: list[Value] = field(default_factory=list)  # enclosing `with` context managers
+    # names a loop over items written out here binds to its item, with the value bound (an
+    # `if` on one, while it still holds that value, is decided item by item)
+    unrolled: dict[str, Value] = field(default_factory=dict)
     # the same tests as a registration records them (`Negation(test)` in the `else`)
     branch_tests: list[Value] = field(default_factory=list)
     # for each symbolic loop entered: how many `if` tests enclosed it
@@ -292,8 +295,36 @@ class _Extractor:
     # ---- statements ---------------------------------------------------------------------
 
     def walk_body(self, body: list[ast.stmt], frame: _Frame) -> None:
+        """The statements in order; after `if test: continue` (or `break`), the rest of the
+        block runs only where the test is false: registrations there are made under its
+        negation, and not at all for an unrolled item the test holds for."""
+        skipping = 0
         for statement in body:
             self.walk_statement(statement, frame)
+            if not _skips_rest(statement):
+                continue
+            assert isinstance(statement, ast.If)
+            decided = self.unrolled_truth(statement.test, frame)
+            if decided is True:
+                break
+            if decided is None:
+                test = self.value(statement.test, frame.env)
+                frame.branch_tests.append(UNKNOWN if isinstance(test, Unknown) else Negation(test))
+                skipping += 1
+        if skipping:
+            del frame.branch_tests[-skipping:]
+
+    def unrolled_truth(self, test: ast.expr, frame: _Frame) -> bool | None:
+        """Whether a test on an unrolled loop's variable still bound to its literal item
+        (`if is_management:` in `for prefix, is_management in ((..., True), ...)`) holds;
+        None for any other test (a module constant such as `DEBUG` is not decided here)."""
+        tested, negated = _negated(test)
+        if not isinstance(tested, ast.Name) or tested.id not in frame.unrolled:
+            return None
+        value = frame.env.get(tested.id)
+        if value is not frame.unrolled[tested.id] or not isinstance(value, Lit):
+            return None
+        return bool(value.value) != negated
 
     def walk_statement(self, node: ast.stmt, frame: _Frame) -> None:
         match node:  # the commonest statements first
@@ -341,7 +372,11 @@ class _Extractor:
                 self.walk_for(node, frame)
             case ast.If():
                 self.collect_calls(node.test, frame)
-                self.walk_if(node, frame)
+                decided = self.unrolled_truth(node.test, frame)
+                if decided is None:
+                    self.walk_if(node, frame)
+                else:  # only the branch this item takes runs
+                    self.walk_body(node.body if decided else node.orelse, frame)
             case ast.While(test=test, body=body, orelse=orelse):
                 self.collect_calls(test, frame)
                 self.walk_body(body, frame)
@@ -502,8 +537,12 @@ class _Extractor:
         self.collect_calls(node.iter, frame)
         items = self.literal_items(node.iter, frame.env)
         if items is not None and len(items) <= MAX_UNROLL:
+            names = [n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)]
             for item in items:
                 self.bind(node.target, item, frame)
+                frame.unrolled.update(
+                    {name: frame.env[name] for name in names if name in frame.env}
+                )
                 self.walk_body(node.body, frame)
         else:
             iterable = self.value(node.iter, frame.env)
@@ -642,6 +681,9 @@ class _Extractor:
         params = self.params(node, frame, inner)
         procedure = procedure_of(node, inner.env) if top_level else ()
         attribute_sets = self.walk_function_body(node, inner)
+        constant = _constant_returned(node)
+        if constant is not None:  # `def has_static_folder(self): return False`
+            inner.returns = self.value(constant, inner.env)
         returned_class = None if node.returns is None else self.annotated(node.returns, frame)
         self.finish_function(
             inner, node.lineno, params, decorators, returned_class, procedure, attribute_sets
@@ -1291,6 +1333,27 @@ def _small(*values: Value) -> bool:
         if fields:
             stack.extend(getattr(node, f) for f in fields)
     return True
+
+
+def _constant_returned(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
+    """The constant a function whose whole body (but a docstring) is `return <constant>`
+    returns, else None."""
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    match body:
+        case [ast.Return(value=ast.Constant() as constant)]:
+            return constant
+    return None
+
+
+def _skips_rest(statement: ast.stmt) -> bool:
+    """`if test: ... continue` (or `break`) without `else`."""
+    return (
+        isinstance(statement, ast.If)
+        and not statement.orelse
+        and isinstance(statement.body[-1], ast.Continue | ast.Break)
+    )
 
 
 def _negated(test: ast.expr) -> tuple[ast.expr, bool]:
