@@ -15,10 +15,11 @@ from analyzer.facts.procedures import Step
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "39"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "40"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
+AttributePlace = Literal["top", "before-yield", "after-yield", "nested"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,22 @@ class CallFact:
 
 
 @dataclass(frozen=True)
+class AttributeSet:
+    """`self.<name> = value` in a method (`name` as written, not mangled). `place`: "top" at
+    the top level of a method that does not yield; "before-yield"/"after-yield" at the top
+    level of a generator method whose one `yield` is a statement there; "nested" anywhere else
+    (in an `if`, loop, `with` or `try`, an augmented or unpacking assignment, or a generator
+    yielding otherwise: its `value` is then UNKNOWN). `restores`: the value is the attribute's
+    own as the method found it (`saved = self.x` at the top level before any set of it, then
+    `self.x = saved`)."""
+
+    name: str
+    value: Value
+    place: AttributePlace = "top"
+    restores: bool = False
+
+
+@dataclass(frozen=True)
 class FunctionFact:
     """A function or method (or `<module>` for module-level code)."""
 
@@ -81,6 +98,8 @@ class FunctionFact:
     # the whole body as steps the resolver can run, for a function with a `for` loop written
     # only with the statements a procedure holds (empty otherwise)
     procedure: tuple[Step, ...] = ()
+    # a method's `self.<name> = value` assignments, in order (empty for other functions)
+    attribute_sets: tuple[AttributeSet, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +154,8 @@ class RegistrationFact:
     loops: tuple[LoopFact, ...] = ()  # enclosing loops to unroll when resolving, outermost first
     # the tests of the enclosing `if` statements whose body holds it (not their `else`)
     tests: tuple[Value, ...] = ()
+    # the context managers of the enclosing `with` statements, outermost first
+    managers: tuple[Value, ...] = ()
 
 
 # "manifest": a file declaring the project's requirements (requirements*.txt, pyproject.toml...)

@@ -134,6 +134,15 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Sliced:
+    """`base[lower:upper]` (no step); a bound left out is `Lit(None)`."""
+
+    base: Value
+    lower: Value
+    upper: Value
+
+
+@dataclass(frozen=True)
 class Sum:
     """`left + right` where neither side is written as a string (`settings.PREFIX + rule`)."""
 
@@ -227,6 +236,7 @@ Value = (
     )
     | Joined
     | Item
+    | Sliced
     | Sum
     | SetUnion
     | Comprehension
@@ -258,6 +268,7 @@ _PARTS: dict[type, Callable[[Any], tuple[Value, ...]]] = {
     Spread: lambda value: (value.value,),
     CallOf: lambda value: (value.func, *value.args, *(item for _, item in value.kwargs)),
     Item: lambda value: (value.base, value.key),
+    Sliced: lambda value: (value.base, value.lower, value.upper),
     Sum: lambda value: (value.left, value.right),
     SetUnion: lambda value: (value.left, value.right),
     Comprehension: lambda value: (value.element, value.target, value.iterable),
@@ -309,7 +320,10 @@ def attribute_of(base: Value, name: str) -> Value:
 
 def reads_loop_item(value: Value) -> bool:
     """Whether the value is a loop variable, or an item or attribute of one (`c["req"]`,
-    `plugin.enabled`): each item of the loop decides it."""
+    `plugin.enabled`), or a comparison of one (`kind == "category"`): each item of the loop
+    decides it."""
+    if isinstance(value, Compare):
+        return reads_loop_item(value.left) or reads_loop_item(value.right)
     while isinstance(value, Item | Attr):
         value = value.base
     return isinstance(value, LoopVar)
@@ -328,6 +342,8 @@ def mentions_param(value: Value) -> bool:
             return mentions_param(base)
         case Item(base, key):
             return mentions_param(base) or mentions_param(key)
+        case Sliced(base, lower, upper):
+            return any(mentions_param(v) for v in (base, lower, upper))
         case Spread(inner):
             return mentions_param(inner)
         case Sum(left, right) | SetUnion(left, right):

@@ -25,11 +25,14 @@ from analyzer.facts.values import (
     UNKNOWN,
     Attr,
     CallOf,
+    Choice,
     ClassOf,
+    Compare,
     Item,
     Lit,
     Local,
     Negation,
+    Param,
     Ref,
     SelfOf,
     Seq,
@@ -38,6 +41,7 @@ from analyzer.facts.values import (
     mentions_param,
     reads_loop_item,
 )
+from analyzer.resolution.attribute_states import entered_state, object_state
 from analyzer.resolution.classful_registrations import classful_registrations, registered_class
 from analyzer.resolution.extension_table import (
     EXTENSION_CONSTRUCTORS,
@@ -65,11 +69,21 @@ from analyzer.resolution.resolve import (
     RouteDecorator,
     SeqEntity,
     ViewEntity,
+    attribute_key,
     bind_target,
     constant,
     method_of,
     truth,
     written_name,
+)
+from analyzer.resolution.rule_methods import (
+    RULE_KINDS,
+    SETUP_STATE,
+    is_attribute_key,
+    next_method,
+    rule_arguments,
+    setup_state_class,
+    super_class,
 )
 
 MAX_HELPER_DEPTH = 6
@@ -98,6 +112,9 @@ class Registration:
     switched_off: str | None = None
     # where the registration itself is written, when a helper's call is `file:line`
     written: tuple[str, int] | None = None
+    # a rule a blueprint's setup state adds with its `url_prefix` set to None: the prefixes
+    # the blueprint is registered with do not apply
+    unprefixed: bool = False
 
     @property
     def written_at(self) -> tuple[str, int]:
@@ -189,6 +206,7 @@ class _Expander:
         self._calls: dict[FunctionEntity, tuple[tuple[CallFact, FunctionEntity], ...]] = {}
         self._hookimpls: dict[str, list[FunctionEntity]] | None = None
         self._seen: set[tuple[FunctionEntity, tuple[tuple[str, Resolved], ...]]] = set()
+        self._states: dict[tuple[ClassEntity, FlaskObject | None], dict[str, Resolved]] = {}
 
     def function(self, entity: FunctionEntity) -> FunctionFact | None:
         return self.resolver.functions.get((entity.module, entity.qualname))
@@ -333,7 +351,7 @@ class _Expander:
         ctx = Ctx(entity.module, entity.qualname, env)
         file = self.resolver.files[entity.module].path
         for fact in self._by_scope.get((entity.module, entity.qualname), ()):
-            self.resolve_one(fact, ctx, file, site or (file, fact.line))
+            self.resolve_one(fact, ctx, file, site or (file, fact.line), depth)
         for call, callee in self._helper_calls(entity, ctx):
             callee_fact = self.function(callee)
             if callee_fact is None:
@@ -353,9 +371,7 @@ class _Expander:
         self, callee: FunctionEntity, fact: FunctionFact, call: CallFact, ctx: Ctx
     ) -> dict[str, Resolved]:
         """The helper's parameters bound at this call (a wrapped view stands for the view)."""
-        bound = self.resolver.bind_arguments(
-            fact, call.args, call.kwargs, ctx, callee_module=callee.module
-        )
+        bound = self.bound_arguments(callee, fact, call.args, call.kwargs, ctx)
         receiver = self.receiver(callee, fact, call, ctx)
         if receiver is not None:
             bound[RECEIVER] = receiver
@@ -363,9 +379,21 @@ class _Expander:
         if instance is not None and _on_instance(call.func):  # `self._add_urls()`
             bound[INSTANCE] = instance
             bound.setdefault(RECEIVER, ctx.env[RECEIVER])
+        return bound
+
+    def bound_arguments(
+        self,
+        callee: FunctionEntity,
+        fact: FunctionFact,
+        args: tuple[Value, ...],
+        kwargs: tuple[tuple[str, Value], ...],
+        ctx: Ctx,
+    ) -> dict[str, Resolved]:
+        """`fact`'s parameters bound to arguments written where `ctx` is."""
+        bound = self.resolver.bind_arguments(fact, args, kwargs, ctx, callee_module=callee.module)
         positional = [p.name for p in fact.params if p.kind == "positional"]
-        for name, value in [*zip(positional, call.args, strict=False), *call.kwargs]:
-            if isinstance(value, CallOf) and name in bound:  # a wrapped view passed on
+        for name, value in [*zip(positional, args, strict=False), *kwargs]:
+            if isinstance(value, CallOf | Choice) and name in bound:  # a (wrapped) view passed on
                 bound[name] = self.resolve_argument(value, ctx)
             elif name in bound and (extension := self.extension_object(value)) is not None:
                 bound[name] = extension
@@ -592,22 +620,30 @@ class _Expander:
             self.expand(decorator, {**env, first[0].name: view}, site)
 
     def resolve_one(
-        self, fact: RegistrationFact, ctx: Ctx, file: str, site: tuple[str, int]
+        self, fact: RegistrationFact, ctx: Ctx, file: str, site: tuple[str, int], depth: int = 0
     ) -> None:
         for env, walked in _loop_envs(self.resolver, fact.loops, ctx):
             env_ctx = Ctx(ctx.module, ctx.scope, env)
             if self.skipped_for_item(fact, env_ctx):
+                if env:  # not made for this call: the reading without it bound does not count
+                    self.bound.add((ctx.module, fact.line, fact.attr))
                 continue
             for alternative in self.alternatives(fact, env_ctx):
-                self.resolve_in(alternative, env_ctx, file, site, walked=walked)
+                self.resolve_in(alternative, env_ctx, file, site, walked=walked, depth=depth)
 
     def skipped_for_item(self, fact: RegistrationFact, ctx: Ctx) -> bool:
-        """Whether a test the registration is made under reads the loop's item and is false
-        for this one (`if c["with_id"]:` in a loop over commands known statically)."""
+        """Whether a test the registration is made under is false here: one reading the
+        loop's item (`if c["with_id"]:` in a loop over commands known statically), or only
+        what the call binds, the parameters and the object's attributes (`if
+        rule.startswith("!/"):`, `if self.prefix:`), and constants."""
         for test in fact.tests:
             tested = test.operand if isinstance(test, Negation) else test
             if reads_loop_item(tested) and truth(self.resolver.resolve(test, ctx)) is False:
                 return True
+            if ctx.env and _decided_by_call(tested, ctx.env):
+                found = self.resolver.resolve(test, ctx)
+                if truth(found) is False and not (isinstance(found, ConstEntity) and found.origin):
+                    return True
         return False
 
     def alternatives(self, fact: RegistrationFact, ctx: Ctx) -> list[RegistrationFact]:
@@ -646,11 +682,15 @@ class _Expander:
         site: tuple[str, int],
         *,
         walked: bool = False,
+        depth: int = 0,
     ) -> None:
         """One registration in one context; `walked`: made for one module of a package walk,
         where a module lacking the name used is skipped (the code guards it, or would fail)."""
         resolve = self.resolve_argument
-        target = ctx.env.get(INSTANCE) if isinstance(fact.target, SelfOf) else None
+        on_itself = isinstance(fact.target, SelfOf) or (
+            fact.kind in RULE_KINDS and super_class(self.resolver, fact.target, ctx) is not None
+        )  # `self.add_url_rule(...)`, `super().add_url_rule(...)`: on the object run on
+        target = ctx.env.get(INSTANCE) if on_itself else None
         if target is None:
             target = self.resolver.resolve(fact.target, ctx)
         key = (ctx.module, fact.line, fact.attr)
@@ -659,6 +699,13 @@ class _Expander:
                 self.failures[key] = (fact, file, target.reason)
             return
         self.succeeded.add(key)
+        unprefixed = False
+        if fact.kind in RULE_KINDS and isinstance(target, FlaskObject):
+            made = self.rule_method(fact, target, ctx, site, depth)
+            if made is None:
+                self.bound.add(key)
+                return  # a project method ran instead: its rules are read there
+            unprefixed = made
         if self.project_method(target, fact.attr):
             return  # the project's own `add_resource`: followed as a helper, like any call
         off = fact.tests and self.switched_off(fact, ctx)  # noted as Flask's own, unreported
@@ -697,8 +744,97 @@ class _Expander:
                     self.switched_off(fact, ctx) if fact.tests and fact.kind != "hook" else None
                 ),
                 written=None if site == (file, fact.line) else (file, fact.line),
+                unprefixed=unprefixed,
             )
         )
+
+    def rule_method(
+        self,
+        fact: RegistrationFact,
+        target: FlaskObject,
+        ctx: Ctx,
+        site: tuple[str, int],
+        depth: int,
+    ) -> bool | None:
+        """Run the project method a rule added to `target` reaches, if any: an `add_url_rule`
+        override of its class, with the attributes the object holds at this call (those the
+        `with` blocks around it set: `attribute_states`), or for a blueprint the `add_url_rule`
+        of its project setup state. None when one ran (its own rules are read there), else
+        whether the library's `add_url_rule` drops the blueprint's `url_prefix` (a setup
+        state's method setting `self.url_prefix = None` around it)."""
+        arguments = rule_arguments(fact)
+        if arguments is None:
+            return False
+        args, kwargs = arguments
+        receiver = ctx.env.get(RECEIVER)
+        on_itself = isinstance(fact.target, SelfOf) or super_class(self.resolver, fact.target, ctx)
+        if ctx.env.get(INSTANCE) == target and on_itself and isinstance(receiver, ClassEntity):
+            runs_for, after = receiver, super_class(self.resolver, fact.target, ctx)
+            carried = {k: v for k, v in ctx.env.items() if is_attribute_key(k)}
+            state = carried or self.object_state(runs_for, target)
+            setting_up = SETUP_STATE in ctx.env
+        else:
+            found = self.resolver.resolve(target.ctor.func, target.ctx)
+            if not isinstance(found, ClassEntity):
+                return False  # the library's own class: no project method runs
+            runs_for, after, setting_up = found, None, False
+            state = self.object_state(runs_for, target)
+        state = entered_state(self.resolver, fact.managers, target, runs_for, state, ctx)
+        method = next_method(self.resolver, runs_for, "add_url_rule", after)
+        marks: dict[str, Resolved] = {SETUP_STATE: ConstEntity(True)} if setting_up else {}
+        if method is None and setting_up:  # the library's setup state adds it, so prefixed
+            prefix = state.get(attribute_key("url_prefix", runs_for.qualname))
+            return prefix == ConstEntity(None)
+        if method is None and target.kind == "blueprint":
+            blueprint_class = self.resolver.resolve(target.ctor.func, target.ctx)
+            setup = None
+            if isinstance(blueprint_class, ClassEntity):
+                setup = setup_state_class(self.resolver, blueprint_class)
+            method = (
+                None if setup is None else next_method(self.resolver, setup, "add_url_rule", None)
+            )
+            if setup is None or method is None:
+                return False
+            runs_for, state, marks = (
+                setup,
+                self.object_state(setup, None),
+                {SETUP_STATE: ConstEntity(True)},
+            )
+        if method is None:
+            return False
+        fact_run = self.function(method)
+        if fact_run is None:
+            return False
+        env = self.bound_arguments(method, fact_run, args, kwargs, ctx)
+        self.expand(
+            method, {**env, **state, **marks, RECEIVER: runs_for, INSTANCE: target}, site, depth + 1
+        )
+        return None
+
+    def object_state(self, cls: ClassEntity, built: FlaskObject | None) -> dict[str, Resolved]:
+        """What an object of `cls` holds between calls (`attribute_states`), its `__init__`
+        given the arguments `built` was constructed with."""
+        key = (cls, built)
+        known = self._states.get(key)
+        if known is None:
+            init_env: dict[str, Resolved] = {}
+            owner = self.resolver.initialiser(cls)
+            init = (
+                None
+                if owner is None
+                else self.function(FunctionEntity(owner.module, f"{owner.qualname}.__init__"))
+            )
+            if built is not None and owner is not None and init is not None:
+                ctor = built.ctor
+                init_env = self.bound_arguments(
+                    FunctionEntity(owner.module, init.qualname),
+                    init,
+                    ctor.args,
+                    ctor.kwargs,
+                    built.ctx,
+                )
+            known = self._states[key] = object_state(self.resolver, cls, init_env)
+        return known
 
     def project_method(self, target: Resolved, attr: str) -> bool:
         """Whether `target.attr` is a method of a project class (mwdb's `Service.add_resource`,
@@ -711,22 +847,28 @@ class _Expander:
         """A registration argument; a view wrapped by a decorator the analyzer cannot follow
         (`login_required(index)`), or by one of the project's that uses `functools.wraps`,
         stands for the view itself: Flask names the endpoint after it."""
+        if isinstance(value, Choice) and not value.either:  # the view one branch picks
+            known = truth(self.resolver.resolve(value.test, ctx))
+            if known is not None:
+                return self.resolve_argument(value.then if known else value.otherwise, ctx)
         found = self.resolver.resolve(value, ctx)
         if isinstance(found, FunctionEntity) and _enclosing(found.qualname) == ctx.scope:
             inner = self.wrapped(found)  # `@wraps(f) def wrapper(...)` defined right here
             wrapped_here = None if inner is None else self.resolve_argument(inner, ctx)
             if isinstance(wrapped_here, FunctionEntity | ViewEntity):
                 return wrapped_here
+        named_after = isinstance(found, FunctionEntity) and self.wraps(found)
         if (
             isinstance(value, CallOf)
             and value.args
-            and (
-                not isinstance(found, FunctionEntity | ClassEntity | ViewEntity)
-                or (isinstance(found, FunctionEntity) and self.wraps(found))
-            )
+            and (named_after or not isinstance(found, FunctionEntity | ClassEntity | ViewEntity))
         ):
             wrapped = self.resolve_argument(value.args[0], ctx)
-            if isinstance(wrapped, FunctionEntity | ViewEntity):
+            # a class the wrapper is named after (`wrapper.__name__ = cls.__name__`) names the
+            # endpoint as its view would
+            if isinstance(wrapped, FunctionEntity | ViewEntity) or (
+                named_after and isinstance(wrapped, ClassEntity)
+            ):
                 return wrapped
         return found
 
@@ -736,7 +878,9 @@ class _Expander:
         return self.wrapped(entity) is not None
 
     def wrapped(self, entity: FunctionEntity) -> Value | None:
-        """What `functools.wraps(...)` on the function names, as written."""
+        """What `functools.wraps(...)` on the function names, as written; or, for a function
+        the function defining it renames after another (`wrapper.__name__ =
+        view.__name__`), that other one."""
         fact = self.function(entity)
         ctx = Ctx(entity.module)
         for decorator in fact.decorators if fact else ():
@@ -746,6 +890,14 @@ class _Expander:
                 and self.resolver.resolve(decorator.func, ctx) == ExternalEntity("functools.wraps")
             ):
                 return decorator.args[0]
+        outer = self.function(FunctionEntity(entity.module, _enclosing(entity.qualname)))
+        for call in outer.calls if outer else ():
+            match call:
+                case CallFact(
+                    func=Ref(dotted="setattr"),
+                    args=(Local(qualname=renamed), Lit(value="__name__"), Attr(base, "__name__")),
+                ) if renamed == entity.qualname:
+                    return base
         return None
 
 
@@ -822,6 +974,35 @@ def _mentions_own_class(fact: RegistrationFact) -> bool:
     values = [fact.target, *fact.args, *(v for _, v in fact.kwargs), fact.view or Lit(None)]
     values += [loop.iterable for loop in fact.loops]
     return any(_on_own_class(v) for v in values)
+
+
+def _decided_by_call(test: Value, env: Mapping[str, Resolved]) -> bool:
+    """Whether a test reads only constants and what a call binds (a parameter, an attribute
+    of the object, in `env`), at least one of those: `rule.startswith("!/")`, `self.prefix`."""
+    leaves: list[bool] = []  # one per parameter or attribute read: whether `env` binds it
+    stack = [test]
+    while stack:
+        value = stack.pop()
+        match value:
+            case Lit():
+                pass
+            case Param(name=name):
+                leaves.append(name in env)
+            case Attr(base=SelfOf(class_qualname=owner), name=name):
+                leaves.append(attribute_key(name, owner) in env)
+            case Attr(base=base):
+                stack.append(base)
+            case CallOf(func=Attr() as func, args=args, kwargs=kwargs):
+                stack += [func, *args, *(v for _, v in kwargs)]
+            case Compare(left=left, right=right):
+                stack += [left, right]
+            case Negation(operand=operand):
+                stack.append(operand)
+            case Item(base=base, key=key):
+                stack += [base, key]
+            case _:
+                return False
+    return bool(leaves) and all(leaves)
 
 
 def _on_instance(func: Value) -> bool:

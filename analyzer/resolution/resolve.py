@@ -51,6 +51,7 @@ from analyzer.facts.values import (
     SelfOf,
     Seq,
     SetUnion,
+    Sliced,
     Spread,
     Sum,
     SuperOf,
@@ -554,6 +555,10 @@ class Resolver:
         return found
 
     def _attr(self, value: Attr, ctx: Ctx) -> Resolved:
+        if type(value.base) is SelfOf and ctx.env:  # what the object holds at this call
+            held = ctx.env.get(attribute_key(value.name, value.base.class_qualname))
+            if held is not None:
+                return held
         found = self.member(self.resolve(value.base, ctx), value.name)
         if isinstance(value.base, ClassOf) and isinstance(found, Opaque) and found.missing:
             return Opaque(found.reason)  # the member may be the subclass's: never "missing"
@@ -1262,6 +1267,8 @@ class Resolver:
                 if isinstance(copied, DictEntity):
                     return copied
                 return InstanceEntity(func)
+            case ExternalEntity("itertools.chain") if not value.kwargs:
+                return _chained([self.resolve(arg, ctx) for arg in value.args])
             case ExternalEntity("builtins.len") if len(value.args) == 1 and not value.kwargs:
                 return _length(self.resolve(value.args[0], ctx))
             case ExternalEntity("builtins.getattr") if len(value.args) in (2, 3):
@@ -1939,6 +1946,7 @@ _RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
     Pairs: Resolver._pairs,
     Item: lambda r, v, ctx: r.item(r.resolve(v.base, ctx), r.resolve(v.key, ctx)),
     Sum: lambda r, v, ctx: _sum(r.resolve(v.left, ctx), r.resolve(v.right, ctx)),
+    Sliced: lambda r, v, ctx: _sliced(*(r.resolve(p, ctx) for p in (v.base, v.lower, v.upper))),
     SetUnion: lambda r, v, ctx: _union(r.resolve(v.left, ctx), r.resolve(v.right, ctx)),
     Comprehension: Resolver.comprehension,
     Choice: lambda r, v, ctx: r.chosen(v, ctx),
@@ -2000,6 +2008,15 @@ def _has_either(value: Value) -> bool:
     return False
 
 
+def attribute_key(name: str, class_qualname: str) -> str:
+    """The env key holding `self.<name>`, written in a method of `class_qualname`, when a
+    call knows what the object holds (`attribute_states`); a private name is mangled as
+    Python does (`__x` in class `C` is `_C__x`). No parameter can have this name."""
+    if name.startswith("__") and not name.endswith("__"):
+        name = f"_{class_qualname.rsplit('.', 1)[-1].lstrip('_')}{name}"
+    return f"{INSTANCE}.{name}"
+
+
 def method_of(func: Value) -> tuple[Value, str] | None:
     """(owner, method) of a called `owner.method`, written as an attribute or a dotted name."""
     match func:
@@ -2035,6 +2052,24 @@ def _names_module(value: Value, module: str) -> bool:
         case ModuleRef(name):
             return name == module
     return False
+
+
+def _sliced(base: Resolved, lower: Resolved, upper: Resolved) -> Resolved:
+    """`base[lower:upper]` of a string or sequence known statically, by bounds known."""
+    bounds: list[int | None] = []
+    for bound in (lower, upper):
+        if not (isinstance(bound, ConstEntity) and not bound.origin):
+            return Opaque("a slice by bounds known only at run time")
+        if bound.value is not None and type(bound.value) is not int:
+            return Opaque("a slice by bounds known only at run time")
+        bounds.append(bound.value)
+    cut = slice(*bounds)
+    match base:
+        case ConstEntity(value=str() as text, origin=origin):
+            return ConstEntity(text[cut], origin)
+        case SeqEntity(items):
+            return SeqEntity(items[cut])
+    return Opaque("a slice of a value known only at run time")
 
 
 def _sum(left: Resolved, right: Resolved) -> Resolved:
@@ -2092,6 +2127,19 @@ def _built_by(found: FlaskObject, factory: FunctionEntity) -> bool:
         and found.call_site is None
         and (found.module, found.scope) == (factory.module, factory.qualname)
     )
+
+
+def _chained(parts: list[Resolved]) -> Resolved:
+    """`itertools.chain(a, b, ...)` of sequences known item by item (a dict: its keys)."""
+    items: list[Resolved] = []
+    for part in parts:
+        if isinstance(part, DictEntity):
+            items.extend(key for key, _ in part.items)
+        elif isinstance(part, SeqEntity):
+            items.extend(part.items)
+        else:
+            return Opaque("a chain of iterables not all known statically")
+    return SeqEntity(tuple(items))
 
 
 def truth(entity: Resolved) -> bool | None:

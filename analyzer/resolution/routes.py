@@ -82,6 +82,7 @@ class _Decl:
     file: str
     line: int
     kind: str = "view"
+    unprefixed: bool = False  # added by a setup state without the blueprint's url_prefix
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +347,7 @@ class _RouteBuilder:
                 reg.file,
                 reg.line,
                 kind,
+                reg.unprefixed,
             )
         )
 
@@ -842,7 +844,7 @@ class _RouteBuilder:
         name = f"{name_prefix}.{use.name or self.blueprint_name(blueprint)}".lstrip(".")
         for decl in self.model.decls.get(blueprint, ()):
             rule = decl.rule
-            if prefix is not None:
+            if prefix is not None and not decl.unprefixed:
                 rule = "/".join((prefix.rstrip("/"), rule.lstrip("/"))) if rule else prefix
             self.emit(app_name, blueprint, decl, rule, name, name)
         self.add_static(app_name, blueprint, prefix, name, name)
@@ -961,6 +963,8 @@ class _RouteBuilder:
         name: str,
         blueprint: str | None,
     ) -> None:
+        if self.static_folder_off(owner):
+            return
         passed = self.resolver.passed(owner)
         is_app = owner.kind == "app"
         folder_value = passed.argument(2, "static_folder")
@@ -998,6 +1002,16 @@ class _RouteBuilder:
         self.routes[(app_name, rule, endpoint)] = Route(
             app_name, rule, endpoint, ("GET",), path, owner.line, (), blueprint, "static"
         )
+
+    def static_folder_off(self, owner: FlaskObject) -> bool:
+        """Whether the project class `owner` is built from says it has no static folder
+        (`has_static_folder` a property returning False, or a false class attribute): Flask
+        then adds no static rule."""
+        cls = self.resolver.resolve(owner.ctor.func, owner.ctx)
+        if not isinstance(cls, ClassEntity):
+            return False
+        found = self.resolver.member(InstanceEntity(cls), "has_static_folder")
+        return isinstance(found, ConstEntity) and not found.origin and not found.value
 
     # ---- names ------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from analyzer.facts.procedures import Step
 from analyzer.facts.python import (
     ROUTE_DECORATORS,
+    AttributeSet,
     CallFact,
     ClassFact,
     Diagnostic,
@@ -36,6 +37,7 @@ from analyzer.facts.values import (
     CallOf,
     Choice,
     ClassOf,
+    Compare,
     Comprehension,
     Imported,
     Item,
@@ -51,6 +53,7 @@ from analyzer.facts.values import (
     SelfOf,
     Seq,
     SetUnion,
+    Sliced,
     Spread,
     Sum,
     SuperOf,
@@ -62,9 +65,16 @@ from analyzer.facts.values import (
     parts_of,
     reads_loop_item,
 )
+from analyzer.source.attribute_sets import (
+    nested_sets,
+    place,
+    saved_attribute,
+    top_level_set,
+    yield_index,
+)
 from analyzer.source.modules import absolute_import
 from analyzer.source.partials import names_partial, partial_call
-from analyzer.source.procedures import procedure_of
+from analyzer.source.procedures import COMPARISON_OPERATORS, procedure_of
 from analyzer.syntax.annotations import annotated_class
 from analyzer.syntax.nodes import BRANCHES, CHILD_FIELDS
 from analyzer.syntax.scopes import ModuleScopes, Scope, class_statements, has_decorator
@@ -179,6 +189,10 @@ class _Frame:
     returns: Value | None = None
     loops: list[LoopFact] = field(default_factory=list)
     tests: list[Value] = field(default_factory=list)  # enclosing `if` tests (UNKNOWN: else)
+    managers: list[Value] = field(default_factory=list)  # enclosing `with` context managers
+    # names a loop over items written out here binds to its item, with the value bound (an
+    # `if` on one, while it still holds that value, is decided item by item)
+    unrolled: dict[str, Value] = field(default_factory=dict)
     # the same tests as a registration records them (`Negation(test)` in the `else`)
     branch_tests: list[Value] = field(default_factory=list)
     # for each symbolic loop entered: how many `if` tests enclosed it
@@ -284,8 +298,36 @@ class _Extractor:
     # ---- statements ---------------------------------------------------------------------
 
     def walk_body(self, body: list[ast.stmt], frame: _Frame) -> None:
+        """The statements in order; after `if test: continue` (or `break`), the rest of the
+        block runs only where the test is false: registrations there are made under its
+        negation, and not at all for an unrolled item the test holds for."""
+        skipping = 0
         for statement in body:
             self.walk_statement(statement, frame)
+            if not _skips_rest(statement):
+                continue
+            assert isinstance(statement, ast.If)
+            decided = self.unrolled_truth(statement.test, frame)
+            if decided is True:
+                break
+            if decided is None:
+                test = self.value(statement.test, frame.env)
+                frame.branch_tests.append(UNKNOWN if isinstance(test, Unknown) else Negation(test))
+                skipping += 1
+        if skipping:
+            del frame.branch_tests[-skipping:]
+
+    def unrolled_truth(self, test: ast.expr, frame: _Frame) -> bool | None:
+        """Whether a test on an unrolled loop's variable still bound to its literal item
+        (`if is_management:` in `for prefix, is_management in ((..., True), ...)`) holds;
+        None for any other test (a module constant such as `DEBUG` is not decided here)."""
+        tested, negated = _negated(test)
+        if not isinstance(tested, ast.Name) or tested.id not in frame.unrolled:
+            return None
+        value = frame.env.get(tested.id)
+        if value is not frame.unrolled[tested.id] or not isinstance(value, Lit):
+            return None
+        return bool(value.value) != negated
 
     def walk_statement(self, node: ast.stmt, frame: _Frame) -> None:
         match node:  # the commonest statements first
@@ -317,7 +359,11 @@ class _Extractor:
                 added = self.value(value, frame.env)
                 if self.grow_global(name, added, frame):
                     return
-                grown = _grown(frame.env.get(name), added)
+                current = frame.env.get(name)
+                if current is not None and (_stringish(added) or _stringish(current)):
+                    grown: Value | None = _concatenate(current, added)  # `prefix += "/manage"`
+                else:
+                    grown = _grown(current, added)
                 frame.env[name] = UNKNOWN if grown is None else self.sizes.bounded(grown)
             case ast.AugAssign(target=target, value=value):
                 self.collect_calls(value, frame)
@@ -329,17 +375,24 @@ class _Extractor:
                 self.walk_for(node, frame)
             case ast.If():
                 self.collect_calls(node.test, frame)
-                self.walk_if(node, frame)
+                decided = self.unrolled_truth(node.test, frame)
+                if decided is None:
+                    self.walk_if(node, frame)
+                else:  # only the branch this item takes runs
+                    self.walk_body(node.body if decided else node.orelse, frame)
             case ast.While(test=test, body=body, orelse=orelse):
                 self.collect_calls(test, frame)
                 self.walk_body(body, frame)
                 self.walk_body(orelse, frame)
             case ast.With() | ast.AsyncWith():
+                entered = len(frame.managers)
                 for item in node.items:
                     self.collect_calls(item.context_expr, frame)
+                    frame.managers.append(self.value(item.context_expr, frame.env))
                     if item.optional_vars is not None:
                         self.bind(item.optional_vars, self.entered(item, frame), frame)
                 self.walk_body(node.body, frame)
+                del frame.managers[entered:]
             case ast.Try() | ast.TryStar():
                 self.walk_body(node.body, frame)
                 tried = dict(frame.env)
@@ -497,8 +550,12 @@ class _Extractor:
         self.collect_calls(node.iter, frame)
         items = self.literal_items(node.iter, frame.env)
         if items is not None and len(items) <= MAX_UNROLL:
+            names = [n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)]
             for item in items:
                 self.bind(node.target, item, frame)
+                frame.unrolled.update(
+                    {name: frame.env[name] for name in names if name in frame.env}
+                )
                 self.walk_body(node.body, frame)
         else:
             iterable = self.value(node.iter, frame.env)
@@ -587,6 +644,11 @@ class _Extractor:
                     # call it amounts to, `setattr(app, "appbuilder", self)`
                     put = CallFact(Ref("setattr"), target.lineno, (holder, Lit(attr), value))
                     frame.calls.add(put)
+                elif attr == "__name__" and isinstance(holder, Local):
+                    # a function renamed after another (`wrapper.__name__ = view.__name__`, as
+                    # `functools.wraps` does): kept as `setattr(wrapper, "__name__", ...)`
+                    put = CallFact(Ref("setattr"), target.lineno, (holder, Lit(attr), value))
+                    frame.calls.add(put)
 
     def walk_import(self, node: ast.Import, frame: _Frame) -> None:
         for alias in node.names:
@@ -645,9 +707,49 @@ class _Extractor:
         top_level = not inner.env  # not a closure: its names are its own or its module's
         params = self.params(node, frame, inner)
         procedure = procedure_of(node, inner.env) if top_level else ()
-        self.walk_body(node.body, inner)
+        attribute_sets = self.walk_function_body(node, inner)
+        constant = _constant_returned(node)
+        if constant is not None:  # `def has_static_folder(self): return False`
+            inner.returns = self.value(constant, inner.env)
         returned_class = None if node.returns is None else self.annotated(node.returns, frame)
-        self.finish_function(inner, node.lineno, params, decorators, returned_class, procedure)
+        self.finish_function(
+            inner, node.lineno, params, decorators, returned_class, procedure, attribute_sets
+        )
+
+    def walk_function_body(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, frame: _Frame
+    ) -> tuple[AttributeSet, ...]:
+        """Walk the body; for a method, return the `self.<name> = value` it makes."""
+        receiver = frame.scope.receiver
+        if receiver is None or not isinstance(frame.env.get(receiver), SelfOf):
+            self.walk_body(node.body, frame)
+            return ()
+        yielded_at = yield_index(node.body)
+        found: list[AttributeSet] = []
+        top: set[int] = set()
+        saved: dict[str, tuple[str, Value]] = {}  # local -> (attribute, the local's value)
+        for index, statement in enumerate(node.body):
+            assigned = top_level_set(statement, receiver)
+            if assigned is not None:
+                name, written = assigned
+                where = place(index, yielded_at)
+                value = UNKNOWN if where == "nested" else self.value(written, frame.env)
+                kept = saved.get(written.id) if isinstance(written, ast.Name) else None
+                restores = (
+                    kept is not None
+                    and kept[0] == name
+                    and isinstance(written, ast.Name)
+                    and frame.env.get(written.id) is kept[1]
+                )
+                found.append(AttributeSet(name, value, where, restores))
+                top.add(id(statement))
+            self.walk_statement(statement, frame)
+            saving = saved_attribute(statement, receiver)
+            if saving is not None and all(s.name != saving[1] for s in found):
+                saved[saving[0]] = (saving[1], frame.env[saving[0]])
+        nested = nested_sets(node.body, receiver, top)
+        found += [AttributeSet(name, UNKNOWN, "nested") for name in nested]
+        return tuple(found)
 
     def finish_function(
         self,
@@ -657,6 +759,7 @@ class _Extractor:
         decorators: tuple[Value, ...],
         returned_class: Value | None = None,
         procedure: tuple[Step, ...] = (),
+        attribute_sets: tuple[AttributeSet, ...] = (),
     ) -> None:
         scope = frame.scope
         if scope.qualname in self.functions:
@@ -674,6 +777,7 @@ class _Extractor:
             nested=tuple(dict.fromkeys(nested)),
             returned_class=returned_class,
             procedure=procedure,
+            attribute_sets=attribute_sets,
         )
 
     def params(
@@ -814,6 +918,7 @@ class _Extractor:
             view,
             tuple(frame.loops),
             _tests(frame),
+            tuple(frame.managers),
         )
 
     # ---- calls --------------------------------------------------------------------------
@@ -933,6 +1038,7 @@ class _Extractor:
                 self.value(node.args[0], env),
                 tuple(frame.loops),
                 _tests(frame),
+                tuple(frame.managers),
             )
         )
 
@@ -958,6 +1064,7 @@ class _Extractor:
                 view,
                 tuple(frame.loops),
                 _tests(frame),
+                tuple(frame.managers),
             )
         )
 
@@ -1067,12 +1174,21 @@ class _Extractor:
                 return Choice(self.value(test, env), chosen, self.value(otherwise, env))
             case ast.IfExp(test=test, body=body, orelse=orelse):
                 return self.conditional(test, body, orelse, env)
+            case ast.Compare(left=left, ops=[op], comparators=[right]):
+                # decided where both sides are known (`if kind == "category":` in a loop over
+                # kinds): the resolver picks the branch per item
+                return Compare(
+                    self.value(left, env), COMPARISON_OPERATORS[type(op)], self.value(right, env)
+                )
             case ast.Subscript(value=ast.Name(id=owner), slice=ast.Constant() as key) if (
                 _item_name(owner, key) in env
             ):
                 return env[_item_name(owner, key)]
             case ast.Subscript(value=base, slice=key) if not isinstance(key, ast.Slice):
                 return Item(self.value(base, env), self.value(key, env))
+            case ast.Subscript(value=base, slice=ast.Slice(lower=lower, upper=upper, step=None)):
+                bounds = [Lit(None) if b is None else self.value(b, env) for b in (lower, upper)]
+                return Sliced(self.value(base, env), *bounds)
         return UNKNOWN
 
     def tested(self, test: ast.expr, env: dict[str, Value]) -> Value:
@@ -1262,6 +1378,27 @@ def _small(*values: Value) -> bool:
     return True
 
 
+def _constant_returned(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
+    """The constant a function whose whole body (but a docstring) is `return <constant>`
+    returns, else None."""
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    match body:
+        case [ast.Return(value=ast.Constant() as constant)]:
+            return constant
+    return None
+
+
+def _skips_rest(statement: ast.stmt) -> bool:
+    """`if test: ... continue` (or `break`) without `else`."""
+    return (
+        isinstance(statement, ast.If)
+        and not statement.orelse
+        and isinstance(statement.body[-1], ast.Continue | ast.Break)
+    )
+
+
 def _negated(test: ast.expr) -> tuple[ast.expr, bool]:
     """`not x` as (`x`, True), any other test as (itself, False)."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -1324,6 +1461,8 @@ def _self_contained(value: Value) -> bool:
             return _self_contained(base)
         case Item(base, key) | Sum(base, key) | SetUnion(base, key):
             return _self_contained(base) and _self_contained(key)
+        case Sliced(base, lower, upper):
+            return all(_self_contained(v) for v in (base, lower, upper))
         case Comprehension(_, _, iterable):
             return _self_contained(iterable)
         case Choice(test, then, otherwise, _):

@@ -31,7 +31,7 @@ from analyzer.facts.values import (
 
 MAX_NODES = 2_000  # syntax nodes a function written out as a procedure may hold
 
-_COMPARISONS: dict[type[ast.cmpop], str] = {
+COMPARISON_OPERATORS: dict[type[ast.cmpop], str] = {
     ast.Eq: "==",
     ast.NotEq: "!=",
     ast.Lt: "<",
@@ -159,7 +159,7 @@ class _Writer:
                     )
                 )
             case ast.Compare(left=left, ops=[op], comparators=[right]):
-                return Compare(self.value(left), _COMPARISONS[type(op)], self.value(right))
+                return Compare(self.value(left), COMPARISON_OPERATORS[type(op)], self.value(right))
             case ast.UnaryOp(op=ast.Not(), operand=operand):
                 return Negation(self.value(operand))
             case ast.IfExp(test=test, body=body, orelse=orelse):
