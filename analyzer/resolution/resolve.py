@@ -71,6 +71,7 @@ from analyzer.resolution.strings import (
     method_result,
     substituted_text,
 )
+from analyzer.resolution.validator_table import SCHEMA_CLASSES
 
 if TYPE_CHECKING:  # passed_arguments imports this module
     from analyzer.resolution.passed_arguments import PassedArguments
@@ -1057,6 +1058,13 @@ class Resolver:
             known = self._passed[built] = passed_arguments(self, built)
         return known
 
+    def validated(self, call: CallOf, ctx: Ctx) -> Resolved:
+        """What a validation library's schema object called on data returns."""
+        # validated_data reads schemas with this resolver: imported when first used
+        from analyzer.resolution.validated_data import validated
+
+        return validated(self, call, ctx)
+
     def members(self, klass: ClassEntity) -> ClassMembers:
         """`klass`'s methods and attributes by name (indexed on first use)."""
         known = self._members.get(klass)
@@ -1363,6 +1371,8 @@ class Resolver:
                 )
             case FunctionEntity():
                 return self.returned(func, value, ctx)
+            case InstanceEntity(cls=ExternalEntity(dotted)) if dotted in SCHEMA_CLASSES:
+                return self.validated(value, ctx)  # `schema(resources)`: the data validated
             case InstanceEntity(cls=ExternalEntity(dotted)) if dotted in NAMED_TUPLES:
                 # a record built with keywords (`ResourceMap(resource=..., url=...)`): its
                 # fields read as attributes (`r.url`), kept as a dict of them
