@@ -41,11 +41,11 @@ from analyzer.collect.fingerprint import toolkit_fingerprint
 from analyzer.collect.pipeline import collect_facts
 from analyzer.facts.python import FileFacts
 from analyzer.facts.values import CallOf, Ref
-from analyzer.resolution import resolve
 from analyzer.resolution.calls import build_call_graph
 from analyzer.resolution.guarded_uses import move_guarded_calls
 from analyzer.resolution.registrations import collect_registrations
-from analyzer.resolution.resolve import Ctx, Resolved, Resolver
+from analyzer.resolution.resolve import _CYCLE as CYCLE
+from analyzer.resolution.resolve import MAX_DEPTH, Ctx, Resolved, Resolver
 from analyzer.resolution.routes import build_route_map
 from analyzer.resolution.table_access import resolve_table_access
 from analyzer.source.discover import Discovery, discover
@@ -58,17 +58,23 @@ DEFAULT_MODULES = (
     "privacyidea.lib.utils",
 )
 EVERYTHING = "*"
-# the resolver's memoized questions: name -> the key its memo is kept under (None: no memo
-# for this call, its parameters bound by a caller)
-MEMOIZED: dict[str, Callable[..., Any]] = {
-    "global_name": lambda module, name: (module, name),
-    "ref": lambda dotted, ctx: None if ctx.env else (ctx.module, dotted),
-    "call": lambda value, ctx: None if ctx.env else (id(value), ctx.module, ctx.scope),
-    "called": lambda call, ctx: None if ctx.env else (id(call), ctx.module, ctx.scope),
-    "class_member": lambda cls, attr, instance, skip_own=False: (cls, attr, instance, skip_own),
-    "mro": lambda cls: cls,
-    "members": lambda cls: cls,
-    "parameter": lambda name, ctx: None if ctx.env else (name, ctx.module, ctx.scope),
+# the resolver's memoized questions: name -> (the memo it keeps answers in, the key of a
+# question there; None: not kept, its parameters being bound by a caller)
+MEMOIZED: dict[str, tuple[str, Callable[..., Any]]] = {
+    "global_name": ("_globals", lambda module, name: (module, name)),
+    "ref": ("_refs", lambda dotted, ctx: None if ctx.env else (ctx.module, dotted)),
+    "call": ("_calls", lambda value, ctx: None if ctx.env else (id(value), ctx.module, ctx.scope)),
+    "called": ("_called", lambda call, ctx: None if ctx.env else (id(call), ctx.module, ctx.scope)),
+    "class_member": (
+        "_class_members",
+        lambda cls, attr, instance, skip_own=False: (cls, attr, instance, skip_own),
+    ),
+    "mro": ("_mro", lambda cls: cls),
+    "members": ("_members", lambda cls: cls),
+    "parameter": (
+        "_parameters",
+        lambda name, ctx: None if ctx.env else (name, ctx.module, ctx.scope),
+    ),
 }
 # whole-program scans: an answer from one depends on every file
 SCANS = (
@@ -101,14 +107,18 @@ class Reads:
         self.frames[-1].update((EVERYTHING, f"{EVERYTHING}{why}"))
 
     @contextmanager
-    def frame(self, entry: tuple[str, Any] | None) -> Iterator[None]:
+    def frame(self, entry: tuple[str, Any] | None, hit: bool) -> Iterator[None]:
+        """Around a memoized question: a hit passes on what making the entry read; an answer
+        worked out notes its own reads as the entry's."""
         self.frames.append(set())
         try:
             yield
         finally:
             top = self.frames.pop()
-            if entry is not None:
-                top |= self.made.setdefault(entry, top)  # a hit: the reads of its making
+            if entry is not None and hit:
+                top |= self.made.get(entry, set())
+            elif entry is not None:
+                self.made[entry] = top
             self.frames[-1] |= top
 
 
@@ -193,10 +203,18 @@ def recording_resolver(files: tuple[FileFacts, ...], discovery: Discovery) -> Re
     reads = Reads()
 
     class Recording(Resolver):
+        @property
+        def _cuts(self) -> int:
+            return self._cut_count
+
+        @_cuts.setter
+        def _cuts(self, count: int) -> None:
+            if count > getattr(self, "_cut_count", 0):
+                reads.everything("a cut (the depth cap, or a definition met again)")
+            self._cut_count = count
+
         def resolve(self, value: Any, ctx: Ctx) -> Resolved:
-            if self._depth > resolve.MAX_DEPTH:
-                reads.everything("a depth cut")
-            if not ctx.env and type(value) in (Ref, CallOf):
+            if not ctx.env and type(value) in (Ref, CallOf) and self._depth <= MAX_DEPTH:
                 # the memo fast path would answer without the question (and its frame)
                 self._depth += 1
                 try:
@@ -207,8 +225,8 @@ def recording_resolver(files: tuple[FileFacts, ...], discovery: Discovery) -> Re
                     self._depth -= 1
             return super().resolve(value, ctx)
 
-    for name, key in MEMOIZED.items():
-        setattr(Recording, name, _framed(reads, name, key, getattr(Resolver, name)))
+    for name, (memo, key) in MEMOIZED.items():
+        setattr(Recording, name, _framed(reads, name, memo, key, getattr(Resolver, name)))
     for name in SCANS:
         setattr(Recording, name, _scan(reads, name, getattr(Resolver, name)))
     resolver = Recording(files)
@@ -225,11 +243,13 @@ def recording_resolver(files: tuple[FileFacts, ...], discovery: Discovery) -> Re
 
 
 def _framed(
-    reads: Reads, name: str, key: Callable[..., Any], method: Callable[..., Any]
+    reads: Reads, name: str, memo: str, key: Callable[..., Any], method: Callable[..., Any]
 ) -> Callable[..., Any]:
     def framed(self: Resolver, *args: Any, **kwargs: Any) -> Any:
         entry = key(*args, **kwargs)
-        with reads.frame(None if entry is None else (name, entry)):
+        known = getattr(self, memo).get(entry) if entry is not None else None
+        hit = known is not None and known is not CYCLE
+        with reads.frame(None if entry is None else (name, entry), hit):
             return method(self, *args, **kwargs)
 
     return framed
