@@ -17,7 +17,9 @@ innermost open frame:
   `recording_class`, whose marked methods do this; without one, they run as written.
 
 Granularity is the module; keys per binding or function, and scans keyed by what they look
-for, are the next step (`docs/incremental.md`).
+for, are the next step (`docs/incremental.md`). Memos kept outside the `Resolver` (the
+stages' own helpers) do not record yet: an answer taken from one passes nothing on, so the
+units of a stage that keeps such memos cannot be reused until they are marked too.
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ class Reads:
 
 
 class ModuleIndex(dict[str, V]):
-    """An index by module (or spec path): a lookup notes it, a loop notes everything."""
+    """An index by module (or spec path): a lookup notes it, a loop notes everything; a
+    membership test notes nothing (which modules there are is fixed by discovery)."""
 
     def __init__(self, reads: Reads, name: str, items: dict[str, V]) -> None:
         super().__init__(items)
@@ -117,6 +120,10 @@ class ModuleIndex(dict[str, V]):
     def values(self) -> Any:
         self.reads.everything(self.loop)
         return super().values()
+
+    def keys(self) -> Any:
+        self.reads.everything(self.loop)
+        return super().keys()
 
 
 class DefinitionIndex(dict[tuple[str, str], V]):
