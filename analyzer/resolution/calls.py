@@ -55,55 +55,62 @@ def build_call_graph(resolver: Resolver) -> CallGraph:
     related = RelatedModels(resolver)
     stored = StoredCallables(resolver)
     for (module, qualname), function in resolver.functions.items():
-        ctx = Ctx(module, qualname)
-        path = resolver.files[module].path
-        callees: dict[FunctionKey, None] = {}
-        for call in function.calls:
-            resolved = resolver.called(call, ctx)
-            targets = called_functions(resolver, call, ctx, resolved)
-            if targets:
-                callees.update(dict.fromkeys(targets))
-            elif overrides := library_call_overrides(resolver, resolved):
-                callees.update(dict.fromkeys(overrides))
-            elif sent := signals.sent(call.func, module):
-                callees.update(dict.fromkeys(sent))
-            elif isinstance(resolved, Opaque) and not resolved.missing:
-                callees.update(dict.fromkeys(_inline_validators(resolver, call, ctx)))
-                callees.update(dict.fromkeys(_query_class_methods(resolver, call, ctx)))
-            elif isinstance(resolved, Opaque):
-                diagnostics.append(
-                    Diagnostic(
-                        path, call.line, "unresolved-call", f"call not resolved: {resolved.reason}"
+        # one unit per row: what resolving it reads is recorded when the resolver records
+        with resolver.unit(("call graph", module, qualname)):
+            ctx = Ctx(module, qualname)
+            path = resolver.files[module].path
+            callees: dict[FunctionKey, None] = {}
+            for call in function.calls:
+                resolved = resolver.called(call, ctx)
+                targets = called_functions(resolver, call, ctx, resolved)
+                if targets:
+                    callees.update(dict.fromkeys(targets))
+                elif overrides := library_call_overrides(resolver, resolved):
+                    callees.update(dict.fromkeys(overrides))
+                elif sent := signals.sent(call.func, module):
+                    callees.update(dict.fromkeys(sent))
+                elif isinstance(resolved, Opaque) and not resolved.missing:
+                    callees.update(dict.fromkeys(_inline_validators(resolver, call, ctx)))
+                    callees.update(dict.fromkeys(_query_class_methods(resolver, call, ctx)))
+                elif isinstance(resolved, Opaque):
+                    diagnostics.append(
+                        Diagnostic(
+                            path,
+                            call.line,
+                            "unresolved-call",
+                            f"call not resolved: {resolved.reason}",
+                        )
+                    )
+            for decorator in function.decorators:
+                target = callable_function(resolver, resolver.resolve(decorator, Ctx(module)))
+                if target is not None:
+                    callees[target] = None
+                callees.update(dict.fromkeys(stored.passed(decorator, Ctx(module))))
+                func = decorator.func if isinstance(decorator, CallOf) else decorator
+                callees.update(
+                    dict.fromkeys(
+                        library_call_overrides(resolver, resolver.resolve(func, Ctx(module)))
                     )
                 )
-        for decorator in function.decorators:
-            target = callable_function(resolver, resolver.resolve(decorator, Ctx(module)))
-            if target is not None:
-                callees[target] = None
-            callees.update(dict.fromkeys(stored.passed(decorator, Ctx(module))))
-            func = decorator.func if isinstance(decorator, CallOf) else decorator
-            callees.update(
-                dict.fromkeys(library_call_overrides(resolver, resolver.resolve(func, Ctx(module))))
-            )
-        for decorator_module, decorator in _class_decorators(resolver, module, function):
-            func = decorator.func if isinstance(decorator, CallOf) else decorator
-            target = callable_function(resolver, resolver.resolve(func, Ctx(decorator_module)))
-            if target is not None:
-                callees[target] = None
-        for nested in function.nested:
-            callees[(module, nested)] = None
-        for schema in schemas.applied((module, qualname)) if schemas.schema_classes else ():
-            callees.update(dict.fromkeys(schemas.hooks(schema)))
-        db = db_functions.get((module, qualname))
-        for method_call in db.method_calls if db else ():
-            model = related.model_class(module, method_call.model_ref)
-            if model is not None:
-                method = resolver.class_member(model, method_call.method, instance=True)
-                if isinstance(method, FunctionEntity):
-                    callees[(method.module, method.qualname)] = None
-        callees.pop((module, qualname), None)
-        if callees:
-            edges[(module, qualname)] = tuple(callees)
+            for decorator_module, decorator in _class_decorators(resolver, module, function):
+                func = decorator.func if isinstance(decorator, CallOf) else decorator
+                target = callable_function(resolver, resolver.resolve(func, Ctx(decorator_module)))
+                if target is not None:
+                    callees[target] = None
+            for nested in function.nested:
+                callees[(module, nested)] = None
+            for schema in schemas.applied((module, qualname)) if schemas.schema_classes else ():
+                callees.update(dict.fromkeys(schemas.hooks(schema)))
+            db = db_functions.get((module, qualname))
+            for method_call in db.method_calls if db else ():
+                model = related.model_class(module, method_call.model_ref)
+                if model is not None:
+                    method = resolver.class_member(model, method_call.method, instance=True)
+                    if isinstance(method, FunctionEntity):
+                        callees[(method.module, method.qualname)] = None
+            callees.pop((module, qualname), None)
+            if callees:
+                edges[(module, qualname)] = tuple(callees)
     return CallGraph(edges, tuple(diagnostics))
 
 

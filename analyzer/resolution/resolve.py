@@ -14,7 +14,8 @@ from __future__ import annotations
 import builtins
 import importlib.util
 import posixpath
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,15 @@ from analyzer.resolution.class_members import ClassMembers
 from analyzer.resolution.instance_lists import RUN_BY_FLASK, added_items, methods_run
 from analyzer.resolution.pinned_versions import pinned_fab_release
 from analyzer.resolution.protobuf import ProtoEntity, ProtoIndex
+from analyzer.resolution.reads import (
+    PROTOBUF,
+    REQUIREMENTS,
+    DefinitionIndex,
+    ModuleIndex,
+    Reads,
+    memoized,
+    recording_class,
+)
 from analyzer.resolution.strings import (
     formatted_text,
     joined_text,
@@ -74,6 +84,7 @@ from analyzer.resolution.strings import (
 from analyzer.resolution.validator_table import SCHEMA_CLASSES
 
 if TYPE_CHECKING:  # passed_arguments imports this module
+    from analyzer.resolution.fab_table import FabRelease
     from analyzer.resolution.passed_arguments import PassedArguments
 
 MAX_DEPTH = 24
@@ -323,6 +334,7 @@ _CONFIG_LOADERS = frozenset(
     {"from_object", "from_pyfile", "from_envvar", "update", "from_mapping", "__setitem__"}
 )
 _CYCLE = Opaque("recursive definition")
+_NOT_RECORDING = nullcontext()
 _CURRENT_USER = frozenset({"flask_login.current_user", "flask_login.utils.current_user"})
 _USER_MIXINS = frozenset({"flask_login.UserMixin", "flask_login.mixins.UserMixin"})
 # str methods applied to constants with constant arguments (rules and endpoint names are built
@@ -366,7 +378,13 @@ class Ctx:
 class Resolver:
     """Resolves values against the facts of every analyzed module."""
 
-    def __init__(self, files: Iterable[FileFacts]) -> None:
+    def __new__(cls, files: Iterable[FileFacts], reads: Reads | None = None) -> Resolver:
+        # recording: the memoized methods note what their answers read (`reads`)
+        return super().__new__(recording_class(cls) if reads is not None else cls)
+
+    def __init__(self, files: Iterable[FileFacts], reads: Reads | None = None) -> None:
+        """`reads`: where to record, unit by unit, the modules each answer reads
+        (`analyzer.resolution.reads`); None records nothing."""
         files = tuple(files)
         self.files: dict[str, FileFacts] = {}
         # OpenAPI / Swagger spec files, by path: connexion's APIs are built from them
@@ -377,7 +395,7 @@ class Resolver:
             elif facts.kind == "openapi":
                 self.specs[facts.path] = facts
         # the Flask-AppBuilder release whose views the project's requirements choose
-        self.fab = pinned_fab_release(files)
+        self._fab = pinned_fab_release(files)
         self.bindings = {name: dict(f.bindings) for name, f in self.files.items()}
         self.functions: dict[tuple[str, str], FunctionFact] = {}
         self.classes: dict[tuple[str, str], ClassFact] = {}
@@ -419,7 +437,7 @@ class Resolver:
         # names reads only theirs
         self._calls_by_name: dict[str | None, list[_NamedCall]] | None = None
         self._attached: dict[str, Resolved] | None = None  # attributes objects put on apps
-        self.protobuf = ProtoIndex(self.files.values())
+        self._protobuf = ProtoIndex(self.files.values())
         self._depth = 0
         # answers cut short so far: at the depth cap, or by meeting a definition (a name, a
         # class's bases, a constructor's argument, the settings, the constructions) while it
@@ -437,6 +455,44 @@ class Resolver:
         self._grown_lists: dict[tuple[FlaskObject, str], Resolved] = {}
         self._parameters: dict[tuple[str, str, str], Resolved] = {}
         self._constants: dict[tuple[type, LiteralValue], ConstEntity] = {}
+        self.reads = reads
+        if reads is not None:  # every lookup of facts through these notes its module
+            self.files = ModuleIndex(reads, "files", self.files)
+            self.specs = ModuleIndex(reads, "specs", self.specs)
+            self.bindings = ModuleIndex(reads, "bindings", self.bindings)
+            self.functions = DefinitionIndex(reads, "functions", self.functions)
+            self.classes = DefinitionIndex(reads, "classes", self.classes)
+            self.returned_models = DefinitionIndex(reads, "returned models", self.returned_models)
+
+    @property
+    def fab(self) -> FabRelease:
+        """The Flask-AppBuilder release whose views the project's requirements choose."""
+        if self.reads is not None:
+            self.reads.read(REQUIREMENTS)
+        return self._fab
+
+    @property
+    def protobuf(self) -> ProtoIndex:
+        """The messages and services of the project's protobuf modules."""
+        if self.reads is not None:
+            self.reads.read(PROTOBUF)
+        return self._protobuf
+
+    def unit(self, key: Hashable) -> AbstractContextManager[object]:
+        """Around the resolution of one unit a stage may keep the answer of (a function's row
+        of the call graph): what it reads is recorded under `key` (nothing without `reads`)."""
+        return self.reads.unit(key) if self.reads is not None else _NOT_RECORDING
+
+    def _cut(self) -> None:
+        """An answer cut short (see `_cuts`): one that rests on everything."""
+        self._cuts += 1
+        if self.reads is not None:
+            self.reads.everything("a cut")
+
+    def _scanned(self, scan: str) -> None:
+        """A whole-program scan answers: what it found rests on every file."""
+        if self.reads is not None:
+            self.reads.everything(scan)
 
     def add_alias(self, alias: str, module: str) -> None:
         """Let `alias` (a module's name from its path under the root) name `module` too."""
@@ -450,7 +506,7 @@ class Resolver:
         head, _, rest = dotted.partition(".")
         bound = self.bindings.get(module, {}).get(head)
         if depth > MAX_DEPTH:
-            self._cuts += 1
+            self._cut()
             return module, dotted
         if isinstance(bound, Imported):
             source, name = bound.module, bound.name
@@ -501,6 +557,7 @@ class Resolver:
     def calls_named(self, names: Iterable[str]) -> list[tuple[tuple[str, str], CallFact]]:
         """(function, call) for every call whose `written_name` is one of `names`, in the
         order a loop over `functions` and each one's calls meets them."""
+        self._scanned("calls_named")
         if self._calls_by_name is None:
             self._calls_by_name = {}
             number = 0
@@ -517,7 +574,7 @@ class Resolver:
 
     def resolve(self, value: Value, ctx: Ctx) -> Resolved:
         if self._depth > MAX_DEPTH:
-            self._cuts += 1
+            self._cut()
             return _CYCLE
         # the commonest values answered here, as their resolvers would (a constant, a name or
         # call already resolved where no parameter is bound): a third of all values met
@@ -527,10 +584,14 @@ class Resolver:
             if type(value) is Ref:
                 known = self._refs.get((ctx.module, value.dotted))
                 if known is not None:
+                    if self.reads is not None:
+                        self.reads.again(("_refs", (ctx.module, value.dotted)))
                     return known
             elif type(value) is CallOf:
                 known = self._calls.get((id(value), ctx.module, ctx.scope))
                 if known is not None:
+                    if self.reads is not None:
+                        self.reads.again(("_calls", (id(value), ctx.module, ctx.scope)))
                     return known
         # one dict lookup per value (a match statement tried each class pattern in turn,
         # and this runs hundreds of thousands of times on a large app)
@@ -569,6 +630,7 @@ class Resolver:
             return self.grown_list(found, instance, value.name)
         return found
 
+    @memoized("_grown_lists", lambda initial, instance, attribute: (instance, attribute))
     def grown_list(self, initial: SeqEntity, instance: FlaskObject, attribute: str) -> Resolved:
         """`self.<attribute>` of a Flask object built from a project class, a list its
         constructor sets: with what the methods Flask runs on the object add to it (see
@@ -577,7 +639,7 @@ class Resolver:
         known = self._grown_lists.get(key)
         if known is not None:
             if known is _CYCLE:
-                self._cuts += 1
+                self._cut()
                 return initial
             return known
         cls = self.resolve(instance.ctor.func, instance.ctx)
@@ -649,6 +711,7 @@ class Resolver:
             tuple((self.resolve(k, ctx), self.resolve(v, ctx)) for k, v in value.items)
         )
 
+    @memoized("_refs", lambda dotted, ctx: None if ctx.env else (ctx.module, dotted))
     def ref(self, dotted: str, ctx: Ctx) -> Resolved:
         key = (ctx.module, dotted)
         if not ctx.env:
@@ -663,6 +726,7 @@ class Resolver:
             self._refs[key] = entity
         return entity
 
+    @memoized("_parameters", lambda name, ctx: (name, ctx.module, ctx.scope))
     def parameter(self, name: str, ctx: Ctx) -> Resolved:
         """A parameter no caller binds: in a class's `__init__`, what the calls building the
         class pass (when they agree); else an instance of the project class it is annotated
@@ -703,7 +767,7 @@ class Resolver:
         `Base.__init__(self, db_token)` or `super().__init__(db_token)`), or a construction."""
         key = (klass, f"handed:{name}")
         if key in self._constructing:
-            self._cuts += 1
+            self._cut()
             return None
         self._constructing.add(key)
         try:
@@ -750,12 +814,13 @@ class Resolver:
             return ConstEntity(self.canonical(ctx.module))
         return self.global_name(ctx.module, name)
 
+    @memoized("_globals", lambda module, name: (module, name))
     def global_name(self, module: str, name: str) -> Resolved:
         key = (module, name)
         cached = self._globals.get(key)
         if cached is not None:
             if cached is _CYCLE:  # being worked out (or it was cut short itself)
-                self._cuts += 1
+                self._cut()
             return cached
         self._globals[key] = _CYCLE
         result = self._global_name(module, name)
@@ -918,6 +983,7 @@ class Resolver:
         (`app.appbuilder = self`, `setattr(app, "appbuilder", self)` in a method), by name,
         where one class alone sets that name: read on a Flask app (`app.appbuilder`), an
         instance of that class. The object they are put on is taken to be the app."""
+        self._scanned("attached_to_apps")
         if self._attached is None:
             found: dict[str, set[Resolved]] = {}
             for (module, _), call in self.calls_named(["setattr"]):
@@ -972,6 +1038,10 @@ class Resolver:
         host = self.resolve(written, ctx)
         return host if isinstance(host, FlaskObject) else None
 
+    @memoized(
+        "_class_members",
+        lambda cls, attr, *, instance, skip_own=False: (cls, attr, instance, skip_own),
+    )
     def class_member(
         self, cls: ClassEntity, attr: str, *, instance: bool, skip_own: bool = False
     ) -> Resolved:
@@ -1047,6 +1117,7 @@ class Resolver:
             return None if _chosen(fact.returns) else found
         return found if isinstance(found, FlaskObject) else None
 
+    @memoized("_passed", lambda built: built)
     def passed(self, built: FlaskObject) -> PassedArguments:
         """The arguments Flask's constructor receives for `built` (through a project
         subclass's `__init__`)."""
@@ -1065,6 +1136,7 @@ class Resolver:
 
         return validated(self, call, ctx)
 
+    @memoized("_members", lambda klass: klass)
     def members(self, klass: ClassEntity) -> ClassMembers:
         """`klass`'s methods and attributes by name (indexed on first use)."""
         known = self._members.get(klass)
@@ -1074,13 +1146,14 @@ class Resolver:
             )
         return known
 
+    @memoized("_constructed", lambda klass, name: (klass, name))
     def constructed_argument(self, klass: ClassEntity, name: str) -> Resolved | None:
         """A parameter of `klass.__init__` (`self.app = app`) as the calls that build the class
         bind it, when they all give it the same value (None otherwise)."""
         key = (klass, name)
         if key in self._constructed:
             if key in self._constructing:
-                self._cuts += 1
+                self._cut()
             return self._constructed[key]
         self._constructed[key] = None  # a construction that needs the parameter itself
         self._constructing.add(key)
@@ -1133,6 +1206,7 @@ class Resolver:
         """The calls that build `klass`, or a subclass using its `__init__` (calls written with
         a project class's name, indexed once); one inside another call's arguments is listed
         without its own (`Pages(app).register()`: the facts keep only the outer call's)."""
+        self._scanned("constructions")
         if self._constructions is None:
             self._constructions = {}
             self._constructions_busy = True
@@ -1145,7 +1219,7 @@ class Resolver:
                     self._constructions.setdefault(initialiser, []).append((call, ctx))
             self._constructions_busy = False
         elif self._constructions_busy:  # asked again while listed: what is listed so far
-            self._cuts += 1
+            self._cut()
         return self._constructions.get(klass, [])
 
     def initialiser(self, cls: ClassEntity) -> ClassEntity | None:
@@ -1157,12 +1231,13 @@ class Resolver:
                 return klass
         return None
 
+    @memoized("_mro", lambda cls: cls)
     def mro(self, cls: ClassEntity) -> tuple[ClassEntity | ExternalEntity, ...]:
         """The class and its bases, depth first (enough for the single inheritance apps use)."""
         cached = self._mro.get(cls)
         if cached is not None:
             if cls in self._mro_busy:
-                self._cuts += 1
+                self._cut()
             return cached
         self._mro[cls] = (cls,)
         self._mro_busy.add(cls)
@@ -1172,7 +1247,7 @@ class Resolver:
         for base_value in fact.bases if fact else ():
             base = self.resolve(base_value, Ctx(cls.module))
             if isinstance(base, ClassEntity) and len(self._mro_busy) > MAX_BASES_DEPTH:
-                self._cuts += 1
+                self._cut()
                 self.note_bound(
                     cls.module,
                     fact.line if fact else 0,
@@ -1200,6 +1275,7 @@ class Resolver:
     def user_class(self) -> ClassEntity | None:
         """The one project class built on Flask-Login's `UserMixin`: what `current_user` is
         when someone is signed in (`current_user.ping()` runs its method)."""
+        self._scanned("user_class")
         if self._user_class is None:
             found = [
                 ClassEntity(module, qualname)
@@ -1214,6 +1290,7 @@ class Resolver:
 
     # ---- calls -------------------------------------------------------------------------
 
+    @memoized("_called", lambda call, ctx: None if ctx.env else (id(call), ctx.module, ctx.scope))
     def called(self, call: CallFact, ctx: Ctx) -> Resolved:
         """What a call made by the analyzed code calls (its `func` resolved). Remembered where
         no caller binds parameters: the call graph and the registrations each ask for most
@@ -1239,6 +1316,7 @@ class Resolver:
             )
         return self.resolve(known[1], ctx)
 
+    @memoized("_calls", lambda value, ctx: None if ctx.env else (id(value), ctx.module, ctx.scope))
     def call(self, value: CallOf, ctx: Ctx) -> Resolved:
         if ctx.env:
             return self._call(value, ctx)
@@ -1727,6 +1805,7 @@ class Resolver:
         """Every configuration value the project's code loads into `app.config`, in order
         (`from_object`, `update`, `from_mapping`, `config[key] = value`), parameters taking
         their defaults, or the app a caller passes (`passed_apps`)."""
+        self._scanned("settings")
         if self._settings is None:
             self._settings = {}
             self._settings_busy = True
@@ -1744,7 +1823,7 @@ class Resolver:
                         self._settings.update(self.loaded_settings(call, ctx))
             self._settings_busy = False
         elif self._settings_busy:  # asked again while loading: what is loaded so far
-            self._cuts += 1
+            self._cut()
         return self._settings
 
     def defaults(self, function: FunctionFact, facts: FileFacts) -> dict[str, Resolved]:
@@ -1870,6 +1949,7 @@ class Resolver:
     def setting_definitions(self, name: str) -> tuple[tuple[LiteralValue, str], ...]:
         """Every literal the project's classes or modules give the setting `name`, with where
         (the classes' first, in order, then the modules')."""
+        self._scanned("setting_definitions")
         if self._definitions is None:
             self._definitions = self._literal_definitions()
         return self._definitions.get(name, ())
@@ -1942,7 +2022,7 @@ _RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
     Lit: lambda r, v, ctx: ConstEntity(v.value),
     Ref: lambda r, v, ctx: r.ref(v.dotted, ctx),
     Attr: Resolver._attr,
-    CallOf: Resolver.call,
+    CallOf: lambda r, v, ctx: r.call(v, ctx),  # `r`'s own: a recording resolver wraps it
     Param: Resolver._param,
     LoopVar: Resolver._loop_var,
     Local: lambda r, v, ctx: r.local(r.canonical(ctx.module), v.qualname),
