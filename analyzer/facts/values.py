@@ -142,6 +142,15 @@ class Sum:
 
 
 @dataclass(frozen=True)
+class Divided:
+    """`left / right`: a pathlib path joined with a part (`Path(root) / "static"`), or numbers
+    divided."""
+
+    left: Value
+    right: Value
+
+
+@dataclass(frozen=True)
 class SetUnion:
     """`left | right` (`RouteMethod.CRUD_SET | {"export"}`): a set union."""
 
@@ -228,6 +237,7 @@ Value = (
     | Joined
     | Item
     | Sum
+    | Divided
     | SetUnion
     | Comprehension
     | Choice
@@ -259,6 +269,7 @@ _PARTS: dict[type, Callable[[Any], tuple[Value, ...]]] = {
     CallOf: lambda value: (value.func, *value.args, *(item for _, item in value.kwargs)),
     Item: lambda value: (value.base, value.key),
     Sum: lambda value: (value.left, value.right),
+    Divided: lambda value: (value.left, value.right),
     SetUnion: lambda value: (value.left, value.right),
     Comprehension: lambda value: (value.element, value.target, value.iterable),
     Choice: lambda value: (value.test, value.then, value.otherwise),
@@ -330,7 +341,7 @@ def mentions_param(value: Value) -> bool:
             return mentions_param(base) or mentions_param(key)
         case Spread(inner):
             return mentions_param(inner)
-        case Sum(left, right) | SetUnion(left, right):
+        case Sum(left, right) | Divided(left, right) | SetUnion(left, right):
             return mentions_param(left) or mentions_param(right)
         case Comprehension(element, _, iterable):
             return mentions_param(element) or mentions_param(iterable)

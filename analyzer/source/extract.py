@@ -37,6 +37,7 @@ from analyzer.facts.values import (
     Choice,
     ClassOf,
     Comprehension,
+    Divided,
     Imported,
     Item,
     Joined,
@@ -1037,6 +1038,8 @@ class _Extractor:
                 return _concatenate(self.value(left, env), self.value(right, env))
             case ast.BinOp(left=left, op=ast.BitOr(), right=right):
                 return _united(self.value(left, env), self.value(right, env))
+            case ast.BinOp(left=left, op=ast.Div(), right=right):
+                return _divided(self.value(left, env), self.value(right, env))
             case ast.BinOp(left=ast.Constant(value=str() as template), op=ast.Mod(), right=right):
                 return self.percent_formatted(template, right, env)
             case ast.BoolOp(
@@ -1179,6 +1182,12 @@ def _concatenate(left: Value, right: Value) -> Value:
     if isinstance(left, Unknown) and isinstance(right, Unknown):
         return UNKNOWN
     return Sum(left, right)  # one side may be unknown: the other's items may still be known
+
+
+def _divided(left: Value, right: Value) -> Value:
+    if isinstance(left, Unknown) or isinstance(right, Unknown):
+        return UNKNOWN
+    return Divided(left, right)
 
 
 def _united(left: Value, right: Value) -> Value:
