@@ -151,6 +151,15 @@ class Sum:
 
 
 @dataclass(frozen=True)
+class Divided:
+    """`left / right`: a pathlib path joined with a part (`Path(root) / "static"`), or numbers
+    divided."""
+
+    left: Value
+    right: Value
+
+
+@dataclass(frozen=True)
 class SetUnion:
     """`left | right` (`RouteMethod.CRUD_SET | {"export"}`): a set union."""
 
@@ -238,6 +247,7 @@ Value = (
     | Item
     | Sliced
     | Sum
+    | Divided
     | SetUnion
     | Comprehension
     | Choice
@@ -270,6 +280,7 @@ _PARTS: dict[type, Callable[[Any], tuple[Value, ...]]] = {
     Item: lambda value: (value.base, value.key),
     Sliced: lambda value: (value.base, value.lower, value.upper),
     Sum: lambda value: (value.left, value.right),
+    Divided: lambda value: (value.left, value.right),
     SetUnion: lambda value: (value.left, value.right),
     Comprehension: lambda value: (value.element, value.target, value.iterable),
     Choice: lambda value: (value.test, value.then, value.otherwise),
@@ -346,7 +357,7 @@ def mentions_param(value: Value) -> bool:
             return any(mentions_param(v) for v in (base, lower, upper))
         case Spread(inner):
             return mentions_param(inner)
-        case Sum(left, right) | SetUnion(left, right):
+        case Sum(left, right) | Divided(left, right) | SetUnion(left, right):
             return mentions_param(left) or mentions_param(right)
         case Comprehension(element, _, iterable):
             return mentions_param(element) or mentions_param(iterable)

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 from analyzer.facts.openapi import OpenApiSpec
 from analyzer.facts.python import MODULE_SCOPE, Diagnostic
-from analyzer.facts.values import Attr, CallOf, Imported, Item, Lit, Ref, Value
+from analyzer.facts.values import Attr, CallOf, Imported, Ref, Value
+from analyzer.resolution import paths
 from analyzer.resolution.exposed_views import ExposedBlueprint, ExposedRule
 from analyzer.resolution.resolve import (
     ConstEntity,
@@ -48,9 +49,7 @@ CONVERTERS = {"integer": "int", "number": "float", "path": "path"}
 _PATH_PARAMETER = re.compile(r"\{([^}]*)\}")
 # the last part of the name of a function that reads a spec from the file it is given
 _LOADERS = frozenset({"safe_load", "load", "full_load"})
-_PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
-_SAME_PATH = frozenset({"os.path.abspath", "os.path.normpath", "os.path.realpath"})
-_SAME_PATH_METHODS = frozenset({"resolve", "absolute", "open"})
+_OPENERS = frozenset({"builtins.open", "io.open"})
 _MAX_DEPTH = 40
 KIND = "connexion"
 
@@ -311,86 +310,42 @@ def _joined(base: str, *parts: str) -> str:
 
 def tree_path(resolver: Resolver, value: Value, ctx: Ctx, *, loaded: bool = False) -> str | None:
     """The path, relative to the analyzed root, of a file or folder computed from the module's
-    `__file__` (or of the file a loader reads, when `loaded`); None when not such a path. A
-    path that leaves the tree starts with `..`."""
-    return _PathReader(resolver, loaded).path(value, ctx, 0)
+    `__file__` (`analyzer.resolution.paths`), or of the file a loader reads, when `loaded`;
+    None when not such a path. A path that leaves the tree starts with `..`."""
+    if loaded:
+        value, ctx = _read_from(resolver, value, ctx, 0)
+    return paths.tree_path(resolver.resolve(value, ctx))
 
 
-class _PathReader:
-    def __init__(self, resolver: Resolver, loaded: bool) -> None:
-        self.resolver = resolver
-        self.loaded = loaded
+def _read_from(resolver: Resolver, value: Value, ctx: Ctx, depth: int) -> tuple[Value, Ctx]:
+    """What a value read from a file is read from: the path a loader (`yaml.safe_load(f)`, a
+    project function named like one) or `open(path)` / `path.open()` is given, a name followed
+    to what it is bound to; any other value is itself."""
+    if depth > _MAX_DEPTH:
+        return value, ctx
+    match value:
+        case Ref(written) if "." not in written:
+            return _bound(resolver, resolver.canonical(ctx.module), written, value, ctx, depth)
+        case Imported(module=module, name=imported):
+            return _bound(resolver, resolver.canonical(module), imported, value, ctx, depth)
+        case CallOf(func=Attr(base=base, name="open"), args=(), kwargs=()):
+            return base, ctx
+        case CallOf(func=Ref(dotted), args=(), kwargs=()) if dotted.endswith(".open"):
+            return Ref(dotted.removesuffix(".open")), ctx
+        case CallOf(func=func, args=(first, *_)):
+            called = resolver.resolve(func, ctx)
+            name = called.dotted if isinstance(called, ExternalEntity) else None
+            if isinstance(called, FunctionEntity):
+                name = called.qualname
+            if name in _OPENERS or (name is not None and name.rsplit(".", 1)[-1] in _LOADERS):
+                return _read_from(resolver, first, ctx, depth + 1)
+    return value, ctx
 
-    def path(self, value: Value, ctx: Ctx, depth: int) -> str | None:
-        if depth > _MAX_DEPTH:
-            return None
-        depth += 1
-        match value:
-            case Ref("__file__"):
-                module = self.resolver.canonical(ctx.module)
-                return self.resolver.files[module].path if module in self.resolver.files else None
-            case Ref(dotted) if "." in dotted:
-                base, attr = dotted.rsplit(".", 1)
-                return self.path(Attr(Ref(base), attr), ctx, depth)
-            case Ref(name):
-                return self.bound(self.resolver.canonical(ctx.module), name, depth)
-            case Imported(module=module, name=name):
-                return self.bound(self.resolver.canonical(module), name, depth)
-            case Attr(base=base, name="parent"):
-                found = self.path(base, ctx, depth)
-                return None if found is None else _joined(found, "..")
-            case Item(base=Attr(base=base, name="parents"), key=Lit(value=int() as n)) if n >= 0:
-                found = self.path(base, ctx, depth)
-                return None if found is None else _joined(found, *[".."] * (n + 1))
-            case CallOf():
-                return self.called(value, ctx, depth)
-        return None
 
-    def bound(self, module: str, name: str, depth: int) -> str | None:
-        value = self.resolver.bindings.get(module, {}).get(name)
-        if value is None:
-            return None
-        return self.path(value, Ctx(module, MODULE_SCOPE), depth)
-
-    def called(self, call: CallOf, ctx: Ctx, depth: int) -> str | None:
-        func = call.func
-        if isinstance(func, Ref) and "." in func.dotted:
-            base_name, attr = func.dotted.rsplit(".", 1)
-            func = Attr(Ref(base_name), attr)
-        if isinstance(func, Attr) and not call.kwargs:  # a method of a path
-            base = self.path(func.base, ctx, depth)
-            if base is not None:
-                if func.name in _SAME_PATH_METHODS and not call.args:
-                    return base
-                if func.name == "joinpath":
-                    return self.joined(base, call.args, ctx)
-                return None
-        called = self.resolver.resolve(call.func, ctx)
-        name = called.dotted if isinstance(called, ExternalEntity) else None
-        if isinstance(called, FunctionEntity):
-            name = called.qualname
-        if name is None or not call.args:
-            return None
-        first = self.path(call.args[0], ctx, depth)
-        last = name.rsplit(".", 1)[-1]
-        if self.loaded and last in _LOADERS:  # `yaml.safe_load(f)`, a project's own
-            return first
-        if name in ("builtins.open", "io.open"):
-            return first
-        if first is None:
-            return None
-        if name in _PATH_CLASSES or name == "os.path.join":
-            return self.joined(first, call.args[1:], ctx)
-        if name == "os.path.dirname" and len(call.args) == 1:
-            return _joined(first, "..")
-        if name in _SAME_PATH and len(call.args) == 1:
-            return first
-        return None
-
-    def joined(self, base: str, parts: tuple[Value, ...], ctx: Ctx) -> str | None:
-        texts = [constant(self.resolver.resolve(part, ctx)) for part in parts]
-        if not all(isinstance(t, str) for t in texts):
-            return None
-        if any(str(t).startswith("/") for t in texts):
-            return None
-        return _joined(base, *map(str, texts))
+def _bound(
+    resolver: Resolver, module: str, name: str, value: Value, ctx: Ctx, depth: int
+) -> tuple[Value, Ctx]:
+    bound = resolver.bindings.get(module, {}).get(name)
+    if bound is None:
+        return value, ctx
+    return _read_from(resolver, bound, Ctx(module, MODULE_SCOPE), depth + 1)

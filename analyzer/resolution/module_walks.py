@@ -7,9 +7,8 @@ dotted names (`__import__(name, None, None, ["bp"])` imports each).
 
 from __future__ import annotations
 
-import posixpath
-
 from analyzer.facts.values import Attr, CallOf, Ref, Seq, Value
+from analyzer.resolution.paths import tree_path
 from analyzer.resolution.resolve import (
     ConstEntity,
     Ctx,
@@ -88,42 +87,12 @@ def _walked_package(resolver: Resolver, paths: Value, ctx: Ctx) -> str | None:
         case Attr(base=base, name="__path__"):
             package = resolver.resolve(base, ctx)
         case Seq(items=(folder,)):
-            path = _tree_path(resolver, folder, ctx)
+            path = tree_path(resolver.resolve(folder, ctx))
             return None if path is None else _package_in(resolver, path)
         case _:
             return None
     if isinstance(package, ModuleEntity) and resolver.files[package.name].is_package:
         return package.name
-    return None
-
-
-# path functions that keep a path inside the tree (relative to its root, '/'-separated)
-_SAME_PATH = ("os.path.abspath", "os.path.normpath", "os.path.realpath")
-
-
-def _tree_path(resolver: Resolver, value: Value, ctx: Ctx) -> str | None:
-    """A path computed from the module's `__file__`, relative to the analyzed root, or None
-    when it is not such a path (or leaves the tree)."""
-    match value:
-        case Ref("__file__"):
-            return resolver.files[resolver.canonical(ctx.module)].path
-        case CallOf(func=func, args=(first, *rest), kwargs=()):
-            called = resolver.resolve(func, ctx)
-            if not isinstance(called, ExternalEntity):
-                return None
-            base = _tree_path(resolver, first, ctx)
-            if base is None:
-                return None
-            if called.dotted == "os.path.dirname" and not rest:
-                return posixpath.dirname(base)
-            if called.dotted in _SAME_PATH and not rest:
-                return base
-            if called.dotted == "os.path.join":
-                parts = [constant(resolver.resolve(part, ctx)) for part in rest]
-                if not all(isinstance(p, str) and not p.startswith("/") for p in parts):
-                    return None
-                joined = posixpath.normpath(posixpath.join(base, *map(str, parts)))
-                return None if joined.startswith("..") else joined
     return None
 
 

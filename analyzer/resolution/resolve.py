@@ -37,6 +37,7 @@ from analyzer.facts.values import (
     ClassOf,
     Compare,
     Comprehension,
+    Divided,
     Imported,
     Item,
     Joined,
@@ -61,9 +62,10 @@ from analyzer.facts.values import (
     parts_of,
     reads_loop_item,
 )
-from analyzer.resolution import protobuf
+from analyzer.resolution import paths, protobuf
 from analyzer.resolution.class_members import ClassMembers
 from analyzer.resolution.instance_lists import RUN_BY_FLASK, added_items, methods_run
+from analyzer.resolution.paths import PathEntity
 from analyzer.resolution.pinned_versions import pinned_fab_release
 from analyzer.resolution.protobuf import ProtoEntity, ProtoIndex
 from analyzer.resolution.reads import (
@@ -312,6 +314,7 @@ Resolved = (
     | BoundMethod
     | RouteDecorator
     | ProtoEntity
+    | PathEntity
     | Opaque
 )
 
@@ -799,8 +802,13 @@ class Resolver:
 
     def joined(self, parts: tuple[Value, ...], ctx: Ctx) -> Resolved:
         pieces: list[str] = []
-        for part in parts:
+        for index, part in enumerate(parts):
             resolved = self.resolve(part, ctx)
+            if isinstance(resolved, PathEntity):  # `f"{folder}/static"`
+                before = [PathEntity("written", "".join(pieces))] if index else []
+                rest = [_path_part(self.resolve(p, ctx)) for p in parts[index + 1 :]]
+                found = paths.concatenated([*before, resolved, *rest])
+                return Opaque("a string built from a path") if found is None else _path_text(found)
             if not isinstance(resolved, ConstEntity) or isinstance(resolved.value, bool):
                 return Opaque("a string built from values known only at run time")
             pieces.append("" if resolved.value is None else str(resolved.value))
@@ -812,6 +820,8 @@ class Resolver:
             return ctx.env[name]
         if name == "__name__":
             return ConstEntity(self.canonical(ctx.module))
+        if name == "__file__" and (facts := self.files.get(self.canonical(ctx.module))):
+            return paths.module_file(facts.path)
         return self.global_name(ctx.module, name)
 
     @memoized("_globals", lambda module, name: (module, name))
@@ -972,6 +982,13 @@ class Resolver:
                 return ConstEntity(name if attr == "name" else ispkg)
             case ConstEntity(value=str()) if attr == "format" or attr in _STR_METHODS:
                 return BoundMethod(entity, attr)
+            case PathEntity():
+                if attr == "parent":
+                    return paths.dirname(entity) or Opaque("the parent of a path not known")
+                if attr == "name":
+                    last = paths.basename(entity)
+                    return Opaque("a path's name not known") if last is None else ConstEntity(last)
+                return BoundMethod(entity, attr)  # its methods, and `parents[n]`
             case ProtoEntity():
                 if attr in protobuf.METHODS:
                     return BoundMethod(entity, attr)
@@ -1341,7 +1358,11 @@ class Resolver:
                 text = self.resolve(value.args[0], ctx)
                 if isinstance(text, ConstEntity):
                     return ConstEntity(str(text.value))
+                if isinstance(text, PathEntity):
+                    return _path_text(text)
                 return InstanceEntity(func)
+            case ExternalEntity(dotted) if found := self.path_call(dotted, value, ctx):
+                return found
             case ExternalEntity("builtins.dict") if not value.args and all(
                 key != SPREAD_KEYWORDS for key, _ in value.kwargs
             ):  # `dict(name="github", ...)`
@@ -1469,12 +1490,29 @@ class Resolver:
                 return self.string_method(text, method, value, ctx)
             case ProtoEntity(kind=protobuf.SERVICE) if not value.args and not value.kwargs:
                 return ProtoEntity(protobuf.SERVICE_INSTANCE, func.name)
+            case BoundMethod(owner=PathEntity() as owner, name=method) if not value.kwargs:
+                parts = [_path_part(self.resolve(a, ctx)) for a in value.args]
+                found = paths.method(owner, method, parts)
+                if found is not None:
+                    return _path_text(found) if method == "as_posix" else found
             case BoundMethod(owner=ProtoEntity() as owner, name=method) if not value.kwargs:
                 given = [_to_proto(self.resolve(a, ctx)) for a in value.args]
                 return _from_proto(self.protobuf.call(owner, method, given), method)
         return Opaque(
             "the result of a call the analyzer does not follow", external=_is_external(func)
         )
+
+    def path_call(self, dotted: str, value: CallOf, ctx: Ctx) -> Resolved | None:
+        """An `os.path` function or a `pathlib` class called on paths (None for any other
+        call, or one whose result is not known)."""
+        if not paths.is_path_call(dotted) or value.kwargs:
+            return None
+        if any(isinstance(arg, Spread) for arg in value.args):
+            return None
+        found = paths.called(dotted, [_path_part(self.resolve(a, ctx)) for a in value.args])
+        if found is None:
+            return None
+        return _path_text(found) if paths.is_str_result(dotted) else found
 
     def flask_members(self, module: ModuleEntity) -> SeqEntity:
         """`inspect.getmembers(module, predicate)`: the (name, object) pairs of the module's
@@ -1680,7 +1718,32 @@ class Resolver:
             if isinstance(other, ConstEntity) and other.value != first.value:
                 where = f"{other.value!r} when {test.dotted} is missing or false"
                 return ConstEntity(first.value, first.origin or where)
-        return first if informative else self.resolve(otherwise, ctx)
+        if informative and isinstance(first, PathEntity):
+            return self.path_default(first, self.resolve(otherwise, ctx), ctx)
+        if informative:
+            return first
+        second = self.resolve(otherwise, ctx)
+        return self.path_default(second, first, ctx) if isinstance(second, PathEntity) else second
+
+    def path_default(self, chosen: PathEntity, other: Resolved, ctx: Ctx) -> PathEntity:
+        """A path the code sets by default where a test known only at run time may choose
+        `other` (a setting's value when it is set, say): the path, noting the other."""
+        match other:
+            case PathEntity() if other == chosen:
+                return chosen
+            case PathEntity():
+                described = paths.describe(other)
+            case ConstEntity(value=value):
+                described = repr(value)
+            case _:
+                described = "a value known only at run time"
+        module = self.canonical(ctx.module)
+        where = self.files[module].path if module in self.files else module
+        fact = self.functions.get((module, ctx.scope))
+        if fact is not None and ctx.scope != MODULE_SCOPE:
+            where = f"{where}:{fact.line} ({ctx.scope})"
+        origin = f"{described}, chosen at {where} by a test known only at run time"
+        return replace(chosen, origin=chosen.origin or origin)
 
     def chosen(self, value: Choice, ctx: Ctx) -> Resolved:
         """A `Choice`'s value; one a loop item decides (`id_url if c["req"] else url`) is not
@@ -1759,6 +1822,10 @@ class Resolver:
                 return items[index]
             case ModuleEntity(name), ConstEntity(value=str() as attr):  # `globals()[attr]`
                 return self.imported(name, attr)
+            case BoundMethod(owner=PathEntity() as path, name="parents"), ConstEntity(
+                value=int() as level
+            ) if level >= 0:
+                return paths.ancestor(path, level + 1) or Opaque("an ancestor of a path")
         return Opaque("an item the analyzer does not follow")
 
     def dict_method(self, mapping: DictEntity, method: str, value: CallOf, ctx: Ctx) -> Resolved:
@@ -2037,6 +2104,7 @@ _RESOLVERS: dict[type, Callable[[Resolver, Any, Ctx], Resolved]] = {
     Item: lambda r, v, ctx: r.item(r.resolve(v.base, ctx), r.resolve(v.key, ctx)),
     Sum: lambda r, v, ctx: _sum(r.resolve(v.left, ctx), r.resolve(v.right, ctx)),
     Sliced: lambda r, v, ctx: _sliced(*(r.resolve(p, ctx) for p in (v.base, v.lower, v.upper))),
+    Divided: lambda r, v, ctx: _divided(r.resolve(v.left, ctx), r.resolve(v.right, ctx)),
     SetUnion: lambda r, v, ctx: _union(r.resolve(v.left, ctx), r.resolve(v.right, ctx)),
     Comprehension: Resolver.comprehension,
     Choice: lambda r, v, ctx: r.chosen(v, ctx),
@@ -2163,8 +2231,12 @@ def _sliced(base: Resolved, lower: Resolved, upper: Resolved) -> Resolved:
 
 
 def _sum(left: Resolved, right: Resolved) -> Resolved:
-    """`left + right` for strings, numbers and sequences known statically."""
+    """`left + right` for strings, numbers and sequences known statically, and a path
+    computed by the code followed by a string (`os.path.dirname(__file__) + "/static"`)."""
     match left, right:
+        case (PathEntity(), ConstEntity(value=str())) | (ConstEntity(value=str()), PathEntity()):
+            found = paths.concatenated([_path_part(left), _path_part(right)])
+            return Opaque("a string built from a path") if found is None else _path_text(found)
         case ConstEntity(value=str() as a), ConstEntity(value=str() as b):
             return ConstEntity(a + b, left.origin or right.origin)
         case ConstEntity(value=int() | float() as a), ConstEntity(value=int() | float() as b):
@@ -2176,6 +2248,29 @@ def _sum(left: Resolved, right: Resolved) -> Resolved:
             if known:
                 return Opaque("a sequence partly built at run time", known_items=known)
     return Opaque("a sum of values known only at run time")
+
+
+def _divided(left: Resolved, right: Resolved) -> Resolved:
+    """`path / part` (or `"part" / path`) for a pathlib path."""
+    if isinstance(left, PathEntity) or isinstance(right, PathEntity):
+        found = paths.joined([_path_part(left), _path_part(right)])
+        if found is not None:
+            return found
+    return Opaque("a quotient of values known only at run time")
+
+
+def _path_part(entity: Resolved) -> PathEntity | None:
+    """A value as a part of a path: a computed path, or a string (a written path)."""
+    if isinstance(entity, PathEntity):
+        return entity
+    if isinstance(entity, ConstEntity) and isinstance(entity.value, str):
+        return PathEntity("written", entity.value, entity.origin)
+    return None
+
+
+def _path_text(path: PathEntity) -> Resolved:
+    """A path as the str os.path gives: a written one is a string constant."""
+    return ConstEntity(path.text, path.origin) if path.anchor == "written" else path
 
 
 def _chosen(value: Value) -> bool:

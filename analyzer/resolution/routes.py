@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from analyzer.facts.python import MODULE_SCOPE, Diagnostic
 from analyzer.facts.values import CallOf, Lit, Ref, Value, mentions_param
+from analyzer.resolution import paths
 from analyzer.resolution.admin_views import admin_index_blueprint, admin_view_blueprint
 from analyzer.resolution.classful_views import classful_rules
 from analyzer.resolution.connexion_apis import added_api_blueprint, api_blueprint
@@ -32,6 +33,7 @@ from analyzer.resolution.known_extensions import (
     initialises,
     library_blueprint,
 )
+from analyzer.resolution.paths import PathEntity
 from analyzer.resolution.plugin_blueprints import STATIC_RULE, PluginBlueprints
 from analyzer.resolution.recorded_rules import RecordedRules
 from analyzer.resolution.registrations import Registration, Unresolved
@@ -965,14 +967,18 @@ class _RouteBuilder:
     ) -> None:
         if self.static_folder_off(owner):
             return
+        if any(d.kind == "static" for d in self.model.decls.get(owner, ())):
+            return  # a framework declares it, where its folder is told (a plugin's class)
         passed = self.resolver.passed(owner)
         is_app = owner.kind == "app"
         folder_value = passed.argument(2, "static_folder")
         if folder_value is None:
             folder: object = "static" if is_app else None
+        elif isinstance(folder_value, PathEntity):  # only its name counts (`join(root, "x")`)
+            folder = paths.basename(folder_value)
         else:
             folder = constant(folder_value)
-        url_path = constant(passed.argument(1 if is_app else 3, "static_url_path"))
+        url_path = given_url = constant(passed.argument(1 if is_app else 3, "static_url_path"))
         # a folder computed at run time (faraday's `ui_dir.as_posix()`) is taken to be set: its
         # rule is known when the URL path is given
         computed = folder_value is not None and not isinstance(folder_value, ConstEntity)
@@ -984,8 +990,7 @@ class _RouteBuilder:
             # Flask strips the folder's trailing slashes before taking its basename.
             url_path = ("/" + posixpath.basename(folder.rstrip("\\/"))).rstrip("/")
         else:
-            declared = any(d.kind == "static" for d in self.model.decls.get(owner, ()))
-            if computed and not declared:  # served under the folder's name, not known here
+            if computed:  # served under the folder's name, not known here
                 self.note(
                     self.resolver.files[owner.module].path,
                     owner.line,
@@ -997,6 +1002,8 @@ class _RouteBuilder:
         rule = f"{url_path}/<path:filename>"
         if prefix is not None:
             rule = "/".join((prefix.rstrip("/"), rule.lstrip("/")))
+        if not isinstance(given_url, str):  # the URL is the folder's name
+            self.note_default_folder(owner, folder_value, rule)
         endpoint = f"{name}.static" if name else "static"
         path = self.resolver.files[owner.module].path
         self.routes[(app_name, rule, endpoint)] = Route(
@@ -1012,6 +1019,19 @@ class _RouteBuilder:
             return False
         found = self.resolver.member(InstanceEntity(cls), "has_static_folder")
         return isinstance(found, ConstEntity) and not found.origin and not found.value
+
+    def note_default_folder(self, owner: FlaskObject, folder: Resolved | None, rule: str) -> None:
+        """A static folder the code sets by default, where settings or a test known only at
+        run time may choose another (and so another rule)."""
+        if isinstance(folder, ConstEntity | PathEntity) and folder.origin:
+            shown = paths.describe(folder) if isinstance(folder, PathEntity) else repr(folder.value)
+            self.note(
+                self.resolver.files[owner.module].path,
+                owner.line,
+                "configured-route",
+                f"static_folder= reported with its default, {shown}, as {rule}; other values "
+                f"possible: {folder.origin}",
+            )
 
     # ---- names ------------------------------------------------------------------------
 
@@ -1123,6 +1143,8 @@ def _describe(entity: Resolved | None) -> str:
             return f"the result of {dotted}()"
         case InstanceEntity(cls=cls):
             return f"a {_describe(cls)} object"
+        case PathEntity():
+            return f"a path, {paths.describe(entity)}"
         case (
             FunctionEntity(module=module, qualname=qualname)
             | ClassEntity(module=module, qualname=qualname)

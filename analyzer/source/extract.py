@@ -39,6 +39,7 @@ from analyzer.facts.values import (
     ClassOf,
     Compare,
     Comprehension,
+    Divided,
     Imported,
     Item,
     Joined,
@@ -1163,6 +1164,8 @@ class _Extractor:
                 return _concatenate(self.value(left, env), self.value(right, env))
             case ast.BinOp(left=left, op=ast.BitOr(), right=right):
                 return _united(self.value(left, env), self.value(right, env))
+            case ast.BinOp(left=left, op=ast.Div(), right=right):
+                return _divided(self.value(left, env), self.value(right, env))
             case ast.BinOp(left=ast.Constant(value=str() as template), op=ast.Mod(), right=right):
                 return self.percent_formatted(template, right, env)
             case ast.BoolOp(
@@ -1326,6 +1329,12 @@ def _concatenate(left: Value, right: Value) -> Value:
     if isinstance(left, Unknown) and isinstance(right, Unknown):
         return UNKNOWN
     return Sum(left, right)  # one side may be unknown: the other's items may still be known
+
+
+def _divided(left: Value, right: Value) -> Value:
+    if isinstance(left, Unknown) or isinstance(right, Unknown):
+        return UNKNOWN
+    return Divided(left, right)
 
 
 def _united(left: Value, right: Value) -> Value:
