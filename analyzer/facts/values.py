@@ -301,20 +301,24 @@ class ValueSizes:
         known = self._known
         if id(value) in known:  # most values bound are names' values met before, or leaves
             return known[id(value)][1]
+        if type(value) not in _PARTS:
+            return 1  # a leaf: nothing to remember
         stack: list[tuple[Value, bool]] = [(value, False)]
         while stack:
             node, parts_known = stack.pop()
             if id(node) in known:
                 continue
             parts = parts_of(node)
-            if parts_known or not parts:
+            if parts_known:
                 total = 1
                 for part in parts:
-                    total += known[id(part)][1]
+                    total += known[id(part)][1] if type(part) in _PARTS else 1
                 known[id(node)] = (node, total)
                 continue
             stack.append((node, True))
-            stack.extend((part, False) for part in parts if id(part) not in known)
+            stack.extend(
+                (part, False) for part in parts if type(part) in _PARTS and id(part) not in known
+            )
         return known[id(value)][1]
 
     def bounded(self, value: Value) -> Value:

@@ -261,6 +261,7 @@ class _Extractor:
         # the same lists with every addition (second walk): what functions see
         self.grown = grown or {}
         self.sizes = ValueSizes()  # what a name is bound to is bounded by its size
+        self.refs: dict[str, Ref] = {}  # the names met, each as one `Ref`
 
     def walk_module(self) -> _Frame:
         top = _Frame(self.scopes.module, env=self.module_env)
@@ -707,7 +708,7 @@ class _Extractor:
             inner.keyed = set(outer.keyed)
         top_level = not inner.env  # not a closure: its names are its own or its module's
         params = self.params(node, frame, inner)
-        procedure = procedure_of(node, inner.env) if top_level else ()
+        procedure = procedure_of(node, inner.env) if top_level and scope.holds_for else ()
         attribute_sets = self.walk_function_body(node, inner)
         constant = _constant_returned(node)
         if constant is not None:  # `def has_static_folder(self): return False`
@@ -1116,7 +1117,11 @@ class _Extractor:
             found = env.get(expr.id)
             if found is None:  # a global: a list functions grow is known with their items
                 found = self.grown.get(expr.id)
-            return Ref(expr.id) if found is None else found
+            if found is None:  # a name as written: one `Ref` per name, as the cache reads back
+                found = self.refs.get(expr.id)
+                if found is None:
+                    found = self.refs[expr.id] = Ref(expr.id)
+            return found
         if isinstance(expr, ast.Attribute):
             return attribute_of(self.value(expr.value, env), expr.attr)
         match expr:

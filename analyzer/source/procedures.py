@@ -54,11 +54,11 @@ def procedure_of(
 ) -> tuple[Step, ...]:
     """`node`'s body as steps (empty when it is not a procedure); `given`: what its parameters
     and receiver denote (`Param`s, `ClassOf`/`SelfOf`)."""
-    if isinstance(node, ast.AsyncFunctionDef) or not _loops(node):
+    if isinstance(node, ast.AsyncFunctionDef):
         return ()
-    if sum(1 for _ in ast.walk(node)) > MAX_NODES:
+    bound = _loop_bound_names(node)
+    if bound is None:
         return ()
-    bound = _bound_names(node)
     if bound & set(given):
         return ()  # a parameter rebound: not worth telling apart from a local
     try:
@@ -67,17 +67,40 @@ def procedure_of(
         return ()
 
 
-def _loops(node: ast.AST) -> bool:
-    return any(isinstance(inner, ast.For) for inner in ast.walk(node))
+def _loop_bound_names(node: ast.FunctionDef) -> set[str] | None:
+    """The names assigned anywhere under `node` (`for` targets too), or None when no `for`
+    loop is there or it holds more than MAX_NODES syntax nodes (as `ast.walk` counts them:
+    contexts and operators too).
 
-
-def _bound_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """The names assigned in the body (including `for` targets)."""
+    One walk, left as soon as the bound is passed: this runs on every function of every file
+    and most have no loop."""
+    count = 0
+    loops = False
     bound: set[str] = set()
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
-            bound.add(inner.id)
-    return bound
+    stack: list[ast.AST] = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        inner = pop()
+        kind = type(inner)
+        if kind is ast.Name:
+            count += 2  # the name and its context
+            if type(inner.ctx) is ast.Store:  # type: ignore[attr-defined]
+                bound.add(inner.id)  # type: ignore[attr-defined]
+            continue
+        count += 1
+        if count > MAX_NODES:
+            return None
+        if kind is ast.For:
+            loops = True
+        for field_name in inner._fields:
+            value = getattr(inner, field_name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        push(item)
+            elif isinstance(value, ast.AST):
+                push(value)
+    return bound if loops and count <= MAX_NODES else None
 
 
 class _Writer:

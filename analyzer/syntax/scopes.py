@@ -46,6 +46,9 @@ class Scope:
     attribute_stores: list[ast.Attribute] = field(default_factory=list)
     attribute_loads: list[ast.Attribute] = field(default_factory=list)
     returns: list[ast.expr] = field(default_factory=list)  # values of `return` statements
+    # a `for` statement in its body or in a function or class defined in it (a procedure's
+    # first condition, known without walking the function again)
+    holds_for: bool = False
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -251,6 +254,11 @@ class _Collector:
             _bind_target(names, node.target, node.value, node.lineno)
         elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
             scope.loops.append((node.target, node.iter))
+            if type(node) is ast.For:
+                holder: Scope | None = scope
+                while holder is not None and not holder.holds_for:
+                    holder.holds_for = True
+                    holder = holder.enclosing
             _bind_target(names, node.target, None, getattr(node, "lineno", 0))
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             _bind_target(names, node.optional_vars, None, node.context_expr.lineno)

@@ -4,6 +4,7 @@ up on anything it cannot tell."""
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from collections.abc import Mapping
 
@@ -22,6 +23,7 @@ from analyzer.resolution.resolve import (
     Resolver,
     SeqEntity,
 )
+from analyzer.source.procedures import MAX_NODES
 
 NODE_VIEW = """
 class NodeView:
@@ -172,6 +174,18 @@ def test_runs_past_the_step_bound_give_up() -> None:
             return total
     """
     assert _ran(source, "Big", "count") is None  # 10,000+ steps
+
+
+def test_functions_past_the_node_bound_have_none() -> None:
+    # 23 nodes as `ast.walk` counts them (each name and list with its context), plus 5 for
+    # `t = a` and 4 per `total = 0`: 2,000 in all, the bound; one `pass` more is past it
+    head = "def many():\n    out = []\n    for x in items:\n        out.append(x)\n    t = a\n"
+    padding = "    total = 0\n" * 493
+    at_bound = f"{head}{padding}    return out\n"
+    past_bound = f"{head}{padding}    pass\n    return out\n"
+    assert sum(1 for _ in ast.walk(ast.parse(at_bound))) == 1 + MAX_NODES  # the Module too
+    assert _functions(at_bound)["many"].procedure
+    assert not _functions(past_bound)["many"].procedure
 
 
 def test_lists_past_the_item_bound_give_up() -> None:

@@ -100,3 +100,37 @@ def test_a_class_bodys_names_are_the_classs_not_the_enclosing_scopes() -> None:
     outer = next(s for s in scopes.functions.values() if s.qualname == "outer")
     assert "method" not in outer.bindings
     assert scopes.class_constants["Repo"].keys() == {"TABLE", "QUERY"}
+
+
+def test_a_for_statement_is_held_by_its_function_and_every_one_around_it() -> None:
+    scopes = collect_scopes(
+        ast.parse(
+            textwrap.dedent(
+                """
+                def outer():
+                    class Local:
+                        def method(self):
+                            for item in self.items:
+                                pass
+
+                def around():
+                    def inner():
+                        for item in items:
+                            pass
+
+                async def waits(items):
+                    async for item in items:
+                        pass
+                    return [item for item in items]
+                """
+            )
+        )
+    )
+    held = {scope.qualname: scope.holds_for for scope in scopes.functions.values()}
+    assert held == {
+        "outer": True,
+        "outer.<locals>.Local.method": True,
+        "around": True,
+        "around.<locals>.inner": True,
+        "waits": False,  # `async for` and comprehensions are no `for` statement
+    }
