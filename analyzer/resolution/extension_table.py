@@ -123,6 +123,20 @@ FLASK_HEALTHZ_CLASSES = frozenset({"flask_healthz.Healthz", "flask_healthz.ext.H
 FLASK_HEALTHZ_PREFIX = (1, "prefix", "/healthz")
 
 
+# ---- Flask-Themes2 1.0.1 -------------------------------------------------------------------
+FLASK_THEMES_VERSION = "1.0.1"
+# `Themes(app, **options)` runs `init_themes(app, **options)` when given the app;
+# `init_themes(self, app, loaders, app_identifier, manager_cls, theme_url_prefix="/_themes",
+# static_folder=None)` registers the module-level `themes_blueprint = Blueprint("_themes", ...)`
+FLASK_THEMES_CLASSES = frozenset({"flask_themes2.Themes"})
+FLASK_THEMES_INIT = "init_themes"
+FLASK_THEMES_BLUEPRINT = "_themes"
+FLASK_THEMES_PREFIX = (4, "theme_url_prefix", "/_themes")
+FLASK_THEMES_STATIC_FOLDER = (5, "static_folder")
+# without a static folder: `url_prefix = theme_url_prefix` and this rule (view `static`);
+# with one: no rule, the folder served at `app.static_url_path + theme_url_prefix`
+FLASK_THEMES_RULES: tuple[Rule, ...] = (("/<themeid>/<path:filename>", "static", GET),)
+
 # ---- Flask-Security 5.9.2 (Flask-Security-Too, published as flask-security since 5.4) -------
 FLASK_SECURITY_VERSION = "5.9.2"
 FLASK_SECURITY_MODULE = "flask_security"
@@ -268,5 +282,8 @@ LIBRARY_BLUEPRINTS: dict[str, tuple[str, tuple[Rule, ...]]] = {
 # for among the calls, before resolution tells which library they come from
 EXTENSION_CONSTRUCTORS = frozenset(
     dotted.rsplit(".", 1)[-1]
-    for dotted in FLASGGER_CLASSES | FLASK_SECURITY_CLASSES | FLASK_HEALTHZ_CLASSES
+    for dotted in FLASGGER_CLASSES
+    | FLASK_SECURITY_CLASSES
+    | FLASK_HEALTHZ_CLASSES
+    | FLASK_THEMES_CLASSES
 )

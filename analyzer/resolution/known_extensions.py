@@ -40,6 +40,7 @@ from analyzer.resolution.resolve import (
     constant,
     constant_strings,
 )
+from analyzer.resolution.theme_blueprints import runs_init_themes, themes_blueprint
 
 EXTENSION_DEFAULT = "extension-default"
 Site = tuple[str, int]
@@ -341,9 +342,11 @@ class _Config:
 # ---- flasgger and Flask-Storage: `init_app(app)` or the constructor given the app -----------
 
 
-def initialised_extension(target: Resolved) -> str | None:
+def initialised_extension(resolver: Resolver, reg: Registration) -> str | None:
     """Which known extension an `init_app` (or constructor) registration initialises."""
-    match target:
+    if runs_init_themes(resolver, reg):
+        return "flask_themes2"
+    match reg.target:
         case InstanceEntity(cls=ExternalEntity(dotted)) if dotted in table.FLASGGER_CLASSES:
             return "flasgger"
         case ExternalEntity(dotted) if f"{dotted}.init_app" in table.FLASK_STORAGE_INIT:
@@ -355,7 +358,7 @@ def initialised_extension(target: Resolved) -> str | None:
     return None
 
 
-def initialises(reg: Registration) -> bool:
+def initialises(resolver: Resolver, reg: Registration) -> bool:
     """Whether a known extension's registration initialises it on an app: a constructor does
     only when given the app (`Healthz(prefix=...)` is initialised later, by `init_app(app)`),
     Flask-Security's only when given the datastore too (udata's `Security(datastore, ...)`)."""
@@ -363,7 +366,7 @@ def initialises(reg: Registration) -> bool:
         return True
     if extension_app(reg) is None:
         return False
-    if initialised_extension(reg.target) != "flask_security":
+    if initialised_extension(resolver, reg) != "flask_security":
         return True
     return reg.argument(table.FLASK_SECURITY_DATASTORE_AT, "datastore") is not None
 
@@ -371,7 +374,7 @@ def initialises(reg: Registration) -> bool:
 def extension_blueprints(resolver: Resolver, reg: Registration) -> ExtensionViews:
     """The blueprints a known extension's `init_app(app)` / `Extension(app)` registers."""
     found = ExtensionViews()
-    extension = initialised_extension(reg.target)
+    extension = initialised_extension(resolver, reg)
     if extension == "flasgger":
         found.blueprints.append(_flasgger(resolver, reg, found))
     elif extension == "flask_storage":
@@ -388,6 +391,8 @@ def extension_blueprints(resolver: Resolver, reg: Registration) -> ExtensionView
         found.blueprints.extend(_flask_security(resolver, reg, found))
     elif extension == "flask_healthz":
         found.blueprints.append(_flask_healthz(resolver, reg, found))
+    elif extension == "flask_themes2":
+        found.blueprints.append(themes_blueprint(reg, found))
     return found
 
 

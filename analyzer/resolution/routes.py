@@ -204,8 +204,8 @@ class _RouteBuilder:
         if kind == "classful_view" and isinstance(target, ClassEntity):
             self.classful_view(target, reg)
             return
-        if kind == "init_app" and target is not None and initialised_extension(target):
-            if initialises(reg):
+        if kind == "init_app" and target is not None and initialised_extension(self.resolver, reg):
+            if initialises(self.resolver, reg):
                 self.model.extensions.append(reg)
             return
         if not isinstance(target, FlaskObject):
@@ -536,8 +536,9 @@ class _RouteBuilder:
                     reg.file,
                     reg.line,
                     "unresolved-route",
-                    f"{initialised_extension(reg.target)} initialised on {_describe(app)}, not "
-                    "a Flask app the analyzer can identify; its routes are not reported",
+                    f"{initialised_extension(self.resolver, reg)} initialised on "
+                    f"{_describe(app)}, not a Flask app the analyzer can identify; its routes "
+                    "are not reported",
                 )
                 continue
             found = extension_blueprints(self.resolver, reg)

@@ -88,6 +88,7 @@ CALL_REGISTRATIONS: dict[str, RegistrationKind] = {
     "add_resource": "add_resource",
     "add_namespace": "add_namespace",
     "init_app": "init_app",
+    "init_themes": "init_app",  # Flask-Themes2's
     "add_view": "add_view",
     "add_views": "add_view",
     "add_view_no_menu": "add_view",
