@@ -92,24 +92,30 @@ class Reads:
         return self._frames[0]
 
 
-class ModuleIndex(dict[str, V]):
-    """An index by module (or spec path): a lookup notes it, a loop notes everything; a
-    membership test notes nothing (which modules there are is fixed by discovery)."""
+K = TypeVar("K", bound=Hashable)
 
-    def __init__(self, reads: Reads, name: str, items: dict[str, V]) -> None:
+
+class _RecordingIndex(dict[K, V]):
+    """A fact index whose lookups note the module a key names and whose loops note
+    everything; `module_of` says which module a key names."""
+
+    def __init__(self, reads: Reads, name: str, items: dict[K, V]) -> None:
         super().__init__(items)
         self.reads = reads
         self.loop = f"a loop over {name}"
 
-    def __getitem__(self, key: str) -> V:
-        self.reads.read(key)
+    def module_of(self, key: K) -> str:
+        raise NotImplementedError
+
+    def __getitem__(self, key: K) -> V:
+        self.reads.read(self.module_of(key))
         return super().__getitem__(key)
 
-    def get(self, key: str, default: Any = None) -> Any:
-        self.reads.read(key)
+    def get(self, key: K, default: Any = None) -> Any:
+        self.reads.read(self.module_of(key))
         return super().get(key, default)
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[K]:
         self.reads.everything(self.loop)
         return super().__iter__()
 
@@ -126,22 +132,20 @@ class ModuleIndex(dict[str, V]):
         return super().keys()
 
 
-class DefinitionIndex(dict[tuple[str, str], V]):
+class ModuleIndex(_RecordingIndex[str, V]):
+    """An index by module (or spec path): a lookup notes it, a loop notes everything; a
+    membership test notes nothing (which modules there are is fixed by discovery)."""
+
+    def module_of(self, key: str) -> str:
+        return key
+
+
+class DefinitionIndex(_RecordingIndex[tuple[str, str], V]):
     """An index by (module, name): a lookup or a membership test notes the module, a loop
     notes everything."""
 
-    def __init__(self, reads: Reads, name: str, items: dict[tuple[str, str], V]) -> None:
-        super().__init__(items)
-        self.reads = reads
-        self.loop = f"a loop over {name}"
-
-    def __getitem__(self, key: tuple[str, str]) -> V:
-        self.reads.read(key[0])
-        return super().__getitem__(key)
-
-    def get(self, key: tuple[str, str], default: Any = None) -> Any:
-        self.reads.read(key[0])
-        return super().get(key, default)
+    def module_of(self, key: tuple[str, str]) -> str:
+        return key[0]
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, tuple) and key and isinstance(key[0], str):
@@ -149,22 +153,6 @@ class DefinitionIndex(dict[tuple[str, str], V]):
         else:
             self.reads.everything(f"an odd key {key!r}")
         return super().__contains__(key)
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        self.reads.everything(self.loop)
-        return super().__iter__()
-
-    def items(self) -> Any:
-        self.reads.everything(self.loop)
-        return super().items()
-
-    def values(self) -> Any:
-        self.reads.everything(self.loop)
-        return super().values()
-
-    def keys(self) -> Any:
-        self.reads.everything(self.loop)
-        return super().keys()
 
 
 F = TypeVar("F", bound=Callable[..., Any])
