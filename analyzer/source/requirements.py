@@ -50,7 +50,7 @@ def setup_py_requirements(tree: ast.Module) -> tuple[Requirement, ...]:
     """The literal `install_requires` and `extras_require` of `setup(...)` calls."""
     written: list[str] = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and _called_name(node.func) == "setup"):
+        if not (isinstance(node, ast.Call) and called_name(node.func) == "setup"):
             continue
         for keyword in node.keywords:
             if keyword.arg == "install_requires":
@@ -163,7 +163,7 @@ def _strings(value: object) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
-def _called_name(func: ast.expr) -> str | None:
+def called_name(func: ast.expr) -> str | None:
     if isinstance(func, ast.Name):
         return func.id
     return func.attr if isinstance(func, ast.Attribute) else None
