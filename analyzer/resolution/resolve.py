@@ -1444,8 +1444,6 @@ class Resolver:
                 group = self.argument(value, -1, "group", ctx)
                 name = self.argument(value, -1, "name", ctx)
                 return self.selected(found, group, (name, "name"), value, ctx)
-            case BoundMethod(owner=EntryPointSet() as found, name="names"):
-                return SeqEntity(tuple(ConstEntity(item.name) for item in found.items))
             case ExternalEntity(dotted) if dotted == MODULE_FINDER_FIND_SPEC and value.args:
                 # `finder.find_spec(name)` for an item of a package walk: the spec of that
                 # module, which stands for the module itself here
@@ -1603,7 +1601,7 @@ class Resolver:
             if attr == "driver" and entity.driver and len(entity.items) == 1:
                 driver = entity.items[0]
                 return self.entry_point_member(driver, "obj" if driver.invoked else "plugin")
-            if attr in ("select", "names"):
+            if attr == "select":
                 return BoundMethod(entity, attr)
             return Opaque(f"attribute '{attr}' of a set of entry points")
         if attr in ("name", "group", "module", "attr"):
@@ -1960,9 +1958,6 @@ class Resolver:
                 return self.imported(name, attr)
             case EntryPointSet(grouped=False), ConstEntity(value=str() as group):
                 return base.select(group)  # `entry_points()[group]`, before Python 3.10
-            case EntryPointSet(items), ConstEntity(value=str() as name):  # `manager[name]`
-                named = [item for item in items if item.name == name]
-                return named[0] if named else Opaque(f"no entry point named {name!r}")
             case BoundMethod(owner=PathEntity() as path, name="parents"), ConstEntity(
                 value=int() as level
             ) if level >= 0:
