@@ -1,7 +1,9 @@
 """The entry points a project declares, read from its manifests as text (never run):
 `pyproject.toml`'s `[project.entry-points.<group>]` tables, `setup.cfg`'s
 `[options.entry_points]` (pbr's `[entry_points]`), each option a group whose lines are
-`name = module:attr`, and a `setup.py`'s literal `setup(entry_points={group: [...]})`.
+`name = module:attr`, a `setup.py`'s literal `setup(entry_points={group: [...]})`, and a
+wheel's `*.dist-info/entry_points.txt` (what those become once built: one section a group,
+one option an entry point).
 
 A line is the first of the manifest, at or after where its group is declared, holding the
 entry's value (TOML and INI parsers keep no lines). An entry that does not parse is left out.
@@ -16,7 +18,7 @@ import tomllib
 from collections.abc import Iterator
 
 from analyzer.facts.python import EntryPoint
-from analyzer.source.requirements import called_name
+from analyzer.source.requirements import ENTRY_POINTS_TXT, called_name
 
 SETUP_CFG_SECTIONS = ("options.entry_points", "entry_points")  # setuptools', pbr's
 # `module:attr [extra]`: the object's dotted module, its dotted attribute (optional)
@@ -29,6 +31,8 @@ def manifest_entry_points(text: str, name: str) -> tuple[EntryPoint, ...]:
         return tuple(_pyproject(text))
     if name == "setup.cfg":
         return tuple(_setup_cfg(text))
+    if name == ENTRY_POINTS_TXT:
+        return tuple(_entry_points_txt(text))
     return ()
 
 
@@ -73,11 +77,8 @@ def _pyproject(text: str) -> Iterator[EntryPoint]:
 
 
 def _setup_cfg(text: str) -> Iterator[EntryPoint]:
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]  # group names keep case
-    try:
-        parser.read_string(text)
-    except configparser.Error:
+    parser = _parser(text)
+    if parser is None:
         return
     lines = text.splitlines()
     for section in SETUP_CFG_SECTIONS:
@@ -92,6 +93,18 @@ def _setup_cfg(text: str) -> Iterator[EntryPoint]:
                     yield from _entries(group, [written], line)
 
 
+def _entry_points_txt(text: str) -> Iterator[EntryPoint]:
+    parser = _parser(text)
+    if parser is None:
+        return
+    lines = text.splitlines()
+    for group in parser.sections():
+        start = _line_of(lines, f"[{group}]", 1)
+        for name, value in parser.items(group):
+            line = _line_of(lines, value, start)
+            yield from _entries(group, [f"{name} = {value}"], line)
+
+
 def _entries(group: str, written: list[str], line: int) -> Iterator[EntryPoint]:
     """`name = module:attr [extra]` lines as entry points (others left out)."""
     for text in written:
@@ -99,6 +112,17 @@ def _entries(group: str, written: list[str], line: int) -> Iterator[EntryPoint]:
         found = _VALUE.match(value) if equals and name.strip() else None
         if found is not None:
             yield EntryPoint(group, name.strip(), found.group(1), found.group(2) or "", line)
+
+
+def _parser(text: str) -> configparser.ConfigParser | None:
+    """The INI text parsed, names keeping their case; None when it does not parse."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return None
+    return parser
 
 
 def _line_of(lines: list[str], text: str, start: int) -> int:

@@ -6,6 +6,7 @@ import ast
 
 from analyzer.facts.python import EntryPoint
 from analyzer.source.entry_points import manifest_entry_points, setup_py_entry_points
+from analyzer.source.requirements import manifest_requirements
 
 PBR_SETUP_CFG = """\
 [metadata]
@@ -60,6 +61,25 @@ def test_setup_py_literal_entry_points_in_lists_and_strings() -> None:
         EntryPoint("shop.api", "orders", "shop.api.orders", "bp", 4),
         EntryPoint("shop.more", "refunds", "shop.api.refunds", "bp", 6),
     )
+
+
+WHEEL_ENTRY_POINTS = """\
+[console_scripts]
+udata = udata.commands:cli
+
+[udata.harvesters]
+csw-dcat = udata.harvest.backends.dcat:CswDcatBackend
+"""
+
+
+def test_a_wheels_entry_points_txt_one_section_a_group() -> None:
+    assert manifest_entry_points(WHEEL_ENTRY_POINTS, "entry_points.txt") == (
+        EntryPoint("console_scripts", "udata", "udata.commands", "cli", 2),
+        EntryPoint(
+            "udata.harvesters", "csw-dcat", "udata.harvest.backends.dcat", "CswDcatBackend", 5
+        ),
+    )
+    assert manifest_requirements(WHEEL_ENTRY_POINTS, "entry_points.txt") == ()
 
 
 def test_other_manifests_declare_none() -> None:
