@@ -275,6 +275,7 @@ def build_analysis(
         *call_graph.diagnostics,
         *tables.diagnostics,
         *resolver.bound_notes.values(),
+        *resolver.entry_point_notes.values(),
     ]
     return Analysis(
         root=str(discovery.root),

@@ -1,5 +1,6 @@
 """One file's bytes -> its `FileFacts` (structure, database access, schema tables, the
-operations of an OpenAPI spec, the requirements a manifest or `setup.py` declares).
+operations of an OpenAPI spec, the requirements and entry points a manifest or `setup.py`
+declares).
 
 Pure apart from what it is given; a bug triggered by strange code becomes a diagnostic for
 that file instead of stopping the whole analysis.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from analyzer.database.extract import extract_db_facts
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.python import Diagnostic, FileFacts, FileKind
+from analyzer.source.entry_points import manifest_entry_points, setup_py_entry_points
 from analyzer.source.extract import extract_structure
 from analyzer.source.openapi_spec import read_spec
 from analyzer.source.parse import parse_source
@@ -41,8 +43,16 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
         return FileFacts(spec.rel, "", False, "openapi", lines, diagnostics=notes, openapi=read)
     if spec.kind == "manifest":
         text = source.decode("utf-8-sig", errors="replace")
-        requirements = manifest_requirements(text, spec.rel.rsplit("/", 1)[-1])
-        return FileFacts(spec.rel, "", False, "manifest", lines, requirements=requirements)
+        name = spec.rel.rsplit("/", 1)[-1]
+        return FileFacts(
+            spec.rel,
+            "",
+            False,
+            "manifest",
+            lines,
+            requirements=manifest_requirements(text, name),
+            entry_points=manifest_entry_points(text, name),
+        )
     parsed = parse_source(source, spec.rel)
     base = FileFacts(spec.rel, spec.module, spec.is_package, "python", lines)
     if parsed.tree is None:
@@ -73,6 +83,7 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
     protobuf = _protobuf(parsed.tree, spec.rel, diagnostics) if MARKER in source else None
     is_setup = spec.rel.rsplit("/", 1)[-1] == SETUP_PY
     requirements = setup_py_requirements(parsed.tree) if is_setup else ()
+    entry_points = setup_py_entry_points(parsed.tree) if is_setup else ()
     return FileFacts(
         path=spec.rel,
         module=spec.module,
@@ -89,6 +100,7 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
         diagnostics=tuple(diagnostics),
         protobuf=protobuf,
         requirements=requirements,
+        entry_points=entry_points,
     )
 
 

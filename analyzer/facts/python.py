@@ -172,6 +172,18 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class EntryPoint:
+    """An entry point a manifest declares: `name = module:attr` in `group` (`attr` '' when it
+    names a module), at `line` of the manifest."""
+
+    group: str
+    name: str
+    module: str
+    attr: str
+    line: int
+
+
+@dataclass(frozen=True)
 class FileFacts:
     """What one file contributes. `module` is its dotted module name ('' for .sql files,
     OpenAPI specs and manifests)."""
@@ -196,3 +208,5 @@ class FileFacts:
     openapi: OpenApiSpec | None = None
     # what a manifest, or a `setup.py`'s literal `install_requires`/`extras_require`, requires
     requirements: tuple[Requirement, ...] = ()
+    # the entry points a manifest, or a `setup.py`'s literal `entry_points`, declares
+    entry_points: tuple[EntryPoint, ...] = ()

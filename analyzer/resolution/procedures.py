@@ -22,6 +22,7 @@ from analyzer.resolution.resolve import (
     Opaque,
     Resolved,
     SeqEntity,
+    iterated,
     truth,
 )
 from analyzer.resolution.strings import LONGEST_STRING
@@ -89,8 +90,7 @@ class _Run:
         return None
 
     def loop(self, target: Value, iterable: Resolved, body: tuple[Step, ...]) -> Resolved | None:
-        if isinstance(iterable, DictEntity):  # iterating a dict: its keys
-            iterable = SeqEntity(tuple(key for key, _ in iterable.items))
+        iterable = iterated(iterable)
         if not isinstance(iterable, SeqEntity):
             raise _GiveUp
         self.walked.append(iterable)

@@ -33,6 +33,7 @@ EVERYTHING = "*"
 # pseudo-modules: what the protobuf index and the pinned Flask-AppBuilder release are made from
 PROTOBUF = "<protobuf>"
 REQUIREMENTS = "<requirements>"
+ENTRY_POINTS = "<entry points>"  # the entry points the tree's manifests declare
 
 R = TypeVar("R")
 V = TypeVar("V")

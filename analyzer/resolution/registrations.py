@@ -58,7 +58,6 @@ from analyzer.resolution.resolve import (
     ConfigEntity,
     ConstEntity,
     Ctx,
-    DictEntity,
     ExternalEntity,
     FlaskObject,
     FunctionEntity,
@@ -72,6 +71,7 @@ from analyzer.resolution.resolve import (
     attribute_key,
     bind_target,
     constant,
+    iterated,
     method_of,
     truth,
     written_name,
@@ -1089,9 +1089,7 @@ def _loop_envs(
         extended: list[Mapping[str, Resolved]] = []
         for env in envs:
             loop_ctx = Ctx(ctx.module, ctx.scope, env)
-            items = resolver.resolve(loop.iterable, loop_ctx)
-            if isinstance(items, DictEntity):  # iterating a dict: its keys
-                items = SeqEntity(tuple(key for key, _ in items.items))
+            items = iterated(resolver.resolve(loop.iterable, loop_ctx))
             if not isinstance(items, SeqEntity):
                 modules = walked_modules(resolver, loop.iterable, loop_ctx)
                 walked = walked or modules is not None

@@ -64,11 +64,23 @@ from analyzer.facts.values import (
 )
 from analyzer.resolution import paths, protobuf
 from analyzer.resolution.class_members import ClassMembers
+from analyzer.resolution.entry_points import (
+    CHECK_FUNCTION,
+    DRIVER_MANAGERS,
+    ENTRY_POINT_SELECTIONS,
+    LOADED,
+    PKG_RESOURCES_ITERATIONS,
+    STEVEDORE_MANAGERS,
+    EntryPointEntity,
+    EntryPointSet,
+    declared_entry_points,
+)
 from analyzer.resolution.instance_lists import RUN_BY_FLASK, added_items, methods_run
 from analyzer.resolution.paths import PathEntity
 from analyzer.resolution.pinned_versions import pinned_fab_release
 from analyzer.resolution.protobuf import ProtoEntity, ProtoIndex
 from analyzer.resolution.reads import (
+    ENTRY_POINTS,
     PROTOBUF,
     REQUIREMENTS,
     DefinitionIndex,
@@ -315,6 +327,8 @@ Resolved = (
     | RouteDecorator
     | ProtoEntity
     | PathEntity
+    | EntryPointEntity
+    | EntryPointSet
     | Opaque
 )
 
@@ -399,6 +413,9 @@ class Resolver:
                 self.specs[facts.path] = facts
         # the Flask-AppBuilder release whose views the project's requirements choose
         self._fab = pinned_fab_release(files)
+        self._entry_points = declared_entry_points(e for f in files for e in f.entry_points)
+        # calls of declared objects (`invoke_on_load`), made once: `_calls` knows them by id
+        self._entry_point_calls: dict[EntryPointEntity, CallOf] = {}
         self.bindings = {name: dict(f.bindings) for name, f in self.files.items()}
         self.functions: dict[tuple[str, str], FunctionFact] = {}
         self.classes: dict[tuple[str, str], ClassFact] = {}
@@ -450,6 +467,8 @@ class Resolver:
         self._mro_busy: set[ClassEntity] = set()
         # where a bound on depth cut the analysis short (code deeper than an app would be)
         self.bound_notes: dict[tuple[str, int, str], Diagnostic] = {}
+        # where a plugin loader's entry points are not all known
+        self.entry_point_notes: dict[tuple[str, int, str], Diagnostic] = {}
         self._constructing: set[tuple[ClassEntity, str]] = set()
         self._settings_busy = False
         self._constructions_busy = False
@@ -473,6 +492,13 @@ class Resolver:
         if self.reads is not None:
             self.reads.read(REQUIREMENTS)
         return self._fab
+
+    @property
+    def entry_points(self) -> EntryPointSet:
+        """Every entry point the tree's manifests declare."""
+        if self.reads is not None:
+            self.reads.read(ENTRY_POINTS)
+        return self._entry_points
 
     @property
     def protobuf(self) -> ProtoIndex:
@@ -685,9 +711,7 @@ class Resolver:
 
     def comprehension(self, value: Comprehension, ctx: Ctx) -> Resolved:
         """The sequence a comprehension builds over items known statically."""
-        items = self.resolve(value.iterable, ctx)
-        if isinstance(items, DictEntity):  # iterating a dict: its keys
-            items = SeqEntity(tuple(key for key, _ in items.items))
+        items = iterated(self.resolve(value.iterable, ctx))
         if items == ConstEntity(None):  # would raise: code reaching it tests for None first
             items = SeqEntity(())
         if not isinstance(items, SeqEntity):
@@ -980,6 +1004,8 @@ class Resolver:
                 return field  # a named tuple's field (see NAMED_TUPLES)
             case ModuleInfoEntity(name=name, ispkg=ispkg) if attr in ("name", "ispkg"):
                 return ConstEntity(name if attr == "name" else ispkg)
+            case EntryPointEntity() | EntryPointSet():
+                return self.entry_point_member(entity, attr)
             case ConstEntity(value=str()) if attr == "format" or attr in _STR_METHODS:
                 return BoundMethod(entity, attr)
             case PathEntity():
@@ -1406,6 +1432,18 @@ class Resolver:
                 return self.module(imported if names else imported.partition(".")[0])
             case ExternalEntity("os.environ.get" | "os.getenv"):
                 return self.environment(value, ctx)
+            case ExternalEntity(dotted) if (
+                dotted in STEVEDORE_MANAGERS
+                or dotted in ENTRY_POINT_SELECTIONS
+                or dotted in PKG_RESOURCES_ITERATIONS
+            ):
+                return self.entry_point_loader(dotted, value, ctx)
+            case BoundMethod(owner=EntryPointEntity() as entry, name=method) if method in LOADED:
+                return self.entry_point_object(entry, called=False)
+            case BoundMethod(owner=EntryPointSet() as found, name="select"):
+                group = self.argument(value, -1, "group", ctx)
+                name = self.argument(value, -1, "name", ctx)
+                return self.selected(found, group, (name, "name"), value, ctx)
             case ExternalEntity(dotted) if dotted == MODULE_FINDER_FIND_SPEC and value.args:
                 # `finder.find_spec(name)` for an item of a package walk: the spec of that
                 # module, which stands for the module itself here
@@ -1500,6 +1538,102 @@ class Resolver:
                 return _from_proto(self.protobuf.call(owner, method, given), method)
         return Opaque(
             "the result of a call the analyzer does not follow", external=_is_external(func)
+        )
+
+    def entry_point_loader(self, dotted: str, value: CallOf, ctx: Ctx) -> Resolved:
+        """The entry points a stevedore manager, `importlib.metadata.entry_points(...)` or
+        `pkg_resources.iter_entry_points(...)` loads (see `entry_points`)."""
+        if dotted in ENTRY_POINT_SELECTIONS:
+            group = self.argument(value, -1, "group", ctx)
+            name = self.argument(value, -1, "name", ctx)
+            if group is None and name is None:
+                return self.entry_points  # all of them: selected by group later
+            return self.selected(self.entry_points, group, (name, "name"), value, ctx)
+        if dotted in PKG_RESOURCES_ITERATIONS:
+            group = self.argument(value, 0, "group", ctx)
+            name = self.argument(value, 1, "name", ctx)
+            return self.selected(self.entry_points, group, (name, "name"), value, ctx)
+        invoked = truth(self.argument(value, -1, "invoke_on_load", ctx) or ConstEntity(False))
+        loaded = EntryPointSet(
+            tuple(replace(item, invoked=bool(invoked)) for item in self.entry_points.items),
+            driver=dotted in DRIVER_MANAGERS,
+        )
+        filtered = STEVEDORE_MANAGERS[dotted]
+        chosen: tuple[Resolved | None, str] = (None, "")
+        if filtered is not None:
+            chosen = (self.argument(value, *filtered, ctx), filtered[1])
+        group = self.argument(value, 0, "namespace", ctx)
+        return self.selected(loaded, group, chosen, value, ctx)
+
+    def selected(
+        self,
+        found: EntryPointSet,
+        group: Resolved | None,
+        chosen: tuple[Resolved | None, str],
+        value: CallOf,
+        ctx: Ctx,
+    ) -> Resolved:
+        """The entry points of `group` among `found`, those `chosen` names (the value of an
+        argument, and its name) when they are known; all, noted, when a run decides."""
+        if not isinstance(group_name := constant(group), str):
+            message = "entry point group known only at run time: its plugins are not known"
+            self.note_entry_points(ctx, value.line, message)
+            return Opaque("entry points of a group known only at run time")
+        names, argument = chosen
+        given = names is not None and names != ConstEntity(None)
+        wanted = constant_strings(names) if given and argument != CHECK_FUNCTION else None
+        declared = found.select(group_name)
+        if given and wanted is None:
+            message = f"{argument}= decides at run time which entry points of {group_name!r} "
+            taken = f"are loaded: all {len(declared.items)} the tree declares are taken"
+            self.note_entry_points(ctx, value.line, message + taken)
+        if not declared.items:
+            message = f"no manifest of the tree declares entry points of {group_name!r}"
+            self.note_entry_points(ctx, value.line, f"{message}: others' are not known")
+        return declared if wanted is None else found.select(group_name, wanted)
+
+    def entry_point_member(self, entity: EntryPointEntity | EntryPointSet, attr: str) -> Resolved:
+        """An attribute of an entry point (stevedore's `.plugin`, `.obj`, `.name`; `.load`),
+        or of a set of them (`.extensions`, a driver manager's `.driver`)."""
+        if isinstance(entity, EntryPointSet):
+            if attr == "extensions":
+                return SeqEntity(entity.items)
+            if attr == "driver" and entity.driver and len(entity.items) == 1:
+                driver = entity.items[0]
+                return self.entry_point_member(driver, "obj" if driver.invoked else "plugin")
+            if attr == "select":
+                return BoundMethod(entity, attr)
+            return Opaque(f"attribute '{attr}' of a set of entry points")
+        if attr in ("name", "group", "module", "attr"):
+            return ConstEntity(getattr(entity, attr))
+        if attr in LOADED:
+            return BoundMethod(entity, attr)
+        if attr == "plugin":
+            return self.entry_point_object(entity, called=False)
+        if attr == "obj" and not entity.invoked:  # stevedore calls the plugin only when asked
+            return ConstEntity(None)
+        if attr == "obj":
+            return self.entry_point_object(entity, called=True)
+        return Opaque(f"attribute '{attr}' of an entry point")
+
+    def entry_point_object(self, entry: EntryPointEntity, called: bool) -> Resolved:
+        """The object an entry point declares (`module:attr`); with `called`, what calling
+        it returns (stevedore's `invoke_on_load`)."""
+        if not entry.attr:
+            return self.module(entry.module)
+        if entry.module not in self.files:
+            return Opaque(f"module {entry.module} is not in the analyzed tree", external=True)
+        if not called:
+            return self.ref(entry.attr, Ctx(entry.module))
+        call = self._entry_point_calls.setdefault(entry, CallOf(Ref(entry.attr), (), (), 1))
+        return self.resolve(call, Ctx(entry.module))
+
+    def note_entry_points(self, ctx: Ctx, line: int, message: str) -> None:
+        """Where a plugin loader's entry points are not all known."""
+        module = self.canonical(ctx.module)
+        path = self.files[module].path if module in self.files else module
+        self.entry_point_notes.setdefault(
+            (path, line, message), Diagnostic(path, line, "entry-points", message)
         )
 
     def path_call(self, dotted: str, value: CallOf, ctx: Ctx) -> Resolved | None:
@@ -1822,6 +1956,8 @@ class Resolver:
                 return items[index]
             case ModuleEntity(name), ConstEntity(value=str() as attr):  # `globals()[attr]`
                 return self.imported(name, attr)
+            case EntryPointSet(grouped=False), ConstEntity(value=str() as group):
+                return base.select(group)  # `entry_points()[group]`, before Python 3.10
             case BoundMethod(owner=PathEntity() as path, name="parents"), ConstEntity(
                 value=int() as level
             ) if level >= 0:
@@ -2325,6 +2461,16 @@ def _chained(parts: list[Resolved]) -> Resolved:
         else:
             return Opaque("a chain of iterables not all known statically")
     return SeqEntity(tuple(items))
+
+
+def iterated(entity: Resolved) -> Resolved:
+    """What a loop over `entity` runs through: a dict's keys, a set of entry points' items;
+    anything else as it is."""
+    if isinstance(entity, DictEntity):
+        return SeqEntity(tuple(key for key, _ in entity.items))
+    if isinstance(entity, EntryPointSet):
+        return SeqEntity(entity.items)
+    return entity
 
 
 def truth(entity: Resolved) -> bool | None:

@@ -24,12 +24,14 @@ from packaging.utils import canonicalize_name
 from analyzer.facts.python import Requirement
 
 AIRFLOW_PROVIDERS = "provider_dependencies.json"
-MANIFEST_NAMES = frozenset({"pyproject.toml", "setup.cfg", AIRFLOW_PROVIDERS})
+# a wheel's `*.dist-info/entry_points.txt`: entry points only (`source/entry_points.py`)
+ENTRY_POINTS_TXT = "entry_points.txt"
+MANIFEST_NAMES = frozenset({"pyproject.toml", "setup.cfg", AIRFLOW_PROVIDERS, ENTRY_POINTS_TXT})
 SETUP_PY = "setup.py"
 
 
 def is_manifest(name: str) -> bool:
-    """Whether a file of this name declares requirements."""
+    """Whether a file of this name declares requirements (or entry points)."""
     return name in MANIFEST_NAMES or (name.startswith("requirements") and name.endswith(".txt"))
 
 
@@ -41,6 +43,8 @@ def manifest_requirements(text: str, name: str) -> tuple[Requirement, ...]:
         written = _setup_cfg(text)
     elif name == AIRFLOW_PROVIDERS:
         written = _airflow_providers(text)
+    elif name == ENTRY_POINTS_TXT:
+        written = []
     else:
         written = _requirements_txt(text)
     return tuple(_parsed(written))
@@ -50,7 +54,7 @@ def setup_py_requirements(tree: ast.Module) -> tuple[Requirement, ...]:
     """The literal `install_requires` and `extras_require` of `setup(...)` calls."""
     written: list[str] = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and _called_name(node.func) == "setup"):
+        if not (isinstance(node, ast.Call) and called_name(node.func) == "setup"):
             continue
         for keyword in node.keywords:
             if keyword.arg == "install_requires":
@@ -163,7 +167,7 @@ def _strings(value: object) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
-def _called_name(func: ast.expr) -> str | None:
+def called_name(func: ast.expr) -> str | None:
     if isinstance(func, ast.Name):
         return func.id
     return func.attr if isinstance(func, ast.Attribute) else None
