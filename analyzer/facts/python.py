@@ -15,7 +15,7 @@ from analyzer.facts.procedures import Step
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "42"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "43"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
