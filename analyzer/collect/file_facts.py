@@ -92,6 +92,7 @@ def extract_file(source: bytes, spec: FileSpec, dialect: str | None) -> FileFact
         lines=lines,
         bindings=structure.bindings,
         star_imports=structure.star_imports,
+        rebound_globals=structure.rebound_globals,
         imports=structure.imports,
         functions=structure.functions,
         classes=structure.classes,

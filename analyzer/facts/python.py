@@ -15,7 +15,7 @@ from analyzer.facts.procedures import Step
 from analyzer.facts.protobuf import ProtoFile
 from analyzer.facts.values import Value
 
-FACTS_VERSION = "43"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
+FACTS_VERSION = "44"  # bump when the shape or meaning of FileFacts changes (invalidates caches)
 MODULE_SCOPE = "<module>"
 
 ParamKind = Literal["positional", "keyword", "varargs", "varkw"]
@@ -195,6 +195,9 @@ class FileFacts:
     lines: int
     bindings: tuple[tuple[str, Value], ...] = ()  # module-level names at the end of the module
     star_imports: tuple[str, ...] = ()
+    # module-level names some function rebinds after declaring them `global`: not their
+    # `bindings` value, which code reading them may find replaced
+    rebound_globals: tuple[str, ...] = ()
     imports: tuple[ImportFact, ...] = ()
     functions: tuple[FunctionFact, ...] = ()
     classes: tuple[ClassFact, ...] = ()

@@ -161,6 +161,7 @@ def collect_registrations(resolver: Resolver) -> tuple[list[Registration], list[
             ):
                 expander.expand(FunctionEntity(module, function.qualname), {}, None)
             expander.decorated(module, function)
+    expander.resolve_deferred()
     ran: set[tuple[FlaskObject, FlaskObject | None]] = set()
     # a `register` override registering more blueprints on its app makes more pairs: until none
     while pending := [
@@ -190,6 +191,9 @@ class _Expander:
         # of the helper binds them
         self.unbound: list[Registration] = []
         self.bound: set[tuple[str, int, str]] = set()
+        # registrations read on their own under a test on a parameter, put off until every
+        # call was read (see `resolve_deferred`)
+        self.deferred: list[tuple[RegistrationFact, Ctx, str, tuple[str, int], bool, int]] = []
         self._by_scope: dict[tuple[str, str], list[RegistrationFact]] = {}
         for module, facts in resolver.files.items():
             for fact in facts.registrations:
@@ -366,6 +370,14 @@ class _Expander:
                 if _enclosing(callee.qualname) == entity.qualname:  # a closure: the caller's
                     bound = {**env_in_loop, **bound}  # names are its own too
                 self.expand(callee, bound, site or (file, call.line), depth + 1)
+
+    def resolve_deferred(self) -> None:
+        """The registrations put off, read on their own, for those no call made with its
+        parameters bound (a helper nobody calls)."""
+        for fact, ctx, file, site, walked, depth in self.deferred:
+            if (ctx.module, fact.line, fact.attr) not in self.bound:
+                self.resolve_in(fact, ctx, file, site, walked=walked, depth=depth, final=True)
+        self.deferred.clear()
 
     def bind(
         self, callee: FunctionEntity, fact: FunctionFact, call: CallFact, ctx: Ctx
@@ -683,9 +695,11 @@ class _Expander:
         *,
         walked: bool = False,
         depth: int = 0,
+        final: bool = False,
     ) -> None:
         """One registration in one context; `walked`: made for one module of a package walk,
-        where a module lacking the name used is skipped (the code guards it, or would fail)."""
+        where a module lacking the name used is skipped (the code guards it, or would fail);
+        `final`: read after every call was, not to be put off again."""
         resolve = self.resolve_argument
         on_itself = isinstance(fact.target, SelfOf) or (
             fact.kind in RULE_KINDS and super_class(self.resolver, fact.target, ctx) is not None
@@ -708,8 +722,18 @@ class _Expander:
             unprefixed = made
         if self.project_method(target, fact.attr):
             return  # the project's own `add_resource`: followed as a helper, like any call
+        # a rule added on `self` is bound by the object the method runs on, not by the caller's
+        # arguments (`self._add_urls(app.config)`)
+        bound = INSTANCE in ctx.env if isinstance(fact.target, SelfOf) else bool(ctx.env)
+        if not bound and not final and any(_reads_param(test) for test in fact.tests):
+            # read on its own, a test on a parameter (`if state.passwordless:`) is not
+            # decided: the calls binding it decide, and this reading counts only without them
+            self.deferred.append((fact, ctx, file, site, walked, depth))
+            return
         off = fact.tests and self.switched_off(fact, ctx)  # noted as Flask's own, unreported
         if not off and self.overridden_route(fact, target, ctx, site):
+            if bound:
+                self.bound.add(key)
             return
         if fact.kind == "classful_view":
             view = registered_class(self.resolver, target, ctx)
@@ -721,9 +745,6 @@ class _Expander:
             isinstance(a, Opaque) and a.missing for a in [*args, *dict(kwargs).values()]
         ):
             return
-        # a rule added on `self` is bound by the object the method runs on, not by the caller's
-        # arguments (`self._add_urls(app.config)`)
-        bound = INSTANCE in ctx.env if isinstance(fact.target, SelfOf) else bool(ctx.env)
         if bound:
             self.bound.add(key)
         # read on its own, a function's registration that depends on its parameters (or a
@@ -1069,6 +1090,17 @@ def _mentions_param(fact: RegistrationFact) -> bool:
     values = [*fact.args, *(v for _, v in fact.kwargs), fact.view or Lit(None)]
     values += [loop.iterable for loop in fact.loops]  # `for url in urls:` over a parameter
     return any(mentions_param(v) for v in values)
+
+
+def _reads_param(test: Value) -> bool:
+    """Whether an `if` test reads a parameter of the enclosing function (`state.passwordless`,
+    `not app.debug`, `mode == "x"`)."""
+    match test:
+        case Negation(operand=operand):
+            return _reads_param(operand)
+        case Compare(left=left, right=right):
+            return _reads_param(left) or _reads_param(right)
+    return mentions_param(test)
 
 
 def _enclosing(qualname: str) -> str:

@@ -170,6 +170,9 @@ class ExternalEntity:
 class InstanceEntity:
     cls: ClassEntity | ExternalEntity
     exact: bool = True  # False for `self`: a subclass (or sibling mixin) may add attributes
+    # known only as the class a function's annotation (`-> BaseManager`, `manager:
+    # BaseManager`) or the model it returns names: the object may be of any subclass
+    annotated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,6 +460,7 @@ class Resolver:
         # names reads only theirs
         self._calls_by_name: dict[str | None, list[_NamedCall]] | None = None
         self._attached: dict[str, Resolved] | None = None  # attributes objects put on apps
+        self._abstract: dict[ClassEntity, bool] = {}  # whether a class leaves a method abstract
         self._protobuf = ProtoIndex(self.files.values())
         self._depth = 0
         # answers cut short so far: at the depth cap, or by meeting a definition (a name, a
@@ -779,7 +783,7 @@ class Resolver:
             if param.name == name and param.annotation is not None:
                 cls = self.resolve(param.annotation, Ctx(ctx.module))
                 if isinstance(cls, ClassEntity):
-                    return InstanceEntity(cls, exact=False)
+                    return InstanceEntity(cls, exact=False, annotated=True)
         if fact is not None and fact.class_qualname is not None and ctx.scope.endswith(".__init__"):
             owner = ClassEntity(self.canonical(ctx.module), fact.class_qualname)
             handed = self.handed_class(owner, fact, name)
@@ -872,6 +876,9 @@ class Resolver:
             generated = self.protobuf.top_level(self.canonical(module), name)
             if generated is not None:
                 return generated
+        if name in bindings and name in self.files[module].rebound_globals:
+            # `manager = None` and, in a function, `global manager; manager = cls(app)`
+            return Opaque(f"module global '{name}' of {module}, which a function rebinds")
         if name in bindings:
             return self.resolve(bindings[name], Ctx(module))
         star = self.star_source(module, name)
@@ -956,10 +963,16 @@ class Resolver:
                 if len(members) == 1:
                     return members.pop()
                 return Opaque(f"'{attr}' of one of {len(classes)} classes picked at run time")
-            case InstanceEntity(cls=ClassEntity() as cls, exact=exact):
+            case InstanceEntity(cls=ClassEntity() as cls, exact=exact, annotated=annotated):
                 found = self.class_member(cls, attr, instance=True)
                 if not exact and isinstance(found, Opaque) and found.missing:
                     return Opaque(found.reason)
+                if annotated and isinstance(found, FunctionEntity) and self.is_abstract(cls):
+                    # the object is one of its subclasses, which may override the method
+                    return Opaque(
+                        f"'{attr}' of a {cls.qualname} whose class, one of its subclasses "
+                        f"({cls.qualname} has abstract methods), is known only at run time"
+                    )
                 if isinstance(found, FunctionEntity):
                     return self.property_value(found, cls) or found
                 if (
@@ -1038,6 +1051,39 @@ class Resolver:
                 name: owners.pop() for name, owners in found.items() if len(owners) == 1
             }
         return self._attached
+
+    @memoized("_abstract", lambda cls: cls)
+    def is_abstract(self, cls: ClassEntity) -> bool:
+        """Whether a project class leaves some method abstract (`@abstractmethod` on what its
+        MRO finds first under that name, a method or a class attribute): it is only ever run
+        as one of its subclasses."""
+        known = self._abstract.get(cls)
+        if known is not None:
+            return known
+        cuts = self._cuts
+        seen: set[str] = set()
+        found = False
+        for klass in self.mro(cls):
+            if not isinstance(klass, ClassEntity):
+                continue
+            fact = self.classes.get((klass.module, klass.qualname))
+            if fact is None:
+                continue
+            for method in fact.methods:
+                if method not in seen:
+                    found = found or self._abstract_method(klass, method)
+            seen.update(fact.methods)
+            seen.update(name for name, _ in fact.class_attrs)
+        if self._cuts == cuts:
+            self._abstract[cls] = found
+        return found
+
+    def _abstract_method(self, cls: ClassEntity, method: str) -> bool:
+        fact = self.functions.get((cls.module, f"{cls.qualname}.{method}"))
+        return fact is not None and any(
+            self.resolve(decorator, Ctx(cls.module)) == ExternalEntity("abc.abstractmethod")
+            for decorator in fact.decorators
+        )
 
     def appbuilder_view(self, cls: ClassEntity) -> bool:
         """Whether a project class is built on one of Flask-AppBuilder's view classes."""
@@ -1736,11 +1782,11 @@ class Resolver:
         if isinstance(result, Opaque) and model is not None:
             cls = self.ref(model, Ctx(func.module))
             if isinstance(cls, ClassEntity):
-                return InstanceEntity(cls, exact=False)
+                return InstanceEntity(cls, exact=False, annotated=True)
         if isinstance(result, Opaque) and fact is not None and fact.returned_class is not None:
             cls = self.resolve(fact.returned_class, Ctx(func.module))
             if isinstance(cls, ClassEntity):  # what the annotation promises (`-> Token | None`)
-                return InstanceEntity(cls, exact=False)
+                return InstanceEntity(cls, exact=False, annotated=True)
         return result
 
     def procedure_result(

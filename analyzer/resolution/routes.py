@@ -404,12 +404,15 @@ class _RouteBuilder:
         if not named and self.plugins.registers(parent, reg):
             return
         if not isinstance(child, FlaskObject) or child.kind != "blueprint":
+            # in a helper: the call the helper is reached from is where it is noted, and the
+            # message says where the registration itself is written
+            where = "" if reg.written is None else " at {}:{}".format(*reg.written)
             self.note(
                 reg.file,
                 reg.line,
                 "unresolved-route",
-                f"register_blueprint() of {_describe(child)}: not a blueprint the analyzer can "
-                "follow; its routes are not reported",
+                f"register_blueprint(){where} of {_describe(child)}: not a blueprint the "
+                "analyzer can follow; its routes are not reported",
             )
             return
         self.model.objects[child] = None

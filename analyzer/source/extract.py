@@ -126,6 +126,7 @@ _BUILTIN_NAMES = frozenset(dir(builtins))
 class ModuleStructure:
     bindings: tuple[tuple[str, Value], ...]
     star_imports: tuple[str, ...]
+    rebound_globals: tuple[str, ...]
     imports: tuple[ImportFact, ...]
     functions: tuple[FunctionFact, ...]
     classes: tuple[ClassFact, ...]
@@ -149,12 +150,35 @@ def extract_structure(
     return ModuleStructure(
         bindings=tuple(top.env.items()),
         star_imports=tuple(dict.fromkeys(extractor.star_imports)),
+        rebound_globals=rebound_globals(scopes),
         imports=tuple(extractor.imports),
         functions=tuple(extractor.functions.values()),
         classes=tuple(c.freeze() for c in extractor.classes.values()),
         registrations=tuple(dict.fromkeys(extractor.registrations)),
         diagnostics=tuple(extractor.diagnostics),
     )
+
+
+def rebound_globals(scopes: ModuleScopes) -> tuple[str, ...]:
+    """The module globals some function of the module assigns after declaring them `global`
+    (`global manager` then `manager = manager_cls(app)`), sorted."""
+    found: set[str] = set()
+    for node in scopes.functions:
+        declared = {
+            name
+            for statement in ast.walk(node)
+            if isinstance(statement, ast.Global)
+            for name in statement.names
+        }
+        if declared:
+            found.update(
+                target.id
+                for target in ast.walk(node)
+                if isinstance(target, ast.Name)
+                and isinstance(target.ctx, ast.Store)
+                and target.id in declared
+            )
+    return tuple(sorted(found))
 
 
 class _Calls:

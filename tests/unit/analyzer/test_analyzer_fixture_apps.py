@@ -123,9 +123,18 @@ def test_tables_defined_in_the_app(app_case: tuple[dict, dict]) -> None:
 
 
 def test_diagnostics(app_case: tuple[dict, dict]) -> None:
+    """file, line and kind of each; and, where the expected facts give `mentions`, a place
+    the message must name (a registration's own line, noted at the call reaching it)."""
     found, wanted = app_case
-    got = [{k: d[k] for k in ("file", "line", "kind")} for d in found["diagnostics"]]
-    assert got == wanted["diagnostics"]
+    keys = ("file", "line", "kind")
+    got = [{k: d[k] for k in keys} for d in found["diagnostics"]]
+    assert got == [{k: d[k] for k in keys} for d in wanted["diagnostics"]]
+    mentioned = [
+        (w["mentions"], g["message"])
+        for g, w in zip(found["diagnostics"], wanted["diagnostics"], strict=True)
+        if "mentions" in w
+    ]
+    assert all(place in message for place, message in mentioned), mentioned
 
 
 @pytest.mark.parametrize("name", APPS_WITH_HOTSPOTS)
