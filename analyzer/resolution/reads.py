@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 EVERYTHING = "*"
 # pseudo-modules: what the protobuf index and the pinned Flask-AppBuilder release are made from
@@ -190,7 +190,7 @@ def recording_class(cls: C) -> C:
             if hasattr(method, _MEMO)
         }
         found = _RECORDING[cls] = type(f"Recording{cls.__name__}", (cls,), wrapped)
-    return found  # type: ignore[return-value]
+    return cast(C, found)
 
 
 def _framed(

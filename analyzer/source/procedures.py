@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
+from typing import cast
 
 from analyzer.facts.procedures import AddTo, AppendTo, Assign, Branch, ForEach, ReturnOf, Step
 from analyzer.facts.values import (
@@ -84,8 +85,9 @@ def _loop_bound_names(node: ast.FunctionDef) -> set[str] | None:
         kind = type(inner)
         if kind is ast.Name:
             count += 2  # the name and its context
-            if type(inner.ctx) is ast.Store:  # type: ignore[attr-defined]
-                bound.add(inner.id)  # type: ignore[attr-defined]
+            name = cast(ast.Name, inner)  # by exact type, as `kind` is
+            if type(name.ctx) is ast.Store:
+                bound.add(name.id)
             continue
         count += 1
         if count > MAX_NODES:
